@@ -1,0 +1,766 @@
+#include "reader.h"
+
+#include <hdf5.h>
+#include <H5PLpublic.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace rnnloss::io {
+
+namespace {
+
+// HDF5 (Debian's build) is not thread-safe: every call goes through this lock.
+std::mutex& hdf5Mutex()
+{
+    static std::mutex m;
+    return m;
+}
+
+struct ReadError : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+struct Cancelled
+{
+};
+
+/// The innermost message of HDF5's error stack, then clears it.
+std::string hdf5Detail()
+{
+    std::string inner, outer;
+    std::pair<std::string*, std::string*> msgs(&outer, &inner);
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
+            auto* msgs = static_cast<std::pair<std::string*, std::string*>*>(data);
+            if (e->desc && *e->desc) {
+                if (n == 0)
+                    *msgs->first = e->desc;
+                *msgs->second = e->desc;
+            }
+            return 0;
+        },
+        &msgs);
+    H5Eclear2(H5E_DEFAULT);
+    if (inner.empty())
+        return outer.empty() ? "HDF5 reported an error" : outer;
+    if (outer.empty() || outer == inner)
+        return inner;
+    return outer + " (" + inner + ")";
+}
+
+/// Owns an HDF5 identifier and closes it with the right function.
+class Handle
+{
+public:
+    using Closer = herr_t (*)(hid_t);
+    Handle() = default;
+    Handle(hid_t id, Closer close) : m_id(id), m_close(close) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& o) noexcept : m_id(o.m_id), m_close(o.m_close) { o.m_id = H5I_INVALID_HID; }
+    Handle& operator=(Handle&& o) noexcept
+    {
+        if (this != &o) {
+            reset();
+            m_id = o.m_id;
+            m_close = o.m_close;
+            o.m_id = H5I_INVALID_HID;
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+    void reset()
+    {
+        if (m_id >= 0 && m_close)
+            m_close(m_id);
+        m_id = H5I_INVALID_HID;
+    }
+    hid_t get() const { return m_id; }
+    explicit operator bool() const { return m_id >= 0; }
+
+private:
+    hid_t m_id = H5I_INVALID_HID;
+    Closer m_close = nullptr;
+};
+
+std::string formatDims(const std::vector<std::int64_t>& d)
+{
+    std::ostringstream s;
+    if (d.size() == 2) {
+        s << d[0] << "x" << d[1];
+        return s.str();
+    }
+    s << "(";
+    for (std::size_t i = 0; i < d.size(); ++i)
+        s << (i ? "," : "") << d[i];
+    s << ")";
+    return s.str();
+}
+
+std::uint64_t checkedProduct(const std::vector<std::int64_t>& dims, std::uint64_t factor,
+                             const std::string& what)
+{
+    std::uint64_t p = factor;
+    for (auto d : dims) {
+        if (d <= 0)
+            throw ReadError(what + " has a zero-length dimension " + formatDims(dims));
+        if (static_cast<std::uint64_t>(d) > (std::uint64_t(1) << 62) / p)
+            throw ReadError(what + " declares a size " + formatDims(dims) +
+                            " that overflows 64 bits");
+        p *= static_cast<std::uint64_t>(d);
+    }
+    return p;
+}
+
+const char* typeClassName(H5T_class_t c)
+{
+    switch (c) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "floating-point";
+    case H5T_TIME: return "time";
+    case H5T_STRING: return "string";
+    case H5T_BITFIELD: return "bitfield";
+    case H5T_OPAQUE: return "opaque";
+    case H5T_COMPOUND: return "compound";
+    case H5T_REFERENCE: return "reference";
+    case H5T_ENUM: return "enum";
+    case H5T_VLEN: return "variable-length";
+    case H5T_ARRAY: return "array";
+    default: return "unknown";
+    }
+}
+
+/// One opened, validated dataset of a file.
+struct OpenDataset
+{
+    Dataset which;
+    std::string file;  ///< as the user named it
+    std::string path;  ///< inside the file
+    Handle dset;
+    std::vector<std::int64_t> dims;
+    std::vector<std::int64_t> chunk; ///< empty unless chunked
+    bool wide = false;               ///< 64-bit floats: read as double, else as float
+    std::string label() const { return "dataset '" + path + "'"; }
+};
+
+class File
+{
+public:
+    File(std::string name, std::span<const std::uint8_t> image) : m_name(std::move(name))
+    {
+        Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (!fapl)
+            fail("cannot create file access properties");
+        // Close every object with the file, whatever is still open.
+        H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+        if (!image.empty()) {
+            if (H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
+                H5Pset_file_image(fapl.get(), const_cast<std::uint8_t*>(image.data()),
+                                  image.size()) < 0)
+                fail("cannot use the in-memory file image");
+            m_size = image.size();
+        } else {
+            struct stat st{};
+            if (::stat(m_name.c_str(), &st) != 0)
+                throw ReadError(m_name + ": no such file");
+            if (!S_ISREG(st.st_mode))
+                throw ReadError(m_name + ": not a regular file");
+            m_size = static_cast<std::uint64_t>(st.st_size);
+            const htri_t is = H5Fis_hdf5(m_name.c_str());
+            if (is == 0)
+                throw ReadError(m_name + ": not an HDF5 file");
+            if (is < 0)
+                fail("cannot read the file");
+        }
+        m_file = Handle(H5Fopen(m_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+        if (!m_file)
+            fail("cannot open the file");
+    }
+
+    [[noreturn]] void fail(const std::string& what) const
+    {
+        throw ReadError(m_name + ": " + what + ": " + hdf5Detail());
+    }
+    [[noreturn]] void refuse(const std::string& what) const
+    {
+        throw ReadError(m_name + ": " + what);
+    }
+
+    const std::string& name() const { return m_name; }
+    hid_t id() const { return m_file.get(); }
+
+    /// Follows `path` link by link; refuses anything but hard links. Returns
+    /// false when some part of the path does not exist.
+    bool exists(const std::string& path) const
+    {
+        std::string prefix;
+        std::size_t start = 0;
+        while (start <= path.size()) {
+            const std::size_t slash = path.find('/', start);
+            const std::string part =
+                path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+            prefix += (prefix.empty() ? "" : "/") + part;
+            const htri_t ex = H5Lexists(m_file.get(), prefix.c_str(), H5P_DEFAULT);
+            if (ex < 0)
+                fail("cannot look up '" + prefix + "'");
+            if (ex == 0)
+                return false;
+            H5L_info_t li{};
+            if (H5Lget_info(m_file.get(), prefix.c_str(), &li, H5P_DEFAULT) < 0)
+                fail("cannot look up '" + prefix + "'");
+            if (li.type == H5L_TYPE_EXTERNAL)
+                refuse("'" + prefix + "' is an external link to another file; refused "
+                       "(links out of the file are not followed)");
+            if (li.type != H5L_TYPE_HARD)
+                refuse("'" + prefix + "' is a soft or user-defined link; only objects stored "
+                       "in the file itself are read");
+            if (slash == std::string::npos)
+                return true;
+            H5O_info_t oi{};
+            if (H5Oget_info_by_name2(m_file.get(), prefix.c_str(), &oi, H5O_INFO_BASIC,
+                                     H5P_DEFAULT) < 0)
+                fail("cannot inspect '" + prefix + "'");
+            if (oi.type != H5O_TYPE_GROUP)
+                refuse("'" + prefix + "' is not a group, so '" + path + "' cannot be in it");
+            start = slash + 1;
+        }
+        return false;
+    }
+
+    /// Opens and validates the dataset at `path` (which exists) for `which`.
+    OpenDataset open(Dataset which, const std::string& path, int rank) const
+    {
+        OpenDataset od;
+        od.which = which;
+        od.file = m_name;
+        od.path = path;
+        const std::string what = "dataset '" + path + "'";
+        H5O_info_t oi{};
+        if (H5Oget_info_by_name2(m_file.get(), path.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+            fail("cannot inspect '" + path + "'");
+        if (oi.type != H5O_TYPE_DATASET)
+            refuse("'" + path + "' is a " +
+                   (oi.type == H5O_TYPE_GROUP ? std::string("group") : std::string("named datatype")) +
+                   ", expected a dataset");
+        od.dset = Handle(H5Dopen2(m_file.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
+        if (!od.dset)
+            fail("cannot open " + what);
+
+        // Element type: IEEE floating point of 16, 32 or 64 bits, either byte order.
+        Handle type(H5Dget_type(od.dset.get()), H5Tclose);
+        if (!type)
+            fail("cannot read the type of " + what);
+        const H5T_class_t cls = H5Tget_class(type.get());
+        if (cls != H5T_FLOAT)
+            refuse(what + " holds " + typeClassName(cls) +
+                   " data; only IEEE floating point (16, 32 or 64 bit) is accepted");
+        const std::size_t size = H5Tget_size(type.get());
+        std::size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+        H5Tget_fields(type.get(), &spos, &epos, &esize, &mpos, &msize);
+        const H5T_order_t order = H5Tget_order(type.get());
+        const std::size_t ebias = H5Tget_ebias(type.get());
+        const bool ieee = (order == H5T_ORDER_LE || order == H5T_ORDER_BE) &&
+                          H5Tget_offset(type.get()) == 0 &&
+                          H5Tget_precision(type.get()) == 8 * size && mpos == 0 &&
+                          ((size == 2 && spos == 15 && epos == 10 && esize == 5 && msize == 10 && ebias == 15) ||
+                           (size == 4 && spos == 31 && epos == 23 && esize == 8 && msize == 23 && ebias == 127) ||
+                           (size == 8 && spos == 63 && epos == 52 && esize == 11 && msize == 52 && ebias == 1023));
+        if (!ieee)
+            refuse(what + " holds a " + std::to_string(8 * size) +
+                   "-bit floating-point type that is not IEEE half, single or double precision");
+        od.wide = size == 8;
+
+        // Shape
+        Handle space(H5Dget_space(od.dset.get()), H5Sclose);
+        if (!space)
+            fail("cannot read the shape of " + what);
+        if (H5Sget_simple_extent_type(space.get()) != H5S_SIMPLE)
+            refuse(what + " is scalar or empty, expected " + std::to_string(rank) + " dimensions");
+        const int nd = H5Sget_simple_extent_ndims(space.get());
+        if (nd != rank)
+            refuse(what + " has " + std::to_string(nd) + " dimension(s), expected " +
+                   std::to_string(rank) +
+                   (rank == 3 ? " (batch, time, units)" : " (out, in) as PyTorch stores weights"));
+        hsize_t dims[3] = {0, 0, 0};
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        for (int i = 0; i < nd; ++i) {
+            if (dims[i] > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()))
+                refuse(what + " declares a dimension too large to address");
+            od.dims.push_back(static_cast<std::int64_t>(dims[i]));
+        }
+        std::uint64_t bytes = 0;
+        try {
+            bytes = checkedProduct(od.dims, size, what);
+        } catch (const ReadError& e) {
+            refuse(e.what());
+        }
+
+        // Storage: refuse anything that reads other files or runs foreign code.
+        Handle dcpl(H5Dget_create_plist(od.dset.get()), H5Pclose);
+        if (!dcpl)
+            fail("cannot read the storage properties of " + what);
+        const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+        if (layout == H5D_VIRTUAL)
+            refuse(what + " is a virtual dataset (it maps data from other datasets or files); "
+                          "refused");
+        const int external = H5Pget_external_count(dcpl.get());
+        if (external != 0)
+            refuse(what + " keeps its raw data in external file(s); refused (it could read "
+                          "any file on this machine)");
+        const int nfilters = H5Pget_nfilters(dcpl.get());
+        if (nfilters < 0)
+            fail("cannot read the filters of " + what);
+        for (int i = 0; i < nfilters; ++i) {
+            unsigned flags = 0, config = 0;
+            size_t ncd = 0;
+            char fname[128] = {0};
+            const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags,
+                                                   &ncd, nullptr, sizeof fname, fname, &config);
+            if (id < 0)
+                fail("cannot read the filters of " + what);
+            if (H5Zfilter_avail(id) <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                refuse(what + " is compressed with filter " + std::to_string(id) +
+                       (fname[0] ? " ('" + std::string(fname) + "')" : std::string()) +
+                       ", which is not available here (filter plugins are not loaded)");
+            }
+        }
+
+        // Fully written? Unwritten chunks would read back as fill values, not data.
+        if (layout == H5D_CHUNKED) {
+            hsize_t cd[3] = {0, 0, 0};
+            if (H5Pget_chunk(dcpl.get(), rank, cd) != rank)
+                fail("cannot read the chunking of " + what);
+            std::uint64_t needed = 1;
+            for (int i = 0; i < rank; ++i) {
+                if (cd[i] == 0)
+                    refuse(what + " has a zero chunk dimension");
+                od.chunk.push_back(static_cast<std::int64_t>(cd[i]));
+                needed *= (dims[i] + cd[i] - 1) / cd[i]; // bounded: dims product checked above
+            }
+            hsize_t have = 0;
+            if (H5Dget_num_chunks(od.dset.get(), space.get(), &have) < 0)
+                fail("cannot count the chunks of " + what);
+            if (have != needed)
+                refuse(what + " is not fully written: " + std::to_string(have) + " of " +
+                       std::to_string(needed) + " chunks are stored");
+        } else if (layout == H5D_CONTIGUOUS) {
+            H5D_space_status_t status{};
+            if (H5Dget_space_status(od.dset.get(), &status) < 0)
+                fail("cannot read the allocation of " + what);
+            if (status != H5D_SPACE_STATUS_ALLOCATED)
+                refuse(what + " is not written: its declared shape " + formatDims(od.dims) +
+                       " has no data behind it");
+            const haddr_t offset = H5Dget_offset(od.dset.get());
+            if (offset == HADDR_UNDEF || offset > m_size || bytes > m_size - offset)
+                refuse(what + " is truncated: " + std::to_string(bytes) +
+                       " bytes declared, the file ends before them");
+        }
+        return od;
+    }
+
+    std::optional<double> attribute(const std::string& name, std::vector<std::string>& warnings) const
+    {
+        const htri_t ex = H5Aexists(m_file.get(), name.c_str());
+        if (ex <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return std::nullopt;
+        }
+        Handle attr(H5Aopen(m_file.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+        if (!attr)
+            fail("cannot open attribute '" + name + "'");
+        Handle type(H5Aget_type(attr.get()), H5Tclose);
+        Handle space(H5Aget_space(attr.get()), H5Sclose);
+        const H5T_class_t cls = type ? H5Tget_class(type.get()) : H5T_NO_CLASS;
+        const hssize_t n = space ? H5Sget_simple_extent_npoints(space.get()) : -1;
+        if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || n != 1) {
+            warnings.push_back(m_name + ": attribute '" + name +
+                               "' is not a single number; ignored");
+            return std::nullopt;
+        }
+        double v = 0.0;
+        if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
+            fail("cannot read attribute '" + name + "'");
+        if (!std::isfinite(v) || v < 0) {
+            warnings.push_back(m_name + ": attribute '" + name + "' is " + std::to_string(v) +
+                               ", not a finite lambda >= 0; ignored");
+            return std::nullopt;
+        }
+        return v;
+    }
+
+private:
+    std::string m_name;
+    std::uint64_t m_size = 0;
+    Handle m_file;
+};
+
+struct Candidate
+{
+    Dataset which;
+    std::vector<std::string> paths;
+    int rank;
+};
+
+const std::array<Candidate, kDatasetCount>& candidates()
+{
+    static const std::array<Candidate, kDatasetCount> c = {{
+        {Dataset::Outputs, {"outputs"}, 3},
+        {Dataset::Targets, {"targets"}, 3},
+        {Dataset::States, {"states"}, 3},
+        {Dataset::Inputs, {"inputs"}, 3},
+        {Dataset::WeightsIn, {"weights/input", "recurrent_layer.input_layer.weight"}, 2},
+        {Dataset::WeightsHid, {"weights/hidden", "recurrent_layer.hidden_layer.weight"}, 2},
+        {Dataset::WeightsOut, {"weights/readout", "readout_layer.weight"}, 2},
+    }};
+    return c;
+}
+
+bool isWeight(Dataset d)
+{
+    return d == Dataset::WeightsIn || d == Dataset::WeightsHid || d == Dataset::WeightsOut;
+}
+
+/// One of the five dimensions, with the dataset that fixed it first.
+struct Dim
+{
+    const char* name;
+    std::int64_t value = 0;
+    const OpenDataset* from = nullptr;
+};
+
+std::string describe(const OpenDataset& d, const std::string& mainFile)
+{
+    std::string s = "'" + d.path + "'";
+    if (d.file != mainFile)
+        s += " in " + d.file;
+    return s + " is " + formatDims(d.dims);
+}
+
+void agree(Dim& dim, const OpenDataset& d, int axis, const std::string& mainFile)
+{
+    const std::int64_t v = d.dims[axis];
+    if (!dim.from) {
+        dim.value = v;
+        dim.from = &d;
+        return;
+    }
+    if (dim.value != v) {
+        std::string first = describe(*dim.from, mainFile);
+        throw ReadError(dim.from->file + ": dataset " + first + " but " + describe(d, mainFile) +
+                        ": " + dim.name + " must agree");
+    }
+}
+
+class Progress
+{
+public:
+    Progress(const ProgressFn& fn, std::uint64_t total) : m_fn(fn), m_total(std::max<std::uint64_t>(1, total)) {}
+    void advance(std::uint64_t done, const std::string& stage)
+    {
+        m_done += done;
+        if (m_fn && !m_fn(std::min(1.0, static_cast<double>(m_done) / static_cast<double>(m_total)), stage))
+            throw Cancelled{};
+    }
+
+private:
+    const ProgressFn& m_fn;
+    std::uint64_t m_total;
+    std::uint64_t m_done = 0;
+};
+
+/// Trials per slab: as many whole trials as fit `slabBytes`, a multiple of the
+/// chunk's trial extent when it is smaller, so slabs never split chunks.
+std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t bytesPerValue)
+{
+    const std::uint64_t perTrial = static_cast<std::uint64_t>(d.dims[1]) *
+                                   static_cast<std::uint64_t>(d.dims[2]) * bytesPerValue;
+    const std::uint64_t cap = std::max<std::uint64_t>(slabBytes, perTrial);
+    if (perTrial > (std::uint64_t(1) << 30) && perTrial > slabBytes)
+        throw ReadError(d.file + ": dataset '" + d.path + "': one trial is " +
+                        std::to_string(perTrial >> 20) +
+                        " MiB, more than the reader holds in memory at once");
+    std::int64_t k = static_cast<std::int64_t>(cap / perTrial);
+    if (!d.chunk.empty() && d.chunk[0] <= k)
+        k -= k % d.chunk[0];
+    return std::clamp<std::int64_t>(k, 1, d.dims[0]);
+}
+
+template <class Real>
+void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std::vector<Real>& buf)
+{
+    const int rank = static_cast<int>(d.dims.size());
+    hsize_t start[3] = {static_cast<hsize_t>(first), 0, 0};
+    hsize_t extent[3] = {static_cast<hsize_t>(count), 0, 0};
+    std::uint64_t n = static_cast<std::uint64_t>(count);
+    for (int i = 1; i < rank; ++i) {
+        extent[i] = static_cast<hsize_t>(d.dims[i]);
+        n *= extent[i];
+    }
+    buf.resize(n);
+    Handle fspace(H5Dget_space(d.dset.get()), H5Sclose);
+    Handle mspace(H5Screate_simple(rank, extent, nullptr), H5Sclose);
+    if (!fspace || !mspace ||
+        H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr) < 0 ||
+        H5Dread(d.dset.get(), std::is_same_v<Real, double> ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT,
+                mspace.get(), fspace.get(), H5P_DEFAULT, buf.data()) < 0)
+        throw ReadError(d.file + ": cannot read " + d.label() + ": " + hdf5Detail());
+}
+
+template <class Real>
+void reduceStates(const OpenDataset& d, StatesReducer& r, std::size_t slabBytes, Progress& p)
+{
+    const std::int64_t k = slabTrials(d, slabBytes, sizeof(Real));
+    std::vector<Real> buf;
+    for (std::int64_t b = 0; b < d.dims[0]; b += k) {
+        const std::int64_t n = std::min(k, d.dims[0] - b);
+        readSlab(d, b, n, buf);
+        r.addTrials(buf.data(), b, n);
+        p.advance(buf.size(), "states");
+    }
+}
+
+template <class Real>
+void reduceError(const OpenDataset& o, const OpenDataset& y, ErrorReducer& r,
+                 std::size_t slabBytes, Progress& p)
+{
+    const std::int64_t k = std::min(slabTrials(o, slabBytes / 2, sizeof(Real)),
+                                    slabTrials(y, slabBytes / 2, sizeof(Real)));
+    std::vector<Real> bo, by;
+    for (std::int64_t b = 0; b < o.dims[0]; b += k) {
+        const std::int64_t n = std::min(k, o.dims[0] - b);
+        readSlab(o, b, n, bo);
+        readSlab(y, b, n, by);
+        r.addTrials(bo.data(), by.data(), b, n);
+        p.advance(bo.size() + by.size(), "outputs and targets");
+    }
+}
+
+/// Counts non-finite values, slab by slab (inputs), or reads a whole weight matrix.
+std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress& p)
+{
+    std::vector<double> buf;
+    std::int64_t bad = 0;
+    const std::int64_t k = slabTrials(d, slabBytes, sizeof(double));
+    for (std::int64_t b = 0; b < d.dims[0]; b += k) {
+        const std::int64_t n = std::min(k, d.dims[0] - b);
+        readSlab(d, b, n, buf);
+        bad += countNonFinite(buf.data(), static_cast<std::int64_t>(buf.size()));
+        p.advance(buf.size(), "inputs");
+    }
+    return bad;
+}
+
+constexpr std::uint64_t kMaxWeightValues = std::uint64_t(1) << 26; // 64 Mi values, 256 MiB as float
+
+ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
+{
+    Summary s;
+    std::optional<File> rec, wts;
+    if (!req.recording.empty())
+        rec.emplace(req.recording, req.recordingImage);
+    if (!req.weights.empty())
+        wts.emplace(req.weights, std::span<const std::uint8_t>{});
+    if (!rec && !wts)
+        throw ReadError("no file given");
+    const std::string mainFile = rec ? rec->name() : wts->name();
+
+    // Find and validate every dataset before reading anything.
+    std::vector<OpenDataset> open;
+    open.reserve(kDatasetCount);
+    for (const Candidate& c : candidates()) {
+        const File* f = isWeight(c.which) && wts ? &*wts : (rec ? &*rec : nullptr);
+        DatasetInfo& info = s.info(c.which);
+        if (!f) {
+            info.path = "/" + c.paths[0];
+            continue;
+        }
+        info.file = f->name();
+        for (const std::string& path : c.paths) {
+            if (f->exists(path)) {
+                open.push_back(f->open(c.which, path, c.rank));
+                info.present = true;
+                info.path = "/" + path;
+                info.dims = open.back().dims;
+                break;
+            }
+        }
+        if (!info.present) {
+            info.path.clear();
+            for (const std::string& path : c.paths)
+                info.path += (info.path.empty() ? "/" : " or /") + path;
+        }
+    }
+    if (open.empty())
+        throw ReadError(mainFile + ": holds none of the datasets of a recording (outputs, targets, "
+                                   "states, inputs, weights/...); see docs/recording-format.md");
+
+    // Every dimension must agree across datasets.
+    Dim B{"B (trials)"}, T{"T (time steps)"}, nIn{"N_in"}, nHid{"N_hid"}, nOut{"N_out"};
+    auto find = [&](Dataset d) -> const OpenDataset* {
+        for (const auto& o : open)
+            if (o.which == d)
+                return &o;
+        return nullptr;
+    };
+    for (Dataset d : {Dataset::Outputs, Dataset::Targets, Dataset::States, Dataset::Inputs})
+        if (const OpenDataset* o = find(d)) {
+            agree(B, *o, 0, mainFile);
+            agree(T, *o, 1, mainFile);
+        }
+    if (const auto* o = find(Dataset::Outputs))
+        agree(nOut, *o, 2, mainFile);
+    if (const auto* o = find(Dataset::Targets))
+        agree(nOut, *o, 2, mainFile);
+    if (const auto* o = find(Dataset::States))
+        agree(nHid, *o, 2, mainFile);
+    if (const auto* o = find(Dataset::Inputs))
+        agree(nIn, *o, 2, mainFile);
+    if (const auto* o = find(Dataset::WeightsIn)) {
+        agree(nHid, *o, 0, mainFile);
+        agree(nIn, *o, 1, mainFile);
+    }
+    if (const auto* o = find(Dataset::WeightsHid)) {
+        agree(nHid, *o, 0, mainFile);
+        agree(nHid, *o, 1, mainFile);
+    }
+    if (const auto* o = find(Dataset::WeightsOut)) {
+        agree(nOut, *o, 0, mainFile);
+        agree(nHid, *o, 1, mainFile);
+    }
+    s.shape = {B.value, T.value, nIn.value, nHid.value, nOut.value};
+
+    if (find(Dataset::Outputs) && !find(Dataset::Targets))
+        s.warnings.push_back(mainFile + ": has 'outputs' but no 'targets'; L_mse is unavailable");
+    if (find(Dataset::Targets) && !find(Dataset::Outputs))
+        s.warnings.push_back(mainFile + ": has 'targets' but no 'outputs'; L_mse is unavailable");
+
+    if (rec)
+        for (Term t : kAllTerms)
+            s.trainingLambdas[index(t)] = rec->attribute(std::string(lambdaKey(t)), s.warnings);
+
+    std::uint64_t total = 0;
+    for (const auto& o : open)
+        total += checkedProduct(o.dims, 1, o.label());
+    Progress progress(progressFn, total);
+    progress.advance(0, "opening");
+
+    // Weights: whole matrices (bounded), for the norms and the heatmaps.
+    const std::array<Dataset, 3> wsets = {Dataset::WeightsIn, Dataset::WeightsHid,
+                                          Dataset::WeightsOut};
+    for (int i = 0; i < 3; ++i) {
+        const OpenDataset* o = find(wsets[i]);
+        if (!o)
+            continue;
+        const std::uint64_t n = checkedProduct(o->dims, 1, o->label());
+        if (n > kMaxWeightValues)
+            throw ReadError(o->file + ": " + o->label() + " is " + formatDims(o->dims) +
+                            ", more than the " + std::to_string(kMaxWeightValues) +
+                            " values a weight matrix may have here");
+        std::vector<double> buf;
+        readSlab(*o, 0, o->dims[0], buf);
+        const std::int64_t bad = countNonFinite(buf.data(), static_cast<std::int64_t>(n));
+        s.info(wsets[i]).nonFinite = bad;
+        double norm = 0.0;
+        for (double v : buf)
+            norm += v * v;
+        s.weightNormSq[i] = norm;
+        s.weights[i] = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
+                                                      Eigen::RowMajor>>(buf.data(), o->dims[0],
+                                                                        o->dims[1])
+                           .cast<float>();
+        progress.advance(n, "weights");
+    }
+
+    if (const OpenDataset* st = find(Dataset::States)) {
+        StatesReducer r(s.shape.batch, s.shape.time, s.shape.nHid, req.reduce);
+        if (st->wide)
+            reduceStates<double>(*st, r, req.slabBytes, progress);
+        else
+            reduceStates<float>(*st, r, req.slabBytes, progress);
+        r.finish(s);
+        std::int64_t bad = 0;
+        for (auto v : s.neuronNonFinite)
+            bad += v;
+        s.info(Dataset::States).nonFinite = bad;
+    }
+    const OpenDataset* out = find(Dataset::Outputs);
+    const OpenDataset* tgt = find(Dataset::Targets);
+    if (out && tgt) {
+        ErrorReducer r(s.shape.batch, s.shape.time, s.shape.nOut);
+        if (out->wide || tgt->wide)
+            reduceError<double>(*out, *tgt, r, req.slabBytes, progress);
+        else
+            reduceError<float>(*out, *tgt, r, req.slabBytes, progress);
+        r.finish(s);
+        // Non-finite outputs or targets make every squared error non-finite; count them exactly.
+        std::int64_t badSum = 0;
+        for (double v : s.sqErrPerTrial)
+            badSum += !std::isfinite(v);
+        if (badSum) {
+            s.info(Dataset::Outputs).nonFinite = scanNonFinite(*out, req.slabBytes, progress);
+            s.info(Dataset::Targets).nonFinite = scanNonFinite(*tgt, req.slabBytes, progress);
+        }
+    } else {
+        for (const OpenDataset* o : {out, tgt})
+            if (o)
+                s.info(o->which).nonFinite = scanNonFinite(*o, req.slabBytes, progress);
+    }
+    if (const OpenDataset* in = find(Dataset::Inputs))
+        s.info(Dataset::Inputs).nonFinite = scanNonFinite(*in, req.slabBytes, progress);
+
+    for (const auto& o : open) {
+        const auto bad = s.info(o.which).nonFinite;
+        if (bad)
+            s.warnings.push_back(o.file + ": " + o.label() + " holds " + std::to_string(bad) +
+                                 " non-finite value(s) (NaN or Inf); terms that use it are "
+                                 "undefined");
+    }
+    ReadResult result;
+    result.summary = std::move(s);
+    return result;
+}
+
+} // namespace
+
+ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress)
+{
+    std::lock_guard lock(hdf5Mutex());
+    static const bool initialised = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as values, not prints
+        H5PLset_loading_state(0);                    // never load filter plugins from disk
+        return true;
+    }();
+    (void)initialised;
+    ReadResult result;
+    try {
+        result = readLocked(request, progress);
+    } catch (const ReadError& e) {
+        result.error = e.what();
+    } catch (const Cancelled&) {
+        result.error = (request.recording.empty() ? request.weights : request.recording) +
+                       ": reading cancelled";
+    } catch (const std::bad_alloc&) {
+        result.error = (request.recording.empty() ? request.weights : request.recording) +
+                       ": out of memory while reading";
+    }
+    H5Eclear2(H5E_DEFAULT);
+    return result;
+}
+
+std::string hdf5Version()
+{
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
+}
+
+} // namespace rnnloss::io

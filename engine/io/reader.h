@@ -1,0 +1,43 @@
+#pragma once
+// Reads a recording (format v1, docs/recording-format.md) in one streaming pass
+// into a Summary. Every file is treated as untrusted: see docs/security.md.
+// HDF5 stays inside this part of the engine; nothing outside sees hdf5.h.
+
+#include "reducer.h"
+#include "summary.h"
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+namespace rnnloss::io {
+
+struct ReadRequest
+{
+    std::string recording;      ///< path; may be empty when only weights are read
+    std::string weights;        ///< optional second file with the weights
+    /// When non-empty, the recording is read from this in-memory file image
+    /// instead of from disk (`recording` is then only its name in messages).
+    std::span<const std::uint8_t> recordingImage;
+    std::size_t slabBytes = std::size_t(64) << 20; ///< memory for one slab of B x T x N data
+    ReduceConfig reduce;
+};
+
+/// Called after each slab with the fraction done and what is being read;
+/// returning false cancels the read.
+using ProgressFn = std::function<bool(double fraction, const std::string& stage)>;
+
+struct ReadResult
+{
+    std::optional<Summary> summary;
+    std::string error; ///< "<file>: <what is wrong>"; set when summary is empty
+};
+
+/// Never throws. Safe to call from any thread (HDF5 is serialised internally).
+ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress = {});
+
+/// "1.10.8", the HDF5 library this binary runs with.
+std::string hdf5Version();
+
+} // namespace rnnloss::io

@@ -1,0 +1,416 @@
+#include "summarycodec.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+static_assert(std::endian::native == std::endian::little,
+              "the wire format is little-endian; add byte swapping for this platform");
+
+namespace rnnloss {
+
+namespace {
+
+constexpr char kMagic[4] = {'R', 'N', 'L', 'F'};
+constexpr std::uint32_t kMaxString = 1u << 20;
+constexpr std::uint32_t kMaxWarnings = 10000;
+constexpr std::uint32_t kMaxDims = 8;
+
+class Writer
+{
+public:
+    template <class T>
+    void put(T v)
+    {
+        const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
+        m_out.insert(m_out.end(), p, p + sizeof(T));
+    }
+    void str(const std::string& s)
+    {
+        put<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+        m_out.insert(m_out.end(), s.begin(), s.end());
+    }
+    template <class T>
+    void raw(const T* data, std::size_t n)
+    {
+        const auto* p = reinterpret_cast<const std::uint8_t*>(data);
+        m_out.insert(m_out.end(), p, p + n * sizeof(T));
+    }
+    std::vector<std::uint8_t>& bytes() { return m_out; }
+
+private:
+    std::vector<std::uint8_t> m_out;
+};
+
+struct Malformed : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+class Reader
+{
+public:
+    explicit Reader(std::span<const std::uint8_t> in) : m_in(in) {}
+    template <class T>
+    T get(const char* what)
+    {
+        need(sizeof(T), what);
+        T v;
+        std::memcpy(&v, m_in.data() + m_pos, sizeof(T));
+        m_pos += sizeof(T);
+        return v;
+    }
+    std::string str(const char* what)
+    {
+        const auto n = get<std::uint32_t>(what);
+        if (n > kMaxString)
+            throw Malformed(std::string(what) + ": string of " + std::to_string(n) + " bytes");
+        need(n, what);
+        std::string s(reinterpret_cast<const char*>(m_in.data() + m_pos), n);
+        m_pos += n;
+        return s;
+    }
+    /// Reads `count` values of T, checking that the bytes exist before allocating.
+    template <class T>
+    void array(T* out, std::uint64_t count, const char* what)
+    {
+        if (count > (std::numeric_limits<std::uint64_t>::max)() / sizeof(T))
+            throw Malformed(std::string(what) + ": count overflows");
+        need(count * sizeof(T), what);
+        std::memcpy(out, m_in.data() + m_pos, count * sizeof(T));
+        m_pos += count * sizeof(T);
+    }
+    void need(std::uint64_t n, const char* what) const
+    {
+        if (n > m_in.size() - m_pos)
+            throw Malformed(std::string(what) + ": the stream ends early (needs " +
+                            std::to_string(n) + " bytes, " + std::to_string(m_in.size() - m_pos) +
+                            " left)");
+    }
+    std::size_t remaining() const { return m_in.size() - m_pos; }
+
+private:
+    std::span<const std::uint8_t> m_in;
+    std::size_t m_pos = 0;
+};
+
+std::vector<std::uint8_t> frame(FrameType type, const std::vector<std::uint8_t>& payload)
+{
+    Writer w;
+    w.raw(kMagic, 4);
+    w.put<std::uint16_t>(kWireVersion);
+    w.put<std::uint16_t>(static_cast<std::uint16_t>(type));
+    w.put<std::uint64_t>(payload.size());
+    auto out = std::move(w.bytes());
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+std::uint64_t checkedProduct(std::int64_t a, std::int64_t b, const char* what)
+{
+    if (a < 0 || b < 0)
+        throw Malformed(std::string(what) + ": negative size");
+    const auto ua = static_cast<std::uint64_t>(a), ub = static_cast<std::uint64_t>(b);
+    if (ua != 0 && ub > (std::uint64_t(1) << 62) / ua)
+        throw Malformed(std::string(what) + ": size overflows");
+    return ua * ub;
+}
+
+void readMatrix(Reader& r, RowMatrix& m, std::int64_t rows, std::int64_t cols, const char* what)
+{
+    const auto n = checkedProduct(rows, cols, what);
+    r.need(n * sizeof(double), what);
+    m.resize(rows, cols);
+    r.array(m.data(), n, what);
+}
+
+template <class T>
+void readVector(Reader& r, std::vector<T>& v, std::int64_t n, const char* what)
+{
+    if (n < 0)
+        throw Malformed(std::string(what) + ": negative size");
+    r.need(static_cast<std::uint64_t>(n) * sizeof(T), what);
+    v.resize(n);
+    r.array(v.data(), n, what);
+}
+
+} // namespace
+
+std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p)
+{
+    Writer w;
+    w.put<double>(p.fraction);
+    w.str(p.stage);
+    return frame(FrameType::Progress, w.bytes());
+}
+
+std::vector<std::uint8_t> encodeMessage(FrameType type, const std::string& text)
+{
+    Writer w;
+    w.str(text.size() > kMaxString ? text.substr(0, kMaxString) : text);
+    return frame(type, w.bytes());
+}
+
+std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s)
+{
+    return frame(FrameType::Summary, encodeSummary(s));
+}
+
+std::vector<std::uint8_t> encodeSummary(const Summary& s)
+{
+    Writer w;
+    const Shape& sh = s.shape;
+    for (auto v : {sh.batch, sh.time, sh.nIn, sh.nHid, sh.nOut})
+        w.put<std::int64_t>(v);
+    for (const DatasetInfo& d : s.datasets) {
+        w.put<std::uint8_t>(d.present);
+        w.str(d.file);
+        w.str(d.path);
+        w.put<std::uint32_t>(static_cast<std::uint32_t>(d.dims.size()));
+        for (auto v : d.dims)
+            w.put<std::int64_t>(v);
+        w.put<std::int64_t>(d.nonFinite);
+    }
+    for (const auto& l : s.trainingLambdas) {
+        w.put<std::uint8_t>(l.has_value());
+        w.put<double>(l.value_or(0.0));
+    }
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(s.warnings.size()));
+    for (const auto& msg : s.warnings)
+        w.str(msg);
+
+    w.put<std::uint8_t>(s.hasMse());
+    if (s.hasMse()) {
+        w.raw(s.sqErrPerTrial.data(), s.sqErrPerTrial.size());
+        w.raw(s.sqErrPerTime.data(), s.sqErrPerTime.size());
+    }
+    w.put<std::uint8_t>(s.hasStates());
+    if (s.hasStates()) {
+        for (const RowMatrix* m : {&s.trialSum, &s.trialSumSq, &s.trialSumAbs, &s.timeSum,
+                                   &s.timeSumSq})
+            w.raw(m->data(), m->size());
+        w.raw(s.neuronMin.data(), s.neuronMin.size());
+        w.raw(s.neuronMax.data(), s.neuronMax.size());
+        w.raw(s.neuronNonFinite.data(), s.neuronNonFinite.size());
+        w.raw(s.neuronActive.data(), s.neuronActive.size());
+        w.put<double>(s.activeThreshold);
+        const std::uint32_t bins =
+            s.neuronHistograms.empty() ? 0 : static_cast<std::uint32_t>(s.neuronHistograms[0].counts.size());
+        w.put<std::uint32_t>(bins);
+        for (const NeuronHistogram& h : s.neuronHistograms) {
+            w.put<double>(h.lo);
+            w.put<double>(h.width);
+            w.raw(h.counts.data(), h.counts.size());
+        }
+    }
+    for (int i = 0; i < 3; ++i) {
+        w.put<double>(s.weightNormSq[i]);
+        w.put<std::int64_t>(s.weights[i].rows());
+        w.put<std::int64_t>(s.weights[i].cols());
+        w.raw(s.weights[i].data(), s.weights[i].size());
+    }
+    return std::move(w.bytes());
+}
+
+Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
+{
+    Decoded<Summary> out;
+    try {
+        Reader r(payload);
+        Summary s;
+        Shape& sh = s.shape;
+        for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
+            *v = r.get<std::int64_t>("shape");
+            if (*v < 0 || *v > (std::int64_t(1) << 40))
+                throw Malformed("shape: dimension " + std::to_string(*v) + " out of range");
+        }
+        for (DatasetInfo& d : s.datasets) {
+            d.present = r.get<std::uint8_t>("dataset flag") != 0;
+            d.file = r.str("dataset file");
+            d.path = r.str("dataset path");
+            const auto nd = r.get<std::uint32_t>("dataset rank");
+            if (nd > kMaxDims)
+                throw Malformed("dataset rank " + std::to_string(nd) + " out of range");
+            for (std::uint32_t i = 0; i < nd; ++i)
+                d.dims.push_back(r.get<std::int64_t>("dataset dims"));
+            d.nonFinite = r.get<std::int64_t>("dataset non-finite count");
+            if (d.nonFinite < 0)
+                throw Malformed("negative non-finite count");
+        }
+        for (auto& l : s.trainingLambdas) {
+            const bool has = r.get<std::uint8_t>("lambda flag") != 0;
+            const double v = r.get<double>("lambda");
+            if (has) {
+                if (!std::isfinite(v))
+                    throw Malformed("a training lambda is not finite");
+                l = v;
+            }
+        }
+        const auto nw = r.get<std::uint32_t>("warning count");
+        if (nw > kMaxWarnings)
+            throw Malformed("warning count " + std::to_string(nw) + " out of range");
+        for (std::uint32_t i = 0; i < nw; ++i)
+            s.warnings.push_back(r.str("warning"));
+
+        const bool hasMse = r.get<std::uint8_t>("mse flag") != 0;
+        if (hasMse != s.hasMse())
+            throw Malformed("the mse block disagrees with the dataset flags");
+        if (hasMse) {
+            if (sh.batch == 0 || sh.time == 0 || sh.nOut == 0)
+                throw Malformed("mse block with an empty shape");
+            readVector(r, s.sqErrPerTrial, sh.batch, "squared error per trial");
+            readVector(r, s.sqErrPerTime, sh.time, "squared error per time step");
+        }
+        const bool hasStates = r.get<std::uint8_t>("states flag") != 0;
+        if (hasStates != s.hasStates())
+            throw Malformed("the states block disagrees with the dataset flags");
+        if (hasStates) {
+            if (sh.batch == 0 || sh.time == 0 || sh.nHid == 0)
+                throw Malformed("states block with an empty shape");
+            readMatrix(r, s.trialSum, sh.batch, sh.nHid, "trial sums");
+            readMatrix(r, s.trialSumSq, sh.batch, sh.nHid, "trial sums of squares");
+            readMatrix(r, s.trialSumAbs, sh.batch, sh.nHid, "trial sums of |r|");
+            readMatrix(r, s.timeSum, sh.time, sh.nHid, "time sums");
+            readMatrix(r, s.timeSumSq, sh.time, sh.nHid, "time sums of squares");
+            readVector(r, s.neuronMin, sh.nHid, "neuron minima");
+            readVector(r, s.neuronMax, sh.nHid, "neuron maxima");
+            readVector(r, s.neuronNonFinite, sh.nHid, "neuron non-finite counts");
+            readVector(r, s.neuronActive, sh.nHid, "neuron active counts");
+            const auto samples = checkedProduct(sh.batch, sh.time, "samples");
+            for (std::int64_t n = 0; n < sh.nHid; ++n)
+                if (s.neuronNonFinite[n] < 0 || s.neuronActive[n] < 0 ||
+                    static_cast<std::uint64_t>(s.neuronNonFinite[n]) > samples ||
+                    static_cast<std::uint64_t>(s.neuronActive[n]) > samples)
+                    throw Malformed("neuron counts out of range");
+            s.activeThreshold = r.get<double>("active threshold");
+            const auto bins = r.get<std::uint32_t>("histogram bins");
+            if (bins < 4 || bins > 4096 || bins % 4 != 0)
+                throw Malformed("histogram bins " + std::to_string(bins) + " out of range");
+            r.need(checkedProduct(sh.nHid, 16 + 8 * static_cast<std::int64_t>(bins), "histograms"),
+                   "histograms");
+            s.neuronHistograms.resize(sh.nHid);
+            for (NeuronHistogram& h : s.neuronHistograms) {
+                h.lo = r.get<double>("histogram origin");
+                h.width = r.get<double>("histogram width");
+                if (!std::isfinite(h.lo) || !std::isfinite(h.width) || !(h.width > 0))
+                    throw Malformed("histogram bin layout is not finite and positive");
+                readVector(r, h.counts, bins, "histogram counts");
+                for (auto c : h.counts)
+                    if (c < 0 || static_cast<std::uint64_t>(c) > samples)
+                        throw Malformed("histogram count out of range");
+            }
+        }
+        for (int i = 0; i < 3; ++i) {
+            s.weightNormSq[i] = r.get<double>("weight norm");
+            const auto rows = r.get<std::int64_t>("weight rows");
+            const auto cols = r.get<std::int64_t>("weight cols");
+            const auto n = checkedProduct(rows, cols, "weights");
+            if (n != 0) {
+                const std::array<std::int64_t, 3> er = {sh.nHid, sh.nHid, sh.nOut};
+                const std::array<std::int64_t, 3> ec = {sh.nIn, sh.nHid, sh.nHid};
+                if (rows != er[i] || cols != ec[i])
+                    throw Malformed("weight matrix size disagrees with the shape");
+                r.need(n * sizeof(float), "weights");
+                s.weights[i].resize(rows, cols);
+                r.array(s.weights[i].data(), n, "weights");
+            }
+        }
+        if (r.remaining() != 0)
+            throw Malformed(std::to_string(r.remaining()) + " trailing bytes");
+        out.value = std::move(s);
+    } catch (const Malformed& e) {
+        out.error = std::string("malformed summary: ") + e.what();
+    } catch (const std::bad_alloc&) {
+        out.error = "malformed summary: too large to hold in memory";
+    }
+    return out;
+}
+
+Decoded<FrameHeader> decodeFrameHeader(std::span<const std::uint8_t> bytes)
+{
+    Decoded<FrameHeader> out;
+    if (bytes.size() < kFrameHeaderSize) {
+        out.error = "frame header is truncated";
+        return out;
+    }
+    if (std::memcmp(bytes.data(), kMagic, 4) != 0) {
+        out.error = "not a reader frame (bad magic)";
+        return out;
+    }
+    FrameHeader h;
+    std::memcpy(&h.version, bytes.data() + 4, 2);
+    std::uint16_t type = 0;
+    std::memcpy(&type, bytes.data() + 6, 2);
+    std::memcpy(&h.length, bytes.data() + 8, 8);
+    if (h.version != kWireVersion) {
+        out.error = "reader speaks wire version " + std::to_string(h.version) + ", expected " +
+                    std::to_string(kWireVersion);
+        return out;
+    }
+    if (type < 1 || type > 4) {
+        out.error = "unknown frame type " + std::to_string(type);
+        return out;
+    }
+    h.type = static_cast<FrameType>(type);
+    if (h.length > kMaxFramePayload) {
+        out.error = "frame claims " + std::to_string(h.length) + " bytes";
+        return out;
+    }
+    out.value = h;
+    return out;
+}
+
+bool FrameParser::feed(std::span<const std::uint8_t> bytes, std::vector<Event>& events)
+{
+    if (!m_error.empty())
+        return false;
+    m_buffer.insert(m_buffer.end(), bytes.begin(), bytes.end());
+    std::size_t pos = 0;
+    while (m_buffer.size() - pos >= kFrameHeaderSize) {
+        const auto header = decodeFrameHeader({m_buffer.data() + pos, kFrameHeaderSize});
+        if (!header.value) {
+            m_error = header.error;
+            return false;
+        }
+        const FrameHeader& h = *header.value;
+        if (m_buffer.size() - pos - kFrameHeaderSize < h.length)
+            break;
+        std::span<const std::uint8_t> payload(m_buffer.data() + pos + kFrameHeaderSize, h.length);
+        Event ev{h.type, {}, {}, {}};
+        try {
+            Reader r(payload);
+            switch (h.type) {
+            case FrameType::Progress:
+                ev.progress.fraction = r.get<double>("progress");
+                ev.progress.stage = r.str("progress stage");
+                if (!(ev.progress.fraction >= 0.0 && ev.progress.fraction <= 1.0))
+                    throw Malformed("progress fraction out of range");
+                break;
+            case FrameType::Warning:
+            case FrameType::Error:
+                ev.text = r.str("message");
+                break;
+            case FrameType::Summary: {
+                auto d = decodeSummary(payload);
+                if (!d.value) {
+                    m_error = d.error;
+                    return false;
+                }
+                ev.summary = std::move(d.value);
+                break;
+            }
+            }
+        } catch (const Malformed& e) {
+            m_error = std::string("malformed frame: ") + e.what();
+            return false;
+        }
+        events.push_back(std::move(ev));
+        pos += kFrameHeaderSize + h.length;
+    }
+    m_buffer.erase(m_buffer.begin(), m_buffer.begin() + static_cast<std::ptrdiff_t>(pos));
+    return true;
+}
+
+} // namespace rnnloss

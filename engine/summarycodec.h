@@ -1,0 +1,80 @@
+#pragma once
+// The small versioned binary format in which the reader process sends its
+// results to the app: a stream of frames, one of which carries the Summary.
+// The decoder trusts nothing: every size, count and version is checked before
+// anything is allocated, and a malformed stream is refused with a message.
+//
+// Frame: "RNLF" | u16 version | u16 type | u64 payload length | payload
+// All integers and floats little-endian.
+
+#include "summary.h"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace rnnloss {
+
+inline constexpr std::uint16_t kWireVersion = 1;
+inline constexpr std::size_t kFrameHeaderSize = 16;
+/// No frame may claim more than this; a larger claim is a malformed stream.
+inline constexpr std::uint64_t kMaxFramePayload = std::uint64_t(4) << 30;
+
+enum class FrameType : std::uint16_t { Progress = 1, Warning = 2, Error = 3, Summary = 4 };
+
+struct ProgressFrame
+{
+    double fraction = 0.0; ///< 0..1
+    std::string stage;
+};
+
+std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p);
+std::vector<std::uint8_t> encodeMessage(FrameType type, const std::string& text);
+std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s);
+
+/// The payload of a summary frame (no header).
+std::vector<std::uint8_t> encodeSummary(const Summary& s);
+
+template <class T>
+struct Decoded
+{
+    std::optional<T> value;
+    std::string error; ///< set when value is empty
+};
+
+Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload);
+
+struct FrameHeader
+{
+    std::uint16_t version = 0;
+    FrameType type = FrameType::Progress;
+    std::uint64_t length = 0;
+};
+/// Parses a 16-byte header; refuses a bad magic, version, type or length.
+Decoded<FrameHeader> decodeFrameHeader(std::span<const std::uint8_t> bytes);
+
+/// Incremental frame parser for a byte stream arriving in pieces.
+class FrameParser
+{
+public:
+    struct Event
+    {
+        FrameType type;
+        ProgressFrame progress;  ///< Progress
+        std::string text;        ///< Warning, Error
+        std::optional<Summary> summary;
+    };
+    /// Appends bytes; returns false (and sets error()) on a malformed stream.
+    bool feed(std::span<const std::uint8_t> bytes, std::vector<Event>& events);
+    const std::string& error() const { return m_error; }
+    /// Bytes of a frame not yet complete (0 at a clean end of stream).
+    std::size_t pending() const { return m_buffer.size(); }
+
+private:
+    std::vector<std::uint8_t> m_buffer;
+    std::string m_error;
+};
+
+} // namespace rnnloss

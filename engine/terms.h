@@ -1,0 +1,36 @@
+#pragma once
+// The seven terms of the modular RNN loss (../shared/seed/criterion.md) and the
+// two conventions for computing the firing-rate terms.
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace rnnloss {
+
+enum class Term { Mse, In, Hid, Out, Fr, FrSd, FrCv };
+inline constexpr int kTermCount = 7;
+inline constexpr std::array<Term, kTermCount> kAllTerms = {
+    Term::Mse, Term::In, Term::Hid, Term::Out, Term::Fr, Term::FrSd, Term::FrCv};
+
+/// Spec keys: "mse", "in", "hid", "out", "fr", "fr_sd", "fr_cv".
+std::string_view termKey(Term t);
+/// "lambda_mse", ... as nn4n's RNNLoss takes them.
+std::string_view lambdaKey(Term t);
+std::optional<Term> termFromKey(std::string_view key);       ///< accepts "mse" or "lambda_mse"
+inline constexpr int index(Term t) { return static_cast<int>(t); }
+
+enum class Convention {
+    Seed, ///< the spec's formulas (default)
+    Nn4n, ///< what nn4n's RNNLoss code computes
+};
+std::string_view conventionName(Convention c);
+std::optional<Convention> conventionFromName(std::string_view name);
+
+/// One line, plain text, of how the term is computed in the convention.
+std::string_view termFormula(Term t, Convention c);
+
+/// A value per term: lambdas, values, ...
+using TermArray = std::array<double, kTermCount>;
+
+} // namespace rnnloss
