@@ -1,5 +1,7 @@
 #include "reader.h"
 
+#include "hdf5global.h"
+
 #include <hdf5.h>
 #include <H5PLpublic.h>
 
@@ -15,12 +17,6 @@ namespace rnnloss::io {
 
 namespace {
 
-// HDF5 (Debian's build) is not thread-safe: every call goes through this lock.
-std::mutex& hdf5Mutex()
-{
-    static std::mutex m;
-    return m;
-}
 
 struct ReadError : std::runtime_error
 {
@@ -733,13 +729,7 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
 
 ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress)
 {
-    std::lock_guard lock(hdf5Mutex());
-    static const bool initialised = [] {
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as values, not prints
-        H5PLset_loading_state(0);                    // never load filter plugins from disk
-        return true;
-    }();
-    (void)initialised;
+    const auto lock = detail::hdf5Lock();
     ReadResult result;
     try {
         result = readLocked(request, progress);
@@ -754,6 +744,19 @@ ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress)
     }
     H5Eclear2(H5E_DEFAULT);
     return result;
+}
+
+std::unique_lock<std::mutex> detail::hdf5Lock()
+{
+    static std::mutex m;
+    std::unique_lock lock(m);
+    static const bool initialised = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors come back as values, not prints
+        H5PLset_loading_state(0);                    // never load filter plugins from disk
+        return true;
+    }();
+    (void)initialised;
+    return lock;
 }
 
 std::string hdf5Version()

@@ -1,0 +1,266 @@
+#include "readerprocess.h"
+
+#include "summarycodec.h"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace rnnloss {
+
+namespace {
+
+void closeFd(int& fd)
+{
+    if (fd >= 0)
+        ::close(fd);
+    fd = -1;
+}
+
+std::string signalName(int sig)
+{
+    const char* d = ::strsignal(sig);
+    return "signal " + std::to_string(sig) + (d ? std::string(", ") + d : std::string());
+}
+
+/// The tail of what the child printed on stderr, on one line.
+std::string lastLine(const std::string& err)
+{
+    std::string s = err;
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+        s.pop_back();
+    const auto nl = s.rfind('\n');
+    if (nl != std::string::npos)
+        s = s.substr(nl + 1);
+    if (s.size() > 300)
+        s = "..." + s.substr(s.size() - 300);
+    return s;
+}
+
+} // namespace
+
+std::string currentExecutable()
+{
+    std::vector<char> buf(4096);
+    const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
+}
+
+ReaderProcess::ReaderProcess()
+{
+    if (::pipe2(m_wake, O_CLOEXEC | O_NONBLOCK) != 0)
+        m_wake[0] = m_wake[1] = -1;
+}
+
+ReaderProcess::~ReaderProcess()
+{
+    closeFd(m_wake[0]);
+    closeFd(m_wake[1]);
+}
+
+void ReaderProcess::cancel()
+{
+    m_cancelled = true;
+    if (m_wake[1] >= 0) {
+        const char c = 1;
+        [[maybe_unused]] auto r = ::write(m_wake[1], &c, 1);
+    }
+}
+
+ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progress)
+{
+    ReaderOutcome out;
+    const std::string name = job.recording.empty() ? job.weights : job.recording;
+    auto failWith = [&](const std::string& msg) {
+        out.error = name + ": " + msg;
+        return out;
+    };
+    // Drain stale wake-ups from an earlier cancel().
+    char drain[64];
+    while (m_wake[0] >= 0 && ::read(m_wake[0], drain, sizeof drain) > 0) {
+    }
+    m_cancelled = false;
+
+    // Everything the child needs is prepared before fork(): after it, only
+    // async-signal-safe calls.
+    std::vector<std::string> args = {job.readerExe, "reader"};
+    if (!job.recording.empty())
+        args.insert(args.end(), {"--recording", job.recording});
+    if (!job.weights.empty())
+        args.insert(args.end(), {"--weights", job.weights});
+    args.insert(args.end(), {"--slab-bytes", std::to_string(job.slabBytes), "--active-threshold",
+                             std::to_string(job.reduce.activeThreshold), "--histogram-bins",
+                             std::to_string(job.reduce.histogramBins), "--threads",
+                             std::to_string(job.reduce.threads)});
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    int outPipe[2], errPipe[2];
+    if (::pipe2(outPipe, O_CLOEXEC) != 0)
+        return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
+    if (::pipe2(errPipe, O_CLOEXEC) != 0) {
+        ::close(outPipe[0]);
+        ::close(outPipe[1]);
+        return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
+    }
+    const rlim_t limit = job.memoryLimitBytes ? job.memoryLimitBytes : RLIM_INFINITY;
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]})
+            ::close(fd);
+        return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+        ::dup2(outPipe[1], STDOUT_FILENO);
+        ::dup2(errPipe[1], STDERR_FILENO);
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            ::dup2(devnull, STDIN_FILENO);
+        struct rlimit as{limit, limit};
+        ::setrlimit(RLIMIT_AS, &as);
+        struct rlimit core{0, 0};
+        ::setrlimit(RLIMIT_CORE, &core);
+        ::execv(argv[0], argv.data());
+        static const char msg[] = "cannot execute the reader\n";
+        [[maybe_unused]] auto r = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+        ::_exit(127);
+    }
+    ::close(outPipe[1]);
+    ::close(errPipe[1]);
+    int outFd = outPipe[0], errFd = errPipe[0];
+
+    FrameParser parser;
+    std::vector<FrameParser::Event> events;
+    std::string stderrTail, childError;
+    std::vector<std::string> warnings;
+    std::string protocolError;
+    bool timedOut = false;
+    auto lastData = std::chrono::steady_clock::now();
+    std::vector<std::uint8_t> buf(1 << 16);
+
+    while (outFd >= 0 || errFd >= 0) {
+        pollfd fds[3] = {{outFd, POLLIN, 0}, {errFd, POLLIN, 0}, {m_wake[0], POLLIN, 0}};
+        const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - lastData)
+                              .count();
+        const int wait = static_cast<int>(std::max<long long>(0, job.watchdogMs - idle));
+        const int n = ::poll(fds, 3, wait);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (m_cancelled)
+            break;
+        if (n == 0) {
+            timedOut = true;
+            break;
+        }
+        if (outFd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            const ssize_t got = ::read(outFd, buf.data(), buf.size());
+            if (got > 0) {
+                lastData = std::chrono::steady_clock::now();
+                events.clear();
+                if (!parser.feed({buf.data(), static_cast<std::size_t>(got)}, events)) {
+                    protocolError = parser.error();
+                    break;
+                }
+                for (auto& ev : events) {
+                    switch (ev.type) {
+                    case FrameType::Progress:
+                        if (progress)
+                            progress(ev.progress.fraction, ev.progress.stage);
+                        break;
+                    case FrameType::Warning:
+                        warnings.push_back(ev.text);
+                        break;
+                    case FrameType::Error:
+                        childError = ev.text;
+                        break;
+                    case FrameType::Summary:
+                        out.summary = std::move(ev.summary);
+                        break;
+                    }
+                }
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                closeFd(outFd);
+            }
+        }
+        if (errFd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            const ssize_t got = ::read(errFd, buf.data(), buf.size());
+            if (got > 0) {
+                stderrTail.append(reinterpret_cast<const char*>(buf.data()),
+                                  static_cast<std::size_t>(got));
+                if (stderrTail.size() > 8192)
+                    stderrTail.erase(0, stderrTail.size() - 8192);
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                closeFd(errFd);
+            }
+        }
+    }
+    const bool stopped = outFd >= 0 || errFd >= 0; // left the loop early
+    closeFd(outFd);
+    closeFd(errFd);
+    if (stopped)
+        ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+
+    if (m_cancelled) {
+        out.summary.reset();
+        out.cancelled = true;
+        return failWith("loading cancelled");
+    }
+    if (timedOut) {
+        out.summary.reset();
+        return failWith("the reader stopped responding (no progress for " +
+                        std::to_string(job.watchdogMs / 1000.0).substr(0, 4) +
+                        " s) and was stopped; the file is probably malformed");
+    }
+    if (!protocolError.empty()) {
+        out.summary.reset();
+        return failWith("the reader sent a malformed result (" + protocolError + ")");
+    }
+    if (!childError.empty()) {
+        out.summary.reset();
+        out.error = childError; // the reader's own words, already naming the file
+        return out;
+    }
+    if (WIFSIGNALED(status)) {
+        out.summary.reset();
+        const int sig = WTERMSIG(status);
+        std::string msg = "the reader crashed (" + signalName(sig) +
+                          ") while reading; the file is probably malformed (a known weakness of "
+                          "HDF5 1.10 with damaged files)";
+        const std::string tail = lastLine(stderrTail);
+        if (!tail.empty())
+            msg += "; it said: " + tail;
+        return failWith(msg);
+    }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (out.summary && code == 0 && parser.pending() == 0) {
+        for (auto& w : warnings)
+            out.summary->warnings.push_back(std::move(w));
+        return out;
+    }
+    out.summary.reset();
+    if (code == 127)
+        return failWith("cannot execute the reader '" + job.readerExe + "'");
+    std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";
+    if (job.memoryLimitBytes && stderrTail.find("alloc") != std::string::npos)
+        msg += ", probably out of its " + std::to_string(job.memoryLimitBytes >> 20) +
+               " MiB memory limit";
+    const std::string tail = lastLine(stderrTail);
+    if (!tail.empty())
+        msg += "; it said: " + tail;
+    return failWith(msg);
+}
+
+} // namespace rnnloss

@@ -1,0 +1,64 @@
+#pragma once
+// Runs the reader of untrusted files in its own process (`rnnloss reader ...`)
+// and decodes what it streams back. HDF5 1.10 can crash or hang on malformed
+// files; in a child process that costs an error message, not the app.
+// Plain C++ and POSIX, so the CLI and the app's loader thread share it.
+
+#include "reducer.h"
+#include "summary.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace rnnloss {
+
+struct ReaderJob
+{
+    std::string readerExe;   ///< the `rnnloss` binary
+    std::string recording;   ///< may be empty when only weights are read
+    std::string weights;
+    std::size_t slabBytes = std::size_t(64) << 20;
+    ReduceConfig reduce;
+    /// The child is killed when it sends nothing for this long: a watchdog on
+    /// progress, not on total time, so a 20 GB file may take minutes.
+    int watchdogMs = 30000;
+    /// Address-space limit of the child (RLIMIT_AS); 0 for none.
+    std::uint64_t memoryLimitBytes = std::uint64_t(4) << 30;
+};
+
+struct ReaderOutcome
+{
+    std::optional<Summary> summary;
+    std::string error;      ///< names the file and what happened; set when summary is empty
+    bool cancelled = false;
+};
+
+class ReaderProcess
+{
+public:
+    ReaderProcess();
+    ~ReaderProcess();
+    ReaderProcess(const ReaderProcess&) = delete;
+    ReaderProcess& operator=(const ReaderProcess&) = delete;
+
+    using ProgressFn = std::function<void(double fraction, const std::string& stage)>;
+
+    /// Blocks until the child has finished, failed, been stopped by the
+    /// watchdog, or been cancelled. Never throws.
+    ReaderOutcome run(const ReaderJob& job, const ProgressFn& progress = {});
+
+    /// Stops a running `run()` from any thread; it returns `cancelled`.
+    void cancel();
+
+private:
+    int m_wake[2] = {-1, -1}; ///< self-pipe: cancel() writes, run() polls
+    std::atomic<bool> m_cancelled{false};
+};
+
+/// The path of the running executable (/proc/self/exe).
+std::string currentExecutable();
+
+} // namespace rnnloss

@@ -1,0 +1,33 @@
+#pragma once
+// Text renderings of a loss evaluation: the CLI's table and JSON, and the CSV
+// and JSON the app exports. Plain C++ so the CLI and the app share them.
+
+#include "loss.h"
+#include "neuronstats.h"
+#include "summary.h"
+
+#include <string>
+#include <vector>
+
+namespace rnnloss {
+
+/// A double with 17 significant digits, or `null` when empty or not finite.
+std::string jsonNumber(std::optional<double> v);
+std::string jsonString(const std::string& s);
+
+/// The CLI's `--json` object (see `rnnloss --help`).
+std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& stats);
+
+/// A readable table of the terms and the total.
+std::string lossTable(const Summary& s, const LossResult& r, const std::string& title);
+
+/// CSV of the breakdown: term,lambda,value,weighted,share.
+std::string breakdownCsv(const LossResult& r);
+/// CSV of per-neuron statistics, one row per neuron.
+std::string neuronCsv(const NeuronStats& stats);
+/// JSON of the lambda settings: {"convention": .., "lambda_mse": .., ...}.
+std::string lambdasJson(const TermArray& lambdas, Convention c);
+/// `RNNLoss(model, lambda_mse=1.0, ...)` with the non-zero lambdas, for nn4n.
+std::string nn4nCall(const TermArray& lambdas);
+
+} // namespace rnnloss

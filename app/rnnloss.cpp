@@ -1,0 +1,250 @@
+// rnnloss — the command-line tool over the engine:
+//   rnnloss compute [RECORDING] [--weights FILE] [--convention seed|nn4n]
+//                   [--lambda KEY=VALUE]... [--json]
+//   rnnloss bench [...]         the benchmark of docs/performance.md
+//   rnnloss reader ...          internal: the isolated reader process
+// Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
+
+#include "bench.h"
+#include "cliargs.h"
+#include "loss.h"
+#include "neuronstats.h"
+#include "reader.h"
+#include "readerprocess.h"
+#include "report.h"
+#include "summarycodec.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace rnnloss;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+const char* kHelp = R"(rnnloss - the modular RNN loss of a recorded network, term by term
+
+Usage:
+  rnnloss compute [RECORDING] [--weights FILE] [--convention seed|nn4n]
+                  [--lambda KEY=VALUE]... [--json]
+  rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
+                [--file PATH] [--keep]
+  rnnloss --help | --version
+
+compute
+  Reads RECORDING (an HDF5 file in recording format v1, docs/recording-format.md;
+  default: the bundled example) in an isolated reader process and prints each
+  term of the loss: its lambda, its unweighted value, lambda * value, its share
+  of the total, and the total.
+
+  --weights FILE       read the three weight matrices from FILE instead
+  --convention NAME    seed (default): the spec's formulas;
+                       nn4n: what nn4n's RNNLoss code computes (L_fr = mean m_n^2,
+                       sample SD, CV of mean |r|)
+  --lambda KEY=VALUE   KEY is one of lambda_mse, lambda_in, lambda_hid, lambda_out,
+                       lambda_fr, lambda_fr_sd, lambda_fr_cv; VALUE a number >= 0
+                       (0.001 or 1e-3). A lambda not given takes the file's
+                       training value (root attribute of the same name) if
+                       present, else 0. A term with lambda 0 is not added.
+  --json               print one JSON object instead of the table:
+                       {"convention", "shape": {batch, time, n_in, n_hid, n_out},
+                        "terms": {KEY: {"lambda", "value", "weighted", "available"}},
+                        "total", "neurons": {"mean_rate": [...], "sd", "cv", "max",
+                        "fraction_active", "fr_contribution"}, "warnings": [...]}
+                       value: the unweighted term, null when undefined or its data
+                       is missing; weighted: lambda * value, 0 when lambda is 0,
+                       null when undefined. Numbers have 17 significant digits.
+  --watchdog SECONDS   stop the reader when it makes no progress for this long (30)
+  --memory-limit MB    the reader's address-space limit (4096; 0 for none)
+  --slab-mb MB         memory for one slab of B x T x N data (64)
+
+bench
+  Builds a synthetic recording (default B=128, T=500, N=512, N_out=4: 131 MB of
+  float32 states) and times, side by side: (a) a plain sum over the states
+  buffer, (b) the engine's full reduction of the same buffer, (c) read + reduce
+  from the HDF5 file (warm page cache), with HDF5's raw read of the same slabs
+  and the same through the reader process, (d) a lambda change on the summary.
+
+Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
+stderr, nothing on stdout); 1 on an internal failure.
+)";
+
+struct UsageError
+{
+    std::string message;
+};
+
+int fail(const std::string& msg)
+{
+    std::cerr << "error: " << msg << "\n";
+    return 2;
+}
+
+bool writeAll(int fd, const std::vector<std::uint8_t>& bytes)
+{
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n <= 0)
+            return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::string next(const std::vector<std::string>& a, std::size_t& i)
+{
+    if (i + 1 >= a.size())
+        throw UsageError{a[i] + " needs a value"};
+    return a[++i];
+}
+
+long long number(const std::string& opt, const std::string& v)
+{
+    char* end = nullptr;
+    const long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end || n < 0)
+        throw UsageError{opt + " " + v + ": expected a whole number >= 0"};
+    return n;
+}
+
+/// The child side of ReaderProcess: reads and streams frames to stdout.
+int readerMain(const std::vector<std::string>& a)
+{
+    io::ReadRequest req;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == "--recording")
+            req.recording = next(a, i);
+        else if (a[i] == "--weights")
+            req.weights = next(a, i);
+        else if (a[i] == "--slab-bytes")
+            req.slabBytes = static_cast<std::size_t>(number(a[i], next(a, i)));
+        else if (a[i] == "--active-threshold")
+            req.reduce.activeThreshold = std::strtod(next(a, i).c_str(), nullptr);
+        else if (a[i] == "--histogram-bins")
+            req.reduce.histogramBins = static_cast<int>(number(a[i], next(a, i)));
+        else if (a[i] == "--threads")
+            req.reduce.threads = static_cast<int>(number(a[i], next(a, i)));
+        else
+            throw UsageError{"reader: unknown option " + a[i]};
+    }
+    if (req.reduce.histogramBins < 4 || req.reduce.histogramBins % 4 || req.reduce.histogramBins > 4096)
+        throw UsageError{"reader: --histogram-bins must be a multiple of 4 in 4..4096"};
+    const auto result = io::readRecording(req, [](double f, const std::string& stage) {
+        return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
+    });
+    if (!result.summary) {
+        writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, result.error));
+        return 2;
+    }
+    return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
+}
+
+int computeMain(const std::vector<std::string>& a)
+{
+    LossOptions opts;
+    bool json = false;
+    ReaderJob job;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string& s = a[i];
+        if (s == "--json") {
+            json = true;
+        } else if (s == "--weights") {
+            opts.weights = next(a, i);
+        } else if (s == "--convention") {
+            const std::string v = next(a, i);
+            opts.convention = conventionFromName(v);
+            if (!opts.convention)
+                throw UsageError{"--convention " + v + ": expected seed or nn4n"};
+        } else if (s == "--lambda") {
+            const std::string err = parseLambda(next(a, i), opts);
+            if (!err.empty())
+                throw UsageError{err};
+        } else if (s.rfind("--lambda=", 0) == 0) {
+            const std::string err = parseLambda(s.substr(9), opts);
+            if (!err.empty())
+                throw UsageError{err};
+        } else if (s == "--watchdog") {
+            job.watchdogMs = static_cast<int>(number(s, next(a, i)) * 1000);
+        } else if (s == "--memory-limit") {
+            job.memoryLimitBytes = static_cast<std::uint64_t>(number(s, next(a, i))) << 20;
+        } else if (s == "--slab-mb") {
+            job.slabBytes = static_cast<std::size_t>(std::max(1LL, number(s, next(a, i)))) << 20;
+        } else if (!s.empty() && s[0] == '-') {
+            throw UsageError{"unknown option " + s + " (see rnnloss --help)"};
+        } else if (opts.recording.empty()) {
+            opts.recording = s;
+        } else {
+            throw UsageError{"more than one recording given: " + opts.recording + ", " + s};
+        }
+    }
+    if (opts.recording.empty())
+        opts.recording = bundledExample();
+
+    job.readerExe = currentExecutable();
+    job.recording = opts.recording;
+    job.weights = opts.weights;
+    ReaderProcess reader;
+    ReaderOutcome outcome = reader.run(job);
+    if (!outcome.summary)
+        return fail(outcome.error);
+    const Summary& s = *outcome.summary;
+
+    TermArray lambdas = initialLambdas(s);
+    for (Term t : kAllTerms)
+        if (opts.lambdas[index(t)])
+            lambdas[index(t)] = *opts.lambdas[index(t)];
+    const Convention conv = opts.convention.value_or(Convention::Seed);
+    const LossResult r = evaluate(computeTerms(s, conv), lambdas);
+    if (!r.errors.empty())
+        return fail(opts.recording + ": " + r.errors.front());
+    const NeuronStats stats = computeNeuronStats(s, conv);
+    std::cout << (json ? lossJson(s, r, stats) : lossTable(s, r, opts.recording));
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+            std::cout << kHelp;
+            return args.empty() ? 2 : 0;
+        }
+        if (args[0] == "--version") {
+            std::cout << "rnnloss " << kVersion << " (HDF5 " << io::hdf5Version() << ", wire format "
+                      << kWireVersion << ")\n";
+            return 0;
+        }
+        const std::string cmd = args[0];
+        args.erase(args.begin());
+        for (const auto& s : args)
+            if (s == "--help" || s == "-h") {
+                std::cout << kHelp;
+                return 0;
+            }
+        if (cmd == "compute")
+            return computeMain(args);
+        if (cmd == "reader")
+            return readerMain(args);
+        if (cmd == "bench")
+            return benchMain(args);
+        return fail("unknown command '" + cmd + "' (see rnnloss --help)");
+    } catch (const UsageError& e) {
+        return fail(e.message);
+    } catch (const BenchUsageError& e) {
+        return fail(e.what());
+    } catch (const std::exception& e) {
+        std::cerr << "rnnloss: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

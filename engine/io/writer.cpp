@@ -1,0 +1,118 @@
+#include "writer.h"
+
+#include "hdf5global.h"
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <vector>
+
+namespace rnnloss::io {
+
+namespace {
+
+std::string writeDataset(hid_t loc, const std::string& name, const std::vector<double>& data,
+                         const std::vector<hsize_t>& dims, const WriteOptions& o)
+{
+    if (data.empty())
+        return {};
+    const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (o.chunkTrials > 0 && dims.size() == 3) {
+        std::vector<hsize_t> chunk = dims;
+        chunk[0] = std::min<hsize_t>(dims[0], static_cast<hsize_t>(o.chunkTrials));
+        H5Pset_chunk(dcpl, 3, chunk.data());
+        if (o.gzipLevel > 0)
+            H5Pset_deflate(dcpl, static_cast<unsigned>(o.gzipLevel));
+    }
+    const hid_t ftype = o.doublePrecision ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
+    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    const hid_t d = H5Dcreate2(loc, name.c_str(), ftype, space, lcpl, dcpl, H5P_DEFAULT);
+    herr_t st = -1;
+    if (d >= 0) {
+        st = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+        H5Dclose(d);
+    }
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return st < 0 ? "cannot write dataset '" + name + "'" : std::string();
+}
+
+} // namespace
+
+std::string writeRecording(const std::string& path, const Recording& rec, const WriteOptions& o)
+{
+    const auto lock = detail::hdf5Lock();
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return path + ": cannot create the file";
+    const Shape& s = rec.shape;
+    using D = std::vector<hsize_t>;
+    auto u = [](std::int64_t v) { return static_cast<hsize_t>(v); };
+    std::string err;
+    auto put = [&](const std::string& name, const std::vector<double>& data, D dims) {
+        if (err.empty())
+            err = writeDataset(f, name, data, dims, o);
+    };
+    put("outputs", rec.outputs, {u(s.batch), u(s.time), u(s.nOut)});
+    put("targets", rec.targets, {u(s.batch), u(s.time), u(s.nOut)});
+    put("states", rec.states, {u(s.batch), u(s.time), u(s.nHid)});
+    put("inputs", rec.inputs, {u(s.batch), u(s.time), u(s.nIn)});
+    put(o.stateDictNames ? "recurrent_layer.input_layer.weight" : "weights/input", rec.wIn,
+        {u(s.nHid), u(s.nIn)});
+    put(o.stateDictNames ? "recurrent_layer.hidden_layer.weight" : "weights/hidden", rec.wHid,
+        {u(s.nHid), u(s.nHid)});
+    put(o.stateDictNames ? "readout_layer.weight" : "weights/readout", rec.wOut,
+        {u(s.nOut), u(s.nHid)});
+    for (Term t : kAllTerms) {
+        const auto& l = rec.trainingLambdas[index(t)];
+        if (!l || !err.empty())
+            continue;
+        const hid_t sp = H5Screate(H5S_SCALAR);
+        const hid_t a = H5Acreate2(f, std::string(lambdaKey(t)).c_str(), H5T_IEEE_F64LE, sp,
+                                   H5P_DEFAULT, H5P_DEFAULT);
+        if (a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, &*l) < 0)
+            err = "cannot write attribute " + std::string(lambdaKey(t));
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+    }
+    H5Fclose(f);
+    return err.empty() ? err : path + ": " + err;
+}
+
+double readRaw(const std::string& path, const std::string& name, std::size_t slabBytes)
+{
+    const auto lock = detail::hdf5Lock();
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+    const hid_t fs = H5Dget_space(d);
+    hsize_t dims[3] = {0, 0, 0};
+    H5Sget_simple_extent_dims(fs, dims, nullptr);
+    const hsize_t perTrial = dims[1] * dims[2];
+    const hsize_t k = std::max<hsize_t>(1, slabBytes / (perTrial * sizeof(float)));
+    std::vector<float> buf;
+    double sum = 0.0;
+    for (hsize_t b = 0; b < dims[0]; b += k) {
+        const hsize_t n = std::min(k, dims[0] - b);
+        hsize_t start[3] = {b, 0, 0}, count[3] = {n, dims[1], dims[2]};
+        buf.resize(n * perTrial);
+        const hid_t ms = H5Screate_simple(3, count, nullptr);
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        H5Dread(d, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf.data());
+        H5Sclose(ms);
+        sum += buf.front() + buf.back();
+    }
+    H5Sclose(fs);
+    H5Dclose(d);
+    H5Fclose(f);
+    return sum;
+}
+
+} // namespace rnnloss::io
