@@ -121,7 +121,8 @@ Psth psth(const Summary& s, std::int64_t n)
     for (std::int64_t t = 0; t < s.shape.time; ++t) {
         const double m = s.timeSum(t, n) / B;
         p.mean[t] = m;
-        p.sd[t] = std::sqrt(std::max(0.0, s.timeSumSq(t, n) / B - m * m));
+        const double var = s.timeSumSq(t, n) / B - m * m;
+        p.sd[t] = std::isnan(var) ? var : std::sqrt(std::max(0.0, var)); // keep NaN from bad data
     }
     return p;
 }

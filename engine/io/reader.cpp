@@ -176,7 +176,11 @@ public:
             if (is < 0)
                 fail("cannot read the file");
         }
-        m_file = Handle(H5Fopen(m_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+        // With a file image the core driver refuses ("file already exists") any
+        // name that exists on disk, so the image is opened under a name that
+        // cannot exist; m_name is only used in messages then.
+        const char* openName = image.empty() ? m_name.c_str() : "/dev/null/rnnloss-file-image";
+        m_file = Handle(H5Fopen(openName, H5F_ACC_RDONLY, fapl.get()), H5Fclose);
         if (!m_file)
             fail("cannot open the file");
     }
@@ -450,6 +454,11 @@ void agree(Dim& dim, const OpenDataset& d, int axis, const std::string& mainFile
         return;
     }
     if (dim.value != v) {
+        // Both axes of weights/hidden carry N_hid: when the matrix itself fixed
+        // the value, name it once and say what is wrong with it.
+        if (dim.from == &d)
+            throw ReadError(d.file + ": dataset '" + d.path + "' is " + formatDims(d.dims) +
+                            ", not square: both axes are " + dim.name + " and must agree");
         std::string first = describe(*dim.from, mainFile);
         throw ReadError(dim.from->file + ": dataset " + first + " but " + describe(d, mainFile) +
                         ": " + dim.name + " must agree");

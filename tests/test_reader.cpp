@@ -1,0 +1,990 @@
+// Tests of the hardened HDF5 reader (engine/io/reader.h) on the files that
+// tests/fixtures/makefixtures.cpp writes into RNNLOSS_FIXTURE_DIR.
+//
+// Well-formed variants: every term (both conventions), every per-neuron
+// statistic and the PSTHs are recomputed here by brute force from fx::formula
+// (a verbatim copy of the one makefixtures uses), rounded to the stored type,
+// without the engine's reducers; they must agree to 1e-9 relative.
+// Malformed files: each must be refused with a message naming the file, the
+// dataset and what is wrong.
+
+#include "loss.h"
+#include "neuronstats.h"
+#include "reader.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QtTest>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+// ---- shared with tests/fixtures/makefixtures.cpp: keep both copies identical ----------
+namespace fx {
+
+constexpr int B = 3, T = 5, NIN = 2, NHID = 6, NOUT = 2;
+enum Arr { Outputs, Targets, States, Inputs, WIn, WHid, WOut };
+constexpr int kArrs = 7;
+
+inline std::array<int, 3> dimsOf(int a)
+{
+    switch (a) {
+    case Outputs: case Targets: return {B, T, NOUT};
+    case States: return {B, T, NHID};
+    case Inputs: return {B, T, NIN};
+    case WIn: return {NHID, NIN, 1};
+    case WHid: return {NHID, NHID, 1};
+    default: return {NOUT, NHID, 1};
+    }
+}
+inline int rankOf(int a) { return a >= WIn ? 2 : 3; }
+inline std::size_t countOf(int a)
+{
+    const auto d = dimsOf(a);
+    return static_cast<std::size_t>(d[0]) * d[1] * d[2];
+}
+
+/// The logical value of element (i, j, k) of array `a` (k = 0 for weights).
+inline double formula(int a, int i, int j, int k)
+{
+    switch (a) {
+    case Outputs: return 0.5 * std::cos(0.9 * i + 0.4 * j + 1.1 * k);
+    case Targets: return 0.5 * std::sin(0.3 * i + 0.8 * j + 0.6 * k + 0.2);
+    case States: {
+        const double s = 1.0 + std::sin(1.3 * i + 0.7 * j + 0.37 * k);
+        return 0.1 * s * s - 0.04; // some rates negative: |r| differs from r
+    }
+    case Inputs: return std::cos(0.2 * i + 0.5 * j + 1.7 * k);
+    case WIn: return 0.3 * std::sin(1.0 + 2.0 * i + 0.3 * j);
+    case WHid: return 0.05 * std::cos(0.3 * i - 0.7 * j + 0.1);
+    default: return 0.2 * std::sin(0.45 * i + 0.25 * j + 0.5);
+    }
+}
+
+/// x rounded to IEEE half precision (to nearest, ties to even), as a double.
+inline double roundHalf(double x)
+{
+    if (!std::isfinite(x) || x == 0.0)
+        return x;
+    int e = 0;
+    std::frexp(std::fabs(x), &e);                // |x| in [2^(e-1), 2^e)
+    const double ulp = std::ldexp(1.0, std::max(e - 11, -24)); // 11 bits; subnormals 2^-24
+    return std::nearbyint(x / ulp) * ulp;
+}
+
+/// The value as stored in a file of `bits`-bit floats.
+inline double roundTo(double x, int bits)
+{
+    return bits == 64 ? x : bits == 32 ? static_cast<double>(static_cast<float>(x)) : roundHalf(x);
+}
+
+/// Array `a` row-major, rounded to `bits`.
+inline std::vector<double> values(int a, int bits)
+{
+    const auto d = dimsOf(a);
+    std::vector<double> v;
+    v.reserve(countOf(a));
+    for (int i = 0; i < d[0]; ++i)
+        for (int j = 0; j < d[1]; ++j)
+            for (int k = 0; k < d[2]; ++k)
+                v.push_back(roundTo(formula(a, i, j, k), bits));
+    return v;
+}
+
+/// A non-finite value put at (i, j, k) of array `a`.
+struct Poke
+{
+    int arr, i, j, k;
+    double value;
+};
+
+/// nonfinite.h5: 3 in states, 2 in outputs, 1 in inputs, 1 in weights/hidden.
+inline std::vector<Poke> nonFinitePokes()
+{
+    const double inf = HUGE_VAL, nan = std::nan("");
+    return {{States, 1, 2, 3, nan}, {States, 2, 4, 0, inf},   {States, 0, 0, 5, -inf},
+            {Outputs, 0, 1, 1, nan}, {Outputs, 2, 3, 0, inf}, {Inputs, 1, 1, 1, -inf},
+            {WHid, 2, 3, 0, nan}};
+}
+/// nonfinite_outputs.h5: one NaN in outputs, nothing else.
+inline std::vector<Poke> nonFiniteOutputsPokes()
+{
+    return {{Outputs, 1, 0, 0, std::nan("")}};
+}
+
+inline void poke(std::vector<double>& v, int a, const std::vector<Poke>& pokes)
+{
+    const auto d = dimsOf(a);
+    for (const Poke& p : pokes)
+        if (p.arr == a)
+            v[(static_cast<std::size_t>(p.i) * d[1] + p.j) * d[2] + p.k] = p.value;
+}
+
+/// good_f64.h5's root attributes, in the order of rnnloss::kAllTerms.
+constexpr std::array<const char*, 7> kLambdaNames = {
+    "lambda_mse", "lambda_in", "lambda_hid", "lambda_out", "lambda_fr", "lambda_fr_sd",
+    "lambda_fr_cv"};
+constexpr std::array<double, 7> kLambdas = {1.0, 0.25, 0.001, 0.5, 0.01, 0.002, 0.003};
+
+/// The sentinel bytes of external_raw.bin (states-shaped float64 data).
+constexpr double kExternalSentinel = 4242.4242;
+
+} // namespace fx
+// ---- end of the shared part --------------------------------------------------
+
+using namespace rnnloss;
+
+namespace {
+
+constexpr double kRel = 1e-9;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+QString fixture(const QString& name)
+{
+    return name.isEmpty() ? QString() : QStringLiteral(RNNLOSS_FIXTURE_DIR "/") + name;
+}
+
+io::ReadResult readFile(const QString& file, const QString& weights = {},
+                        std::size_t slabBytes = io::ReadRequest{}.slabBytes)
+{
+    io::ReadRequest r;
+    r.recording = file.toStdString();
+    r.weights = weights.toStdString();
+    r.slabBytes = slabBytes;
+    return io::readRecording(r);
+}
+
+bool close(double got, double want, double rel = kRel)
+{
+    if (std::isnan(got) || std::isnan(want))
+        return std::isnan(got) && std::isnan(want);
+    if (got == want)
+        return true;
+    return std::abs(got - want) <= rel * std::max(std::abs(got), std::abs(want)) + 1e-15;
+}
+
+QString num(double v) { return QString::number(v, 'g', 17); }
+
+#define CHECK_CLOSE(got, want, what)                                                               \
+    QVERIFY2(close((got), (want)), qPrintable(QString("%1: got %2, expected %3")                   \
+                                                  .arg(what, num(got), num(want))))
+
+bool sameBits(double a, double b)
+{
+    return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// ---- the brute force ----------------------------------------------------------
+
+/// The raw data of a variant, as stored: 0 bits = the array is absent.
+struct Raw
+{
+    std::array<int, fx::kArrs> bits{};
+    std::array<std::vector<double>, fx::kArrs> data;
+    bool has(int a) const { return bits[a] != 0; }
+    std::int64_t nonFinite(int a) const
+    {
+        std::int64_t n = 0;
+        for (double v : data[a])
+            n += !std::isfinite(v);
+        return n;
+    }
+    /// states[b][t][n]
+    double r(int b, int t, int n) const { return data[fx::States][(b * fx::T + t) * fx::NHID + n]; }
+};
+
+std::vector<fx::Poke> pokeSet(int id)
+{
+    return id == 1 ? fx::nonFinitePokes() : id == 2 ? fx::nonFiniteOutputsPokes()
+                                                    : std::vector<fx::Poke>{};
+}
+
+Raw rawData(const QList<int>& bits, int pokes)
+{
+    Raw raw;
+    for (int a = 0; a < fx::kArrs; ++a) {
+        raw.bits[a] = bits[a];
+        if (!bits[a])
+            continue;
+        raw.data[a] = fx::values(a, bits[a]);
+        fx::poke(raw.data[a], a, pokeSet(pokes));
+    }
+    return raw;
+}
+
+struct ExpectedTerm
+{
+    bool available = false;
+    std::optional<double> value;   ///< empty: unavailable or undefined
+    std::vector<QString> missing;  ///< datasets whose absence makes it unavailable
+    std::vector<QString> present;  ///< datasets it needs that are there
+};
+
+using ExpectedTerms = std::array<ExpectedTerm, kTermCount>;
+
+ExpectedTerms bruteTerms(const Raw& raw, Convention c)
+{
+    ExpectedTerms e;
+    auto need = [&](ExpectedTerm& t, std::initializer_list<int> arrs) {
+        static const char* names[] = {"outputs", "targets", "states", "inputs",
+                                      "weights/input", "weights/hidden", "weights/readout"};
+        bool finite = true;
+        t.available = true;
+        for (int a : arrs) {
+            (raw.has(a) ? t.present : t.missing).push_back(QString("'%1'").arg(names[a]));
+            t.available = t.available && raw.has(a);
+            finite = finite && (!raw.has(a) || raw.nonFinite(a) == 0);
+        }
+        return t.available && finite;
+    };
+
+    ExpectedTerm& mse = e[index(Term::Mse)];
+    if (need(mse, {fx::Outputs, fx::Targets})) {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < raw.data[fx::Outputs].size(); ++i) {
+            const double d = raw.data[fx::Outputs][i] - raw.data[fx::Targets][i];
+            sum += d * d;
+        }
+        mse.value = sum / (fx::B * fx::T * fx::NOUT);
+    }
+    const std::array<Term, 3> wt = {Term::In, Term::Hid, Term::Out};
+    for (int i = 0; i < 3; ++i) {
+        ExpectedTerm& t = e[index(wt[i])];
+        const int a = fx::WIn + i;
+        if (need(t, {a})) {
+            double sum = 0.0;
+            for (double w : raw.data[a])
+                sum += w * w;
+            t.value = sum / static_cast<double>(raw.data[a].size());
+        }
+    }
+    ExpectedTerm& fr = e[index(Term::Fr)];
+    ExpectedTerm& sd = e[index(Term::FrSd)];
+    ExpectedTerm& cv = e[index(Term::FrCv)];
+    const bool ok = need(fr, {fx::States});
+    need(sd, {fx::States});
+    need(cv, {fx::States});
+    if (!ok)
+        return e;
+
+    const double N = fx::NHID, S = fx::B * fx::T;
+    std::vector<double> m(fx::NHID, 0.0), a(fx::NHID, 0.0);
+    double sumSq = 0.0;
+    for (int n = 0; n < fx::NHID; ++n) {
+        for (int b = 0; b < fx::B; ++b)
+            for (int t = 0; t < fx::T; ++t) {
+                const double r = raw.r(b, t, n);
+                m[n] += r;
+                a[n] += std::abs(r);
+                sumSq += r * r;
+            }
+        m[n] /= S;
+        a[n] /= S;
+    }
+    auto mean = [](const std::vector<double>& v) {
+        double s = 0.0;
+        for (double x : v)
+            s += x;
+        return s / static_cast<double>(v.size());
+    };
+    auto ssd = [&](const std::vector<double>& v) { // sum of squared deviations
+        const double mu = mean(v);
+        double s = 0.0;
+        for (double x : v)
+            s += (x - mu) * (x - mu);
+        return s;
+    };
+    if (c == Convention::Seed) {
+        fr.value = sumSq / (S * N);
+        sd.value = std::sqrt(ssd(m) / N);
+        cv.value = *sd.value / mean(m);
+    } else {
+        double s2 = 0.0;
+        for (double x : m)
+            s2 += x * x;
+        fr.value = s2 / N;
+        sd.value = std::sqrt(ssd(m) / (N - 1.0));
+        cv.value = std::sqrt(ssd(a) / (N - 1.0)) / mean(a);
+    }
+    return e;
+}
+
+/// Per-neuron statistics as neuronstats.h defines them, from the raw states.
+NeuronStats bruteNeuronStats(const Raw& raw, Convention c)
+{
+    NeuronStats st;
+    const double S = fx::B * fx::T, N = fx::NHID;
+    for (int n = 0; n < fx::NHID; ++n) {
+        std::vector<double> finite;
+        bool allFinite = true;
+        for (int b = 0; b < fx::B; ++b)
+            for (int t = 0; t < fx::T; ++t) {
+                const double r = raw.r(b, t, n);
+                if (std::isfinite(r))
+                    finite.push_back(r);
+                else
+                    allFinite = false;
+            }
+        double mean = kNaN, sd = kNaN, cv = kNaN, contrib = kNaN;
+        if (allFinite) {
+            double s = 0.0, s2 = 0.0;
+            for (double r : finite) {
+                s += r;
+                s2 += r * r;
+            }
+            mean = s / S;
+            double dev = 0.0;
+            for (double r : finite)
+                dev += (r - mean) * (r - mean);
+            sd = std::sqrt(dev / S);
+            cv = sd / mean;
+            contrib = c == Convention::Seed ? s2 / (S * N) : mean * mean / N;
+        }
+        st.mean.push_back(mean);
+        st.sd.push_back(sd);
+        st.cv.push_back(cv);
+        st.frContribution.push_back(contrib);
+        st.min.push_back(finite.empty() ? kNaN : *std::min_element(finite.begin(), finite.end()));
+        st.max.push_back(finite.empty() ? kNaN : *std::max_element(finite.begin(), finite.end()));
+        st.fractionActive.push_back(
+            static_cast<double>(std::count_if(finite.begin(), finite.end(),
+                                              [](double r) { return r > 0.0; })) / S);
+    }
+    return st;
+}
+
+const char* termName(Term t)
+{
+    static const char* n[] = {"mse", "in", "hid", "out", "fr", "fr_sd", "fr_cv"};
+    return n[index(t)];
+}
+
+void compareTerms(const Summary& s, const Raw& raw, Convention c)
+{
+    const TermValues got = computeTerms(s, c);
+    const ExpectedTerms want = bruteTerms(raw, c);
+    for (Term t : kAllTerms) {
+        const QString what = QString("L_%1 (%2)").arg(termName(t), conventionName(c).data());
+        const TermValue& g = got[t];
+        const ExpectedTerm& w = want[index(t)];
+        const QString reason = QString::fromStdString(g.reason);
+        QVERIFY2(g.available == w.available, qPrintable(what + ": availability; " + reason));
+        if (!w.available) {
+            QVERIFY2(!g.value, qPrintable(what));
+            for (const QString& d : w.missing)
+                QVERIFY2(reason.contains(d), qPrintable(what + ": reason '" + reason +
+                                                        "' does not name " + d));
+            for (const QString& d : w.present)
+                QVERIFY2(!reason.contains(d + " and") && !reason.contains("and " + d),
+                         qPrintable(what + ": reason '" + reason + "' names present " + d));
+            QVERIFY2(reason.contains("does not hold"), qPrintable(reason));
+        } else if (!w.value) {
+            QVERIFY2(!g.value, qPrintable(what + ": should be undefined, is " + num(*g.value)));
+            QVERIFY2(reason.contains("non-finite"), qPrintable(what + ": reason '" + reason + "'"));
+        } else {
+            QVERIFY2(g.value, qPrintable(what + ": no value; " + reason));
+            CHECK_CLOSE(*g.value, *w.value, what);
+        }
+    }
+}
+
+void compareNeuronStats(const Summary& s, const Raw& raw, Convention c)
+{
+    const NeuronStats got = computeNeuronStats(s, c);
+    if (!raw.has(fx::States)) {
+        QCOMPARE(got.size(), std::size_t(0));
+        return;
+    }
+    const NeuronStats want = bruteNeuronStats(raw, c);
+    QCOMPARE(got.size(), std::size_t(fx::NHID));
+    const std::array<std::pair<const char*, std::vector<double> NeuronStats::*>, 8> fields = {{
+        {"mean", &NeuronStats::mean}, {"sd", &NeuronStats::sd}, {"cv", &NeuronStats::cv},
+        {"min", &NeuronStats::min}, {"max", &NeuronStats::max},
+        {"fractionActive", &NeuronStats::fractionActive},
+        {"frContribution", &NeuronStats::frContribution}, {"mean", &NeuronStats::mean}}};
+    for (const auto& [name, field] : fields)
+        for (int n = 0; n < fx::NHID; ++n)
+            CHECK_CLOSE((got.*field)[n], (want.*field)[n],
+                        QString("%1[%2] (%3)").arg(name).arg(n).arg(conventionName(c).data()));
+    // The contributions add up to L_fr when it is defined.
+    if (const auto fr = computeTerms(s, c)[Term::Fr].value) {
+        double sum = 0.0;
+        for (double v : got.frContribution)
+            sum += v;
+        CHECK_CLOSE(sum, *fr, QString("sum of frContribution"));
+    }
+}
+
+void comparePsth(const Summary& s, const Raw& raw)
+{
+    if (!raw.has(fx::States))
+        return;
+    for (int n = 0; n < fx::NHID; ++n) {
+        const Psth p = psth(s, n);
+        QCOMPARE(p.mean.size(), std::size_t(fx::T));
+        for (int t = 0; t < fx::T; ++t) {
+            double m = 0.0;
+            bool finite = true;
+            for (int b = 0; b < fx::B; ++b) {
+                m += raw.r(b, t, n);
+                finite = finite && std::isfinite(raw.r(b, t, n));
+            }
+            if (!finite)
+                continue; // undefined there; not pinned down here
+            m /= fx::B;
+            double dev = 0.0;
+            for (int b = 0; b < fx::B; ++b)
+                dev += (raw.r(b, t, n) - m) * (raw.r(b, t, n) - m);
+            CHECK_CLOSE(p.mean[t], m, QString("psth mean (t=%1, n=%2)").arg(t).arg(n));
+            CHECK_CLOSE(p.sd[t], std::sqrt(dev / fx::B), QString("psth sd (t=%1, n=%2)").arg(t).arg(n));
+        }
+    }
+}
+
+// ---- summary equality, for the streaming test -----------------------------------
+
+QString diffArrays(const char* what, const double* a, const double* b, std::size_t na,
+                   std::size_t nb)
+{
+    if (na != nb)
+        return QString("%1: %2 vs %3 entries").arg(what).arg(na).arg(nb);
+    for (std::size_t i = 0; i < na; ++i)
+        if (!sameBits(a[i], b[i]))
+            return QString("%1[%2]: %3 vs %4").arg(what).arg(i).arg(num(a[i]), num(b[i]));
+    return {};
+}
+QString diff(const char* w, const std::vector<double>& a, const std::vector<double>& b)
+{
+    return diffArrays(w, a.data(), b.data(), a.size(), b.size());
+}
+QString diff(const char* w, const RowMatrix& a, const RowMatrix& b)
+{
+    if (a.rows() != b.rows() || a.cols() != b.cols())
+        return QString("%1: shape differs").arg(w);
+    return diffArrays(w, a.data(), b.data(), a.size(), b.size());
+}
+QString diff(const char* w, const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b)
+{
+    return a == b ? QString() : QString("%1 differs").arg(w);
+}
+
+/// Empty when `a` and `b` are identical in every field (NaN equal to NaN).
+QString summaryDiff(const Summary& a, const Summary& b)
+{
+    if (!(a.shape == b.shape))
+        return "shape";
+    for (int i = 0; i < kDatasetCount; ++i) {
+        const DatasetInfo &x = a.datasets[i], &y = b.datasets[i];
+        if (x.present != y.present || x.file != y.file || x.path != y.path || x.dims != y.dims ||
+            x.nonFinite != y.nonFinite)
+            return QString("datasets[%1]").arg(i);
+    }
+    if (a.trainingLambdas != b.trainingLambdas)
+        return "trainingLambdas";
+    if (a.warnings != b.warnings)
+        return "warnings";
+    QString d;
+    if (!(d = diff("sqErrPerTrial", a.sqErrPerTrial, b.sqErrPerTrial)).isEmpty() ||
+        !(d = diff("sqErrPerTime", a.sqErrPerTime, b.sqErrPerTime)).isEmpty() ||
+        !(d = diff("trialSum", a.trialSum, b.trialSum)).isEmpty() ||
+        !(d = diff("trialSumSq", a.trialSumSq, b.trialSumSq)).isEmpty() ||
+        !(d = diff("trialSumAbs", a.trialSumAbs, b.trialSumAbs)).isEmpty() ||
+        !(d = diff("timeSum", a.timeSum, b.timeSum)).isEmpty() ||
+        !(d = diff("timeSumSq", a.timeSumSq, b.timeSumSq)).isEmpty() ||
+        !(d = diff("neuronMin", a.neuronMin, b.neuronMin)).isEmpty() ||
+        !(d = diff("neuronMax", a.neuronMax, b.neuronMax)).isEmpty() ||
+        !(d = diff("neuronNonFinite", a.neuronNonFinite, b.neuronNonFinite)).isEmpty() ||
+        !(d = diff("neuronActive", a.neuronActive, b.neuronActive)).isEmpty())
+        return d;
+    if (!sameBits(a.activeThreshold, b.activeThreshold))
+        return "activeThreshold";
+    if (a.neuronHistograms.size() != b.neuronHistograms.size())
+        return "neuronHistograms";
+    for (std::size_t n = 0; n < a.neuronHistograms.size(); ++n) {
+        const NeuronHistogram &x = a.neuronHistograms[n], &y = b.neuronHistograms[n];
+        if (!sameBits(x.lo, y.lo) || !sameBits(x.width, y.width) || x.counts != y.counts)
+            return QString("neuronHistograms[%1]").arg(n);
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (!sameBits(a.weightNormSq[i], b.weightNormSq[i]))
+            return QString("weightNormSq[%1]").arg(i);
+        if (a.weights[i].rows() != b.weights[i].rows() || a.weights[i].cols() != b.weights[i].cols() ||
+            (a.weights[i].size() > 0 &&
+             std::memcmp(a.weights[i].data(), b.weights[i].data(),
+                         sizeof(float) * static_cast<std::size_t>(a.weights[i].size())) != 0))
+            return QString("weights[%1]").arg(i);
+    }
+    return {};
+}
+
+const QStringList kGoodFiles = {
+    "good_f64.h5",  "good_f32.h5",   "good_f16.h5",        "good_f16be.h5",
+    "good_f32be.h5", "good_f64be.h5", "chunked_trial.h5",  "chunked_odd.h5",
+    "compact.h5",   "mixed.h5",      "noweights.h5",       "only_weights.h5",
+    "only_states.h5", "outputs_no_targets.h5", "nonfinite.h5", "nonfinite_outputs.h5",
+    "attrs_odd.h5"};
+
+} // namespace
+
+class TestReader : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(QFileInfo::exists(fixture("good_f64.h5")),
+                 "run makefixtures " RNNLOSS_FIXTURE_DIR " first (ctest does)");
+    }
+
+    void goodVariant_data();
+    void goodVariant();
+    void streaming_data();
+    void streaming();
+    void fileImage();
+    void progressAndCancel();
+    void lambdasAndTotals();
+    void malformed_data();
+    void malformed();
+    void externalStorageNeverRead();
+};
+
+void TestReader::goodVariant_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("weights");
+    QTest::addColumn<QList<int>>("bits");     // stored width per array, 0 = absent
+    QTest::addColumn<int>("pokes");           // 0 none, 1 nonFinitePokes, 2 nonFiniteOutputsPokes
+    QTest::addColumn<bool>("stateDict");      // weights under nn4n's state_dict() names
+    QTest::addColumn<QStringList>("warnings"); // expected besides the non-finite ones
+
+    const QList<int> f64(7, 64), f32(7, 32), f16(7, 16);
+    auto row = [](const char* name, const char* file, const char* weights, QList<int> bits,
+                  int pokes = 0, bool sd = false, QStringList warnings = {}) {
+        QTest::newRow(name) << QString(file) << QString(weights) << bits << pokes << sd << warnings;
+    };
+    row("f64", "good_f64.h5", "", f64);
+    row("f32", "good_f32.h5", "", f32);
+    row("f16", "good_f16.h5", "", f16);
+    row("f16 big-endian", "good_f16be.h5", "", f16);
+    row("f32 big-endian", "good_f32be.h5", "", f32);
+    row("f64 big-endian", "good_f64be.h5", "", f64);
+    row("chunks of 1 trial, gzip", "chunked_trial.h5", "", f32);
+    row("chunks not dividing B,T,N", "chunked_odd.h5", "", f64);
+    row("compact", "compact.h5", "", f64);
+    row("mixed types", "mixed.h5", "", {16, 64, 32, 16, 32, 16, 64});
+    row("weights file", "noweights.h5", "weights_statedict.h5", {64, 64, 64, 64, 32, 32, 32}, 0,
+        true);
+    row("weights file overrides", "good_f64.h5", "weights_statedict.h5",
+        {64, 64, 64, 64, 32, 32, 32}, 0, true);
+    row("no weights", "noweights.h5", "", {64, 64, 64, 64, 0, 0, 0});
+    row("only weights file", "", "weights_statedict.h5", {0, 0, 0, 0, 32, 32, 32}, 0, true);
+    row("only weights", "only_weights.h5", "", {0, 0, 0, 0, 64, 64, 64});
+    row("only states", "only_states.h5", "", {0, 0, 64, 0, 0, 0, 0});
+    row("outputs without targets", "outputs_no_targets.h5", "", {64, 0, 64, 64, 64, 64, 64}, 0,
+        false, {"has 'outputs' but no 'targets'"});
+    row("non-finite", "nonfinite.h5", "", f64, 1);
+    row("non-finite outputs", "nonfinite_outputs.h5", "", f32, 2);
+    row("odd attributes", "attrs_odd.h5", "", f64, 0, false,
+        {"'lambda_in' is not a single number", "'lambda_hid' is -1", "'lambda_out' is nan",
+         "'lambda_fr_sd' is not a single number"});
+}
+
+void TestReader::goodVariant()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, weights);
+    QFETCH(QList<int>, bits);
+    QFETCH(int, pokes);
+    QFETCH(bool, stateDict);
+    QFETCH(QStringList, warnings);
+    const QString path = fixture(file), wpath = fixture(weights);
+
+    const io::ReadResult res = readFile(path, wpath);
+    QVERIFY2(res.summary, res.error.c_str());
+    QVERIFY(res.error.empty());
+    const Summary& s = *res.summary;
+    const Raw raw = rawData(bits, pokes);
+
+    // Shape and what was found where.
+    const bool series = raw.has(fx::Outputs) || raw.has(fx::Targets) || raw.has(fx::States) ||
+                        raw.has(fx::Inputs);
+    const Shape shape{series ? fx::B : 0, series ? fx::T : 0,
+                      raw.has(fx::Inputs) || raw.has(fx::WIn) ? fx::NIN : 0,
+                      raw.has(fx::States) || raw.has(fx::WIn) || raw.has(fx::WHid) ||
+                              raw.has(fx::WOut)
+                          ? fx::NHID
+                          : 0,
+                      raw.has(fx::Outputs) || raw.has(fx::Targets) || raw.has(fx::WOut) ? fx::NOUT
+                                                                                        : 0};
+    QVERIFY(s.shape == shape);
+    static const char* v1[] = {"/outputs", "/targets", "/states", "/inputs",
+                               "/weights/input", "/weights/hidden", "/weights/readout"};
+    static const char* sd[] = {"", "", "", "", "/recurrent_layer.input_layer.weight",
+                               "/recurrent_layer.hidden_layer.weight", "/readout_layer.weight"};
+    for (int a = 0; a < fx::kArrs; ++a) {
+        const DatasetInfo& info = s.datasets[a];
+        QCOMPARE(info.present, raw.has(a));
+        if (!raw.has(a))
+            continue;
+        const bool w = a >= fx::WIn;
+        QCOMPARE(QString::fromStdString(info.file), w && !weights.isEmpty() ? wpath : path);
+        QCOMPARE(QString::fromStdString(info.path), QString(w && stateDict ? sd[a] : v1[a]));
+        const auto d = fx::dimsOf(a);
+        std::vector<std::int64_t> dims(d.begin(), d.begin() + fx::rankOf(a));
+        QVERIFY(info.dims == dims);
+        QCOMPARE(info.nonFinite, raw.nonFinite(a));
+    }
+
+    // Warnings: one per dataset with non-finite values, counting them, plus the listed ones.
+    int expected = static_cast<int>(warnings.size());
+    for (int a = 0; a < fx::kArrs; ++a) {
+        if (!raw.has(a) || raw.nonFinite(a) == 0)
+            continue;
+        ++expected;
+        const QString needle = QString("'%1' holds %2 non-finite value(s)")
+                                   .arg(QString(v1[a]).mid(1))
+                                   .arg(raw.nonFinite(a));
+        bool found = false;
+        for (const auto& w : s.warnings)
+            found = found || QString::fromStdString(w).contains(needle);
+        QVERIFY2(found, qPrintable("no warning '" + needle + "'"));
+    }
+    for (const QString& needle : warnings) {
+        bool found = false;
+        for (const auto& w : s.warnings)
+            found = found || QString::fromStdString(w).contains(needle);
+        QVERIFY2(found, qPrintable("no warning '" + needle + "'"));
+    }
+    QString all;
+    for (const auto& w : s.warnings)
+        all += QString::fromStdString(w) + "\n";
+    QVERIFY2(static_cast<int>(s.warnings.size()) == expected, qPrintable(all));
+
+    // Weight matrices kept for display, (out, in), as float.
+    for (int i = 0; i < 3; ++i) {
+        const int a = fx::WIn + i;
+        if (!raw.has(a)) {
+            QCOMPARE(s.weights[i].size(), Eigen::Index(0));
+            continue;
+        }
+        const auto d = fx::dimsOf(a);
+        QCOMPARE(s.weights[i].rows(), Eigen::Index(d[0]));
+        QCOMPARE(s.weights[i].cols(), Eigen::Index(d[1]));
+        for (int r = 0; r < d[0]; ++r)
+            for (int c = 0; c < d[1]; ++c)
+                QVERIFY(sameBits(s.weights[i](r, c),
+                                 static_cast<float>(raw.data[a][r * d[1] + c])));
+    }
+
+    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+        compareTerms(s, raw, c);
+        if (QTest::currentTestFailed())
+            return;
+        compareNeuronStats(s, raw, c);
+        if (QTest::currentTestFailed())
+            return;
+    }
+    comparePsth(s, raw);
+    if (QTest::currentTestFailed())
+        return;
+
+    // Training lambdas: all seven in good_f64.h5, some in attrs_odd.h5, none elsewhere.
+    std::array<std::optional<double>, kTermCount> lambdas{};
+    if (file == "good_f64.h5")
+        for (int i = 0; i < kTermCount; ++i)
+            lambdas[i] = fx::kLambdas[i];
+    if (file == "attrs_odd.h5") {
+        lambdas[index(Term::Mse)] = 2.0;
+        lambdas[index(Term::Fr)] = 0.5;
+    }
+    for (Term t : kAllTerms) {
+        const auto& got = s.trainingLambdas[index(t)];
+        QVERIFY2(got.has_value() == lambdas[index(t)].has_value(), termName(t));
+        if (got)
+            QCOMPARE(*got, *lambdas[index(t)]);
+    }
+}
+
+void TestReader::streaming_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("weights");
+    for (const QString& f : kGoodFiles)
+        QTest::newRow(qPrintable(f)) << f << QString();
+    QTest::newRow("with weights file") << QString("noweights.h5")
+                                       << QString("weights_statedict.h5");
+}
+
+void TestReader::streaming()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, weights);
+    // 1 byte: one trial per slab; 1 TiB: all trials in one slab; and the default.
+    const io::ReadResult tiny = readFile(fixture(file), fixture(weights), 1);
+    const io::ReadResult huge = readFile(fixture(file), fixture(weights), std::size_t(1) << 40);
+    const io::ReadResult dflt = readFile(fixture(file), fixture(weights));
+    QVERIFY2(tiny.summary, tiny.error.c_str());
+    QVERIFY2(huge.summary, huge.error.c_str());
+    QVERIFY2(dflt.summary, dflt.error.c_str());
+    QString d = summaryDiff(*tiny.summary, *huge.summary);
+    QVERIFY2(d.isEmpty(), qPrintable("one trial vs all trials per slab: " + d));
+    d = summaryDiff(*tiny.summary, *dflt.summary);
+    QVERIFY2(d.isEmpty(), qPrintable("one trial vs default slab: " + d));
+}
+
+void TestReader::fileImage()
+{
+    // The same bytes from memory give the same summary as from disk, whether
+    // the name given exists on disk (the file's own path) or not.
+    const QString path = fixture("chunked_odd.h5");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray bytes = f.readAll();
+    const io::ReadResult disk = readFile(path);
+    QVERIFY2(disk.summary, disk.error.c_str());
+    for (const QString& name : {path, QString("in-memory.h5")}) {
+        io::ReadRequest r;
+        r.recording = name.toStdString();
+        r.recordingImage = {reinterpret_cast<const std::uint8_t*>(bytes.constData()),
+                            static_cast<std::size_t>(bytes.size())};
+        const io::ReadResult mem = io::readRecording(r);
+        QVERIFY2(mem.summary, mem.error.c_str());
+        Summary s = *mem.summary;
+        for (DatasetInfo& info : s.datasets)
+            if (info.present)
+                info.file = path.toStdString();
+        const QString d = summaryDiff(s, *disk.summary);
+        QVERIFY2(d.isEmpty(), qPrintable(name + ": " + d));
+        QCOMPARE(QString::fromStdString(mem.summary->info(Dataset::States).file), name);
+    }
+}
+
+void TestReader::progressAndCancel()
+{
+    io::ReadRequest r;
+    r.recording = fixture("good_f64.h5").toStdString();
+    r.slabBytes = 1;
+    std::vector<double> seen;
+    const io::ReadResult ok = io::readRecording(r, [&](double f, const std::string&) {
+        seen.push_back(f);
+        return true;
+    });
+    QVERIFY2(ok.summary, ok.error.c_str());
+    QVERIFY(seen.size() > 3);
+    QVERIFY(std::is_sorted(seen.begin(), seen.end()));
+    QCOMPARE(seen.front(), 0.0);
+    QCOMPARE(seen.back(), 1.0);
+
+    int calls = 0;
+    const io::ReadResult cancelled =
+        io::readRecording(r, [&](double, const std::string&) { return ++calls < 3; });
+    QVERIFY(!cancelled.summary);
+    QVERIFY2(QString::fromStdString(cancelled.error).contains("cancelled"), cancelled.error.c_str());
+    QVERIFY(cancelled.error.find(r.recording) != std::string::npos);
+}
+
+void TestReader::lambdasAndTotals()
+{
+    // good_f64.h5: the training lambdas make every term enabled; all are defined.
+    {
+        const io::ReadResult res = readFile(fixture("good_f64.h5"));
+        QVERIFY2(res.summary, res.error.c_str());
+        const TermArray l = initialLambdas(*res.summary);
+        for (int i = 0; i < kTermCount; ++i)
+            QCOMPARE(l[i], fx::kLambdas[i]);
+        const LossResult loss = evaluate(computeTerms(*res.summary, Convention::Seed), l);
+        QVERIFY2(loss.total, loss.totalReason.c_str());
+        const ExpectedTerms want = bruteTerms(rawData(QList<int>(7, 64), 0), Convention::Seed);
+        double total = 0.0;
+        for (int i = 0; i < kTermCount; ++i)
+            total += fx::kLambdas[i] * *want[i].value;
+        CHECK_CLOSE(*loss.total, total, QString("total"));
+    }
+    // nonfinite.h5: an enabled undefined term leaves the total undefined ...
+    {
+        const io::ReadResult res = readFile(fixture("nonfinite.h5"));
+        QVERIFY2(res.summary, res.error.c_str());
+        TermArray l{};
+        l[index(Term::In)] = 1.0;
+        l[index(Term::Out)] = 1.0;
+        const TermValues tv = computeTerms(*res.summary, Convention::Seed);
+        QVERIFY(evaluate(tv, l).total); // L_in and L_out do not use a non-finite dataset
+        l[index(Term::Mse)] = 1.0;
+        const LossResult loss = evaluate(tv, l);
+        QVERIFY(!loss.total);
+        QVERIFY2(QString::fromStdString(loss.totalReason).contains("undefined"),
+                 loss.totalReason.c_str());
+        QVERIFY(loss.errors.empty());
+    }
+    // ... and a non-zero lambda on an unavailable term is an error.
+    {
+        const io::ReadResult res = readFile(fixture("only_states.h5"));
+        QVERIFY2(res.summary, res.error.c_str());
+        TermArray l{};
+        l[index(Term::Hid)] = 0.5;
+        const LossResult loss = evaluate(computeTerms(*res.summary, Convention::Seed), l);
+        QVERIFY(!loss.total);
+        QCOMPARE(loss.errors.size(), std::size_t(1));
+        const QString e = QString::fromStdString(loss.errors[0]);
+        QVERIFY2(e.contains("lambda_hid") && e.contains("'weights/hidden'"), qPrintable(e));
+    }
+}
+
+void TestReader::malformed_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("weights");
+    QTest::addColumn<QString>("culprit");     // the file the message must name
+    QTest::addColumn<QStringList>("needles"); // all must appear; %W = the weights file's path
+    QTest::addColumn<QStringList>("absent");  // none may appear
+
+    auto row = [](const char* name, const char* file, QStringList needles,
+                  QStringList absent = {}) {
+        QTest::newRow(name) << QString(file) << QString() << QString(file) << needles << absent;
+    };
+    auto wrow = [](const char* name, const char* file, const char* weights, const char* culprit,
+                   QStringList needles) {
+        QTest::newRow(name) << QString(file) << QString(weights) << QString(culprit) << needles
+                            << QStringList();
+    };
+    // Rank and shape
+    row("rank", "bad_rank.h5", {"dataset 'states'", "2 dimension(s), expected 3"});
+    row("scalar", "bad_scalar.h5", {"dataset 'states'", "scalar"});
+    row("B", "bad_B.h5", {"'outputs' is (3,5,2)", "'states' is (4,5,6)", "B (trials) must agree"});
+    row("T", "bad_T.h5", {"'outputs' is (3,5,2)", "'states' is (3,7,6)", "T (time steps) must agree"});
+    row("N_hid", "bad_nhid.h5",
+        {"'states' is (3,5,6)", "'weights/hidden' is 5x5", "N_hid must agree"});
+    row("N_in", "bad_nin.h5", {"'inputs' is (3,5,2)", "'weights/input' is 6x3", "N_in must agree"});
+    row("N_out", "bad_nout.h5",
+        {"'outputs' is (3,5,2)", "'weights/readout' is 3x6", "N_out must agree"});
+    row("transposed readout", "bad_transposed.h5",
+        {"'outputs' is (3,5,2)", "'weights/readout' is 6x2", "N_out must agree"});
+    row("non-square hidden", "bad_nonsquare.h5",
+        {"'states' is (3,5,6)", "'weights/hidden' is 6x5", "N_hid must agree"});
+    row("non-square hidden alone", "bad_nonsquare_only.h5",
+        {"'weights/hidden' is 6x5", "not square", "N_hid"}, {"but 'weights/hidden'"});
+    wrow("N_hid across files", "noweights.h5", "bad_weights_nhid.h5", "noweights.h5",
+         {"'states' is (3,5,6)", "'recurrent_layer.input_layer.weight' in %W is 5x2",
+          "N_hid must agree"});
+    // Element types
+    row("integer", "bad_int.h5", {"dataset 'states'", "integer"});
+    row("string", "bad_string.h5", {"dataset 'states'", "string"});
+    row("compound", "bad_compound.h5", {"dataset 'states'", "compound"});
+    row("bfloat16", "bad_bfloat16.h5", {"dataset 'states'", "16-bit", "not IEEE"});
+    // Objects
+    row("group", "bad_group.h5", {"'states' is a group"});
+    row("external link", "bad_extlink.h5", {"'states'", "external link"});
+    row("soft link", "bad_softlink.h5", {"'states'", "soft"});
+    row("weights not a group", "bad_weights_not_group.h5", {"'weights' is not a group"});
+    row("no datasets", "bad_nodatasets.h5", {"none of the datasets"});
+    // Storage
+    row("external storage", "bad_external.h5", {"dataset 'states'", "external file"});
+    row("virtual", "bad_virtual.h5", {"dataset 'states'", "virtual dataset"});
+    row("unavailable filter", "bad_filter.h5",
+        {"dataset 'states'", "filter 32004", "not available"});
+    // Data that is not there
+    row("huge, unwritten", "bad_huge_unwritten.h5",
+        {"dataset 'states'", "not written", "(100000,100000,1000)"});
+    row("partial chunks", "bad_partial_chunks.h5",
+        {"dataset 'states'", "not fully written", "1 of 3 chunks"});
+    row("zero-length dimension", "bad_zero_dim.h5",
+        {"dataset 'states'", "zero-length dimension", "(0,5,6)"});
+    row("data past the end", "truncated_data.h5", {"dataset 'states'", "truncated"});
+    // Not HDF5
+    row("truncated file", "truncated.h5", {"cannot open the file", "truncated file"});
+    row("text file", "not_hdf5.h5", {"not an HDF5 file"});
+    row("empty file", "empty.h5", {"not an HDF5 file"});
+    row("directory", "directory.h5", {"not a regular file"});
+    row("missing file", "does_not_exist.h5", {"no such file"});
+    // A bad weights file beside a good recording
+    wrow("weights file missing", "good_f64.h5", "no_weights_here.h5", "no_weights_here.h5",
+         {"no such file"});
+    wrow("weights file not HDF5", "good_f64.h5", "not_hdf5.h5", "not_hdf5.h5",
+         {"not an HDF5 file"});
+    wrow("weights file, weights not a group", "good_f64.h5", "bad_weights_not_group.h5",
+         "bad_weights_not_group.h5", {"'weights' is not a group"});
+    wrow("weights file, no weights", "good_f64.h5", "only_states.h5", "good_f64.h5", {});
+}
+
+void TestReader::malformed()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, weights);
+    QFETCH(QString, culprit);
+    QFETCH(QStringList, needles);
+    QFETCH(QStringList, absent);
+
+    QElapsedTimer timer;
+    timer.start();
+    const io::ReadResult res = readFile(fixture(file), fixture(weights));
+    const QString error = QString::fromStdString(res.error);
+    if (needles.isEmpty()) {
+        // Not malformed: a weights file without weights leaves the weight terms unavailable.
+        QVERIFY2(res.summary, res.error.c_str());
+        QVERIFY(!res.summary->has(Dataset::WeightsHid));
+        const TermValues tv = computeTerms(*res.summary, Convention::Seed);
+        const TermValue& hid = tv[Term::Hid];
+        QVERIFY(!hid.available);
+        QVERIFY2(QString::fromStdString(hid.reason).contains(fixture(weights)), hid.reason.c_str());
+        return;
+    }
+    QVERIFY2(!res.summary, qPrintable("read without error: " + file));
+    QVERIFY2(error.contains(fixture(culprit)), qPrintable(error));
+    for (QString n : needles) {
+        n.replace("%W", fixture(weights));
+        QVERIFY2(error.contains(n), qPrintable("'" + error + "' lacks '" + n + "'"));
+    }
+    for (const QString& n : absent)
+        QVERIFY2(!error.contains(n), qPrintable("'" + error + "' has '" + n + "'"));
+    QVERIFY2(timer.elapsed() < 30000, "refusing took longer than 30 s");
+
+    // The same bytes from memory are refused as well.
+    QFile f(fixture(file));
+    if (weights.isEmpty() && QFileInfo(f).isFile() && f.size() > 0 && f.open(QIODevice::ReadOnly)) {
+        const QByteArray bytes = f.readAll();
+        io::ReadRequest r;
+        r.recording = fixture(file).toStdString();
+        r.recordingImage = {reinterpret_cast<const std::uint8_t*>(bytes.constData()),
+                            static_cast<std::size_t>(bytes.size())};
+        const io::ReadResult mem = io::readRecording(r);
+        QVERIFY2(!mem.summary, "read from memory without error");
+        QVERIFY2(QString::fromStdString(mem.error).contains(fixture(file)), mem.error.c_str());
+    }
+}
+
+void TestReader::externalStorageNeverRead()
+{
+    // The fixture is live: external_raw.bin holds states-shaped data HDF5 would read.
+    QFile raw(fixture("external_raw.bin"));
+    QVERIFY(raw.open(QIODevice::ReadOnly));
+    const QByteArray bytes = raw.readAll();
+    QCOMPARE(bytes.size(), qsizetype(fx::B * fx::T * fx::NHID * sizeof(double)));
+    double first = 0.0;
+    std::memcpy(&first, bytes.constData(), sizeof first);
+    QCOMPARE(first, fx::kExternalSentinel);
+
+    for (std::size_t slab : {std::size_t(1), std::size_t(64) << 20}) {
+        const io::ReadResult res = readFile(fixture("bad_external.h5"), {}, slab);
+        QVERIFY(!res.summary);
+        QVERIFY2(QString::fromStdString(res.error).contains("external"), res.error.c_str());
+        QVERIFY(res.error.find(std::to_string(fx::kExternalSentinel)) == std::string::npos);
+    }
+    // As the weights file too: still refused, never read.
+    const io::ReadResult w = readFile(fixture("good_f64.h5"), fixture("bad_external.h5"));
+    QVERIFY2(w.summary, w.error.c_str()); // it holds no weights: they are unavailable
+    QVERIFY(!w.summary->has(Dataset::WeightsHid));
+    QVERIFY(w.summary->hasStates());
+    for (double v : w.summary->neuronMax)
+        QVERIFY(v < 1.0); // the states came from good_f64.h5, not from the sentinel
+}
+
+QTEST_APPLESS_MAIN(TestReader)
+#include "test_reader.moc"
