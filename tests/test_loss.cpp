@@ -1,0 +1,378 @@
+// The engine's loss, reduction and per-neuron statistics against hand-checked
+// cases and a brute-force re-implementation (bruteforce.h).
+
+#include "bruteforce.h"
+#include "loss.h"
+#include "neuronstats.h"
+#include "reducer.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace rnnloss;
+
+namespace {
+
+bool close(double a, double b, double rel = 1e-12)
+{
+    return std::abs(a - b) <= rel * std::max({std::abs(a), std::abs(b), 1e-300});
+}
+
+#define QCOMPARE_REL(a, b, rel)                                                                    \
+    QVERIFY2(close((a), (b), (rel)),                                                               \
+             qPrintable(QStringLiteral("%1 != %2").arg((a), 0, 'g', 17).arg((b), 0, 'g', 17)))
+
+void compareOpt(const std::optional<double>& got, const std::optional<double>& want,
+                const char* what)
+{
+    QVERIFY2(got.has_value() == want.has_value(), what);
+    if (got)
+        QVERIFY2(close(*got, *want, 1e-12),
+                 qPrintable(QStringLiteral("%1: %2 != %3").arg(what).arg(*got, 0, 'g', 17).arg(*want, 0, 'g', 17)));
+}
+
+void compareAll(const TermValues& tv, const bruteforce::Terms& bf)
+{
+    compareOpt(tv[Term::Mse].value, bf.mse, "mse");
+    compareOpt(tv[Term::In].value, bf.in, "in");
+    compareOpt(tv[Term::Hid].value, bf.hid, "hid");
+    compareOpt(tv[Term::Out].value, bf.out, "out");
+    compareOpt(tv[Term::Fr].value, bf.fr, "fr");
+    compareOpt(tv[Term::FrSd].value, bf.frSd, "fr_sd");
+    compareOpt(tv[Term::FrCv].value, bf.frCv, "fr_cv");
+}
+
+} // namespace
+
+class TestLoss : public QObject
+{
+    Q_OBJECT
+private slots:
+    void handChecked();
+    void bruteForce_data();
+    void bruteForce();
+    void slabAndThreadInvariance();
+    void selection();
+    void lambdasAndTotal();
+    void undefinedCases();
+    void missingData();
+    void neuronStats();
+    void rateHistograms();
+};
+
+// B=1, T=2, N_hid=2, N_out=1, N_in=1; every number below is worked by hand.
+//   states: t0 = (1, 0), t1 = (3, 2)  -> m = (2, 1), mean 1.5
+//   outputs (1, 2), targets (0, 0)    -> mse = (1 + 4) / 2 = 2.5
+//   W_in = (1, 2)^T: ||.||^2 = 5, / (1*2) = 2.5
+//   W_hid = [[1,1],[1,1]]: 4 / 4 = 1;  W_out = (2, 0): 4 / 2 = 2
+//   seed: fr = (1 + 0 + 9 + 4) / 4 = 3.5; fr_sd = sqrt(((0.5)^2 + (0.5)^2) / 2) = 0.5;
+//         fr_cv = 0.5 / 1.5 = 1/3
+//   nn4n: fr = (4 + 1) / 2 = 2.5; fr_sd = sqrt(0.5 / 1) = 0.70710678...;
+//         a = m (rates >= 0), fr_cv = 0.70710678 / 1.5
+void TestLoss::handChecked()
+{
+    Recording r;
+    r.shape = {1, 2, 1, 2, 1};
+    r.states = {1, 0, 3, 2};
+    r.outputs = {1, 2};
+    r.targets = {0, 0};
+    r.wIn = {1, 2};
+    r.wHid = {1, 1, 1, 1};
+    r.wOut = {2, 0};
+    const Summary s = summarize(r);
+    const TermValues seed = computeTerms(s, Convention::Seed);
+    QCOMPARE_REL(*seed[Term::Mse].value, 2.5, 1e-15);
+    QCOMPARE_REL(*seed[Term::In].value, 2.5, 1e-15);
+    QCOMPARE_REL(*seed[Term::Hid].value, 1.0, 1e-15);
+    QCOMPARE_REL(*seed[Term::Out].value, 2.0, 1e-15);
+    QCOMPARE_REL(*seed[Term::Fr].value, 3.5, 1e-15);
+    QCOMPARE_REL(*seed[Term::FrSd].value, 0.5, 1e-15);
+    QCOMPARE_REL(*seed[Term::FrCv].value, 1.0 / 3.0, 1e-15);
+    const TermValues nn = computeTerms(s, Convention::Nn4n);
+    QCOMPARE_REL(*nn[Term::Fr].value, 2.5, 1e-15);
+    QCOMPARE_REL(*nn[Term::FrSd].value, std::sqrt(0.5), 1e-15);
+    QCOMPARE_REL(*nn[Term::FrCv].value, std::sqrt(0.5) / 1.5, 1e-15);
+
+    // Signed rates separate the conventions' CV: states t0 = (-1, 1), t1 = (-1, 3)
+    //   m = (-1, 2), mean 0.5; a = (1, 2), mean 1.5, sample SD sqrt(0.5)
+    r.states = {-1, 1, -1, 3};
+    const Summary s2 = summarize(r);
+    const TermValues seed2 = computeTerms(s2, Convention::Seed);
+    QCOMPARE_REL(*seed2[Term::FrSd].value, 1.5, 1e-15);
+    QCOMPARE_REL(*seed2[Term::FrCv].value, 3.0, 1e-15);
+    const TermValues nn2 = computeTerms(s2, Convention::Nn4n);
+    QCOMPARE_REL(*nn2[Term::FrCv].value, std::sqrt(0.5) / 1.5, 1e-15);
+    QCOMPARE_REL(*nn2[Term::FrSd].value, std::sqrt(4.5), 1e-15);
+}
+
+void TestLoss::bruteForce_data()
+{
+    QTest::addColumn<qint64>("batch");
+    QTest::addColumn<qint64>("time");
+    QTest::addColumn<qint64>("nHid");
+    QTest::addColumn<bool>("signedRates");
+    QTest::addColumn<uint>("seed");
+    QTest::newRow("small relu") << qint64(2) << qint64(3) << qint64(4) << false << 1u;
+    QTest::newRow("small tanh") << qint64(2) << qint64(3) << qint64(4) << true << 2u;
+    QTest::newRow("one trial") << qint64(1) << qint64(17) << qint64(9) << false << 3u;
+    QTest::newRow("one step") << qint64(7) << qint64(1) << qint64(5) << true << 4u;
+    QTest::newRow("medium relu") << qint64(12) << qint64(40) << qint64(33) << false << 5u;
+    QTest::newRow("medium tanh") << qint64(9) << qint64(25) << qint64(70) << true << 6u;
+}
+
+void TestLoss::bruteForce()
+{
+    QFETCH(qint64, batch);
+    QFETCH(qint64, time);
+    QFETCH(qint64, nHid);
+    QFETCH(bool, signedRates);
+    QFETCH(uint, seed);
+    const Recording r = bruteforce::random({batch, time, 3, nHid, 2}, seed, signedRates);
+    const Summary s = summarize(r, 2);
+    compareAll(computeTerms(s, Convention::Seed), bruteforce::compute(r, false));
+    compareAll(computeTerms(s, Convention::Nn4n), bruteforce::compute(r, true));
+}
+
+void TestLoss::slabAndThreadInvariance()
+{
+    const Recording r = bruteforce::random({11, 13, 2, 150, 3}, 7, true);
+    const Summary ref = summarize(r, 1);
+    for (std::int64_t slab : {2, 3, 5, 11, 100}) {
+        for (int threads : {1, 2, 3}) {
+            ReduceConfig cfg;
+            cfg.threads = threads;
+            const Summary s = summarize(r, slab, cfg);
+            // The same additions in the same order: the results must be identical.
+            QVERIFY((s.trialSum == ref.trialSum).all());
+            QVERIFY((s.trialSumSq == ref.trialSumSq).all());
+            QVERIFY((s.trialSumAbs == ref.trialSumAbs).all());
+            QVERIFY((s.timeSum == ref.timeSum).all());
+            QVERIFY((s.timeSumSq == ref.timeSumSq).all());
+            QCOMPARE(s.sqErrPerTrial, ref.sqErrPerTrial);
+            QCOMPARE(s.sqErrPerTime, ref.sqErrPerTime);
+            QCOMPARE(s.neuronMin, ref.neuronMin);
+            QCOMPARE(s.neuronMax, ref.neuronMax);
+            QCOMPARE(s.neuronActive, ref.neuronActive);
+            for (std::int64_t n = 0; n < r.shape.nHid; ++n) {
+                QCOMPARE(s.neuronHistograms[n].counts, ref.neuronHistograms[n].counts);
+                QCOMPARE(s.neuronHistograms[n].width, ref.neuronHistograms[n].width);
+                QCOMPARE(s.neuronHistograms[n].lo, ref.neuronHistograms[n].lo);
+            }
+        }
+    }
+}
+
+void TestLoss::selection()
+{
+    const Recording r = bruteforce::random({6, 8, 2, 10, 2}, 11, false);
+    const Summary s = summarize(r, 4);
+    Selection sel;
+    sel.trials = {true, false, true, true, false, true};
+    sel.neurons = {false, true, true, false, true, true, true, false, true, false};
+    const std::vector<long> trials = {0, 2, 3, 5}, neurons = {1, 2, 4, 5, 6, 8};
+    compareAll(computeTerms(s, Convention::Seed, sel), bruteforce::compute(r, false, trials, neurons));
+    compareAll(computeTerms(s, Convention::Nn4n, sel), bruteforce::compute(r, true, trials, neurons));
+
+    Selection bad;
+    bad.trials = {true, false};
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeTerms(s, Convention::Seed, bad));
+    Selection none;
+    none.neurons.assign(10, false);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeTerms(s, Convention::Seed, none));
+}
+
+void TestLoss::lambdasAndTotal()
+{
+    const Recording r = bruteforce::random({4, 6, 2, 8, 2}, 21, false);
+    const TermValues tv = computeTerms(summarize(r), Convention::Seed);
+    const bruteforce::Terms bf = bruteforce::compute(r, false);
+    const TermArray lambdas = {1.0, 0.0, 1e-3, 0.0, 2.5, 0.0, 1e2};
+    const LossResult res = evaluate(tv, lambdas);
+    QVERIFY(res.errors.empty());
+    const double want = *bf.mse + 1e-3 * *bf.hid + 2.5 * *bf.fr + 1e2 * *bf.frCv;
+    QCOMPARE_REL(*res.total, want, 1e-12);
+    QCOMPARE(*res[Term::In].weighted, 0.0);       // lambda 0: not added
+    QVERIFY(res[Term::In].value.has_value());     // but its value is still shown
+    QCOMPARE_REL(*res[Term::FrCv].weighted, 1e2 * *bf.frCv, 1e-12);
+
+    const LossResult zero = evaluate(tv, TermArray{});
+    QCOMPARE(*zero.total, 0.0); // every lambda 0 (the spec's default): nothing is added
+}
+
+void TestLoss::undefinedCases()
+{
+    // All rates 0: the CV (SD / mean) is undefined in both conventions.
+    Recording r = bruteforce::random({3, 4, 2, 5, 2}, 31, false);
+    std::fill(r.states.begin(), r.states.end(), 0.0);
+    Summary s = summarize(r);
+    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+        const TermValues tv = computeTerms(s, c);
+        QCOMPARE(*tv[Term::Fr].value, 0.0);
+        QCOMPARE(*tv[Term::FrSd].value, 0.0);
+        QVERIFY(!tv[Term::FrCv].value);
+        QVERIFY(tv[Term::FrCv].reason.find("0") != std::string::npos);
+        TermArray l{};
+        l[index(Term::FrCv)] = 1.0;
+        const LossResult res = evaluate(tv, l);
+        QVERIFY(!res.total);
+        QVERIFY(res.totalReason.find("fr_cv") != std::string::npos);
+        QVERIFY(!res[Term::FrCv].weighted);
+        l[index(Term::FrCv)] = 0.0; // disabled: an undefined term does not spoil the total
+        QVERIFY(evaluate(tv, l).total.has_value());
+    }
+
+    // One neuron: the sample SD (N-1) is undefined; the population SD is 0.
+    r = bruteforce::random({3, 4, 2, 1, 2}, 32, false);
+    s = summarize(r);
+    QVERIFY(!computeTerms(s, Convention::Nn4n)[Term::FrSd].value);
+    QVERIFY(!computeTerms(s, Convention::Nn4n)[Term::FrCv].value);
+    QVERIFY(computeTerms(s, Convention::Nn4n)[Term::FrSd].reason.find("N-1") != std::string::npos);
+    QCOMPARE(*computeTerms(s, Convention::Seed)[Term::FrSd].value, 0.0);
+
+    // Non-finite data: every term that depends on the dataset is undefined.
+    r = bruteforce::random({3, 4, 2, 5, 2}, 33, false);
+    r.states[7] = std::numeric_limits<double>::quiet_NaN();
+    r.outputs[2] = std::numeric_limits<double>::infinity();
+    r.wHid[0] = std::numeric_limits<double>::quiet_NaN();
+    s = summarize(r);
+    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+        const TermValues tv = computeTerms(s, c);
+        for (Term t : {Term::Mse, Term::Hid, Term::Fr, Term::FrSd, Term::FrCv}) {
+            QVERIFY2(tv[t].available && !tv[t].value, termKey(t).data());
+            QVERIFY(tv[t].reason.find("non-finite") != std::string::npos);
+        }
+        QVERIFY(tv[Term::In].value && tv[Term::Out].value);
+    }
+    QCOMPARE(s.info(Dataset::States).nonFinite, 1);
+    QCOMPARE(s.info(Dataset::Outputs).nonFinite, 1);
+    // A selection without the bad neuron is defined again.
+    Selection sel;
+    sel.neurons.assign(5, true);
+    sel.neurons[7 % 5] = false;
+    QVERIFY(computeTerms(s, Convention::Seed, sel)[Term::Fr].value.has_value());
+}
+
+void TestLoss::missingData()
+{
+    Recording r = bruteforce::random({3, 4, 2, 5, 2}, 41, false);
+    r.states.clear();
+    r.wIn.clear();
+    Summary s = summarize(r);
+    s.info(Dataset::States).path = "/states";
+    s.info(Dataset::States).file = "rec.h5";
+    const TermValues tv = computeTerms(s, Convention::Seed);
+    QVERIFY(!tv[Term::Fr].available);
+    QVERIFY(!tv[Term::In].available);
+    QVERIFY(tv[Term::Mse].available);
+    TermArray l{};
+    l[index(Term::Fr)] = 0.5;
+    const LossResult res = evaluate(tv, l);
+    QCOMPARE(res.errors.size(), std::size_t(1));
+    const std::string& e = res.errors.front();
+    QVERIFY2(e.find("lambda_fr") != std::string::npos && e.find("'states'") != std::string::npos &&
+                 e.find("/states in rec.h5") != std::string::npos,
+             e.c_str());
+    QVERIFY(!res.total);
+    l[index(Term::Fr)] = 0.0;
+    QVERIFY(evaluate(tv, l).errors.empty()); // missing data with lambda 0 is fine
+}
+
+void TestLoss::neuronStats()
+{
+    const Recording r = bruteforce::random({5, 7, 2, 9, 2}, 51, true);
+    const Summary s = summarize(r, 2);
+    const auto& sh = r.shape;
+    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+        const NeuronStats st = computeNeuronStats(s, c);
+        double contrib = 0.0;
+        for (long n = 0; n < sh.nHid; ++n) {
+            double sum = 0, sq = 0, mx = -1e300, mn = 1e300;
+            long active = 0;
+            for (long b = 0; b < sh.batch; ++b)
+                for (long t = 0; t < sh.time; ++t) {
+                    const double x = r.states[(b * sh.time + t) * sh.nHid + n];
+                    sum += x;
+                    sq += x * x;
+                    mx = std::max(mx, x);
+                    mn = std::min(mn, x);
+                    active += x > 0.0;
+                }
+            const double K = double(sh.batch * sh.time);
+            const double m = sum / K;
+            double var = 0;
+            for (long b = 0; b < sh.batch; ++b)
+                for (long t = 0; t < sh.time; ++t) {
+                    const double x = r.states[(b * sh.time + t) * sh.nHid + n];
+                    var += (x - m) * (x - m);
+                }
+            QCOMPARE_REL(st.mean[n], m, 1e-12);
+            QCOMPARE_REL(st.sd[n], std::sqrt(var / K), 1e-9);
+            QCOMPARE_REL(st.cv[n], std::sqrt(var / K) / m, 1e-9);
+            QCOMPARE(st.max[n], mx);
+            QCOMPARE(st.min[n], mn);
+            QCOMPARE_REL(st.fractionActive[n], active / K, 1e-15);
+            contrib += st.frContribution[n];
+
+            // PSTH: mean and population SD across trials at each step.
+            const Psth p = psth(s, n);
+            for (long t = 0; t < sh.time; ++t) {
+                double ms = 0, vs = 0;
+                for (long b = 0; b < sh.batch; ++b)
+                    ms += r.states[(b * sh.time + t) * sh.nHid + n];
+                ms /= double(sh.batch);
+                for (long b = 0; b < sh.batch; ++b) {
+                    const double d = r.states[(b * sh.time + t) * sh.nHid + n] - ms;
+                    vs += d * d;
+                }
+                QCOMPARE_REL(p.mean[t], ms, 1e-12);
+                QVERIFY(std::abs(p.sd[t] - std::sqrt(vs / double(sh.batch))) < 1e-7);
+            }
+        }
+        QCOMPARE_REL(contrib, *bruteforce::compute(r, c == Convention::Nn4n).fr, 1e-12);
+    }
+}
+
+void TestLoss::rateHistograms()
+{
+    for (bool signedRates : {false, true}) {
+        const Recording r = bruteforce::random({4, 30, 2, 6, 2}, 61, signedRates);
+        const Summary s = summarize(r, 3);
+        const auto& sh = r.shape;
+        for (long n = 0; n < sh.nHid; ++n) {
+            const NeuronHistogram& nh = s.neuronHistograms[n];
+            // The final layout is a power-of-two width covering every sample;
+            // count into it directly and compare.
+            QCOMPARE(std::exp2(std::round(std::log2(nh.width))), nh.width);
+            std::vector<std::int64_t> want(nh.counts.size(), 0);
+            for (long b = 0; b < sh.batch; ++b)
+                for (long t = 0; t < sh.time; ++t) {
+                    const double x = r.states[(b * sh.time + t) * sh.nHid + n];
+                    const auto k = static_cast<long>(std::floor((x - nh.lo) / nh.width));
+                    QVERIFY(k >= 0 && k < long(want.size()));
+                    ++want[k];
+                }
+            QCOMPARE(nh.counts, want);
+            // At least half of the range is needed (the width is the smallest that fits).
+            const double extent = std::max(std::abs(s.neuronMax[n]), std::abs(s.neuronMin[n]));
+            const double range = signedRates && nh.lo < 0 ? -nh.lo : nh.width * nh.counts.size();
+            QVERIFY(extent < range && (extent >= range / 2 || extent < 1e-6));
+
+            const Histogram h = neuronRateHistogram(s, n);
+            double total = 0;
+            for (double c : h.counts)
+                total += c;
+            QCOMPARE(total, double(sh.batch * sh.time));
+            QVERIFY(h.lo <= s.neuronMin[n] && h.hi() > s.neuronMax[n]);
+        }
+    }
+    // Mean-rate histogram: every finite value lands in a bin; the maximum in the last.
+    const std::vector<double> v = {0.0, 0.1, 0.25, 0.5, std::nan(""), 1.0};
+    const Histogram h = histogramOf(v, 4);
+    QCOMPARE(h.counts, (std::vector<double>{2, 1, 1, 1}));
+    QCOMPARE(h.binOf(1.0), 3);
+    QCOMPARE(h.binOf(-0.1), -1);
+}
+
+QTEST_APPLESS_MAIN(TestLoss)
+#include "test_loss.moc"
