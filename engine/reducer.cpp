@@ -29,12 +29,11 @@ StatesReducer::StatesReducer(std::int64_t batch, std::int64_t time, std::int64_t
     m_nonFinite.assign(neurons, 0);
     m_active.assign(neurons, 0);
     m_width.assign(neurons, kInitialWidth);
-    m_invWidth.assign(neurons, 1.0 / kInitialWidth);
-    m_qLo.assign(neurons, 0.0);
-    m_qHi.assign(neurons, m_bins);
-    m_offset.assign(neurons, 0.0);
     m_signed.assign(neurons, 0);
     m_counts.assign(static_cast<std::size_t>(neurons) * m_bins, 0);
+    m_hist.resize(neurons);
+    for (std::int64_t n = 0; n < neurons; ++n)
+        updateHistState(n);
 }
 
 void StatesReducer::addTrials(const float* data, std::int64_t firstTrial, std::int64_t trials)
@@ -75,38 +74,54 @@ template <class Real>
 void StatesReducer::addRange(const Real* data, std::int64_t firstTrial, std::int64_t trials,
                              std::int64_t n0, std::int64_t n1)
 {
-    const std::int64_t len = n1 - n0;
-    if (len <= 0)
+    if (n1 <= n0)
         return;
     const double thr = m_config.activeThreshold;
+    const std::int64_t bins = m_bins;
+    double* const mn = m_min.data();
+    double* const mx = m_max.data();
+    std::int64_t* const active = m_active.data();
+    const HistState* const hist = m_hist.data();
     for (std::int64_t b = 0; b < trials; ++b) {
         const std::int64_t gb = firstTrial + b;
+        double* const ts = &m_trialSum(gb, 0);
+        double* const tq = &m_trialSumSq(gb, 0);
+        double* const ta = &m_trialSumAbs(gb, 0);
         for (std::int64_t t = 0; t < m_time; ++t) {
-            const Real* row = data + (b * m_time + t) * m_neurons;
-            const auto r = Eigen::Map<const Eigen::Array<Real, 1, Eigen::Dynamic>>(row + n0, len)
-                               .template cast<double>();
-            m_trialSum.row(gb).segment(n0, len) += r;
-            m_trialSumSq.row(gb).segment(n0, len) += r.square();
-            m_trialSumAbs.row(gb).segment(n0, len) += r.abs();
-            m_timeSum.row(t).segment(n0, len) += r;
-            m_timeSumSq.row(t).segment(n0, len) += r.square();
-
+            const Real* const row = data + (b * m_time + t) * m_neurons;
+            double* const ps = &m_timeSum(t, 0);
+            double* const pq = &m_timeSumSq(t, 0);
+            // The sums, extremes and activity: one simple loop the compiler
+            // vectorises. Extremes and activity cover finite samples only
+            // (x - x is 0 exactly when x is finite).
             for (std::int64_t n = n0; n < n1; ++n) {
                 const double x = static_cast<double>(row[n]);
-                const double q = x * m_invWidth[n];
-                if (q >= m_qLo[n] && q < m_qHi[n]) { // also false for NaN
+                const double x2 = x * x;
+                ts[n] += x;
+                tq[n] += x2;
+                ta[n] += std::abs(x);
+                ps[n] += x;
+                pq[n] += x2;
+                const bool finite = (x - x) == 0.0;
+                mn[n] = finite && x < mn[n] ? x : mn[n];
+                mx[n] = finite && x > mx[n] ? x : mx[n];
+                active[n] += finite && x > thr;
+            }
+            // Histogram: scalar, with a slow path only when a value leaves the
+            // neuron's current bin range or is not finite.
+            for (std::int64_t n = n0; n < n1; ++n) {
+                const double x = static_cast<double>(row[n]);
+                const HistState& h = hist[n];
+                const double q = x * h.inv;
+                if (q >= h.lo && q < h.hi) [[likely]] { // false for NaN too
                     auto k = static_cast<std::int64_t>(q);
                     k -= (static_cast<double>(k) > q); // floor for negatives
-                    ++m_counts[n * m_bins + k + static_cast<std::int64_t>(m_offset[n])];
+                    ++h.zero[k];
                 } else if (std::isfinite(x)) {
                     grow(n, x);
                 } else {
                     ++m_nonFinite[n];
-                    continue;
                 }
-                m_min[n] = x < m_min[n] ? x : m_min[n];
-                m_max[n] = x > m_max[n] ? x : m_max[n];
-                m_active[n] += x > thr;
             }
         }
     }
@@ -138,13 +153,18 @@ void StatesReducer::grow(std::int64_t n, double x)
         std::copy(merged.begin(), merged.end(), c);
         m_width[n] *= 2;
     }
-    m_invWidth[n] = 1.0 / m_width[n];
-    m_qLo[n] = m_signed[n] ? -half : 0;
-    m_qHi[n] = m_signed[n] ? half : m_bins;
-    m_offset[n] = m_signed[n] ? half : 0;
-    const double q = x * m_invWidth[n];
-    auto k = static_cast<std::int64_t>(std::floor(q));
-    ++c[k + static_cast<std::int64_t>(m_offset[n])];
+    updateHistState(n);
+    ++m_hist[n].zero[static_cast<std::int64_t>(std::floor(x * m_hist[n].inv))];
+}
+
+void StatesReducer::updateHistState(std::int64_t n)
+{
+    const int half = m_bins / 2;
+    HistState& h = m_hist[n];
+    h.inv = 1.0 / m_width[n];
+    h.lo = m_signed[n] ? -half : 0;
+    h.hi = m_signed[n] ? half : m_bins;
+    h.zero = m_counts.data() + n * m_bins + (m_signed[n] ? half : 0);
 }
 
 void StatesReducer::finish(Summary& out)

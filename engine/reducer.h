@@ -38,6 +38,7 @@ private:
     template <class Real>
     void add(const Real* data, std::int64_t firstTrial, std::int64_t trials);
     void grow(std::int64_t n, double x);
+    void updateHistState(std::int64_t n);
 
     std::int64_t m_batch, m_time, m_neurons;
     ReduceConfig m_config;
@@ -47,7 +48,14 @@ private:
     std::vector<std::int64_t> m_nonFinite, m_active;
     // Histogram state per neuron: bins of width 2^k; unsigned covers
     // [0, bins*w), signed covers [-bins/2*w, bins/2*w).
-    std::vector<double> m_width, m_invWidth, m_qLo, m_qHi, m_offset;
+    struct HistState
+    {
+        double inv;          ///< 1 / width
+        double lo, hi;       ///< range of value / width that lands in a bin
+        std::int64_t* zero;  ///< this neuron's count for the bin starting at 0
+    };
+    std::vector<HistState> m_hist;
+    std::vector<double> m_width;
     std::vector<std::uint8_t> m_signed;
     std::vector<std::int64_t> m_counts; ///< neurons x bins
 };
