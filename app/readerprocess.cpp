@@ -130,8 +130,8 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
         struct rlimit core{0, 0};
         ::setrlimit(RLIMIT_CORE, &core);
         ::execv(argv[0], argv.data());
-        static const char msg[] = "cannot execute the reader\n";
-        [[maybe_unused]] auto r = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+        const char* why = ::strerror(errno); // not async-signal-safe in theory; glibc's is
+        [[maybe_unused]] auto r = ::write(STDERR_FILENO, why, ::strlen(why));
         ::_exit(127);
     }
     ::close(outPipe[1]);
@@ -252,7 +252,7 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
     }
     out.summary.reset();
     if (code == 127)
-        return failWith("cannot execute the reader '" + job.readerExe + "'");
+        return failWith("cannot execute the reader '" + job.readerExe + "': " + lastLine(stderrTail));
     std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";
     if (job.memoryLimitBytes && stderrTail.find("alloc") != std::string::npos)
         msg += ", probably out of its " + std::to_string(job.memoryLimitBytes >> 20) +

@@ -14,6 +14,7 @@
 #include "report.h"
 #include "summarycodec.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -60,9 +61,11 @@ compute
                        value: the unweighted term, null when undefined or its data
                        is missing; weighted: lambda * value, 0 when lambda is 0,
                        null when undefined. Numbers have 17 significant digits.
-  --watchdog SECONDS   stop the reader when it makes no progress for this long (30)
-  --memory-limit MB    the reader's address-space limit (4096; 0 for none)
-  --slab-mb MB         memory for one slab of B x T x N data (64)
+  --watchdog SECONDS   stop the reader when it makes no progress for this long
+                       (1..86400; default 30)
+  --memory-limit MB    the reader's address-space limit (default 4096; 0 for none,
+                       else at least 256)
+  --slab-mb MB         memory for one slab of B x T x N data (1..65536; default 64)
 
 bench
   Builds a synthetic recording (default B=128, T=500, N=512, N_out=4: 131 MB of
@@ -105,12 +108,15 @@ std::string next(const std::vector<std::string>& a, std::size_t& i)
     return a[++i];
 }
 
-long long number(const std::string& opt, const std::string& v)
+long long number(const std::string& opt, const std::string& v, long long lo = 0,
+                 long long hi = 1LL << 40)
 {
     char* end = nullptr;
+    errno = 0;
     const long long n = std::strtoll(v.c_str(), &end, 10);
-    if (v.empty() || *end || n < 0)
-        throw UsageError{opt + " " + v + ": expected a whole number >= 0"};
+    if (v.empty() || *end || errno == ERANGE || n < lo || n > hi)
+        throw UsageError{opt + " " + v + ": expected a whole number from " + std::to_string(lo) +
+                         " to " + std::to_string(hi)};
     return n;
 }
 
@@ -171,11 +177,15 @@ int computeMain(const std::vector<std::string>& a)
             if (!err.empty())
                 throw UsageError{err};
         } else if (s == "--watchdog") {
-            job.watchdogMs = static_cast<int>(number(s, next(a, i)) * 1000);
+            job.watchdogMs = static_cast<int>(number(s, next(a, i), 1, 86400) * 1000);
         } else if (s == "--memory-limit") {
-            job.memoryLimitBytes = static_cast<std::uint64_t>(number(s, next(a, i))) << 20;
+            // 0: no limit; otherwise at least 256 MiB (the reader binary itself needs some)
+            const long long mb = number(s, next(a, i), 0, 1LL << 24);
+            if (mb != 0 && mb < 256)
+                throw UsageError{s + " " + std::to_string(mb) + ": expected 0 (no limit) or at least 256"};
+            job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
         } else if (s == "--slab-mb") {
-            job.slabBytes = static_cast<std::size_t>(std::max(1LL, number(s, next(a, i)))) << 20;
+            job.slabBytes = static_cast<std::size_t>(number(s, next(a, i), 1, 1 << 16)) << 20;
         } else if (!s.empty() && s[0] == '-') {
             throw UsageError{"unknown option " + s + " (see rnnloss --help)"};
         } else if (opts.recording.empty()) {

@@ -1,6 +1,7 @@
 #include "loss.h"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace rnnloss {
@@ -212,7 +213,9 @@ LossResult evaluate(const TermValues& values, const TermArray& lambdas)
             continue;
         }
         if (!tv.available) {
-            r.errors.push_back(std::string(lambdaKey(t)) + " is " + std::to_string(tr.lambda) +
+            char lam[32];
+            std::snprintf(lam, sizeof lam, "%g", tr.lambda);
+            r.errors.push_back(std::string(lambdaKey(t)) + " is " + lam +
                                " but L_" + std::string(termKey(t)) + " " + tv.reason);
         }
         if (tv.value) {

@@ -77,7 +77,6 @@ void StatesReducer::addRange(const Real* data, std::int64_t firstTrial, std::int
     if (n1 <= n0)
         return;
     const double thr = m_config.activeThreshold;
-    const std::int64_t bins = m_bins;
     double* const mn = m_min.data();
     double* const mx = m_max.data();
     std::int64_t* const active = m_active.data();

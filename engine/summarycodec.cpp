@@ -24,19 +24,25 @@ public:
     template <class T>
     void put(T v)
     {
-        const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
-        m_out.insert(m_out.end(), p, p + sizeof(T));
+        append(&v, sizeof(T));
     }
     void str(const std::string& s)
     {
         put<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
-        m_out.insert(m_out.end(), s.begin(), s.end());
+        append(s.data(), s.size());
     }
     template <class T>
     void raw(const T* data, std::size_t n)
     {
-        const auto* p = reinterpret_cast<const std::uint8_t*>(data);
-        m_out.insert(m_out.end(), p, p + n * sizeof(T));
+        append(data, n * sizeof(T));
+    }
+    void append(const void* p, std::size_t n)
+    {
+        if (n == 0)
+            return;
+        const std::size_t at = m_out.size();
+        m_out.resize(at + n);
+        std::memcpy(m_out.data() + at, p, n);
     }
     std::vector<std::uint8_t>& bytes() { return m_out; }
 
@@ -76,11 +82,18 @@ public:
     template <class T>
     void array(T* out, std::uint64_t count, const char* what)
     {
-        if (count > (std::numeric_limits<std::uint64_t>::max)() / sizeof(T))
-            throw Malformed(std::string(what) + ": count overflows");
-        need(count * sizeof(T), what);
+        needValues(count, sizeof(T), what);
         std::memcpy(out, m_in.data() + m_pos, count * sizeof(T));
         m_pos += count * sizeof(T);
+    }
+    /// Checks that `count` values of `size` bytes each remain (in elements, so
+    /// no product can wrap around).
+    void needValues(std::uint64_t count, std::size_t size, const char* what) const
+    {
+        if (count > (m_in.size() - m_pos) / size)
+            throw Malformed(std::string(what) + ": the stream ends early (needs " +
+                            std::to_string(count) + " values, " +
+                            std::to_string((m_in.size() - m_pos) / size) + " left)");
     }
     void need(std::uint64_t n, const char* what) const
     {
@@ -103,9 +116,8 @@ std::vector<std::uint8_t> frame(FrameType type, const std::vector<std::uint8_t>&
     w.put<std::uint16_t>(kWireVersion);
     w.put<std::uint16_t>(static_cast<std::uint16_t>(type));
     w.put<std::uint64_t>(payload.size());
-    auto out = std::move(w.bytes());
-    out.insert(out.end(), payload.begin(), payload.end());
-    return out;
+    w.append(payload.data(), payload.size());
+    return std::move(w.bytes());
 }
 
 std::uint64_t checkedProduct(std::int64_t a, std::int64_t b, const char* what)
@@ -121,7 +133,7 @@ std::uint64_t checkedProduct(std::int64_t a, std::int64_t b, const char* what)
 void readMatrix(Reader& r, RowMatrix& m, std::int64_t rows, std::int64_t cols, const char* what)
 {
     const auto n = checkedProduct(rows, cols, what);
-    r.need(n * sizeof(double), what);
+    r.needValues(n, sizeof(double), what);
     m.resize(rows, cols);
     r.array(m.data(), n, what);
 }
@@ -131,7 +143,7 @@ void readVector(Reader& r, std::vector<T>& v, std::int64_t n, const char* what)
 {
     if (n < 0)
         throw Malformed(std::string(what) + ": negative size");
-    r.need(static_cast<std::uint64_t>(n) * sizeof(T), what);
+    r.needValues(static_cast<std::uint64_t>(n), sizeof(T), what);
     v.resize(n);
     r.array(v.data(), n, what);
 }
@@ -288,8 +300,7 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
             const auto bins = r.get<std::uint32_t>("histogram bins");
             if (bins < 4 || bins > 4096 || bins % 4 != 0)
                 throw Malformed("histogram bins " + std::to_string(bins) + " out of range");
-            r.need(checkedProduct(sh.nHid, 16 + 8 * static_cast<std::int64_t>(bins), "histograms"),
-                   "histograms");
+            r.needValues(static_cast<std::uint64_t>(sh.nHid), 16 + 8 * std::size_t(bins), "histograms");
             s.neuronHistograms.resize(sh.nHid);
             for (NeuronHistogram& h : s.neuronHistograms) {
                 h.lo = r.get<double>("histogram origin");
@@ -312,7 +323,7 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
                 const std::array<std::int64_t, 3> ec = {sh.nIn, sh.nHid, sh.nHid};
                 if (rows != er[i] || cols != ec[i])
                     throw Malformed("weight matrix size disagrees with the shape");
-                r.need(n * sizeof(float), "weights");
+                r.needValues(n, sizeof(float), "weights");
                 s.weights[i].resize(rows, cols);
                 r.array(s.weights[i].data(), n, "weights");
             }

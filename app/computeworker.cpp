@@ -1,0 +1,93 @@
+#include "computeworker.h"
+
+#include <QMetaObject>
+
+namespace rnnloss {
+
+ComputeWorker::ComputeWorker()
+{
+    qRegisterMetaType<rnnloss::ComputeResult>();
+}
+
+void ComputeWorker::submit(ComputeRequest request)
+{
+    bool schedule = false;
+    {
+        std::lock_guard lock(m_mutex);
+        m_pending = std::move(request);
+        m_pendingSequence = ++m_sequence;
+        if (!m_scheduled) {
+            m_scheduled = true;
+            schedule = true;
+        }
+    }
+    // At most one queued call exists at any time.
+    if (schedule)
+        QMetaObject::invokeMethod(this, &ComputeWorker::processLatest, Qt::QueuedConnection);
+}
+
+void ComputeWorker::processLatest()
+{
+    ComputeRequest req;
+    std::uint64_t seq = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        m_scheduled = false;
+        if (!m_pending)
+            return;
+        req = std::move(*m_pending);
+        seq = m_pendingSequence;
+        m_pending.reset();
+    }
+    if (!req.summary)
+        return;
+    const bool sameData = m_last && m_lastTerms && m_last->generation == req.generation &&
+                          m_last->convention == req.convention;
+    ComputeResult r;
+    r.generation = req.generation;
+    r.sequence = seq;
+    r.convention = req.convention;
+    r.lambdas = req.lambdas;
+    r.neuron = req.neuron;
+    if (sameData) {
+        // A lambda change: O(terms).
+        r.loss = evaluate(*m_lastTerms, req.lambdas);
+        r.stats = m_last->stats;
+        r.spread = m_last->spread;
+    } else {
+        // New data or convention: O(B*N), never another pass over the raw data.
+        m_lastTerms = computeTerms(*req.summary, req.convention);
+        r.loss = evaluate(*m_lastTerms, req.lambdas);
+        r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
+        r.spread = rateSpread(*req.summary, req.convention);
+    }
+    if (sameData && m_last->neuron == req.neuron) {
+        r.neuronHistogram = m_last->neuronHistogram;
+        r.neuronPsth = m_last->neuronPsth;
+    } else if (req.neuron >= 0) {
+        r.neuronHistogram = neuronRateHistogram(*req.summary, req.neuron);
+        r.neuronPsth = psth(*req.summary, req.neuron);
+    }
+    m_last = r;
+    ++m_jobsRun;
+    emit resultReady(r);
+}
+
+ComputeResult ComputeWorker::compute(const ComputeRequest& req)
+{
+    ComputeResult r;
+    r.generation = req.generation;
+    r.convention = req.convention;
+    r.lambdas = req.lambdas;
+    r.neuron = req.neuron;
+    r.loss = evaluate(computeTerms(*req.summary, req.convention), req.lambdas);
+    r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
+    r.spread = rateSpread(*req.summary, req.convention);
+    if (req.neuron >= 0) {
+        r.neuronHistogram = neuronRateHistogram(*req.summary, req.neuron);
+        r.neuronPsth = psth(*req.summary, req.neuron);
+    }
+    return r;
+}
+
+} // namespace rnnloss

@@ -1,0 +1,76 @@
+#pragma once
+// The background engine: recomputes from the Summary on its own thread, fed
+// the latest request. Bursts are coalesced: while a job runs, newer requests
+// replace the waiting one, so a slider dragged through a thousand values costs
+// a handful of computations, never a queue of a thousand.
+
+#include "loss.h"
+#include "neuronstats.h"
+#include "summary.h"
+
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace rnnloss {
+
+struct ComputeRequest
+{
+    std::shared_ptr<const Summary> summary;
+    std::uint64_t generation = 0; ///< which load the summary belongs to
+    TermArray lambdas{};          ///< effective: a disabled term is 0
+    Convention convention = Convention::Seed;
+    int neuron = -1;              ///< the neuron whose detail is shown, or -1
+};
+
+struct ComputeResult
+{
+    std::uint64_t generation = 0;
+    std::uint64_t sequence = 0;   ///< increases with every request submitted
+    Convention convention = Convention::Seed;
+    TermArray lambdas{};
+    LossResult loss;
+    std::shared_ptr<const NeuronStats> stats; ///< shared while convention and data stay
+    RateSpread spread;
+    int neuron = -1;
+    Histogram neuronHistogram;
+    Psth neuronPsth;
+};
+
+class ComputeWorker : public QObject
+{
+    Q_OBJECT
+public:
+    ComputeWorker();
+
+    /// Thread-safe; called from the GUI thread. Replaces any waiting request.
+    void submit(ComputeRequest request);
+    /// The one computation, exposed for tests and the CLI-equivalence checks.
+    static ComputeResult compute(const ComputeRequest& request);
+
+    std::uint64_t jobsRun() const { return m_jobsRun; }
+    std::uint64_t requestsSubmitted() const { return m_sequence; }
+
+signals:
+    void resultReady(const rnnloss::ComputeResult& result);
+
+private:
+    void processLatest();
+
+    std::mutex m_mutex;
+    std::optional<ComputeRequest> m_pending;
+    std::uint64_t m_pendingSequence = 0;
+    bool m_scheduled = false;
+    std::atomic<std::uint64_t> m_sequence{0};
+    std::atomic<std::uint64_t> m_jobsRun{0};
+    // Worker-thread state: what the last job computed, reused when only lambdas change.
+    std::optional<ComputeResult> m_last;
+    std::optional<TermValues> m_lastTerms;
+};
+
+} // namespace rnnloss
+
+Q_DECLARE_METATYPE(rnnloss::ComputeResult)

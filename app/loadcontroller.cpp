@@ -1,0 +1,112 @@
+#include "loadcontroller.h"
+
+#include <QMetaObject>
+#include <QPointer>
+
+#include <atomic>
+#include <chrono>
+
+namespace rnnloss {
+
+struct LoadController::Job
+{
+    LoadRequest request;
+    ReaderProcess reader;
+    std::thread thread;
+    std::atomic<bool> done{false};
+};
+
+LoadController::LoadController(QString readerExe, QObject* parent)
+    : QObject(parent), m_readerExe(std::move(readerExe))
+{
+    qRegisterMetaType<rnnloss::LoadRequest>();
+    qRegisterMetaType<std::shared_ptr<const rnnloss::Summary>>();
+}
+
+LoadController::~LoadController()
+{
+    if (m_running) {
+        m_running->reader.cancel();
+        m_finishing.push_back(std::move(m_running));
+    }
+    for (auto& job : m_finishing)
+        if (job->thread.joinable())
+            job->thread.join(); // cancel() makes these return promptly
+}
+
+void LoadController::load(const LoadRequest& request)
+{
+    if (m_running) {
+        m_running->reader.cancel();
+        m_finishing.push_back(std::move(m_running));
+    }
+    joinFinished();
+    auto job = std::make_shared<Job>();
+    job->request = request;
+    m_running = job;
+
+    ReaderJob rj;
+    rj.readerExe = m_readerExe.toStdString();
+    rj.recording = request.recording.toStdString();
+    rj.weights = request.weights.toStdString();
+    rj.watchdogMs = m_watchdogMs;
+    rj.memoryLimitBytes = m_memoryLimit;
+    rj.slabBytes = m_slabBytes;
+    rj.reduce.threads = 2;
+    QPointer<LoadController> self(this);
+    job->thread = std::thread([self, job, rj] {
+        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        ReaderOutcome outcome = job->reader.run(rj, [&](double f, const std::string& stage) {
+            // At most ~20 progress updates a second reach the GUI thread.
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last < std::chrono::milliseconds(50) && f < 1.0)
+                return;
+            last = now;
+            const QString st = QString::fromStdString(stage);
+            QMetaObject::invokeMethod(self, [self, job, f, st] {
+                if (self && self->m_running == job)
+                    emit self->progress(f, st);
+            }, Qt::QueuedConnection);
+        });
+        QMetaObject::invokeMethod(self, [self, job, outcome = std::move(outcome)]() mutable {
+            if (self)
+                self->finish(job, std::move(outcome));
+        }, Qt::QueuedConnection);
+        job->done = true;
+    });
+}
+
+void LoadController::cancel()
+{
+    if (m_running)
+        m_running->reader.cancel();
+}
+
+void LoadController::finish(const std::shared_ptr<Job>& job, ReaderOutcome outcome)
+{
+    if (job->thread.joinable())
+        job->thread.join();
+    if (m_running != job) { // superseded by a newer load: report nothing
+        joinFinished();
+        return;
+    }
+    m_running.reset();
+    joinFinished();
+    if (outcome.summary)
+        emit loaded(std::make_shared<const Summary>(std::move(*outcome.summary)), job->request);
+    else if (outcome.cancelled)
+        emit cancelled(job->request);
+    else
+        emit failed(QString::fromStdString(outcome.error), job->request);
+}
+
+void LoadController::joinFinished()
+{
+    std::erase_if(m_finishing, [](std::shared_ptr<Job>& j) {
+        if (j->done && j->thread.joinable())
+            j->thread.join();
+        return !j->thread.joinable();
+    });
+}
+
+} // namespace rnnloss

@@ -1,0 +1,114 @@
+// rnnloss-explorer [REC.h5] [--weights W.h5] [--convention seed|nn4n]
+//                  [--lambda KEY=VALUE]... [--screenshot FILE.png]
+
+#include "cliargs.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace rnnloss;
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("RNNLossExplorer");
+    QApplication::setApplicationName("RNNLossExplorer");
+    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setStyle("Fusion");
+
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Explore the lambdas of the modular RNN loss of a recorded network.\n"
+        "With no file, opens the bundled example.");
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addPositionalArgument("recording", "HDF5 recording (format v1)", "[REC.h5]");
+    QCommandLineOption weights("weights", "Read the weights from FILE.", "FILE");
+    QCommandLineOption convention("convention", "seed (the spec) or nn4n (nn4n's code).", "NAME");
+    QCommandLineOption lambda("lambda", "Set a lambda, e.g. lambda_fr=1e-3 (repeatable).", "KEY=VALUE");
+    QCommandLineOption screenshot("screenshot",
+                                  "Render the window after loading and computing, write it to "
+                                  "FILE.png and exit.", "FILE.png");
+    QCommandLineOption tab("tab", "With --screenshot: the tab to show (0-3).", "N", "0");
+    QCommandLineOption noSettings("no-settings", "Do not restore the saved lambdas and layout.");
+    p.addOptions({weights, convention, lambda, screenshot, tab, noSettings});
+    p.process(app);
+
+    LossOptions opts;
+    for (const QString& l : p.values(lambda)) {
+        const std::string err = parseLambda(l.toStdString(), opts);
+        if (!err.empty()) {
+            std::fprintf(stderr, "error: %s\n", err.c_str());
+            return 2;
+        }
+    }
+    if (p.isSet(convention)) {
+        opts.convention = conventionFromName(p.value(convention).toStdString());
+        if (!opts.convention) {
+            std::fprintf(stderr, "error: --convention %s: expected seed or nn4n\n",
+                         qPrintable(p.value(convention)));
+            return 2;
+        }
+    }
+    const QStringList pos = p.positionalArguments();
+    if (pos.size() > 1) {
+        std::fprintf(stderr, "error: more than one recording given\n");
+        return 2;
+    }
+    const QString recording = pos.isEmpty() ? QString::fromStdString(bundledExample()) : pos.front();
+    const bool shot = p.isSet(screenshot);
+
+    MainWindow w(QDir(QApplication::applicationDirPath()).filePath("rnnloss"));
+    if (!shot && !p.isSet(noSettings))
+        w.restoreSettings();
+    w.setPendingLambdas(opts.lambdas, opts.convention);
+
+    int exitCode = 0;
+    if (shot) {
+        const QString out = p.value(screenshot);
+        const int tabIndex = p.value(tab).toInt();
+        QObject::connect(&w, &MainWindow::loadFinished, &app, [&](bool ok) {
+            if (!ok) {
+                std::fprintf(stderr, "error: %s\n", qPrintable(w.lastError()));
+                exitCode = 2;
+            }
+        });
+        auto grab = [&w, &app, out, &exitCode] {
+            // Let the charts lay out and paint once before grabbing.
+            QTimer::singleShot(300, &app, [&w, &app, out, &exitCode] {
+                if (!w.grab().save(out)) {
+                    std::fprintf(stderr, "error: %s: cannot write the screenshot\n", qPrintable(out));
+                    exitCode = 1;
+                }
+                app.exit(exitCode);
+            });
+        };
+        QObject::connect(&w, &MainWindow::resultShown, &app, [&, grab] {
+            static bool once = false;
+            if (once)
+                return;
+            once = true;
+            w.setTabIndexForScreenshot(tabIndex);
+            if (w.lastResult() && w.lastResult()->stats && !w.lastResult()->stats->mean.empty())
+                w.selectNeuron(0);
+            grab();
+        });
+        QObject::connect(&w, &MainWindow::loadFinished, &app, [&, grab](bool ok) {
+            if (!ok)
+                grab(); // the error banner is the picture
+        });
+        QTimer::singleShot(120000, &app, [&app] {
+            std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
+            app.exit(1);
+        });
+    }
+    w.show();
+    w.openFiles(recording, p.value(weights));
+    const int rc = app.exec();
+    return rc;
+}

@@ -1,0 +1,146 @@
+#include "chartutil.h"
+
+#include "neuronstats.h"
+
+#include <QtCharts/QChart>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
+#include <QtCharts/QXYSeries>
+
+#include <algorithm>
+#include <cmath>
+
+namespace rnnloss {
+
+double niceNumber(double x, bool round)
+{
+    if (!(x > 0.0) || !std::isfinite(x))
+        return 1.0;
+    const double e = std::floor(std::log10(x));
+    const double f = x / std::pow(10.0, e);
+    double nf;
+    if (round)
+        nf = f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0;
+    else
+        nf = f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 5.0 ? 5.0 : 10.0;
+    return nf * std::pow(10.0, e);
+}
+
+NiceTicks niceTicks(double lo, double hi, int maxTicks)
+{
+    NiceTicks t;
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+        return t;
+    if (lo > hi)
+        std::swap(lo, hi);
+    if (hi - lo <= std::abs(hi) * 1e-12 || hi == lo) {
+        const double pad = hi == 0.0 ? 1.0 : std::abs(hi) * 0.1;
+        lo -= pad;
+        hi += pad;
+    }
+    maxTicks = std::max(2, maxTicks);
+    const double step = niceNumber((hi - lo) / (maxTicks - 1), false);
+    // A small tolerance keeps an end that sits on a tick from growing a step.
+    t.lo = std::floor(lo / step + 1e-9) * step;
+    t.hi = std::ceil(hi / step - 1e-9) * step;
+    t.step = step;
+    t.count = static_cast<int>(std::lround((t.hi - t.lo) / step)) + 1;
+    return t;
+}
+
+QString labelFormatForStep(double step)
+{
+    if (!(step > 0.0) || !std::isfinite(step))
+        return QStringLiteral("%g");
+    const double e = std::floor(std::log10(step) + 1e-9);
+    if (e >= 5 || e <= -4)
+        return QStringLiteral("%.1e");
+    const int decimals = e >= 0 ? 0 : static_cast<int>(-e);
+    return QStringLiteral("%.%1f").arg(decimals);
+}
+
+void setNiceRange(QValueAxis* axis, double lo, double hi, int maxTicks)
+{
+    const NiceTicks t = niceTicks(lo, hi, maxTicks);
+    axis->setTickType(QValueAxis::TicksFixed);
+    axis->setRange(t.lo, t.hi);
+    axis->setTickCount(t.count);
+    axis->setLabelFormat(labelFormatForStep(t.step));
+}
+
+void setCountRange(QValueAxis* axis, double maxCount, int maxTicks)
+{
+    maxCount = std::max(1.0, maxCount);
+    NiceTicks t = niceTicks(0.0, maxCount, maxTicks);
+    if (t.step < 1.0) {
+        t.step = 1.0;
+        t.hi = std::ceil(maxCount);
+        t.count = static_cast<int>(t.hi) + 1;
+    }
+    axis->setTickType(QValueAxis::TicksFixed);
+    axis->setRange(0.0, t.hi);
+    axis->setTickCount(t.count);
+    axis->setLabelFormat(t.hi >= 1e5 ? QStringLiteral("%.1e") : QStringLiteral("%.0f"));
+}
+
+void setExactRangeNiceTicks(QValueAxis* axis, double lo, double hi, int maxTicks)
+{
+    const NiceTicks t = niceTicks(lo, hi, maxTicks);
+    axis->setRange(lo, hi);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(0.0);
+    axis->setTickInterval(t.step);
+    axis->setLabelFormat(labelFormatForStep(t.step));
+}
+
+void setDecadeRange(QLogValueAxis* axis, double lo, double hi)
+{
+    if (!(lo > 0.0) || !(hi >= lo) || !std::isfinite(hi)) {
+        lo = 1.0;
+        hi = 10.0;
+    }
+    double a = std::pow(10.0, std::floor(std::log10(lo) + 1e-9));
+    double b = std::pow(10.0, std::ceil(std::log10(hi) - 1e-9));
+    if (b <= a)
+        b = a * 10.0;
+    axis->setRange(a, b);
+    const double decades = std::log10(b / a);
+    axis->setLabelFormat(a >= 1.0 && b <= 1e5 ? QStringLiteral("%g") : QStringLiteral("%.0e"));
+    // Many decades: fewer minor ticks keep the axis readable.
+    axis->setMinorTickCount(decades > 6 ? 0 : 8);
+}
+
+void styleChart(QChart* chart)
+{
+    chart->setTheme(QChart::ChartThemeLight);
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setBackgroundRoundness(0);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    QFont title = chart->titleFont();
+    title.setPointSizeF(10.0);
+    title.setBold(true);
+    chart->setTitleFont(title);
+    QFont legend = chart->legend()->font();
+    legend.setPointSizeF(9.0);
+    chart->legend()->setFont(legend);
+}
+
+void setStepOutline(QXYSeries* series, const Histogram& h, double base)
+{
+    QList<QPointF> pts;
+    const int n = static_cast<int>(h.counts.size());
+    pts.reserve(2 * n + 2);
+    if (n > 0) {
+        pts.append(QPointF(h.lo, base));
+        for (int i = 0; i < n; ++i) {
+            const double c = std::max(h.counts[i], base);
+            pts.append(QPointF(h.lo + i * h.width, c));
+            pts.append(QPointF(h.lo + (i + 1) * h.width, c));
+        }
+        pts.append(QPointF(h.hi(), base));
+    }
+    series->replace(pts);
+}
+
+} // namespace rnnloss

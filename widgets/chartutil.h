@@ -1,0 +1,59 @@
+#pragma once
+// Shared helpers of the chart views: nice axis ranges and one look for all charts.
+
+#include <QString>
+
+#include <vector>
+
+namespace rnnloss {
+struct Histogram;
+}
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QValueAxis;
+class QLogValueAxis;
+class QXYSeries;
+QT_END_NAMESPACE
+
+namespace rnnloss {
+
+/// A "nice" number (1, 2, 5 times a power of ten) near `x`; rounds when
+/// `round`, else the smallest nice number >= x.
+double niceNumber(double x, bool round);
+
+/// Tick layout covering [lo, hi] with at most about `maxTicks` ticks on nice numbers.
+struct NiceTicks
+{
+    double lo = 0.0;
+    double hi = 1.0;
+    double step = 0.2;
+    int count = 6; ///< number of ticks including both ends
+};
+NiceTicks niceTicks(double lo, double hi, int maxTicks = 6);
+
+/// Sets `axis` to the nice range covering [lo, hi] and a matching tick count
+/// and label format.
+void setNiceRange(QValueAxis* axis, double lo, double hi, int maxTicks = 6);
+
+/// Range [0, nice >= maxCount] with whole-number ticks, for counts.
+void setCountRange(QValueAxis* axis, double maxCount, int maxTicks = 6);
+
+/// Keeps the range exactly [lo, hi] (bins must line up) but puts the ticks on
+/// nice numbers (dynamic ticks).
+void setExactRangeNiceTicks(QValueAxis* axis, double lo, double hi, int maxTicks = 6);
+
+/// Decade range [10^floor(log10 lo), 10^ceil(log10 hi)] for positive lo <= hi.
+void setDecadeRange(QLogValueAxis* axis, double lo, double hi);
+
+/// printf format with enough decimals for ticks `step` apart.
+QString labelFormatForStep(double step);
+
+/// One look for every chart: no animation, light theme, small margins, readable fonts.
+void styleChart(QChart* chart);
+
+/// Replaces the points of `series` by the stepped outline of `h`, starting and
+/// ending at `base`; counts below `base` (zero on a log axis) are drawn at `base`.
+void setStepOutline(QXYSeries* series, const Histogram& h, double base);
+
+} // namespace rnnloss

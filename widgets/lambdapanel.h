@@ -1,0 +1,104 @@
+#pragma once
+// The lambdas of the seven loss terms: one row per term with an enable box, a
+// logarithmic slider, a number field and read-outs of the weighted value and
+// its share of the total.
+
+#include "loss.h"
+#include "terms.h"
+
+#include <QString>
+#include <QWidget>
+
+#include <array>
+
+QT_BEGIN_NAMESPACE
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSlider;
+QT_END_NAMESPACE
+
+namespace rnnloss {
+
+class LambdaPanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    using Flags = std::array<bool, kTermCount>;
+    using Reasons = std::array<QString, kTermCount>;
+
+    /// Slider scale: 10^kMinExp ... 10^kMaxExp in kSliderSteps steps.
+    static constexpr int kSliderSteps = 900;
+    static constexpr double kMinExp = -6.0;
+    static constexpr double kMaxExp = 3.0;
+
+    explicit LambdaPanel(QWidget* parent = nullptr);
+
+    /// Sets every row without emitting lambdasEdited.
+    void setLambdas(const TermArray& values, const Flags& enabled);
+    /// Effective lambdas: a disabled term counts as 0 (its own value is kept).
+    TermArray lambdas() const;
+    /// The lambdas as the rows hold them, disabled ones included.
+    TermArray rawLambdas() const { return m_values; }
+    Flags enabled() const { return m_enabled; }
+
+    /// Unavailable rows are disabled with the reason as tooltip. Their box stays
+    /// usable while it enables a nonzero lambda, so the user can clear the error.
+    void setAvailability(Flags available, Reasons reasons);
+    void setConvention(Convention c);
+    Convention convention() const { return m_convention; }
+    /// Updates the read-outs (weighted value, share of the total).
+    void showResult(const LossResult& result);
+    void setTrainingLambdasAvailable(bool available);
+
+    static double sliderToValue(int pos);
+    /// Nearest slider step of `v`, clamped to the scale; 0 and below map to 0.
+    static int valueToSlider(double v);
+    /// The number field's text: parses back to the same slider step.
+    static QString formatLambda(double v);
+    /// Parses a field's text; false unless a finite number >= 0.
+    static bool parseLambda(const QString& text, double* value);
+
+signals:
+    void lambdasEdited(const rnnloss::TermArray& effective,
+                       const std::array<bool, rnnloss::kTermCount>& enabled);
+    void conventionChanged(rnnloss::Convention c);
+    void resetToDefaultsRequested();
+    void resetToTrainingRequested();
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    struct Row
+    {
+        QCheckBox* enable = nullptr;
+        QLabel* name = nullptr;
+        QSlider* slider = nullptr;
+        QLineEdit* edit = nullptr;
+        QLabel* weighted = nullptr;
+        QLabel* share = nullptr;
+    };
+
+    void onSliderMoved(int term, int pos);
+    void onTextEdited(int term, const QString& text);
+    void onToggled(int term, bool on);
+    void updateRow(int term);
+    void updateTooltips();
+    void emitEdited();
+
+    std::array<Row, kTermCount> m_rows{};
+    TermArray m_values{};
+    Flags m_enabled{};
+    Flags m_available{};
+    Reasons m_reasons{};
+    Convention m_convention = Convention::Seed;
+    QComboBox* m_convCombo = nullptr;
+    QPushButton* m_resetDefaults = nullptr;
+    QPushButton* m_resetTraining = nullptr;
+};
+
+} // namespace rnnloss

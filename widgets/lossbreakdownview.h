@@ -1,0 +1,76 @@
+#pragma once
+// Bar chart of the loss: one bar per term (lambda * value) and the total.
+
+#include "loss.h"
+
+#include <QList>
+#include <QStringList>
+#include <QtCharts/QChartView>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QBarCategoryAxis;
+class QBarSeries;
+class QBarSet;
+class QLogValueAxis;
+class QValueAxis;
+QT_END_NAMESPACE
+
+namespace rnnloss {
+
+class LossBreakdownView : public QChartView
+{
+    Q_OBJECT
+
+public:
+    explicit LossBreakdownView(QWidget* parent = nullptr);
+
+    void setResult(const LossResult& result);
+    const LossResult& result() const { return m_result; }
+
+    /// Adds the unweighted values as a second bar per term.
+    void setShowUnweighted(bool on);
+    bool showUnweighted() const { return m_showUnweighted; }
+    /// Logarithmic value axis; zero and undefined bars are left empty.
+    void setLogScale(bool on);
+    bool logScale() const { return m_logScale; }
+    /// Each term's share of the total under its name.
+    void setShowShares(bool on);
+    bool showShares() const { return m_showShares; }
+
+    /// Checkable actions for the three toggles (also in the context menu).
+    QList<QAction*> actions() const { return {m_actUnweighted, m_actLog, m_actShares}; }
+
+    /// Category labels as shown (plain text, lines split by '\n'), one per term
+    /// and "total" last.
+    QStringList categoryLabels() const { return m_labels; }
+    /// The bar heights as plotted: weighted set, then unweighted set.
+    QList<double> weightedBars() const;
+    QList<double> unweightedBars() const;
+
+private:
+    void refresh();
+    void refreshLabels();
+    void updateAxisAttachment();
+    void onHovered(bool status, int index, bool weighted);
+
+    LossResult m_result;
+    bool m_showUnweighted = false;
+    bool m_logScale = false;
+    bool m_showShares = true;
+
+    QChart* m_chart = nullptr;
+    QBarSeries* m_series = nullptr;
+    QBarSet* m_weighted = nullptr;
+    QBarSet* m_unweighted = nullptr;
+    QBarCategoryAxis* m_categoryAxis = nullptr;
+    QValueAxis* m_linearAxis = nullptr;
+    QLogValueAxis* m_logAxis = nullptr;
+    QStringList m_categories; ///< as given to the axis (rich text)
+    QStringList m_labels;     ///< the same as plain text
+    QAction* m_actUnweighted = nullptr;
+    QAction* m_actLog = nullptr;
+    QAction* m_actShares = nullptr;
+};
+
+} // namespace rnnloss
