@@ -15,6 +15,13 @@ using namespace rnnloss;
 
 int main(int argc, char** argv)
 {
+    // --screenshot needs no screen: without a display, render offscreen.
+    bool wantsShot = false;
+    for (int i = 1; i < argc; ++i)
+        wantsShot |= qstrcmp(argv[i], "--screenshot") == 0;
+    if (wantsShot && qEnvironmentVariableIsEmpty("DISPLAY") &&
+        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QApplication::setOrganizationName("RNNLossExplorer");
     QApplication::setApplicationName("RNNLossExplorer");

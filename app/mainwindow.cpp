@@ -112,8 +112,9 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent) : QMainWindow(
     neurons->setObjectName("neuronSplitter");
     neurons->addWidget(m_table);
     neurons->addWidget(m_detail);
-    neurons->setStretchFactor(0, 3);
-    neurons->setStretchFactor(1, 2);
+    neurons->setStretchFactor(0, 1);
+    neurons->setStretchFactor(1, 1);
+    neurons->setSizes({560, 440});
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_breakdown, tr("Loss breakdown"));
     m_tabs->addTab(m_rates, tr("Firing rates"));

@@ -564,6 +564,7 @@ std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress
     return bad;
 }
 
+constexpr std::uint64_t kMaxSummaryBytes = std::uint64_t(2) << 30;
 constexpr std::uint64_t kMaxWeightValues = std::uint64_t(1) << 26; // 64 Mi values, 256 MiB as float
 
 ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
@@ -686,6 +687,16 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     }
 
     if (const OpenDataset* st = find(Dataset::States)) {
+        // The summary is O(B*N + T*N); refuse before allocating one that cannot fit.
+        const double summaryBytes =
+            8.0 * (3.0 * double(s.shape.batch) + 2.0 * double(s.shape.time) +
+                   double(req.reduce.histogramBins) + 8.0) * double(s.shape.nHid);
+        if (summaryBytes > double(kMaxSummaryBytes))
+            throw ReadError(st->file + ": " + st->label() + " is " + formatDims(st->dims) +
+                            ": its summary would need " +
+                            std::to_string(static_cast<long long>(summaryBytes / (1 << 20))) +
+                            " MiB, more than the " + std::to_string(kMaxSummaryBytes >> 20) +
+                            " MiB the reader allows");
         StatesReducer r(s.shape.batch, s.shape.time, s.shape.nHid, req.reduce);
         if (st->wide)
             reduceStates<double>(*st, r, req.slabBytes, progress);

@@ -1,0 +1,34 @@
+// libFuzzer target: the app-side decoder of the reader's frame stream, on
+// arbitrary bytes fed in arbitrary pieces.
+
+#include "loss.h"
+#include "neuronstats.h"
+#include "summarycodec.h"
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    using namespace rnnloss;
+    // The whole input as one summary payload ...
+    auto d = decodeSummary({data, size});
+    if (d.value) {
+        // ... and whatever decodes must be safe to compute on.
+        for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+            evaluate(computeTerms(*d.value, c), TermArray{1, 1, 1, 1, 1, 1, 1});
+            computeNeuronStats(*d.value, c);
+        }
+        for (std::int64_t n = 0; n < std::min<std::int64_t>(d.value->shape.nHid, 4); ++n) {
+            neuronRateHistogram(*d.value, n);
+            psth(*d.value, n);
+        }
+    }
+    // ... and as a stream, split at a point the first byte chooses.
+    FrameParser p;
+    std::vector<FrameParser::Event> events;
+    const std::size_t cut = size ? data[0] % (size + 1) : 0;
+    if (p.feed({data, cut}, events))
+        p.feed({data + cut, size - cut}, events);
+    return 0;
+}
