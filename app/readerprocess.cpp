@@ -112,6 +112,7 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
         ::close(outPipe[1]);
         return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
     }
+    const auto started = std::chrono::steady_clock::now();
     const rlim_t limit = job.memoryLimitBytes ? job.memoryLimitBytes : RLIM_INFINITY;
     const pid_t pid = ::fork();
     if (pid < 0) {
@@ -210,8 +211,11 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
     if (stopped)
         ::kill(pid, SIGKILL);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage{};
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    out.peakRssBytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     if (m_cancelled) {
         out.summary.reset();

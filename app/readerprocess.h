@@ -34,6 +34,8 @@ struct ReaderOutcome
     std::optional<Summary> summary;
     std::string error;      ///< names the file and what happened; set when summary is empty
     bool cancelled = false;
+    double seconds = 0.0;          ///< wall time of the child
+    std::uint64_t peakRssBytes = 0; ///< the child's peak resident set
 };
 
 class ReaderProcess

@@ -20,6 +20,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -65,6 +66,7 @@ compute
                        (1..86400; default 30)
   --memory-limit MB    the reader's address-space limit (default 4096; 0 for none,
                        else at least 256)
+  --verbose            progress, read throughput and the reader's peak memory on stderr
   --slab-mb MB         memory for one slab of B x T x N data (1..65536; default 64)
 
 bench
@@ -156,11 +158,14 @@ int computeMain(const std::vector<std::string>& a)
 {
     LossOptions opts;
     bool json = false;
+    bool verbose = false;
     ReaderJob job;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string& s = a[i];
         if (s == "--json") {
             json = true;
+        } else if (s == "--verbose") {
+            verbose = true;
         } else if (s == "--weights") {
             opts.weights = next(a, i);
         } else if (s == "--convention") {
@@ -201,7 +206,23 @@ int computeMain(const std::vector<std::string>& a)
     job.recording = opts.recording;
     job.weights = opts.weights;
     ReaderProcess reader;
-    ReaderOutcome outcome = reader.run(job);
+    double lastShown = -1.0;
+    ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {
+        if (verbose && f - lastShown >= 0.1) {
+            std::fprintf(stderr, "reading %s: %3.0f%% (%s)\n", opts.recording.c_str(), 100 * f,
+                         stage.c_str());
+            lastShown = f;
+        }
+    });
+    if (verbose) {
+        struct stat st{};
+        const double mb = ::stat(opts.recording.c_str(), &st) == 0 ? st.st_size / 1e6 : 0.0;
+        std::fprintf(stderr,
+                     "reader: %.1f MB in %.2f s (%.0f MB/s), peak RSS %.1f MB, memory limit %s\n",
+                     mb, outcome.seconds, outcome.seconds > 0 ? mb / outcome.seconds : 0.0,
+                     outcome.peakRssBytes / 1e6,
+                     job.memoryLimitBytes ? (std::to_string(job.memoryLimitBytes >> 20) + " MiB").c_str() : "none");
+    }
     if (!outcome.summary)
         return fail(outcome.error);
     const Summary& s = *outcome.summary;
