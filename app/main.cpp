@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QTimer>
 
 #include <cstdio>
@@ -43,7 +44,8 @@ int main(int argc, char** argv)
                                   "FILE.png and exit.", "FILE.png");
     QCommandLineOption tab("tab", "With --screenshot: the tab to show (0-3).", "N", "0");
     QCommandLineOption noSettings("no-settings", "Do not restore the saved lambdas and layout.");
-    p.addOptions({weights, convention, lambda, screenshot, tab, noSettings});
+    QCommandLineOption verbose("verbose", "At exit, print this process's peak memory on stderr.");
+    p.addOptions({weights, convention, lambda, screenshot, tab, noSettings, verbose});
     p.process(app);
 
     LossOptions opts;
@@ -117,5 +119,13 @@ int main(int argc, char** argv)
     w.show();
     w.openFiles(recording, p.value(weights));
     const int rc = app.exec();
+    if (p.isSet(verbose)) {
+        QFile status("/proc/self/status");
+        if (status.open(QIODevice::ReadOnly))
+            for (const QByteArray& line : status.readAll().split('\n'))
+                if (line.startsWith("VmHWM"))
+                    std::fprintf(stderr, "rnnloss-explorer: peak RSS %s\n",
+                                 line.mid(6).trimmed().constData());
+    }
     return rc;
 }
