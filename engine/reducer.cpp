@@ -1,6 +1,8 @@
 #include "reducer.h"
 
 #include <algorithm>
+#include <bit>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -15,10 +17,12 @@ constexpr double kInitialWidth = 0x1p-30; // grows by doubling; 2^-30 resolves a
 StatesReducer::StatesReducer(std::int64_t batch, std::int64_t time, std::int64_t neurons,
                              ReduceConfig config)
     : m_batch(batch), m_time(time), m_neurons(neurons), m_config(config),
-      m_bins(config.histogramBins)
+      m_avx2(config.wideVectors && cpuHasAvx2()), m_bins(config.histogramBins)
 {
     if (m_bins < 4 || m_bins % 4 != 0)
         throw std::invalid_argument("histogram bins must be a positive multiple of 4");
+    if (m_bins > (1 << 20) || neurons > std::numeric_limits<std::int32_t>::max() / m_bins - 1)
+        throw std::invalid_argument("too many neurons x histogram bins");
     m_trialSum = RowMatrix::Zero(batch, neurons);
     m_trialSumSq = RowMatrix::Zero(batch, neurons);
     m_trialSumAbs = RowMatrix::Zero(batch, neurons);
@@ -27,11 +31,14 @@ StatesReducer::StatesReducer(std::int64_t batch, std::int64_t time, std::int64_t
     m_min.assign(neurons, std::numeric_limits<double>::infinity());
     m_max.assign(neurons, -std::numeric_limits<double>::infinity());
     m_nonFinite.assign(neurons, 0);
-    m_active.assign(neurons, 0);
+    m_active.assign(neurons, 0.0);
     m_width.assign(neurons, kInitialWidth);
     m_signed.assign(neurons, 0);
     m_counts.assign(static_cast<std::size_t>(neurons) * m_bins, 0);
-    m_hist.resize(neurons);
+    m_histInv.resize(neurons);
+    m_histLo.resize(neurons);
+    m_histHi.resize(neurons);
+    m_histZero.resize(neurons);
     for (std::int64_t n = 0; n < neurons; ++n)
         updateHistState(n);
 }
@@ -70,58 +77,192 @@ void StatesReducer::add(const Real* data, std::int64_t firstTrial, std::int64_t 
         t.join();
 }
 
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RNNLOSS_X86_DISPATCH 1
+#else
+#define RNNLOSS_X86_DISPATCH 0
+#endif
+
+namespace {
+
+// True when every value of the row is finite, i.e. no exponent field is all
+// ones. An integer OR-reduction: it vectorises, a floating-point sum would not
+// (its order may not change).
+template <class Real>
+[[gnu::always_inline]] inline bool allFinite(const Real* row, std::int64_t n0, std::int64_t n1)
+{
+    using Bits = std::conditional_t<sizeof(Real) == 4, std::uint32_t, std::uint64_t>;
+    constexpr Bits exponent = sizeof(Real) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000u);
+    Bits bad = 0;
+    for (std::int64_t n = n0; n < n1; ++n) {
+        const Bits e = std::bit_cast<Bits>(row[n]) & exponent;
+        bad |= e == exponent ? Bits(1) : Bits(0);
+    }
+    return bad == 0;
+}
+
+// The sums, extremes and activity of one finite row. Written as plain
+// element-wise loops over restrict pointers so that the compiler vectorises
+// them; every accumulator is per element, so the order of each sum is the
+// order of the rows whatever the vector width.
+template <class Real>
+[[gnu::always_inline]] inline void accumulateFinite(const Real* __restrict row, std::int64_t n0, std::int64_t n1, double thr,
+                      double* __restrict ts, double* __restrict tq, double* __restrict ta,
+                      double* __restrict ps, double* __restrict pq, double* __restrict mn,
+                      double* __restrict mx, double* __restrict active)
+{
+    for (std::int64_t n = n0; n < n1; ++n) {
+        const double x = static_cast<double>(row[n]);
+        const double x2 = x * x;
+        ts[n] += x;
+        tq[n] += x2;
+        ta[n] += std::abs(x);
+        ps[n] += x;
+        pq[n] += x2;
+    }
+    for (std::int64_t n = n0; n < n1; ++n) {
+        const double x = static_cast<double>(row[n]);
+        mn[n] = std::min(mn[n], x);
+        mx[n] = std::max(mx[n], x);
+    }
+    for (std::int64_t n = n0; n < n1; ++n)
+        active[n] += static_cast<double>(row[n]) > thr ? 1.0 : 0.0;
+}
+
+// The histogram bin of each value of a row, as an index into the counts.
+// In range, floor(value / width) + the index of the neuron's bin at 0. Out of
+// range (NaN and +-Inf included) the value is clamped to just below or at the
+// end of the range, which gives an index outside the neuron's own bins: the
+// caller checks that. Branch-free min/max so that it vectorises (reducer.cpp
+// is compiled with -fno-trapping-math for the same reason; see CMakeLists).
+template <class Real>
+[[gnu::always_inline]] inline void binIndices(const Real* __restrict row, std::int64_t n0, std::int64_t n1,
+                const double* __restrict inv, const double* __restrict lo,
+                const double* __restrict hi, const std::int32_t* __restrict zero,
+                std::int32_t* __restrict idx)
+{
+    for (std::int64_t n = n0; n < n1; ++n) {
+        const double q = static_cast<double>(row[n]) * inv[n];
+        // std::max(a, q) is a when q is NaN; the result lies in [lo-0.5, hi].
+        const double qc = std::min(hi[n], std::max(lo[n] - 0.5, q));
+        const double t = static_cast<double>(static_cast<std::int32_t>(qc)); // truncates
+        const double fl = t - (t > qc ? 1.0 : 0.0);                          // floor
+        idx[n] = zero[n] + static_cast<std::int32_t>(fl);
+    }
+}
+
+// One row of the fast path: false (and nothing done) when the row holds a
+// non-finite value. Compiled twice: for the baseline x86-64 (SSE2) and, picked
+// at run time when the CPU has it, for AVX2 (wider vectors, same operations in
+// the same order, so the same bits; no FMA, which would round differently).
+template <class Real>
+[[gnu::always_inline]] inline bool finiteRow(const Real* row, std::int64_t n0, std::int64_t n1,
+                                             const RowTargets& a)
+{
+    if (!allFinite(row, n0, n1))
+        return false;
+    accumulateFinite(row, n0, n1, a.thr, a.ts, a.tq, a.ta, a.ps, a.pq, a.mn, a.mx, a.active);
+    binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, a.idx);
+    return true;
+}
+
+template <class Real>
+bool finiteRowBaseline(const Real* row, std::int64_t n0, std::int64_t n1, const RowTargets& a)
+{
+    return finiteRow(row, n0, n1, a);
+}
+
+#if RNNLOSS_X86_DISPATCH
+template <class Real>
+[[gnu::target("avx2")]] bool finiteRowAvx2(const Real* row, std::int64_t n0, std::int64_t n1,
+                                           const RowTargets& a)
+{
+    return finiteRow(row, n0, n1, a);
+}
+#endif
+
+} // namespace
+
+bool StatesReducer::cpuHasAvx2()
+{
+#if RNNLOSS_X86_DISPATCH
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
 template <class Real>
 void StatesReducer::addRange(const Real* data, std::int64_t firstTrial, std::int64_t trials,
                              std::int64_t n0, std::int64_t n1)
 {
     if (n1 <= n0)
         return;
-    const double thr = m_config.activeThreshold;
-    double* const mn = m_min.data();
-    double* const mx = m_max.data();
-    std::int64_t* const active = m_active.data();
-    const HistState* const hist = m_hist.data();
-    for (std::int64_t b = 0; b < trials; ++b) {
-        const std::int64_t gb = firstTrial + b;
-        double* const ts = &m_trialSum(gb, 0);
-        double* const tq = &m_trialSumSq(gb, 0);
-        double* const ta = &m_trialSumAbs(gb, 0);
+    // Per row, the histogram bin of each neuron (binIndices).
+    std::vector<std::int32_t> bin(static_cast<std::size_t>(n1));
+    std::int32_t* const idx = bin.data();
+    // Trials are taken in blocks, time outermost within a block, so that a
+    // time step's row of the per-time sums stays in cache for the whole block
+    // instead of being streamed through once per trial. Every sum still adds
+    // its terms in the same order (per-trial sums in time order, per-time sums
+    // in trial order), so the result does not depend on the blocking.
+    constexpr std::int64_t kBlock = 4;
+    for (std::int64_t b0 = 0; b0 < trials; b0 += kBlock) {
+        const std::int64_t b1 = std::min(trials, b0 + kBlock);
         for (std::int64_t t = 0; t < m_time; ++t) {
-            const Real* const row = data + (b * m_time + t) * m_neurons;
             double* const ps = &m_timeSum(t, 0);
             double* const pq = &m_timeSumSq(t, 0);
-            // The sums, extremes and activity: one simple loop the compiler
-            // vectorises. Extremes and activity cover finite samples only
-            // (x - x is 0 exactly when x is finite).
-            for (std::int64_t n = n0; n < n1; ++n) {
-                const double x = static_cast<double>(row[n]);
-                const double x2 = x * x;
-                ts[n] += x;
-                tq[n] += x2;
-                ta[n] += std::abs(x);
-                ps[n] += x;
-                pq[n] += x2;
-                const bool finite = (x - x) == 0.0;
-                mn[n] = finite && x < mn[n] ? x : mn[n];
-                mx[n] = finite && x > mx[n] ? x : mx[n];
-                active[n] += finite && x > thr;
+            for (std::int64_t b = b0; b < b1; ++b) {
+                const std::int64_t gb = firstTrial + b;
+                const Real* const row = data + (b * m_time + t) * m_neurons;
+                addRow(row, n0, n1, &m_trialSum(gb, 0), &m_trialSumSq(gb, 0),
+                       &m_trialSumAbs(gb, 0), ps, pq, idx);
             }
-            // Histogram: scalar, with a slow path only when a value leaves the
-            // neuron's current bin range or is not finite.
-            for (std::int64_t n = n0; n < n1; ++n) {
-                const double x = static_cast<double>(row[n]);
-                const HistState& h = hist[n];
-                const double q = x * h.inv;
-                if (q >= h.lo && q < h.hi) [[likely]] { // false for NaN too
-                    auto k = static_cast<std::int64_t>(q);
-                    k -= (static_cast<double>(k) > q); // floor for negatives
-                    ++h.zero[k];
-                } else if (std::isfinite(x)) {
-                    grow(n, x);
-                } else {
-                    ++m_nonFinite[n];
-                }
+        }
+    }
+}
+
+template <class Real>
+void StatesReducer::addRow(const Real* row, std::int64_t n0, std::int64_t n1, double* ts,
+                           double* tq, double* ta, double* ps, double* pq, std::int32_t* idx)
+{
+    const RowTargets a{m_config.activeThreshold, ts, tq, ta, ps, pq, m_min.data(), m_max.data(),
+                       m_active.data(), m_histInv.data(), m_histLo.data(), m_histHi.data(),
+                       m_histZero.data(), idx};
+#if RNNLOSS_X86_DISPATCH
+    const bool fast = m_avx2 ? finiteRowAvx2(row, n0, n1, a) : finiteRowBaseline(row, n0, n1, a);
+#else
+    const bool fast = finiteRowBaseline(row, n0, n1, a);
+#endif
+    if (!fast) [[unlikely]] {
+        // Sums take every value (a NaN makes them NaN, which the terms report
+        // as undefined); extremes and activity cover finite samples only.
+        for (std::int64_t n = n0; n < n1; ++n) {
+            const double x = static_cast<double>(row[n]);
+            ts[n] += x;
+            tq[n] += x * x;
+            ta[n] += std::abs(x);
+            ps[n] += x;
+            pq[n] += x * x;
+            if (std::isfinite(x)) {
+                a.mn[n] = std::min(a.mn[n], x);
+                a.mx[n] = std::max(a.mx[n], x);
+                a.active[n] += x > a.thr ? 1.0 : 0.0;
             }
+        }
+        binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, idx);
+    }
+    // The increments; a value outside its neuron's bins takes the slow path.
+    std::int64_t* const counts = m_counts.data();
+    for (std::int64_t n = n0, own = n0 * m_bins; n < n1; ++n, own += m_bins) {
+        if (idx[n] >= own && idx[n] < own + m_bins) [[likely]] {
+            ++counts[idx[n]];
+        } else {
+            const double x = static_cast<double>(row[n]);
+            if (std::isfinite(x))
+                grow(n, x);
+            else
+                ++m_nonFinite[n];
         }
     }
 }
@@ -153,17 +294,16 @@ void StatesReducer::grow(std::int64_t n, double x)
         m_width[n] *= 2;
     }
     updateHistState(n);
-    ++m_hist[n].zero[static_cast<std::int64_t>(std::floor(x * m_hist[n].inv))];
+    ++m_counts[m_histZero[n] + static_cast<std::int64_t>(std::floor(x * m_histInv[n]))];
 }
 
 void StatesReducer::updateHistState(std::int64_t n)
 {
     const int half = m_bins / 2;
-    HistState& h = m_hist[n];
-    h.inv = 1.0 / m_width[n];
-    h.lo = m_signed[n] ? -half : 0;
-    h.hi = m_signed[n] ? half : m_bins;
-    h.zero = m_counts.data() + n * m_bins + (m_signed[n] ? half : 0);
+    m_histInv[n] = 1.0 / m_width[n];
+    m_histLo[n] = m_signed[n] ? -half : 0;
+    m_histHi[n] = m_signed[n] ? half : m_bins;
+    m_histZero[n] = static_cast<std::int32_t>(n * m_bins + (m_signed[n] ? half : 0));
 }
 
 void StatesReducer::finish(Summary& out)
@@ -176,7 +316,7 @@ void StatesReducer::finish(Summary& out)
     out.neuronMin = std::move(m_min);
     out.neuronMax = std::move(m_max);
     out.neuronNonFinite = std::move(m_nonFinite);
-    out.neuronActive = std::move(m_active);
+    out.neuronActive.assign(m_active.begin(), m_active.end());
     out.activeThreshold = m_config.activeThreshold;
     out.neuronHistograms.resize(m_neurons);
     for (std::int64_t n = 0; n < m_neurons; ++n) {

@@ -15,6 +15,18 @@ struct ReduceConfig
     int histogramBins = 64;        ///< per-neuron rate histogram; a multiple of 4
     double activeThreshold = 0.0;  ///< a sample is "active" when r > threshold
     int threads = 1;               ///< neurons are split across this many threads
+    bool wideVectors = true;       ///< use the AVX2 row kernel when the CPU has it
+};
+
+/// Where one row of states goes: the accumulators and histogram state of the
+/// reducer, as restrict-able pointers for the vectorised row kernel.
+struct RowTargets
+{
+    double thr;
+    double *ts, *tq, *ta, *ps, *pq, *mn, *mx, *active;
+    const double *inv, *lo, *hi;
+    const std::int32_t* zero;
+    std::int32_t* idx;
 };
 
 /// Reduces states (B x T x N, row-major, batch first).
@@ -35,6 +47,10 @@ private:
     template <class Real>
     void addRange(const Real* data, std::int64_t firstTrial, std::int64_t trials,
                   std::int64_t n0, std::int64_t n1);
+    static bool cpuHasAvx2();
+    template <class Real>
+    void addRow(const Real* row, std::int64_t n0, std::int64_t n1, double* ts, double* tq,
+                double* ta, double* ps, double* pq, std::int32_t* idx);
     template <class Real>
     void add(const Real* data, std::int64_t firstTrial, std::int64_t trials);
     void grow(std::int64_t n, double x);
@@ -42,19 +58,18 @@ private:
 
     std::int64_t m_batch, m_time, m_neurons;
     ReduceConfig m_config;
+    bool m_avx2; ///< run the row kernel's AVX2 build
     int m_bins;
     RowMatrix m_trialSum, m_trialSumSq, m_trialSumAbs, m_timeSum, m_timeSumSq;
     std::vector<double> m_min, m_max;
-    std::vector<std::int64_t> m_nonFinite, m_active;
+    std::vector<std::int64_t> m_nonFinite;
+    std::vector<double> m_active; ///< counted in double (exact to 2^53): vectorises
     // Histogram state per neuron: bins of width 2^k; unsigned covers
-    // [0, bins*w), signed covers [-bins/2*w, bins/2*w).
-    struct HistState
-    {
-        double inv;          ///< 1 / width
-        double lo, hi;       ///< range of value / width that lands in a bin
-        std::int64_t* zero;  ///< this neuron's count for the bin starting at 0
-    };
-    std::vector<HistState> m_hist;
+    // [0, bins*w), signed covers [-bins/2*w, bins/2*w). Kept as separate
+    // arrays (1/width, the range of value/width that lands in a bin, the index
+    // in m_counts of the bin starting at 0) so that binning vectorises.
+    std::vector<double> m_histInv, m_histLo, m_histHi;
+    std::vector<std::int32_t> m_histZero;
     std::vector<double> m_width;
     std::vector<std::uint8_t> m_signed;
     std::vector<std::int64_t> m_counts; ///< neurons x bins

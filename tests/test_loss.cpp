@@ -9,6 +9,8 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
+#include <random>
 
 using namespace rnnloss;
 
@@ -53,6 +55,7 @@ private slots:
     void bruteForce_data();
     void bruteForce();
     void slabAndThreadInvariance();
+    void floatRowKernels();
     void selection();
     void lambdasAndTotal();
     void undefinedCases();
@@ -161,6 +164,105 @@ void TestLoss::slabAndThreadInvariance()
             }
         }
     }
+}
+
+// Float input, as the reader delivers it, through both builds of the row kernel
+// (baseline and AVX2, when the CPU has it), with a neuron count that leaves
+// vector remainders, signed values that grow the histograms, and rows holding
+// NaN and +-Inf (the slow path). Checked against sums done here element by element.
+void TestLoss::floatRowKernels()
+{
+    const long B = 5, T = 23, N = 37;
+    std::mt19937 gen(99);
+    std::normal_distribution<float> dist(0.0f, 3.0f);
+    std::vector<float> x(B * T * N);
+    for (float& v : x)
+        v = dist(gen);
+    x[(2 * T + 4) * N + 7] = std::numeric_limits<float>::quiet_NaN();
+    x[(3 * T + 9) * N + 36] = std::numeric_limits<float>::infinity();
+    x[(3 * T + 9) * N + 0] = -std::numeric_limits<float>::infinity();
+    x[(4 * T + 22) * N + 20] = 1e30f; // grows one histogram a long way
+
+    auto reduce = [&](bool wide, int threads, long slab) {
+        ReduceConfig cfg;
+        cfg.wideVectors = wide;
+        cfg.threads = threads;
+        StatesReducer r(B, T, N, cfg);
+        for (long b = 0; b < B; b += slab)
+            r.addTrials(x.data() + b * T * N, b, std::min(slab, B - b));
+        Summary s;
+        r.finish(s);
+        return s;
+    };
+    const Summary ref = reduce(false, 1, 1);
+    for (bool wide : {false, true})
+        for (int threads : {1, 2})
+            for (long slab : {1L, 2L, 5L}) {
+                const Summary s = reduce(wide, threads, slab);
+                // NaN sums compare unequal to themselves: compare the bits' meaning.
+                auto same = [](const RowMatrix& a, const RowMatrix& b) {
+                    for (Eigen::Index i = 0; i < a.size(); ++i) {
+                        const double p = a.data()[i], q = b.data()[i];
+                        if (!(p == q || (std::isnan(p) && std::isnan(q))))
+                            return false;
+                    }
+                    return true;
+                };
+                QVERIFY(same(s.trialSum, ref.trialSum) && same(s.trialSumSq, ref.trialSumSq));
+                QVERIFY(same(s.trialSumAbs, ref.trialSumAbs));
+                QVERIFY(same(s.timeSum, ref.timeSum) && same(s.timeSumSq, ref.timeSumSq));
+                QCOMPARE(s.neuronMin, ref.neuronMin);
+                QCOMPARE(s.neuronMax, ref.neuronMax);
+                QCOMPARE(s.neuronActive, ref.neuronActive);
+                QCOMPARE(s.neuronNonFinite, ref.neuronNonFinite);
+                for (long n = 0; n < N; ++n)
+                    QCOMPARE(s.neuronHistograms[n].counts, ref.neuronHistograms[n].counts);
+            }
+
+    // The reference against element-by-element sums, extremes and counts.
+    for (long n = 0; n < N; ++n) {
+        double mn = INFINITY, mx = -INFINITY;
+        long active = 0, bad = 0;
+        for (long b = 0; b < B; ++b) {
+            double ts = 0, tq = 0, ta = 0;
+            for (long t = 0; t < T; ++t) {
+                const double v = x[(b * T + t) * N + n];
+                ts += v;
+                tq += v * v;
+                ta += std::abs(v);
+                if (std::isfinite(v)) {
+                    mn = std::min(mn, v);
+                    mx = std::max(mx, v);
+                    active += v > 0;
+                } else {
+                    ++bad;
+                }
+            }
+            const double got = ref.trialSum(b, n);
+            QVERIFY(got == ts || (std::isnan(got) && std::isnan(ts)));
+            QVERIFY(ref.trialSumSq(b, n) == tq || (std::isnan(tq) && std::isnan(ref.trialSumSq(b, n))));
+            QVERIFY(ref.trialSumAbs(b, n) == ta || (std::isnan(ta) && std::isnan(ref.trialSumAbs(b, n))));
+        }
+        QCOMPARE(ref.neuronMin[n], mn);
+        QCOMPARE(ref.neuronMax[n], mx);
+        QCOMPARE(ref.neuronActive[n], std::int64_t(active));
+        QCOMPARE(ref.neuronNonFinite[n], std::int64_t(bad));
+        // Histogram: every finite sample in the bin floor(v / width) - lo / width
+        // (lo is a whole number of widths; v - lo would round when |lo| >> |v|).
+        const NeuronHistogram& h = ref.neuronHistograms[n];
+        const long first = std::lround(h.lo / h.width);
+        std::vector<std::int64_t> want(h.counts.size(), 0);
+        for (long i = 0; i < B * T; ++i) {
+            const double v = x[i * N + n];
+            if (!std::isfinite(v))
+                continue;
+            const long k = static_cast<long>(std::floor(v / h.width)) - first;
+            QVERIFY(k >= 0 && k < long(want.size()));
+            ++want[k];
+        }
+        QCOMPARE(h.counts, want);
+    }
+    QCOMPARE(ref.neuronNonFinite[7] + ref.neuronNonFinite[36] + ref.neuronNonFinite[0], std::int64_t(3));
 }
 
 void TestLoss::selection()
