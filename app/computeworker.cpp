@@ -16,12 +16,27 @@ void ComputeWorker::submit(ComputeRequest request)
         std::lock_guard lock(m_mutex);
         m_pending = std::move(request);
         m_pendingSequence = ++m_sequence;
-        if (!m_scheduled) {
+        if (!m_scheduled && !m_inFlight) {
             m_scheduled = true;
             schedule = true;
         }
     }
     // At most one queued call exists at any time.
+    if (schedule)
+        QMetaObject::invokeMethod(this, &ComputeWorker::processLatest, Qt::QueuedConnection);
+}
+
+void ComputeWorker::resultTaken()
+{
+    bool schedule = false;
+    {
+        std::lock_guard lock(m_mutex);
+        m_inFlight = false;
+        if (m_pending && !m_scheduled) {
+            m_scheduled = true;
+            schedule = true;
+        }
+    }
     if (schedule)
         QMetaObject::invokeMethod(this, &ComputeWorker::processLatest, Qt::QueuedConnection);
 }
@@ -70,6 +85,10 @@ void ComputeWorker::processLatest()
     }
     m_last = r;
     ++m_jobsRun;
+    {
+        std::lock_guard lock(m_mutex);
+        m_inFlight = true;
+    }
     emit resultReady(r);
 }
 

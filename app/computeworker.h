@@ -1,8 +1,9 @@
 #pragma once
 // The background engine: recomputes from the Summary on its own thread, fed
-// the latest request. Bursts are coalesced: while a job runs, newer requests
-// replace the waiting one, so a slider dragged through a thousand values costs
-// a handful of computations, never a queue of a thousand.
+// the latest request. Bursts are coalesced: while a job runs, or while its
+// result still waits for the receiver (resultTaken()), newer requests replace
+// the waiting one, so a slider dragged through a thousand values costs a
+// handful of computations, never a queue of a thousand.
 
 #include "loss.h"
 #include "neuronstats.h"
@@ -48,6 +49,10 @@ public:
 
     /// Thread-safe; called from the GUI thread. Replaces any waiting request.
     void submit(ComputeRequest request);
+    /// Thread-safe; the receiver of resultReady calls it for every result it
+    /// gets. Until then no further job starts (at most one result in flight),
+    /// so the worker never outruns what the receiver can show.
+    void resultTaken();
     /// The one computation, exposed for tests and the CLI-equivalence checks.
     static ComputeResult compute(const ComputeRequest& request);
 
@@ -64,6 +69,7 @@ private:
     std::optional<ComputeRequest> m_pending;
     std::uint64_t m_pendingSequence = 0;
     bool m_scheduled = false;
+    bool m_inFlight = false; ///< a result is emitted and not yet taken
     std::atomic<std::uint64_t> m_sequence{0};
     std::atomic<std::uint64_t> m_jobsRun{0};
     // Worker-thread state: what the last job computed, reused when only lambdas change.

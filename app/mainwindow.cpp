@@ -430,6 +430,7 @@ void MainWindow::requestCompute()
 
 void MainWindow::onResult(const ComputeResult& r)
 {
+    m_worker->resultTaken(); // lets the worker start the latest request
     if (r.generation != m_generation)
         return; // computed for data that has since been replaced
     const bool newStats = !m_result || m_result->stats != r.stats;

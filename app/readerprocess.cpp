@@ -92,11 +92,24 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
         out.error = name + ": " + msg;
         return out;
     };
-    // Drain stale wake-ups from an earlier cancel().
-    char drain[64];
-    while (m_wake[0] >= 0 && ::read(m_wake[0], drain, sizeof drain) > 0) {
+    // A cancel() that came before this run started counts (a load cancelled
+    // right after it was started); once the run is over, the object is re-armed
+    // for the next run: stale wake-ups drained, the flag cleared.
+    struct Rearm
+    {
+        ReaderProcess* self;
+        ~Rearm()
+        {
+            char drain[64];
+            while (self->m_wake[0] >= 0 && ::read(self->m_wake[0], drain, sizeof drain) > 0) {
+            }
+            self->m_cancelled = false;
+        }
+    } rearm{this};
+    if (m_cancelled) {
+        out.cancelled = true;
+        return failWith("loading cancelled");
     }
-    m_cancelled = false;
 
     // Everything the child needs is prepared before fork(): after it, only
     // async-signal-safe calls.

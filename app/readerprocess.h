@@ -52,7 +52,8 @@ public:
     /// watchdog, or been cancelled. Never throws.
     ReaderOutcome run(const ReaderJob& job, const ProgressFn& progress = {});
 
-    /// Stops a running `run()` from any thread; it returns `cancelled`.
+    /// Stops a running `run()` from any thread; it returns `cancelled`. A
+    /// cancel() before `run()` has started makes that run return `cancelled`.
     void cancel();
 
 private:

@@ -46,7 +46,11 @@ LossBreakdownView::LossBreakdownView(QWidget* parent) : QChartView(parent)
 {
     m_chart = new QChart;
     styleChart(m_chart);
+    // QChartView(parent) made a chart of its own; setChart() releases it
+    // without deleting it.
+    QChart* defaultChart = chart();
     setChart(m_chart);
+    delete defaultChart;
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(360, 240);
 

@@ -184,6 +184,8 @@ void RateHistogramView::setHighlightedNeurons(const QVector<int>& neurons)
 QVector<int> RateHistogramView::neuronsInBin(int bin) const
 {
     QVector<int> out;
+    if (bin < 0 || bin >= static_cast<int>(m_hist.counts.size()))
+        return out; // binOf() is -1 for undefined rates: no bin holds them
     for (int n = 0; n < static_cast<int>(m_rates.size()); ++n)
         if (m_hist.binOf(m_rates[n]) == bin)
             out.append(n);
