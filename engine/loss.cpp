@@ -92,8 +92,13 @@ TermValues computeTerms(const Summary& s, Convention c, const Selection& sel)
     TermValues out;
     out.convention = c;
     const Shape& sh = s.shape;
-    const auto trials = selected(sel.trials, sh.batch, "trials");
-    const auto neurons = selected(sel.neurons, sh.nHid, "neurons");
+    // Index lists only where data back them: a summary of weights alone may
+    // declare any batch size without holding a value per trial.
+    const bool perTrial = s.hasMse() || s.hasStates();
+    const auto trials = perTrial ? selected(sel.trials, sh.batch, "trials")
+                                 : std::vector<std::int64_t>{};
+    const auto neurons = s.hasStates() ? selected(sel.neurons, sh.nHid, "neurons")
+                                       : std::vector<std::int64_t>{};
     const double nTrials = static_cast<double>(trials.size());
     const double nNeurons = static_cast<double>(neurons.size());
 

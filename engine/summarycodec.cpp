@@ -251,6 +251,19 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
             if (d.nonFinite < 0)
                 throw Malformed("negative non-finite count");
         }
+        // Every present dataset's dimensions are the shape's. (A dimension no
+        // data back, such as the batch size of a summary of weights alone, is
+        // only a number: nothing is allocated by it; see computeTerms.)
+        {
+            const std::array<std::vector<std::int64_t>, kDatasetCount> expect = {{
+                {sh.batch, sh.time, sh.nOut}, {sh.batch, sh.time, sh.nOut},
+                {sh.batch, sh.time, sh.nHid}, {sh.batch, sh.time, sh.nIn},
+                {sh.nHid, sh.nIn}, {sh.nHid, sh.nHid}, {sh.nOut, sh.nHid}}};
+            for (int d = 0; d < kDatasetCount; ++d)
+                if (s.datasets[d].present && s.datasets[d].dims != expect[d])
+                    throw Malformed("dataset '" + std::string(datasetName(Dataset(d))) +
+                                    "' has dimensions that disagree with the shape");
+        }
         for (auto& l : s.trainingLambdas) {
             const bool has = r.get<std::uint8_t>("lambda flag") != 0;
             const double v = r.get<double>("lambda");

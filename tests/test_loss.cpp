@@ -60,6 +60,7 @@ private slots:
     void lambdasAndTotal();
     void undefinedCases();
     void missingData();
+    void unbackedHugeShape();
     void neuronStats();
     void rateHistograms();
 };
@@ -378,6 +379,25 @@ void TestLoss::missingData()
     QVERIFY(!res.total);
     l[index(Term::Fr)] = 0.0;
     QVERIFY(evaluate(tv, l).errors.empty()); // missing data with lambda 0 is fine
+}
+
+// Found by fuzz_decoder: a summary of weights alone may declare a batch and a
+// time of 2^40 (nothing in it has a value per trial). Computing on it must not
+// allocate by those numbers.
+void TestLoss::unbackedHugeShape()
+{
+    Recording r;
+    r.shape = {1, 1, 2, 3, 1};
+    r.wIn = {1, 2, 3, 4, 5, 6};
+    r.wHid = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    r.wOut = {1, 1, 1};
+    Summary s = summarize(r);
+    s.shape.batch = s.shape.time = std::int64_t(1) << 40;
+    const TermValues tv = computeTerms(s, Convention::Nn4n);
+    QVERIFY(!tv[Term::Mse].available && !tv[Term::Fr].available);
+    QCOMPARE_REL(*tv[Term::Hid].value, 3.0 / 9.0, 1e-15);
+    QCOMPARE_REL(*tv[Term::In].value, 91.0 / 6.0, 1e-15);
+    QVERIFY(computeNeuronStats(s, Convention::Seed).mean.empty());
 }
 
 void TestLoss::neuronStats()
