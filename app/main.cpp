@@ -97,7 +97,9 @@ int main(int argc, char** argv)
                 app.exit(exitCode);
             });
         };
-        QObject::connect(&w, &MainWindow::resultShown, &app, [&, grab] {
+        // Captures by value what lives only in this block (tabIndex, grab):
+        // the lambdas run later, inside app.exec().
+        QObject::connect(&w, &MainWindow::resultShown, &app, [&w, grab, tabIndex] {
             static bool once = false;
             if (once)
                 return;
@@ -107,7 +109,7 @@ int main(int argc, char** argv)
                 w.selectNeuron(0);
             grab();
         });
-        QObject::connect(&w, &MainWindow::loadFinished, &app, [&, grab](bool ok) {
+        QObject::connect(&w, &MainWindow::loadFinished, &app, [grab](bool ok) {
             if (!ok)
                 grab(); // the error banner is the picture
         });

@@ -60,7 +60,9 @@ LossBreakdownView::LossBreakdownView(QWidget* parent) : QChartView(parent)
     m_weighted->setColor(QColor(0x4c, 0x72, 0xb0));
     m_weighted->setBorderColor(QColor(0x4c, 0x72, 0xb0).darker(130));
     m_weighted->setSelectedColor(QColor(0x55, 0x55, 0x55)); // the total bar
-    m_unweighted = new QBarSet(tr("L (unweighted)"));
+    // Owned by the view until it joins the series (append() reparents it to
+    // the series, and take() leaves the series as its parent).
+    m_unweighted = new QBarSet(tr("L (unweighted)"), this);
     m_unweighted->setColor(QColor(0xdd, 0x84, 0x52));
     m_unweighted->setBorderColor(QColor(0xdd, 0x84, 0x52).darker(130));
     QList<qreal> zeros(kBars, 0.0);
