@@ -52,6 +52,22 @@ double timeIt(int reps, const std::function<void()>& f)
     return median(t);
 }
 
+/// Runs every function once per repetition, in turn; returns each one's median.
+std::vector<double> timeInterleaved(int reps, const std::vector<std::function<void()>>& fs)
+{
+    std::vector<std::vector<double>> t(fs.size());
+    for (int i = 0; i < reps; ++i)
+        for (std::size_t k = 0; k < fs.size(); ++k) {
+            const auto a = Clock::now();
+            fs[k]();
+            t[k].push_back(seconds(a, Clock::now()));
+        }
+    std::vector<double> m;
+    for (auto& v : t)
+        m.push_back(median(v));
+    return m;
+}
+
 long long number(const std::vector<std::string>& a, std::size_t& i)
 {
     if (i + 1 >= a.size())
@@ -131,22 +147,25 @@ int benchMain(const std::vector<std::string>& a)
                 "%d repetitions (medians)\n",
                 (long long)sh.batch, (long long)sh.time, (long long)sh.nHid, (long long)sh.nOut,
                 mb, reps);
-    std::printf("machine: %s, %u hardware threads\n\n", cpuName().c_str(),
-                std::thread::hardware_concurrency());
+    std::printf("machine: %s, %u hardware threads; row kernel: %s\n\n", cpuName().c_str(),
+                std::thread::hardware_concurrency(),
+                StatesReducer::cpuHasAvx2() ? "AVX2" : "baseline (SSE2)");
 
-    // (a) a plain memory pass
+    // (a) a plain memory pass and (b) the engine's full reduction of the same
+    // buffer (slabs of 64 MiB), interleaved repetition by repetition so that
+    // other load on a shared machine falls on all of them alike.
     volatile double sink = 0.0;
-    const double tA = timeIt(reps, [&] {
+    auto plainSum = [&] {
         double s = 0.0;
         for (float v : states)
             s += v;
         sink = s;
-    });
-    // (b) the engine's full reduction of the same buffer, slabs of 64 MiB
+    };
     const std::int64_t slab = std::max<std::int64_t>(1, (64 << 20) / (sh.time * sh.nHid * 4));
-    auto reduce = [&](int threads) {
+    auto reduce = [&](int threads, bool wide) {
         ReduceConfig cfg;
         cfg.threads = threads;
+        cfg.wideVectors = wide;
         StatesReducer r(sh.batch, sh.time, sh.nHid, cfg);
         for (std::int64_t b = 0; b < sh.batch; b += slab)
             r.addTrials(states.data() + b * sh.time * sh.nHid, b, std::min(slab, sh.batch - b));
@@ -154,8 +173,10 @@ int benchMain(const std::vector<std::string>& a)
         r.finish(s);
         sink = s.trialSum(0, 0);
     };
-    const double tB1 = timeIt(reps, [&] { reduce(1); });
-    const double tB2 = timeIt(reps, [&] { reduce(2); });
+    const std::vector<double> tAB = timeInterleaved(reps, {plainSum, [&] { reduce(1, true); },
+                                                           [&] { reduce(2, true); },
+                                                           [&] { reduce(1, false); }});
+    const double tA = tAB[0], tB1 = tAB[1], tB2 = tAB[2], tBbase = tAB[3];
 
     // (c) read + reduce from the HDF5 file, page cache warm
     const std::string err = io::writeRecording(file, rec, {});
@@ -199,6 +220,8 @@ int benchMain(const std::vector<std::string>& a)
                 tB1 * 1e3, mb / tB1, tB1 / tA);
     std::printf("(b) engine reduction, 2 threads             %9.2f ms  %7.0f MB/s  %.2fx (a)\n",
                 tB2 * 1e3, mb / tB2, tB2 / tA);
+    std::printf("    the same, 1 thread, baseline SSE2 kernel %8.2f ms  %7.0f MB/s  %.2fx (a)\n",
+                tBbase * 1e3, mb / tBbase, tBbase / tA);
     std::printf("    HDF5 raw read of the same slabs         %9.2f ms  %7.0f MB/s\n", tRaw * 1e3, mb / tRaw);
     std::printf("(c) read + reduce from HDF5, in process     %9.2f ms  %7.0f MB/s  %.2fx raw read\n",
                 tC * 1e3, mb / tC, tC / tRaw);

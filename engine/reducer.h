@@ -43,11 +43,13 @@ public:
     /// Moves the statistics into `out` (states part only).
     void finish(Summary& out);
 
+    /// Whether the CPU runs the AVX2 build of the row kernel.
+    static bool cpuHasAvx2();
+
 private:
     template <class Real>
     void addRange(const Real* data, std::int64_t firstTrial, std::int64_t trials,
                   std::int64_t n0, std::int64_t n1);
-    static bool cpuHasAvx2();
     template <class Real>
     void addRow(const Real* row, std::int64_t n0, std::int64_t n1, double* ts, double* tq,
                 double* ta, double* ps, double* pq, std::int32_t* idx);
