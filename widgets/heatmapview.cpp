@@ -120,14 +120,21 @@ QRect HeatmapView::imageRect() const
     QRect r = rect().adjusted(kMarginLeft, kMarginTop, -barSpace, -kMarginBottom);
     if (r.width() < 1 || r.height() < 1 || m_cols <= 0 || m_rows <= 0)
         return r;
-    // Whole pixels per cell when the matrix is smaller than the room: no
-    // uneven cells from nearest-neighbour scaling.
-    const int cw = r.width() / m_cols, ch = r.height() / m_rows;
-    if (cw >= 1 && ch >= 1) {
-        const QSize snapped(cw * m_cols, ch * m_rows);
-        r = QRect(r.left() + (r.width() - snapped.width()) / 2,
-                  r.top() + (r.height() - snapped.height()) / 2, snapped.width(), snapped.height());
-    }
+    // Cells as square as the room allows: the image's aspect is the matrix's,
+    // bounded to 1:4 .. 4:1 so that a thin matrix (W_in is N x 3, W_out 2 x N)
+    // still gets a readable strip rather than a line.
+    const double want = std::clamp(double(m_cols) / m_rows, 0.25, 4.0);
+    QSize fit(r.width(), int(std::lround(r.width() / want)));
+    if (fit.height() > r.height())
+        fit = QSize(int(std::lround(r.height() * want)), r.height());
+    fit = fit.expandedTo(QSize(1, 1));
+    // Whole pixels per cell when cells are a few pixels or more: no uneven
+    // cells from nearest-neighbour scaling.
+    const int cw = fit.width() / m_cols, ch = fit.height() / m_rows;
+    if (cw >= 2 && ch >= 2)
+        fit = QSize(cw * m_cols, ch * m_rows);
+    r = QRect(r.left() + (r.width() - fit.width()) / 2, r.top() + (r.height() - fit.height()) / 2,
+              fit.width(), fit.height());
     return r;
 }
 
@@ -242,15 +249,17 @@ void HeatmapView::paintEvent(QPaintEvent*)
     const QFontMetrics tfm(font());
     p.drawText(QRect(img.left(), img.bottom() + 4 + fm.height(), img.width(), tfm.height() + 2),
                Qt::AlignHCenter | Qt::AlignTop, m_xTitle);
+    // A flat image (W_out is 2 x N) is shorter than its titles and colour bar
+    // need: those get at least `tall` pixels, centred on the image.
+    const int tall = std::max(img.height(), std::min(160, height() - kMarginTop - kMarginBottom));
     p.save();
     p.translate(img.left() - kMarginLeft + 4 + tfm.ascent() - tfm.descent(), img.center().y());
     p.rotate(-90);
-    p.drawText(QRect(-img.height() / 2, -tfm.ascent(), img.height(), tfm.height()), Qt::AlignCenter,
-               m_yTitle);
+    p.drawText(QRect(-tall / 2, -tfm.ascent(), tall, tfm.height()), Qt::AlignCenter, m_yTitle);
     p.restore();
 
     // Colour bar with nice ticks in [-limit, limit].
-    const QRect bar(img.right() + kBarGap, img.top(), kBarWidth, img.height());
+    const QRect bar(img.right() + kBarGap, img.center().y() - tall / 2, kBarWidth, tall);
     QLinearGradient g(bar.bottomLeft(), bar.topLeft());
     for (int i = 0; i < static_cast<int>(kStops.size()); ++i)
         g.setColorAt(static_cast<double>(i) / (kStops.size() - 1), QColor::fromRgb(kStops[i]));

@@ -45,7 +45,7 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_histArea->attachAxis(m_histY);
     m_histView = new QChartView(m_histChart, this);
     m_histView->setRenderHint(QPainter::Antialiasing);
-    m_histView->setMinimumSize(260, 200);
+    m_histView->setMinimumSize(260, 160);
 
     // PSTH: the band first so that the mean is drawn over it.
     m_psthChart = new QChart;
@@ -80,7 +80,7 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_psthChart->legend()->setAlignment(Qt::AlignTop);
     m_psthView = new QChartView(m_psthChart, this);
     m_psthView->setRenderHint(QPainter::Antialiasing);
-    m_psthView->setMinimumSize(300, 200);
+    m_psthView->setMinimumSize(260, 160);
 
     m_title = new QLabel(this);
     QFont tf = m_title->font();
@@ -89,9 +89,11 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_title->setFont(tf);
     m_title->setContentsMargins(6, 4, 6, 0);
 
-    auto* charts = new QHBoxLayout;
-    charts->addWidget(m_histView, 2);
-    charts->addWidget(m_psthView, 3);
+    // Stacked, so that the neuron table beside this view keeps room for its
+    // seven columns at the default window size.
+    auto* charts = new QVBoxLayout;
+    charts->addWidget(m_histView, 1);
+    charts->addWidget(m_psthView, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);

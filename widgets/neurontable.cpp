@@ -150,9 +150,12 @@ NeuronTableView::NeuronTableView(QWidget* parent) : QWidget(parent)
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(NeuronTableModel::ColNeuron,
-                                                      QHeaderView::ResizeToContents);
+    // Columns as wide as their numbers; the last one takes what is left.
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+
+    // Room for every column's numbers (a squeezed table shows only "...").
+    m_table->setMinimumWidth(m_table->fontMetrics().horizontalAdvance(QStringLiteral("0.000e-00")) * 8);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
