@@ -409,6 +409,13 @@ void TestCli::crashers_data()
     QVERIFY2(files.size() >= 20, qPrintable(QStringLiteral("only %1 files in ").arg(files.size()) + kCrashers));
     for (const QString& f : files)
         QTest::newRow(qPrintable(f)) << QDir(kCrashers).filePath(f);
+    // Inputs fuzz_reader found that crash, hang or exhaust HDF5 itself
+    // (tests/fuzz-regressions/README.md).
+    const QDir found(QStringLiteral(RNNLOSS_SOURCE_DIR "/tests/fuzz-regressions"));
+    const QStringList images = found.entryList({"*.h5"}, QDir::Files, QDir::Name);
+    QVERIFY2(images.size() >= 7, qPrintable(found.path()));
+    for (const QString& f : images)
+        QTest::newRow(qPrintable("fuzz: " + f)) << found.filePath(f);
 }
 
 void TestCli::crashers()

@@ -5,6 +5,8 @@
 // file, so every malformed case must give an error, never a crash and never an
 // allocation sized by a number that came off the wire (run this under ASan too).
 
+#include "loss.h"
+#include "neuronstats.h"
 #include "reducer.h"
 #include "summary.h"
 #include "summarycodec.h"
@@ -533,6 +535,7 @@ class TestCodec : public QObject
     Q_OBJECT
 
 private slots:
+    void fuzzRegressions();
     void roundTrip_data();
     void roundTrip();
     void roundTripRandomShapes();
@@ -1350,4 +1353,30 @@ void TestCodec::randomStreamDamage()
 }
 
 QTEST_APPLESS_MAIN(TestCodec)
+// Inputs fuzz_decoder found (tests/fuzz-regressions/README.md): each decodes
+// or is refused, and whatever decodes is safe to compute on, as in the target.
+void TestCodec::fuzzRegressions()
+{
+    const QDir dir(QStringLiteral(RNNLOSS_SOURCE_DIR "/tests/fuzz-regressions"));
+    const QStringList files = dir.entryList({"decoder-*.bin"}, QDir::Files);
+    QVERIFY(!files.isEmpty());
+    for (const QString& f : files) {
+        QFile in(dir.filePath(f));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QByteArray bytes = in.readAll();
+        const auto d = decodeSummary(
+            {reinterpret_cast<const std::uint8_t*>(bytes.constData()), std::size_t(bytes.size())});
+        if (!d.value) {
+            qInfo("%s: refused: %s", qPrintable(f), d.error.c_str());
+            continue;
+        }
+        for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+            const LossResult r = evaluate(computeTerms(*d.value, c), TermArray{1, 1, 1, 1, 1, 1, 1});
+            computeNeuronStats(*d.value, c);
+            qInfo("%s: decoded; total %s", qPrintable(f),
+                  r.total ? qPrintable(QString::number(*r.total)) : r.totalReason.c_str());
+        }
+    }
+}
+
 #include "test_codec.moc"
