@@ -6,6 +6,7 @@
 #include <H5PLpublic.h>
 
 #include <algorithm>
+#include <future>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -520,16 +521,28 @@ void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std:
         throw ReadError(d.file + ": cannot read " + d.label() + ": " + hdf5Detail());
 }
 
+/// Reads and reduces the states in a pipeline of two slab buffers of half the
+/// slab budget each: while the reducer works on one slab (on its own threads),
+/// this thread reads the next with HDF5, so the whole takes about as long as
+/// the slower of the two rather than their sum. HDF5 stays on this thread.
 template <class Real>
 void reduceStates(const OpenDataset& d, StatesReducer& r, std::size_t slabBytes, Progress& p)
 {
-    const std::int64_t k = slabTrials(d, slabBytes, sizeof(Real));
-    std::vector<Real> buf;
-    for (std::int64_t b = 0; b < d.dims[0]; b += k) {
-        const std::int64_t n = std::min(k, d.dims[0] - b);
-        readSlab(d, b, n, buf);
-        r.addTrials(buf.data(), b, n);
-        p.advance(buf.size(), "states");
+    const std::int64_t k = slabTrials(d, std::max<std::size_t>(1, slabBytes / 2), sizeof(Real));
+    const std::int64_t B = d.dims[0];
+    std::vector<Real> cur, next;
+    readSlab(d, 0, std::min(k, B), cur);
+    for (std::int64_t b = 0; b < B; b += k) {
+        const std::int64_t n = std::min(k, B - b);
+        // Declared after the buffers: if reading throws, the future's
+        // destructor waits for the reduction before `cur` goes away.
+        std::future<void> reduced =
+            std::async(std::launch::async, [&r, &cur, b, n] { r.addTrials(cur.data(), b, n); });
+        if (b + k < B)
+            readSlab(d, b + k, std::min(k, B - b - k), next);
+        reduced.get(); // rethrows what the reduction threw
+        p.advance(cur.size(), "states");
+        std::swap(cur, next);
     }
 }
 
