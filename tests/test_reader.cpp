@@ -3,7 +3,7 @@
 //
 // Well-formed variants: every term (both conventions), every per-neuron
 // statistic and the PSTHs are recomputed here by brute force from fx::formula
-// (a verbatim copy of the one makefixtures uses), rounded to the stored type,
+// (tests/fixtures/fixturedata.h, shared with makefixtures), rounded to the stored type,
 // without the engine's reducers; they must agree to 1e-9 relative.
 // Malformed files: each must be refused with a message naming the file, the
 // dataset and what is wrong.
@@ -26,118 +26,7 @@
 #include <string>
 #include <vector>
 
-// ---- shared with tests/fixtures/makefixtures.cpp: keep both copies identical ----------
-namespace fx {
-
-constexpr int B = 3, T = 5, NIN = 2, NHID = 6, NOUT = 2;
-enum Arr { Outputs, Targets, States, Inputs, WIn, WHid, WOut };
-constexpr int kArrs = 7;
-
-inline std::array<int, 3> dimsOf(int a)
-{
-    switch (a) {
-    case Outputs: case Targets: return {B, T, NOUT};
-    case States: return {B, T, NHID};
-    case Inputs: return {B, T, NIN};
-    case WIn: return {NHID, NIN, 1};
-    case WHid: return {NHID, NHID, 1};
-    default: return {NOUT, NHID, 1};
-    }
-}
-inline int rankOf(int a) { return a >= WIn ? 2 : 3; }
-inline std::size_t countOf(int a)
-{
-    const auto d = dimsOf(a);
-    return static_cast<std::size_t>(d[0]) * d[1] * d[2];
-}
-
-/// The logical value of element (i, j, k) of array `a` (k = 0 for weights).
-inline double formula(int a, int i, int j, int k)
-{
-    switch (a) {
-    case Outputs: return 0.5 * std::cos(0.9 * i + 0.4 * j + 1.1 * k);
-    case Targets: return 0.5 * std::sin(0.3 * i + 0.8 * j + 0.6 * k + 0.2);
-    case States: {
-        const double s = 1.0 + std::sin(1.3 * i + 0.7 * j + 0.37 * k);
-        return 0.1 * s * s - 0.04; // some rates negative: |r| differs from r
-    }
-    case Inputs: return std::cos(0.2 * i + 0.5 * j + 1.7 * k);
-    case WIn: return 0.3 * std::sin(1.0 + 2.0 * i + 0.3 * j);
-    case WHid: return 0.05 * std::cos(0.3 * i - 0.7 * j + 0.1);
-    default: return 0.2 * std::sin(0.45 * i + 0.25 * j + 0.5);
-    }
-}
-
-/// x rounded to IEEE half precision (to nearest, ties to even), as a double.
-inline double roundHalf(double x)
-{
-    if (!std::isfinite(x) || x == 0.0)
-        return x;
-    int e = 0;
-    std::frexp(std::fabs(x), &e);                // |x| in [2^(e-1), 2^e)
-    const double ulp = std::ldexp(1.0, std::max(e - 11, -24)); // 11 bits; subnormals 2^-24
-    return std::nearbyint(x / ulp) * ulp;
-}
-
-/// The value as stored in a file of `bits`-bit floats.
-inline double roundTo(double x, int bits)
-{
-    return bits == 64 ? x : bits == 32 ? static_cast<double>(static_cast<float>(x)) : roundHalf(x);
-}
-
-/// Array `a` row-major, rounded to `bits`.
-inline std::vector<double> values(int a, int bits)
-{
-    const auto d = dimsOf(a);
-    std::vector<double> v;
-    v.reserve(countOf(a));
-    for (int i = 0; i < d[0]; ++i)
-        for (int j = 0; j < d[1]; ++j)
-            for (int k = 0; k < d[2]; ++k)
-                v.push_back(roundTo(formula(a, i, j, k), bits));
-    return v;
-}
-
-/// A non-finite value put at (i, j, k) of array `a`.
-struct Poke
-{
-    int arr, i, j, k;
-    double value;
-};
-
-/// nonfinite.h5: 3 in states, 2 in outputs, 1 in inputs, 1 in weights/hidden.
-inline std::vector<Poke> nonFinitePokes()
-{
-    const double inf = HUGE_VAL, nan = std::nan("");
-    return {{States, 1, 2, 3, nan}, {States, 2, 4, 0, inf},   {States, 0, 0, 5, -inf},
-            {Outputs, 0, 1, 1, nan}, {Outputs, 2, 3, 0, inf}, {Inputs, 1, 1, 1, -inf},
-            {WHid, 2, 3, 0, nan}};
-}
-/// nonfinite_outputs.h5: one NaN in outputs, nothing else.
-inline std::vector<Poke> nonFiniteOutputsPokes()
-{
-    return {{Outputs, 1, 0, 0, std::nan("")}};
-}
-
-inline void poke(std::vector<double>& v, int a, const std::vector<Poke>& pokes)
-{
-    const auto d = dimsOf(a);
-    for (const Poke& p : pokes)
-        if (p.arr == a)
-            v[(static_cast<std::size_t>(p.i) * d[1] + p.j) * d[2] + p.k] = p.value;
-}
-
-/// good_f64.h5's root attributes, in the order of rnnloss::kAllTerms.
-constexpr std::array<const char*, 7> kLambdaNames = {
-    "lambda_mse", "lambda_in", "lambda_hid", "lambda_out", "lambda_fr", "lambda_fr_sd",
-    "lambda_fr_cv"};
-constexpr std::array<double, 7> kLambdas = {1.0, 0.25, 0.001, 0.5, 0.01, 0.002, 0.003};
-
-/// The sentinel bytes of external_raw.bin (states-shaped float64 data).
-constexpr double kExternalSentinel = 4242.4242;
-
-} // namespace fx
-// ---- end of the shared part --------------------------------------------------
+#include "fixtures/fixturedata.h"
 
 using namespace rnnloss;
 
