@@ -138,6 +138,16 @@ QRect HeatmapView::imageRect() const
     return r;
 }
 
+QString HeatmapView::cellText(int row, int col) const
+{
+    return tr("%1 = %2, %3 = %4\nvalue = %5")
+        .arg(m_yTitle)
+        .arg(row)
+        .arg(m_xTitle)
+        .arg(col)
+        .arg(QString::number(valueAt(row, col), 'g', 5));
+}
+
 bool HeatmapView::cellAt(const QPoint& pos, int* row, int* col) const
 {
     const QRect r = imageRect();
@@ -160,12 +170,7 @@ bool HeatmapView::event(QEvent* e)
         int r = 0, c = 0;
         if (cellAt(he->pos(), &r, &c))
             QToolTip::showText(he->globalPos(),
-                               tr("%1 = %2, %3 = %4\nvalue = %5")
-                                   .arg(m_yTitle)
-                                   .arg(r)
-                                   .arg(m_xTitle)
-                                   .arg(c)
-                                   .arg(QString::number(valueAt(r, c), 'g', 5)),
+                               cellText(r, c),
                                this, QRect(he->pos(), QSize(1, 1)));
         else
             QToolTip::hideText();
@@ -177,12 +182,7 @@ bool HeatmapView::event(QEvent* e)
         int r = 0, c = 0;
         if (cellAt(me->position().toPoint(), &r, &c))
             QToolTip::showText(me->globalPosition().toPoint(),
-                               tr("%1 = %2, %3 = %4\nvalue = %5")
-                                   .arg(m_yTitle)
-                                   .arg(r)
-                                   .arg(m_xTitle)
-                                   .arg(c)
-                                   .arg(QString::number(valueAt(r, c), 'g', 5)),
+                               cellText(r, c),
                                this);
     }
     return QWidget::event(e);
