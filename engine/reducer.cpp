@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <type_traits>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 namespace rnnloss {
 
@@ -85,6 +85,17 @@ void StatesReducer::add(const Real* data, std::int64_t firstTrial, std::int64_t 
 
 namespace {
 
+// Where one row of states goes: the reducer's accumulators and histogram
+// layout, as pointers the row kernel takes restrict.
+struct RowTargets
+{
+    double thr;
+    double *ts, *tq, *ta, *ps, *pq, *mn, *mx, *active;
+    const double *inv, *lo, *hi;
+    const std::int32_t* zero;
+    std::int32_t* idx;
+};
+
 // True when every value of the row is finite, i.e. no exponent field is all
 // ones. An integer OR-reduction: it vectorises, a floating-point sum would not
 // (its order may not change).
@@ -101,15 +112,15 @@ template <class Real>
     return bad == 0;
 }
 
-// The sums, extremes and activity of one finite row. Written as plain
-// element-wise loops over restrict pointers so that the compiler vectorises
-// them; every accumulator is per element, so the order of each sum is the
-// order of the rows whatever the vector width.
+// The sums of one row, for any values (a NaN or Inf makes its sums NaN or Inf,
+// which the terms report as undefined). Plain element-wise loops over restrict
+// pointers, which the compiler vectorises; every accumulator is per element,
+// so the order of each sum is the order of the rows whatever the vector width.
 template <class Real>
-[[gnu::always_inline]] inline void accumulateFinite(const Real* __restrict row, std::int64_t n0, std::int64_t n1, double thr,
-                      double* __restrict ts, double* __restrict tq, double* __restrict ta,
-                      double* __restrict ps, double* __restrict pq, double* __restrict mn,
-                      double* __restrict mx, double* __restrict active)
+[[gnu::always_inline]] inline void accumulateSums(const Real* __restrict row, std::int64_t n0,
+                                                  std::int64_t n1, double* __restrict ts,
+                                                  double* __restrict tq, double* __restrict ta,
+                                                  double* __restrict ps, double* __restrict pq)
 {
     for (std::int64_t n = n0; n < n1; ++n) {
         const double x = static_cast<double>(row[n]);
@@ -120,6 +131,15 @@ template <class Real>
         ps[n] += x;
         pq[n] += x2;
     }
+}
+
+// Extremes and activity of one row whose values are all finite.
+template <class Real>
+[[gnu::always_inline]] inline void accumulateExtremes(const Real* __restrict row, std::int64_t n0,
+                                                      std::int64_t n1, double thr,
+                                                      double* __restrict mn, double* __restrict mx,
+                                                      double* __restrict active)
+{
     for (std::int64_t n = n0; n < n1; ++n) {
         const double x = static_cast<double>(row[n]);
         mn[n] = std::min(mn[n], x);
@@ -161,7 +181,8 @@ template <class Real>
 {
     if (!allFinite(row, n0, n1))
         return false;
-    accumulateFinite(row, n0, n1, a.thr, a.ts, a.tq, a.ta, a.ps, a.pq, a.mn, a.mx, a.active);
+    accumulateSums(row, n0, n1, a.ts, a.tq, a.ta, a.ps, a.pq);
+    accumulateExtremes(row, n0, n1, a.thr, a.mn, a.mx, a.active);
     binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, a.idx);
     return true;
 }
@@ -235,15 +256,10 @@ void StatesReducer::addRow(const Real* row, std::int64_t n0, std::int64_t n1, do
     const bool fast = finiteRowBaseline(row, n0, n1, a);
 #endif
     if (!fast) [[unlikely]] {
-        // Sums take every value (a NaN makes them NaN, which the terms report
-        // as undefined); extremes and activity cover finite samples only.
+        // Sums take every value; extremes and activity cover finite samples only.
+        accumulateSums(row, n0, n1, ts, tq, ta, ps, pq);
         for (std::int64_t n = n0; n < n1; ++n) {
             const double x = static_cast<double>(row[n]);
-            ts[n] += x;
-            tq[n] += x * x;
-            ta[n] += std::abs(x);
-            ps[n] += x;
-            pq[n] += x * x;
             if (std::isfinite(x)) {
                 a.mn[n] = std::min(a.mn[n], x);
                 a.mx[n] = std::max(a.mx[n], x);

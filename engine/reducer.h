@@ -18,17 +18,6 @@ struct ReduceConfig
     bool wideVectors = true;       ///< use the AVX2 row kernel when the CPU has it
 };
 
-/// Where one row of states goes: the accumulators and histogram state of the
-/// reducer, as restrict-able pointers for the vectorised row kernel.
-struct RowTargets
-{
-    double thr;
-    double *ts, *tq, *ta, *ps, *pq, *mn, *mx, *active;
-    const double *inv, *lo, *hi;
-    const std::int32_t* zero;
-    std::int32_t* idx;
-};
-
 /// Reduces states (B x T x N, row-major, batch first).
 class StatesReducer
 {
