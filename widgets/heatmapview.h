@@ -30,9 +30,9 @@ public:
     double limit() const { return m_limit; }
     /// The value at (row, col), NaN outside.
     double valueAt(int row, int col) const;
-    /// The cell under a widget position, or false outside the image.
     /// The tooltip text of one cell: its row, column and value.
     QString cellText(int row, int col) const;
+    /// The cell under a widget position, or false outside the image.
     bool cellAt(const QPoint& pos, int* row, int* col) const;
     /// Diverging map: -1 blue, 0 white, +1 red; NaN grey.
     static QColor colorFor(double normalized);

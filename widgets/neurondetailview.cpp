@@ -2,7 +2,6 @@
 
 #include "chartutil.h"
 
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 #include <QtCharts/QAreaSeries>

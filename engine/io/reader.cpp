@@ -6,8 +6,8 @@
 #include <H5PLpublic.h>
 
 #include <algorithm>
-#include <future>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <sstream>
