@@ -3,6 +3,7 @@
 // data, cancel, undo/redo, conventions, neuron selection, exports, settings,
 // the app's --screenshot mode, and a measure of the lambda-change latency.
 
+#include "clijson.h"
 #include "computeworker.h"
 #include "lambdapanel.h"
 #include "loadcontroller.h"
@@ -82,10 +83,7 @@ double relDiff(double a, double b)
     return std::abs(a - b) / std::max(std::abs(a), std::abs(b));
 }
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
-}
+using clijson::qs;
 
 /// Compares two evaluations term by term; an empty string when they agree.
 QString lossDiff(const LossResult& got, const LossResult& want, double tol)
@@ -122,57 +120,7 @@ LossResult engineLoss(const Summary& summary, const LambdaState& state)
 /// `rnnloss compute --json` on `file` with exactly these lambdas.
 QJsonObject cliCompute(const QString& file, const TermArray& lambdas, Convention c, QString* error)
 {
-    QStringList args{"compute", "--json", file, "--convention", qs(conventionName(c))};
-    for (Term t : kAllTerms)
-        args << "--lambda"
-             << QString("%1=%2").arg(qs(lambdaKey(t))).arg(lambdas[index(t)], 0, 'g', 17);
-    QProcess p;
-    p.start(kCli, args);
-    if (!p.waitForFinished(kLoadTimeoutMs) || p.exitStatus() != QProcess::NormalExit ||
-        p.exitCode() != 0) {
-        *error = QString("rnnloss %1: exit %2: %3")
-                     .arg(args.join(' '))
-                     .arg(p.exitCode())
-                     .arg(QString::fromUtf8(p.readAllStandardError()));
-        return {};
-    }
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(p.readAllStandardOutput(), &pe);
-    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = "rnnloss printed no JSON object: " + pe.errorString();
-        return {};
-    }
-    return doc.object();
-}
-
-/// Compares the CLI's JSON with an evaluation; an empty string when they agree.
-QString cliDiff(const QJsonObject& json, const LossResult& r, double tol)
-{
-    QStringList out;
-    auto cmp = [&](const QString& what, const QJsonValue& v, const std::optional<double>& want) {
-        if (v.isNull() != !want.has_value())
-            out << what + ": null-ness differs";
-        else if (want && relDiff(v.toDouble(), *want) > tol)
-            out << QString("%1: cli %2 vs gui %3").arg(what).arg(v.toDouble(), 0, 'g', 17).arg(*want, 0, 'g', 17);
-    };
-    if (json["convention"].toString() != qs(conventionName(r.convention)))
-        out << "convention differs";
-    const QJsonObject terms = json["terms"].toObject();
-    for (Term t : kAllTerms) {
-        const QString k = qs(termKey(t));
-        const QJsonObject o = terms[k].toObject();
-        if (o.isEmpty()) {
-            out << k + " missing";
-            continue;
-        }
-        cmp(k + " lambda", o["lambda"], r[t].lambda);
-        cmp(k + " value", o["value"], r[t].value);
-        cmp(k + " weighted", o["weighted"], r[t].weighted);
-        if (o["available"].toBool() != r[t].available)
-            out << k + " availability differs";
-    }
-    cmp("total", json["total"], r.total);
-    return out.join("; ");
+    return clijson::run(kCli, clijson::computeArgs(file, {}, lambdas, c), kLoadTimeoutMs, error);
 }
 
 /// What a failed or cancelled load must leave as it was.
@@ -255,6 +203,9 @@ private:
     /// Opens `file` and waits for loadFinished; returns its argument.
     bool load(MainWindow& w, const QString& file, QString* why = nullptr);
     void verifyShownMatchesEngine(MainWindow& w);
+    /// The breakdown shown against `rnnloss compute` on the example with the
+    /// window's lambdas and convention (to 1e-9); `json` gets the CLI's output.
+    void verifyShownMatchesCli(const MainWindow& w, QJsonObject* json = nullptr);
 
     QTemporaryDir m_tmp;
     QString m_big;
@@ -283,6 +234,17 @@ bool TestGui::load(MainWindow& w, const QString& file, QString* why)
     if (!ok && why)
         *why = w.lastError();
     return ok && finished.count() == 1;
+}
+
+void TestGui::verifyShownMatchesCli(const MainWindow& w, QJsonObject* json)
+{
+    QString err;
+    const QJsonObject cli = cliCompute(kExample, w.state().effective(), w.state().convention, &err);
+    if (json)
+        *json = cli;
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    const QStringList d = clijson::diff(cli, w.breakdownView()->result(), 1e-9);
+    QVERIFY2(d.isEmpty(), qPrintable(d.join("; ")));
 }
 
 void TestGui::verifyShownMatchesEngine(MainWindow& w)
@@ -380,11 +342,10 @@ void TestGui::loadExample()
     verifyShownMatchesEngine(w);
 
     // The same numbers as a fresh CLI run.
-    QString err;
-    const QJsonObject json = cliCompute(kExample, st.effective(), st.convention, &err);
-    QVERIFY2(err.isEmpty(), qPrintable(err));
-    const QString d = cliDiff(json, w.breakdownView()->result(), 1e-9);
-    QVERIFY2(d.isEmpty(), qPrintable(d));
+    QJsonObject json;
+    verifyShownMatchesCli(w, &json);
+    if (QTest::currentTestFailed())
+        return;
     // And the neuron table holds the CLI's per-neuron means.
     const QJsonArray mean = json["neurons"].toObject()["mean_rate"].toArray();
     QCOMPARE(mean.size(), 64);
@@ -436,11 +397,7 @@ void TestGui::panelEditUpdatesBreakdown()
     QVERIFY(w.state() == s);
     QVERIFY(settle(w));
     verifyShownMatchesEngine(w);
-    QString err;
-    const QJsonObject json = cliCompute(kExample, s.effective(), s.convention, &err);
-    QVERIFY2(err.isEmpty(), qPrintable(err));
-    const QString d = cliDiff(json, w.breakdownView()->result(), 1e-9);
-    QVERIFY2(d.isEmpty(), qPrintable(d));
+    verifyShownMatchesCli(w);
 }
 
 // 3. ---------------------------------------------------------------------------
@@ -710,8 +667,8 @@ void TestGui::conventionSwitch()
     QString err;
     const QJsonObject json = cliCompute(kExample, w.state().effective(), Convention::Nn4n, &err);
     QVERIFY2(err.isEmpty(), qPrintable(err));
-    const QString d = cliDiff(json, nn4n, 1e-9);
-    QVERIFY2(d.isEmpty(), qPrintable(d));
+    const QStringList d = clijson::diff(json, nn4n, 1e-9);
+    QVERIFY2(d.isEmpty(), qPrintable(d.join("; ")));
 
     // Undo switches back.
     w.undoStack()->undo();

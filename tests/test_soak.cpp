@@ -16,6 +16,7 @@
 //   RNNLOSS_SOAK_SEED    replay a run (the seed is printed at the start)
 // See docs/soak.md.
 
+#include "clijson.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "mainwindow.h"
@@ -36,11 +37,9 @@
 #include <QGraphicsView>
 #include <QItemSelectionModel>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QMap>
-#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
@@ -134,29 +133,7 @@ int sceneItems(const QWidget* w)
     return n;
 }
 
-QString qs(std::string_view s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
-
-/// The JSON view of a number: null when empty or not finite (as report.cpp writes it).
-QJsonValue jsonOf(std::optional<double> v)
-{
-    return v && std::isfinite(*v) ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
-}
-
-/// Empty when `actual` (the app) and `expected` (the CLI) agree to kRelTol, or are both null.
-QString compareNumber(const QString& what, const QJsonValue& actual, const QJsonValue& expected)
-{
-    if (expected.isNull() || actual.isNull())
-        return actual.isNull() == expected.isNull()
-                   ? QString()
-                   : what + QStringLiteral(": app %1, CLI %2")
-                                .arg(actual.isNull() ? "undefined" : QString::number(actual.toDouble(), 'g', 17),
-                                     expected.isNull() ? "null" : QString::number(expected.toDouble(), 'g', 17));
-    const double a = actual.toDouble(), e = expected.toDouble();
-    const double tol = kRelTol * std::max(std::abs(a), std::abs(e));
-    if (!(std::abs(a - e) <= tol))
-        return what + QStringLiteral(": app %1, CLI %2").arg(a, 0, 'g', 17).arg(e, 0, 'g', 17);
-    return {};
-}
+using clijson::qs;
 
 struct LoadSpec
 {
@@ -830,61 +807,26 @@ void TestSoak::soak()
     }
     QCOMPARE(shownLoss.total, res.loss.total);
 
-    QStringList args = {"compute", "--json", win.recordingFile()};
-    if (!win.weightsFile().isEmpty())
-        args << "--weights" << win.weightsFile();
-    args << "--convention" << qs(conventionName(st.convention));
-    const TermArray eff = st.effective();
-    for (Term t : kAllTerms)
-        args << "--lambda" << qs(lambdaKey(t)) + "=" + QString::number(eff[index(t)], 'g', 17);
+    const QStringList args =
+        clijson::computeArgs(win.recordingFile(), win.weightsFile(), st.effective(), st.convention);
     qInfo("final: %s", qPrintable("rnnloss " + args.join(' ')));
-    QProcess p;
-    p.start(kCli, args);
-    QVERIFY(p.waitForStarted(10000));
-    QVERIFY(p.waitForFinished(60000));
-    const QByteArray out = p.readAllStandardOutput();
-    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
-             qPrintable(QString::fromUtf8(p.readAllStandardError())));
-    QJsonParseError perr;
-    const QJsonObject cli = QJsonDocument::fromJson(out, &perr).object();
-    QVERIFY2(perr.error == QJsonParseError::NoError, qPrintable(perr.errorString()));
-    QCOMPARE(cli["convention"].toString(), qs(conventionName(st.convention)));
+    QString err;
+    const QJsonObject cli = clijson::run(kCli, args, 60000, &err);
+    QVERIFY2(err.isEmpty(), qPrintable(err));
 
-    QStringList problems;
-    const QJsonObject terms = cli["terms"].toObject();
+    QStringList problems = clijson::diff(cli, res.loss, kRelTol);
+    // The neuron statistics the table shows, too.
+    if (res.stats)
+        problems << clijson::meanRateDiff(cli, res.stats->mean, kRelTol);
     QStringList table;
     for (Term t : kAllTerms) {
-        const QString key = qs(termKey(t));
-        const QJsonObject c = terms[key].toObject();
         const TermResult& a = res.loss[t];
-        for (const QString& p2 : {compareNumber(key + ".lambda", a.lambda, c["lambda"]),
-                                  compareNumber(key + ".value", jsonOf(a.value), c["value"]),
-                                  compareNumber(key + ".weighted", jsonOf(a.weighted), c["weighted"])})
-            if (!p2.isEmpty())
-                problems << p2;
-        if (a.available != c["available"].toBool())
-            problems << key + ".available differs";
-        table << QStringLiteral("%1: λ=%2 value=%3 weighted=%4").arg(key)
+        table << QStringLiteral("%1: λ=%2 value=%3 weighted=%4").arg(qs(termKey(t)))
                      .arg(a.lambda, 0, 'g', 6)
                      .arg(a.value ? QString::number(*a.value, 'g', 10) : "undefined")
                      .arg(a.weighted ? QString::number(*a.weighted, 'g', 10) : "undefined");
     }
-    const QString totalProblem = compareNumber("total", jsonOf(res.loss.total), cli["total"]);
-    if (!totalProblem.isEmpty())
-        problems << totalProblem;
-    // The neuron statistics the table shows, too.
     const QJsonArray mean = cli["neurons"].toObject()["mean_rate"].toArray();
-    if (res.stats) {
-        if (mean.size() != qsizetype(res.stats->mean.size()))
-            problems << QStringLiteral("mean_rate: %1 neurons, CLI %2").arg(res.stats->mean.size()).arg(mean.size());
-        else
-            for (qsizetype i = 0; i < mean.size(); ++i) {
-                const QString p2 = compareNumber(QStringLiteral("mean_rate[%1]").arg(i),
-                                                 jsonOf(res.stats->mean[i]), mean[i]);
-                if (!p2.isEmpty())
-                    problems << p2;
-            }
-    }
     qInfo("final breakdown (%s, %s): %s; total=%s", qPrintable(QFileInfo(win.recordingFile()).fileName()),
           conventionName(st.convention).data(), qPrintable(table.join("; ")),
           res.loss.total ? qPrintable(QString::number(*res.loss.total, 'g', 10)) : "undefined");
