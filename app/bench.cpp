@@ -201,7 +201,7 @@ int benchMain(const std::vector<std::string>& a)
     });
 
     // (d) a lambda change: evaluate() on precomputed term values
-    const TermValues tv = computeTerms(*summary, Convention::Seed);
+    const TermValues tv = computeTerms(*summary, Convention::Spec);
     TermArray lambdas{1.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6};
     const int inner = 100000;
     const double tD = timeIt(reps, [&] {

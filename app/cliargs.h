@@ -1,6 +1,6 @@
 #pragma once
 // Parsing of the options the CLI and the app share:
-// [RECORDING] [--weights FILE] [--convention seed|nn4n] [--lambda KEY=VALUE]...
+// [RECORDING] [--weights FILE] [--convention nn4n|spec] [--lambda KEY=VALUE]...
 
 #include "terms.h"
 

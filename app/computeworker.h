@@ -23,7 +23,7 @@ struct ComputeRequest
     std::shared_ptr<const Summary> summary;
     std::uint64_t generation = 0; ///< which load the summary belongs to
     TermArray lambdas{};          ///< effective: a disabled term is 0
-    Convention convention = Convention::Seed;
+    Convention convention = kDefaultConvention;
     int neuron = -1;              ///< the neuron whose detail is shown, or -1
 };
 
@@ -31,7 +31,7 @@ struct ComputeResult
 {
     std::uint64_t generation = 0;
     std::uint64_t sequence = 0;   ///< increases with every request submitted
-    Convention convention = Convention::Seed;
+    Convention convention = kDefaultConvention;
     TermArray lambdas{};
     LossResult loss;
     std::shared_ptr<const NeuronStats> stats; ///< shared while convention and data stay

@@ -1,4 +1,4 @@
-// rnnloss-explorer [REC.h5] [--weights W.h5] [--convention seed|nn4n]
+// rnnloss-explorer [REC.h5] [--weights W.h5] [--convention nn4n|spec]
 //                  [--lambda KEY=VALUE]... [--screenshot FILE.png]
 
 #include "cliargs.h"
@@ -37,7 +37,7 @@ int main(int argc, char** argv)
     p.addVersionOption();
     p.addPositionalArgument("recording", "HDF5 recording (format v1)", "[REC.h5]");
     QCommandLineOption weights("weights", "Read the weights from FILE.", "FILE");
-    QCommandLineOption convention("convention", "seed (the spec) or nn4n (nn4n's code).", "NAME");
+    QCommandLineOption convention("convention", "nn4n (default: what nn4n's RNNLoss code computes) or spec (the documented formulas).", "NAME");
     QCommandLineOption lambda("lambda", "Set a lambda, e.g. lambda_fr=1e-3 (repeatable).", "KEY=VALUE");
     QCommandLineOption screenshot("screenshot",
                                   "Render the window after loading and computing, write it to "
@@ -59,7 +59,7 @@ int main(int argc, char** argv)
     if (p.isSet(convention)) {
         opts.convention = conventionFromName(p.value(convention).toStdString());
         if (!opts.convention) {
-            std::fprintf(stderr, "error: --convention %s: expected seed or nn4n\n",
+            std::fprintf(stderr, "error: --convention %s: expected nn4n or spec\n",
                          qPrintable(p.value(convention)));
             return 2;
         }

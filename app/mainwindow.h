@@ -34,7 +34,7 @@ struct LambdaState
 {
     TermArray values{};                 ///< as the rows hold them
     std::array<bool, kTermCount> enabled{};
-    Convention convention = Convention::Seed;
+    Convention convention = kDefaultConvention;
     TermArray effective() const;
     bool operator==(const LambdaState&) const = default;
 };

@@ -1,5 +1,5 @@
 // rnnloss — the command-line tool over the engine:
-//   rnnloss compute [RECORDING] [--weights FILE] [--convention seed|nn4n]
+//   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
 //                   [--lambda KEY=VALUE]... [--json]
 //   rnnloss bench [...]         the benchmark of docs/performance.md
 //   rnnloss reader ...          internal: the isolated reader process
@@ -33,7 +33,7 @@ constexpr const char* kVersion = "0.1.0";
 const char* kHelp = R"(rnnloss - the modular RNN loss of a recorded network, term by term
 
 Usage:
-  rnnloss compute [RECORDING] [--weights FILE] [--convention seed|nn4n]
+  rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
                   [--lambda KEY=VALUE]... [--json]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep]
@@ -46,9 +46,11 @@ compute
   of the total, and the total.
 
   --weights FILE       read the three weight matrices from FILE instead
-  --convention NAME    seed (default): the spec's formulas;
-                       nn4n: what nn4n's RNNLoss code computes (L_fr = mean m_n^2,
-                       sample SD, CV of mean |r|)
+  --convention NAME    nn4n (default): what nn4n's RNNLoss code computes, the
+                       numbers training printed (L_fr = mean m_n^2, sample SD,
+                       CV of mean |r|); spec: the documented formulas (L_fr =
+                       mean r^2, population SD, CV = SD/mean). "seed" is an
+                       old name of spec. docs/loss.md has both.
   --lambda KEY=VALUE   KEY is one of lambda_mse, lambda_in, lambda_hid, lambda_out,
                        lambda_fr, lambda_fr_sd, lambda_fr_cv; VALUE a number >= 0
                        (0.001 or 1e-3). A lambda not given takes the file's
@@ -172,7 +174,7 @@ int computeMain(const std::vector<std::string>& a)
             const std::string v = next(a, i);
             opts.convention = conventionFromName(v);
             if (!opts.convention)
-                throw UsageError{"--convention " + v + ": expected seed or nn4n"};
+                throw UsageError{"--convention " + v + ": expected nn4n or spec"};
         } else if (s == "--lambda") {
             const std::string err = parseLambda(next(a, i), opts);
             if (!err.empty())
@@ -231,7 +233,7 @@ int computeMain(const std::vector<std::string>& a)
     for (Term t : kAllTerms)
         if (opts.lambdas[index(t)])
             lambdas[index(t)] = *opts.lambdas[index(t)];
-    const Convention conv = opts.convention.value_or(Convention::Seed);
+    const Convention conv = opts.convention.value_or(kDefaultConvention);
     const LossResult r = evaluate(computeTerms(s, conv), lambdas);
     if (!r.errors.empty())
         return fail(opts.recording + ": " + r.errors.front());

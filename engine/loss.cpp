@@ -172,7 +172,7 @@ TermValues computeTerms(const Summary& s, Convention c, const Selection& sel)
         a[k] = sa / samples;
     }
     const MeanSd ms = meanSd(m);
-    if (c == Convention::Seed) {
+    if (c == Convention::Spec) {
         setValue(fr, sumSq / (samples * nNeurons));
         const double sd = std::sqrt(ms.sumSqDev / nNeurons);
         setValue(frSd, sd);

@@ -19,7 +19,7 @@ struct TermValue
 
 struct TermValues
 {
-    Convention convention = Convention::Seed;
+    Convention convention = kDefaultConvention;
     std::array<TermValue, kTermCount> terms;
     const TermValue& operator[](Term t) const { return terms[index(t)]; }
 };
@@ -39,7 +39,7 @@ struct TermResult
 
 struct LossResult
 {
-    Convention convention = Convention::Seed;
+    Convention convention = kDefaultConvention;
     std::array<TermResult, kTermCount> terms;
     std::optional<double> total;     ///< empty when an enabled term is undefined or missing
     std::string totalReason;

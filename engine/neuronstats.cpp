@@ -39,7 +39,7 @@ NeuronStats computeNeuronStats(const Summary& s, Convention c, const std::vector
             st.mean[n] = m;
             st.sd[n] = std::sqrt(std::max(0.0, sq / samples - m * m));
             st.cv[n] = m != 0.0 ? st.sd[n] / m : kNaN;
-            st.frContribution[n] = c == Convention::Seed
+            st.frContribution[n] = c == Convention::Spec
                                        ? sq / (samples * static_cast<double>(N))
                                        : m * m / static_cast<double>(N);
         }

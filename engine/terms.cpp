@@ -27,13 +27,13 @@ std::optional<Term> termFromKey(std::string_view key)
 
 std::string_view conventionName(Convention c)
 {
-    return c == Convention::Seed ? "seed" : "nn4n";
+    return c == Convention::Spec ? "spec" : "nn4n";
 }
 
 std::optional<Convention> conventionFromName(std::string_view name)
 {
-    if (name == "seed")
-        return Convention::Seed;
+    if (name == "spec" || name == "seed")
+        return Convention::Spec;
     if (name == "nn4n")
         return Convention::Nn4n;
     return std::nullopt;
@@ -41,7 +41,7 @@ std::optional<Convention> conventionFromName(std::string_view name)
 
 std::string_view termFormula(Term t, Convention c)
 {
-    const bool seed = c == Convention::Seed;
+    const bool seed = c == Convention::Spec;
     switch (t) {
     case Term::Mse:
         return "L_mse = mean over b,t,o of (y_hat - y)^2";

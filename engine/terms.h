@@ -1,5 +1,5 @@
 #pragma once
-// The seven terms of the modular RNN loss (../shared/seed/criterion.md) and the
+// The seven terms of the modular RNN loss (docs/loss.md) and the
 // two conventions for computing the firing-rate terms.
 
 #include <array>
@@ -21,10 +21,15 @@ std::optional<Term> termFromKey(std::string_view key);       ///< accepts "mse" 
 inline constexpr int index(Term t) { return static_cast<int>(t); }
 
 enum class Convention {
-    Seed, ///< the spec's formulas (default)
-    Nn4n, ///< what nn4n's RNNLoss code computes
+    Spec, ///< the documented formulas (nn4n's criterion documentation)
+    Nn4n, ///< what nn4n's RNNLoss code computes (the default: what training printed)
 };
+/// What a recording opens with when it names no convention: the numbers the
+/// user's training printed.
+inline constexpr Convention kDefaultConvention = Convention::Nn4n;
+/// "spec" or "nn4n".
 std::string_view conventionName(Convention c);
+/// Accepts "spec", "nn4n" and "seed" (the old name of "spec").
 std::optional<Convention> conventionFromName(std::string_view name);
 
 /// One line, plain text, of how the term is computed in the convention.

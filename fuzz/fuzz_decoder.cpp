@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto d = decodeSummary({data, size});
     if (d.value) {
         // ... and whatever decodes must be safe to compute on.
-        for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+        for (Convention c : {Convention::Spec, Convention::Nn4n}) {
             evaluate(computeTerms(*d.value, c), TermArray{1, 1, 1, 1, 1, 1, 1});
             computeNeuronStats(*d.value, c);
         }

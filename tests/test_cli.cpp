@@ -1,5 +1,5 @@
 // The `rnnloss` command line, run as a user would run it (QProcess): the
-// reference cases against ../shared/reference/expected.json, the table, the
+// reference cases against tests/data/reference/expected.json, the table, the
 // exit-code contract (0 ok; 2 unusable input with exactly one "error:" line on
 // stderr and nothing on stdout), and the HDF5 crasher files, which must end in
 // an error naming the file within the reader's watchdog, never a crash or hang
@@ -23,9 +23,9 @@
 namespace {
 
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
-const QString kShared = QStringLiteral(RNNLOSS_SHARED_DIR);
-const QString kReference = kShared + QStringLiteral("/reference");
-const QString kCrashers = kShared + QStringLiteral("/hdf5-crashers");
+const QString kTestData = QStringLiteral(RNNLOSS_TESTDATA_DIR);
+const QString kReference = kTestData + QStringLiteral("/reference");
+const QString kCrashers = kTestData + QStringLiteral("/hdf5-crashers");
 constexpr int kProcessTimeoutMs = 60000;
 constexpr double kRelTol = 1e-9;
 
@@ -284,7 +284,7 @@ void TestCli::table_data()
     QTest::addColumn<QString>("convention");
     const QJsonObject cases = loadExpected()["cases"].toObject();
     for (auto c = cases.begin(); c != cases.end(); ++c)
-        for (const char* conv : {"seed", "nn4n"})
+        for (const char* conv : {"spec", "nn4n"})
             QTest::addRow("%s %s", qPrintable(c.key()), conv) << c.key() << QString(conv);
 }
 
@@ -405,7 +405,7 @@ void TestCli::usageErrors()
 void TestCli::crashers_data()
 {
     QTest::addColumn<QString>("file");
-    const QStringList files = QDir(kCrashers).entryList(QDir::Files, QDir::Name);
+    const QStringList files = QDir(kCrashers).entryList({"*.h5"}, QDir::Files, QDir::Name);
     QVERIFY2(files.size() >= 20, qPrintable(QStringLiteral("only %1 files in ").arg(files.size()) + kCrashers));
     for (const QString& f : files)
         QTest::newRow(qPrintable(f)) << QDir(kCrashers).filePath(f);

@@ -1370,7 +1370,7 @@ void TestCodec::fuzzRegressions()
             qInfo("%s: refused: %s", qPrintable(f), d.error.c_str());
             continue;
         }
-        for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+        for (Convention c : {Convention::Spec, Convention::Nn4n}) {
             const LossResult r = evaluate(computeTerms(*d.value, c), TermArray{1, 1, 1, 1, 1, 1, 1});
             computeNeuronStats(*d.value, c);
             qInfo("%s: decoded; total %s", qPrintable(f),

@@ -67,7 +67,7 @@ namespace {
 
 const QString kExample = QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h5");
 const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
-const QString kShared = QStringLiteral(RNNLOSS_SHARED_DIR);
+const QString kTestData = QStringLiteral(RNNLOSS_TESTDATA_DIR);
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
 const QString kExplorer = QStringLiteral(RNNLOSS_EXPLORER);
 
@@ -332,7 +332,7 @@ void TestGui::loadExample()
 
     // The file's training lambdas became the lambdas.
     const LambdaState st = w.state();
-    QCOMPARE(st.convention, Convention::Seed);
+    QCOMPARE(st.convention, Convention::Nn4n); // the default
     for (Term t : kAllTerms) {
         const auto& tl = w.summary()->trainingLambdas[index(t)];
         QVERIFY(tl);
@@ -487,7 +487,7 @@ void TestGui::hdf5CrashersGiveErrors()
 {
     MainWindow& w = *m_w;
     QVERIFY(settle(w));
-    const QDir dir(kShared + "/hdf5-crashers");
+    const QDir dir(kTestData + "/hdf5-crashers");
     const QStringList files = dir.entryList({"*.h5"}, QDir::Files, QDir::Name);
     QVERIFY2(!files.isEmpty(), qPrintable(dir.path()));
     w.loader()->setWatchdogMs(5000);
@@ -626,7 +626,7 @@ void TestGui::conventionSwitch()
 {
     MainWindow& w = *m_w;
     QVERIFY(settle(w));
-    QCOMPARE(w.state().convention, Convention::Seed);
+    QCOMPARE(w.state().convention, Convention::Nn4n); // the default
     // Make the rate terms count so that their weighted values show too.
     LambdaState s = w.state();
     for (Term t : {Term::Fr, Term::FrSd, Term::FrCv}) {
@@ -635,48 +635,48 @@ void TestGui::conventionSwitch()
     }
     w.applyState(s);
     QVERIFY(settle(w));
-    const LossResult seed = w.breakdownView()->result();
-    const auto seedStats = w.lastResult()->stats;
+    const LossResult before = w.breakdownView()->result();
+    const auto beforeStats = w.lastResult()->stats;
 
     auto* combo = w.lambdaPanel()->findChild<QComboBox*>();
     QVERIFY(combo);
-    combo->setCurrentIndex(combo->findText("nn4n"));
-    QCOMPARE(w.state().convention, Convention::Nn4n);
+    combo->setCurrentIndex(combo->findText("spec"));
+    QCOMPARE(w.state().convention, Convention::Spec);
     QVERIFY(settle(w));
-    QCOMPARE(w.lastResult()->convention, Convention::Nn4n);
+    QCOMPARE(w.lastResult()->convention, Convention::Spec);
     verifyShownMatchesEngine(w);
-    const LossResult nn4n = w.breakdownView()->result();
-    const TermValues want = computeTerms(*w.summary(), Convention::Nn4n);
+    const LossResult after = w.breakdownView()->result();
+    const TermValues want = computeTerms(*w.summary(), Convention::Spec);
     int differing = 0;
     for (Term t : {Term::Fr, Term::FrSd, Term::FrCv}) {
-        QVERIFY(nn4n[t].value && want[t].value);
-        QVERIFY(relDiff(*nn4n[t].value, *want[t].value) <= 1e-12);
-        if (relDiff(*nn4n[t].value, *seed[t].value) > 1e-9)
+        QVERIFY(after[t].value && want[t].value);
+        QVERIFY(relDiff(*after[t].value, *want[t].value) <= 1e-12);
+        if (relDiff(*after[t].value, *before[t].value) > 1e-9)
             ++differing;
     }
-    QVERIFY2(differing >= 2, "the nn4n rate terms should differ from the seed ones");
+    QVERIFY2(differing >= 2, "the spec rate terms should differ from the nn4n ones");
     // The other terms do not depend on the convention.
     for (Term t : {Term::Mse, Term::In, Term::Hid, Term::Out})
-        QVERIFY(relDiff(nn4n[t].value.value_or(-1), seed[t].value.value_or(-1)) <= 1e-12);
+        QVERIFY(relDiff(after[t].value.value_or(-1), before[t].value.value_or(-1)) <= 1e-12);
     // The per-neuron statistics follow the convention.
-    QVERIFY(w.lastResult()->stats != seedStats);
-    const NeuronStats st = computeNeuronStats(*w.summary(), Convention::Nn4n);
+    QVERIFY(w.lastResult()->stats != beforeStats);
+    const NeuronStats st = computeNeuronStats(*w.summary(), Convention::Spec);
     for (std::size_t n = 0; n < st.size(); ++n)
         QVERIFY(relDiff(w.lastResult()->stats->frContribution[n], st.frContribution[n]) <= 1e-12);
-    // The CLI with --convention nn4n agrees.
+    // The CLI with --convention spec agrees.
     QString err;
-    const QJsonObject json = cliCompute(kExample, w.state().effective(), Convention::Nn4n, &err);
+    const QJsonObject json = cliCompute(kExample, w.state().effective(), Convention::Spec, &err);
     QVERIFY2(err.isEmpty(), qPrintable(err));
-    const QStringList d = clijson::diff(json, nn4n, 1e-9);
+    const QStringList d = clijson::diff(json, after, 1e-9);
     QVERIFY2(d.isEmpty(), qPrintable(d.join("; ")));
 
     // Undo switches back.
     w.undoStack()->undo();
-    QCOMPARE(w.state().convention, Convention::Seed);
-    QCOMPARE(combo->currentText(), QStringLiteral("seed"));
+    QCOMPARE(w.state().convention, Convention::Nn4n);
+    QCOMPARE(combo->currentText(), QStringLiteral("nn4n"));
     QVERIFY(settle(w));
     verifyShownMatchesEngine(w);
-    QVERIFY(lossDiff(w.breakdownView()->result(), seed, 1e-15).isEmpty());
+    QVERIFY(lossDiff(w.breakdownView()->result(), before, 1e-15).isEmpty());
 }
 
 // 9. ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ void TestLoss::handChecked()
     r.wHid = {1, 1, 1, 1};
     r.wOut = {2, 0};
     const Summary s = summarize(r);
-    const TermValues seed = computeTerms(s, Convention::Seed);
+    const TermValues seed = computeTerms(s, Convention::Spec);
     QCOMPARE_REL(*seed[Term::Mse].value, 2.5, 1e-15);
     QCOMPARE_REL(*seed[Term::In].value, 2.5, 1e-15);
     QCOMPARE_REL(*seed[Term::Hid].value, 1.0, 1e-15);
@@ -102,7 +102,7 @@ void TestLoss::handChecked()
     //   m = (-1, 2), mean 0.5; a = (1, 2), mean 1.5, sample SD sqrt(0.5)
     r.states = {-1, 1, -1, 3};
     const Summary s2 = summarize(r);
-    const TermValues seed2 = computeTerms(s2, Convention::Seed);
+    const TermValues seed2 = computeTerms(s2, Convention::Spec);
     QCOMPARE_REL(*seed2[Term::FrSd].value, 1.5, 1e-15);
     QCOMPARE_REL(*seed2[Term::FrCv].value, 3.0, 1e-15);
     const TermValues nn2 = computeTerms(s2, Convention::Nn4n);
@@ -134,7 +134,7 @@ void TestLoss::bruteForce()
     QFETCH(uint, seed);
     const Recording r = bruteforce::random({batch, time, 3, nHid, 2}, seed, signedRates);
     const Summary s = summarize(r, 2);
-    compareAll(computeTerms(s, Convention::Seed), bruteforce::compute(r, false));
+    compareAll(computeTerms(s, Convention::Spec), bruteforce::compute(r, false));
     compareAll(computeTerms(s, Convention::Nn4n), bruteforce::compute(r, true));
 }
 
@@ -274,21 +274,21 @@ void TestLoss::selection()
     sel.trials = {true, false, true, true, false, true};
     sel.neurons = {false, true, true, false, true, true, true, false, true, false};
     const std::vector<long> trials = {0, 2, 3, 5}, neurons = {1, 2, 4, 5, 6, 8};
-    compareAll(computeTerms(s, Convention::Seed, sel), bruteforce::compute(r, false, trials, neurons));
+    compareAll(computeTerms(s, Convention::Spec, sel), bruteforce::compute(r, false, trials, neurons));
     compareAll(computeTerms(s, Convention::Nn4n, sel), bruteforce::compute(r, true, trials, neurons));
 
     Selection bad;
     bad.trials = {true, false};
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeTerms(s, Convention::Seed, bad));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeTerms(s, Convention::Spec, bad));
     Selection none;
     none.neurons.assign(10, false);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeTerms(s, Convention::Seed, none));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, computeTerms(s, Convention::Spec, none));
 }
 
 void TestLoss::lambdasAndTotal()
 {
     const Recording r = bruteforce::random({4, 6, 2, 8, 2}, 21, false);
-    const TermValues tv = computeTerms(summarize(r), Convention::Seed);
+    const TermValues tv = computeTerms(summarize(r), Convention::Spec);
     const bruteforce::Terms bf = bruteforce::compute(r, false);
     const TermArray lambdas = {1.0, 0.0, 1e-3, 0.0, 2.5, 0.0, 1e2};
     const LossResult res = evaluate(tv, lambdas);
@@ -309,7 +309,7 @@ void TestLoss::undefinedCases()
     Recording r = bruteforce::random({3, 4, 2, 5, 2}, 31, false);
     std::fill(r.states.begin(), r.states.end(), 0.0);
     Summary s = summarize(r);
-    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+    for (Convention c : {Convention::Spec, Convention::Nn4n}) {
         const TermValues tv = computeTerms(s, c);
         QCOMPARE(*tv[Term::Fr].value, 0.0);
         QCOMPARE(*tv[Term::FrSd].value, 0.0);
@@ -331,7 +331,7 @@ void TestLoss::undefinedCases()
     QVERIFY(!computeTerms(s, Convention::Nn4n)[Term::FrSd].value);
     QVERIFY(!computeTerms(s, Convention::Nn4n)[Term::FrCv].value);
     QVERIFY(computeTerms(s, Convention::Nn4n)[Term::FrSd].reason.find("N-1") != std::string::npos);
-    QCOMPARE(*computeTerms(s, Convention::Seed)[Term::FrSd].value, 0.0);
+    QCOMPARE(*computeTerms(s, Convention::Spec)[Term::FrSd].value, 0.0);
 
     // Non-finite data: every term that depends on the dataset is undefined.
     r = bruteforce::random({3, 4, 2, 5, 2}, 33, false);
@@ -339,7 +339,7 @@ void TestLoss::undefinedCases()
     r.outputs[2] = std::numeric_limits<double>::infinity();
     r.wHid[0] = std::numeric_limits<double>::quiet_NaN();
     s = summarize(r);
-    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+    for (Convention c : {Convention::Spec, Convention::Nn4n}) {
         const TermValues tv = computeTerms(s, c);
         for (Term t : {Term::Mse, Term::Hid, Term::Fr, Term::FrSd, Term::FrCv}) {
             QVERIFY2(tv[t].available && !tv[t].value, termKey(t).data());
@@ -353,7 +353,7 @@ void TestLoss::undefinedCases()
     Selection sel;
     sel.neurons.assign(5, true);
     sel.neurons[7 % 5] = false;
-    QVERIFY(computeTerms(s, Convention::Seed, sel)[Term::Fr].value.has_value());
+    QVERIFY(computeTerms(s, Convention::Spec, sel)[Term::Fr].value.has_value());
 }
 
 void TestLoss::missingData()
@@ -364,7 +364,7 @@ void TestLoss::missingData()
     Summary s = summarize(r);
     s.info(Dataset::States).path = "/states";
     s.info(Dataset::States).file = "rec.h5";
-    const TermValues tv = computeTerms(s, Convention::Seed);
+    const TermValues tv = computeTerms(s, Convention::Spec);
     QVERIFY(!tv[Term::Fr].available);
     QVERIFY(!tv[Term::In].available);
     QVERIFY(tv[Term::Mse].available);
@@ -397,7 +397,7 @@ void TestLoss::unbackedHugeShape()
     QVERIFY(!tv[Term::Mse].available && !tv[Term::Fr].available);
     QCOMPARE_REL(*tv[Term::Hid].value, 3.0 / 9.0, 1e-15);
     QCOMPARE_REL(*tv[Term::In].value, 91.0 / 6.0, 1e-15);
-    QVERIFY(computeNeuronStats(s, Convention::Seed).mean.empty());
+    QVERIFY(computeNeuronStats(s, Convention::Spec).mean.empty());
 }
 
 void TestLoss::neuronStats()
@@ -405,7 +405,7 @@ void TestLoss::neuronStats()
     const Recording r = bruteforce::random({5, 7, 2, 9, 2}, 51, true);
     const Summary s = summarize(r, 2);
     const auto& sh = r.shape;
-    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+    for (Convention c : {Convention::Spec, Convention::Nn4n}) {
         const NeuronStats st = computeNeuronStats(s, c);
         double contrib = 0.0;
         for (long n = 0; n < sh.nHid; ++n) {

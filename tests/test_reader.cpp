@@ -190,7 +190,7 @@ ExpectedTerms bruteTerms(const Raw& raw, Convention c)
             s += (x - mu) * (x - mu);
         return s;
     };
-    if (c == Convention::Seed) {
+    if (c == Convention::Spec) {
         fr.value = sumSq / (S * N);
         sd.value = std::sqrt(ssd(m) / N);
         cv.value = *sd.value / mean(m);
@@ -234,7 +234,7 @@ NeuronStats bruteNeuronStats(const Raw& raw, Convention c)
                 dev += (r - mean) * (r - mean);
             sd = std::sqrt(dev / S);
             cv = sd / mean;
-            contrib = c == Convention::Seed ? s2 / (S * N) : mean * mean / N;
+            contrib = c == Convention::Spec ? s2 / (S * N) : mean * mean / N;
         }
         st.mean.push_back(mean);
         st.sd.push_back(sd);
@@ -573,7 +573,7 @@ void TestReader::goodVariant()
                                  static_cast<float>(raw.data[a][r * d[1] + c])));
     }
 
-    for (Convention c : {Convention::Seed, Convention::Nn4n}) {
+    for (Convention c : {Convention::Spec, Convention::Nn4n}) {
         compareTerms(s, raw, c);
         if (QTest::currentTestFailed())
             return;
@@ -689,9 +689,9 @@ void TestReader::lambdasAndTotals()
         const TermArray l = initialLambdas(*res.summary);
         for (int i = 0; i < kTermCount; ++i)
             QCOMPARE(l[i], fx::kLambdas[i]);
-        const LossResult loss = evaluate(computeTerms(*res.summary, Convention::Seed), l);
+        const LossResult loss = evaluate(computeTerms(*res.summary, Convention::Spec), l);
         QVERIFY2(loss.total, loss.totalReason.c_str());
-        const ExpectedTerms want = bruteTerms(rawData(QList<int>(7, 64), 0), Convention::Seed);
+        const ExpectedTerms want = bruteTerms(rawData(QList<int>(7, 64), 0), Convention::Spec);
         double total = 0.0;
         for (int i = 0; i < kTermCount; ++i)
             total += fx::kLambdas[i] * *want[i].value;
@@ -704,7 +704,7 @@ void TestReader::lambdasAndTotals()
         TermArray l{};
         l[index(Term::In)] = 1.0;
         l[index(Term::Out)] = 1.0;
-        const TermValues tv = computeTerms(*res.summary, Convention::Seed);
+        const TermValues tv = computeTerms(*res.summary, Convention::Spec);
         QVERIFY(evaluate(tv, l).total); // L_in and L_out do not use a non-finite dataset
         l[index(Term::Mse)] = 1.0;
         const LossResult loss = evaluate(tv, l);
@@ -719,7 +719,7 @@ void TestReader::lambdasAndTotals()
         QVERIFY2(res.summary, res.error.c_str());
         TermArray l{};
         l[index(Term::Hid)] = 0.5;
-        const LossResult loss = evaluate(computeTerms(*res.summary, Convention::Seed), l);
+        const LossResult loss = evaluate(computeTerms(*res.summary, Convention::Spec), l);
         QVERIFY(!loss.total);
         QCOMPARE(loss.errors.size(), std::size_t(1));
         const QString e = QString::fromStdString(loss.errors[0]);
@@ -819,7 +819,7 @@ void TestReader::malformed()
         // Not malformed: a weights file without weights leaves the weight terms unavailable.
         QVERIFY2(res.summary, res.error.c_str());
         QVERIFY(!res.summary->has(Dataset::WeightsHid));
-        const TermValues tv = computeTerms(*res.summary, Convention::Seed);
+        const TermValues tv = computeTerms(*res.summary, Convention::Spec);
         const TermValue& hid = tv[Term::Hid];
         QVERIFY(!hid.available);
         QVERIFY2(QString::fromStdString(hid.reason).contains(fixture(weights)), hid.reason.c_str());

@@ -1,4 +1,4 @@
-// The reference cases of ../shared/reference: values computed by nn4n's own
+// The reference cases of tests/data/reference: values computed by nn4n's own
 // RNNLoss and by the spec's formulas, in float64. Read through the real reader.
 
 #include "loss.h"
@@ -23,7 +23,7 @@ private:
 
 void TestReference::initTestCase()
 {
-    QFile f(QStringLiteral(RNNLOSS_SHARED_DIR "/reference/expected.json"));
+    QFile f(QStringLiteral(RNNLOSS_TESTDATA_DIR "/reference/expected.json"));
     QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
     m_root = QJsonDocument::fromJson(f.readAll()).object();
     QVERIFY(!m_root.value("cases").toObject().isEmpty());
@@ -32,7 +32,7 @@ void TestReference::initTestCase()
 void TestReference::cases_data()
 {
     QTest::addColumn<QString>("name");
-    QTest::addColumn<QString>("key"); // "seed/all", ...
+    QTest::addColumn<QString>("key"); // "spec/all", ...
     const QJsonObject cases = m_root.value("cases").toObject();
     int rows = 0;
     for (auto it = cases.begin(); it != cases.end(); ++it)
@@ -48,7 +48,7 @@ void TestReference::cases()
     QFETCH(QString, name);
     QFETCH(QString, key);
     const QJsonObject c = m_root.value("cases").toObject().value(name).toObject();
-    const QString dir = QStringLiteral(RNNLOSS_SHARED_DIR "/reference/");
+    const QString dir = QStringLiteral(RNNLOSS_TESTDATA_DIR "/reference/");
     io::ReadRequest req;
     req.recording = (dir + c.value("recording").toString()).toStdString();
     if (c.value("weights").isString())

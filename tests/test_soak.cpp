@@ -62,7 +62,7 @@ using namespace rnnloss;
 namespace {
 
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
-const QString kShared = QStringLiteral(RNNLOSS_SHARED_DIR);
+const QString kTestData = QStringLiteral(RNNLOSS_TESTDATA_DIR);
 const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
 const QString kSource = QStringLiteral(RNNLOSS_SOURCE_DIR);
 constexpr double kRelTol = 1e-9;
@@ -215,7 +215,7 @@ void TestSoak::initTestCase()
     QVERIFY2(QFileInfo::exists(kFixtures + "/good_f64.h5"),
              qPrintable("fixtures missing in " + kFixtures + " (run through ctest: makefixtures)"));
 
-    const QString ref = kShared + "/reference/cases/";
+    const QString ref = kTestData + "/reference/cases/";
     const QString fx = kFixtures + "/";
     m_goodFiles = {
         {kSource + "/resources/example.h5", {}},
@@ -245,7 +245,7 @@ void TestSoak::initTestCase()
         {fx + "noweights.h5", fx + "bad_weights_nhid.h5"},
         {fx + "good_f64.h5", fx + "not_hdf5.h5"},
     };
-    const QString cr = kShared + "/hdf5-crashers/";
+    const QString cr = kTestData + "/hdf5-crashers/";
     m_crasherFiles = {{cr + "cve-2018-13867.h5", {}}, {cr + "cve-2025-6269-1.h5", {}},
                       {cr + "unknown-1.h5", {}}};
     for (const auto* list : {&m_goodFiles, &m_crasherFiles})

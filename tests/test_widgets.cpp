@@ -80,7 +80,7 @@ double lightness(const QColor& c)
 TermValues someTerms()
 {
     TermValues tv;
-    tv.convention = Convention::Seed;
+    tv.convention = Convention::Spec;
     const double vals[kTermCount] = {0.0295, 0.125, 0.0267, 0.0216, 0.0432, 0.0859, 0.827};
     for (int i = 0; i < kTermCount; ++i) {
         tv.terms[i].available = true;
@@ -352,13 +352,15 @@ void TestWidgets::conventionCombo()
     LambdaPanel p;
     auto* combo = p.findChild<QComboBox*>();
     QVERIFY(combo);
+    QCOMPARE(p.convention(), Convention::Nn4n); // the default
+    QCOMPARE(combo->currentText(), QStringLiteral("nn4n"));
     QSignalSpy conv(&p, &LambdaPanel::conventionChanged);
-    combo->setCurrentIndex(combo->findText("nn4n"));
+    combo->setCurrentIndex(combo->findText("spec"));
     QCOMPARE(conv.count(), 1);
-    QCOMPARE(p.convention(), Convention::Nn4n);
-    p.setConvention(Convention::Seed);
+    QCOMPARE(p.convention(), Convention::Spec);
+    p.setConvention(Convention::Nn4n);
     QCOMPARE(conv.count(), 1);
-    QCOMPARE(combo->currentText(), QStringLiteral("seed"));
+    QCOMPARE(combo->currentText(), QStringLiteral("nn4n"));
 }
 
 // ----------------------------------------------------------- LossBreakdownView
@@ -432,7 +434,7 @@ void TestWidgets::histogramBinsConsistent()
     rates[17] = kNaN; // an undefined neuron falls in no bin
     RateHistogramView v;
     RateSpread spread{0.1, 0.07, 0.7};
-    v.setData(rates, spread, Convention::Seed);
+    v.setData(rates, spread, Convention::Spec);
     for (int bins : {20, 7, 2, 50}) {
         v.setBinCount(bins);
         QCOMPARE(v.binCount(), bins);

@@ -79,10 +79,10 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     auto* convRow = new QHBoxLayout;
     auto* convLabel = new QLabel(tr("Convention:"), this);
     m_convCombo = new QComboBox(this);
-    m_convCombo->addItem(QStringLiteral("seed"), static_cast<int>(Convention::Seed));
     m_convCombo->addItem(QStringLiteral("nn4n"), static_cast<int>(Convention::Nn4n));
-    m_convCombo->setItemData(0, tr("The spec's formulas"), Qt::ToolTipRole);
-    m_convCombo->setItemData(1, tr("What nn4n's RNNLoss code computes"), Qt::ToolTipRole);
+    m_convCombo->addItem(QStringLiteral("spec"), static_cast<int>(Convention::Spec));
+    m_convCombo->setItemData(0, tr("What nn4n's RNNLoss code computes: the numbers your training printed"), Qt::ToolTipRole);
+    m_convCombo->setItemData(1, tr("The documented formulas (nn4n's criterion documentation)"), Qt::ToolTipRole);
     convLabel->setBuddy(m_convCombo);
     convRow->addWidget(convLabel);
     convRow->addWidget(m_convCombo);

@@ -95,7 +95,7 @@ private:
     Flags m_enabled{};
     Flags m_available{};
     Reasons m_reasons{};
-    Convention m_convention = Convention::Seed;
+    Convention m_convention = kDefaultConvention;
     QComboBox* m_convCombo = nullptr;
     QPushButton* m_resetDefaults = nullptr;
     QPushButton* m_resetTraining = nullptr;

@@ -301,7 +301,7 @@ QString RateHistogramView::readoutText() const
 void RateHistogramView::updateReadout()
 {
     m_readout->setText(readoutText());
-    const bool seed = m_convention == Convention::Seed;
+    const bool seed = m_convention == Convention::Spec;
     QString tip = tr("m_n = mean rate of neuron n over trials and time steps\n"
                      "a_n = mean of |r| of neuron n over trials and time steps\n\n");
     tip += (seed ? QStringLiteral("▶ ") : QStringLiteral("   ")) +

@@ -60,7 +60,7 @@ private:
 
     std::vector<double> m_rates;
     RateSpread m_spread;
-    Convention m_convention = Convention::Seed;
+    Convention m_convention = kDefaultConvention;
     Histogram m_hist;
     int m_bins = 20;
     bool m_logCounts = false;
