@@ -141,7 +141,10 @@ void paintPage(QPainter& p, const ExportableChart& c, const ExportInfo& info, co
     paintCaption(p, c, info, size, captionH);
 }
 
-QString xmlEscaped(const QString& s) { return s.toHtmlEscaped(); }
+QString xmlEscaped(const QString& s)
+{
+    return s.toHtmlEscaped();
+}
 
 QByteArray xmpPacket(const QString& title, const QString& description, const QString& source)
 {
@@ -257,9 +260,9 @@ QString exportPdf(const ExportableChart& c, const QString& path, const ExportInf
     // figure's size in points.
     pdf.setResolution(dpi);
     const QSizeF points(size.width() * 72.0 / dpi, (size.height() + captionH) * 72.0 / dpi);
-    pdf.setPageLayout(QPageLayout(QPageSize(points, QPageSize::Point, QString(),
-                                            QPageSize::ExactMatch),
-                                  QPageLayout::Portrait, QMarginsF(0, 0, 0, 0), QPageLayout::Point));
+    pdf.setPageLayout(
+        QPageLayout(QPageSize(points, QPageSize::Point, QString(), QPageSize::ExactMatch),
+                    QPageLayout::Portrait, QMarginsF(0, 0, 0, 0), QPageLayout::Point));
     QPainter p;
     if (!p.begin(&pdf)) {
         f.cancelWriting();
@@ -313,7 +316,8 @@ QString exportChart(const ExportableChart& chart, const QString& path, const Exp
         return QObject::tr("Nothing to export to %1.").arg(path);
     if (!chart.widget && chart.chart && !chart.chart->scene())
         return QObject::tr("Nothing to export to %1: the chart is not shown.").arg(path);
-    const QSize size = info.size.isValid() && !info.size.isEmpty() ? info.size : onScreenSize(chart);
+    const QSize size =
+        info.size.isValid() && !info.size.isEmpty() ? info.size : onScreenSize(chart);
     if (size.width() <= 0 || size.height() <= 0)
         return QObject::tr("Cannot export an empty view to %1.").arg(path);
     constexpr int kMaxSide = 20000;
@@ -338,7 +342,8 @@ bool exportWidget(QWidget* w, const QString& path, QString* error)
 {
     ExportableChart c;
     c.widget = w;
-    c.title = w && !w->windowTitle().isEmpty() ? w->windowTitle() : QFileInfo(path).completeBaseName();
+    c.title =
+        w && !w->windowTitle().isEmpty() ? w->windowTitle() : QFileInfo(path).completeBaseName();
     const QString message = exportChart(c, path, ExportInfo{});
     if (error && !message.isEmpty())
         *error = message;

@@ -80,9 +80,8 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
     setMouseTracking(true);
     setAttribute(Qt::WA_OpaquePaintEvent, false);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
-    m_actRobust = new QAction(tr("Robust colour range (%1th percentile of |w|)")
-                                  .arg(kRobustPercentile),
-                              this);
+    m_actRobust = new QAction(
+        tr("Robust colour range (%1th percentile of |w|)").arg(kRobustPercentile), this);
     m_actRobust->setCheckable(true);
     connect(m_actRobust, &QAction::toggled, this, &HeatmapView::setRobustRange);
     m_actReset = new QAction(tr("Show the whole matrix"), this);
@@ -92,7 +91,10 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent)
     setContextMenuPolicy(Qt::ActionsContextMenu);
 }
 
-QList<QAction*> HeatmapView::viewActions() const { return {m_actRobust, m_actReset}; }
+QList<QAction*> HeatmapView::viewActions() const
+{
+    return {m_actRobust, m_actReset};
+}
 
 QColor HeatmapView::colorFor(double x)
 {
@@ -283,7 +285,10 @@ void HeatmapView::setView(const QRectF& v)
     }
 }
 
-void HeatmapView::resetZoom() { setView(QRectF(0, 0, m_cols, m_rows)); }
+void HeatmapView::resetZoom()
+{
+    setView(QRectF(0, 0, m_cols, m_rows));
+}
 
 void HeatmapView::zoomAt(const QPointF& pos, double factor)
 {
@@ -366,7 +371,8 @@ bool HeatmapView::event(QEvent* e)
         auto* he = static_cast<QHelpEvent*>(e);
         int r = 0, c = 0;
         if (cellAt(he->pos(), &r, &c))
-            QToolTip::showText(he->globalPos(), cellText(r, c), this, QRect(he->pos(), QSize(1, 1)));
+            QToolTip::showText(he->globalPos(), cellText(r, c), this,
+                               QRect(he->pos(), QSize(1, 1)));
         else
             QToolTip::hideText();
         return true;
@@ -424,13 +430,14 @@ void HeatmapView::paintCells(QPainter& p, const QRect& img, bool vector) const
             }
         }
     } else {
-        // Very many cells: one image, blown up by whole pixels per cell so that
-        // a viewer that smooths images blurs nothing but the outermost pixel.
+        // Very many cells: one image, blown up by whole pixels per cell (at
+        // least the cell's size, at least 8) so that a viewer that smooths
+        // images (librsvg ignores image-rendering) blurs only cell edges.
         const QImage part = m_image.copy(c0, r0, c1 - c0, r1 - r0);
         constexpr int kMaxSide = 4096;
-        const int k = std::clamp(
-            static_cast<int>(std::ceil(std::max(sx, sy))), 1,
-            std::max(1, kMaxSide / std::max(part.width(), part.height())));
+        const int want = std::max(8, static_cast<int>(std::ceil(std::max(sx, sy))));
+        const int k =
+            std::clamp(want, 1, std::max(1, kMaxSide / std::max(part.width(), part.height())));
         const QImage big =
             part.scaled(part.size() * k, Qt::IgnoreAspectRatio, Qt::FastTransformation);
         p.drawImage(QRectF(QPointF(xAt(c0), yAt(r0)), QPointF(xAt(c1), yAt(r1))), big);
@@ -485,7 +492,8 @@ void HeatmapView::paintColorBar(QPainter& p, const QRect& img, int tall) const
         p.save();
         p.setRenderHint(QPainter::Antialiasing, true);
         const double l = bar.left(), r = bar.right() + 1, mid = (l + r) / 2;
-        const QPolygonF up{QPointF(l, bar.top()), QPointF(r, bar.top()), QPointF(mid, bar.top() - tip)};
+        const QPolygonF up{QPointF(l, bar.top()), QPointF(r, bar.top()),
+                           QPointF(mid, bar.top() - tip)};
         const QPolygonF down{QPointF(l, bar.bottom() + 1), QPointF(r, bar.bottom() + 1),
                              QPointF(mid, bar.bottom() + 1 + tip)};
         p.setBrush(QColor::fromRgb(kStops.back()));
@@ -517,9 +525,8 @@ QString HeatmapView::rangeNote() const
     if (!m_robust)
         return tr("±%1 (max |w|)").arg(QString::number(m_fullLimit, 'g', 3));
     const int n = clippedCount();
-    QString note = tr("±%1 (p%2 of |w|)")
-                       .arg(QString::number(m_robustLimit, 'g', 3))
-                       .arg(kRobustPercentile);
+    QString note =
+        tr("±%1 (p%2 of |w|)").arg(QString::number(m_robustLimit, 'g', 3)).arg(kRobustPercentile);
     if (n > 0)
         note += tr(", %1 beyond ●").arg(n);
     return note;
@@ -561,11 +568,11 @@ void HeatmapView::paintAll(QPainter& p, const QRect& area, bool vector) const
                             fm.horizontalAdvance(QStringLiteral("0000")) + 8)) {
         const double x = img.left() + (c + 0.5 - m_view.left()) * sx;
         p.drawLine(QPointF(x, img.bottom() + 1), QPointF(x, img.bottom() + 4));
-        p.drawText(QRectF(x - 30, img.bottom() + 4, 60, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
-                   QString::number(c));
+        p.drawText(QRectF(x - 30, img.bottom() + 4, 60, fm.height()),
+                   Qt::AlignHCenter | Qt::AlignTop, QString::number(c));
     }
-    for (int r : indexTicks(m_view.top() - 0.5, m_view.bottom() - 0.5, img.height(),
-                            fm.height() + 6)) {
+    for (int r :
+         indexTicks(m_view.top() - 0.5, m_view.bottom() - 0.5, img.height(), fm.height() + 6)) {
         const double y = img.top() + (r + 0.5 - m_view.top()) * sy;
         p.drawLine(QPointF(img.left() - 4, y), QPointF(img.left() - 1, y));
         p.drawText(QRectF(img.left() - 60, y - fm.height() / 2.0, 54, fm.height()),
@@ -588,9 +595,14 @@ void HeatmapView::paintAll(QPainter& p, const QRect& area, bool vector) const
     const int tall = std::max(img.height(), std::min(160, area.height() - m.top - m.bottom));
     p.setFont(font());
     p.save();
-    p.translate(area.left() + 2 + tfm.ascent(), img.center().y());
+    // Beside the row labels, not at the far edge of a wide area.
+    const int rowLabels = fm.horizontalAdvance(QString::number(std::max(0, m_rows - 1))) + 8;
+    p.translate(std::max(area.left() + 2, img.left() - rowLabels - tfm.height() - 2) + tfm.ascent(),
+                img.center().y());
     p.rotate(-90);
-    p.drawText(QRect(-tall / 2, -tfm.ascent(), tall, tfm.height()), Qt::AlignCenter, m_yTitle);
+    const int titleLength = std::max(tall, tfm.horizontalAdvance(m_yTitle) + 4);
+    p.drawText(QRect(-titleLength / 2, -tfm.ascent(), titleLength, tfm.height()), Qt::AlignCenter,
+               m_yTitle);
     p.restore();
 
     paintColorBar(p, img, tall);

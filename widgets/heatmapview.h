@@ -79,7 +79,7 @@ public:
     QList<QAction*> viewActions() const;
 
     QSize sizeHint() const override { return {360, 300}; }
-    QSize minimumSizeHint() const override { return {200, 160}; }
+    QSize minimumSizeHint() const override { return {160, 110}; }
 
 signals:
     void robustRangeChanged(bool on);

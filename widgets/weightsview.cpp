@@ -51,7 +51,8 @@ WeightsView::WeightsView(QWidget* parent) : QWidget(parent)
     outer->setSpacing(2);
     auto* bar = new QHBoxLayout;
     bar->setContentsMargins(6, 2, 6, 0);
-    m_robustCheck = new QCheckBox(tr("Robust range (%1th percentile of |w|)").arg(kRobustPercentile));
+    m_robustCheck =
+        new QCheckBox(tr("Robust range (%1th percentile of |w|)").arg(kRobustPercentile));
     m_robustCheck->setToolTip(tr("Colour and histogram ranges at the %1th percentile of |w|, so "
                                  "that a few large weights do not wash out the others. Cells "
                                  "beyond it are marked with a dot; histograms say how many "
@@ -80,7 +81,7 @@ WeightsView::WeightsView(QWidget* parent) : QWidget(parent)
     split->addWidget(hists);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
-    split->setSizes({2000, 1000});
+    split->setSizes({2400, 1000});
     outer->addWidget(split, 1);
 
     QFont axisFont = font();
@@ -158,10 +159,11 @@ void WeightsView::updateStretch()
         return m.size() > 0 ? std::clamp(double(m.cols()) / m.rows(), 0.25, 4.0) : 1.0;
     };
     const int inStretch = std::max(1, int(std::lround(3.0 * std::min(1.0, aspect(m_last[0])))));
-    const int outStretch = std::max(1, int(std::lround(3.0 / std::max(1.0, aspect(m_last[2])))));
+    // (Kept at 2 of 7 for a flat one: room for its colour bar and titles.)
+    const int outStretch = std::max(2, int(std::lround(5.0 / std::max(1.0, aspect(m_last[2])))));
     m_mapGrid->setColumnStretch(0, inStretch);
     m_mapGrid->setColumnStretch(1, 3);
-    m_mapGrid->setRowStretch(0, 3);
+    m_mapGrid->setRowStretch(0, 5);
     m_mapGrid->setRowStretch(1, outStretch);
 }
 
@@ -221,9 +223,8 @@ void WeightsView::updateHistogram(int i)
         maxCount = std::max(maxCount, c);
     p.chart->setTitle(tr("%1 values").arg(name));
     // The axis title has the plot's width; the chart title is elided early.
-    p.x->setTitleText(m_outliers[i] > 0 ? tr("weight (%1 beyond ±%2 left out)")
-                                              .arg(m_outliers[i])
-                                              .arg(QString::number(lim, 'g', 3))
+    // The axis ends at the cut; the heatmap's note gives its value.
+    p.x->setTitleText(m_outliers[i] > 0 ? tr("weight (%1 beyond, cut)").arg(m_outliers[i])
                                         : tr("weight"));
     if (m_robust)
         setExactRangeNiceTicks(p.x, -lim, lim, 5);
