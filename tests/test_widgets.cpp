@@ -156,6 +156,8 @@ private slots:
     void figExportHeatmapRendersExactColours_data();
     void figExportHeatmapRendersExactColours();
     void figExportFailureKeepsOldFile();
+    void figExportNeverShownAtGivenSize();
+    void figExportMenuPerChart();
     // ============ end of figures ============
 
 private:
@@ -1342,6 +1344,54 @@ void TestWidgets::figExportFailureKeepsOldFile()
     QCOMPARE(dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
              QStringList({"old.png", "taken.pdf"}));
     QVERIFY(!exportChart(ExportableChart{}, dir.filePath("x.png"), ExportInfo{}).isEmpty());
+}
+
+// What a headless export does: views never shown, the size given.
+void TestWidgets::figExportNeverShownAtGivenSize()
+{
+    RateHistogramView rates;
+    std::vector<double> m;
+    for (int i = 0; i < 40; ++i)
+        m.push_back(0.01 * (i % 13));
+    rates.setData(m, RateSpread{}, Convention::Nn4n);
+    QVERIFY(!rates.isVisible());
+    ExportInfo info;
+    info.size = QSize(400, 300);
+    const QString path = m_tmp.filePath("hidden.png");
+    const QString error = exportChart(rates.exportableCharts()[0], path, info);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QImage img(path);
+    QCOMPARE(img.size(), QSize(800, 600));
+    // Laid out at that size: drawn across the whole picture, not in a corner.
+    int inked[2][2] = {{0, 0}, {0, 0}};
+    for (int y = 0; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            inked[2 * y / img.height()][2 * x / img.width()] += qGray(img.pixel(x, y)) < 235;
+    for (auto& row : inked)
+        for (int n : row)
+            QVERIFY2(n > 500, qPrintable(QString::number(n)));
+}
+
+void TestWidgets::figExportMenuPerChart()
+{
+    WeightsView w;
+    const auto charts = w.exportableCharts();
+    HeatmapView* h = w.heatmap(1);
+    const int own = h->actions().size(); // robust range, whole matrix
+    QCOMPARE(own, 2);
+    installExportMenu(charts[2], [] { return figInfo(); });
+    installExportMenu(charts[3], [] { return figInfo(); });
+    // The heatmap keeps its own entries, then a separator and three exports
+    // of this chart alone; the histogram's view gets its own three.
+    QCOMPARE(h->actions().size(), own + 4);
+    QVERIFY(h->actions()[own]->isSeparator());
+    for (int i = own + 1; i < own + 4; ++i)
+        QVERIFY2(h->actions()[i]->text().contains(charts[2].title), qPrintable(h->actions()[i]->text()));
+    QCOMPARE(h->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(w.histogramView(1)->actions().size(), 3);
+    QVERIFY(w.histogramView(1)->actions()[0]->text().contains(charts[3].title));
+    QCOMPARE(w.histogramView(1)->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(w.histogramView(0)->actions().size(), 0);
 }
 
 QTEST_MAIN(TestWidgets)
