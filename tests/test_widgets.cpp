@@ -1220,19 +1220,34 @@ void TestWidgets::figExportHeatmapVectorCells_data()
     QTest::newRow("svg 64x64: rectangles") << "svg" << 64;
     QTest::newRow("pdf 200x200: lossless image") << "pdf" << 200;
     QTest::newRow("svg 200x200: lossless image") << "svg" << 200;
+    QTest::newRow("pdf whole weights view") << "pdf" << -64;
+    QTest::newRow("svg whole weights view") << "svg" << -64;
 }
 
 void TestWidgets::figExportHeatmapVectorCells()
 {
     QFETCH(QString, suffix);
     QFETCH(int, n);
+    // n < 0: the whole Weights view with its controls (QWidget::render), as
+    // the old "export the tab" did: its heatmaps must be vector too.
+    const bool whole = n < 0;
+    n = std::abs(n);
     const auto m = figMatrix(n, n, 5);
     HeatmapView h;
     h.setMatrix(m.data(), n, n, "w");
     h.resize(500, 500);
+    WeightsView w;
+    const RowMatrixF mat = Eigen::Map<const RowMatrixF>(m.data(), n, n);
+    w.setWeights(mat.leftCols(3), mat, mat.topRows(2));
+    w.resize(1000, 700);
     ExportableChart c{"hm", "heatmap", &h, nullptr};
-    const QString path = m_tmp.filePath(QString("cells-%1.%2").arg(n).arg(suffix));
-    const QString error = exportChart(c, path, ExportInfo{});
+    const QString path =
+        m_tmp.filePath(QString("cells-%1%2.%3").arg(n).arg(whole ? "-whole" : "").arg(suffix));
+    QString error;
+    if (whole)
+        QVERIFY(exportWidget(&w, path, &error));
+    else
+        error = exportChart(c, path, ExportInfo{});
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QByteArray bytes = figRead(path);
     const bool rects = n * n <= HeatmapView::kMaxVectorCells;

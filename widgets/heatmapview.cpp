@@ -6,6 +6,7 @@
 #include <QEvent>
 #include <QHelpEvent>
 #include <QMouseEvent>
+#include <QPaintEngine>
 #include <QPainter>
 #include <QToolTip>
 #include <QWheelEvent>
@@ -390,7 +391,12 @@ bool HeatmapView::event(QEvent* e)
 void HeatmapView::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
-    paintAll(p, rect(), false);
+    // QWidget::render() of a whole view into a PDF or SVG paints this widget
+    // too, with a painter of its own: the cells are vector there as well.
+    const QPaintEngine* engine = p.paintEngine();
+    const bool vector = engine && (engine->type() == QPaintEngine::Pdf ||
+                                   engine->type() == QPaintEngine::SVG);
+    paintAll(p, rect(), vector);
 }
 
 void HeatmapView::paintFigure(QPainter& p, const QRect& rect, bool vector) const
