@@ -119,6 +119,7 @@ void HeatmapView::setMatrix(const float* data, int rows, int cols, const QString
         m_rows = m_cols = 0;
         m_image = QImage();
         m_fullLimit = m_robustLimit = 1.0;
+        m_clipped = 0;
         m_view = QRectF();
         update();
         return;
@@ -135,6 +136,10 @@ void HeatmapView::setMatrix(const float* data, int rows, int cols, const QString
     m_fullLimit = lim > 0.0 ? lim : 1.0;
     const double robust = percentile(std::move(mags), kRobustPercentile);
     m_robustLimit = robust > 0.0 ? robust : m_fullLimit;
+    // Counted once here: the note under the map shows it on every paint.
+    m_clipped = static_cast<int>(std::count_if(m_data.begin(), m_data.end(), [this](float v) {
+        return std::isfinite(v) && std::abs(static_cast<double>(v)) > m_robustLimit;
+    }));
     m_view = QRectF(0, 0, cols, rows);
     rebuildImage();
 }
@@ -184,14 +189,7 @@ bool HeatmapView::isClipped(int row, int col) const
     return m_robust && std::isfinite(v) && std::abs(v) > m_robustLimit;
 }
 
-int HeatmapView::clippedCount() const
-{
-    if (!m_robust)
-        return 0;
-    return static_cast<int>(std::count_if(m_data.begin(), m_data.end(), [this](float v) {
-        return std::isfinite(v) && std::abs(static_cast<double>(v)) > m_robustLimit;
-    }));
-}
+int HeatmapView::clippedCount() const { return m_robust ? m_clipped : 0; }
 
 void HeatmapView::setAxisTitles(const QString& x, const QString& y)
 {

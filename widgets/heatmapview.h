@@ -108,6 +108,7 @@ private:
     double m_fullLimit = 1.0;
     double m_robustLimit = 1.0;
     bool m_robust = false;
+    int m_clipped = 0; ///< cells beyond m_robustLimit
     QImage m_image;
     QRectF m_view;
     QPointF m_dragStart;
