@@ -3,13 +3,16 @@
 // selection, the heatmap's colour map, and exporting a view to PNG/SVG/PDF.
 
 #include "chartexport.h"
+#include "chartutil.h"
 #include "heatmapview.h"
 #include "lambdapanel.h"
 #include "loss.h"
 #include "lossbreakdownview.h"
 #include "neuronstats.h"
+#include "neurondetailview.h"
 #include "neurontable.h"
 #include "ratehistogramview.h"
+#include "weightsview.h"
 
 #include <QBarSeries>
 #include <QBarSet>
@@ -20,14 +23,21 @@
 #include <QFile>
 #include <QFocusEvent>
 #include <QImage>
+#include <QImageReader>
 #include <QLineEdit>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QValueAxis>
+#include <QWheelEvent>
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -131,6 +141,25 @@ private slots:
     void exportFailures_data();
     void exportFailures();
 
+    // ============ figures (issue 11): chart export, heatmaps, weights ============
+    void figPercentileMatchesSort_data();
+    void figPercentileMatchesSort();
+    void figHeatmapRobustRangeMarksClipped();
+    void figHeatmapWheelZoomAndPan();
+    void figWeightsRobustHistogram();
+    void figExportableCharts();
+    void figExportChart_data();
+    void figExportChart();
+    void figExportSizeAndCaption();
+    void figExportHeatmapVectorCells_data();
+    void figExportHeatmapVectorCells();
+    void figExportHeatmapRendersExactColours_data();
+    void figExportHeatmapRendersExactColours();
+    void figExportFailureKeepsOldFile();
+    void figExportNeverShownAtGivenSize();
+    void figExportMenuPerChart();
+    // ============ end of figures ============
+
 private:
     QTemporaryDir m_tmp;
 };
@@ -138,6 +167,11 @@ private:
 void TestWidgets::initTestCase()
 {
     QVERIFY(m_tmp.isValid());
+    // To look at the exported figures: RNNLOSS_KEEP_TEST_FILES=1.
+    if (qEnvironmentVariableIsSet("RNNLOSS_KEEP_TEST_FILES")) {
+        m_tmp.setAutoRemove(false);
+        qInfo("test files kept in %s", qPrintable(m_tmp.path()));
+    }
 }
 
 // ---------------------------------------------------------------- LambdaPanel
@@ -697,6 +731,682 @@ void TestWidgets::exportFailures()
     QString dummy;
     QVERIFY(!exportWidget(nullptr, m_tmp.filePath("x.png"), &dummy));
     QVERIFY(!dummy.isEmpty());
+}
+
+// =============================================================================
+// figures (issue 11): chart export, heatmaps, weights. Kept together so that
+// this section merges as one block.
+// =============================================================================
+
+namespace {
+
+/// The p-th percentile the slow way: sort everything, interpolate (numpy's default).
+double figBruteForcePercentile(std::vector<double> v, double p)
+{
+    std::vector<double> finite;
+    for (double x : v)
+        if (std::isfinite(x))
+            finite.push_back(x);
+    if (finite.empty())
+        return kNaN;
+    std::sort(finite.begin(), finite.end());
+    const double h = (finite.size() - 1) * p / 100.0;
+    const std::size_t i = static_cast<std::size_t>(std::floor(h));
+    if (i + 1 >= finite.size())
+        return finite.back();
+    return finite[i] + (h - i) * (finite[i + 1] - finite[i]);
+}
+
+/// A rows x cols matrix of small values in (-0.1, 0.1) with `outliers` put in.
+std::vector<float> figMatrix(int rows, int cols, unsigned seed,
+                             const QList<std::tuple<int, int, float>>& outliers = {})
+{
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-0.1f, 0.1f);
+    std::vector<float> m(static_cast<std::size_t>(rows) * cols);
+    for (float& x : m)
+        x = u(rng);
+    for (const auto& [r, c, v] : outliers)
+        m[static_cast<std::size_t>(r) * cols + c] = v;
+    return m;
+}
+
+bool figNear(QRgb a, QRgb b, int tol)
+{
+    return std::abs(qRed(a) - qRed(b)) <= tol && std::abs(qGreen(a) - qGreen(b)) <= tol &&
+           std::abs(qBlue(a) - qBlue(b)) <= tol;
+}
+
+QString figRgb(QRgb c) { return QColor(c).name(); }
+
+/// Centre of cell (row, col) in widget coordinates of a heatmap painted into `area`.
+QPointF figCellPoint(const HeatmapView& h, const QRect& area, int row, int col, double fx = 0.5,
+                     double fy = 0.5)
+{
+    const QRect img = h.imageRect(area);
+    const QRectF v = h.visibleCells();
+    return {img.left() + (col + fx - v.left()) * img.width() / v.width(),
+            img.top() + (row + fy - v.top()) * img.height() / v.height()};
+}
+
+/// The /MediaBox of the first page, in points.
+QSizeF figMediaBox(const QByteArray& pdf)
+{
+    static const QRegularExpression re(
+        QStringLiteral(R"(/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\])"));
+    const auto m = re.match(QString::fromLatin1(pdf));
+    if (!m.hasMatch())
+        return {};
+    return {m.captured(1).toDouble(), m.captured(2).toDouble()};
+}
+
+ExportInfo figInfo()
+{
+    ExportInfo info;
+    info.file = QStringLiteral("rec.h5");
+    info.selection = QStringLiteral("neurons 3, 17");
+    info.convention = QStringLiteral("nn4n");
+    info.lambdas = QStringLiteral("lambda_mse=1, lambda_fr=0.01");
+    return info;
+}
+
+QByteArray figRead(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+void TestWidgets::figPercentileMatchesSort_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("nans");
+    QTest::addColumn<double>("p");
+    for (int n : {1, 2, 7, 100, 1001})
+        for (double p : {0.0, 1.0, 37.5, 50.0, 99.0, 100.0})
+            QTest::newRow(qPrintable(QString("n=%1 p=%2").arg(n).arg(p))) << n << n / 10 << p;
+}
+
+void TestWidgets::figPercentileMatchesSort()
+{
+    QFETCH(int, n);
+    QFETCH(int, nans);
+    QFETCH(double, p);
+    std::mt19937 rng(static_cast<unsigned>(n * 131 + int(p)));
+    std::normal_distribution<double> g(0.0, 3.0);
+    std::vector<double> v(n);
+    for (double& x : v)
+        x = g(rng);
+    for (int i = 0; i < nans; ++i)
+        v[rng() % v.size()] = i % 2 ? kNaN : std::numeric_limits<double>::infinity();
+    const double want = figBruteForcePercentile(v, p);
+    const double got = percentile(v, p);
+    QVERIFY2(std::abs(got - want) <= 1e-12 * std::max(1.0, std::abs(want)),
+             qPrintable(QString("%1 vs %2").arg(got, 0, 'g', 17).arg(want, 0, 'g', 17)));
+}
+
+void TestWidgets::figHeatmapRobustRangeMarksClipped()
+{
+    // Hand values: percentile({1,2,3,4}, 50) = 2.5; of {10, 20} at 99: 10 + 0.99 * 10.
+    QCOMPARE(percentile({4, 1, 3, 2}, 50.0), 2.5);
+    QVERIFY(std::abs(percentile({20, 10}, 99.0) - 19.9) < 1e-12);
+    QVERIFY(std::isnan(percentile({kNaN, kNaN}, 50.0)));
+
+    // 400 values with two far outliers: the 99th percentile of |w| lies among
+    // the small values, so both outliers are beyond it.
+    const int n = 20;
+    const auto m = figMatrix(n, n, 7, {{3, 7, 5.0f}, {8, 2, -4.0f}});
+    HeatmapView h;
+    h.setMatrix(m.data(), n, n, "w");
+    QCOMPARE(h.fullLimit(), 5.0);
+    std::vector<double> mags;
+    for (float x : m)
+        mags.push_back(std::abs(double(x)));
+    const double robust = figBruteForcePercentile(mags, kRobustPercentile);
+    QVERIFY(robust < 0.1);
+    QVERIFY(std::abs(h.robustLimit() - robust) < 1e-12);
+    QVERIFY(!h.robustRange());
+    QCOMPARE(h.limit(), 5.0);
+    QCOMPARE(h.clippedCount(), 0);
+    QVERIFY(!h.isClipped(3, 7));
+
+    QSignalSpy toggled(&h, &HeatmapView::robustRangeChanged);
+    h.setRobustRange(true);
+    QCOMPARE(toggled.count(), 1);
+    QCOMPARE(h.limit(), h.robustLimit());
+    int clipped = 0;
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < n; ++c) {
+            const bool want = std::abs(double(m[r * n + c])) > robust;
+            QCOMPARE(h.isClipped(r, c), want);
+            clipped += want;
+        }
+    QCOMPARE(h.clippedCount(), clipped);
+    QVERIFY(h.isClipped(3, 7) && h.isClipped(8, 2));
+    QVERIFY(h.cellText(3, 7).contains("beyond"));
+
+    // On screen: a clipped cell has a light dot at its centre over its
+    // saturated colour; an unclipped cell is its colour all over.
+    h.resize(420, 420);
+    const QImage shot = h.grab().toImage();
+    const QRect area(QPoint(0, 0), h.size());
+    const QRgb red = HeatmapView::colorFor(1.0).rgb();
+    const QRgb blue = HeatmapView::colorFor(-1.0).rgb();
+    auto pixel = [&](int r, int c, double fx, double fy) {
+        return shot.pixel(figCellPoint(h, area, r, c, fx, fy).toPoint());
+    };
+    QVERIFY2(figNear(pixel(3, 7, 0.15, 0.15), red, 3), qPrintable(figRgb(pixel(3, 7, 0.15, 0.15))));
+    QVERIFY2(!figNear(pixel(3, 7, 0.5, 0.5), red, 40), qPrintable(figRgb(pixel(3, 7, 0.5, 0.5))));
+    QVERIFY(qGray(pixel(3, 7, 0.5, 0.5)) > 200);
+    QVERIFY(figNear(pixel(8, 2, 0.15, 0.15), blue, 3));
+    QVERIFY(qGray(pixel(8, 2, 0.5, 0.5)) > 200);
+    int r = 0, c = 0;
+    for (r = 0; r < n && h.isClipped(r, 0); ++r) {
+    }
+    const QRgb own = HeatmapView::colorFor(m[r * n] / robust).rgb();
+    QVERIFY2(figNear(pixel(r, 0, 0.5, 0.5), own, 4), qPrintable(figRgb(pixel(r, 0, 0.5, 0.5))));
+    QVERIFY(figNear(pixel(r, 0, 0.15, 0.15), own, 4));
+
+    // The full range again: no marks, the outlier its own full-scale colour.
+    h.setRobustRange(false);
+    QCOMPARE(toggled.count(), 2);
+    QCOMPARE(h.clippedCount(), 0);
+    const QImage full = h.grab().toImage();
+    QVERIFY(figNear(full.pixel(figCellPoint(h, area, 3, 7).toPoint()), red, 3));
+    Q_UNUSED(c);
+}
+
+void TestWidgets::figHeatmapWheelZoomAndPan()
+{
+    const int n = 64;
+    std::vector<float> m(n * n);
+    for (int i = 0; i < n * n; ++i)
+        m[i] = float(i % 97) - 48.0f;
+    HeatmapView h;
+    h.setMatrix(m.data(), n, n, "W_hid");
+    h.resize(500, 500);
+    h.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&h));
+    QCOMPARE(h.visibleCells(), QRectF(0, 0, n, n));
+    QVERIFY(!h.isZoomed());
+    // The cells use the room: at least 300 px of a 500 px widget.
+    QVERIFY2(h.imageRect().width() >= 300, qPrintable(QString::number(h.imageRect().width())));
+
+    auto wheel = [&](const QPointF& pos, int delta) {
+        QWheelEvent ev(pos, h.mapToGlobal(pos), QPoint(), QPoint(0, delta), Qt::NoButton,
+                       Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(&h, &ev);
+        return ev.isAccepted();
+    };
+    const QRect img = h.imageRect();
+    // A point a third into the image: its cell stays under the pointer.
+    const QPointF at(img.left() + img.width() / 3.0 + 0.5, img.top() + img.height() / 4.0 + 0.5);
+    int r0 = -1, c0 = -1, r1 = -1, c1 = -1;
+    QVERIFY(h.cellAt(at.toPoint(), &r0, &c0));
+    QVERIFY(wheel(at, 120));
+    QVERIFY(h.isZoomed());
+    QVERIFY(std::abs(h.visibleCells().width() - n / 1.25) < 1e-9);
+    QVERIFY(std::abs(h.visibleCells().height() - n / 1.25) < 1e-9);
+    QVERIFY(h.cellAt(at.toPoint(), &r1, &c1));
+    QCOMPARE(r1, r0);
+    QCOMPARE(c1, c0);
+    // Fractional position of the anchor in the view is kept exactly.
+    const QRectF v = h.visibleCells();
+    const double fx = (at.x() - img.left()) / img.width();
+    const double cellX = v.left() + fx * v.width();
+    const double before = fx * n;
+    QVERIFY2(std::abs(cellX - before) < 1e-9, qPrintable(QString("%1 vs %2").arg(cellX).arg(before)));
+
+    // Far in: never fewer than one cell; the anchor cell still under the pointer.
+    for (int i = 0; i < 40; ++i)
+        wheel(at, 120);
+    QVERIFY(h.visibleCells().width() >= 1.0 - 1e-9);
+    QVERIFY(h.visibleCells().width() < 1.5);
+    QVERIFY(h.cellAt(at.toPoint(), &r1, &c1));
+    QCOMPARE(r1, r0);
+    QCOMPARE(c1, c0);
+
+    // Out again beyond the whole: the whole matrix, not more.
+    for (int i = 0; i < 60; ++i)
+        wheel(at, -120);
+    QCOMPARE(h.visibleCells(), QRectF(0, 0, n, n));
+
+    // Zoom to 16 cells, drag 100 px left and 50 px up: the view moves right
+    // and down by the same distance in cells.
+    wheel(at, int(std::lround(120 * std::log(4.0) / std::log(1.25))));
+    const QRectF z = h.visibleCells();
+    QVERIFY(std::abs(z.width() - n / std::pow(1.25, std::lround(120 * std::log(4.0) / std::log(1.25)) / 120.0)) < 1e-9);
+    const QPoint start = img.center();
+    QTest::mousePress(&h, Qt::LeftButton, Qt::NoModifier, start);
+    QTest::mouseMove(&h, start + QPoint(-100, -50));
+    QTest::mouseRelease(&h, Qt::LeftButton, Qt::NoModifier, start + QPoint(-100, -50));
+    const QRectF moved = h.visibleCells();
+    const double perPx = z.width() / img.width();
+    QVERIFY2(std::abs(moved.left() - std::min(n - z.width(), z.left() + 100 * perPx)) < 1e-6,
+             qPrintable(QString("%1 -> %2").arg(z.left()).arg(moved.left())));
+    QVERIFY(std::abs(moved.top() - std::min(n - z.height(), z.top() + 50 * perPx)) < 1e-6);
+    QCOMPARE(moved.size(), z.size());
+
+    // Double-click: the whole matrix.
+    QTest::mouseDClick(&h, Qt::LeftButton, Qt::NoModifier, start);
+    QCOMPARE(h.visibleCells(), QRectF(0, 0, n, n));
+
+    // A new matrix shows all of itself.
+    wheel(at, 240);
+    QVERIFY(h.isZoomed());
+    h.setMatrix(m.data(), 8, 8, "small");
+    QCOMPARE(h.visibleCells(), QRectF(0, 0, 8, 8));
+}
+
+void TestWidgets::figWeightsRobustHistogram()
+{
+    const int n = 30;
+    const auto whid = figMatrix(n, n, 11, {{0, 0, 2.0f}, {5, 9, -1.5f}, {12, 3, 1.8f}});
+    RowMatrixF hid = Eigen::Map<const RowMatrixF>(whid.data(), n, n);
+    WeightsView w;
+    w.resize(1000, 700);
+    w.setWeights({}, hid, {});
+    QVERIFY(w.robustRange());
+    QVERIFY(w.robustCheck()->isChecked());
+    std::vector<double> mags;
+    for (float x : whid)
+        mags.push_back(std::abs(double(x)));
+    const double lim = figBruteForcePercentile(mags, kRobustPercentile);
+    QVERIFY(std::abs(w.heatmap(1)->robustLimit() - lim) < 1e-12);
+    QVERIFY(w.heatmap(1)->robustRange());
+    const int beyond = int(std::count_if(mags.begin(), mags.end(), [lim](double x) { return x > lim; }));
+    QVERIFY(beyond >= 3);
+    QCOMPARE(w.histogramOutliers(1), beyond);
+    QCOMPARE(w.heatmap(1)->clippedCount(), beyond);
+    auto xMax = [&](int i) {
+        return qobject_cast<QValueAxis*>(w.histogramChart(i)->axes(Qt::Horizontal).first())->max();
+    };
+    QVERIFY2(xMax(1) >= lim && xMax(1) < 1.0, qPrintable(QString::number(xMax(1))));
+    QVERIFY(w.histogramChart(1)->axes(Qt::Horizontal).first()->titleText().contains(QString::number(beyond)));
+
+    // Full range: nothing left out, the axis reaches the largest weight.
+    w.robustCheck()->click();
+    QVERIFY(!w.robustRange());
+    QCOMPARE(w.histogramOutliers(1), 0);
+    QVERIFY(xMax(1) >= 2.0);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(!w.heatmap(i)->robustRange());
+    // A heatmap's own context-menu toggle switches the whole view.
+    w.heatmap(2)->viewActions().first()->trigger();
+    QVERIFY(w.robustRange());
+    QVERIFY(w.robustCheck()->isChecked());
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(w.heatmap(i)->robustRange());
+    QCOMPARE(w.histogramOutliers(1), beyond);
+}
+
+void TestWidgets::figExportableCharts()
+{
+    WeightsView w;
+    const auto charts = w.exportableCharts();
+    QCOMPARE(charts.size(), 6);
+    QSet<QString> ids;
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(charts[2 * i].widget, static_cast<QWidget*>(w.heatmap(i)));
+        QVERIFY(!charts[2 * i].chart);
+        QCOMPARE(charts[2 * i + 1].widget, static_cast<QWidget*>(w.histogramView(i)));
+        QCOMPARE(charts[2 * i + 1].chart, w.histogramChart(i));
+    }
+    for (const auto& c : charts) {
+        QVERIFY(!c.title.isEmpty());
+        ids.insert(c.id);
+    }
+    QCOMPARE(ids.size(), 6);
+
+    LossBreakdownView b;
+    QCOMPARE(b.exportableCharts().size(), 1);
+    QCOMPARE(b.exportableCharts()[0].chart, b.chart());
+    RateHistogramView rates;
+    QCOMPARE(rates.exportableCharts().size(), 1);
+    QCOMPARE(rates.exportableCharts()[0].widget, static_cast<QWidget*>(rates.chartView()));
+    QCOMPARE(rates.exportableCharts()[0].chart, rates.chartView()->chart());
+    NeuronDetailView d;
+    const auto dc = d.exportableCharts();
+    QCOMPARE(dc.size(), 2);
+    QCOMPARE(dc[0].widget, static_cast<QWidget*>(d.histogramView()));
+    QCOMPARE(dc[1].widget, static_cast<QWidget*>(d.psthView()));
+    QCOMPARE(dc[1].chart, d.psthView()->chart());
+
+    QCOMPARE(defaultExportName("/data/run 1/rec.h5", charts[2], "pdf"),
+             QStringLiteral("rec-weights-w_hid-heatmap.pdf"));
+    QCOMPARE(defaultExportName({}, charts[2], "png"), QStringLiteral("weights-w_hid-heatmap.png"));
+}
+
+void TestWidgets::figExportChart_data()
+{
+    QTest::addColumn<QString>("which");
+    QTest::addColumn<QString>("suffix");
+    for (const char* w : {"breakdown", "rates", "heatmap", "histogram"})
+        for (const char* s : {"png", "svg", "pdf"})
+            QTest::newRow(qPrintable(QString("%1 %2").arg(w, s))) << w << s;
+}
+
+void TestWidgets::figExportChart()
+{
+    QFETCH(QString, which);
+    QFETCH(QString, suffix);
+    LossBreakdownView breakdown;
+    RateHistogramView rates;
+    WeightsView weights;
+    QWidget* shown = nullptr;
+    ExportableChart chart;
+    if (which == "breakdown") {
+        breakdown.setResult(evaluate(someTerms(), {1.0, 0.0, 1e-3, 0.0, 0.01, 1e-3, 0.0}));
+        breakdown.setShowUnweighted(true); // with its legend
+        shown = &breakdown;
+        chart = breakdown.exportableCharts()[0];
+    } else if (which == "rates") {
+        std::vector<double> m;
+        for (int i = 0; i < 64; ++i)
+            m.push_back(0.02 * i);
+        rates.setData(m, RateSpread{}, Convention::Nn4n);
+        shown = &rates;
+        chart = rates.exportableCharts()[0];
+    } else {
+        const auto v = figMatrix(64, 64, 3, {{1, 1, 1.0f}});
+        weights.setWeights({}, Eigen::Map<const RowMatrixF>(v.data(), 64, 64), {});
+        shown = &weights;
+        chart = weights.exportableCharts()[which == "heatmap" ? 2 : 3];
+    }
+    shown->resize(900, 640);
+    shown->show();
+    QVERIFY(QTest::qWaitForWindowExposed(shown));
+    const QSize size = chart.chart ? chart.chart->size().toSize() : chart.widget->size();
+    QVERIFY(size.width() > 100 && size.height() > 100);
+    if (which == "rates") // the chart alone, not the bin spin box and check box
+        QVERIFY(size.height() < rates.height() - 10);
+
+    const QString path = m_tmp.filePath(QString("fig-%1.%2").arg(which, suffix));
+    const ExportInfo info = figInfo();
+    const QString error = exportChart(chart, path, info);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QByteArray bytes = figRead(path);
+    QVERIFY(bytes.size() > 100);
+    const QString description = exportDescription(chart, info);
+    for (const QString& part : {info.file, info.selection, QString("convention nn4n"), info.lambdas})
+        QVERIFY2(description.contains(part), qPrintable(description));
+    const int dpi = chart.widget->logicalDpiY();
+    if (suffix == "png") {
+        QImageReader reader(path);
+        const QImage img = reader.read();
+        QVERIFY(!img.isNull());
+        QCOMPARE(img.size(), size * 2);
+        QCOMPARE(img.text("Description"), description);
+        QCOMPARE(img.text("Title"), chart.title);
+        QCOMPARE(img.text("Source"), info.file);
+    } else if (suffix == "svg") {
+        QXmlStreamReader xml(bytes);
+        QString root, desc, viewBox;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (!xml.isStartElement())
+                continue;
+            if (root.isEmpty()) {
+                root = xml.name().toString();
+                viewBox = xml.attributes().value("viewBox").toString();
+            } else if (xml.name() == QLatin1String("desc") && desc.isEmpty()) {
+                desc = xml.readElementText();
+            }
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QCOMPARE(root, QStringLiteral("svg"));
+        QCOMPARE(viewBox, QString("0 0 %1 %2").arg(size.width()).arg(size.height()));
+        QCOMPARE(desc, description);
+    } else {
+        QVERIFY(bytes.startsWith("%PDF"));
+        QVERIFY(!bytes.contains("/DCTDecode"));
+        const QSizeF box = figMediaBox(bytes);
+        const QSizeF want(size.width() * 72.0 / dpi, size.height() * 72.0 / dpi);
+        QVERIFY2(std::abs(box.width() - want.width()) < 0.6 &&
+                     std::abs(box.height() - want.height()) < 0.6,
+                 qPrintable(QString("MediaBox %1 x %2, figure %3 x %4 pt")
+                                .arg(box.width())
+                                .arg(box.height())
+                                .arg(want.width())
+                                .arg(want.height())));
+        QVERIFY(bytes.contains(description.toHtmlEscaped().toUtf8()));
+    }
+}
+
+void TestWidgets::figExportSizeAndCaption()
+{
+    RateHistogramView rates;
+    rates.setData({0.1, 0.2, 0.2, 0.4}, RateSpread{}, Convention::Nn4n);
+    rates.resize(700, 500);
+    rates.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&rates));
+    const ExportableChart chart = rates.exportableCharts()[0];
+    const QSizeF onScreen = chart.chart->size();
+    ExportInfo info = figInfo();
+    info.size = QSize(300, 200);
+    const QString plain = m_tmp.filePath("sized.png");
+    QVERIFY(exportChart(chart, plain, info).isEmpty());
+    QImage img(plain);
+    QCOMPARE(img.size(), QSize(600, 400));
+    // The chart was laid out at that size for the export and given its own back.
+    QCOMPARE(chart.chart->size(), onScreen);
+
+    info.caption = true;
+    const QString captioned = m_tmp.filePath("captioned.png");
+    QVERIFY(exportChart(chart, captioned, info).isEmpty());
+    img = QImage(captioned);
+    QCOMPARE(img.width(), 600);
+    QVERIFY(img.height() > 400);
+    int dark = 0; // caption text below the figure
+    for (int y = 400; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            dark += qGray(img.pixel(x, y)) < 128;
+    QVERIFY2(dark > 50, qPrintable(QString::number(dark)));
+    // The PDF page grows by the caption as well.
+    const QString pdf = m_tmp.filePath("captioned.pdf");
+    QVERIFY(exportChart(chart, pdf, info).isEmpty());
+    const QSizeF box = figMediaBox(figRead(pdf));
+    const int dpi = chart.widget->logicalDpiY();
+    QVERIFY(std::abs(box.width() - 300 * 72.0 / dpi) < 0.6);
+    QVERIFY(box.height() > 200 * 72.0 / dpi + 2);
+}
+
+void TestWidgets::figExportHeatmapVectorCells_data()
+{
+    QTest::addColumn<QString>("suffix");
+    QTest::addColumn<int>("n");
+    QTest::newRow("pdf 64x64: rectangles") << "pdf" << 64;
+    QTest::newRow("svg 64x64: rectangles") << "svg" << 64;
+    QTest::newRow("pdf 200x200: lossless image") << "pdf" << 200;
+    QTest::newRow("svg 200x200: lossless image") << "svg" << 200;
+    QTest::newRow("pdf whole weights view") << "pdf" << -64;
+    QTest::newRow("svg whole weights view") << "svg" << -64;
+}
+
+void TestWidgets::figExportHeatmapVectorCells()
+{
+    QFETCH(QString, suffix);
+    QFETCH(int, n);
+    // n < 0: the whole Weights view with its controls (QWidget::render), as
+    // the old "export the tab" did: its heatmaps must be vector too.
+    const bool whole = n < 0;
+    n = std::abs(n);
+    const auto m = figMatrix(n, n, 5);
+    HeatmapView h;
+    h.setMatrix(m.data(), n, n, "w");
+    h.resize(500, 500);
+    WeightsView w;
+    const RowMatrixF mat = Eigen::Map<const RowMatrixF>(m.data(), n, n);
+    w.setWeights(mat.leftCols(3), mat, mat.topRows(2));
+    w.resize(1000, 700);
+    ExportableChart c{"hm", "heatmap", &h, nullptr};
+    const QString path =
+        m_tmp.filePath(QString("cells-%1%2.%3").arg(n).arg(whole ? "-whole" : "").arg(suffix));
+    QString error;
+    if (whole)
+        QVERIFY(exportWidget(&w, path, &error));
+    else
+        error = exportChart(c, path, ExportInfo{});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QByteArray bytes = figRead(path);
+    const bool rects = n * n <= HeatmapView::kMaxVectorCells;
+    if (suffix == "pdf") {
+        QVERIFY(!bytes.contains("/DCTDecode")); // never JPEG
+        QCOMPARE(bytes.contains("/Subtype /Image"), !rects);
+        if (!rects)
+            QVERIFY(bytes.contains("/FlateDecode"));
+    } else {
+        QCOMPARE(bytes.contains("<image"), !rects);
+        QVERIFY(!bytes.contains("image/jpeg"));
+        if (rects) // about one element per cell
+            QVERIFY(bytes.count("<rect") + bytes.count("<path") >= n * n);
+    }
+}
+
+void TestWidgets::figExportHeatmapRendersExactColours_data()
+{
+    QTest::addColumn<QString>("suffix");
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("side");
+    QTest::newRow("pdf 16x16 (rectangles)") << "pdf" << 16 << 400;
+    QTest::newRow("svg 16x16 (rectangles)") << "svg" << 16 << 400;
+    QTest::newRow("pdf 130x130 (image)") << "pdf" << 130 << 2400;
+    QTest::newRow("svg 130x130 (image)") << "svg" << 130 << 2400;
+}
+
+// Renders the exported file with poppler / librsvg, as a reader's viewer
+// would, and reads the cells back: the map's colours (no JPEG greys or cyan)
+// and sharp cells (no smoothing across a cell).
+void TestWidgets::figExportHeatmapRendersExactColours()
+{
+    QFETCH(QString, suffix);
+    QFETCH(int, n);
+    QFETCH(int, side);
+    const QString tool = suffix == "pdf" ? "pdftoppm" : "rsvg-convert";
+    const QString exe = QStandardPaths::findExecutable(tool);
+    if (exe.isEmpty())
+        QSKIP(qPrintable(tool + " is not installed (poppler-utils / librsvg2-bin): cannot render "
+                                "the export to check its colours"));
+    std::vector<float> m(n * n);
+    for (int i = 0; i < n * n; ++i) // every value of the map, in a scrambled order
+        m[i] = float(((i * 37) % (n * n)) / double(n * n - 1) * 2.0 - 1.0);
+    HeatmapView h;
+    h.setMatrix(m.data(), n, n, "w");
+    const QSize size(side, side);
+    h.resize(size);
+    ExportableChart c{"hm", "heatmap", &h, nullptr};
+    ExportInfo info;
+    info.size = size;
+    const QString path = m_tmp.filePath(QString("colours-%1.%2").arg(n).arg(suffix));
+    QVERIFY(exportChart(c, path, info).isEmpty());
+    const QString png = m_tmp.filePath(QString("colours-%1-%2").arg(n).arg(suffix));
+    QProcess p;
+    if (suffix == "pdf")
+        p.start(exe, {"-r", QString::number(h.logicalDpiY()), "-png", "-singlefile", path, png});
+    else
+        p.start(exe, {"-w", QString::number(side), "-h", QString::number(side), "-o", png + ".png",
+                      path});
+    QVERIFY(p.waitForFinished(60000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    const QImage img(png + ".png");
+    QVERIFY(!img.isNull());
+    QVERIFY2(std::abs(img.width() - side) <= 1, qPrintable(QString::number(img.width())));
+    const QRect area(QPoint(0, 0), size);
+    int checked = 0;
+    const int step = std::max(1, n / 12);
+    for (int r = 0; r < n; r += step)
+        for (int col = (r / step) % 3; col < n; col += step) {
+            const QRgb want = HeatmapView::colorFor(m[r * n + col] / h.limit()).rgb();
+            // The centre and a point well inside the corner: a smoothed image
+            // would mix the neighbours' colours in at the corner.
+            for (double f : {0.5, 0.22}) {
+                const QRgb got = img.pixel(figCellPoint(h, area, r, col, f, f).toPoint());
+                QVERIFY2(figNear(got, want, 4),
+                         qPrintable(QString("cell %1,%2 at %3: %4, want %5")
+                                        .arg(r)
+                                        .arg(col)
+                                        .arg(f)
+                                        .arg(figRgb(got), figRgb(want))));
+                ++checked;
+            }
+        }
+    QVERIFY(checked > 100);
+}
+
+void TestWidgets::figExportFailureKeepsOldFile()
+{
+    RateHistogramView rates;
+    rates.resize(500, 400);
+    const ExportableChart chart = rates.exportableCharts()[0];
+    QDir dir(m_tmp.filePath("keep"));
+    QVERIFY(dir.mkpath("."));
+    const QString path = dir.filePath("old.png");
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("old");
+    }
+    ExportInfo info;
+    info.size = QSize(50000, 10);
+    QString error = exportChart(chart, path, info);
+    QVERIFY(error.contains(path));
+    QCOMPARE(figRead(path), QByteArray("old"));
+    // A directory in the way: the error names it and nothing is left behind.
+    QVERIFY(dir.mkpath("taken.pdf"));
+    error = exportChart(chart, dir.filePath("taken.pdf"), ExportInfo{});
+    QVERIFY2(error.contains(dir.filePath("taken.pdf")), qPrintable(error));
+    QCOMPARE(dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+             QStringList({"old.png", "taken.pdf"}));
+    QVERIFY(!exportChart(ExportableChart{}, dir.filePath("x.png"), ExportInfo{}).isEmpty());
+}
+
+// What a headless export does: views never shown, the size given.
+void TestWidgets::figExportNeverShownAtGivenSize()
+{
+    RateHistogramView rates;
+    std::vector<double> m;
+    for (int i = 0; i < 40; ++i)
+        m.push_back(0.01 * (i % 13));
+    rates.setData(m, RateSpread{}, Convention::Nn4n);
+    QVERIFY(!rates.isVisible());
+    ExportInfo info;
+    info.size = QSize(400, 300);
+    const QString path = m_tmp.filePath("hidden.png");
+    const QString error = exportChart(rates.exportableCharts()[0], path, info);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QImage img(path);
+    QCOMPARE(img.size(), QSize(800, 600));
+    // Laid out at that size: drawn across the whole picture, not in a corner.
+    int inked[2][2] = {{0, 0}, {0, 0}};
+    for (int y = 0; y < img.height(); ++y)
+        for (int x = 0; x < img.width(); ++x)
+            inked[2 * y / img.height()][2 * x / img.width()] += qGray(img.pixel(x, y)) < 235;
+    for (auto& row : inked)
+        for (int n : row)
+            QVERIFY2(n > 500, qPrintable(QString::number(n)));
+}
+
+void TestWidgets::figExportMenuPerChart()
+{
+    WeightsView w;
+    const auto charts = w.exportableCharts();
+    HeatmapView* h = w.heatmap(1);
+    const int own = h->actions().size(); // robust range, whole matrix
+    QCOMPARE(own, 2);
+    installExportMenu(charts[2], [] { return figInfo(); });
+    installExportMenu(charts[3], [] { return figInfo(); });
+    // The heatmap keeps its own entries, then a separator and three exports
+    // of this chart alone; the histogram's view gets its own three.
+    QCOMPARE(h->actions().size(), own + 4);
+    QVERIFY(h->actions()[own]->isSeparator());
+    for (int i = own + 1; i < own + 4; ++i)
+        QVERIFY2(h->actions()[i]->text().contains(charts[2].title), qPrintable(h->actions()[i]->text()));
+    QCOMPARE(h->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(w.histogramView(1)->actions().size(), 3);
+    QVERIFY(w.histogramView(1)->actions()[0]->text().contains(charts[3].title));
+    QCOMPARE(w.histogramView(1)->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(w.histogramView(0)->actions().size(), 0);
 }
 
 QTEST_MAIN(TestWidgets)

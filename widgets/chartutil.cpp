@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace rnnloss {
 
@@ -109,6 +110,24 @@ void setDecadeRange(QLogValueAxis* axis, double lo, double hi)
     axis->setLabelFormat(a >= 1.0 && b <= 1e5 ? QStringLiteral("%g") : QStringLiteral("%.0e"));
     // Many decades: fewer minor ticks keep the axis readable.
     axis->setMinorTickCount(decades > 6 ? 0 : 8);
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    values.erase(std::remove_if(values.begin(), values.end(),
+                                [](double v) { return !std::isfinite(v); }),
+                 values.end());
+    if (values.empty() || !std::isfinite(p))
+        return std::numeric_limits<double>::quiet_NaN();
+    const double h = (values.size() - 1) * std::clamp(p, 0.0, 100.0) / 100.0;
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    // Selection, not a sort: O(n) for the large matrices.
+    std::nth_element(values.begin(), values.begin() + lo, values.end());
+    const double a = values[lo];
+    if (lo + 1 >= values.size())
+        return a;
+    const double b = *std::min_element(values.begin() + lo + 1, values.end());
+    return a + (h - lo) * (b - a);
 }
 
 void styleChart(QChart* chart)

@@ -49,6 +49,14 @@ void setDecadeRange(QLogValueAxis* axis, double lo, double hi);
 /// printf format with enough decimals for ticks `step` apart.
 QString labelFormatForStep(double step);
 
+/// The p-th percentile (0 <= p <= 100) of the finite `values`, interpolated
+/// linearly between order statistics (numpy's default); NaN when none is finite.
+double percentile(std::vector<double> values, double p);
+
+/// The percentile of |value| that bounds a robust range: the few largest
+/// weights then no longer set the scale for all the others.
+constexpr double kRobustPercentile = 99.0;
+
 /// One look for every chart: no animation, light theme, small margins, readable fonts.
 void styleChart(QChart* chart);
 

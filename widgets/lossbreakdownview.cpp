@@ -311,4 +311,10 @@ void LossBreakdownView::onHovered(bool status, int i, bool weighted)
     QToolTip::showText(QCursor::pos(), text, this);
 }
 
+QList<ExportableChart> LossBreakdownView::exportableCharts() const
+{
+    return {{QStringLiteral("breakdown"), tr("Loss breakdown"),
+             const_cast<LossBreakdownView*>(this), m_chart}};
+}
+
 } // namespace rnnloss

@@ -1,6 +1,7 @@
 #pragma once
 // Bar chart of the loss: one bar per term (lambda * value) and the total.
 
+#include "chartexport.h"
 #include "loss.h"
 
 #include <QList>
@@ -47,6 +48,9 @@ public:
     /// The bar heights as plotted: weighted set, then unweighted set.
     QList<double> weightedBars() const;
     QList<double> unweightedBars() const;
+
+    /// The chart alone, for export.
+    QList<ExportableChart> exportableCharts() const;
 
 private:
     void refresh();

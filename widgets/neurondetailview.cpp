@@ -167,4 +167,11 @@ void NeuronDetailView::setPsth(const Psth& p, double dt)
     setNiceRange(m_rateAxis, lo, hi, 6);
 }
 
+QList<ExportableChart> NeuronDetailView::exportableCharts() const
+{
+    return {{QStringLiteral("neuron-histogram"), tr("Neuron rate histogram"), m_histView,
+             m_histChart},
+            {QStringLiteral("neuron-psth"), tr("PSTH"), m_psthView, m_psthChart}};
+}
+
 } // namespace rnnloss

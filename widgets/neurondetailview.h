@@ -2,6 +2,7 @@
 // One neuron in detail: the histogram of its rates and its PSTH (mean +- SD
 // across trials over time).
 
+#include "chartexport.h"
 #include "neuronstats.h"
 
 #include <QWidget>
@@ -35,6 +36,9 @@ public:
 
     QChartView* histogramView() const { return m_histView; }
     QChartView* psthView() const { return m_psthView; }
+
+    /// The rate histogram and the PSTH, each alone, for export.
+    QList<ExportableChart> exportableCharts() const;
 
 private:
     int m_neuron = -1;

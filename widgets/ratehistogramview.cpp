@@ -312,4 +312,9 @@ void RateHistogramView::updateReadout()
     m_readout->setToolTip(tip);
 }
 
+QList<ExportableChart> RateHistogramView::exportableCharts() const
+{
+    return {{QStringLiteral("rates"), tr("Firing-rate histogram"), m_view, m_chart}};
+}
+
 } // namespace rnnloss

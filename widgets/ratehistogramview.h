@@ -2,6 +2,7 @@
 // Histogram of the per-neuron mean rates with the population mean and +- one
 // SD marked, and a read-out of SD and CV as the convention defines them.
 
+#include "chartexport.h"
 #include "neuronstats.h"
 #include "terms.h"
 
@@ -47,6 +48,9 @@ public:
     QVector<int> highlightedBins() const { return m_highlightedBins; }
     QChartView* chartView() const { return m_view; }
     QString readoutText() const;
+
+    /// The histogram chart alone (without the bin and log controls), for export.
+    QList<ExportableChart> exportableCharts() const;
 
 signals:
     void binClicked(const QVector<int>& neuronIndices);
