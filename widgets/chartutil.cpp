@@ -111,6 +111,13 @@ void setDecadeRange(QLogValueAxis* axis, double lo, double hi)
     axis->setMinorTickCount(decades > 6 ? 0 : 8);
 }
 
+double logFloorBelow(double smallest)
+{
+    if (!(smallest > 0.0) || !std::isfinite(smallest))
+        return 1e-3;
+    return std::pow(10.0, std::floor(std::log10(smallest) - 0.5 + 1e-9));
+}
+
 void styleChart(QChart* chart)
 {
     chart->setTheme(QChart::ChartThemeLight);
