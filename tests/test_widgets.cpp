@@ -662,7 +662,7 @@ void TestWidgets::breakdownShowsResult()
     QVERIFY(r.total);
     LossBreakdownView v;
     v.resize(640, 400);
-    v.setLogScale(false); // the terms span three decades: the view would pick log
+    v.setLogScale(false); // the terms span three decades: an automatic axis would be log
     v.setResult(r);
     const QList<double> w = v.weightedBars();
     QCOMPARE(w.size(), kTermCount + 1);
@@ -747,7 +747,11 @@ void TestWidgets::breakdownAutoLogScale()
     // 0.0295, 0.125, 0.0432: within one decade.
     const LossResult narrow = evaluate(someTerms(), {1.0, 1.0, 0, 0, 1.0, 0, 0});
     LossBreakdownView v;
-    QVERIFY(v.autoLogScale());
+    QVERIFY(!v.autoLogScale()); // the app turns it on when no choice is saved
+    v.setResult(wide);
+    QVERIFY(!v.logScale());
+    v.setAutoLogScale(true);
+    QVERIFY(v.logScale());
     v.setResult(wide);
     QVERIFY(v.logScale());
     QVERIFY(v.actions()[1]->isChecked());

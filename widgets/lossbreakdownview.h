@@ -39,9 +39,12 @@ public:
     /// Calling this ends the automatic choice (autoLogScale()).
     void setLogScale(bool on);
     bool logScale() const { return m_logScale; }
-    /// Until the user picks an axis, the view picks one for each result: log
-    /// when the positive weighted bars span more than two decades (an MSE at
-    /// 98 % would leave every regulariser invisible on a linear axis).
+    /// While on, the view picks the axis for each result: log when the
+    /// positive weighted bars span more than two decades (an MSE at 98 % would
+    /// leave every regulariser invisible on a linear axis). The user's own pick
+    /// (setLogScale, the action) turns it off. Off by default so that a window
+    /// restoring the user's saved choice is not overridden; the app turns it on
+    /// when there is no saved choice.
     void setAutoLogScale(bool on);
     bool autoLogScale() const { return m_autoLog; }
     /// The value written above each bar ("" where no bar is drawn), weighted
@@ -76,7 +79,7 @@ private:
     bool m_showUnweighted = false;
     bool m_logScale = false;
     bool m_showShares = true;
-    bool m_autoLog = true;
+    bool m_autoLog = false;
     std::array<double, kTermCount + 1> m_barValue{};  ///< weighted bar tops, NaN where none
     std::array<double, kTermCount + 1> m_ubarValue{}; ///< unweighted bar tops, NaN where none
     QList<QGraphicsSimpleTextItem*> m_valueItems;     ///< weighted labels, then unweighted
