@@ -2,22 +2,9 @@
 
 #include "readerprocess.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <sys/stat.h>
 
 namespace rnnloss {
-
-std::optional<double> parseLambdaValue(const std::string& text)
-{
-    if (text.empty())
-        return std::nullopt;
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size() || !std::isfinite(v) || v < 0)
-        return std::nullopt;
-    return v;
-}
 
 std::string parseLambda(const std::string& arg, LossOptions& opts)
 {
@@ -30,11 +17,10 @@ std::string parseLambda(const std::string& arg, LossOptions& opts)
         return "--lambda " + arg + ": unknown key '" + key +
                "' (one of lambda_mse, lambda_in, lambda_hid, lambda_out, lambda_fr, "
                "lambda_fr_sd, lambda_fr_cv)";
-    const auto value = parseLambdaValue(arg.substr(eq + 1));
-    if (!value)
-        return "--lambda " + arg + ": '" + arg.substr(eq + 1) +
-               "' is not a finite number >= 0";
-    opts.lambdas[index(*term)] = *value;
+    const LambdaParse value = parseLambdaValue(arg.substr(eq + 1));
+    if (!value.value)
+        return "--lambda " + arg + ": '" + arg.substr(eq + 1) + "' " + value.error;
+    opts.lambdas[index(*term)] = *value.value;
     return {};
 }
 

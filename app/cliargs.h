@@ -20,11 +20,9 @@ struct LossOptions
 };
 
 /// Parses a `--lambda` argument "lambda_fr=1e-3" (the key may omit "lambda_").
-/// Returns the error text, or empty on success.
+/// Returns the error text, or empty on success. The value is read by
+/// parseLambdaValue (terms.h), the same parser as the app's lambda fields.
 std::string parseLambda(const std::string& arg, LossOptions& opts);
-
-/// Parses a lambda value: a finite number >= 0 ("0.001", "1e-3").
-std::optional<double> parseLambdaValue(const std::string& text);
 
 /// The example recording bundled with the app: next to the executable, or in
 /// the source tree's resources/ for a build that has not been installed.

@@ -4,6 +4,37 @@
 
 namespace rnnloss {
 
+namespace {
+
+/// The population mean rate over time: the mean over neurons of psth(n).mean.
+/// O(T * N) from the summary, once per data set or convention.
+Psth populationPsth(const Summary& s)
+{
+    Psth pop;
+    if (!s.hasStates() || s.shape.nHid <= 0)
+        return pop;
+    pop.mean.assign(static_cast<std::size_t>(s.shape.time), 0.0);
+    for (std::int64_t n = 0; n < s.shape.nHid; ++n) {
+        const Psth p = psth(s, n);
+        for (std::size_t t = 0; t < pop.mean.size(); ++t)
+            pop.mean[t] += p.mean[t];
+    }
+    for (double& m : pop.mean)
+        m /= static_cast<double>(s.shape.nHid);
+    return pop;
+}
+
+std::vector<Psth> psthsOf(const Summary& s, const std::vector<int>& neurons)
+{
+    std::vector<Psth> out;
+    out.reserve(neurons.size());
+    for (int n : neurons)
+        out.push_back(psth(s, n));
+    return out;
+}
+
+} // namespace
+
 ComputeWorker::ComputeWorker()
 {
     qRegisterMetaType<rnnloss::ComputeResult>();
@@ -64,18 +95,25 @@ void ComputeWorker::processLatest()
     r.convention = req.convention;
     r.lambdas = req.lambdas;
     r.neuron = req.neuron;
+    r.psthNeurons = req.psthNeurons;
     if (sameData) {
         // A lambda change: O(terms).
         r.loss = evaluate(*m_lastTerms, req.lambdas);
         r.stats = m_last->stats;
         r.spread = m_last->spread;
+        r.populationPsth = m_last->populationPsth;
     } else {
         // New data or convention: O(B*N), never another pass over the raw data.
         m_lastTerms = computeTerms(*req.summary, req.convention);
         r.loss = evaluate(*m_lastTerms, req.lambdas);
         r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
         r.spread = rateSpread(*req.summary, req.convention);
+        r.populationPsth = populationPsth(*req.summary);
     }
+    if (sameData && m_last->psthNeurons == req.psthNeurons)
+        r.psths = m_last->psths;
+    else
+        r.psths = psthsOf(*req.summary, req.psthNeurons);
     if (sameData && m_last->neuron == req.neuron) {
         r.neuronHistogram = m_last->neuronHistogram;
         r.neuronPsth = m_last->neuronPsth;
@@ -102,6 +140,9 @@ ComputeResult ComputeWorker::compute(const ComputeRequest& req)
     r.loss = evaluate(computeTerms(*req.summary, req.convention), req.lambdas);
     r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
     r.spread = rateSpread(*req.summary, req.convention);
+    r.psthNeurons = req.psthNeurons;
+    r.psths = psthsOf(*req.summary, req.psthNeurons);
+    r.populationPsth = populationPsth(*req.summary);
     if (req.neuron >= 0) {
         r.neuronHistogram = neuronRateHistogram(*req.summary, req.neuron);
         r.neuronPsth = psth(*req.summary, req.neuron);

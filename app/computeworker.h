@@ -25,6 +25,8 @@ struct ComputeRequest
     TermArray lambdas{};          ///< effective: a disabled term is 0
     Convention convention = kDefaultConvention;
     int neuron = -1;              ///< the neuron whose detail is shown, or -1
+    std::vector<int>
+        psthNeurons; ///< the selected neurons whose PSTHs are overlaid (the view shows 8)
 };
 
 struct ComputeResult
@@ -39,6 +41,9 @@ struct ComputeResult
     int neuron = -1;
     Histogram neuronHistogram;
     Psth neuronPsth;
+    std::vector<int> psthNeurons;
+    std::vector<Psth> psths; ///< one per psthNeurons entry
+    Psth populationPsth;     ///< mean over neurons of their PSTH means (no SD)
 };
 
 class ComputeWorker : public QObject

@@ -185,13 +185,19 @@ std::string lambdasJson(const TermArray& lambdas, Convention c)
     return o.str();
 }
 
-std::string nn4nCall(const TermArray& lambdas)
+std::string nn4nCall(const TermArray& lambdas, Convention c)
 {
     std::string s = "RNNLoss(model";
     for (Term t : kAllTerms)
-        if (lambdas[index(t)] != 0.0)
+        if (t == Term::Mse || lambdas[index(t)] != 0.0)
             s += ", " + std::string(lambdaKey(t)) + "=" + shortest(lambdas[index(t)]);
-    return s + ")";
+    s += ")";
+    const bool firingRates = lambdas[index(Term::Fr)] != 0.0 ||
+                             lambdas[index(Term::FrSd)] != 0.0 || lambdas[index(Term::FrCv)] != 0.0;
+    if (c == Convention::Spec && firingRates)
+        s += "  # tuned under the spec convention: nn4n's RNNLoss computes L_fr, L_fr_sd and "
+             "L_fr_cv differently (the nn4n convention), so its firing-rate terms will differ";
+    return s;
 }
 
 } // namespace rnnloss

@@ -27,7 +27,10 @@ std::string breakdownCsv(const LossResult& r);
 std::string neuronCsv(const NeuronStats& stats);
 /// JSON of the lambda settings: {"convention": .., "lambda_mse": .., ...}.
 std::string lambdasJson(const TermArray& lambdas, Convention c);
-/// `RNNLoss(model, lambda_mse=1.0, ...)` with the non-zero lambdas, for nn4n.
-std::string nn4nCall(const TermArray& lambdas);
+/// `RNNLoss(model, lambda_mse=1, ...)` for a nn4n training script: lambda_mse
+/// always (nn4n's default is 1, so 0 must be said), the others when non-zero
+/// (nn4n's default is 0). Under Convention::Spec with a firing-rate lambda set,
+/// a trailing Python comment warns that nn4n computes those terms differently.
+std::string nn4nCall(const TermArray& lambdas, Convention c = kDefaultConvention);
 
 } // namespace rnnloss

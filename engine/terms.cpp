@@ -1,5 +1,9 @@
 #include "terms.h"
 
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
 namespace rnnloss {
 
 std::string_view termKey(Term t)
@@ -62,6 +66,41 @@ std::string_view termFormula(Term t, Convention c)
                     : "L_fr_cv = sample SD of a_n / mean of a_n, a_n = mean over b,t of |r| (nn4n code)";
     }
     return {};
+}
+
+LambdaParse parseLambdaValue(std::string_view text)
+{
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (!text.empty() && blank(text.front()))
+        text.remove_prefix(1);
+    while (!text.empty() && blank(text.back()))
+        text.remove_suffix(1);
+    if (text.empty())
+        return {std::nullopt, "is empty (type a number >= 0, e.g. 0.001 or 1e-3)"};
+    std::string_view digits = text;
+    bool negative = false;
+    if (digits.front() == '+' || digits.front() == '-') {
+        negative = digits.front() == '-';
+        digits.remove_prefix(1);
+    }
+    double v = 0.0;
+    const char* end = digits.data() + digits.size();
+    // from_chars also takes a sign, "inf" and "nan": a second sign is no number,
+    // the words are caught as not finite below.
+    const auto [ptr, ec] = digits.empty() || digits.front() == '+' || digits.front() == '-'
+                               ? std::from_chars_result{digits.data(), std::errc::invalid_argument}
+                               : std::from_chars(digits.data(), end, v);
+    if (ec == std::errc::result_out_of_range && ptr == end)
+        return {std::nullopt, "is out of the range of a double"};
+    if (ec != std::errc() || ptr != end)
+        return {std::nullopt, "is not a number (e.g. 0.001 or 1e-3)"};
+    if (!std::isfinite(v))
+        return {std::nullopt, "is not finite"};
+    // "-0" too: a minus sign is a mistake whatever follows, and a field that
+    // took "-0" while "-0.5" is being typed would apply 0 on the way.
+    if (negative)
+        return {std::nullopt, "is negative (a lambda is >= 0)"};
+    return {v, {}};
 }
 
 } // namespace rnnloss

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rnnloss {
@@ -37,5 +38,16 @@ std::string_view termFormula(Term t, Convention c);
 
 /// A value per term: lambdas, values, ...
 using TermArray = std::array<double, kTermCount>;
+
+/// A lambda as a user typed it: the value, or why it is refused.
+struct LambdaParse
+{
+    std::optional<double> value;
+    std::string error; ///< e.g. "is negative (a lambda is >= 0)"; empty when value is set
+};
+/// The one parser of lambda values, for the CLI and the app: a finite number
+/// >= 0 in C-locale notation ("0.001", "1e-3", "+2"), blanks around it ignored.
+/// Locale-independent (a German desktop still types "0.5").
+LambdaParse parseLambdaValue(std::string_view text);
 
 } // namespace rnnloss

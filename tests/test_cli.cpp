@@ -5,6 +5,8 @@
 // an error naming the file and saying how the reader ended (refused, crashed,
 // stopped by the watchdog), never a crash or hang of the CLI itself.
 
+#include "report.h"
+
 #include <QtTest>
 
 #include <QDir>
@@ -19,6 +21,8 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+
+Q_DECLARE_METATYPE(rnnloss::TermArray)
 
 namespace {
 
@@ -183,6 +187,8 @@ private slots:
     void extremeOptionValues_data();
     void extremeOptionValues();
     void versionAndHelp();
+    void nn4nCallLine_data();
+    void nn4nCallLine();
 
 private:
     QJsonObject m_expected;
@@ -627,6 +633,64 @@ void TestCli::versionAndHelp()
     r = runCli({});
     QVERIFY2(r.finished && r.status == QProcess::NormalExit, qPrintable(r.describe()));
     QVERIFY2(r.exitCode != 0, qPrintable(r.describe()));
+}
+
+// ---------------------------------------------------------------------------
+// The line File > Copy RNNLoss(...) puts on the clipboard (report.h).
+
+void TestCli::nn4nCallLine_data()
+{
+    using rnnloss::Convention;
+    QTest::addColumn<rnnloss::TermArray>("lambdas");
+    QTest::addColumn<int>("convention");
+    QTest::addColumn<QString>("call");
+    QTest::addColumn<bool>("warns");
+    // nn4n's RNNLoss defaults lambda_mse to 1: a 0 must be written out.
+    QTest::newRow("mse 0") << rnnloss::TermArray{0, 0, 0, 0, 1e-3, 0, 0} << int(Convention::Nn4n)
+                           << "RNNLoss(model, lambda_mse=0, lambda_fr=0.001)" << false;
+    QTest::newRow("all 0") << rnnloss::TermArray{} << int(Convention::Nn4n)
+                           << "RNNLoss(model, lambda_mse=0)" << false;
+    QTest::newRow("mse 1, others") << rnnloss::TermArray{1, 0.5, 0, 2e-5, 0, 0.25, 3}
+                                   << int(Convention::Nn4n)
+                                   << "RNNLoss(model, lambda_mse=1, lambda_in=0.5, lambda_out=2e-05, "
+                                      "lambda_fr_sd=0.25, lambda_fr_cv=3)"
+                                   << false;
+    QTest::newRow("17 digits") << rnnloss::TermArray{0.1 + 0.2, 0, 0, 0, 0, 0, 0}
+                               << int(Convention::Nn4n)
+                               << "RNNLoss(model, lambda_mse=0.30000000000000004)" << false;
+    // Spec: nn4n would compute other firing-rate terms than the ones tuned.
+    QTest::newRow("spec, fr") << rnnloss::TermArray{1, 0, 0, 0, 1e-3, 0, 0} << int(Convention::Spec)
+                              << "RNNLoss(model, lambda_mse=1, lambda_fr=0.001)" << true;
+    QTest::newRow("spec, fr_cv") << rnnloss::TermArray{1, 0, 0, 0, 0, 0, 0.1}
+                                 << int(Convention::Spec)
+                                 << "RNNLoss(model, lambda_mse=1, lambda_fr_cv=0.1)" << true;
+    // Without a firing-rate term both conventions compute the same loss.
+    QTest::newRow("spec, weights only") << rnnloss::TermArray{1, 0.1, 0.1, 0.1, 0, 0, 0}
+                                        << int(Convention::Spec)
+                                        << "RNNLoss(model, lambda_mse=1, lambda_in=0.1, "
+                                           "lambda_hid=0.1, lambda_out=0.1)"
+                                        << false;
+}
+
+void TestCli::nn4nCallLine()
+{
+    QFETCH(rnnloss::TermArray, lambdas);
+    QFETCH(int, convention);
+    QFETCH(QString, call);
+    QFETCH(bool, warns);
+    const QString line =
+        QString::fromStdString(rnnloss::nn4nCall(lambdas, static_cast<rnnloss::Convention>(convention)));
+    // The call, then nothing or a Python comment: the line pastes as valid Python.
+    QVERIFY2(line.startsWith(call), qPrintable(line));
+    const QString rest = line.mid(call.size());
+    QVERIFY2(!rest.contains('\n'), qPrintable(line));
+    if (warns) {
+        QVERIFY2(rest.startsWith("  # "), qPrintable(line));
+        QVERIFY2(rest.contains("spec") && rest.contains("nn4n") && rest.contains("differ"),
+                 qPrintable(line));
+    } else {
+        QCOMPARE(rest, QString());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -130,6 +130,13 @@ double percentile(std::vector<double> values, double p)
     return a + (h - lo) * (b - a);
 }
 
+double logFloorBelow(double smallest)
+{
+    if (!(smallest > 0.0) || !std::isfinite(smallest))
+        return 1e-3;
+    return std::pow(10.0, std::floor(std::log10(smallest) - 0.5 + 1e-9));
+}
+
 void styleChart(QChart* chart)
 {
     chart->setTheme(QChart::ChartThemeLight);

@@ -46,6 +46,11 @@ void setExactRangeNiceTicks(QValueAxis* axis, double lo, double hi, int maxTicks
 /// Decade range [10^floor(log10 lo), 10^ceil(log10 hi)] for positive lo <= hi.
 void setDecadeRange(QLogValueAxis* axis, double lo, double hi);
 
+/// The floor of a log value axis for bars whose smallest positive value is
+/// `smallest`: the power of ten at least half a decade below it, so the
+/// smallest bar stays visible (a fixed floor made 1.03e-5 one pixel tall).
+double logFloorBelow(double smallest);
+
 /// printf format with enough decimals for ticks `step` apart.
 QString labelFormatForStep(double step);
 

@@ -9,7 +9,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QRegularExpressionValidator>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -38,10 +37,34 @@ enum Column
 
 } // namespace
 
+namespace {
+
+/// 10^k exactly for the small k a lambda needs (10^22 is the last exact double).
+double exactPow10(int k)
+{
+    double p = 1.0;
+    for (int i = 0; i < std::abs(k); ++i)
+        p *= 10.0;
+    return p;
+}
+
+/// `x` > 0 rounded to two significant digits, as the nearest double to the
+/// decimal (what parsing "0.0025" gives): an integer divided or multiplied by
+/// an exact power of ten.
+double twoSignificant(double x)
+{
+    const int e = static_cast<int>(std::floor(std::log10(x)));
+    const int k = 1 - e; // digits to shift so that two are left of the point
+    return k >= 0 ? std::round(x * exactPow10(k)) / exactPow10(k)
+                  : std::round(x / exactPow10(-k)) * exactPow10(-k);
+}
+
+} // namespace
+
 double LambdaPanel::sliderToValue(int pos)
 {
     pos = std::clamp(pos, 0, kSliderSteps);
-    return std::pow(10.0, kMinExp + (kMaxExp - kMinExp) * pos / kSliderSteps);
+    return twoSignificant(std::pow(10.0, kMinExp + (kMaxExp - kMinExp) * pos / kSliderSteps));
 }
 
 int LambdaPanel::valueToSlider(double v)
@@ -50,25 +73,40 @@ int LambdaPanel::valueToSlider(double v)
         return 0;
     if (std::isinf(v))
         return kSliderSteps;
-    const double pos = (std::log10(v) - kMinExp) / (kMaxExp - kMinExp) * kSliderSteps;
-    return static_cast<int>(std::clamp(std::lround(pos), 0L, static_cast<long>(kSliderSteps)));
+    const double exact = (std::log10(v) - kMinExp) / (kMaxExp - kMinExp) * kSliderSteps;
+    const int nearest =
+        static_cast<int>(std::clamp(std::lround(exact), 0L, static_cast<long>(kSliderSteps)));
+    // Rounding to two digits moves a step's value by up to 5 %, about two
+    // steps: prefer a step that shows exactly `v`.
+    for (int d = 0; d <= 3; ++d)
+        for (int p : {nearest - d, nearest + d})
+            if (p >= 0 && p <= kSliderSteps && sliderToValue(p) == v)
+                return p;
+    return nearest;
+}
+
+bool LambdaPanel::outsideSliderRange(double v)
+{
+    return v > 0.0 && (v < sliderToValue(0) || v > sliderToValue(kSliderSteps));
 }
 
 QString LambdaPanel::formatLambda(double v)
 {
-    // Six significant digits: steps are 2.3 % apart, so this reads back to the
-    // same step, and values typed by hand (0.001, 1e-3) print as typed.
+    // Six significant digits: every step's value (two digits) and values typed
+    // by hand (0.001, 1e-3) print as typed.
     return QString::number(v, 'g', 6);
 }
 
-bool LambdaPanel::parseLambda(const QString& text, double* value)
+bool LambdaPanel::parseLambda(const QString& text, double* value, QString* error)
 {
-    bool ok = false;
-    const double v = QLocale::c().toDouble(text.trimmed(), &ok);
-    if (!ok || !std::isfinite(v) || v < 0.0)
+    const LambdaParse p = parseLambdaValue(text.toStdString());
+    if (!p.value) {
+        if (error)
+            *error = QString::fromStdString(p.error);
         return false;
+    }
     if (value)
-        *value = v;
+        *value = *p.value;
     return true;
 }
 
@@ -88,6 +126,14 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     convRow->addWidget(m_convCombo);
     convRow->addStretch(1);
     outer->addLayout(convRow);
+    // What the choice changes, in one line, with the formulas one click away.
+    m_convHint = new QLabel(this);
+    m_convHint->setObjectName(QStringLiteral("conventionHint"));
+    m_convHint->setWordWrap(true);
+    m_convHint->setTextFormat(Qt::RichText);
+    m_convHint->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    connect(m_convHint, &QLabel::linkActivated, this, &LambdaPanel::formulasRequested);
+    outer->addWidget(m_convHint);
 
     auto* grid = new QGridLayout;
     grid->setHorizontalSpacing(8);
@@ -102,12 +148,13 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     }
 
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    const int readoutWidth =
-        QFontMetrics(mono).horizontalAdvance(QStringLiteral("-8.888e-888")) + 4;
-    const int shareWidth = QFontMetrics(mono).horizontalAdvance(QStringLiteral("< 0.1 %")) + 4;
-    // Digits, optional fraction, optional exponent; nothing negative.
-    const QRegularExpression number(
-        QStringLiteral(R"(\s*(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?\s*)"));
+    const QFontMetrics monoMetrics(mono);
+    const int readoutWidth = monoMetrics.horizontalAdvance(QStringLiteral("8.888e-888")) + 4;
+    const int shareWidth = monoMetrics.horizontalAdvance(QStringLiteral("< 0.1 %")) + 4;
+    // The longest text formatLambda() writes ("0.000123457", "1.23457e-05"),
+    // plus the line edit's frame and text margins: a squeezed panel must never
+    // cut a lambda to "001".
+    const int editWidth = monoMetrics.horizontalAdvance(QStringLiteral("0.000123457")) + 16;
 
     for (Term t : kAllTerms) {
         const int i = index(t);
@@ -120,12 +167,14 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         r.slider->setRange(0, kSliderSteps);
         r.slider->setSingleStep(1);
         r.slider->setPageStep(kSliderSteps / 9); // one decade
-        r.slider->setMinimumWidth(160);
+        r.slider->setMinimumWidth(80); // the slider gives way first; it stays usable at 80 px
+        r.slider->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
         r.slider->setTracking(true);
+        // No validator: it would drop the '-' of "-1" and set 1. Every text is
+        // read by parseLambda, and a refused one is marked with the reason.
         r.edit = new QLineEdit(this);
-        r.edit->setValidator(new QRegularExpressionValidator(number, r.edit));
         r.edit->setFont(mono);
-        r.edit->setMaximumWidth(readoutWidth + 16);
+        r.edit->setFixedWidth(editWidth);
         r.edit->setAlignment(Qt::AlignRight);
         r.edit->installEventFilter(this);
         r.weighted = new QLabel(this);
@@ -146,6 +195,8 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
 
         connect(r.slider, &QSlider::valueChanged, this,
                 [this, i](int pos) { onSliderMoved(i, pos); });
+        connect(r.slider, &QSlider::actionTriggered, this,
+                [this, i](int action) { onSliderAction(i, action); });
         connect(r.edit, &QLineEdit::textEdited, this,
                 [this, i](const QString& text) { onTextEdited(i, text); });
         connect(r.enable, &QCheckBox::toggled, this, [this, i](bool on) { onToggled(i, on); });
@@ -166,6 +217,12 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     buttons->addWidget(m_resetTraining);
     buttons->addStretch(1);
     outer->addLayout(buttons);
+    m_message = new QLabel(this);
+    m_message->setObjectName(QStringLiteral("lambdaMessage"));
+    m_message->setWordWrap(true);
+    m_message->setStyleSheet(QStringLiteral("QLabel { color: #8a1f11; }"));
+    m_message->hide();
+    outer->addWidget(m_message);
     outer->addStretch(1);
 
     connect(m_resetDefaults, &QPushButton::clicked, this, &LambdaPanel::resetToDefaultsRequested);
@@ -173,12 +230,14 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     connect(m_convCombo, &QComboBox::currentIndexChanged, this, [this](int idx) {
         m_convention = static_cast<Convention>(m_convCombo->itemData(idx).toInt());
         updateTooltips();
+        updateConventionHint();
         emit conventionChanged(m_convention);
     });
 
     for (int i = 0; i < kTermCount; ++i)
         updateRow(i);
     updateTooltips();
+    updateConventionHint();
     for (int i = 0; i < kTermCount; ++i) {
         m_rows[i].weighted->setText(QStringLiteral("—"));
         m_rows[i].share->setText(QStringLiteral("—"));
@@ -219,6 +278,7 @@ void LambdaPanel::setConvention(Convention c)
         m_convCombo->setCurrentIndex(m_convCombo->findData(static_cast<int>(c)));
     }
     updateTooltips();
+    updateConventionHint();
 }
 
 void LambdaPanel::setTrainingLambdasAvailable(bool available)
@@ -266,27 +326,114 @@ void LambdaPanel::showResult(const LossResult& result)
 
 void LambdaPanel::onSliderMoved(int term, int pos)
 {
-    // The field shows six digits; keep the value equal to what it shows.
-    const QString text = formatLambda(sliderToValue(pos));
-    double v = sliderToValue(pos);
-    parseLambda(text, &v);
+    const double v = sliderToValue(pos);
+    clearFieldMark(term);
+    m_rows[term].edit->setText(formatLambda(v));
+    if (v == m_values[term])
+        return; // steps that round to the same value
     m_values[term] = v;
-    m_rows[term].edit->setText(text);
+    updateRangeMark(term);
     emitEdited();
+}
+
+void LambdaPanel::onSliderAction(int term, int action)
+{
+    // Arrow keys and the wheel move one step, and near 1.0 several steps round
+    // to the same two digits: go on to the next step that changes the value.
+    if (action != QAbstractSlider::SliderSingleStepAdd &&
+        action != QAbstractSlider::SliderSingleStepSub)
+        return;
+    QSlider* s = m_rows[term].slider;
+    const int dir = action == QAbstractSlider::SliderSingleStepAdd ? 1 : -1;
+    const double current = m_values[term];
+    int p = s->sliderPosition();
+    while (p > 0 && p < kSliderSteps && sliderToValue(p) == current)
+        p += dir;
+    s->setSliderPosition(p);
 }
 
 void LambdaPanel::onTextEdited(int term, const QString& text)
 {
     double v = 0.0;
-    if (!parseLambda(text, &v))
-        return; // intermediate input ("1e-"): wait for more
-    m_values[term] = v;
+    QString why;
+    if (!parseLambda(text, &v, &why)) {
+        markField(term, text, why); // the value stays as it was
+        return;
+    }
+    clearFieldMark(term);
+    m_values[term] = v; // exactly as typed, also beyond the slider's ends
     {
-        // Position the slider, but never write its quantized value back.
+        // Position the slider, but never write its rounded value back.
         const QSignalBlocker block(m_rows[term].slider);
         m_rows[term].slider->setValue(valueToSlider(v));
     }
+    updateRangeMark(term);
     emitEdited();
+}
+
+void LambdaPanel::markField(int term, const QString& refusedText, const QString& reason)
+{
+    const QString key = qs(termKey(kAllTerms[term]));
+    m_refusal[term] = tr("'%1' %2").arg(refusedText.trimmed(), reason);
+    QLineEdit* e = m_rows[term].edit;
+    e->setProperty("refused", true);
+    e->setStyleSheet(
+        QStringLiteral("QLineEdit { border: 1px solid #c0392b; background: #fdecea; }"));
+    e->setToolTip(tr("Not applied: %1.\nλ_%2 stays %3.")
+                      .arg(m_refusal[term], key, formatLambda(m_values[term])));
+    showMessage(
+        tr("λ_%1: %2; it stays %3.").arg(key, m_refusal[term], formatLambda(m_values[term])));
+}
+
+void LambdaPanel::clearFieldMark(int term)
+{
+    if (m_refusal[term].isEmpty())
+        return;
+    m_refusal[term].clear();
+    QLineEdit* e = m_rows[term].edit;
+    e->setProperty("refused", false);
+    e->setStyleSheet(QString());
+    updateTooltips();
+    showMessage(QString());
+}
+
+void LambdaPanel::updateRangeMark(int term)
+{
+    // A value beyond the slider is kept exactly (a researcher who types 1e9
+    // means 1e9); the slider sits at its end in another colour and says so.
+    QSlider* s = m_rows[term].slider;
+    const double v = m_values[term];
+    const bool outside = outsideSliderRange(v);
+    if (s->property("outOfRange").toBool() == outside && !outside)
+        return;
+    s->setProperty("outOfRange", outside);
+    if (outside) {
+        QPalette pal = s->palette();
+        pal.setColor(QPalette::Highlight, QColor(0xd3, 0x54, 0x00));
+        s->setPalette(pal);
+    } else {
+        s->setPalette(QPalette()); // back to the inherited palette
+    }
+    updateTooltips();
+    const QString key = qs(termKey(kAllTerms[term]));
+    if (outside)
+        showMessage(tr("λ_%1 = %2 is beyond the slider (%3 … %4): kept as typed; the slider "
+                       "shows its end.")
+                        .arg(key, formatLambda(v), formatLambda(sliderToValue(0)),
+                             formatLambda(sliderToValue(kSliderSteps))));
+    else if (m_message->text().startsWith(tr("λ_%1 = ").arg(key)))
+        showMessage(QString());
+}
+
+void LambdaPanel::showMessage(const QString& text)
+{
+    m_message->setText(text);
+    m_message->setVisible(!text.isEmpty());
+}
+
+QString LambdaPanel::message() const
+{
+    return m_message->text();
 }
 
 void LambdaPanel::onToggled(int term, bool on)
@@ -301,8 +448,13 @@ bool LambdaPanel::eventFilter(QObject* watched, QEvent* event)
     if (event->type() == QEvent::FocusOut) {
         for (int i = 0; i < kTermCount; ++i) {
             QLineEdit* e = m_rows[i].edit;
-            if (watched == e && !parseLambda(e->text(), nullptr))
-                e->setText(formatLambda(m_values[i])); // leave no half-typed number behind
+            if (watched == e && !parseLambda(e->text(), nullptr)) {
+                // Leave no refused text behind; the message still says what was refused.
+                const QString msg = m_message->text();
+                e->setText(formatLambda(m_values[i]));
+                clearFieldMark(i);
+                showMessage(msg);
+            }
         }
     }
     return QWidget::eventFilter(watched, event);
@@ -319,8 +471,11 @@ void LambdaPanel::updateRow(int i)
         r.slider->setValue(valueToSlider(m_values[i]));
     }
     double shown = -1.0;
-    if (!parseLambda(r.edit->text(), &shown) || shown != m_values[i])
+    if (!parseLambda(r.edit->text(), &shown) || shown != m_values[i]) {
         r.edit->setText(formatLambda(m_values[i]));
+        clearFieldMark(i);
+    }
+    updateRangeMark(i);
     r.enable->setEnabled(avail || (m_enabled[i] && m_values[i] != 0.0));
     r.name->setEnabled(avail && m_enabled[i]);
     r.slider->setEnabled(avail && m_enabled[i]);
@@ -340,13 +495,33 @@ void LambdaPanel::updateTooltips()
             tip += tr("\n\nUnavailable: %1").arg(m_reasons[i]);
         m_rows[i].name->setToolTip(tip);
         const QString rowTip = m_available[i] ? QString() : tr("Unavailable: %1").arg(m_reasons[i]);
-        m_rows[i].slider->setToolTip(rowTip);
-        m_rows[i].edit->setToolTip(rowTip.isEmpty() ? tr("λ ≥ 0, e.g. 0.001 or 1e-3") : rowTip);
+        QString sliderTip = rowTip;
+        if (outsideSliderRange(m_values[i]))
+            sliderTip =
+                tr("λ = %1 is beyond the slider's range (%2 … %3); the slider shows its end")
+                    .arg(formatLambda(m_values[i]), formatLambda(sliderToValue(0)),
+                         formatLambda(sliderToValue(kSliderSteps)));
+        m_rows[i].slider->setToolTip(sliderTip);
+        if (m_refusal[i].isEmpty())
+            m_rows[i].edit->setToolTip(rowTip.isEmpty() ? tr("λ ≥ 0, e.g. 0.001 or 1e-3; kept "
+                                                             "exactly as typed")
+                                                        : rowTip);
         if (!m_available[i])
             m_rows[i].enable->setToolTip(rowTip);
         else
             m_rows[i].enable->setToolTip(tr("Include %1 in the total").arg(qs(termKey(t))));
     }
+}
+
+void LambdaPanel::updateConventionHint()
+{
+    const QString what =
+        m_convention == Convention::Nn4n
+            ? tr("nn4n: what nn4n's RNNLoss code computes, the numbers your training printed.")
+            : tr("spec: the documented formulas; L_fr, L_fr_sd and L_fr_cv differ from nn4n's "
+                 "code.");
+    m_convHint->setText(what.toHtmlEscaped() +
+                        QStringLiteral(" <a href=\"formulas\">%1</a>").arg(tr("Formulas…")));
 }
 
 void LambdaPanel::emitEdited()

@@ -54,13 +54,23 @@ public:
     void showResult(const LossResult& result);
     void setTrainingLambdasAvailable(bool available);
 
+    /// The value of a slider step: 10^(exponent of the step) rounded to two
+    /// significant digits, so a drag gives 0.0025, never 0.025704.
     static double sliderToValue(int pos);
-    /// Nearest slider step of `v`, clamped to the scale; 0 and below map to 0.
+    /// A slider step for `v`: one whose value is `v` when there is one near,
+    /// else the nearest on the log scale, clamped; 0 and below map to 0.
     static int valueToSlider(double v);
-    /// The number field's text: parses back to the same slider step.
+    /// True for a positive value the slider cannot show (beyond either end):
+    /// it is kept exactly as typed and the slider is marked.
+    static bool outsideSliderRange(double v);
+    /// The number field's text: parses back to the same value for every step.
     static QString formatLambda(double v);
-    /// Parses a field's text; false unless a finite number >= 0.
-    static bool parseLambda(const QString& text, double* value);
+    /// Parses a field's text with the engine's parseLambdaValue (the CLI's
+    /// parser); false unless a finite number >= 0. `error` gets the reason.
+    static bool parseLambda(const QString& text, double* value, QString* error = nullptr);
+
+    /// The panel's last message: a refused input or a value beyond the slider.
+    QString message() const;
 
 signals:
     void lambdasEdited(const rnnloss::TermArray& effective,
@@ -68,6 +78,8 @@ signals:
     void conventionChanged(rnnloss::Convention c);
     void resetToDefaultsRequested();
     void resetToTrainingRequested();
+    /// The user asked to see the formulas of both conventions (Help > Formulas).
+    void formulasRequested();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -86,8 +98,14 @@ private:
     void onSliderMoved(int term, int pos);
     void onTextEdited(int term, const QString& text);
     void onToggled(int term, bool on);
+    void onSliderAction(int term, int action);
     void updateRow(int term);
     void updateTooltips();
+    void updateConventionHint();
+    void markField(int term, const QString& refusedText, const QString& reason);
+    void clearFieldMark(int term);
+    void updateRangeMark(int term);
+    void showMessage(const QString& text);
     void emitEdited();
 
     std::array<Row, kTermCount> m_rows{};
@@ -96,7 +114,10 @@ private:
     Flags m_available{};
     Reasons m_reasons{};
     Convention m_convention = kDefaultConvention;
+    std::array<QString, kTermCount> m_refusal{}; ///< why a field's text is refused, or empty
     QComboBox* m_convCombo = nullptr;
+    QLabel* m_convHint = nullptr;
+    QLabel* m_message = nullptr;
     QPushButton* m_resetDefaults = nullptr;
     QPushButton* m_resetTraining = nullptr;
 };

@@ -4,6 +4,7 @@
 
 #include <QAction>
 #include <QCursor>
+#include <QGraphicsSimpleTextItem>
 #include <QToolTip>
 #include <QtCharts/QBarCategoryAxis>
 #include <QtCharts/QBarSeries>
@@ -30,6 +31,12 @@ QString qs(std::string_view s)
 QString barName(int i)
 {
     return i < kTermCount ? qs(termKey(kAllTerms[i])) : QStringLiteral("total");
+}
+
+/// Three significant digits: enough to read a bar, short enough to sit on it.
+QString valueText(double v)
+{
+    return QString::number(v, 'g', 3);
 }
 
 QString shareText(double share)
@@ -99,7 +106,23 @@ LossBreakdownView::LossBreakdownView(QWidget* parent) : QChartView(parent)
     m_chart->legend()->setVisible(false);
     m_chart->legend()->setAlignment(Qt::AlignTop);
 
-    connect(m_chart, &QChart::plotAreaChanged, this, &LossBreakdownView::refreshLabels);
+    QFont valueFont = f;
+    valueFont.setPointSizeF(8.0);
+    for (int i = 0; i < 2 * kBars; ++i) {
+        auto* item = new QGraphicsSimpleTextItem(m_chart);
+        item->setFont(valueFont);
+        item->setBrush(QColor(0x33, 0x33, 0x33));
+        item->setZValue(10);
+        item->hide();
+        m_valueItems << item;
+    }
+    m_barValue.fill(std::nan(""));
+    m_ubarValue.fill(std::nan(""));
+
+    connect(m_chart, &QChart::plotAreaChanged, this, [this] {
+        refreshLabels();
+        placeValueLabels();
+    });
     connect(m_weighted, &QBarSet::hovered, this,
             [this](bool st, int i) { onHovered(st, i, true); });
     connect(m_unweighted, &QBarSet::hovered, this,
@@ -110,7 +133,7 @@ LossBreakdownView::LossBreakdownView(QWidget* parent) : QChartView(parent)
     connect(m_actUnweighted, &QAction::toggled, this, &LossBreakdownView::setShowUnweighted);
     m_actLog = new QAction(tr("Logarithmic value axis"), this);
     m_actLog->setCheckable(true);
-    connect(m_actLog, &QAction::toggled, this, &LossBreakdownView::setLogScale);
+    connect(m_actLog, &QAction::triggered, this, &LossBreakdownView::setLogScale);
     m_actShares = new QAction(tr("Show share of total"), this);
     m_actShares->setCheckable(true);
     m_actShares->setChecked(true);
@@ -144,6 +167,18 @@ void LossBreakdownView::setShowUnweighted(bool on)
 }
 
 void LossBreakdownView::setLogScale(bool on)
+{
+    m_autoLog = false;
+    applyLogScale(on);
+}
+
+void LossBreakdownView::setAutoLogScale(bool on)
+{
+    m_autoLog = on;
+    refresh();
+}
+
+void LossBreakdownView::applyLogScale(bool on)
 {
     if (on == m_logScale)
         return;
@@ -216,16 +251,31 @@ void LossBreakdownView::refresh()
         }
     }
 
+    if (m_autoLog) {
+        double wLo = std::numeric_limits<double>::infinity(), wHi = 0.0;
+        for (double v : w)
+            if (std::isfinite(v) && v > 0.0) {
+                wLo = std::min(wLo, v);
+                wHi = std::max(wHi, v);
+            }
+        const bool wantLog = wHi > 0.0 && wHi / wLo > 100.0;
+        if (wantLog != m_logScale) {
+            applyLogScale(wantLog); // re-enters refresh() with the new axis
+            return;
+        }
+    }
+
+    // Headroom above the tallest bar for its value label.
     double base = 0.0;
     if (m_logScale) {
         if (!(hi > 0.0)) {
             lo = 1e-3;
             hi = 1.0;
         }
-        setDecadeRange(m_logAxis, lo, hi);
+        setDecadeRange(m_logAxis, logFloorBelow(lo), hi * 2.0);
         base = m_logAxis->min(); // bars at the axis floor are not drawn
     } else {
-        setNiceRange(m_linearAxis, 0.0, hi > 0.0 ? hi : 1.0, 6);
+        setNiceRange(m_linearAxis, 0.0, hi > 0.0 ? hi * 1.12 : 1.0, 6);
     }
     auto plotted = [&](double v) { return std::isfinite(v) && v > base ? v : base; };
     for (int i = 0; i < kBars; ++i) {
@@ -235,7 +285,13 @@ void LossBreakdownView::refresh()
             m_unweighted->replace(i, plotted(u[i]));
     }
 
+    for (int i = 0; i < kBars; ++i) {
+        m_barValue[i] = std::isfinite(w[i]) && w[i] > base ? w[i] : std::nan("");
+        m_ubarValue[i] = withU && std::isfinite(u[i]) && u[i] > base ? u[i] : std::nan("");
+    }
+
     refreshLabels();
+    placeValueLabels();
 
     QString title = tr("Loss (%1)").arg(qs(conventionName(m_result.convention)));
     if (m_result.total)
@@ -279,6 +335,62 @@ void LossBreakdownView::refreshLabels()
         m_categories[i] = html;
         m_labels[i] = plain;
     }
+}
+
+void LossBreakdownView::placeValueLabels()
+{
+    // Above each drawn bar, centred on it: with the unweighted set shown the
+    // two bars of a category share its width (barWidth 0.8).
+    const int sets = m_showUnweighted ? 2 : 1;
+    const double barW = 0.8 / sets;
+    for (int k = 0; k < 2 * kBars; ++k) {
+        const bool unweighted = k >= kBars;
+        const int i = k % kBars;
+        const double v = unweighted ? m_ubarValue[i] : m_barValue[i];
+        QGraphicsSimpleTextItem* item = m_valueItems[k];
+        if (std::isnan(v)) {
+            item->hide();
+            continue;
+        }
+        const double x = i - 0.4 + barW * ((unweighted ? 1 : 0) + 0.5);
+        const QPointF top = m_chart->mapToPosition(QPointF(x, v), m_series);
+        const QString text = valueText(v);
+        if (item->text() != text)
+            item->setText(text);
+        const QRectF r = item->boundingRect();
+        item->setPos(top.x() - r.width() / 2.0, top.y() - r.height() - 1.0);
+        item->show();
+    }
+}
+
+QStringList LossBreakdownView::valueLabels() const
+{
+    QStringList out;
+    for (int k = 0; k < (m_showUnweighted ? 2 * kBars : kBars); ++k)
+        out << (m_valueItems[k]->isVisible() ? m_valueItems[k]->text() : QString());
+    return out;
+}
+
+QList<QRectF> LossBreakdownView::valueLabelRects() const
+{
+    QList<QRectF> out;
+    for (int k = 0; k < (m_showUnweighted ? 2 * kBars : kBars); ++k)
+        out << m_valueItems[k]->sceneBoundingRect();
+    return out;
+}
+
+QList<QPointF> LossBreakdownView::barTops() const
+{
+    QList<QPointF> out;
+    const int sets = m_showUnweighted ? 2 : 1;
+    for (int k = 0; k < sets * kBars; ++k) {
+        const bool unweighted = k >= kBars;
+        const int i = k % kBars;
+        const double v = unweighted ? m_ubarValue[i] : m_barValue[i];
+        const double x = i - 0.4 + 0.8 / sets * ((unweighted ? 1 : 0) + 0.5);
+        out << (std::isnan(v) ? QPointF() : m_chart->mapToPosition(QPointF(x, v), m_series));
+    }
+    return out;
 }
 
 void LossBreakdownView::onHovered(bool status, int i, bool weighted)

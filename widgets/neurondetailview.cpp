@@ -8,6 +8,7 @@
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 
@@ -44,25 +45,38 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_histArea->attachAxis(m_histY);
     m_histView = new QChartView(m_histChart, this);
     m_histView->setRenderHint(QPainter::Antialiasing);
-    m_histView->setMinimumSize(260, 160);
+    m_histView->setMinimumSize(220, 160);
 
-    // PSTH: the band first so that the mean is drawn over it.
+    // PSTH: the band first so that the lines are drawn over it.
     m_psthChart = new QChart;
     styleChart(m_psthChart);
-    m_psthChart->setTitle(tr("PSTH (mean ± SD across trials)"));
     m_bandUpper = new QLineSeries(m_psthChart);
     m_bandLower = new QLineSeries(m_psthChart);
     m_band = new QAreaSeries(m_bandUpper, m_bandLower);
     m_band->setName(tr("± SD"));
     m_band->setColor(QColor(0x4c, 0x72, 0xb0, 70));
     m_band->setBorderColor(Qt::transparent);
-    m_mean = new QLineSeries(m_psthChart);
-    m_mean->setName(tr("mean"));
-    QPen pen(QColor(0x2a, 0x4d, 0x8a));
-    pen.setWidthF(1.8);
-    m_mean->setPen(pen);
     m_psthChart->addSeries(m_band);
-    m_psthChart->addSeries(m_mean);
+    // Colour-blind-safe, distinct from the grey dashed population mean.
+    static const QColor palette[kMaxPsthTraces] = {
+        QColor(0x2a, 0x4d, 0x8a), QColor(0xdd, 0x84, 0x52), QColor(0x55, 0xa8, 0x68),
+        QColor(0xc4, 0x4e, 0x52), QColor(0x81, 0x72, 0xb3), QColor(0x93, 0x78, 0x60),
+        QColor(0xda, 0x8b, 0xc3), QColor(0x8c, 0x8c, 0x00)};
+    for (int i = 0; i < kMaxPsthTraces; ++i) {
+        auto* line = new QLineSeries(m_psthChart);
+        QPen pen(palette[i]);
+        pen.setWidthF(1.8);
+        line->setPen(pen);
+        m_psthChart->addSeries(line);
+        m_traces << line;
+    }
+    m_population = new QLineSeries(m_psthChart);
+    m_population->setName(tr("population mean"));
+    QPen popPen(QColor(0x44, 0x44, 0x44));
+    popPen.setWidthF(1.5);
+    popPen.setStyle(Qt::DashLine);
+    m_population->setPen(popPen);
+    m_psthChart->addSeries(m_population);
     m_timeAxis = new QValueAxis(m_psthChart);
     m_timeAxis->setTitleText(tr("time step"));
     m_timeAxis->setLabelsFont(axisFont);
@@ -71,15 +85,14 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_rateAxis->setLabelsFont(axisFont);
     m_psthChart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_psthChart->addAxis(m_rateAxis, Qt::AlignLeft);
-    for (QAbstractSeries* s :
-         {static_cast<QAbstractSeries*>(m_band), static_cast<QAbstractSeries*>(m_mean)}) {
+    for (QAbstractSeries* s : m_psthChart->series()) {
         s->attachAxis(m_timeAxis);
         s->attachAxis(m_rateAxis);
     }
     m_psthChart->legend()->setAlignment(Qt::AlignTop);
     m_psthView = new QChartView(m_psthChart, this);
     m_psthView->setRenderHint(QPainter::Antialiasing);
-    m_psthView->setMinimumSize(260, 160);
+    m_psthView->setMinimumSize(220, 160);
 
     m_title = new QLabel(this);
     QFont tf = m_title->font();
@@ -110,60 +123,129 @@ void NeuronDetailView::setNeuron(int neuron)
 
 void NeuronDetailView::clear()
 {
+    setNeuron(-1);
     setHistogram(Histogram{});
-    setPsth(Psth{}, m_dt);
+    setPsths({});
 }
 
 void NeuronDetailView::setHistogram(const Histogram& h)
 {
-    setStepOutline(m_histUpper, h, 0.0);
     if (h.counts.empty()) {
-        m_histChart->setTitle(tr("Rate histogram: no finite samples"));
+        setStepOutline(m_histUpper, h, 0.0);
+        m_histChart->setTitle(m_neuron < 0 ? tr("Rate histogram: select a neuron in the table")
+                                           : tr("Rate histogram: no finite samples"));
         setNiceRange(m_histX, 0.0, 1.0);
         setCountRange(m_histY, 1.0);
         return;
     }
-    m_histChart->setTitle(tr("Rate histogram"));
     double maxCount = 0.0;
-    for (double c : h.counts)
+    int occupied = 0;
+    for (double c : h.counts) {
         maxCount = std::max(maxCount, c);
+        occupied += c > 0.0 ? 1 : 0;
+    }
+    // Every sample in one tiny bin, e.g. a silent neuron: a range of a few
+    // 1e-10 prints labels Qt cuts to "0.0…". Centre a readable range on the
+    // value and draw the bin as a narrow bar.
+    if (occupied == 1 && h.hi() - h.lo < 1e-6 * std::max(1.0, std::abs(h.lo))) {
+        int bin = 0;
+        while (h.counts[bin] == 0.0)
+            ++bin;
+        const double binLo = h.lo + bin * h.width;
+        // A bin that holds 0 stands for 0: a silent neuron reads "= 0".
+        const double c = binLo <= 0.0 && 0.0 < binLo + h.width ? 0.0 : binLo + 0.5 * h.width;
+        const double half = c == 0.0 ? 1.0 : 0.5 * std::abs(c);
+        setStepOutline(m_histUpper, Histogram{c - half / 40.0, half / 20.0, {h.counts[bin]}}, 0.0);
+        setNiceRange(m_histX, c - half, c + half, 5);
+        setCountRange(m_histY, maxCount, 5);
+        m_histChart->setTitle(
+            tr("Rate histogram: every sample = %1").arg(QString::number(c, 'g', 4)));
+        return;
+    }
+    setStepOutline(m_histUpper, h, 0.0);
+    m_histChart->setTitle(tr("Rate histogram"));
     setNiceRange(m_histX, h.lo, h.hi(), 6);
     setCountRange(m_histY, maxCount, 5);
 }
 
 void NeuronDetailView::setPsth(const Psth& p, double dt)
 {
-    m_dt = dt > 0.0 && std::isfinite(dt) ? dt : 1.0;
-    const int n = static_cast<int>(std::min(p.mean.size(), p.sd.size()));
-    QList<QPointF> mean, upper, lower;
-    mean.reserve(n);
-    upper.reserve(n);
-    lower.reserve(n);
+    const QString name = m_neuron >= 0 ? tr("n%1").arg(m_neuron) : tr("mean");
+    setPsths({PsthTrace{name, p}}, {}, dt > 0.0 && dt != 1.0 ? dt : 0.0);
+}
+
+void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& population, double dtMs)
+{
+    const bool ms = dtMs > 0.0 && std::isfinite(dtMs);
+    const double dt = ms ? dtMs : 1.0;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (int t = 0; t < n; ++t) {
-        const double x = t * m_dt;
-        const double m = p.mean[t];
-        const double s = std::isfinite(p.sd[t]) ? p.sd[t] : 0.0;
-        if (!std::isfinite(m))
-            continue;
-        mean.append(QPointF(x, m));
-        upper.append(QPointF(x, m + s));
-        lower.append(QPointF(x, m - s));
-        lo = std::min(lo, m - s);
-        hi = std::max(hi, m + s);
+    int steps = 0;
+    auto points = [&](const std::vector<double>& v) {
+        QList<QPointF> pts;
+        pts.reserve(static_cast<qsizetype>(v.size()));
+        for (std::size_t t = 0; t < v.size(); ++t)
+            if (std::isfinite(v[t])) {
+                pts.append(QPointF(static_cast<double>(t) * dt, v[t]));
+                lo = std::min(lo, v[t]);
+                hi = std::max(hi, v[t]);
+            }
+        steps = std::max(steps, static_cast<int>(v.size()));
+        return pts;
+    };
+
+    m_traceCount = 0;
+    for (int i = 0; i < kMaxPsthTraces; ++i) {
+        QLineSeries* line = m_traces[i];
+        QList<QPointF> pts;
+        if (i < traces.size())
+            pts = points(traces[i].psth.mean);
+        line->replace(pts);
+        line->setName(i < traces.size() ? traces[i].name : QString());
+        m_traceCount += pts.isEmpty() ? 0 : 1;
+        for (QLegendMarker* m : m_psthChart->legend()->markers(line))
+            m->setVisible(!pts.isEmpty());
     }
-    m_mean->replace(mean);
+    const QList<QPointF> pop = points(population.mean);
+    m_population->replace(pop);
+    for (QLegendMarker* m : m_psthChart->legend()->markers(m_population))
+        m->setVisible(!pop.isEmpty());
+
+    // The band only for a single line: eight bands over each other hide the lines.
+    QList<QPointF> upper, lower;
+    if (traces.size() == 1) {
+        const Psth& p = traces.front().psth;
+        const std::size_t n = std::min(p.mean.size(), p.sd.size());
+        for (std::size_t t = 0; t < n; ++t) {
+            const double m = p.mean[t];
+            if (!std::isfinite(m))
+                continue;
+            const double sd = std::isfinite(p.sd[t]) ? p.sd[t] : 0.0;
+            upper.append(QPointF(static_cast<double>(t) * dt, m + sd));
+            lower.append(QPointF(static_cast<double>(t) * dt, m - sd));
+            lo = std::min(lo, m - sd);
+            hi = std::max(hi, m + sd);
+        }
+    }
     m_bandUpper->replace(upper);
     m_bandLower->replace(lower);
-    m_timeAxis->setTitleText(m_dt == 1.0 ? tr("time step") : tr("time"));
-    if (mean.isEmpty()) {
-        m_psthChart->setTitle(tr("PSTH: no data"));
+    for (QLegendMarker* m : m_psthChart->legend()->markers(m_band))
+        m->setVisible(!upper.isEmpty());
+
+    m_timeAxis->setTitleText(ms ? tr("time (ms)") : tr("time step"));
+    if (m_traceCount == 0 && pop.isEmpty()) {
+        m_psthChart->setTitle(m_neuron < 0 && traces.isEmpty()
+                                  ? tr("PSTH: select a neuron in the table")
+                                  : tr("PSTH: no data"));
         setNiceRange(m_timeAxis, 0.0, 1.0);
         setNiceRange(m_rateAxis, 0.0, 1.0);
         return;
     }
-    m_psthChart->setTitle(tr("PSTH (mean ± SD across trials)"));
-    setExactRangeNiceTicks(m_timeAxis, 0.0, std::max(m_dt, (n - 1) * m_dt), 7);
+    QString title =
+        traces.size() == 1 ? tr("PSTH (mean ± SD across trials)") : tr("PSTH (mean across trials)");
+    if (traces.size() > kMaxPsthTraces)
+        title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
+    m_psthChart->setTitle(title);
+    setExactRangeNiceTicks(m_timeAxis, 0.0, std::max(dt, (steps - 1) * dt), 7);
     setNiceRange(m_rateAxis, lo, hi, 6);
 }
 
@@ -172,6 +254,26 @@ QList<ExportableChart> NeuronDetailView::exportableCharts() const
     return {{QStringLiteral("neuron-histogram"), tr("Neuron rate histogram"), m_histView,
              m_histChart},
             {QStringLiteral("neuron-psth"), tr("PSTH"), m_psthView, m_psthChart}};
+}
+
+bool NeuronDetailView::showsPopulationMean() const
+{
+    return m_population->count() > 0;
+}
+
+QString NeuronDetailView::psthTimeAxisTitle() const
+{
+    return m_timeAxis->titleText();
+}
+
+QString NeuronDetailView::histogramTitle() const
+{
+    return m_histChart->title();
+}
+
+QString NeuronDetailView::psthTitle() const
+{
+    return m_psthChart->title();
 }
 
 } // namespace rnnloss

@@ -1,10 +1,13 @@
 #pragma once
-// One neuron in detail: the histogram of its rates and its PSTH (mean +- SD
-// across trials over time).
+// The selected neurons in detail: the histogram of one neuron's rates and the
+// PSTHs (mean across trials over time) of up to eight neurons with the
+// population mean.
 
 #include "chartexport.h"
 #include "neuronstats.h"
 
+#include <QList>
+#include <QString>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
@@ -18,24 +21,46 @@ QT_END_NAMESPACE
 
 namespace rnnloss {
 
+/// One line of the PSTH: a neuron, or a neuron in one trial condition.
+struct PsthTrace
+{
+    QString name; ///< legend text, e.g. "n12" or "n12 · left"
+    Psth psth;
+};
+
 class NeuronDetailView : public QWidget
 {
     Q_OBJECT
 
 public:
+    /// More lines than this are unreadable; the rest are left out, and the
+    /// title says how many.
+    static constexpr int kMaxPsthTraces = 8;
+
     explicit NeuronDetailView(QWidget* parent = nullptr);
 
-    /// -1 shows "no neuron selected".
+    /// -1 shows "no neuron selected" and asks for one in both charts.
     void setNeuron(int neuron);
     int neuron() const { return m_neuron; }
     void setHistogram(const Histogram& h);
-    /// `dt` is the time per step; 1 labels the axis in steps.
+    /// One neuron's PSTH with its ± SD band across trials. `dt` is the time per
+    /// step in milliseconds; 1 (or <= 0) labels the axis in time steps.
     void setPsth(const Psth& p, double dt = 1.0);
-    /// Empties both charts.
+    /// Overlays the traces (the first kMaxPsthTraces) and, when not empty, the
+    /// population mean (dashed). A single trace keeps its ± SD band. `dtMs` > 0
+    /// puts the time axis in milliseconds, else in time steps.
+    void setPsths(const QList<PsthTrace>& traces, const Psth& population = {}, double dtMs = 0.0);
+    /// No neuron: both charts empty, asking for a selection.
     void clear();
 
     QChartView* histogramView() const { return m_histView; }
     QChartView* psthView() const { return m_psthView; }
+    /// PSTH lines drawn (neurons or conditions), without the population mean.
+    int psthTraceCount() const { return m_traceCount; }
+    bool showsPopulationMean() const;
+    QString psthTimeAxisTitle() const;
+    QString histogramTitle() const;
+    QString psthTitle() const;
 
     /// The rate histogram and the PSTH, each alone, for export.
     QList<ExportableChart> exportableCharts() const;
@@ -53,13 +78,14 @@ private:
 
     QChartView* m_psthView = nullptr;
     QChart* m_psthChart = nullptr;
-    QLineSeries* m_mean = nullptr;
+    QList<QLineSeries*> m_traces; ///< kMaxPsthTraces lines, the unused ones empty
+    QLineSeries* m_population = nullptr;
+    int m_traceCount = 0;
     QLineSeries* m_bandUpper = nullptr;
     QLineSeries* m_bandLower = nullptr;
     QAreaSeries* m_band = nullptr;
     QValueAxis* m_timeAxis = nullptr;
     QValueAxis* m_rateAxis = nullptr;
-    double m_dt = 1.0;
 };
 
 } // namespace rnnloss

@@ -74,11 +74,13 @@ QVariant NeuronTableModel::data(const QModelIndex& idx, int role) const
             return idx.row();
         if (!std::isfinite(v))
             return QStringLiteral("—");
+        // Three digits keep all seven columns in view at the default window
+        // size; the tooltip has ten.
         if (idx.column() == ColActive)
             return QString::number(100.0 * v, 'f', 1) + QStringLiteral(" %");
         if (idx.column() == ColFrContribution)
-            return QString::number(v, 'e', 3);
-        return QString::number(v, 'g', 4);
+            return QString::number(v, 'e', 2);
+        return QString::number(v, 'g', 3);
     case Qt::EditRole:
     case SortRole:
         return v;
@@ -95,9 +97,13 @@ QVariant NeuronTableModel::headerData(int section, Qt::Orientation o, int role) 
 {
     if (o != Qt::Horizontal)
         return QAbstractTableModel::headerData(section, o, role);
-    static const char* const names[ColCount] = {
-        QT_TR_NOOP("neuron"), QT_TR_NOOP("mean"),   QT_TR_NOOP("SD"),           QT_TR_NOOP("CV"),
-        QT_TR_NOOP("max"),    QT_TR_NOOP("active"), QT_TR_NOOP("L_fr contrib.")};
+    static const char* const names[ColCount] = {QT_TR_NOOP("neuron"),
+                                                QT_TR_NOOP("mean"),
+                                                QT_TR_NOOP("SD"),
+                                                QT_TR_NOOP("CV"),
+                                                QT_TR_NOOP("max"),
+                                                QT_TR_NOOP("active"),
+                                                QT_TR_NOOP("L_fr\ncontrib.")};
     static const char* const tips[ColCount] = {
         QT_TR_NOOP("Neuron index (0-based)"),
         QT_TR_NOOP("Mean rate over trials and time steps"),
@@ -154,8 +160,11 @@ NeuronTableView::NeuronTableView(QWidget* parent) : QWidget(parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
 
-    // Room for every column's numbers (a squeezed table shows only "...").
-    m_table->setMinimumWidth(m_table->fontMetrics().horizontalAdvance(QStringLiteral("0.000e-00")) * 8);
+    // Narrower than its columns only when the window is: then it scrolls
+    // sideways instead of squeezing numbers to "...".
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_table->setMinimumWidth(m_table->fontMetrics().horizontalAdvance(QStringLiteral("0.000e-00")) *
+                             3);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -8,6 +8,7 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QBarSeries>
 #include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
@@ -69,11 +70,21 @@ RateHistogramView::RateHistogramView(QWidget* parent) : QWidget(parent)
     m_set = new QBarSet(tr("neurons"));
     m_set->setColor(QColor(0x9e, 0xb9, 0xd4));
     m_set->setBorderColor(QColor(0x4c, 0x72, 0xb0));
-    m_set->setSelectedColor(QColor(0xf0, 0x9a, 0x3e));
     m_bars->append(m_set);
     m_chart->addSeries(m_bars);
     m_bars->attachAxis(m_binAxis);
     m_bars->attachAxis(m_countAxis);
+    // The highlighted neurons as an orange part of each bar, as tall as their
+    // count: one selected of eleven is 1/11 of the bar, not a whole orange bar.
+    m_selUpper = new QLineSeries(m_chart);
+    m_selLower = new QLineSeries(m_chart);
+    m_selArea = new QAreaSeries(m_selUpper, m_selLower);
+    m_selArea->setName(tr("selected"));
+    m_selArea->setColor(QColor(0xf0, 0x9a, 0x3e));
+    m_selArea->setPen(Qt::NoPen); // a border would run along the floor under unselected bins
+    m_chart->addSeries(m_selArea);
+    m_selArea->attachAxis(m_rateAxis);
+    m_selArea->attachAxis(m_countAxis);
 
     auto makeLine = [&](const QString& name, Qt::PenStyle style) {
         auto* s = new QLineSeries(m_chart);
@@ -92,9 +103,12 @@ RateHistogramView::RateHistogramView(QWidget* parent) : QWidget(parent)
     m_sdHigh = makeLine(QStringLiteral("μ + σ"), Qt::DashLine);
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->legend()->markers(m_sdHigh).first()->setVisible(false);
+    m_chart->legend()->markers(m_selArea).first()->setVisible(false);
 
     connect(m_set, &QBarSet::clicked, this,
             [this](int bin) { emit binClicked(neuronsInBin(bin)); });
+    connect(m_selArea, &QAreaSeries::clicked, this,
+            [this](const QPointF& p) { emit binClicked(neuronsInBin(m_hist.binOf(p.x()))); });
 
     m_binSpin = new QSpinBox(this);
     m_binSpin->setRange(2, 200);
@@ -112,10 +126,15 @@ RateHistogramView::RateHistogramView(QWidget* parent) : QWidget(parent)
     controls->addWidget(m_binSpin);
     controls->addWidget(m_logCheck);
     controls->addStretch(1);
-    controls->addWidget(m_readout);
+    // The read-out on a line of its own, wrapping: it names what each number
+    // is of, and beside the controls it would set the window's minimum width.
+    m_readout->setWordWrap(true);
+    m_readout->setContentsMargins(6, 0, 6, 0);
+    m_readout->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_readout);
     layout->addLayout(controls);
 
     connect(m_binSpin, &QSpinBox::valueChanged, this, &RateHistogramView::setBinCount);
@@ -131,6 +150,7 @@ void RateHistogramView::setData(const std::vector<double>& meanRates, const Rate
     m_rates = meanRates;
     m_spread = spread;
     m_convention = c;
+    m_silent = static_cast<int>(std::count(m_rates.begin(), m_rates.end(), 0.0));
     rebuildHistogram();
     updateReadout();
 }
@@ -267,48 +287,87 @@ void RateHistogramView::updateRanges()
     vline(m_meanLine, mu);
     vline(m_sdLow, mu - sd);
     vline(m_sdHigh, mu + sd);
-    m_chart->setTitle(tr("Mean rates of %1 neurons (%2)")
-                          .arg(m_rates.size())
-                          .arg(QString::fromUtf8(conventionName(m_convention).data())));
+    QString title = tr("Mean rates of %1 neurons (%2)")
+                        .arg(m_rates.size())
+                        .arg(QString::fromUtf8(conventionName(m_convention).data()));
+    if (m_silent > 0)
+        title += tr(", %n silent (mean rate 0)", nullptr, m_silent);
+    m_chart->setTitle(title);
 }
 
 void RateHistogramView::applyHighlight()
 {
+    const int n = static_cast<int>(m_hist.counts.size());
+    std::vector<double> sel(n, 0.0);
     QVector<int> bins;
-    for (int neuron : m_highlighted) {
+    QVector<int> seen = m_highlighted;
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (int neuron : seen) {
         if (neuron < 0 || neuron >= static_cast<int>(m_rates.size()))
             continue;
         const int b = m_hist.binOf(m_rates[neuron]);
-        if (b >= 0 && !bins.contains(b))
+        if (b < 0 || b >= n)
+            continue;
+        if (sel[b] == 0.0)
             bins.append(b);
+        sel[b] += 1.0;
     }
     std::sort(bins.begin(), bins.end());
-    if (bins == m_highlightedBins && m_set->selectedBars().size() == bins.size())
-        return;
     m_highlightedBins = bins;
-    m_set->deselectAllBars();
-    m_set->selectBars(QList<int>(bins.begin(), bins.end()));
+    m_selCounts = QList<double>(sel.begin(), sel.end());
+    // On a log axis an empty part sits on the floor like an empty bin.
+    Histogram part = m_hist;
+    part.counts = sel;
+    const double base = m_logCounts ? kLogFloor : 0.0;
+    setStepOutline(m_selUpper, part, base);
+    m_selLower->replace(n > 0 ? QList<QPointF>{QPointF(m_hist.lo, base), QPointF(m_hist.hi(), base)}
+                              : QList<QPointF>{});
+    m_selArea->setVisible(!bins.isEmpty());
+    m_chart->legend()->markers(m_selArea).first()->setVisible(!bins.isEmpty());
+}
+
+QList<double> RateHistogramView::highlightedCounts() const
+{
+    return m_selCounts;
+}
+
+QString RateHistogramView::title() const
+{
+    return m_chart->title();
 }
 
 QString RateHistogramView::readoutText() const
 {
-    QString s = QStringLiteral("μ = %1   SD = %2   CV = %3")
-                    .arg(fmt(m_spread.mean), m_spread.sd ? fmt(*m_spread.sd) : tr("undefined"),
-                         m_spread.cv ? fmt(*m_spread.cv) : tr("undefined"));
-    return s + QStringLiteral("  (%1)").arg(QString::fromUtf8(conventionName(m_convention).data()));
+    // Each number says what it is of: under nn4n the CV is of a_n = mean |r|,
+    // not SD/μ of the m_n beside it (tanh: SD/μ = 10.2 next to CV = 0.175).
+    const QString sd = m_spread.sd ? fmt(*m_spread.sd) : tr("undefined");
+    const QString cv = m_spread.cv ? fmt(*m_spread.cv) : tr("undefined");
+    QString s;
+    if (m_convention == Convention::Nn4n)
+        s = tr("m_n: μ = %1, sample SD = %2   CV of a_n = mean |r|: %3   (nn4n)")
+                .arg(fmt(m_spread.mean), sd, cv);
+    else
+        s = tr("m_n: μ = %1, population SD = %2, CV = SD/μ = %3   (spec)")
+                .arg(fmt(m_spread.mean), sd, cv);
+    if (m_silent > 0)
+        s += tr("   %n silent (m_n = 0)", nullptr, m_silent);
+    return s;
 }
 
 void RateHistogramView::updateReadout()
 {
     m_readout->setText(readoutText());
-    const bool seed = m_convention == Convention::Spec;
+    const bool spec = m_convention == Convention::Spec;
     QString tip = tr("m_n = mean rate of neuron n over trials and time steps\n"
                      "a_n = mean of |r| of neuron n over trials and time steps\n\n");
-    tip += (seed ? QStringLiteral("▶ ") : QStringLiteral("   ")) +
-           tr("seed: SD = population SD (÷N) of m_n; CV = SD / mean of m_n\n");
-    tip += (!seed ? QStringLiteral("▶ ") : QStringLiteral("   ")) +
+    tip += (spec ? QStringLiteral("▶ ") : QStringLiteral("   ")) +
+           tr("spec: SD = population SD (÷N) of m_n; CV = SD / mean of m_n\n");
+    tip += (!spec ? QStringLiteral("▶ ") : QStringLiteral("   ")) +
            tr("nn4n: SD = sample SD (÷(N−1)) of m_n; CV = sample SD(a_n) / mean(a_n)\n\n");
-    tip += tr("The lines mark μ and μ ± SD of the convention in use.");
+    tip += tr("The lines mark μ and μ ± SD of the m_n in the convention in use.");
+    if (m_silent > 0)
+        tip += tr("\nSilent: %n neuron(s) with mean rate exactly 0.", nullptr, m_silent);
     m_readout->setToolTip(tip);
 }
 

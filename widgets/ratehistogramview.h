@@ -12,6 +12,7 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QAreaSeries;
 class QBarSeries;
 class QBarSet;
 class QChart;
@@ -38,8 +39,14 @@ public:
     int binCount() const { return m_bins; }
     void setLogCounts(bool on);
     bool logCounts() const { return m_logCounts; }
-    /// Highlights the bins holding these neurons.
+    /// Marks these neurons: each bin holding some gets an orange part as tall
+    /// as the number of them it holds, over the bar of all its neurons.
     void setHighlightedNeurons(const QVector<int>& neurons);
+    /// Per bin, how many highlighted neurons it holds (the orange parts).
+    QList<double> highlightedCounts() const;
+    /// Neurons with mean rate exactly 0 (never active under relu).
+    int silentCount() const { return m_silent; }
+    QString title() const;
 
     const Histogram& histogram() const { return m_hist; }
     /// Neurons whose mean rate falls in bin `bin` of the current histogram.
@@ -70,11 +77,18 @@ private:
     bool m_logCounts = false;
     QVector<int> m_highlighted;
     QVector<int> m_highlightedBins;
+    int m_silent = 0;
 
     QChartView* m_view = nullptr;
     QChart* m_chart = nullptr;
     QBarSeries* m_bars = nullptr;
     QBarSet* m_set = nullptr;
+    /// Drawn over the bars in rate units: the highlighted neurons per bin. An
+    /// area, not a second bar series: Qt would put two bar series side by side.
+    QLineSeries* m_selUpper = nullptr;
+    QLineSeries* m_selLower = nullptr; ///< at the count axis' floor (0, or the log floor)
+    QAreaSeries* m_selArea = nullptr;
+    QList<double> m_selCounts;
     QValueAxis* m_binAxis = nullptr;  ///< hidden, in bin units: the bars live here
     QValueAxis* m_rateAxis = nullptr; ///< shown, in rate units: the lines live here
     QValueAxis* m_countAxis = nullptr;
