@@ -968,8 +968,8 @@ void TestGui::screenshotMode()
     for (const Shot& shot : {Shot{0, "spec", {"lambda_fr_cv=0.5"}},
                              Shot{2, "nn4n", {"lambda_fr_cv=0.25", "lambda_hid=0"}}}) {
         const QString png = m_tmp.filePath(QString("shot%1.png").arg(shot.tab));
-        QStringList args = {kExample, "--screenshot", png, "--tab", QString::number(shot.tab),
-                            "--convention", shot.convention, "--verbose"};
+        QStringList args = {kExample, "--screenshot", png, "--tab", QString::number(shot.tab)};
+        args << "--convention" << shot.convention << "--verbose";
         QStringList cliArgs = {"compute", "--json", kExample, "--convention", shot.convention};
         for (const QString& l : shot.lambdas) {
             args << "--lambda" << l;
@@ -982,7 +982,8 @@ void TestGui::screenshotMode()
         QVERIFY(img.width() >= 640 && img.height() >= 400);
 
         // "rnnloss-explorer: shown: convention C lambda_mse=V ... total=V"
-        const QStringList shownLines = r.err.split('\n').filter(QRegularExpression("^rnnloss-explorer: shown: "));
+        const QStringList shownLines =
+            r.err.split('\n').filter(QRegularExpression("^rnnloss-explorer: shown: "));
         QVERIFY2(shownLines.size() == 1, qPrintable(r.err));
         const QStringList fields = shownLines.front().split(' ', Qt::SkipEmptyParts).mid(2);
         QMap<QString, QString> shown;
@@ -1006,10 +1007,11 @@ void TestGui::screenshotMode()
             const QString key = clijson::qs(termKey(t));
             const QString lambdaKeyName = clijson::qs(lambdaKey(t));
             QVERIFY2(shown.contains(lambdaKeyName), qPrintable(shownLines.front()));
-            QCOMPARE(shown.value(lambdaKeyName).toDouble(), terms[key].toObject()["lambda"].toDouble());
+            QCOMPARE(shown.value(lambdaKeyName).toDouble(),
+                     terms[key].toObject()["lambda"].toDouble());
         }
-        const QString d = clijson::compareNumber("total", QJsonValue(shown.value("total").toDouble()),
-                                                 cli["total"], 1e-9);
+        const QString d = clijson::compareNumber(
+            "total", QJsonValue(shown.value("total").toDouble()), cli["total"], 1e-9);
         QVERIFY2(d.isEmpty(), qPrintable(d));
     }
 

@@ -819,12 +819,13 @@ void TestReader::malformed()
     io::ReadRequest req;
     req.recording = fixture(file).toStdString();
     req.weights = fixture(weights).toStdString();
-    const io::ReadResult res =
-        io::readRecording(req, [&slabs](double, const std::string&) { return ++slabs < kMaxSlabs; });
-    QVERIFY2(slabs < kMaxSlabs, qPrintable(QStringLiteral("the reader worked through %1 slabs of %2 "
-                                                          "instead of refusing it")
-                                               .arg(slabs)
-                                               .arg(file)));
+    const io::ReadResult res = io::readRecording(
+        req, [&slabs](double, const std::string&) { return ++slabs < kMaxSlabs; });
+    QVERIFY2(slabs < kMaxSlabs,
+             qPrintable(QStringLiteral("the reader worked through %1 slabs of %2 "
+                                       "instead of refusing it")
+                            .arg(slabs)
+                            .arg(file)));
     const QString error = QString::fromStdString(res.error);
     if (needles.isEmpty()) {
         // Not malformed: a weights file without weights leaves the weight terms unavailable.

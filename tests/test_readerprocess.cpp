@@ -73,8 +73,8 @@ void TestReaderProcess::misbehavingReader_data()
     QTest::newRow("hangs") << QByteArray("exec sleep infinity")
                            << "the reader stopped responding (no progress for 1";
     // Progress first, then silence: the watchdog is on progress, not total time.
-    QTest::newRow("hangs after output") << QByteArray("echo 'reading' >&2; exec sleep infinity")
-                                        << "the reader stopped responding";
+    QTest::newRow("hangs after output")
+        << QByteArray("echo 'reading' >&2; exec sleep infinity") << "the reader stopped responding";
     QTest::newRow("garbage") << QByteArray("printf 'this is not a frame stream at all, no'")
                              << "the reader sent a malformed result";
     QTest::newRow("crashes") << QByteArray("kill -SEGV $$") << "the reader crashed (signal 11";

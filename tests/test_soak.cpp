@@ -617,13 +617,16 @@ void TestSoak::soak()
     } else if (!seedText.isEmpty()) {
         bool ok = false;
         seed = seedText.toULongLong(&ok);
-        QVERIFY2(ok, qPrintable("RNNLOSS_SOAK_SEED=" + seedText + ": expected a number or 'random'"));
+        QVERIFY2(ok,
+                 qPrintable("RNNLOSS_SOAK_SEED=" + seedText + ": expected a number or 'random'"));
     }
     m_rng.seed(seed);
     m_eventLimit = events;
-    qInfo("soak: %lld events, %d loads, seed %llu%s (replay: RNNLOSS_SOAK_SEED=%llu)", events, loads,
-          static_cast<unsigned long long>(seed),
-          seedText.isEmpty() ? " (the fixed default)" : seedText == "random" ? " (random)" : "",
+    qInfo("soak: %lld events, %d loads, seed %llu%s (replay: RNNLOSS_SOAK_SEED=%llu)", events,
+          loads, static_cast<unsigned long long>(seed),
+          seedText.isEmpty()     ? " (the fixed default)"
+          : seedText == "random" ? " (random)"
+                                 : "",
           static_cast<unsigned long long>(seed));
 
     QElapsedTimer clock;
