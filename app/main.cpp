@@ -11,8 +11,36 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <string>
 
 using namespace rnnloss;
+
+namespace {
+
+/// One line of what the window last computed and showed, so that a caller
+/// (test_gui's screenshotMode) can check which --lambda and --convention were
+/// applied without reading the picture.
+void printShown(const MainWindow& w)
+{
+    const ComputeResult* r = w.lastResult();
+    if (!r) {
+        std::fprintf(stderr, "rnnloss-explorer: shown: nothing\n");
+        return;
+    }
+    std::string line = "rnnloss-explorer: shown: convention ";
+    line += conventionName(r->convention);
+    char num[64];
+    for (Term t : kAllTerms) {
+        std::snprintf(num, sizeof num, "%.17g", r->lambdas[index(t)]);
+        line.append(" ").append(lambdaKey(t)).append("=").append(num);
+    }
+    if (r->loss.total)
+        std::snprintf(num, sizeof num, "%.17g", *r->loss.total);
+    line.append(" total=").append(r->loss.total ? num : "undefined");
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -44,7 +72,8 @@ int main(int argc, char** argv)
                                   "FILE.png and exit.", "FILE.png");
     QCommandLineOption tab("tab", "With --screenshot: the tab to show (0-3).", "N", "0");
     QCommandLineOption noSettings("no-settings", "Do not restore the saved lambdas and layout.");
-    QCommandLineOption verbose("verbose", "At exit, print this process's peak memory on stderr.");
+    QCommandLineOption verbose("verbose", "At exit, print on stderr the convention, lambdas and "
+                                          "total last shown, and this process's peak memory.");
     p.addOptions({weights, convention, lambda, screenshot, tab, noSettings, verbose});
     p.process(app);
 
@@ -122,6 +151,7 @@ int main(int argc, char** argv)
     w.openFiles(recording, p.value(weights));
     const int rc = app.exec();
     if (p.isSet(verbose)) {
+        printShown(w);
         QFile status("/proc/self/status");
         if (status.open(QIODevice::ReadOnly))
             for (const QByteArray& line : status.readAll().split('\n'))

@@ -310,9 +310,10 @@ void TestCli::table_data()
                     << QStringList{"compute"} + caseFiles(c.value().toObject()) +
                            QStringList{"--convention", conv} + lambdaArgs(sets[set].toObject());
     // Terms without data ("missing") beside weighted ones.
-    QTest::newRow("weights only")
-        << QStringList{"compute", QDir(kReference).filePath("cases/visible_tanh_split_weights.h5"),
-                       "--lambda", "lambda_mse=0", "--lambda", "lambda_hid=2.5"};
+    QTest::newRow("weights only") << QStringList{
+        "compute",  QDir(kReference).filePath("cases/visible_tanh_split_weights.h5"),
+        "--lambda", "lambda_mse=0",
+        "--lambda", "lambda_hid=2.5"};
 }
 
 namespace {
@@ -328,7 +329,8 @@ QString cellProblem(const QString& what, const QString& cell, const QJsonValue& 
     const double shown = cell.toDouble(&ok);
     const double want = value.toDouble();
     if (!ok)
-        return what + ": '" + cell + "' is not a number, expected " + QString::number(want, 'g', 17);
+        return what + ": '" + cell + "' is not a number, expected " +
+               QString::number(want, 'g', 17);
     if (!(std::abs(shown - want) <= rel * std::abs(want)))
         return what + QStringLiteral(": '%1', expected %2").arg(cell).arg(want, 0, 'g', 17);
     return {};
@@ -345,7 +347,8 @@ void TestCli::table()
     QVERIFY2(!r.out.trimmed().startsWith('{'), "the table looks like JSON");
     // The same run as JSON: the table must show these numbers (to its 6 digits).
     const Run j = runCli(args + QStringList{"--json"});
-    QVERIFY2(j.finished && j.status == QProcess::NormalExit && j.exitCode == 0, qPrintable(j.describe()));
+    QVERIFY2(j.finished && j.status == QProcess::NormalExit && j.exitCode == 0,
+             qPrintable(j.describe()));
     const QJsonObject o = QJsonDocument::fromJson(j.out).object();
     QVERIFY2(o["terms"].isObject(), j.out.constData());
     const QJsonObject terms = o["terms"].toObject();
@@ -384,11 +387,15 @@ void TestCli::table()
         const double lambda = t["lambda"].toDouble();
         problems << cellProblem(key + " lambda", cells[1], t["lambda"]);
         if (!t["available"].toBool())
-            problems << (cells[2] == "missing" ? QString() : key + " value: '" + cells[2] + "', expected missing");
+            problems << (cells[2] == "missing"
+                             ? QString()
+                             : key + " value: '" + cells[2] + "', expected missing");
         else
             problems << cellProblem(key + " value", cells[2], t["value"]);
         if (lambda == 0.0) {
-            problems << (cells[3] == "-" ? QString() : key + " weighted: '" + cells[3] + "', expected - (not added)");
+            problems << (cells[3] == "-"
+                             ? QString()
+                             : key + " weighted: '" + cells[3] + "', expected - (not added)");
             problems << (cells.size() == 4 ? QString() : key + ": a share for a term not added");
         } else {
             problems << cellProblem(key + " weighted", cells[3], t["weighted"]);
@@ -515,7 +522,8 @@ void TestCli::crashers_data()
     const QString segv = QStringLiteral("the reader crashed (signal 11, Segmentation fault)");
     const QString watchdog = QStringLiteral("the reader stopped responding (no progress for 5");
     const QStringList files = QDir(kCrashers).entryList({"*.h5"}, QDir::Files, QDir::Name);
-    QVERIFY2(files.size() == 25, qPrintable(QStringLiteral("%1 files in ").arg(files.size()) + kCrashers));
+    QVERIFY2(files.size() == 25,
+             qPrintable(QStringLiteral("%1 files in ").arg(files.size()) + kCrashers));
     for (const QString& f : files) {
         const bool crashes = f == "cve-2018-13867.h5" || f == "cve-2025-6269-1.h5";
         QTest::newRow(qPrintable(f)) << QDir(kCrashers).filePath(f) << (crashes ? segv : refused);
@@ -525,11 +533,13 @@ void TestCli::crashers_data()
     const QDir found(QStringLiteral(RNNLOSS_SOURCE_DIR "/tests/fuzz-regressions"));
     const QList<std::pair<const char*, QString>> fuzz = {
         {"hdf5-alloc-loop-local-heap.h5", watchdog},
-        {"hdf5-compact-short.h5", "dataset 'outputs' is damaged: its compact storage holds 1 bytes"},
+        {"hdf5-compact-short.h5",
+         "dataset 'outputs' is damaged: its compact storage holds 1 bytes"},
         {"hdf5-hang.h5", watchdog},
         {"hdf5-huge-alloc-object-info.h5", "cannot inspect 'states': can't get info for object: "
                                            "'states' (memory allocation failed"},
-        {"hdf5-huge-alloc-open.h5", "cannot open the file: unable to open file (memory allocation failed"},
+        {"hdf5-huge-alloc-open.h5",
+         "cannot open the file: unable to open file (memory allocation failed"},
         {"hdf5-segv-accum-read-1.h5", segv},
         {"hdf5-segv-accum-read-2.h5", segv},
         {"hdf5-segv-memcpyvv.h5", "dataset 'states' is damaged: its compact storage holds 0 bytes"},
@@ -555,7 +565,8 @@ void TestCli::crashers()
         // Under a sanitizer the reader child is instrumented too: it may stop
         // at a finding inside HDF5 that a release build survives, or die on a
         // different signal (ASan aborts on SEGV). Still contained in the child.
-        QVERIFY2(err.contains("the reader crashed (") || err.contains("the reader failed (exit code"),
+        QVERIFY2(err.contains("the reader crashed (") ||
+                     err.contains("the reader failed (exit code"),
                  qPrintable("expected '" + outcome + "' or a sanitizer stop, got: " + err));
         return;
     }

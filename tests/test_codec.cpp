@@ -1359,9 +1359,9 @@ void TestCodec::randomStreamDamage()
 void TestCodec::fuzzRegressions_data()
 {
     QTest::addColumn<QString>("file");
-    QTest::addColumn<QString>("refusedWith");     ///< empty: it must decode
-    QTest::addColumn<QStringList>("available");   ///< the terms with data behind them
-    QTest::addColumn<QString>("totalReason");     ///< with every lambda 1
+    QTest::addColumn<QString>("refusedWith");   ///< empty: it must decode
+    QTest::addColumn<QStringList>("available"); ///< the terms with data behind them
+    QTest::addColumn<QString>("totalReason");   ///< with every lambda 1
     // A batch of 1.2 billion trials declared with no data behind it: a valid
     // summary in which every term is unavailable. It once made computeTerms
     // allocate an index list of 9.4 GB; the declared trial count must not
@@ -1408,7 +1408,8 @@ void TestCodec::fuzzRegressions()
         }
         const LossResult r = evaluate(tv, TermArray{1, 1, 1, 1, 1, 1, 1});
         QVERIFY(!r.total);
-        QVERIFY2(QString::fromStdString(r.totalReason).startsWith(totalReason), r.totalReason.c_str());
+        QVERIFY2(QString::fromStdString(r.totalReason).startsWith(totalReason),
+                 r.totalReason.c_str());
         QVERIFY(!r.errors.empty()); // enabled but unavailable terms are errors, not zeros
         const NeuronStats st = computeNeuronStats(*d.value, c);
         QCOMPARE(st.size(), std::size_t(d.value->hasStates() ? d.value->shape.nHid : 0));

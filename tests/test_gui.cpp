@@ -954,15 +954,65 @@ void TestGui::screenshotMode()
         return r;
     };
 
-    for (int tab : {0, 2}) {
-        const QString png = m_tmp.filePath(QString("shot%1.png").arg(tab));
-        const Run r = run({kExample, "--screenshot", png, "--tab", QString::number(tab),
-                           "--lambda", "lambda_fr_cv=0.5", "--convention", "nn4n"});
+    // The options must be applied, not only accepted: each run asks for
+    // something other than the defaults (the file's lambdas: fr_cv 0, hid
+    // 0.001; the default convention nn4n), and the app's --verbose line of
+    // what it showed must match, and match `rnnloss compute` with the same
+    // options.
+    struct Shot
+    {
+        int tab;
+        QString convention;
+        QStringList lambdas;
+    };
+    for (const Shot& shot : {Shot{0, "spec", {"lambda_fr_cv=0.5"}},
+                             Shot{2, "nn4n", {"lambda_fr_cv=0.25", "lambda_hid=0"}}}) {
+        const QString png = m_tmp.filePath(QString("shot%1.png").arg(shot.tab));
+        QStringList args = {kExample, "--screenshot", png, "--tab", QString::number(shot.tab)};
+        args << "--convention" << shot.convention << "--verbose";
+        QStringList cliArgs = {"compute", "--json", kExample, "--convention", shot.convention};
+        for (const QString& l : shot.lambdas) {
+            args << "--lambda" << l;
+            cliArgs << "--lambda" << l;
+        }
+        const Run r = run(args);
         QVERIFY2(r.code == 0, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
         QImage img(png);
         QVERIFY2(!img.isNull(), qPrintable(png));
-        QVERIFY(img.width() > 0 && img.height() > 0);
         QVERIFY(img.width() >= 640 && img.height() >= 400);
+
+        // "rnnloss-explorer: shown: convention C lambda_mse=V ... total=V"
+        const QStringList shownLines =
+            r.err.split('\n').filter(QRegularExpression("^rnnloss-explorer: shown: "));
+        QVERIFY2(shownLines.size() == 1, qPrintable(r.err));
+        const QStringList fields = shownLines.front().split(' ', Qt::SkipEmptyParts).mid(2);
+        QMap<QString, QString> shown;
+        if (fields.size() >= 2 && fields[0] == "convention")
+            shown["convention"] = fields[1];
+        for (const QString& f : fields)
+            if (f.contains('='))
+                shown[f.section('=', 0, 0)] = f.section('=', 1);
+        QCOMPARE(shown.value("convention"), shot.convention);
+        for (const QString& l : shot.lambdas) {
+            QVERIFY2(shown.contains(l.section('=', 0, 0)), qPrintable(shownLines.front()));
+            QCOMPARE(shown.value(l.section('=', 0, 0)).toDouble(), l.section('=', 1).toDouble());
+        }
+
+        QString err;
+        const QJsonObject cli = clijson::run(kCli, cliArgs, kLoadTimeoutMs, &err);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        QCOMPARE(shown.value("convention"), cli["convention"].toString());
+        const QJsonObject terms = cli["terms"].toObject();
+        for (Term t : kAllTerms) {
+            const QString key = clijson::qs(termKey(t));
+            const QString lambdaKeyName = clijson::qs(lambdaKey(t));
+            QVERIFY2(shown.contains(lambdaKeyName), qPrintable(shownLines.front()));
+            QCOMPARE(shown.value(lambdaKeyName).toDouble(),
+                     terms[key].toObject()["lambda"].toDouble());
+        }
+        const QString d = clijson::compareNumber(
+            "total", QJsonValue(shown.value("total").toDouble()), cli["total"], 1e-9);
+        QVERIFY2(d.isEmpty(), qPrintable(d));
     }
 
     // A bad file: exit 2 and one error line naming it.
