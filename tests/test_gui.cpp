@@ -418,10 +418,13 @@ void TestGui::burstIsCoalesced()
     const int start = pos;
     const int lo = start < 450 ? 460 : 10;
     pos = lo;
+    // One drag: pressed, a thousand moves, released.
+    slider->setSliderDown(true);
     for (int i = 0; i < 1000; ++i) {
         pos = lo + (pos - lo + 7) % 430; // always a different step, in [lo, lo + 430)
         slider->setValue(pos);
     }
+    slider->setSliderDown(false);
     QVERIFY(pos != start);
     const qint64 loopMs = t.elapsed();
     const std::uint64_t submitted = w.worker()->requestsSubmitted() - submitted0;
@@ -439,10 +442,8 @@ void TestGui::burstIsCoalesced()
     QCOMPARE(w.lastResult()->sequence, w.worker()->requestsSubmitted());
     QCOMPARE(w.breakdownView()->result()[Term::FrSd].lambda, expected);
     verifyShownMatchesEngine(w);
-    // The burst is one undo step (or a few, when it outlasted the merge window).
-    const int undoSteps = w.undoStack()->count() - undoSteps0;
-    QVERIFY2(undoSteps >= 1 && undoSteps <= 1 + int(loopMs / 600),
-             qPrintable(QString("%1 undo steps for the burst").arg(undoSteps)));
+    // The drag is one undo step, however long it took.
+    QCOMPARE(w.undoStack()->count() - undoSteps0, 1);
 }
 
 // 4. ---------------------------------------------------------------------------
@@ -746,7 +747,8 @@ void TestGui::exports()
         QCoreApplication::processEvents(); // let the shown tab lay out
         for (const QString suffix : {"png", "svg", "pdf"}) {
             const QString path = m_tmp.filePath(QString("tab%1.%2").arg(tab).arg(suffix));
-            QVERIFY2(w.exportChart(tab, path), qPrintable(w.lastError()));
+            const ExportOutcome out = w.exporter()->exportChart(MainWindow::chartOfTab(tab), path);
+            QVERIFY2(out.ok(), qPrintable(out.error));
             QFile f(path);
             QVERIFY(f.open(QIODevice::ReadOnly));
             const QByteArray bytes = f.readAll();
@@ -776,10 +778,13 @@ void TestGui::exports()
     // Breakdown CSV: header, seven terms, total.
     {
         const QString path = m_tmp.filePath("breakdown.csv");
-        QVERIFY2(w.exportBreakdownCsv(path), qPrintable(w.lastError()));
+        const ExportOutcome out = w.exporter()->exportTable("breakdown", path);
+        QVERIFY2(out.ok(), qPrintable(out.error));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
-        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.value(0).startsWith("# file=example.h5 convention=nn4n"), qPrintable(lines.value(0)));
+        lines.removeFirst();
         QCOMPARE(lines.size(), 1 + kTermCount + 1);
         QCOMPARE(lines[0], QStringLiteral("term,lambda,value,weighted,share"));
         for (Term t : kAllTerms) {
@@ -803,10 +808,13 @@ void TestGui::exports()
     // Neuron CSV: header and one row per neuron.
     {
         const QString path = m_tmp.filePath("neurons.csv");
-        QVERIFY2(w.exportNeuronCsv(path), qPrintable(w.lastError()));
+        const ExportOutcome out = w.exporter()->exportTable("neurons", path);
+        QVERIFY2(out.ok(), qPrintable(out.error));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
-        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY(lines.value(0).startsWith("# file=example.h5"));
+        lines.removeFirst();
         QCOMPARE(lines.size(), int(w.summary()->shape.nHid) + 1);
         QVERIFY(lines[0].startsWith("neuron,mean_rate"));
         for (int n = 0; n < int(w.summary()->shape.nHid); ++n) {
@@ -818,7 +826,8 @@ void TestGui::exports()
     // Lambdas JSON.
     {
         const QString path = m_tmp.filePath("lambdas.json");
-        QVERIFY2(w.exportLambdasJson(path), qPrintable(w.lastError()));
+        const ExportOutcome out = w.exporter()->exportTable("lambdas", path);
+        QVERIFY2(out.ok(), qPrintable(out.error));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QJsonParseError pe;
@@ -859,21 +868,28 @@ void TestGui::exports()
 void TestGui::exportFailures()
 {
     MainWindow& w = *m_w;
+    const Exporter& e = *w.exporter();
     const QString nowhere = "/nonexistent-dir-rnnloss/x";
-    QVERIFY(!w.exportChart(0, m_tmp.filePath("chart.bmp")));
-    QVERIFY2(w.lastError().contains("chart.bmp"), qPrintable(w.lastError()));
-    QVERIFY(!w.exportChart(1, nowhere + ".png"));
-    QVERIFY2(w.lastError().contains(nowhere), qPrintable(w.lastError()));
-    QVERIFY(!w.exportBreakdownCsv(nowhere + ".csv"));
-    QVERIFY2(w.lastError().contains(nowhere), qPrintable(w.lastError()));
-    QVERIFY(!w.exportNeuronCsv(nowhere + ".csv"));
-    QVERIFY(!w.lastError().isEmpty());
-    QVERIFY(!w.exportLambdasJson(nowhere + ".json"));
-    QVERIFY2(w.lastError().contains(nowhere), qPrintable(w.lastError()));
+    ExportOutcome out = e.exportChart("breakdown", m_tmp.filePath("chart.bmp"));
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains("chart.bmp"), qPrintable(out.error));
+    out = e.exportChart("rates", nowhere + ".png");
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
+    out = e.exportTable("breakdown", nowhere + ".csv");
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
+    out = e.exportTable("neurons", nowhere + ".csv");
+    QVERIFY(!out.ok());
+    QVERIFY(!out.error.isEmpty());
+    out = e.exportTable("lambdas", nowhere + ".json");
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
     // Nothing to export before a load.
     MainWindow empty(kCli);
-    QVERIFY(!empty.exportBreakdownCsv(m_tmp.filePath("empty.csv")));
-    QVERIFY(!empty.lastError().isEmpty());
+    out = empty.exporter()->exportTable("breakdown", m_tmp.filePath("empty.csv"));
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains("empty.csv"), qPrintable(out.error));
     QVERIFY(!QFileInfo::exists(m_tmp.filePath("empty.csv")));
 }
 
@@ -974,7 +990,7 @@ void TestGui::screenshotMode()
         QVERIFY2(r.err.contains("error:") && r.err.contains("bad_nhid.h5"), qPrintable(r.err));
         const QStringList errorLines = r.err.split('\n').filter(QRegularExpression("^error:"));
         QCOMPARE(errorLines.size(), 1);
-        QVERIFY(!QImage(png).isNull()); // the error banner is the picture
+        QVERIFY2(!QFileInfo::exists(png), "a failed load must not leave a picture (issue 11, defect 16)");
     }
     // A bad command line: exit 2 before any window.
     {

@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
+#include <QKeyEvent>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -149,6 +150,12 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         connect(r.edit, &QLineEdit::textEdited, this,
                 [this, i](const QString& text) { onTextEdited(i, text); });
         connect(r.enable, &QCheckBox::toggled, this, [this, i](bool on) { onToggled(i, on); });
+        // A drag is one gesture from press to release; so is typing until Enter
+        // or leaving the field.
+        auto endGesture = [this] { m_lastEditedTerm = -1; };
+        connect(r.slider, &QSlider::sliderPressed, this, endGesture);
+        connect(r.slider, &QSlider::sliderReleased, this, endGesture);
+        connect(r.edit, &QLineEdit::editingFinished, this, endGesture);
 
         m_enabled[i] = true;
         m_available[i] = true;
@@ -173,6 +180,8 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     connect(m_convCombo, &QComboBox::currentIndexChanged, this, [this](int idx) {
         m_convention = static_cast<Convention>(m_convCombo->itemData(idx).toInt());
         updateTooltips();
+        ++m_editId;
+        m_lastEditedTerm = -1;
         emit conventionChanged(m_convention);
     });
 
@@ -272,7 +281,9 @@ void LambdaPanel::onSliderMoved(int term, int pos)
     parseLambda(text, &v);
     m_values[term] = v;
     m_rows[term].edit->setText(text);
-    emitEdited();
+    if (!m_rows[term].slider->isSliderDown())
+        m_lastEditedTerm = -1; // a key press or a click on the groove: a gesture of its own
+    emitEdited(term);
 }
 
 void LambdaPanel::onTextEdited(int term, const QString& text)
@@ -286,18 +297,30 @@ void LambdaPanel::onTextEdited(int term, const QString& text)
         const QSignalBlocker block(m_rows[term].slider);
         m_rows[term].slider->setValue(valueToSlider(v));
     }
-    emitEdited();
+    emitEdited(term);
 }
 
 void LambdaPanel::onToggled(int term, bool on)
 {
     m_enabled[term] = on;
     updateRow(term);
-    emitEdited();
+    m_lastEditedTerm = -1;
+    emitEdited(term);
 }
 
 bool LambdaPanel::eventFilter(QObject* watched, QEvent* event)
 {
+    if (event->type() == QEvent::ShortcutOverride) {
+        // Undo/redo belong to the window's history, not to the field's own
+        // text history (which would record the undo as a new edit).
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (key->matches(QKeySequence::Undo) || key->matches(QKeySequence::Redo) ||
+            key->keyCombination() == QKeyCombination(Qt::ControlModifier, Qt::Key_Y) ||
+            key->keyCombination() == QKeyCombination(Qt::ControlModifier | Qt::ShiftModifier, Qt::Key_Z)) {
+            event->ignore();
+            return true;
+        }
+    }
     if (event->type() == QEvent::FocusOut) {
         for (int i = 0; i < kTermCount; ++i) {
             QLineEdit* e = m_rows[i].edit;
@@ -349,8 +372,11 @@ void LambdaPanel::updateTooltips()
     }
 }
 
-void LambdaPanel::emitEdited()
+void LambdaPanel::emitEdited(int term)
 {
+    if (term != m_lastEditedTerm)
+        ++m_editId;
+    m_lastEditedTerm = term;
     emit lambdasEdited(lambdas(), m_enabled);
 }
 

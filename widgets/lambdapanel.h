@@ -10,6 +10,7 @@
 #include <QWidget>
 
 #include <array>
+#include <cstdint>
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
@@ -54,6 +55,11 @@ public:
     void showResult(const LossResult& result);
     void setTrainingLambdasAvailable(bool available);
 
+    /// Identifies the gesture the latest lambdasEdited / conventionChanged came
+    /// from: the same for every step of one slider drag or of typing in one
+    /// field, new for the next gesture. Undo merges edits with equal ids.
+    std::uint64_t editId() const { return m_editId; }
+
     static double sliderToValue(int pos);
     /// Nearest slider step of `v`, clamped to the scale; 0 and below map to 0.
     static int valueToSlider(double v);
@@ -88,7 +94,7 @@ private:
     void onToggled(int term, bool on);
     void updateRow(int term);
     void updateTooltips();
-    void emitEdited();
+    void emitEdited(int term);
 
     std::array<Row, kTermCount> m_rows{};
     TermArray m_values{};
@@ -99,6 +105,8 @@ private:
     QComboBox* m_convCombo = nullptr;
     QPushButton* m_resetDefaults = nullptr;
     QPushButton* m_resetTraining = nullptr;
+    std::uint64_t m_editId = 1;
+    int m_lastEditedTerm = -1; ///< -1 after a gesture ended
 };
 
 } // namespace rnnloss
