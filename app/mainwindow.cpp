@@ -66,18 +66,6 @@ QString shapeText(const Summary& s)
         .join(QLatin1Char(' '));
 }
 
-QString aboutText()
-{
-    return QObject::tr("<h3>RNNLoss Explorer %1</h3>"
-                       "<p>The lambdas of nn4n's modular RNN loss, by seeing them.</p>"
-                       "<p>Qt %2 (built with %3)<br>HDF5 %4<br>Eigen %5.%6.%7</p>")
-        .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion()),
-             QStringLiteral(QT_VERSION_STR), QStringLiteral(RNNLOSS_HDF5_VERSION))
-        .arg(EIGEN_WORLD_VERSION)
-        .arg(EIGEN_MAJOR_VERSION)
-        .arg(EIGEN_MINOR_VERSION);
-}
-
 } // namespace
 
 MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
@@ -104,6 +92,7 @@ void MainWindow::buildViews()
     m_lambdaPanel = new LambdaPanel;
     // The panel keeps its natural width; a narrow window scrolls it rather
     // than squeezing its fields.
+    m_lambdaPanel->setMinimumSize(m_lambdaPanel->sizeHint());
     auto* scroll = new QScrollArea;
     scroll->setWidget(m_lambdaPanel);
     scroll->setWidgetResizable(true);
@@ -530,11 +519,10 @@ void MainWindow::showFormulas()
     dialog->show();
 }
 
-void MainWindow::showShortcuts()
+QString MainWindow::shortcutsHtml() const
 {
     QStringList rows;
-    const QList<QAction*> all = findChildren<QAction*>();
-    for (QAction* a : all) {
+    for (QAction* a : findChildren<QAction*>()) {
         if (a->shortcuts().isEmpty() || a->text().isEmpty())
             continue;
         QStringList keys;
@@ -546,12 +534,30 @@ void MainWindow::showShortcuts()
                     .arg(keys.join(QStringLiteral(", ")).toHtmlEscaped(), name.toHtmlEscaped());
     }
     rows.sort();
-    QMessageBox box(this);
-    box.setObjectName("shortcutsDialog");
-    box.setWindowTitle(tr("Keyboard shortcuts"));
-    box.setTextFormat(Qt::RichText);
-    box.setText(QStringLiteral("<table cellspacing=6>%1</table>").arg(rows.join(QString())));
-    box.exec();
+    return QStringLiteral("<table cellspacing=6>%1</table>").arg(rows.join(QString()));
+}
+
+void MainWindow::showShortcuts()
+{
+    auto* box = new QMessageBox(this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName("shortcutsDialog");
+    box->setWindowTitle(tr("Keyboard shortcuts"));
+    box->setTextFormat(Qt::RichText);
+    box->setText(shortcutsHtml());
+    box->show();
+}
+
+QString MainWindow::aboutText()
+{
+    return QObject::tr("<h3>RNNLoss Explorer %1</h3>"
+                       "<p>The lambdas of nn4n's modular RNN loss, by seeing them.</p>"
+                       "<p>Qt %2 (built with %3)<br>HDF5 %4<br>Eigen %5.%6.%7</p>")
+        .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion()),
+             QStringLiteral(QT_VERSION_STR), QStringLiteral(RNNLOSS_HDF5_VERSION))
+        .arg(EIGEN_WORLD_VERSION)
+        .arg(EIGEN_MAJOR_VERSION)
+        .arg(EIGEN_MINOR_VERSION);
 }
 
 void MainWindow::showAbout()

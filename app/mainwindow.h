@@ -79,6 +79,10 @@ public:
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab);
     QString nn4nLine() const; ///< also what "Copy RNNLoss(...)" puts on the clipboard
+    /// Help ▸ About: the versions of the app, Qt, HDF5 and Eigen.
+    static QString aboutText();
+    /// Help ▸ Keyboard shortcuts: every action with a shortcut, as an HTML table.
+    QString shortcutsHtml() const;
 
     void selectNeuron(int neuron);
     void setTabIndexForScreenshot(int tab);
