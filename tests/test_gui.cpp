@@ -36,6 +36,7 @@
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
@@ -205,6 +206,7 @@ private slots:
     void openingUsesTheFilesLambdas_data();
     void openingUsesTheFilesLambdas();
     void statusSaysAbsent();
+    void resetButtons();
     void helpAndViewMenus();
     void smallWindow();
     void headlessExport();
@@ -1111,6 +1113,43 @@ void TestGui::statusSaysAbsent()
     QVERIFY2(!w.statusText().contains("N_in=0"), qPrintable(w.statusText()));
     QVERIFY2(w.statusText().contains(QString("N_hid=%1").arg(w.summary()->shape.nHid)),
              qPrintable(w.statusText()));
+}
+
+// Issue 11, item 2: Reset offers nn4n's defaults and the file's training lambdas.
+void TestGui::resetButtons()
+{
+    MainWindow w(kCli);
+    QString why;
+    QVERIFY2(load(w, kExample, &why), qPrintable(why));
+    QVERIFY(settle(w));
+    QPushButton *defaults = nullptr, *training = nullptr;
+    for (QPushButton* b : w.lambdaPanel()->findChildren<QPushButton*>()) {
+        if (b->text().contains("nn4n defaults"))
+            defaults = b;
+        else if (b->text().contains("training"))
+            training = b;
+    }
+    QVERIFY(defaults && training && training->isEnabled());
+    LambdaState s = w.state();
+    s.values.fill(0.3);
+    s.enabled.fill(true);
+    w.applyState(s);
+    const int steps = w.undoStack()->count();
+    QTest::mouseClick(defaults, Qt::LeftButton);
+    // nn4n 1.2.0, RNNLoss.__init__: lambda_mse=1, every other lambda 0.
+    QCOMPARE(w.state().effective(), (TermArray{1, 0, 0, 0, 0, 0, 0}));
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    w.undoStack()->undo();
+    QVERIFY(w.state() == s);
+    QTest::mouseClick(training, Qt::LeftButton);
+    QString err;
+    const QJsonObject cli = clijson::run(kCli, {"compute", "--json", kExample}, kLoadTimeoutMs, &err);
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    for (Term t : kAllTerms)
+        QCOMPARE(w.state().effective()[index(t)],
+                 cli["terms"].toObject()[qs(termKey(t))].toObject()["lambda"].toDouble());
+    QVERIFY(settle(w));
+    verifyShownMatchesEngine(w);
 }
 
 // Issue 11, item 5: Help, tab and export shortcuts, reload, the Lambdas panel toggle.

@@ -164,8 +164,8 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     outer->addLayout(grid);
 
     auto* buttons = new QHBoxLayout;
-    m_resetDefaults = new QPushButton(tr("Reset to spec defaults"), this);
-    m_resetDefaults->setToolTip(tr("All lambdas 0, as the spec's defaults"));
+    m_resetDefaults = new QPushButton(tr("Reset to nn4n defaults"), this);
+    m_resetDefaults->setToolTip(tr("lambda_mse = 1, every other lambda 0: nn4n's RNNLoss defaults"));
     m_resetTraining = new QPushButton(tr("Reset to file's training lambdas"), this);
     m_resetTraining->setEnabled(false);
     m_resetTraining->setToolTip(tr("The recording holds no training lambdas"));
