@@ -5,6 +5,7 @@
 #include "exporter.h"
 #include "lambdamodel.h"
 #include "lambdastate.h"
+#include "summarycodec.h"
 
 #include <QDir>
 #include <QFile>
@@ -61,6 +62,8 @@ private slots:
     void otherIdsDoNotMerge();
     void dragBackToStartLeavesNoStep();
     void resetClearsHistory();
+
+    void conventionCrossesTheWire();
 
     void exportErrorsAreValues();
     void exportCsvRecordsProvenance();
@@ -249,6 +252,26 @@ void TestAppState::resetClearsHistory()
     // reset always reports, even to an equal state (the recording changed).
     m.reset(loaded);
     QCOMPARE(changed.count(), 3);
+}
+
+void TestAppState::conventionCrossesTheWire()
+{
+    // The reader process sends the recording's loss_convention with the summary.
+    for (std::optional<Convention> c : {std::optional<Convention>(), std::optional(Convention::Spec),
+                                        std::optional(Convention::Nn4n)}) {
+        Summary s;
+        s.lossConvention = c;
+        const std::vector<std::uint8_t> bytes = encodeSummary(s);
+        const Decoded<Summary> d = decodeSummary(bytes);
+        QVERIFY2(d.value, d.error.c_str());
+        QCOMPARE(d.value->lossConvention, c);
+    }
+    // Its byte is last; a value out of range is refused.
+    std::vector<std::uint8_t> bytes = encodeSummary(Summary{});
+    bytes.back() = 3;
+    const Decoded<Summary> d = decodeSummary(bytes);
+    QVERIFY(!d.value);
+    QVERIFY2(d.error.find("loss convention") != std::string::npos, d.error.c_str());
 }
 
 void TestAppState::exportErrorsAreValues()

@@ -207,6 +207,8 @@ private slots:
     void openingUsesTheFilesLambdas();
     void statusSaysAbsent();
     void resetButtons();
+    void fileConvention_data();
+    void fileConvention();
     void helpAndViewMenus();
     void smallWindow();
     void headlessExport();
@@ -1113,6 +1115,44 @@ void TestGui::statusSaysAbsent()
     QVERIFY2(!w.statusText().contains("N_in=0"), qPrintable(w.statusText()));
     QVERIFY2(w.statusText().contains(QString("N_hid=%1").arg(w.summary()->shape.nHid)),
              qPrintable(w.statusText()));
+}
+
+// Issue 11, item 2: a recording's loss_convention attribute sets its convention
+// in the app and in the CLI; an unknown name is ignored with a warning.
+void TestGui::fileConvention_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("convention");
+    QTest::addColumn<bool>("warned");
+    QTest::newRow("fixed-length string") << "convention_spec.h5" << "spec" << false;
+    QTest::newRow("variable-length UTF-8") << "convention_spec_vlen.h5" << "spec" << false;
+    QTest::newRow("unknown name") << "convention_bad.h5" << "nn4n" << true;
+    QTest::newRow("none") << "good_f64.h5" << "nn4n" << false;
+}
+
+void TestGui::fileConvention()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, convention);
+    QFETCH(bool, warned);
+    const QString path = kFixtures + "/" + file;
+    MainWindow w(kCli);
+    QString why;
+    QVERIFY2(load(w, path, &why), qPrintable(why));
+    QVERIFY(settle(w));
+    QCOMPARE(qs(conventionName(w.state().convention)), convention);
+    QCOMPARE(w.lambdaPanel()->convention(), w.state().convention);
+    const bool hasWarning = std::any_of(w.summary()->warnings.begin(), w.summary()->warnings.end(),
+                                        [](const std::string& m) { return m.find("loss_convention") != std::string::npos; });
+    QCOMPARE(hasWarning, warned);
+    QString err;
+    const QJsonObject cli = clijson::run(kCli, {"compute", "--json", path}, kLoadTimeoutMs, &err);
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    QCOMPARE(cli["convention"].toString(), convention);
+    // The command line still wins.
+    const QJsonObject forced = clijson::run(kCli, {"compute", "--json", path, "--convention", "nn4n"},
+                                            kLoadTimeoutMs, &err);
+    QCOMPARE(forced["convention"].toString(), QStringLiteral("nn4n"));
 }
 
 // Issue 11, item 2: Reset offers nn4n's defaults and the file's training lambdas.
