@@ -2,7 +2,8 @@
 
 namespace rnnloss {
 
-AnalysisController::AnalysisController(QObject* parent) : QObject(parent), m_worker(new ComputeWorker)
+AnalysisController::AnalysisController(QObject* parent)
+    : QObject(parent), m_worker(new ComputeWorker)
 {
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
@@ -17,7 +18,8 @@ AnalysisController::~AnalysisController()
     m_thread.wait();
 }
 
-void AnalysisController::setRecording(std::shared_ptr<const Summary> summary, std::uint64_t generation)
+void AnalysisController::setRecording(std::shared_ptr<const Summary> summary,
+                                      std::uint64_t generation)
 {
     m_summary = std::move(summary);
     m_generation = generation;

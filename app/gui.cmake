@@ -7,6 +7,7 @@ add_library(rnnloss_gui STATIC
   analysiscontroller.cpp analysiscontroller.h
   exporter.cpp exporter.h
   headlessexport.cpp headlessexport.h
+  helpdialogs.cpp helpdialogs.h
   computeworker.cpp computeworker.h
   loadcontroller.cpp loadcontroller.h
 )

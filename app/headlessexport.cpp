@@ -40,7 +40,8 @@ void HeadlessExport::onLoadFinished(bool ok)
     if (!ok) {
         std::fprintf(stderr, "error: %s\n", qPrintable(m_window.lastError()));
         m_exitCode = 2;
-        QTimer::singleShot(0, this, &HeadlessExport::next); // after the loader has finished reporting
+        QTimer::singleShot(0, this,
+                           &HeadlessExport::next); // after the loader has finished reporting
         return;
     }
     m_waitingForResult = true;
@@ -87,8 +88,8 @@ void HeadlessExport::writeAll()
         if (m_exitCode == 0)
             m_exitCode = 1;
     }
-    std::fprintf(stderr, "%s: %d files written to %s\n", qPrintable(m_recordings[m_current]), written,
-                 qPrintable(m_dir));
+    std::fprintf(stderr, "%s: %d files written to %s\n", qPrintable(m_recordings[m_current]),
+                 written, qPrintable(m_dir));
     next();
 }
 

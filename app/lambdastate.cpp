@@ -21,6 +21,16 @@ LambdaState nn4nDefaults(Convention c)
     return s;
 }
 
+LambdaState nn4nDefaults(Convention c, const Summary& recording)
+{
+    LambdaState s = nn4nDefaults(c);
+    if (!recording.hasMse()) {
+        s.values[index(Term::Mse)] = 0.0;
+        s.enabled[index(Term::Mse)] = false;
+    }
+    return s;
+}
+
 LambdaState fileLambdas(const Summary& recording)
 {
     LambdaState s;

@@ -14,7 +14,7 @@ namespace rnnloss {
 
 struct LambdaState
 {
-    TermArray values{};                     ///< as the rows hold them, disabled ones too
+    TermArray values{}; ///< as the rows hold them, disabled ones too
     std::array<bool, kTermCount> enabled{};
     Convention convention = kDefaultConvention;
 
@@ -25,6 +25,9 @@ struct LambdaState
 
 /// nn4n's RNNLoss defaults: lambda_mse = 1, every regulariser 0.
 LambdaState nn4nDefaults(Convention c);
+/// nn4n's defaults for `recording`: lambda_mse stays 0 when it holds no
+/// outputs and targets (an enabled term without data is an error, not a default).
+LambdaState nn4nDefaults(Convention c, const Summary& recording);
 
 /// The recording's own lambdas, as `rnnloss compute` takes them: its training
 /// lambdas, 0 for the terms it does not list; a term is on when its lambda is

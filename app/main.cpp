@@ -29,7 +29,8 @@ struct Options
     QCommandLineOption lambda{"lambda", "Set a lambda, e.g. lambda_fr=1e-3 (repeatable).",
                               "KEY=VALUE"};
     QCommandLineOption screenshot{
-        "screenshot", "Render the window after loading and computing, write it to FILE.png and exit.",
+        "screenshot",
+        "Render the window after loading and computing, write it to FILE.png and exit.",
         "FILE.png"};
     QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-3).", "N", "0"};
     QCommandLineOption exportDir{
@@ -78,7 +79,8 @@ void printPeakMemory()
     if (status.open(QIODevice::ReadOnly))
         for (const QByteArray& line : status.readAll().split('\n'))
             if (line.startsWith("VmHWM"))
-                std::fprintf(stderr, "rnnloss-explorer: peak RSS %s\n", line.mid(6).trimmed().constData());
+                std::fprintf(stderr, "rnnloss-explorer: peak RSS %s\n",
+                             line.mid(6).trimmed().constData());
 }
 
 } // namespace
@@ -96,8 +98,9 @@ int main(int argc, char** argv)
         return 0;
     }
     // --screenshot and --export need no screen: without a display, render offscreen.
-    if (hasArg(argc, argv, {"--screenshot", "--export"}) && qEnvironmentVariableIsEmpty("DISPLAY") &&
-        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    if (hasArg(argc, argv, {"--screenshot", "--export"}) &&
+        qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     setIdentity();
@@ -131,12 +134,14 @@ int main(int argc, char** argv)
     if (exporting) {
         for (const QString& f : formats)
             if (!Exporter::chartFormats().contains(f) && !Exporter::tableFormats().contains(f)) {
-                std::fprintf(stderr, "error: --formats %s: '%s' is not one of png,svg,pdf,csv,json\n",
+                std::fprintf(stderr,
+                             "error: --formats %s: '%s' is not one of png,svg,pdf,csv,json\n",
                              qPrintable(p.value(o.formats)), qPrintable(f));
                 return 2;
             }
         if (!QFileInfo(p.value(o.exportDir)).isDir()) {
-            std::fprintf(stderr, "error: --export %s: not a directory\n", qPrintable(p.value(o.exportDir)));
+            std::fprintf(stderr, "error: --export %s: not a directory\n",
+                         qPrintable(p.value(o.exportDir)));
             return 2;
         }
     }
@@ -153,14 +158,16 @@ int main(int argc, char** argv)
     if (recordings.isEmpty()) {
         // The last session's recording, with the lambdas tuned on it; else the example.
         const QString last = useSettings ? MainWindow::lastSessionRecording() : QString();
-        recordings << (!last.isEmpty() && QFileInfo::exists(last) ? last
-                                                                  : QString::fromStdString(bundledExample()));
+        recordings << (!last.isEmpty() && QFileInfo::exists(last)
+                           ? last
+                           : QString::fromStdString(bundledExample()));
     }
 
     int exitCode = 0;
     if (exporting) {
         auto* job = new HeadlessExport(w, recordings, opts, p.value(o.exportDir), formats, &app);
-        QObject::connect(job, &HeadlessExport::finished, &app, [&app](int code) { app.exit(code); });
+        QObject::connect(job, &HeadlessExport::finished, &app,
+                         [&app](int code) { app.exit(code); });
         w.resize(1280, 800);
         w.setAttribute(Qt::WA_DontShowOnScreen);
         w.show();
@@ -179,7 +186,8 @@ int main(int argc, char** argv)
             // Let the charts lay out and paint once before grabbing.
             QTimer::singleShot(300, &app, [&w, &app, out, &exitCode] {
                 if (!w.grab().save(out)) {
-                    std::fprintf(stderr, "error: %s: cannot write the screenshot\n", qPrintable(out));
+                    std::fprintf(stderr, "error: %s: cannot write the screenshot\n",
+                                 qPrintable(out));
                     exitCode = 1;
                 }
                 app.exit(exitCode);

@@ -1,22 +1,20 @@
 #include "mainwindow.h"
 
+#include "heatmapview.h"
+#include "helpdialogs.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "neurondetailview.h"
 #include "neurontable.h"
 #include "ratehistogramview.h"
 #include "report.h"
-#include "heatmapview.h"
 #include "weightsview.h"
 
 #include <QApplication>
 #include <QChartView>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QDialog>
-#include <QDialogButtonBox>
 #include <QDockWidget>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -30,11 +28,8 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTextBrowser>
 #include <QUndoStack>
 #include <QVBoxLayout>
-
-#include <Eigen/Core>
 
 #include <cmath>
 
@@ -57,12 +52,14 @@ QString shapeText(const Summary& s)
     const Shape& sh = s.shape;
     const bool rec = s.has(Dataset::Outputs) || s.has(Dataset::Targets) || s.hasStates() ||
                      s.has(Dataset::Inputs);
-    return QStringList{dim("B", sh.batch, rec), dim("T", sh.time, rec),
-                       dim("N_in", sh.nIn, s.has(Dataset::Inputs) || s.has(Dataset::WeightsIn)),
-                       dim("N_hid", sh.nHid, s.hasStates() || s.has(Dataset::WeightsHid) ||
-                                                 s.has(Dataset::WeightsIn) || s.has(Dataset::WeightsOut)),
-                       dim("N_out", sh.nOut, s.has(Dataset::Outputs) || s.has(Dataset::Targets) ||
-                                                 s.has(Dataset::WeightsOut))}
+    return QStringList{
+        dim("B", sh.batch, rec), dim("T", sh.time, rec),
+        dim("N_in", sh.nIn, s.has(Dataset::Inputs) || s.has(Dataset::WeightsIn)),
+        dim("N_hid", sh.nHid,
+            s.hasStates() || s.has(Dataset::WeightsHid) || s.has(Dataset::WeightsIn) ||
+                s.has(Dataset::WeightsOut)),
+        dim("N_out", sh.nOut,
+            s.has(Dataset::Outputs) || s.has(Dataset::Targets) || s.has(Dataset::WeightsOut))}
         .join(QLatin1Char(' '));
 }
 
@@ -199,7 +196,8 @@ void MainWindow::addChartMenu(const QString& key, QWidget* chart)
     }
     for (const QString& format : Exporter::chartFormats()) {
         auto* a = new QAction(tr("Export as %1…").arg(format.toUpper()), chart);
-        connect(a, &QAction::triggered, this, [this, key, format] { exportInteractively(key, format, false); });
+        connect(a, &QAction::triggered, this,
+                [this, key, format] { exportInteractively(key, format, false); });
         chart->addAction(a);
     }
     chart->setContextMenuPolicy(Qt::ActionsContextMenu);
@@ -207,13 +205,15 @@ void MainWindow::addChartMenu(const QString& key, QWidget* chart)
 
 void MainWindow::exportInteractively(const QString& key, const QString& format, bool table)
 {
-    QString path = QFileDialog::getSaveFileName(this, tr("Export"), m_exporter->defaultFileName(key, format),
-                                                QStringLiteral("%1 (*.%2)").arg(format.toUpper(), format));
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Export"), m_exporter->defaultFileName(key, format),
+                                     QStringLiteral("%1 (*.%2)").arg(format.toUpper(), format));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += QLatin1Char('.') + format;
-    const ExportOutcome out = table ? m_exporter->exportTable(key, path) : m_exporter->exportChart(key, path);
+    const ExportOutcome out =
+        table ? m_exporter->exportTable(key, path) : m_exporter->exportChart(key, path);
     if (!out.ok())
         QMessageBox::warning(this, tr("Export failed"), out.error);
     else
@@ -230,14 +230,14 @@ void MainWindow::buildMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open recording…"), QKeySequence::Open, this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open recording"), {},
-                                                       tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)"));
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Open recording"), {}, tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)"));
         if (!f.isEmpty())
             openFiles(f);
     });
     file->addAction(tr("Open &weights…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open weights"), {},
-                                                       tr("HDF5 files (*.h5 *.hdf5);;All files (*)"));
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Open weights"), {}, tr("HDF5 files (*.h5 *.hdf5);;All files (*)"));
         if (!f.isEmpty())
             openFiles(recordingFile(), f);
     });
@@ -249,19 +249,24 @@ void MainWindow::buildMenus()
     reload->setObjectName("reload");
     file->addSeparator();
     QMenu* exp = file->addMenu(tr("&Export"));
-    QAction* current = exp->addAction(tr("&Current chart…"), QKeySequence(tr("Ctrl+E")), this, [this] {
-        exportInteractively(chartOfTab(m_tabs->currentIndex()), "png", false);
-    });
+    QAction* current =
+        exp->addAction(tr("&Current chart…"), QKeySequence(tr("Ctrl+E")), this, [this] {
+            exportInteractively(chartOfTab(m_tabs->currentIndex()), "png", false);
+        });
     current->setObjectName("exportCurrent");
     for (const QString& fmt : {QStringLiteral("svg"), QStringLiteral("pdf")})
         exp->addAction(tr("Current chart as %1…").arg(fmt.toUpper()), this, [this, fmt] {
             exportInteractively(chartOfTab(m_tabs->currentIndex()), fmt, false);
         });
     exp->addSeparator();
-    exp->addAction(tr("Loss breakdown as CSV…"), this, [this] { exportInteractively("breakdown", "csv", true); });
-    exp->addAction(tr("Neuron statistics as CSV…"), this, [this] { exportInteractively("neurons", "csv", true); });
-    exp->addAction(tr("Loss and statistics as JSON…"), this, [this] { exportInteractively("loss", "json", true); });
-    exp->addAction(tr("Lambdas as JSON…"), this, [this] { exportInteractively("lambdas", "json", true); });
+    exp->addAction(tr("Loss breakdown as CSV…"), this,
+                   [this] { exportInteractively("breakdown", "csv", true); });
+    exp->addAction(tr("Neuron statistics as CSV…"), this,
+                   [this] { exportInteractively("neurons", "csv", true); });
+    exp->addAction(tr("Loss and statistics as JSON…"), this,
+                   [this] { exportInteractively("loss", "json", true); });
+    exp->addAction(tr("Lambdas as JSON…"), this,
+                   [this] { exportInteractively("lambdas", "json", true); });
     file->addAction(tr("&Copy RNNLoss(…) line"), QKeySequence(tr("Ctrl+Shift+C")), this, [this] {
         QApplication::clipboard()->setText(nn4nLine());
         statusBar()->showMessage(tr("Copied: %1").arg(nn4nLine()), 5000);
@@ -286,7 +291,8 @@ void MainWindow::buildMenus()
     view->addAction(dock);
     view->addSeparator();
     for (int i = 0; i < m_tabs->count(); ++i) {
-        QAction* a = view->addAction(m_tabs->tabText(i), this, [this, i] { m_tabs->setCurrentIndex(i); });
+        QAction* a =
+            view->addAction(m_tabs->tabText(i), this, [this, i] { m_tabs->setCurrentIndex(i); });
         a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
     }
     view->addSeparator();
@@ -309,7 +315,8 @@ void MainWindow::wire()
     connect(m_recordings, &RecordingSet::failed, this, &MainWindow::onLoadFailed);
     connect(m_recordings, &RecordingSet::cancelled, this, [this](const LoadRequest& r) {
         setLoading(false);
-        m_statusText->setText(tr("Loading %1 cancelled; nothing changed").arg(fileName(r.recording)));
+        m_statusText->setText(
+            tr("Loading %1 cancelled; nothing changed").arg(fileName(r.recording)));
         emit loadFinished(false);
     });
     connect(m_recordings, &RecordingSet::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
@@ -320,14 +327,17 @@ void MainWindow::wire()
 
     connect(m_lambdaPanel, &LambdaPanel::lambdasEdited, this, &MainWindow::onPanelEdited);
     connect(m_lambdaPanel, &LambdaPanel::conventionChanged, this, &MainWindow::onPanelEdited);
-    connect(m_lambdaPanel, &LambdaPanel::resetToDefaultsRequested, this,
-            [this] { applyState(nn4nDefaults(state().convention)); });
+    connect(m_lambdaPanel, &LambdaPanel::resetToDefaultsRequested, this, [this] {
+        applyState(summary() ? nn4nDefaults(state().convention, *summary())
+                             : nn4nDefaults(state().convention));
+    });
     connect(m_lambdaPanel, &LambdaPanel::resetToTrainingRequested, this, [this] {
         if (summary())
             applyState(fileLambdas(*summary()));
     });
     connect(m_table, &NeuronTableView::neuronSelected, this, &MainWindow::selectNeuron);
-    connect(m_table, &NeuronTableView::selectionChanged, m_rates, &RateHistogramView::setHighlightedNeurons);
+    connect(m_table, &NeuronTableView::selectionChanged, m_rates,
+            &RateHistogramView::setHighlightedNeurons);
     connect(m_rates, &RateHistogramView::binClicked, this, [this](const QVector<int>& n) {
         m_table->selectNeurons(n);
         m_rates->setHighlightedNeurons(n);
@@ -419,8 +429,9 @@ void MainWindow::onLoadFailed(const QString& error)
 {
     setLoading(false);
     showError(error);
-    m_statusText->setText(summary() ? tr("Load failed; still showing %1").arg(fileName(recordingFile()))
-                                    : tr("Load failed; no data"));
+    m_statusText->setText(summary()
+                              ? tr("Load failed; still showing %1").arg(fileName(recordingFile()))
+                              : tr("Load failed; no data"));
     emit loadFinished(false);
 }
 
@@ -499,65 +510,22 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::showFormulas()
 {
-    QFile md(QStringLiteral(":/docs/loss.md"));
-    auto* dialog = new QDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setObjectName("formulasDialog");
-    dialog->setWindowTitle(tr("Formulas of the loss terms"));
-    auto* text = new QTextBrowser(dialog);
-    text->setOpenExternalLinks(true);
-    if (md.open(QIODevice::ReadOnly))
-        text->setMarkdown(QString::fromUtf8(md.readAll()));
-    else
-        text->setPlainText(tr("The formulas are not built into this copy of the app."));
-    auto* layout = new QVBoxLayout(dialog);
-    layout->addWidget(text);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
-    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
-    layout->addWidget(buttons);
-    dialog->resize(760, 640);
-    dialog->show();
+    showFormulasDialog(this);
 }
 
 QString MainWindow::shortcutsHtml() const
 {
-    QStringList rows;
-    for (QAction* a : findChildren<QAction*>()) {
-        if (a->shortcuts().isEmpty() || a->text().isEmpty())
-            continue;
-        QStringList keys;
-        for (const QKeySequence& k : a->shortcuts())
-            keys << k.toString(QKeySequence::NativeText);
-        QString name = a->text();
-        name.remove(QLatin1Char('&'));
-        rows << QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
-                    .arg(keys.join(QStringLiteral(", ")).toHtmlEscaped(), name.toHtmlEscaped());
-    }
-    rows.sort();
-    return QStringLiteral("<table cellspacing=6>%1</table>").arg(rows.join(QString()));
+    return rnnloss::shortcutsHtml(findChildren<QAction*>());
 }
 
 void MainWindow::showShortcuts()
 {
-    auto* box = new QMessageBox(this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setObjectName("shortcutsDialog");
-    box->setWindowTitle(tr("Keyboard shortcuts"));
-    box->setTextFormat(Qt::RichText);
-    box->setText(shortcutsHtml());
-    box->show();
+    showShortcutsDialog(this, shortcutsHtml());
 }
 
 QString MainWindow::aboutText()
 {
-    return QObject::tr("<h3>RNNLoss Explorer %1</h3>"
-                       "<p>The lambdas of nn4n's modular RNN loss, by seeing them.</p>"
-                       "<p>Qt %2 (built with %3)<br>HDF5 %4<br>Eigen %5.%6.%7</p>")
-        .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion()),
-             QStringLiteral(QT_VERSION_STR), QStringLiteral(RNNLOSS_HDF5_VERSION))
-        .arg(EIGEN_WORLD_VERSION)
-        .arg(EIGEN_MAJOR_VERSION)
-        .arg(EIGEN_MINOR_VERSION);
+    return rnnloss::aboutText();
 }
 
 void MainWindow::showAbout()
@@ -603,7 +571,8 @@ void MainWindow::restoreSettings()
     restoreState(s.value("window/state").toByteArray());
     m_recordings->setRecentFiles(s.value("files/recent").toStringList());
     m_breakdown->setLogScale(s.value("view/logScale", m_breakdown->logScale()).toBool());
-    m_breakdown->setShowUnweighted(s.value("view/unweighted", m_breakdown->showUnweighted()).toBool());
+    m_breakdown->setShowUnweighted(
+        s.value("view/unweighted", m_breakdown->showUnweighted()).toBool());
     m_rates->setBinCount(s.value("view/rateBins", m_rates->binCount()).toInt());
 
     const QVariantList values = s.value("lambdas/values").toList();

@@ -143,7 +143,7 @@ private:
     AnalysisController* m_analysis = nullptr;
     std::unique_ptr<Exporter> m_exporter;
 
-    QString m_loading;   ///< the file being read, for the status bar
+    QString m_loading; ///< the file being read, for the status bar
     QString m_lastError;
     /// Consumed by the next successful load.
     LossOptions m_commandLine;

@@ -28,7 +28,11 @@ class RecordingSet : public QObject
 {
     Q_OBJECT
 public:
-    enum class Placement { Replace, Append };
+    enum class Placement
+    {
+        Replace,
+        Append
+    };
 
     /// `readerExe`: the `rnnloss` binary that reads files in its own process.
     explicit RecordingSet(const QString& readerExe, QObject* parent = nullptr);

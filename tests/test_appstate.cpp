@@ -72,8 +72,8 @@ private slots:
 
 void TestAppState::effective()
 {
-    const LambdaState s = makeState({1, 2, 3, 4, 5, 6, 7}, {true, false, true, false, true, false, true},
-                                    Convention::Spec);
+    const LambdaState s = makeState(
+        {1, 2, 3, 4, 5, 6, 7}, {true, false, true, false, true, false, true}, Convention::Spec);
     QCOMPARE(s.effective(), (TermArray{1, 0, 3, 0, 5, 0, 7}));
 }
 
@@ -84,6 +84,13 @@ void TestAppState::nn4nDefaultsAreNn4ns()
     QCOMPARE(s.effective(), (TermArray{1, 0, 0, 0, 0, 0, 0}));
     QCOMPARE(s.enabled, (Flags{true, false, false, false, false, false, false}));
     QCOMPARE(s.convention, Convention::Spec);
+    // A recording that cannot compute L_mse keeps it off.
+    Summary withMse, withoutMse;
+    withMse.info(Dataset::Outputs).present = withMse.info(Dataset::Targets).present = true;
+    withoutMse.info(Dataset::Outputs).present = true;
+    QVERIFY(nn4nDefaults(Convention::Spec, withMse) == s);
+    QCOMPARE(nn4nDefaults(Convention::Nn4n, withoutMse).effective(), (TermArray{}));
+    QCOMPARE(nn4nDefaults(Convention::Nn4n, withoutMse).enabled, (Flags{}));
 }
 
 void TestAppState::precedence_data()
@@ -93,11 +100,11 @@ void TestAppState::precedence_data()
     QTest::addColumn<LossOptions>("commandLine");
     QTest::addColumn<LambdaState>("expected");
 
-    const Summary partial = withTraining({1.0, std::nullopt, std::nullopt, std::nullopt, 0.01,
-                                          std::nullopt, std::nullopt});
-    const LambdaState fromPartial = makeState({1, 0, 0, 0, 0.01, 0, 0},
-                                              {true, false, false, false, true, false, false},
-                                              Convention::Nn4n);
+    const Summary partial = withTraining(
+        {1.0, std::nullopt, std::nullopt, std::nullopt, 0.01, std::nullopt, std::nullopt});
+    const LambdaState fromPartial =
+        makeState({1, 0, 0, 0, 0.01, 0, 0}, {true, false, false, false, true, false, false},
+                  Convention::Nn4n);
     QTest::newRow("the file's own: unlisted terms 0 and off")
         << partial << std::optional<LambdaState>() << LossOptions{} << fromPartial;
 
@@ -116,9 +123,9 @@ void TestAppState::precedence_data()
         << makeState({1, 0, 0, 0, 0, 0, 0}, {true, false, false, false, false, false, false},
                      Convention::Spec);
 
-    const LambdaState tuned = makeState({0.5, 0, 0.2, 0.003, 0.04, 0, 0.6},
-                                        {true, false, false, true, true, false, true},
-                                        Convention::Spec);
+    const LambdaState tuned =
+        makeState({0.5, 0, 0.2, 0.003, 0.04, 0, 0.6}, {true, false, false, true, true, false, true},
+                  Convention::Spec);
     QTest::newRow("restored wins over the file, disabled values kept")
         << withTraining({1.0, std::nullopt, std::nullopt, std::nullopt, 0.01}, Convention::Nn4n)
         << std::optional<LambdaState>(tuned) << LossOptions{} << tuned;
@@ -151,9 +158,9 @@ void TestAppState::precedence()
     QCOMPARE(got.values, expected.values);
     QCOMPARE(got.enabled, expected.enabled);
     QCOMPARE(got.convention, expected.convention);
-    if (!restored && !commandLine.convention && !std::any_of(commandLine.lambdas.begin(),
-                                                            commandLine.lambdas.end(),
-                                                            [](auto& l) { return l.has_value(); }))
+    if (!restored && !commandLine.convention &&
+        !std::any_of(commandLine.lambdas.begin(), commandLine.lambdas.end(),
+                     [](auto& l) { return l.has_value(); }))
         QVERIFY(fileLambdas(file) == got);
 }
 
@@ -257,8 +264,9 @@ void TestAppState::resetClearsHistory()
 void TestAppState::conventionCrossesTheWire()
 {
     // The reader process sends the recording's loss_convention with the summary.
-    for (std::optional<Convention> c : {std::optional<Convention>(), std::optional(Convention::Spec),
-                                        std::optional(Convention::Nn4n)}) {
+    for (std::optional<Convention> c :
+         {std::optional<Convention>(), std::optional(Convention::Spec),
+          std::optional(Convention::Nn4n)}) {
         Summary s;
         s.lossConvention = c;
         const std::vector<std::uint8_t> bytes = encodeSummary(s);
@@ -299,7 +307,7 @@ void TestAppState::exportErrorsAreValues()
         {e.exportChart("nope", tmp.filePath("a.png")), "nope"},
         {e.exportChart("view", tmp.filePath("a.bmp")), "a.bmp"},
         {e.exportChart("view", nowhere + ".png"), nowhere},
-        {e.exportTable("table", tmp.filePath("t.csv")), "t.csv"}, // nothing to export yet
+        {e.exportTable("table", tmp.filePath("t.csv")), "t.csv"},   // nothing to export yet
         {e.exportTable("table", tmp.filePath("t.json")), "t.json"}, // no JSON of it
         {e.exportTable("other", tmp.filePath("o.csv")), "o.csv"},
     };
@@ -323,8 +331,8 @@ void TestAppState::exportErrorsAreValues()
 void TestAppState::exportCsvRecordsProvenance()
 {
     QTemporaryDir tmp;
-    LambdaState s = makeState({1, 0, 0.25, 0, 1e-3, 0, 0}, {true, false, false, false, true, false, false},
-                              Convention::Spec);
+    LambdaState s = makeState({1, 0, 0.25, 0, 1e-3, 0, 0},
+                              {true, false, false, false, true, false, false}, Convention::Spec);
     Exporter e([&] { return Provenance{"/data/run7.h5", s}; });
     e.addTable("table", "csv", []() -> std::optional<std::string> { return "a,b\n1,2\n"; });
     const QString path = tmp.filePath("t.csv");
@@ -333,9 +341,10 @@ void TestAppState::exportCsvRecordsProvenance()
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(f.readAll()).split('\n');
     // lambda_hid is disabled: the export records the lambdas in effect.
-    QCOMPARE(lines.value(0), QStringLiteral("# file=run7.h5 convention=spec lambda_mse=1 lambda_in=0 "
-                                            "lambda_hid=0 lambda_out=0 lambda_fr=0.001 lambda_fr_sd=0 "
-                                            "lambda_fr_cv=0"));
+    QCOMPARE(lines.value(0),
+             QStringLiteral("# file=run7.h5 convention=spec lambda_mse=1 lambda_in=0 "
+                            "lambda_hid=0 lambda_out=0 lambda_fr=0.001 lambda_fr_sd=0 "
+                            "lambda_fr_cv=0"));
     QCOMPARE(lines.value(1), QStringLiteral("a,b"));
     QCOMPARE(lines.value(2), QStringLiteral("1,2"));
 }
@@ -359,7 +368,8 @@ void TestAppState::exportAllNamesFiles()
         written << QFileInfo(o.path).fileName();
     }
     written.sort();
-    QCOMPARE(written, (QStringList{"ckpt_400-breakdown.csv", "ckpt_400-breakdown.png", "ckpt_400-rates.png"}));
+    QCOMPARE(written, (QStringList{"ckpt_400-breakdown.csv", "ckpt_400-breakdown.png",
+                                   "ckpt_400-rates.png"}));
     QStringList onDisk = QDir(tmp.path()).entryList(QDir::Files);
     onDisk.sort();
     QCOMPARE(onDisk, written);
