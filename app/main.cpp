@@ -1,21 +1,79 @@
-// rnnloss-explorer [REC.h5] [--weights W.h5] [--convention nn4n|spec]
-//                  [--lambda KEY=VALUE]... [--screenshot FILE.png]
+// rnnloss-explorer [REC.h5...] [--weights W.h5] [--convention nn4n|spec]
+//                  [--lambda KEY=VALUE]... [--screenshot FILE.png | --export DIR]
 
 #include "cliargs.h"
+#include "headlessexport.h"
 #include "mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 using namespace rnnloss;
 
 namespace {
+
+struct Options
+{
+    QCommandLineOption weights{"weights", "Read the weights from FILE.", "FILE"};
+    QCommandLineOption convention{
+        "convention",
+        "nn4n (default: what nn4n's RNNLoss code computes) or spec (the documented formulas).",
+        "NAME"};
+    QCommandLineOption lambda{"lambda", "Set a lambda, e.g. lambda_fr=1e-3 (repeatable).",
+                              "KEY=VALUE"};
+    QCommandLineOption screenshot{
+        "screenshot",
+        "Render the window after loading and computing, write it to FILE.png and exit.",
+        "FILE.png"};
+    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-3).", "N", "0"};
+    QCommandLineOption exportDir{
+        "export",
+        "Write every chart and table of each recording into DIR (named RECORDING-VIEW.FORMAT) "
+        "and exit; no window is shown.",
+        "DIR"};
+    QCommandLineOption formats{"formats", "With --export: any of png,svg,pdf,csv,json.", "LIST",
+                               "png,svg,pdf,csv,json"};
+    QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
+    QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
+                                          "total last shown, and this process's peak memory."};
+
+    void addTo(QCommandLineParser& p)
+    {
+        p.setApplicationDescription(
+            "Explore the lambdas of the modular RNN loss of a recorded network.\n"
+            "With no file, reopens the recording of the last session, else the bundled example.");
+        p.addHelpOption();
+        p.addVersionOption();
+        p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
+        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, noSettings,
+                      verbose});
+    }
+};
+
+bool hasArg(int argc, char** argv, std::initializer_list<const char*> names)
+{
+    for (int i = 1; i < argc; ++i)
+        for (const char* n : names)
+            if (std::strcmp(argv[i], n) == 0 ||
+                (std::strncmp(argv[i], n, std::strlen(n)) == 0 && argv[i][std::strlen(n)] == '='))
+                return true;
+    return false;
+}
+
+void setIdentity()
+{
+    QCoreApplication::setOrganizationName("RNNLossExplorer");
+    QCoreApplication::setApplicationName("RNNLossExplorer");
+    QCoreApplication::setApplicationVersion(RNNLOSS_VERSION);
+}
 
 /// One line of what the window last computed and showed, so that a caller
 /// (test_gui's screenshotMode) can check which --lambda and --convention were
@@ -40,87 +98,121 @@ void printShown(const MainWindow& w)
     std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+void printPeakMemory()
+{
+    QFile status("/proc/self/status");
+    if (status.open(QIODevice::ReadOnly))
+        for (const QByteArray& line : status.readAll().split('\n'))
+            if (line.startsWith("VmHWM"))
+                std::fprintf(stderr, "rnnloss-explorer: peak RSS %s\n",
+                             line.mid(6).trimmed().constData());
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
-    // --screenshot needs no screen: without a display, render offscreen.
-    bool wantsShot = false;
-    for (int i = 1; i < argc; ++i)
-        wantsShot |= qstrcmp(argv[i], "--screenshot") == 0;
-    if (wantsShot && qEnvironmentVariableIsEmpty("DISPLAY") &&
-        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    // --help and --version need no display: answer them before any GUI exists.
+    if (hasArg(argc, argv, {"--help", "-h", "-?", "--help-all", "--version", "-v"})) {
+        QCoreApplication core(argc, argv);
+        setIdentity();
+        QCommandLineParser p;
+        Options o;
+        o.addTo(p);
+        p.process(core); // prints and exits
+        return 0;
+    }
+    // --screenshot and --export need no screen: without a display, render offscreen.
+    if (hasArg(argc, argv, {"--screenshot", "--export"}) &&
+        qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
-    QApplication::setOrganizationName("RNNLossExplorer");
-    QApplication::setApplicationName("RNNLossExplorer");
-    QApplication::setApplicationVersion("0.1.0");
+    setIdentity();
     QApplication::setStyle("Fusion");
 
     QCommandLineParser p;
-    p.setApplicationDescription(
-        "Explore the lambdas of the modular RNN loss of a recorded network.\n"
-        "With no file, opens the bundled example.");
-    p.addHelpOption();
-    p.addVersionOption();
-    p.addPositionalArgument("recording", "HDF5 recording (format v1)", "[REC.h5]");
-    QCommandLineOption weights("weights", "Read the weights from FILE.", "FILE");
-    QCommandLineOption convention("convention", "nn4n (default: what nn4n's RNNLoss code computes) or spec (the documented formulas).", "NAME");
-    QCommandLineOption lambda("lambda", "Set a lambda, e.g. lambda_fr=1e-3 (repeatable).", "KEY=VALUE");
-    QCommandLineOption screenshot("screenshot",
-                                  "Render the window after loading and computing, write it to "
-                                  "FILE.png and exit.", "FILE.png");
-    QCommandLineOption tab("tab", "With --screenshot: the tab to show (0-3).", "N", "0");
-    QCommandLineOption noSettings("no-settings", "Do not restore the saved lambdas and layout.");
-    QCommandLineOption verbose("verbose", "At exit, print on stderr the convention, lambdas and "
-                                          "total last shown, and this process's peak memory.");
-    p.addOptions({weights, convention, lambda, screenshot, tab, noSettings, verbose});
+    Options o;
+    o.addTo(p);
     p.process(app);
 
     LossOptions opts;
-    for (const QString& l : p.values(lambda)) {
+    opts.weights = p.value(o.weights).toStdString();
+    for (const QString& l : p.values(o.lambda)) {
         const std::string err = parseLambda(l.toStdString(), opts);
         if (!err.empty()) {
             std::fprintf(stderr, "error: %s\n", err.c_str());
             return 2;
         }
     }
-    if (p.isSet(convention)) {
-        opts.convention = conventionFromName(p.value(convention).toStdString());
+    if (p.isSet(o.convention)) {
+        opts.convention = conventionFromName(p.value(o.convention).toStdString());
         if (!opts.convention) {
             std::fprintf(stderr, "error: --convention %s: expected nn4n or spec\n",
-                         qPrintable(p.value(convention)));
+                         qPrintable(p.value(o.convention)));
             return 2;
         }
     }
-    const QStringList pos = p.positionalArguments();
-    if (pos.size() > 1) {
-        std::fprintf(stderr, "error: more than one recording given\n");
+    const bool shot = p.isSet(o.screenshot);
+    const bool exporting = p.isSet(o.exportDir);
+    const QStringList formats = p.value(o.formats).toLower().split(',', Qt::SkipEmptyParts);
+    if (exporting) {
+        for (const QString& f : formats)
+            if (!Exporter::chartFormats().contains(f) && !Exporter::tableFormats().contains(f)) {
+                std::fprintf(stderr,
+                             "error: --formats %s: '%s' is not one of png,svg,pdf,csv,json\n",
+                             qPrintable(p.value(o.formats)), qPrintable(f));
+                return 2;
+            }
+        if (!QFileInfo(p.value(o.exportDir)).isDir()) {
+            std::fprintf(stderr, "error: --export %s: not a directory\n",
+                         qPrintable(p.value(o.exportDir)));
+            return 2;
+        }
+    }
+    QStringList recordings = p.positionalArguments();
+    if (recordings.size() > 1 && !exporting) {
+        std::fprintf(stderr, "error: more than one recording given (several only with --export)\n");
         return 2;
     }
-    const QString recording = pos.isEmpty() ? QString::fromStdString(bundledExample()) : pos.front();
-    const bool shot = p.isSet(screenshot);
+    const bool useSettings = !shot && !exporting && !p.isSet(o.noSettings);
 
     MainWindow w(QDir(QApplication::applicationDirPath()).filePath("rnnloss"));
-    if (!shot && !p.isSet(noSettings))
+    if (useSettings)
         w.restoreSettings();
-    w.setPendingLambdas(opts.lambdas, opts.convention);
+    if (recordings.isEmpty()) {
+        // The last session's recording, with the lambdas tuned on it; else the example.
+        const QString last = useSettings ? MainWindow::lastSessionRecording() : QString();
+        recordings << (!last.isEmpty() && QFileInfo::exists(last)
+                           ? last
+                           : QString::fromStdString(bundledExample()));
+    }
 
     int exitCode = 0;
-    if (shot) {
-        const QString out = p.value(screenshot);
-        const int tabIndex = p.value(tab).toInt();
-        QObject::connect(&w, &MainWindow::loadFinished, &app, [&](bool ok) {
+    if (exporting) {
+        auto* job = new HeadlessExport(w, recordings, opts, p.value(o.exportDir), formats, &app);
+        QObject::connect(job, &HeadlessExport::finished, &app,
+                         [&app](int code) { app.exit(code); });
+        w.resize(1280, 800);
+        w.setAttribute(Qt::WA_DontShowOnScreen);
+        w.show();
+        job->start();
+    } else if (shot) {
+        const QString out = p.value(o.screenshot);
+        const int tabIndex = p.value(o.tab).toInt();
+        QObject::connect(&w, &MainWindow::loadFinished, &app, [&w, &app](bool ok) {
             if (!ok) {
+                // No picture: a script must not take the error banner for a figure.
                 std::fprintf(stderr, "error: %s\n", qPrintable(w.lastError()));
-                exitCode = 2;
+                app.exit(2);
             }
         });
         auto grab = [&w, &app, out, &exitCode] {
             // Let the charts lay out and paint once before grabbing.
             QTimer::singleShot(300, &app, [&w, &app, out, &exitCode] {
                 if (!w.grab().save(out)) {
-                    std::fprintf(stderr, "error: %s: cannot write the screenshot\n", qPrintable(out));
+                    std::fprintf(stderr, "error: %s: cannot write the screenshot\n",
+                                 qPrintable(out));
                     exitCode = 1;
                 }
                 app.exit(exitCode);
@@ -138,26 +230,20 @@ int main(int argc, char** argv)
                 w.selectNeuron(0);
             grab();
         });
-        QObject::connect(&w, &MainWindow::loadFinished, &app, [grab](bool ok) {
-            if (!ok)
-                grab(); // the error banner is the picture
-        });
         QTimer::singleShot(120000, &app, [&app] {
             std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
             app.exit(1);
         });
     }
-    w.show();
-    w.openFiles(recording, p.value(weights));
+    if (!exporting) {
+        w.setCommandLine(opts);
+        w.show();
+        w.openFiles(recordings.front(), QString::fromStdString(opts.weights));
+    }
     const int rc = app.exec();
-    if (p.isSet(verbose)) {
+    if (p.isSet(o.verbose)) {
         printShown(w);
-        QFile status("/proc/self/status");
-        if (status.open(QIODevice::ReadOnly))
-            for (const QByteArray& line : status.readAll().split('\n'))
-                if (line.startsWith("VmHWM"))
-                    std::fprintf(stderr, "rnnloss-explorer: peak RSS %s\n",
-                                 line.mid(6).trimmed().constData());
+        printPeakMemory();
     }
     return rc;
 }

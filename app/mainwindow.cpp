@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
-#include "chartexport.h"
+#include "heatmapview.h"
+#include "helpdialogs.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "neurondetailview.h"
@@ -10,18 +11,19 @@
 #include "weightsview.h"
 
 #include <QApplication>
+#include <QChartView>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -29,79 +31,76 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
-namespace rnnloss {
+#include <cmath>
 
-TermArray LambdaState::effective() const
-{
-    TermArray e{};
-    for (int i = 0; i < kTermCount; ++i)
-        e[i] = enabled[i] ? values[i] : 0.0;
-    return e;
-}
+namespace rnnloss {
 
 namespace {
 
-constexpr int kMaxRecent = 8;
-
-/// One lambda edit. Consecutive edits of the same rows within a short time
-/// (one slider drag, typing in a field) merge into one undo step.
-class LambdaCommand : public QUndoCommand
-{
-public:
-    LambdaCommand(std::function<void(const LambdaState&)> apply, LambdaState before,
-                  LambdaState after)
-        : m_apply(std::move(apply)), m_before(before), m_after(after),
-          m_time(QDateTime::currentMSecsSinceEpoch())
-    {
-        setText(QObject::tr("lambda change"));
-    }
-    void undo() override { m_apply(m_before); }
-    void redo() override { m_apply(m_after); }
-    int id() const override { return 1; }
-    bool mergeWith(const QUndoCommand* other) override
-    {
-        const auto* o = static_cast<const LambdaCommand*>(other);
-        if (o->m_time - m_time > 600 || changed(m_before, m_after) != changed(o->m_before, o->m_after))
-            return false;
-        m_after = o->m_after;
-        m_time = o->m_time;
-        return true;
-    }
-
-private:
-    static std::array<bool, kTermCount + 1> changed(const LambdaState& a, const LambdaState& b)
-    {
-        std::array<bool, kTermCount + 1> c{};
-        for (int i = 0; i < kTermCount; ++i)
-            c[i] = a.values[i] != b.values[i] || a.enabled[i] != b.enabled[i];
-        c[kTermCount] = a.convention != b.convention;
-        return c;
-    }
-    std::function<void(const LambdaState&)> m_apply;
-    LambdaState m_before, m_after;
-    qint64 m_time;
-};
-
-QString errorPrefix(const QString& path)
+QString fileName(const QString& path)
 {
     return QFileInfo(path).fileName();
 }
 
+/// "B=32 T=100 N_in=3 N_hid=64 N_out=2"; a dimension no dataset gave is "absent".
+QString shapeText(const Summary& s)
+{
+    auto dim = [](const char* name, std::int64_t n, bool present) {
+        return present ? QStringLiteral("%1=%2").arg(QLatin1String(name)).arg(n)
+                       : QStringLiteral("%1 absent").arg(QLatin1String(name));
+    };
+    const Shape& sh = s.shape;
+    const bool rec = s.has(Dataset::Outputs) || s.has(Dataset::Targets) || s.hasStates() ||
+                     s.has(Dataset::Inputs);
+    return QStringList{
+        dim("B", sh.batch, rec), dim("T", sh.time, rec),
+        dim("N_in", sh.nIn, s.has(Dataset::Inputs) || s.has(Dataset::WeightsIn)),
+        dim("N_hid", sh.nHid,
+            s.hasStates() || s.has(Dataset::WeightsHid) || s.has(Dataset::WeightsIn) ||
+                s.has(Dataset::WeightsOut)),
+        dim("N_out", sh.nOut,
+            s.has(Dataset::Outputs) || s.has(Dataset::Targets) || s.has(Dataset::WeightsOut))}
+        .join(QLatin1Char(' '));
+}
+
 } // namespace
 
-MainWindow::MainWindow(const QString& readerExe, QWidget* parent) : QMainWindow(parent)
+MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
+    : QMainWindow(parent), m_lambdas(new LambdaModel(this)),
+      m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
+      m_exporter(std::make_unique<Exporter>([this] {
+          return Provenance{recordingFile(), m_lambdas->state()};
+      }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
     setAcceptDrops(true);
-    m_undo = new QUndoStack(this);
+    buildViews();
+    buildExports();
+    buildMenus();
+    wire();
+    m_lambdaPanel->setTrainingLambdasAvailable(false);
+    resize(1280, 800);
+}
 
-    // Views
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildViews()
+{
     m_lambdaPanel = new LambdaPanel;
-    auto* dock = new QDockWidget(tr("Lambdas"), this);
-    dock->setObjectName("lambdaDock");
-    dock->setWidget(m_lambdaPanel);
-    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    // The panel keeps its natural width; a narrow window scrolls it rather
+    // than squeezing its fields.
+    m_lambdaPanel->setMinimumSize(m_lambdaPanel->sizeHint());
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(m_lambdaPanel);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_dock = new QDockWidget(tr("Lambdas"), this);
+    m_dock->setObjectName("lambdaDock");
+    m_dock->setWidget(scroll);
+    m_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                        QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::LeftDockWidgetArea, m_dock);
 
     m_breakdown = new LossBreakdownView;
     m_rates = new RateHistogramView;
@@ -120,9 +119,6 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent) : QMainWindow(
     m_tabs->addTab(m_rates, tr("Firing rates"));
     m_tabs->addTab(neurons, tr("Neurons"));
     m_tabs->addTab(m_weights, tr("Weights"));
-    for (QWidget* w : {static_cast<QWidget*>(m_breakdown), static_cast<QWidget*>(m_rates),
-                       static_cast<QWidget*>(m_detail), static_cast<QWidget*>(m_weights)})
-        installExportMenu(w);
 
     m_errorBanner = new QLabel;
     m_errorBanner->setWordWrap(true);
@@ -138,6 +134,8 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent) : QMainWindow(
     setCentralWidget(central);
 
     m_statusText = new QLabel(tr("No data"));
+    // Long file names must not set the window's minimum width.
+    m_statusText->setMinimumWidth(1);
     m_progress = new QProgressBar;
     m_progress->setRange(0, 1000);
     m_progress->setMaximumWidth(220);
@@ -147,45 +145,195 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent) : QMainWindow(
     statusBar()->addWidget(m_statusText, 1);
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
+}
 
-    // The reader process and the compute thread
-    m_loader = new LoadController(readerExe, this);
-    m_worker = new ComputeWorker;
-    m_worker->moveToThread(&m_computeThread);
-    connect(&m_computeThread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_computeThread.setObjectName("compute");
-    m_computeThread.start();
-
-    connect(m_loader, &LoadController::progress, this, [this](double f, const QString& stage) {
-        m_progress->setValue(static_cast<int>(f * 1000));
-        m_statusText->setText(tr("Reading %1 (%2)…").arg(errorPrefix(m_loader->isLoading() ? m_statusText->property("file").toString() : QString()), stage));
+void MainWindow::buildExports()
+{
+    const std::pair<QString, QWidget*> charts[] = {
+        {"breakdown", m_breakdown},
+        {"rates", m_rates->chartView()},
+        {"neuron-histogram", m_detail->histogramView()},
+        {"psth", m_detail->psthView()},
+        {"w_in", m_weights->heatmap(0)},
+        {"w_hid", m_weights->heatmap(1)},
+        {"w_out", m_weights->heatmap(2)},
+        {"w_in-histogram", m_weights->histogramView(0)},
+        {"w_hid-histogram", m_weights->histogramView(1)},
+        {"w_out-histogram", m_weights->histogramView(2)},
+    };
+    for (const auto& [key, widget] : charts) {
+        m_exporter->addChart(key, widget);
+        addChartMenu(key, widget);
+    }
+    const AnalysisController* a = m_analysis;
+    m_exporter->addTable("breakdown", "csv", [a]() -> std::optional<std::string> {
+        if (!a->lastResult())
+            return std::nullopt;
+        return breakdownCsv(a->lastResult()->loss);
     });
-    connect(m_loader, &LoadController::loaded, this, &MainWindow::onLoaded);
-    connect(m_loader, &LoadController::failed, this, &MainWindow::onLoadFailed);
-    connect(m_loader, &LoadController::cancelled, this, [this](const LoadRequest& r) {
+    m_exporter->addTable("neurons", "csv", [a]() -> std::optional<std::string> {
+        if (!a->lastResult() || !a->lastResult()->stats)
+            return std::nullopt;
+        return neuronCsv(*a->lastResult()->stats);
+    });
+    m_exporter->addTable("loss", "json", [a]() -> std::optional<std::string> {
+        if (!a->lastResult() || !a->lastResult()->stats || !a->summary())
+            return std::nullopt;
+        return lossJson(*a->summary(), a->lastResult()->loss, *a->lastResult()->stats);
+    });
+    const LambdaModel* m = m_lambdas;
+    m_exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
+        return lambdasJson(m->state().effective(), m->state().convention);
+    });
+}
+
+void MainWindow::addChartMenu(const QString& key, QWidget* chart)
+{
+    if (!chart->actions().isEmpty()) {
+        auto* sep = new QAction(chart);
+        sep->setSeparator(true);
+        chart->addAction(sep);
+    }
+    for (const QString& format : Exporter::chartFormats()) {
+        auto* a = new QAction(tr("Export as %1…").arg(format.toUpper()), chart);
+        connect(a, &QAction::triggered, this,
+                [this, key, format] { exportInteractively(key, format, false); });
+        chart->addAction(a);
+    }
+    chart->setContextMenuPolicy(Qt::ActionsContextMenu);
+}
+
+void MainWindow::exportInteractively(const QString& key, const QString& format, bool table)
+{
+    QString path =
+        QFileDialog::getSaveFileName(this, tr("Export"), m_exporter->defaultFileName(key, format),
+                                     QStringLiteral("%1 (*.%2)").arg(format.toUpper(), format));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QLatin1Char('.') + format;
+    const ExportOutcome out =
+        table ? m_exporter->exportTable(key, path) : m_exporter->exportChart(key, path);
+    if (!out.ok())
+        QMessageBox::warning(this, tr("Export failed"), out.error);
+    else
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 5000);
+}
+
+QString MainWindow::chartOfTab(int tab)
+{
+    static const QStringList keys{"breakdown", "rates", "psth", "w_hid"};
+    return keys.value(std::clamp(tab, 0, int(keys.size()) - 1));
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open recording…"), QKeySequence::Open, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Open recording"), {}, tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)"));
+        if (!f.isEmpty())
+            openFiles(f);
+    });
+    file->addAction(tr("Open &weights…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(
+            this, tr("Open weights"), {}, tr("HDF5 files (*.h5 *.hdf5);;All files (*)"));
+        if (!f.isEmpty())
+            openFiles(recordingFile(), f);
+    });
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    QAction* reload = file->addAction(tr("Re&load"), QKeySequence(Qt::Key_F5), this, [this] {
+        if (const RecordingEntry* r = m_recordings->active())
+            openFiles(r->files.recording, r->files.weights);
+    });
+    reload->setObjectName("reload");
+    file->addSeparator();
+    QMenu* exp = file->addMenu(tr("&Export"));
+    QAction* current =
+        exp->addAction(tr("&Current chart…"), QKeySequence(tr("Ctrl+E")), this, [this] {
+            exportInteractively(chartOfTab(m_tabs->currentIndex()), "png", false);
+        });
+    current->setObjectName("exportCurrent");
+    for (const QString& fmt : {QStringLiteral("svg"), QStringLiteral("pdf")})
+        exp->addAction(tr("Current chart as %1…").arg(fmt.toUpper()), this, [this, fmt] {
+            exportInteractively(chartOfTab(m_tabs->currentIndex()), fmt, false);
+        });
+    exp->addSeparator();
+    exp->addAction(tr("Loss breakdown as CSV…"), this,
+                   [this] { exportInteractively("breakdown", "csv", true); });
+    exp->addAction(tr("Neuron statistics as CSV…"), this,
+                   [this] { exportInteractively("neurons", "csv", true); });
+    exp->addAction(tr("Loss and statistics as JSON…"), this,
+                   [this] { exportInteractively("loss", "json", true); });
+    exp->addAction(tr("Lambdas as JSON…"), this,
+                   [this] { exportInteractively("lambdas", "json", true); });
+    file->addAction(tr("&Copy RNNLoss(…) line"), QKeySequence(tr("Ctrl+Shift+C")), this, [this] {
+        QApplication::clipboard()->setText(nn4nLine());
+        statusBar()->showMessage(tr("Copied: %1").arg(nn4nLine()), 5000);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence(tr("Ctrl+Z")));
+    // Spelled out: QKeySequence::Redo is Ctrl+Shift+Z on some platforms, which
+    // next to an explicit Ctrl+Shift+Z made the shortcut ambiguous (and dead).
+    QAction* redo = undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))});
+    edit->addAction(undo);
+    edit->addAction(redo);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* dock = m_dock->toggleViewAction();
+    dock->setText(tr("&Lambdas panel"));
+    dock->setShortcut(QKeySequence(tr("Ctrl+L")));
+    view->addAction(dock);
+    view->addSeparator();
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QAction* a =
+            view->addAction(m_tabs->tabText(i), this, [this, i] { m_tabs->setCurrentIndex(i); });
+        a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
+    }
+    view->addSeparator();
+    for (QAction* a : m_breakdown->actions())
+        view->addAction(a);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Formulas"), QKeySequence::HelpContents, this, &MainWindow::showFormulas);
+    help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    help->addAction(tr("&About"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::wire()
+{
+    connect(m_recordings, &RecordingSet::progress, this, [this](double f, const QString& stage) {
+        m_progress->setValue(static_cast<int>(f * 1000));
+        m_statusText->setText(tr("Reading %1 (%2)…").arg(fileName(m_loading), stage));
+    });
+    connect(m_recordings, &RecordingSet::loaded, this, &MainWindow::onLoaded);
+    connect(m_recordings, &RecordingSet::failed, this, &MainWindow::onLoadFailed);
+    connect(m_recordings, &RecordingSet::cancelled, this, [this](const LoadRequest& r) {
         setLoading(false);
-        m_statusText->setText(tr("Loading %1 cancelled; nothing changed").arg(errorPrefix(r.recording)));
+        m_statusText->setText(
+            tr("Loading %1 cancelled; nothing changed").arg(fileName(r.recording)));
         emit loadFinished(false);
     });
-    connect(m_cancel, &QPushButton::clicked, m_loader, &LoadController::cancel);
-    connect(m_worker, &ComputeWorker::resultReady, this, &MainWindow::onResult);
+    connect(m_recordings, &RecordingSet::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
+    connect(m_cancel, &QPushButton::clicked, m_recordings, &RecordingSet::cancel);
+
+    connect(m_lambdas, &LambdaModel::changed, this, &MainWindow::onStateChanged);
+    connect(m_analysis, &AnalysisController::resultReady, this, &MainWindow::onResult);
 
     connect(m_lambdaPanel, &LambdaPanel::lambdasEdited, this, &MainWindow::onPanelEdited);
     connect(m_lambdaPanel, &LambdaPanel::conventionChanged, this, &MainWindow::onPanelEdited);
     connect(m_lambdaPanel, &LambdaPanel::resetToDefaultsRequested, this, [this] {
-        LambdaState s = m_state;
-        s.values.fill(0.0);
-        s.enabled.fill(false);
-        applyState(s);
+        applyState(summary() ? nn4nDefaults(state().convention, *summary())
+                             : nn4nDefaults(state().convention));
     });
     connect(m_lambdaPanel, &LambdaPanel::resetToTrainingRequested, this, [this] {
-        if (!m_summary)
-            return;
-        LambdaState s = m_state;
-        s.values = initialLambdas(*m_summary);
-        for (int i = 0; i < kTermCount; ++i)
-            s.enabled[i] = s.values[i] != 0.0;
-        applyState(s);
+        if (summary())
+            applyState(fileLambdas(*summary()));
     });
     connect(m_table, &NeuronTableView::neuronSelected, this, &MainWindow::selectNeuron);
     connect(m_table, &NeuronTableView::selectionChanged, m_rates,
@@ -196,105 +344,39 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent) : QMainWindow(
         if (!n.isEmpty())
             selectNeuron(n.front());
     });
-
-    buildMenus();
-    m_lambdaPanel->setTrainingLambdasAvailable(false);
-    resize(1280, 800);
 }
 
-MainWindow::~MainWindow()
+QString MainWindow::recordingFile() const
 {
-    m_computeThread.quit();
-    m_computeThread.wait();
+    const RecordingEntry* r = m_recordings->active();
+    return r ? r->files.recording : QString();
 }
 
-void MainWindow::buildMenus()
+QString MainWindow::weightsFile() const
 {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open recording…"), QKeySequence::Open, this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open recording"), {},
-                                                       tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)"));
-        if (!f.isEmpty())
-            openFiles(f);
-    });
-    file->addAction(tr("Open &weights…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open weights"), {},
-                                                       tr("HDF5 files (*.h5 *.hdf5);;All files (*)"));
-        if (!f.isEmpty())
-            openFiles(m_files.recording, f);
-    });
-    m_recentMenu = file->addMenu(tr("Open &recent"));
-    file->addSeparator();
-    QMenu* exp = file->addMenu(tr("&Export"));
-    for (const QString& fmt : {QStringLiteral("PNG"), QStringLiteral("SVG"), QStringLiteral("PDF")}) {
-        exp->addAction(tr("Current chart as %1…").arg(fmt), this, [this, fmt] {
-            const QString f = QFileDialog::getSaveFileName(this, tr("Export chart"),
-                                                           "chart." + fmt.toLower(), fmt + " (*." + fmt.toLower() + ")");
-            if (!f.isEmpty() && !exportChart(m_tabs->currentIndex(), f))
-                showError(m_lastError);
-        });
-    }
-    exp->addSeparator();
-    exp->addAction(tr("Loss breakdown as CSV…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export breakdown"), "breakdown.csv", "CSV (*.csv)");
-        if (!f.isEmpty() && !exportBreakdownCsv(f))
-            showError(m_lastError);
-    });
-    exp->addAction(tr("Neuron statistics as CSV…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export neuron statistics"), "neurons.csv", "CSV (*.csv)");
-        if (!f.isEmpty() && !exportNeuronCsv(f))
-            showError(m_lastError);
-    });
-    exp->addAction(tr("Lambdas as JSON…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export lambdas"), "lambdas.json", "JSON (*.json)");
-        if (!f.isEmpty() && !exportLambdasJson(f))
-            showError(m_lastError);
-    });
-    file->addAction(tr("&Copy RNNLoss(…) line"), QKeySequence(tr("Ctrl+Shift+C")), this, [this] {
-        QApplication::clipboard()->setText(nn4nLine());
-        statusBar()->showMessage(tr("Copied: %1").arg(nn4nLine()), 5000);
-    });
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    const RecordingEntry* r = m_recordings->active();
+    return r ? r->files.weights : QString();
+}
 
-    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction* redo = m_undo->createRedoAction(this, tr("&Redo"));
-    redo->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence::Redo});
-    edit->addAction(undo);
-    edit->addAction(redo);
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    for (QAction* a : m_breakdown->actions())
-        view->addAction(a);
+QString MainWindow::statusText() const
+{
+    return m_statusText->text();
 }
 
 void MainWindow::openFiles(const QString& recording, const QString& weights)
 {
-    LoadRequest r{recording, weights};
     setLoading(true, recording.isEmpty() ? weights : recording);
-    m_loader->load(r);
+    m_recordings->load({recording, weights});
 }
 
-void MainWindow::setPendingLambdas(const std::array<std::optional<double>, kTermCount>& lambdas,
-                                   std::optional<Convention> convention)
+void MainWindow::setCommandLine(const LossOptions& options)
 {
-    m_pendingLambdas = lambdas;
-    m_pendingConvention = convention;
-    m_hasPending = true;
-    if (m_summary && !m_loader->isLoading()) {
-        LambdaState s = m_state;
-        for (int i = 0; i < kTermCount; ++i)
-            if (lambdas[i]) {
-                s.values[i] = *lambdas[i];
-                s.enabled[i] = *lambdas[i] != 0.0;
-            }
-        if (convention)
-            s.convention = *convention;
-        m_hasPending = false;
-        applyState(s);
-    }
+    m_commandLine = options;
+}
+
+void MainWindow::applyState(const LambdaState& s)
+{
+    m_lambdas->edit(s);
 }
 
 void MainWindow::setLoading(bool loading, const QString& what)
@@ -303,69 +385,53 @@ void MainWindow::setLoading(bool loading, const QString& what)
     m_cancel->setVisible(loading);
     m_progress->setValue(0);
     if (loading) {
-        m_statusText->setProperty("file", what);
-        m_statusText->setText(tr("Reading %1…").arg(errorPrefix(what)));
+        m_loading = what;
+        m_statusText->setText(tr("Reading %1…").arg(fileName(what)));
     }
 }
 
-void MainWindow::onLoaded(std::shared_ptr<const Summary> summary, const LoadRequest& request)
+void MainWindow::onLoaded(const RecordingEntry& rec)
 {
     setLoading(false);
     m_errorBanner->hide();
     m_lastError.clear();
-    m_summary = std::move(summary);
-    ++m_generation;
-    m_files = request;
-    m_neuron = -1;
-    m_result.reset();
-    if (!request.recording.isEmpty())
-        addRecent(request.recording);
+    const Summary& s = *rec.summary;
 
-    // The file's training lambdas become the lambdas; then command-line ones.
-    LambdaState s = m_state;
+    // Saved lambdas come back for the recording they were tuned on only.
+    std::optional<LambdaState> restored;
+    if (m_restored && QFileInfo(m_restored->first) == QFileInfo(rec.files.recording))
+        restored = m_restored->second;
+    const LambdaState lambdas = resolveLambdas(s, restored, m_commandLine);
+    m_restored.reset();
+    m_commandLine = {};
+
     bool training = false;
-    for (Term t : kAllTerms)
-        if (m_summary->trainingLambdas[index(t)]) {
-            training = true;
-            s.values[index(t)] = *m_summary->trainingLambdas[index(t)];
-            s.enabled[index(t)] = s.values[index(t)] != 0.0;
-        }
-    if (m_hasPending) {
-        for (int i = 0; i < kTermCount; ++i)
-            if (m_pendingLambdas[i]) {
-                s.values[i] = *m_pendingLambdas[i];
-                s.enabled[i] = s.values[i] != 0.0;
-            }
-        if (m_pendingConvention)
-            s.convention = *m_pendingConvention;
-        m_hasPending = false;
-    }
+    for (const auto& l : s.trainingLambdas)
+        training |= l.has_value();
     m_lambdaPanel->setTrainingLambdasAvailable(training);
-    m_undo->clear(); // the edits belonged to the data that is gone
-    m_weights->setWeights(m_summary->weights[0], m_summary->weights[1], m_summary->weights[2]);
+    m_weights->setWeights(s.weights[0], s.weights[1], s.weights[2]);
     m_detail->clear();
 
-    const Shape& sh = m_summary->shape;
-    QString text = tr("%1: B=%2 T=%3 N_in=%4 N_hid=%5 N_out=%6")
-                       .arg(errorPrefix(request.recording.isEmpty() ? request.weights : request.recording))
-                       .arg(sh.batch).arg(sh.time).arg(sh.nIn).arg(sh.nHid).arg(sh.nOut);
-    if (!request.weights.isEmpty())
-        text += tr(", weights from %1").arg(errorPrefix(request.weights));
-    if (!m_summary->warnings.empty())
-        text += tr("  — %n warning(s): ", nullptr, int(m_summary->warnings.size())) +
-                QString::fromStdString(m_summary->warnings.front());
+    QString text = tr("%1: %2").arg(rec.name(), shapeText(s));
+    if (!rec.files.weights.isEmpty())
+        text += tr(", weights from %1").arg(fileName(rec.files.weights));
+    if (!s.warnings.empty())
+        text += tr("  — %n warning(s): ", nullptr, int(s.warnings.size())) +
+                QString::fromStdString(s.warnings.front());
     m_statusText->setText(text);
-    setWindowTitle(tr("RNNLoss Explorer — %1").arg(QFileInfo(request.recording.isEmpty() ? request.weights : request.recording).fileName()));
-    setStateQuietly(s);
+    setWindowTitle(tr("RNNLoss Explorer — %1").arg(rec.name()));
+    m_analysis->setRecording(rec.summary, rec.generation);
+    m_lambdas->reset(lambdas); // computes
     emit loadFinished(true);
 }
 
-void MainWindow::onLoadFailed(const QString& error, const LoadRequest&)
+void MainWindow::onLoadFailed(const QString& error)
 {
     setLoading(false);
     showError(error);
-    m_statusText->setText(m_summary ? tr("Load failed; still showing %1").arg(errorPrefix(m_files.recording))
-                                    : tr("Load failed; no data"));
+    m_statusText->setText(summary()
+                              ? tr("Load failed; still showing %1").arg(fileName(recordingFile()))
+                              : tr("Load failed; no data"));
     emit loadFinished(false);
 }
 
@@ -382,32 +448,22 @@ void MainWindow::onPanelEdited()
     s.values = m_lambdaPanel->rawLambdas();
     s.enabled = m_lambdaPanel->enabled();
     s.convention = m_lambdaPanel->convention();
-    applyState(s);
+    m_lambdas->edit(s, m_lambdaPanel->editId());
 }
 
-void MainWindow::applyState(const LambdaState& s)
+void MainWindow::onStateChanged()
 {
-    if (s == m_state)
-        return;
-    m_undo->push(new LambdaCommand([this](const LambdaState& st) { setStateQuietly(st); }, m_state, s));
-}
-
-void MainWindow::setStateQuietly(const LambdaState& s)
-{
-    m_state = s;
+    const LambdaState& s = m_lambdas->state();
     if (m_lambdaPanel->rawLambdas() != s.values || m_lambdaPanel->enabled() != s.enabled)
         m_lambdaPanel->setLambdas(s.values, s.enabled);
     if (m_lambdaPanel->convention() != s.convention)
         m_lambdaPanel->setConvention(s.convention);
-    requestCompute();
+    m_analysis->setLambdas(s);
 }
 
 void MainWindow::selectNeuron(int neuron)
 {
-    if (neuron == m_neuron)
-        return;
-    m_neuron = neuron;
-    requestCompute();
+    m_analysis->setNeuron(neuron);
 }
 
 void MainWindow::setTabIndexForScreenshot(int tab)
@@ -415,25 +471,8 @@ void MainWindow::setTabIndexForScreenshot(int tab)
     m_tabs->setCurrentIndex(std::clamp(tab, 0, m_tabs->count() - 1));
 }
 
-void MainWindow::requestCompute()
+void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
 {
-    if (!m_summary)
-        return;
-    ComputeRequest r;
-    r.summary = m_summary;
-    r.generation = m_generation;
-    r.lambdas = m_state.effective();
-    r.convention = m_state.convention;
-    r.neuron = m_neuron;
-    m_worker->submit(std::move(r));
-}
-
-void MainWindow::onResult(const ComputeResult& r)
-{
-    m_worker->resultTaken(); // lets the worker start the latest request
-    if (r.generation != m_generation)
-        return; // computed for data that has since been replaced
-    const bool newStats = !m_result || m_result->stats != r.stats;
     if (newStats) {
         LambdaPanel::Flags available{};
         LambdaPanel::Reasons reasons;
@@ -447,84 +486,51 @@ void MainWindow::onResult(const ComputeResult& r)
     }
     m_lambdaPanel->showResult(r.loss);
     m_breakdown->setResult(r.loss);
-    if (r.neuron >= 0 && (!m_result || m_result->neuron != r.neuron || newStats)) {
+    if (r.neuron >= 0 && (newNeuron || newStats)) {
         m_detail->setNeuron(r.neuron);
         m_detail->setHistogram(r.neuronHistogram);
         m_detail->setPsth(r.neuronPsth);
     }
-    m_result = r;
     emit resultShown();
-}
-
-bool MainWindow::writeText(const QString& path, const std::string& text)
-{
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text.data(), qint64(text.size())) != qint64(text.size()) ||
-        !f.commit()) {
-        m_lastError = tr("%1: cannot write: %2").arg(path, f.errorString());
-        return false;
-    }
-    return true;
-}
-
-bool MainWindow::exportChart(int tab, const QString& path)
-{
-    QWidget* w = tab == 0 ? static_cast<QWidget*>(m_breakdown)
-               : tab == 1 ? static_cast<QWidget*>(m_rates)
-               : tab == 2 ? m_tabs->widget(2)
-                          : static_cast<QWidget*>(m_weights);
-    QString error;
-    if (!exportWidget(w, path, &error)) {
-        m_lastError = error;
-        return false;
-    }
-    return true;
-}
-
-bool MainWindow::exportBreakdownCsv(const QString& path)
-{
-    if (!m_result) {
-        m_lastError = tr("nothing to export yet");
-        return false;
-    }
-    return writeText(path, breakdownCsv(m_result->loss));
-}
-
-bool MainWindow::exportNeuronCsv(const QString& path)
-{
-    if (!m_result || !m_result->stats) {
-        m_lastError = tr("nothing to export yet");
-        return false;
-    }
-    return writeText(path, neuronCsv(*m_result->stats));
-}
-
-bool MainWindow::exportLambdasJson(const QString& path)
-{
-    return writeText(path, lambdasJson(m_state.effective(), m_state.convention));
 }
 
 QString MainWindow::nn4nLine() const
 {
-    return QString::fromStdString(nn4nCall(m_state.effective()));
-}
-
-void MainWindow::addRecent(const QString& path)
-{
-    const QString abs = QFileInfo(path).absoluteFilePath();
-    m_recent.removeAll(abs);
-    m_recent.prepend(abs);
-    while (m_recent.size() > kMaxRecent)
-        m_recent.removeLast();
-    rebuildRecentMenu();
+    return QString::fromStdString(nn4nCall(state().effective()));
 }
 
 void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
-    for (const QString& f : m_recent)
+    const QStringList recent = m_recordings->recentFiles();
+    for (const QString& f : recent)
         m_recentMenu->addAction(f, this, [this, f] { openFiles(f); });
-    m_recentMenu->setEnabled(!m_recent.isEmpty());
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::showFormulas()
+{
+    showFormulasDialog(this);
+}
+
+QString MainWindow::shortcutsHtml() const
+{
+    return rnnloss::shortcutsHtml(findChildren<QAction*>());
+}
+
+void MainWindow::showShortcuts()
+{
+    showShortcutsDialog(this, shortcutsHtml());
+}
+
+QString MainWindow::aboutText()
+{
+    return rnnloss::aboutText();
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About RNNLoss Explorer"), aboutText());
 }
 
 void MainWindow::saveSettings() const
@@ -532,15 +538,30 @@ void MainWindow::saveSettings() const
     QSettings s;
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
-    s.setValue("files/recent", m_recent);
+    s.setValue("files/recent", m_recordings->recentFiles());
+    s.setValue("view/logScale", m_breakdown->logScale());
+    s.setValue("view/unweighted", m_breakdown->showUnweighted());
+    s.setValue("view/rateBins", m_rates->binCount());
+    // Lambdas belong to the recording they were tuned on; with none shown
+    // (a failed start) the saved ones stay as they were.
+    const QString file = recordingFile();
+    if (file.isEmpty())
+        return;
+    const LambdaState& st = m_lambdas->state();
     QVariantList values, enabled;
     for (int i = 0; i < kTermCount; ++i) {
-        values << m_state.values[i];
-        enabled << m_state.enabled[i];
+        values << st.values[i];
+        enabled << st.enabled[i];
     }
+    s.setValue("lambdas/file", QFileInfo(file).absoluteFilePath());
     s.setValue("lambdas/values", values);
     s.setValue("lambdas/enabled", enabled);
-    s.setValue("lambdas/convention", QString::fromUtf8(conventionName(m_state.convention).data()));
+    s.setValue("lambdas/convention", QString::fromUtf8(conventionName(st.convention).data()));
+}
+
+QString MainWindow::lastSessionRecording()
+{
+    return QSettings().value("lambdas/file").toString();
 }
 
 void MainWindow::restoreSettings()
@@ -548,39 +569,35 @@ void MainWindow::restoreSettings()
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
-    m_recent = s.value("files/recent").toStringList();
-    rebuildRecentMenu();
+    m_recordings->setRecentFiles(s.value("files/recent").toStringList());
+    m_breakdown->setLogScale(s.value("view/logScale", m_breakdown->logScale()).toBool());
+    m_breakdown->setShowUnweighted(
+        s.value("view/unweighted", m_breakdown->showUnweighted()).toBool());
+    m_rates->setBinCount(s.value("view/rateBins", m_rates->binCount()).toInt());
+
     const QVariantList values = s.value("lambdas/values").toList();
     const QVariantList enabled = s.value("lambdas/enabled").toList();
-    LambdaState st = m_state;
-    if (values.size() == kTermCount && enabled.size() == kTermCount) {
-        for (int i = 0; i < kTermCount; ++i) {
-            bool ok = false;
-            const double v = values[i].toDouble(&ok);
-            if (ok && std::isfinite(v) && v >= 0) {
-                st.values[i] = v;
-                st.enabled[i] = enabled[i].toBool();
-            }
+    const QString file = s.value("lambdas/file").toString();
+    if (values.size() != kTermCount || enabled.size() != kTermCount || file.isEmpty())
+        return;
+    LambdaState st = m_lambdas->state();
+    for (int i = 0; i < kTermCount; ++i) {
+        bool ok = false;
+        const double v = values[i].toDouble(&ok);
+        if (ok && std::isfinite(v) && v >= 0) {
+            st.values[i] = v;
+            st.enabled[i] = enabled[i].toBool();
         }
     }
     if (auto c = conventionFromName(s.value("lambdas/convention").toString().toStdString()))
         st.convention = *c;
-    setStateQuietly(st);
-    // Restored lambdas win over the next file's training lambdas, like
-    // command-line ones; the user can still reset to the file's.
-    if (values.size() == kTermCount) {
-        for (int i = 0; i < kTermCount; ++i)
-            if (!m_pendingLambdas[i])
-                m_pendingLambdas[i] = st.enabled[i] ? st.values[i] : 0.0;
-        if (!m_pendingConvention)
-            m_pendingConvention = st.convention;
-        m_hasPending = true;
-    }
+    m_restored = {file, st};
+    m_lambdas->reset(st);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    m_loader->cancel();
+    m_recordings->cancel();
     saveSettings();
     event->accept();
 }

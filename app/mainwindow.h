@@ -1,18 +1,22 @@
 #pragma once
-// The main window composes the views and connects them: data comes from the
-// LoadController (reader process), numbers from the ComputeWorker (its own
-// thread); this class only routes signals and paints results.
+// The main window lays out the views and wires them to the classes that hold
+// the state: the recordings (RecordingSet), the lambdas and their undo history
+// (LambdaModel), the computations (AnalysisController) and the exports
+// (Exporter). It holds no state of its own beyond what is on screen.
 
-#include "computeworker.h"
-#include "loadcontroller.h"
+#include "analysiscontroller.h"
+#include "cliargs.h"
+#include "exporter.h"
+#include "lambdamodel.h"
+#include "recordingset.h"
 
 #include <QMainWindow>
-#include <QThread>
 
-#include <array>
 #include <memory>
+#include <optional>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -29,16 +33,6 @@ class NeuronTableView;
 class RateHistogramView;
 class WeightsView;
 
-/// What the user set: restored by undo/redo and across restarts.
-struct LambdaState
-{
-    TermArray values{};                 ///< as the rows hold them
-    std::array<bool, kTermCount> enabled{};
-    Convention convention = kDefaultConvention;
-    TermArray effective() const;
-    bool operator==(const LambdaState&) const = default;
-};
-
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -49,42 +43,57 @@ public:
 
     /// Loads files; on success the previous data is replaced, on failure kept.
     void openFiles(const QString& recording, const QString& weights = {});
-    /// Lambdas from the command line: applied after the next load (or now).
-    void setPendingLambdas(const std::array<std::optional<double>, kTermCount>& lambdas,
-                           std::optional<Convention> convention);
-    void applyState(const LambdaState& state);  ///< as if the user set it (undoable)
+    /// Lambdas and convention from the command line: they win over the next
+    /// loaded recording's own and over restored ones (lambdastate.h).
+    void setCommandLine(const LossOptions& options);
+    void applyState(const LambdaState& state); ///< as if the user set it (undoable)
 
-    LambdaState state() const { return m_state; }
-    std::shared_ptr<const Summary> summary() const { return m_summary; }
-    QString recordingFile() const { return m_files.recording; }
-    QString weightsFile() const { return m_files.weights; }
+    LambdaState state() const { return m_lambdas->state(); }
+    std::shared_ptr<const Summary> summary() const { return m_analysis->summary(); }
+    QString recordingFile() const;
+    QString weightsFile() const;
+    /// The last load error shown in the banner; empty after a successful load.
     QString lastError() const { return m_lastError; }
-    const ComputeResult* lastResult() const { return m_result ? &*m_result : nullptr; }
-    QStringList recentFiles() const { return m_recent; }
+    const ComputeResult* lastResult() const { return m_analysis->lastResult(); }
+    QStringList recentFiles() const { return m_recordings->recentFiles(); }
+    QString statusText() const;
 
     LambdaPanel* lambdaPanel() const { return m_lambdaPanel; }
+    QDockWidget* lambdaDock() const { return m_dock; }
     LossBreakdownView* breakdownView() const { return m_breakdown; }
     RateHistogramView* rateView() const { return m_rates; }
     NeuronTableView* neuronTable() const { return m_table; }
     NeuronDetailView* neuronDetail() const { return m_detail; }
     WeightsView* weightsView() const { return m_weights; }
-    LoadController* loader() const { return m_loader; }
-    ComputeWorker* worker() const { return m_worker; }
-    QUndoStack* undoStack() const { return m_undo; }
+    QTabWidget* tabs() const { return m_tabs; }
 
-    /// Exports: the chart of `tab` (0 breakdown, 1 rates, 2 neurons, 3 weights)
-    /// to PNG/SVG/PDF by suffix; CSVs and JSON. Return false and set lastError.
-    bool exportChart(int tab, const QString& path);
-    bool exportBreakdownCsv(const QString& path);
-    bool exportNeuronCsv(const QString& path);
-    bool exportLambdasJson(const QString& path);
-    QString nn4nLine() const;  ///< also what "Copy RNNLoss(...)" puts on the clipboard
+    LambdaModel* lambdaModel() const { return m_lambdas; }
+    RecordingSet* recordings() const { return m_recordings; }
+    AnalysisController* analysis() const { return m_analysis; }
+    Exporter* exporter() const { return m_exporter.get(); }
+    LoadController* loader() const { return m_recordings->loader(); }
+    ComputeWorker* worker() const { return m_analysis->worker(); }
+    QUndoStack* undoStack() const { return m_lambdas->undoStack(); }
+
+    /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights):
+    /// what File ▸ Export ▸ Current chart writes.
+    static QString chartOfTab(int tab);
+    QString nn4nLine() const; ///< also what "Copy RNNLoss(...)" puts on the clipboard
+    /// Help ▸ About: the versions of the app, Qt, HDF5 and Eigen.
+    static QString aboutText();
+    /// Help ▸ Keyboard shortcuts: every action with a shortcut, as an HTML table.
+    QString shortcutsHtml() const;
 
     void selectNeuron(int neuron);
     void setTabIndexForScreenshot(int tab);
 
     void saveSettings() const;
+    /// Layout, recent files, view options, and the lambdas saved at the last
+    /// exit with the recording they were tuned on (they come back when that
+    /// recording is the next one loaded).
     void restoreSettings();
+    /// The recording open at the last exit, or empty.
+    static QString lastSessionRecording();
 
 signals:
     void loadFinished(bool ok);
@@ -97,20 +106,26 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    void buildViews();
+    void buildExports();
     void buildMenus();
-    void onLoaded(std::shared_ptr<const Summary> summary, const LoadRequest& request);
-    void onLoadFailed(const QString& error, const LoadRequest& request);
-    void onResult(const ComputeResult& result);
+    void wire();
+    void addChartMenu(const QString& key, QWidget* chart);
+    void exportInteractively(const QString& key, const QString& format, bool table);
+    void showShortcuts();
+    void showFormulas();
+    void showAbout();
+    void onLoaded(const RecordingEntry& recording);
+    void onLoadFailed(const QString& error);
+    void onResult(const ComputeResult& result, bool newStats, bool newNeuron);
     void onPanelEdited();
-    void requestCompute();
+    void onStateChanged();
     void setLoading(bool loading, const QString& what = {});
     void showError(const QString& error);
-    void addRecent(const QString& path);
     void rebuildRecentMenu();
-    void setStateQuietly(const LambdaState& state);
-    bool writeText(const QString& path, const std::string& text);
 
     LambdaPanel* m_lambdaPanel = nullptr;
+    QDockWidget* m_dock = nullptr;
     LossBreakdownView* m_breakdown = nullptr;
     RateHistogramView* m_rates = nullptr;
     NeuronTableView* m_table = nullptr;
@@ -122,23 +137,17 @@ private:
     QProgressBar* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;
     QMenu* m_recentMenu = nullptr;
-    QUndoStack* m_undo = nullptr;
 
-    LoadController* m_loader = nullptr;
-    QThread m_computeThread;
-    ComputeWorker* m_worker = nullptr;
+    LambdaModel* m_lambdas = nullptr;
+    RecordingSet* m_recordings = nullptr;
+    AnalysisController* m_analysis = nullptr;
+    std::unique_ptr<Exporter> m_exporter;
 
-    std::shared_ptr<const Summary> m_summary;
-    std::uint64_t m_generation = 0;
-    LoadRequest m_files;
-    LambdaState m_state;
-    int m_neuron = -1;
-    std::optional<ComputeResult> m_result;
+    QString m_loading; ///< the file being read, for the status bar
     QString m_lastError;
-    QStringList m_recent;
-    std::array<std::optional<double>, kTermCount> m_pendingLambdas{};
-    std::optional<Convention> m_pendingConvention;
-    bool m_hasPending = false;
+    /// Consumed by the next successful load.
+    LossOptions m_commandLine;
+    std::optional<std::pair<QString, LambdaState>> m_restored; ///< file, lambdas
 };
 
 } // namespace rnnloss

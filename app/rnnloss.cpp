@@ -233,7 +233,8 @@ int computeMain(const std::vector<std::string>& a)
     for (Term t : kAllTerms)
         if (opts.lambdas[index(t)])
             lambdas[index(t)] = *opts.lambdas[index(t)];
-    const Convention conv = opts.convention.value_or(kDefaultConvention);
+    // As the app: the command line, else the recording's loss_convention, else the default.
+    const Convention conv = opts.convention.value_or(s.lossConvention.value_or(kDefaultConvention));
     const LossResult r = evaluate(computeTerms(s, conv), lambdas);
     if (!r.errors.empty())
         return fail(opts.recording + ": " + r.errors.front());

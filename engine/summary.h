@@ -57,6 +57,8 @@ struct Summary
     Shape shape;
     std::array<DatasetInfo, kDatasetCount> datasets;
     std::array<std::optional<double>, kTermCount> trainingLambdas;
+    /// The recording's `loss_convention` attribute ("nn4n" or "spec"), when it has one.
+    std::optional<Convention> lossConvention;
     std::vector<std::string> warnings;
 
     // outputs/targets: sums of squared error, per trial (B) and per time step (T).

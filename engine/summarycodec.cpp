@@ -223,6 +223,8 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         w.put<std::int64_t>(s.weights[i].cols());
         w.raw(s.weights[i].data(), s.weights[i].size());
     }
+    // The recording's loss_convention: 0 none, else 1 + the enum's value.
+    w.put<std::uint8_t>(s.lossConvention ? std::uint8_t(1 + static_cast<int>(*s.lossConvention)) : 0);
     return std::move(w.bytes());
 }
 
@@ -341,6 +343,11 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
                 r.array(s.weights[i].data(), n, "weights");
             }
         }
+        const auto convention = r.get<std::uint8_t>("loss convention");
+        if (convention > 2)
+            throw Malformed("loss convention " + std::to_string(convention) + " out of range");
+        if (convention != 0)
+            s.lossConvention = static_cast<Convention>(convention - 1);
         if (r.remaining() != 0)
             throw Malformed(std::to_string(r.remaining()) + " trailing bytes");
         out.value = std::move(s);

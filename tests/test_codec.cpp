@@ -424,6 +424,7 @@ Layout layoutOf(const Summary& s)
         L.weight[i] = p;
         p += 24 + 4 * static_cast<std::size_t>(s.weights[i].size());
     }
+    p += 1; // loss convention
     L.end = p;
     return L;
 }

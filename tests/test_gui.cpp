@@ -6,6 +6,7 @@
 #include "clijson.h"
 #include "computeworker.h"
 #include "lambdapanel.h"
+#include "heatmapview.h"
 #include "loadcontroller.h"
 #include "loss.h"
 #include "lossbreakdownview.h"
@@ -21,6 +22,10 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QDialog>
+#include <QDockWidget>
+#include <QMenuBar>
+#include <QTextBrowser>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -31,6 +36,7 @@
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
@@ -194,6 +200,19 @@ private slots:
     void exports();
     void exportFailures();
     void settingsRoundTrip();
+    void restartRestoresSession();
+    void redoShortcuts();
+    void undoWithFieldFocus();
+    void openingUsesTheFilesLambdas_data();
+    void openingUsesTheFilesLambdas();
+    void statusSaysAbsent();
+    void resetButtons();
+    void fileConvention_data();
+    void fileConvention();
+    void helpAndViewMenus();
+    void smallWindow();
+    void headlessExport();
+    void helpWithoutDisplay();
     void screenshotMode();
     void responsiveness();
 
@@ -418,10 +437,13 @@ void TestGui::burstIsCoalesced()
     const int start = pos;
     const int lo = start < 450 ? 460 : 10;
     pos = lo;
+    // One drag: pressed, a thousand moves, released.
+    slider->setSliderDown(true);
     for (int i = 0; i < 1000; ++i) {
         pos = lo + (pos - lo + 7) % 430; // always a different step, in [lo, lo + 430)
         slider->setValue(pos);
     }
+    slider->setSliderDown(false);
     QVERIFY(pos != start);
     const qint64 loopMs = t.elapsed();
     const std::uint64_t submitted = w.worker()->requestsSubmitted() - submitted0;
@@ -439,10 +461,8 @@ void TestGui::burstIsCoalesced()
     QCOMPARE(w.lastResult()->sequence, w.worker()->requestsSubmitted());
     QCOMPARE(w.breakdownView()->result()[Term::FrSd].lambda, expected);
     verifyShownMatchesEngine(w);
-    // The burst is one undo step (or a few, when it outlasted the merge window).
-    const int undoSteps = w.undoStack()->count() - undoSteps0;
-    QVERIFY2(undoSteps >= 1 && undoSteps <= 1 + int(loopMs / 600),
-             qPrintable(QString("%1 undo steps for the burst").arg(undoSteps)));
+    // The drag is one undo step, however long it took.
+    QCOMPARE(w.undoStack()->count() - undoSteps0, 1);
 }
 
 // 4. ---------------------------------------------------------------------------
@@ -746,7 +766,8 @@ void TestGui::exports()
         QCoreApplication::processEvents(); // let the shown tab lay out
         for (const QString suffix : {"png", "svg", "pdf"}) {
             const QString path = m_tmp.filePath(QString("tab%1.%2").arg(tab).arg(suffix));
-            QVERIFY2(w.exportChart(tab, path), qPrintable(w.lastError()));
+            const ExportOutcome out = w.exporter()->exportChart(MainWindow::chartOfTab(tab), path);
+            QVERIFY2(out.ok(), qPrintable(out.error));
             QFile f(path);
             QVERIFY(f.open(QIODevice::ReadOnly));
             const QByteArray bytes = f.readAll();
@@ -776,10 +797,13 @@ void TestGui::exports()
     // Breakdown CSV: header, seven terms, total.
     {
         const QString path = m_tmp.filePath("breakdown.csv");
-        QVERIFY2(w.exportBreakdownCsv(path), qPrintable(w.lastError()));
+        const ExportOutcome out = w.exporter()->exportTable("breakdown", path);
+        QVERIFY2(out.ok(), qPrintable(out.error));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
-        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.value(0).startsWith("# file=example.h5 convention=nn4n"), qPrintable(lines.value(0)));
+        lines.removeFirst();
         QCOMPARE(lines.size(), 1 + kTermCount + 1);
         QCOMPARE(lines[0], QStringLiteral("term,lambda,value,weighted,share"));
         for (Term t : kAllTerms) {
@@ -803,10 +827,13 @@ void TestGui::exports()
     // Neuron CSV: header and one row per neuron.
     {
         const QString path = m_tmp.filePath("neurons.csv");
-        QVERIFY2(w.exportNeuronCsv(path), qPrintable(w.lastError()));
+        const ExportOutcome out = w.exporter()->exportTable("neurons", path);
+        QVERIFY2(out.ok(), qPrintable(out.error));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
-        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY(lines.value(0).startsWith("# file=example.h5"));
+        lines.removeFirst();
         QCOMPARE(lines.size(), int(w.summary()->shape.nHid) + 1);
         QVERIFY(lines[0].startsWith("neuron,mean_rate"));
         for (int n = 0; n < int(w.summary()->shape.nHid); ++n) {
@@ -818,7 +845,8 @@ void TestGui::exports()
     // Lambdas JSON.
     {
         const QString path = m_tmp.filePath("lambdas.json");
-        QVERIFY2(w.exportLambdasJson(path), qPrintable(w.lastError()));
+        const ExportOutcome out = w.exporter()->exportTable("lambdas", path);
+        QVERIFY2(out.ok(), qPrintable(out.error));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QJsonParseError pe;
@@ -859,21 +887,28 @@ void TestGui::exports()
 void TestGui::exportFailures()
 {
     MainWindow& w = *m_w;
+    const Exporter& e = *w.exporter();
     const QString nowhere = "/nonexistent-dir-rnnloss/x";
-    QVERIFY(!w.exportChart(0, m_tmp.filePath("chart.bmp")));
-    QVERIFY2(w.lastError().contains("chart.bmp"), qPrintable(w.lastError()));
-    QVERIFY(!w.exportChart(1, nowhere + ".png"));
-    QVERIFY2(w.lastError().contains(nowhere), qPrintable(w.lastError()));
-    QVERIFY(!w.exportBreakdownCsv(nowhere + ".csv"));
-    QVERIFY2(w.lastError().contains(nowhere), qPrintable(w.lastError()));
-    QVERIFY(!w.exportNeuronCsv(nowhere + ".csv"));
-    QVERIFY(!w.lastError().isEmpty());
-    QVERIFY(!w.exportLambdasJson(nowhere + ".json"));
-    QVERIFY2(w.lastError().contains(nowhere), qPrintable(w.lastError()));
+    ExportOutcome out = e.exportChart("breakdown", m_tmp.filePath("chart.bmp"));
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains("chart.bmp"), qPrintable(out.error));
+    out = e.exportChart("rates", nowhere + ".png");
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
+    out = e.exportTable("breakdown", nowhere + ".csv");
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
+    out = e.exportTable("neurons", nowhere + ".csv");
+    QVERIFY(!out.ok());
+    QVERIFY(!out.error.isEmpty());
+    out = e.exportTable("lambdas", nowhere + ".json");
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
     // Nothing to export before a load.
     MainWindow empty(kCli);
-    QVERIFY(!empty.exportBreakdownCsv(m_tmp.filePath("empty.csv")));
-    QVERIFY(!empty.lastError().isEmpty());
+    out = empty.exporter()->exportTable("breakdown", m_tmp.filePath("empty.csv"));
+    QVERIFY(!out.ok());
+    QVERIFY2(out.error.contains("empty.csv"), qPrintable(out.error));
     QVERIFY(!QFileInfo::exists(m_tmp.filePath("empty.csv")));
 }
 
@@ -914,6 +949,450 @@ void TestGui::settingsRoundTrip()
     QCOMPARE(w2.state().effective(), s.effective());
     QCOMPARE(w2.state().convention, Convention::Nn4n);
     verifyShownMatchesEngine(w2);
+}
+
+// Issue 11, defect 8: tuned lambdas, the last recording and the view options
+// survive a restart; saved lambdas never land on another recording.
+void TestGui::restartRestoresSession()
+{
+    QString why;
+    const QString other = kFixtures + "/noweights.h5";
+    LambdaState tuned;
+    {
+        MainWindow w(kCli);
+        QVERIFY2(load(w, kExample, &why), qPrintable(why));
+        QVERIFY(settle(w));
+        tuned = w.state();
+        tuned.values[index(Term::Fr)] = 0.0123;
+        tuned.enabled[index(Term::Fr)] = true;
+        tuned.values[index(Term::Hid)] = 0.5; // kept while disabled
+        tuned.enabled[index(Term::Hid)] = false;
+        w.applyState(tuned);
+        w.breakdownView()->setLogScale(true);
+        w.breakdownView()->setShowUnweighted(true);
+        w.rateView()->setBinCount(33);
+        QVERIFY(settle(w));
+        w.saveSettings();
+    }
+    QCOMPARE(MainWindow::lastSessionRecording(), QFileInfo(kExample).absoluteFilePath());
+    {
+        // Restarted on the same recording: the tuned lambdas, not the file's.
+        MainWindow w(kCli);
+        QVERIFY(!w.breakdownView()->logScale());
+        w.restoreSettings();
+        QVERIFY(w.breakdownView()->logScale());
+        QVERIFY(w.breakdownView()->showUnweighted());
+        QCOMPARE(w.rateView()->binCount(), 33);
+        QVERIFY2(load(w, MainWindow::lastSessionRecording(), &why), qPrintable(why));
+        QVERIFY(settle(w));
+        QVERIFY(w.state() == tuned);
+        w.breakdownView()->setLogScale(false); // verifyShownMatchesEngine reads linear bars
+        verifyShownMatchesEngine(w);
+    }
+    {
+        // Restarted on another recording: that recording's own lambdas, as the CLI takes them.
+        MainWindow w(kCli);
+        w.restoreSettings();
+        QVERIFY2(load(w, other, &why), qPrintable(why));
+        QVERIFY(settle(w));
+        QString err;
+        const QJsonObject cli = clijson::run(kCli, {"compute", "--json", other}, kLoadTimeoutMs, &err);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        for (Term t : kAllTerms)
+            QCOMPARE(w.state().effective()[index(t)],
+                     cli["terms"].toObject()[qs(termKey(t))].toObject()["lambda"].toDouble());
+    }
+}
+
+// Issue 11, defect 1: Redo from the keyboard (Ctrl+Shift+Z and Ctrl+Y), no
+// shortcut bound twice.
+void TestGui::redoShortcuts()
+{
+    MainWindow& w = *m_w;
+    QVERIFY(settle(w));
+    QMap<QString, QString> owner;
+    for (QAction* a : w.findChildren<QAction*>())
+        for (const QKeySequence& k : a->shortcuts()) {
+            const QString key = k.toString(QKeySequence::PortableText);
+            QVERIFY2(!owner.contains(key),
+                     qPrintable(QString("%1 bound to '%2' and '%3'").arg(key, owner.value(key), a->text())));
+            owner.insert(key, a->text());
+        }
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    const LambdaState s0 = w.state();
+    for (const QKeyCombination redoKey : {QKeyCombination(Qt::ControlModifier | Qt::ShiftModifier, Qt::Key_Z),
+                                          QKeyCombination(Qt::ControlModifier, Qt::Key_Y)}) {
+        LambdaState s = s0;
+        s.values[index(Term::Out)] = s0.values[index(Term::Out)] + 0.25;
+        s.enabled[index(Term::Out)] = true;
+        w.applyState(s);
+        QTest::keyClick(&w, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(w.state() == s0);
+        QTest::keyClick(&w, redoKey.key(), redoKey.keyboardModifiers());
+        QVERIFY2(w.state() == s, qPrintable(QKeySequence(redoKey).toString()));
+        w.applyState(s0);
+    }
+    QVERIFY(settle(w));
+}
+
+// Issue 11, defect 2: Ctrl+Z in a lambda field undoes the last change in the
+// window's history; it is not recorded as a new change.
+void TestGui::undoWithFieldFocus()
+{
+    MainWindow& w = *m_w;
+    QVERIFY(settle(w));
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QLineEdit* fr = panelRow<QLineEdit>(w, Term::Fr);
+    QVERIFY(fr && fr->isEnabled());
+    const LambdaState s0 = w.state();
+    fr->setFocus();
+    fr->selectAll();
+    QTest::keyClicks(fr, "0.5");
+    QTest::keyClick(fr, Qt::Key_Return);
+    QCOMPARE(w.state().values[index(Term::Fr)], 0.5);
+    const int steps = w.undoStack()->count();
+    QVERIFY(fr->hasFocus());
+    QTest::keyClick(fr, Qt::Key_Z, Qt::ControlModifier);
+    QVERIFY(w.state() == s0);
+    QCOMPARE(w.undoStack()->count(), steps); // nothing new recorded
+    QVERIFY(w.undoStack()->canRedo());
+    QCOMPARE(fr->text(), LambdaPanel::formatLambda(s0.values[index(Term::Fr)]));
+    QTest::keyClick(fr, Qt::Key_Y, Qt::ControlModifier);
+    QCOMPARE(w.state().values[index(Term::Fr)], 0.5);
+    QCOMPARE(fr->text(), QStringLiteral("0.5"));
+    QVERIFY(!w.undoStack()->canRedo());
+    w.undoStack()->undo();
+    QVERIFY(settle(w));
+    verifyShownMatchesEngine(w);
+}
+
+// Issue 11, defect 7: a recording opens with its own lambdas (unlisted terms
+// 0), the same lambdas and total as `rnnloss compute` on it, whatever was shown before.
+void TestGui::openingUsesTheFilesLambdas_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("no lambda attributes") << "noweights.h5";
+    QTest::newRow("some lambdas, some unusable") << "attrs_odd.h5";
+    QTest::newRow("all seven") << "good_f64.h5";
+}
+
+void TestGui::openingUsesTheFilesLambdas()
+{
+    QFETCH(QString, file);
+    const QString path = kFixtures + "/" + file;
+    MainWindow w(kCli);
+    QString why;
+    QVERIFY2(load(w, kExample, &why), qPrintable(why));
+    LambdaState s = w.state();
+    s.values.fill(0.001);
+    s.enabled.fill(true);
+    w.applyState(s); // every lambda set by hand before the next file
+    QVERIFY(settle(w));
+    QVERIFY2(load(w, path, &why), qPrintable(why));
+    QVERIFY(settle(w));
+    QString err;
+    const QJsonObject cli = clijson::run(kCli, {"compute", "--json", path}, kLoadTimeoutMs, &err);
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    for (Term t : kAllTerms)
+        QVERIFY2(w.state().effective()[index(t)] ==
+                     cli["terms"].toObject()[qs(termKey(t))].toObject()["lambda"].toDouble(),
+                 qPrintable(qs(termKey(t))));
+    const QStringList d = clijson::diff(cli, w.breakdownView()->result(), 1e-9);
+    QVERIFY2(d.isEmpty(), qPrintable(d.join("; ")));
+    QCOMPARE(w.undoStack()->count(), 0);
+}
+
+// Issue 11, defect 15.
+void TestGui::statusSaysAbsent()
+{
+    MainWindow w(kCli);
+    QString why;
+    QVERIFY2(load(w, kFixtures + "/only_states.h5", &why), qPrintable(why));
+    QVERIFY2(w.statusText().contains("N_in absent"), qPrintable(w.statusText()));
+    QVERIFY2(w.statusText().contains("N_out absent"), qPrintable(w.statusText()));
+    QVERIFY2(!w.statusText().contains("N_in=0"), qPrintable(w.statusText()));
+    QVERIFY2(w.statusText().contains(QString("N_hid=%1").arg(w.summary()->shape.nHid)),
+             qPrintable(w.statusText()));
+}
+
+// Issue 11, item 2: a recording's loss_convention attribute sets its convention
+// in the app and in the CLI; an unknown name is ignored with a warning.
+void TestGui::fileConvention_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("convention");
+    QTest::addColumn<bool>("warned");
+    QTest::newRow("fixed-length string") << "convention_spec.h5" << "spec" << false;
+    QTest::newRow("variable-length UTF-8") << "convention_spec_vlen.h5" << "spec" << false;
+    QTest::newRow("unknown name") << "convention_bad.h5" << "nn4n" << true;
+    QTest::newRow("none") << "good_f64.h5" << "nn4n" << false;
+}
+
+void TestGui::fileConvention()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, convention);
+    QFETCH(bool, warned);
+    const QString path = kFixtures + "/" + file;
+    MainWindow w(kCli);
+    QString why;
+    QVERIFY2(load(w, path, &why), qPrintable(why));
+    QVERIFY(settle(w));
+    QCOMPARE(qs(conventionName(w.state().convention)), convention);
+    QCOMPARE(w.lambdaPanel()->convention(), w.state().convention);
+    const bool hasWarning = std::any_of(w.summary()->warnings.begin(), w.summary()->warnings.end(),
+                                        [](const std::string& m) { return m.find("loss_convention") != std::string::npos; });
+    QCOMPARE(hasWarning, warned);
+    QString err;
+    const QJsonObject cli = clijson::run(kCli, {"compute", "--json", path}, kLoadTimeoutMs, &err);
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    QCOMPARE(cli["convention"].toString(), convention);
+    // The command line still wins.
+    const QJsonObject forced = clijson::run(kCli, {"compute", "--json", path, "--convention", "nn4n"},
+                                            kLoadTimeoutMs, &err);
+    QCOMPARE(forced["convention"].toString(), QStringLiteral("nn4n"));
+}
+
+// Issue 11, item 2: Reset offers nn4n's defaults and the file's training lambdas.
+void TestGui::resetButtons()
+{
+    MainWindow w(kCli);
+    QString why;
+    QVERIFY2(load(w, kExample, &why), qPrintable(why));
+    QVERIFY(settle(w));
+    QPushButton *defaults = nullptr, *training = nullptr;
+    for (QPushButton* b : w.lambdaPanel()->findChildren<QPushButton*>()) {
+        if (b->text().contains("nn4n defaults"))
+            defaults = b;
+        else if (b->text().contains("training"))
+            training = b;
+    }
+    QVERIFY(defaults && training && training->isEnabled());
+    LambdaState s = w.state();
+    s.values.fill(0.3);
+    s.enabled.fill(true);
+    w.applyState(s);
+    const int steps = w.undoStack()->count();
+    QTest::mouseClick(defaults, Qt::LeftButton);
+    // nn4n 1.2.0, RNNLoss.__init__: lambda_mse=1, every other lambda 0.
+    QCOMPARE(w.state().effective(), (TermArray{1, 0, 0, 0, 0, 0, 0}));
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    w.undoStack()->undo();
+    QVERIFY(w.state() == s);
+    QTest::mouseClick(training, Qt::LeftButton);
+    QString err;
+    const QJsonObject cli = clijson::run(kCli, {"compute", "--json", kExample}, kLoadTimeoutMs, &err);
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    for (Term t : kAllTerms)
+        QCOMPARE(w.state().effective()[index(t)],
+                 cli["terms"].toObject()[qs(termKey(t))].toObject()["lambda"].toDouble());
+    QVERIFY(settle(w));
+    verifyShownMatchesEngine(w);
+}
+
+// Issue 11, item 5: Help, tab and export shortcuts, reload, the Lambdas panel toggle.
+void TestGui::helpAndViewMenus()
+{
+    MainWindow& w = *m_w;
+    QVERIFY(settle(w));
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    // Ctrl+1..4 switch tabs.
+    for (int tab : {2, 0, 3, 1}) {
+        QTest::keyClick(&w, Qt::Key(Qt::Key_1 + tab), Qt::ControlModifier);
+        QCOMPARE(w.tabs()->currentIndex(), tab);
+    }
+    w.setTabIndexForScreenshot(0);
+    auto action = [&](const QString& text) -> QAction* {
+        for (QAction* a : w.findChildren<QAction*>())
+            if (QString(a->text()).remove('&') == text)
+                return a;
+        return nullptr;
+    };
+    QAction* exportCurrent = w.findChild<QAction*>("exportCurrent");
+    QVERIFY(exportCurrent);
+    QCOMPARE(exportCurrent->shortcut(), QKeySequence("Ctrl+E"));
+    QVERIFY(action("Open recording…"));
+    QCOMPARE(action("Open recording…")->shortcut(), QKeySequence(QKeySequence::Open));
+
+    // F5 reloads the recording shown (a new load of the same file).
+    const auto before = w.summary();
+    QSignalSpy finished(&w, &MainWindow::loadFinished);
+    QTest::keyClick(&w, Qt::Key_F5);
+    QVERIFY(QTest::qWaitFor([&] { return finished.count() > 0; }, kLoadTimeoutMs));
+    QCOMPARE(finished.first().first().toBool(), true);
+    QVERIFY(w.summary() != before);
+    QCOMPARE(w.recordingFile(), kExample);
+    QVERIFY(settle(w));
+
+    // View > Lambdas panel brings the dock back.
+    QAction* dock = action("Lambdas panel");
+    QVERIFY(dock);
+    QVERIFY(w.lambdaDock()->isVisible());
+    dock->trigger();
+    QVERIFY(!w.lambdaDock()->isVisible());
+    dock->trigger();
+    QVERIFY(w.lambdaDock()->isVisible());
+
+    // Help > Formulas shows docs/loss.md.
+    QAction* formulas = action("Formulas");
+    QVERIFY(formulas);
+    formulas->trigger();
+    auto* dialog = w.findChild<QDialog*>("formulasDialog");
+    QVERIFY(dialog);
+    auto* browser = dialog->findChild<QTextBrowser*>();
+    QVERIFY(browser);
+    QFile md(RNNLOSS_SOURCE_DIR "/docs/loss.md");
+    if (md.open(QIODevice::ReadOnly)) {
+        // Its first heading, as text.
+        const QString first = QString::fromUtf8(md.readLine()).remove('#').trimmed();
+        QVERIFY2(browser->toPlainText().contains(first), qPrintable(browser->toPlainText().left(200)));
+    } else {
+        qWarning("docs/loss.md absent from the source tree: only the fallback text is checked");
+        QVERIFY(!browser->toPlainText().isEmpty());
+    }
+    dialog->close();
+
+    // Help > Keyboard shortcuts lists them; Help > About names the versions.
+    QVERIFY(action("Keyboard shortcuts"));
+    const QString keys = w.shortcutsHtml();
+    for (const char* k : {"Ctrl+1", "Ctrl+4", "Ctrl+E", "F5", "Ctrl+Z", "Ctrl+Y", "Ctrl+Shift+Z", "Ctrl+O"})
+        QVERIFY2(keys.contains(QKeySequence(k).toString(QKeySequence::NativeText)), k);
+    QVERIFY(action("About"));
+    const QString about = MainWindow::aboutText();
+    QVERIFY2(about.contains(qVersion()), qPrintable(about));
+    QVERIFY2(about.contains(QString("Eigen %1.%2.%3").arg(EIGEN_WORLD_VERSION).arg(EIGEN_MAJOR_VERSION).arg(EIGEN_MINOR_VERSION)),
+             qPrintable(about));
+    // The HDF5 version the reader reports.
+    QProcess cli;
+    cli.start(kCli, {"--version"});
+    QVERIFY(cli.waitForFinished(30000));
+    const QRegularExpression hdf5Re("HDF5 ([0-9.]+)");
+    const auto m = hdf5Re.match(QString::fromUtf8(cli.readAllStandardOutput()));
+    QVERIFY(m.hasMatch());
+    QVERIFY2(about.contains("HDF5 " + m.captured(1)), qPrintable(about));
+}
+
+// Issue 11, item 5 / defect 9: usable at 1024x640, no field squeezed.
+void TestGui::smallWindow()
+{
+    MainWindow w(kCli);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QString why;
+    QVERIFY2(load(w, kExample, &why), qPrintable(why));
+    QVERIFY(settle(w));
+    w.resize(1024, 640);
+    QTRY_VERIFY(w.width() <= 1024 && w.height() <= 640);
+    QVERIFY2(w.minimumSizeHint().width() <= 1024 && w.minimumSizeHint().height() <= 640,
+             qPrintable(QString("%1x%2").arg(w.minimumSizeHint().width()).arg(w.minimumSizeHint().height())));
+    QCoreApplication::sendPostedEvents(); // pending layouts of the resize
+    for (QLineEdit* e : w.lambdaPanel()->findChildren<QLineEdit*>()) {
+        const int need = e->fontMetrics().horizontalAdvance(e->text());
+        QVERIFY2(need <= e->contentsRect().width() - 4,
+                 qPrintable(QString("field '%1' is %2 px wide, needs %3").arg(e->text()).arg(e->contentsRect().width()).arg(need)));
+    }
+    // Growing again keeps them whole.
+    w.resize(1400, 900);
+    QCoreApplication::sendPostedEvents();
+    for (QLineEdit* e : w.lambdaPanel()->findChildren<QLineEdit*>())
+        QVERIFY(e->fontMetrics().horizontalAdvance(e->text()) <= e->contentsRect().width() - 4);
+}
+
+// Issue 11, item 3: rnnloss-explorer REC.h5... --export DIR writes every chart
+// and table; a recording that fails to load writes nothing and makes the exit non-zero.
+void TestGui::headlessExport()
+{
+    QVERIFY2(QFileInfo(kExplorer).isExecutable(), qPrintable(kExplorer));
+    const QString dir = m_tmp.filePath("export");
+    QVERIFY(QDir().mkpath(dir));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
+    if (kUnderTsan)
+        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    const QString bad = kFixtures + "/bad_nhid.h5";
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(kExplorer, {kExample, bad, "--export", dir, "--formats", "png,svg,pdf,csv,json", "--lambda",
+                        "lambda_fr=0.02", "--convention", "spec"});
+    QVERIFY(p.waitForFinished(180000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() == 2, qPrintable(QString("exit %1: %2").arg(p.exitCode()).arg(err)));
+    const QStringList errors = err.split('\n').filter(QRegularExpression("^error:"));
+    QCOMPARE(errors.size(), 1);
+    QVERIFY2(errors.front().contains("bad_nhid.h5"), qPrintable(err));
+
+    const QStringList files = QDir(dir).entryList(QDir::Files);
+    for (const QString& f : files)
+        QVERIFY2(f.startsWith("example-"), qPrintable(f + " written for a recording that failed"));
+    const QStringList charts{"breakdown", "rates", "neuron-histogram", "psth", "w_in", "w_hid", "w_out",
+                             "w_in-histogram", "w_hid-histogram", "w_out-histogram"};
+    for (const QString& c : charts) {
+        const QImage png(dir + "/example-" + c + ".png");
+        QVERIFY2(!png.isNull() && png.width() > 50 && png.height() > 50, qPrintable(c));
+        QFile pdf(dir + "/example-" + c + ".pdf");
+        QVERIFY2(pdf.open(QIODevice::ReadOnly) && pdf.read(4) == "%PDF", qPrintable(c));
+        QFile svg(dir + "/example-" + c + ".svg");
+        QVERIFY2(svg.open(QIODevice::ReadOnly) && svg.readAll().contains("<svg"), qPrintable(c));
+    }
+    QCOMPARE(files.size(), charts.size() * 3 + 4);
+
+    // The CSV's first line: file, convention, every lambda in effect.
+    QString cliErr;
+    const QJsonObject example = clijson::run(kCli, {"compute", "--json", kExample}, kLoadTimeoutMs, &cliErr);
+    QVERIFY2(cliErr.isEmpty(), qPrintable(cliErr));
+    for (const QString csv : {"breakdown", "neurons"}) {
+        QFile f(dir + "/example-" + csv + ".csv");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString first = QString::fromUtf8(f.readLine()).trimmed();
+        QVERIFY2(first.startsWith("# file=example.h5 convention=spec "), qPrintable(first));
+        for (Term t : kAllTerms) {
+            const double want = t == Term::Fr ? 0.02
+                                              : example["terms"].toObject()[qs(termKey(t))].toObject()["lambda"].toDouble();
+            const QRegularExpression re(QString(" %1=([^ ]+)").arg(qs(lambdaKey(t))));
+            const auto m = re.match(first);
+            QVERIFY2(m.hasMatch(), qPrintable(first));
+            QCOMPARE(m.captured(1).toDouble(), want);
+        }
+    }
+    QFile json(dir + "/example-loss.json");
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject loss = QJsonDocument::fromJson(json.readAll()).object();
+    QCOMPARE(loss["convention"].toString(), QStringLiteral("spec"));
+    QCOMPARE(loss["terms"].toObject()["fr"].toObject()["lambda"].toDouble(), 0.02);
+
+    // All good: exit 0.
+    const QString dir2 = m_tmp.filePath("export2");
+    QVERIFY(QDir().mkpath(dir2));
+    QProcess ok;
+    ok.setProcessEnvironment(env);
+    ok.start(kExplorer, {kExample, "--export", dir2, "--formats", "csv"});
+    QVERIFY(ok.waitForFinished(180000));
+    QVERIFY2(ok.exitCode() == 0, ok.readAllStandardError().constData());
+    QCOMPARE(QDir(dir2).entryList(QDir::Files),
+             (QStringList{"example-breakdown.csv", "example-neurons.csv"}));
+}
+
+// --help and --version answer without a display.
+void TestGui::helpWithoutDisplay()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* v : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+        env.remove(v);
+    for (const QStringList& args : {QStringList{"--help"}, QStringList{"--version"}}) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(kExplorer, args);
+        QVERIFY(p.waitForFinished(60000));
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+                 qPrintable(args.front() + ": " + QString::fromUtf8(p.readAllStandardError())));
+        QVERIFY2(out.contains(args.front() == "--help" ? "--export" : "0.1.0"), qPrintable(out));
+    }
 }
 
 // 12. --------------------------------------------------------------------------
@@ -1024,7 +1503,7 @@ void TestGui::screenshotMode()
         QVERIFY2(r.err.contains("error:") && r.err.contains("bad_nhid.h5"), qPrintable(r.err));
         const QStringList errorLines = r.err.split('\n').filter(QRegularExpression("^error:"));
         QCOMPARE(errorLines.size(), 1);
-        QVERIFY(!QImage(png).isNull()); // the error banner is the picture
+        QVERIFY2(!QFileInfo::exists(png), "a failed load must not leave a picture (issue 11, defect 16)");
     }
     // A bad command line: exit 2 before any window.
     {

@@ -648,7 +648,7 @@ void TestSoak::soak()
     m_combo = m_panel->findChild<QComboBox*>();
     QVERIFY(m_combo);
     for (QPushButton* b : m_panel->findChildren<QPushButton*>()) {
-        if (b->text().contains("spec defaults"))
+        if (b->text().contains("nn4n defaults"))
             m_resetDefaults = b;
         else if (b->text().contains("training"))
             m_resetTraining = b;

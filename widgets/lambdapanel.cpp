@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
+#include <QKeyEvent>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -200,6 +201,12 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         connect(r.edit, &QLineEdit::textEdited, this,
                 [this, i](const QString& text) { onTextEdited(i, text); });
         connect(r.enable, &QCheckBox::toggled, this, [this, i](bool on) { onToggled(i, on); });
+        // A drag is one gesture from press to release; so is typing until Enter
+        // or leaving the field.
+        auto endGesture = [this] { m_lastEditedTerm = -1; };
+        connect(r.slider, &QSlider::sliderPressed, this, endGesture);
+        connect(r.slider, &QSlider::sliderReleased, this, endGesture);
+        connect(r.edit, &QLineEdit::editingFinished, this, endGesture);
 
         m_enabled[i] = true;
         m_available[i] = true;
@@ -208,8 +215,8 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
     outer->addLayout(grid);
 
     auto* buttons = new QHBoxLayout;
-    m_resetDefaults = new QPushButton(tr("Reset to spec defaults"), this);
-    m_resetDefaults->setToolTip(tr("All lambdas 0, as the spec's defaults"));
+    m_resetDefaults = new QPushButton(tr("Reset to nn4n defaults"), this);
+    m_resetDefaults->setToolTip(tr("lambda_mse = 1, every other lambda 0: nn4n's RNNLoss defaults"));
     m_resetTraining = new QPushButton(tr("Reset to file's training lambdas"), this);
     m_resetTraining->setEnabled(false);
     m_resetTraining->setToolTip(tr("The recording holds no training lambdas"));
@@ -231,6 +238,8 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         m_convention = static_cast<Convention>(m_convCombo->itemData(idx).toInt());
         updateTooltips();
         updateConventionHint();
+        ++m_editId;
+        m_lastEditedTerm = -1;
         emit conventionChanged(m_convention);
     });
 
@@ -333,7 +342,9 @@ void LambdaPanel::onSliderMoved(int term, int pos)
         return; // steps that round to the same value
     m_values[term] = v;
     updateRangeMark(term);
-    emitEdited();
+    if (!m_rows[term].slider->isSliderDown())
+        m_lastEditedTerm = -1; // a key press or a click on the groove: a gesture of its own
+    emitEdited(term);
 }
 
 void LambdaPanel::onSliderAction(int term, int action)
@@ -368,7 +379,7 @@ void LambdaPanel::onTextEdited(int term, const QString& text)
         m_rows[term].slider->setValue(valueToSlider(v));
     }
     updateRangeMark(term);
-    emitEdited();
+    emitEdited(term);
 }
 
 void LambdaPanel::markField(int term, const QString& refusedText, const QString& reason)
@@ -440,11 +451,23 @@ void LambdaPanel::onToggled(int term, bool on)
 {
     m_enabled[term] = on;
     updateRow(term);
-    emitEdited();
+    m_lastEditedTerm = -1;
+    emitEdited(term);
 }
 
 bool LambdaPanel::eventFilter(QObject* watched, QEvent* event)
 {
+    if (event->type() == QEvent::ShortcutOverride) {
+        // Undo/redo belong to the window's history, not to the field's own
+        // text history (which would record the undo as a new edit).
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (key->matches(QKeySequence::Undo) || key->matches(QKeySequence::Redo) ||
+            key->keyCombination() == QKeyCombination(Qt::ControlModifier, Qt::Key_Y) ||
+            key->keyCombination() == QKeyCombination(Qt::ControlModifier | Qt::ShiftModifier, Qt::Key_Z)) {
+            event->ignore();
+            return true;
+        }
+    }
     if (event->type() == QEvent::FocusOut) {
         for (int i = 0; i < kTermCount; ++i) {
             QLineEdit* e = m_rows[i].edit;
@@ -524,8 +547,11 @@ void LambdaPanel::updateConventionHint()
                         QStringLiteral(" <a href=\"formulas\">%1</a>").arg(tr("Formulas…")));
 }
 
-void LambdaPanel::emitEdited()
+void LambdaPanel::emitEdited(int term)
 {
+    if (term != m_lastEditedTerm)
+        ++m_editId;
+    m_lastEditedTerm = term;
     emit lambdasEdited(lambdas(), m_enabled);
 }
 

@@ -10,6 +10,7 @@
 #include <QWidget>
 
 #include <array>
+#include <cstdint>
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
@@ -53,6 +54,11 @@ public:
     /// Updates the read-outs (weighted value, share of the total).
     void showResult(const LossResult& result);
     void setTrainingLambdasAvailable(bool available);
+
+    /// Identifies the gesture the latest lambdasEdited / conventionChanged came
+    /// from: the same for every step of one slider drag or of typing in one
+    /// field, new for the next gesture. Undo merges edits with equal ids.
+    std::uint64_t editId() const { return m_editId; }
 
     /// The value of a slider step: 10^(exponent of the step) rounded to two
     /// significant digits, so a drag gives 0.0025, never 0.025704.
@@ -106,7 +112,7 @@ private:
     void clearFieldMark(int term);
     void updateRangeMark(int term);
     void showMessage(const QString& text);
-    void emitEdited();
+    void emitEdited(int term);
 
     std::array<Row, kTermCount> m_rows{};
     TermArray m_values{};
@@ -120,6 +126,8 @@ private:
     QLabel* m_message = nullptr;
     QPushButton* m_resetDefaults = nullptr;
     QPushButton* m_resetTraining = nullptr;
+    std::uint64_t m_editId = 1;
+    int m_lastEditedTerm = -1; ///< -1 after a gesture ended
 };
 
 } // namespace rnnloss

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -407,6 +408,50 @@ public:
         return v;
     }
 
+    /// A short string attribute of the root; absent, or not a short string
+    /// (with a warning), gives nothing.
+    std::optional<std::string> textAttribute(const std::string& name,
+                                             std::vector<std::string>& warnings) const
+    {
+        constexpr std::size_t kMaxLength = 64;
+        const htri_t ex = H5Aexists(m_file.get(), name.c_str());
+        if (ex <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return std::nullopt;
+        }
+        Handle attr(H5Aopen(m_file.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+        Handle type(attr ? H5Aget_type(attr.get()) : H5I_INVALID_HID, H5Tclose);
+        Handle space(attr ? H5Aget_space(attr.get()) : H5I_INVALID_HID, H5Sclose);
+        const bool isString = type && H5Tget_class(type.get()) == H5T_STRING;
+        const htri_t variable = isString ? H5Tis_variable_str(type.get()) : -1;
+        const std::size_t size = isString ? H5Tget_size(type.get()) : 0;
+        if (!space || H5Sget_simple_extent_npoints(space.get()) != 1 || variable < 0 ||
+            (!variable && (size == 0 || size > kMaxLength))) {
+            H5Eclear2(H5E_DEFAULT);
+            warnings.push_back(m_name + ": attribute '" + name + "' is not a short string; ignored");
+            return std::nullopt;
+        }
+        Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        if (!mem || H5Tset_cset(mem.get(), H5Tget_cset(type.get())) < 0 ||
+            H5Tset_size(mem.get(), variable ? H5T_VARIABLE : size) < 0)
+            fail("cannot read attribute '" + name + "'");
+        std::string text;
+        if (variable) {
+            char* p = nullptr;
+            if (H5Aread(attr.get(), mem.get(), &p) < 0)
+                fail("cannot read attribute '" + name + "'");
+            if (p)
+                text.assign(p, strnlen(p, kMaxLength + 1));
+            H5free_memory(p);
+        } else {
+            std::vector<char> buf(size + 1, '\0');
+            if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
+                fail("cannot read attribute '" + name + "'");
+            text.assign(buf.data(), strnlen(buf.data(), size));
+        }
+        return text;
+    }
+
 private:
     std::string m_name;
     std::uint64_t m_size = 0;
@@ -671,9 +716,16 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     if (find(Dataset::Targets) && !find(Dataset::Outputs))
         s.warnings.push_back(mainFile + ": has 'targets' but no 'outputs'; L_mse is unavailable");
 
-    if (rec)
+    if (rec) {
         for (Term t : kAllTerms)
             s.trainingLambdas[index(t)] = rec->attribute(std::string(lambdaKey(t)), s.warnings);
+        if (const auto c = rec->textAttribute("loss_convention", s.warnings)) {
+            s.lossConvention = conventionFromName(*c);
+            if (!s.lossConvention)
+                s.warnings.push_back(mainFile + ": attribute 'loss_convention' is '" + *c +
+                                     "', not 'nn4n' or 'spec'; ignored");
+        }
+    }
 
     std::uint64_t total = 0;
     for (const auto& o : open)

@@ -1,0 +1,68 @@
+#include "analysiscontroller.h"
+
+namespace rnnloss {
+
+AnalysisController::AnalysisController(QObject* parent)
+    : QObject(parent), m_worker(new ComputeWorker)
+{
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.setObjectName("compute");
+    m_thread.start();
+    connect(m_worker, &ComputeWorker::resultReady, this, &AnalysisController::onResult);
+}
+
+AnalysisController::~AnalysisController()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void AnalysisController::setRecording(std::shared_ptr<const Summary> summary,
+                                      std::uint64_t generation)
+{
+    m_summary = std::move(summary);
+    m_generation = generation;
+    m_neuron = -1;
+    m_result.reset();
+}
+
+void AnalysisController::setLambdas(const LambdaState& state)
+{
+    m_lambdas = state;
+    request();
+}
+
+void AnalysisController::setNeuron(int neuron)
+{
+    if (neuron == m_neuron)
+        return;
+    m_neuron = neuron;
+    request();
+}
+
+void AnalysisController::request()
+{
+    if (!m_summary)
+        return;
+    ComputeRequest r;
+    r.summary = m_summary;
+    r.generation = m_generation;
+    r.lambdas = m_lambdas.effective();
+    r.convention = m_lambdas.convention;
+    r.neuron = m_neuron;
+    m_worker->submit(std::move(r));
+}
+
+void AnalysisController::onResult(const ComputeResult& r)
+{
+    m_worker->resultTaken(); // lets the worker start the latest request
+    if (r.generation != m_generation)
+        return; // computed for data that has since been replaced
+    const bool newStats = !m_result || m_result->stats != r.stats;
+    const bool newNeuron = !m_result || m_result->neuron != r.neuron;
+    m_result = r;
+    emit resultReady(*m_result, newStats, newNeuron);
+}
+
+} // namespace rnnloss

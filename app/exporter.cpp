@@ -1,0 +1,139 @@
+#include "exporter.h"
+
+#include "chartexport.h"
+#include "report.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QObject>
+#include <QSaveFile>
+
+namespace rnnloss {
+
+namespace {
+
+std::string formatLambda(double v)
+{
+    return QString::number(v, 'g', 17).toStdString();
+}
+
+} // namespace
+
+Exporter::Exporter(std::function<Provenance()> provenance) : m_provenance(std::move(provenance)) {}
+
+const QStringList& Exporter::chartFormats()
+{
+    static const QStringList f{"png", "svg", "pdf"};
+    return f;
+}
+
+const QStringList& Exporter::tableFormats()
+{
+    static const QStringList f{"csv", "json"};
+    return f;
+}
+
+void Exporter::addChart(const QString& key, QWidget* widget)
+{
+    m_charts.push_back({key, widget});
+}
+
+void Exporter::addTable(const QString& key, const QString& format, TextSource text)
+{
+    m_tables.push_back({key, format, std::move(text)});
+}
+
+QStringList Exporter::chartKeys() const
+{
+    QStringList keys;
+    for (const Chart& c : m_charts)
+        keys << c.key;
+    return keys;
+}
+
+QWidget* Exporter::chart(const QString& key) const
+{
+    for (const Chart& c : m_charts)
+        if (c.key == key)
+            return c.widget;
+    return nullptr;
+}
+
+const Exporter::Table* Exporter::table(const QString& key, const QString& format) const
+{
+    for (const Table& t : m_tables)
+        if (t.key == key && t.format == format)
+            return &t;
+    return nullptr;
+}
+
+std::string Exporter::csvHeader(const Provenance& p)
+{
+    std::string h = "# file=" + QFileInfo(p.recording).fileName().toStdString() +
+                    " convention=" + std::string(conventionName(p.lambdas.convention));
+    const TermArray l = p.lambdas.effective();
+    for (Term t : kAllTerms)
+        h += " " + std::string(lambdaKey(t)) + "=" + formatLambda(l[index(t)]);
+    return h;
+}
+
+ExportOutcome Exporter::exportChart(const QString& key, const QString& path) const
+{
+    ExportOutcome out{path, {}};
+    QWidget* w = chart(key);
+    if (!w) {
+        out.error = QObject::tr("%1: no chart named '%2' to export").arg(path, key);
+        return out;
+    }
+    if (!exportWidget(w, path, &out.error) && out.error.isEmpty())
+        out.error = QObject::tr("%1: could not export the chart").arg(path);
+    return out;
+}
+
+ExportOutcome Exporter::exportTable(const QString& key, const QString& path) const
+{
+    ExportOutcome out{path, {}};
+    const QString format = QFileInfo(path).suffix().toLower();
+    const Table* t = table(key, format);
+    if (!t) {
+        out.error = QObject::tr("%1: '%2' cannot be exported as %3").arg(path, key, format);
+        return out;
+    }
+    std::optional<std::string> text = t->text();
+    if (!text) {
+        out.error = QObject::tr("%1: nothing to export yet (no recording shown)").arg(path);
+        return out;
+    }
+    if (format == QLatin1String("csv"))
+        text = csvHeader(m_provenance()) + "\n" + *text;
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) ||
+        f.write(text->data(), qint64(text->size())) != qint64(text->size()) || !f.commit())
+        out.error = QObject::tr("%1: cannot write: %2").arg(path, f.errorString());
+    return out;
+}
+
+QString Exporter::defaultFileName(const QString& key, const QString& format) const
+{
+    QString base = QFileInfo(m_provenance().recording).completeBaseName();
+    if (base.isEmpty())
+        base = QStringLiteral("rnnloss");
+    return base + QLatin1Char('-') + key + QLatin1Char('.') + format;
+}
+
+std::vector<ExportOutcome> Exporter::exportAll(const QString& dir, const QStringList& formats) const
+{
+    std::vector<ExportOutcome> out;
+    const QDir d(dir);
+    for (const QString& format : formats) {
+        if (chartFormats().contains(format))
+            for (const Chart& c : m_charts)
+                out.push_back(exportChart(c.key, d.filePath(defaultFileName(c.key, format))));
+        for (const Table& t : m_tables)
+            if (t.format == format)
+                out.push_back(exportTable(t.key, d.filePath(defaultFileName(t.key, format))));
+    }
+    return out;
+}
+
+} // namespace rnnloss

@@ -1,0 +1,85 @@
+#pragma once
+// One way out for every chart and table of the window: the File menu, the
+// charts' context menus and the headless `--export` mode all write through
+// here. Failures come back as values naming the file; nothing half-written
+// is left behind (tables go through QSaveFile).
+
+#include "lambdastate.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+class QWidget;
+
+namespace rnnloss {
+
+/// What an export shows: recorded in its header line and its default name.
+struct Provenance
+{
+    QString recording; ///< file path; empty before a load
+    LambdaState lambdas;
+};
+
+struct ExportOutcome
+{
+    QString path;
+    QString error; ///< empty when the file was written
+    bool ok() const { return error.isEmpty(); }
+};
+
+class Exporter
+{
+public:
+    /// The text of a table, or nothing while there is nothing to export.
+    using TextSource = std::function<std::optional<std::string>()>;
+
+    explicit Exporter(std::function<Provenance()> provenance);
+
+    /// A chart: written as PNG, SVG or PDF by widgets' exportWidget.
+    void addChart(const QString& key, QWidget* widget);
+    /// A table in one format ("csv" or "json"). A CSV's first line records the
+    /// recording, convention and lambdas, as a '#' comment.
+    void addTable(const QString& key, const QString& format, TextSource text);
+
+    QStringList chartKeys() const;
+    QWidget* chart(const QString& key) const;
+
+    ExportOutcome exportChart(const QString& key, const QString& path) const;
+    ExportOutcome exportTable(const QString& key, const QString& path) const;
+
+    /// "<recording>-<key>.<format>", e.g. "example-breakdown.png".
+    QString defaultFileName(const QString& key, const QString& format) const;
+    /// Every chart in each of `formats` that is an image format (png, svg,
+    /// pdf) and every table whose format is listed, into `dir` under default names.
+    std::vector<ExportOutcome> exportAll(const QString& dir, const QStringList& formats) const;
+
+    static const QStringList& chartFormats();
+    static const QStringList& tableFormats();
+    /// "# file=... convention=... lambda_mse=... ..." (no newline).
+    static std::string csvHeader(const Provenance& p);
+
+private:
+    struct Chart
+    {
+        QString key;
+        QWidget* widget = nullptr;
+    };
+    struct Table
+    {
+        QString key;
+        QString format;
+        TextSource text;
+    };
+    const Table* table(const QString& key, const QString& format) const;
+
+    std::function<Provenance()> m_provenance;
+    std::vector<Chart> m_charts;
+    std::vector<Table> m_tables;
+};
+
+} // namespace rnnloss

@@ -1,0 +1,96 @@
+#include "headlessexport.h"
+
+#include "mainwindow.h"
+
+#include <QTabWidget>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace rnnloss {
+
+HeadlessExport::HeadlessExport(MainWindow& window, QStringList recordings, LossOptions options,
+                               QString dir, QStringList formats, QObject* parent)
+    : QObject(parent), m_window(window), m_recordings(std::move(recordings)),
+      m_options(std::move(options)), m_dir(std::move(dir)), m_formats(std::move(formats))
+{
+    connect(&m_window, &MainWindow::loadFinished, this, &HeadlessExport::onLoadFinished);
+    connect(&m_window, &MainWindow::resultShown, this, &HeadlessExport::onResultShown);
+}
+
+void HeadlessExport::start()
+{
+    next();
+}
+
+void HeadlessExport::next()
+{
+    if (++m_current >= m_recordings.size()) {
+        emit finished(m_exitCode);
+        return;
+    }
+    m_waitingForResult = false;
+    m_neuronChosen = false;
+    m_window.setCommandLine(m_options); // the same lambdas for every recording
+    m_window.openFiles(m_recordings[m_current], QString::fromStdString(m_options.weights));
+}
+
+void HeadlessExport::onLoadFinished(bool ok)
+{
+    if (!ok) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(m_window.lastError()));
+        m_exitCode = 2;
+        QTimer::singleShot(0, this,
+                           &HeadlessExport::next); // after the loader has finished reporting
+        return;
+    }
+    m_waitingForResult = true;
+}
+
+void HeadlessExport::onResultShown()
+{
+    const ComputeResult* r = m_window.lastResult();
+    if (!m_waitingForResult || !r || r->sequence != m_window.worker()->requestsSubmitted())
+        return; // a newer request is on its way
+    if (!m_neuronChosen) {
+        // The neuron views show the first neuron, as --screenshot does.
+        m_neuronChosen = true;
+        if (r->stats && !r->stats->mean.empty() && r->neuron != 0) {
+            m_window.selectNeuron(0);
+            return;
+        }
+    }
+    m_waitingForResult = false;
+    // Each tab is shown once, in its own turn of the event loop, so that its
+    // charts are laid out before they are drawn.
+    showTab(0);
+}
+
+void HeadlessExport::showTab(int tab)
+{
+    if (tab >= m_window.tabs()->count()) {
+        QTimer::singleShot(0, this, &HeadlessExport::writeAll);
+        return;
+    }
+    m_window.setTabIndexForScreenshot(tab);
+    QTimer::singleShot(0, this, [this, tab] { showTab(tab + 1); });
+}
+
+void HeadlessExport::writeAll()
+{
+    int written = 0;
+    for (const ExportOutcome& o : m_window.exporter()->exportAll(m_dir, m_formats)) {
+        if (o.ok()) {
+            ++written;
+            continue;
+        }
+        std::fprintf(stderr, "error: %s\n", qPrintable(o.error));
+        if (m_exitCode == 0)
+            m_exitCode = 1;
+    }
+    std::fprintf(stderr, "%s: %d files written to %s\n", qPrintable(m_recordings[m_current]),
+                 written, qPrintable(m_dir));
+    next();
+}
+
+} // namespace rnnloss

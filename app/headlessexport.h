@@ -1,0 +1,47 @@
+#pragma once
+// `rnnloss-explorer REC.h5... --export DIR`: loads each recording in turn into
+// the window, waits for its numbers, writes every chart and table through the
+// Exporter, and reports. A recording that fails to load writes nothing.
+
+#include "cliargs.h"
+
+#include <QObject>
+#include <QStringList>
+
+namespace rnnloss {
+
+class MainWindow;
+
+class HeadlessExport : public QObject
+{
+    Q_OBJECT
+public:
+    HeadlessExport(MainWindow& window, QStringList recordings, LossOptions options, QString dir,
+                   QStringList formats, QObject* parent = nullptr);
+
+    void start();
+
+signals:
+    /// 0 when every file was written, 2 when a recording could not be loaded,
+    /// 1 when a file could not be written.
+    void finished(int exitCode);
+
+private:
+    void next();
+    void onLoadFinished(bool ok);
+    void onResultShown();
+    void showTab(int tab);
+    void writeAll();
+
+    MainWindow& m_window;
+    QStringList m_recordings;
+    LossOptions m_options;
+    QString m_dir;
+    QStringList m_formats;
+    int m_current = -1;
+    bool m_waitingForResult = false;
+    bool m_neuronChosen = false;
+    int m_exitCode = 0;
+};
+
+} // namespace rnnloss
