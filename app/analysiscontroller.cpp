@@ -24,6 +24,7 @@ void AnalysisController::setRecording(std::shared_ptr<const Summary> summary,
     m_summary = std::move(summary);
     m_generation = generation;
     m_neuron = -1;
+    m_psthNeurons.clear();
     m_result.reset();
 }
 
@@ -41,6 +42,14 @@ void AnalysisController::setNeuron(int neuron)
     request();
 }
 
+void AnalysisController::setPsthNeurons(std::vector<int> neurons)
+{
+    if (neurons == m_psthNeurons)
+        return;
+    m_psthNeurons = std::move(neurons);
+    request();
+}
+
 void AnalysisController::request()
 {
     if (!m_summary)
@@ -51,6 +60,7 @@ void AnalysisController::request()
     r.lambdas = m_lambdas.effective();
     r.convention = m_lambdas.convention;
     r.neuron = m_neuron;
+    r.psthNeurons = m_psthNeurons;
     m_worker->submit(std::move(r));
 }
 
@@ -60,7 +70,8 @@ void AnalysisController::onResult(const ComputeResult& r)
     if (r.generation != m_generation)
         return; // computed for data that has since been replaced
     const bool newStats = !m_result || m_result->stats != r.stats;
-    const bool newNeuron = !m_result || m_result->neuron != r.neuron;
+    const bool newNeuron = !m_result || m_result->neuron != r.neuron ||
+                           m_result->psthNeurons != r.psthNeurons;
     m_result = r;
     emit resultReady(*m_result, newStats, newNeuron);
 }

@@ -26,6 +26,8 @@ public:
     void setRecording(std::shared_ptr<const Summary> summary, std::uint64_t generation);
     void setLambdas(const LambdaState& state);
     void setNeuron(int neuron);
+    /// The neurons whose PSTHs the Neurons tab overlays (the table's selection).
+    void setPsthNeurons(std::vector<int> neurons);
     int neuron() const { return m_neuron; }
 
     std::shared_ptr<const Summary> summary() const { return m_summary; }
@@ -48,6 +50,7 @@ private:
     std::uint64_t m_generation = 0;
     LambdaState m_lambdas;
     int m_neuron = -1;
+    std::vector<int> m_psthNeurons;
     std::optional<ComputeResult> m_result;
 };
 

@@ -338,9 +338,12 @@ void MainWindow::wire()
     connect(m_table, &NeuronTableView::neuronSelected, this, &MainWindow::selectNeuron);
     connect(m_table, &NeuronTableView::selectionChanged, m_rates,
             &RateHistogramView::setHighlightedNeurons);
+    connect(m_table, &NeuronTableView::selectionChanged, this, &MainWindow::setPsthNeurons);
+    connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this, &MainWindow::showFormulas);
     connect(m_rates, &RateHistogramView::binClicked, this, [this](const QVector<int>& n) {
         m_table->selectNeurons(n);
         m_rates->setHighlightedNeurons(n);
+        setPsthNeurons(n);
         if (!n.isEmpty())
             selectNeuron(n.front());
     });
@@ -466,6 +469,13 @@ void MainWindow::selectNeuron(int neuron)
     m_analysis->setNeuron(neuron);
 }
 
+void MainWindow::setPsthNeurons(const QVector<int>& neurons)
+{
+    // The PSTH view overlays at most kMaxPsthTraces; only those are computed.
+    const auto n = std::min<qsizetype>(neurons.size(), NeuronDetailView::kMaxPsthTraces);
+    m_analysis->setPsthNeurons(std::vector<int>(neurons.begin(), neurons.begin() + n));
+}
+
 void MainWindow::setTabIndexForScreenshot(int tab)
 {
     m_tabs->setCurrentIndex(std::clamp(tab, 0, m_tabs->count() - 1));
@@ -489,14 +499,22 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
     if (r.neuron >= 0 && (newNeuron || newStats)) {
         m_detail->setNeuron(r.neuron);
         m_detail->setHistogram(r.neuronHistogram);
-        m_detail->setPsth(r.neuronPsth);
+        if (r.psths.size() > 1) {
+            // Several neurons selected: their PSTHs overlaid with the population mean.
+            QList<PsthTrace> traces;
+            for (std::size_t i = 0; i < r.psths.size(); ++i)
+                traces.append({QStringLiteral("n%1").arg(r.psthNeurons[i]), r.psths[i]});
+            m_detail->setPsths(traces, r.populationPsth);
+        } else {
+            m_detail->setPsth(r.neuronPsth);
+        }
     }
     emit resultShown();
 }
 
 QString MainWindow::nn4nLine() const
 {
-    return QString::fromStdString(nn4nCall(state().effective()));
+    return QString::fromStdString(nn4nCall(state().effective(), state().convention));
 }
 
 void MainWindow::rebuildRecentMenu()

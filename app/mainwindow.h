@@ -85,6 +85,8 @@ public:
     QString shortcutsHtml() const;
 
     void selectNeuron(int neuron);
+    /// The neurons whose PSTHs are overlaid (the table's selection; the first 8).
+    void setPsthNeurons(const QVector<int>& neurons);
     void setTabIndexForScreenshot(int tab);
 
     void saveSettings() const;
