@@ -35,6 +35,7 @@ const char* kHelp = R"(rnnloss - the modular RNN loss of a recorded network, ter
 Usage:
   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
                   [--lambda KEY=VALUE]... [--json]
+                  [--trials SPEC] [--steps SPEC] [--neurons SPEC]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep]
   rnnloss --help | --version
@@ -64,6 +65,21 @@ compute
                        value: the unweighted term, null when undefined or its data
                        is missing; weighted: lambda * value, 0 when lambda is 0,
                        null when undefined. Numbers have 17 significant digits.
+  --trials SPEC        compute over a slice of the recording: these trials, ...
+  --steps SPEC         ... these time steps, ...
+  --neurons SPEC       ... these hidden units. SPEC is comma-separated 0-based
+                       indices and half-open ranges a:b, a:, :b (e.g. --trials
+                       0:16,20 --steps 50:). Trials and steps select from
+                       outputs, targets and states, neurons from states; the
+                       weight terms always use the whole matrices. The loss and
+                       every statistic are those of exactly that slice, as
+                       nn4n's RNNLoss computes them on pred[tr][:, st],
+                       target[tr][:, st], states[tr][:, st][..., ne]. Indices
+                       are taken in ascending order; one selected twice, past
+                       the end, or none at all is refused. The JSON then has
+                       "selection": {"trials": {"spec", "count"}, "steps": ...,
+                       "neurons": ...}; "shape" stays the recording's and
+                       neurons.mean_rate lists the selected neurons in order.
   --watchdog SECONDS   stop the reader when it makes no progress for this long
                        (1..86400; default 30)
   --memory-limit MB    the reader's address-space limit (default 4096; 0 for none,
@@ -128,6 +144,7 @@ long long number(const std::string& opt, const std::string& v, long long lo = 0,
 int readerMain(const std::vector<std::string>& a)
 {
     io::ReadRequest req;
+    SliceOptions slice;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i] == "--recording")
             req.recording = next(a, i);
@@ -141,11 +158,20 @@ int readerMain(const std::vector<std::string>& a)
             req.reduce.histogramBins = static_cast<int>(number(a[i], next(a, i)));
         else if (a[i] == "--threads")
             req.reduce.threads = static_cast<int>(number(a[i], next(a, i)));
-        else
+        else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons") {
+            const std::string& opt = a[i];
+            const std::string err = parseSliceOption(opt, next(a, i), slice);
+            if (!err.empty())
+                throw UsageError{"reader: " + err};
+        } else
             throw UsageError{"reader: unknown option " + a[i]};
     }
     if (req.reduce.histogramBins < 4 || req.reduce.histogramBins % 4 || req.reduce.histogramBins > 4096)
         throw UsageError{"reader: --histogram-bins must be a multiple of 4 in 4..4096"};
+    if (slice.any())
+        req.slice = [&slice](const Shape& whole, std::string& error) {
+            return resolveSlice(slice, whole, error);
+        };
     const auto result = io::readRecording(req, [](double f, const std::string& stage) {
         return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
     });
@@ -162,6 +188,7 @@ int computeMain(const std::vector<std::string>& a)
     bool json = false;
     bool verbose = false;
     ReaderJob job;
+    SliceOptions slice;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string& s = a[i];
         if (s == "--json") {
@@ -191,6 +218,10 @@ int computeMain(const std::vector<std::string>& a)
             if (mb != 0 && mb < 256)
                 throw UsageError{s + " " + std::to_string(mb) + ": expected 0 (no limit) or at least 256"};
             job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
+        } else if (s == "--trials" || s == "--steps" || s == "--neurons") {
+            const std::string err = parseSliceOption(s, next(a, i), slice);
+            if (!err.empty())
+                throw UsageError{err};
         } else if (s == "--slab-mb") {
             job.slabBytes = static_cast<std::size_t>(number(s, next(a, i), 1, 1 << 16)) << 20;
         } else if (!s.empty() && s[0] == '-') {
@@ -207,6 +238,9 @@ int computeMain(const std::vector<std::string>& a)
     job.readerExe = currentExecutable();
     job.recording = opts.recording;
     job.weights = opts.weights;
+    job.trials = slice.trials;
+    job.steps = slice.steps;
+    job.neurons = slice.neurons;
     ReaderProcess reader;
     double lastShown = -1.0;
     ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {

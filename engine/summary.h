@@ -52,9 +52,24 @@ struct NeuronHistogram
     std::vector<std::int64_t> counts;
 };
 
+/// A slice of a recording: the trials, time steps and hidden units a summary
+/// covers, as strictly increasing indices into the whole recording.
+struct Slice
+{
+    Shape whole; ///< the recording's shape
+    std::vector<std::int64_t> trials, steps, neurons;
+    bool operator==(const Slice&) const = default;
+};
+
 struct Summary
 {
+    /// Of the data summarised: the slice's (B = its trials, T = its steps,
+    /// N_hid = its neurons) when `slice` is set, else the recording's.
     Shape shape;
+    /// Set when the summary covers a slice. outputs, targets and states are
+    /// sliced; inputs and weights are not (no term slices them), so their
+    /// dimensions are those of `slice->whole`.
+    std::optional<Slice> slice;
     std::array<DatasetInfo, kDatasetCount> datasets;
     std::array<std::optional<double>, kTermCount> trainingLambdas;
     std::vector<std::string> warnings;
@@ -82,6 +97,8 @@ struct Summary
     bool has(Dataset d) const { return info(d).present; }
     bool hasStates() const { return has(Dataset::States); }
     bool hasMse() const { return has(Dataset::Outputs) && has(Dataset::Targets); }
+    /// The shape of the recording itself (the weights' sizes come from it).
+    const Shape& recordingShape() const { return slice ? slice->whole : shape; }
 };
 
 /// Which trials and neurons a computation covers; empty vectors mean all.

@@ -6,6 +6,13 @@
 //
 // Frame: "RNLF" | u16 version | u16 type | u64 payload length | payload
 // All integers and floats little-endian.
+//
+// A summary payload may end in extensions, found from its end so that a
+// payload without them is byte for byte what it always was:
+//   ... | sections | u64 length of the sections | "RNLXTND1"
+// each section: u16 tag | u64 length | bytes. Tag 1: the slice the summary
+// covers (Summary::slice): the whole shape (5 x i64), then trials, steps and
+// neurons, each u64 count | count x i64.
 
 #include "summary.h"
 

@@ -8,6 +8,7 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "reducer.h"
+#include "slice.h"
 #include "summary.h"
 #include "summarycodec.h"
 
@@ -553,6 +554,9 @@ private slots:
     void malformedSmallFrames();
     void randomByteFlips();
     void randomStreamDamage();
+    void sliceRoundTrip();
+    void malformedSlice_data();
+    void malformedSlice();
 };
 
 // ---------------------------------------------------------------------------
@@ -1350,6 +1354,192 @@ void TestCodec::randomStreamDamage()
     }
     qInfo("%d damaged streams: %d accepted (possibly incomplete), %d refused", iterations, accepted,
           refused);
+}
+
+// ---------------------------------------------------------------------------
+// Slice summaries: the slice section at the end of the payload (summarycodec.h).
+
+namespace {
+
+/// A slice of fullSpec()'s recording (3 x 5 x in 2, hid 4, out 2): trials
+/// {0, 2}, steps {1, 2, 4}, neurons {1, 3}.
+Summary sliceSummary()
+{
+    const Recording rec = makeRecording(fullSpec());
+    Slice sl;
+    sl.whole = rec.shape;
+    sl.trials = {0, 2};
+    sl.steps = {1, 2, 4};
+    sl.neurons = {1, 3};
+    ReduceConfig cfg;
+    cfg.histogramBins = 8;
+    return summarizeSlice(rec, sl, cfg);
+}
+
+/// Offsets in a slice payload, from the documented format: the sections end
+/// 16 bytes before the end (u64 length, "RNLXTND1"); the slice section is
+/// u16 tag | u64 length | whole shape 5 x i64 | 3 x (u64 count | count x i64).
+struct SliceLayout
+{
+    std::size_t extLen = 0;      ///< the u64 length of the sections
+    std::size_t tag = 0;         ///< u16
+    std::size_t sectionLen = 0;  ///< u64
+    std::size_t whole = 0;       ///< 5 x i64
+    std::size_t trialsCount = 0, trials = 0, stepsCount = 0, steps = 0;
+};
+
+SliceLayout sliceLayoutOf(const Summary& s, std::size_t payloadSize)
+{
+    SliceLayout L;
+    const std::size_t section = 40 + 3 * 8 + 8 * (s.slice->trials.size() + s.slice->steps.size() +
+                                                  s.slice->neurons.size());
+    L.extLen = payloadSize - 16;
+    L.tag = L.extLen - (2 + 8 + section);
+    L.sectionLen = L.tag + 2;
+    L.whole = L.sectionLen + 8;
+    L.trialsCount = L.whole + 40;
+    L.trials = L.trialsCount + 8;
+    L.stepsCount = L.trials + 8 * s.slice->trials.size();
+    L.steps = L.stepsCount + 8;
+    return L;
+}
+
+struct SliceMalformation
+{
+    const char* name;
+    std::function<void(Bytes&, const SliceLayout&)> patch;
+    const char* mention;
+};
+
+const std::vector<SliceMalformation>& sliceMalformations()
+{
+    using B = Bytes;
+    using L = SliceLayout;
+    static const std::vector<SliceMalformation> list = {
+        {"sections longer than the payload",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.extLen, b.size()); }, "extensions claim"},
+        {"sections claim 2^63 bytes",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.extLen, std::uint64_t(1) << 63); },
+         "extensions claim"},
+        {"unknown section tag", [](B& b, const L& l) { poke<std::uint16_t>(b, l.tag, 7); },
+         "unknown extension"},
+        {"section longer than the sections",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.sectionLen, 1u << 20); }, "ends early"},
+        {"section shorter than its content",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.sectionLen, 41); }, "ends early"},
+        {"negative whole batch",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.whole, -1); }, "out of range"},
+        {"whole batch 2^41",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.whole, std::int64_t(1) << 41); },
+         "out of range"},
+        {"trial count past the axis",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.trialsCount, 4); }, "indices on an axis"},
+        {"trial count 2^40 on a huge axis",
+         [](B& b, const L& l) {
+             poke<std::int64_t>(b, l.whole, std::int64_t(1) << 40);
+             poke<std::uint64_t>(b, l.trialsCount, std::uint64_t(1) << 40);
+         },
+         "ends early"},
+        {"trials not increasing",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.trials + 8, 0); }, "not increasing"},
+        {"trial index past the axis",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.trials + 8, 3); }, "not increasing"},
+        {"negative step index",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.steps, -1); }, "not increasing"},
+        {"slice of another N_in",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.whole + 16, 3); }, "disagrees"},
+        {"fewer steps than the shape",
+         [](B& b, const L& l) {
+             // Two steps listed, the third index becomes the neuron count: the
+             // counts no longer match the shape.
+             poke<std::uint64_t>(b, l.stepsCount, 2);
+         },
+         nullptr},
+        {"two slice sections",
+         [](B& b, const L& l) {
+             const Bytes section(b.begin() + std::ptrdiff_t(l.tag), b.begin() + std::ptrdiff_t(l.extLen));
+             b.insert(b.begin() + std::ptrdiff_t(l.extLen), section.begin(), section.end());
+             poke<std::uint64_t>(b, b.size() - 16, 2 * section.size());
+         },
+         "two slice sections"},
+        {"weights sized by the slice's N_hid",
+         [](B& b, const L& l) {
+             // The whole N_hid made equal to the slice's: the weights (4 x 4
+             // in the payload) disagree with it.
+             poke<std::int64_t>(b, l.whole + 24, 2);
+             poke<std::uint64_t>(b, l.steps + 24, 2);
+             poke<std::int64_t>(b, l.steps + 32, 0);
+             poke<std::int64_t>(b, l.steps + 40, 1);
+         },
+         "disagree"},
+    };
+    return list;
+}
+
+} // namespace
+
+void TestCodec::sliceRoundTrip()
+{
+    const Summary s = sliceSummary();
+    QVERIFY(s.slice.has_value());
+    QCOMPARE(s.shape.batch, std::int64_t(2));
+    QCOMPARE(s.shape.nHid, std::int64_t(2));
+    const Bytes payload = encodeSummary(s);
+    // The slice rides at the end: the main part is a summary's usual layout.
+    QCOMPARE(payload.size(), layoutOf(s).end + 16 + 2 + 8 + 40 + 24 + 8 * (2 + 3 + 2));
+    QVERIFY(std::memcmp(payload.data() + payload.size() - 8, "RNLXTND1", 8) == 0);
+    const auto d = decodeSummary(payload);
+    QVERIFY2(d.value, d.error.c_str());
+    const QString diff = diffSummaries(s, *d.value);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    QVERIFY(d.value->slice == s.slice);
+    QVERIFY(encodeSummary(*d.value) == payload);
+    // The weight terms of the decoded slice use the whole matrices' sizes.
+    const TermValues a = computeTerms(s, Convention::Nn4n);
+    const TermValues b = computeTerms(*d.value, Convention::Nn4n);
+    for (Term t : kAllTerms)
+        QVERIFY(a[t].value == b[t].value);
+    const Summary whole = makeSummary(fullSpec());
+    QVERIFY(a[Term::Hid].value && computeTerms(whole, Convention::Nn4n)[Term::Hid].value);
+    QCOMPARE(*a[Term::Hid].value, *computeTerms(whole, Convention::Nn4n)[Term::Hid].value);
+
+    // Every prefix is refused without an absurd allocation.
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+        const DecodeOutcome o = decodeTracked(Bytes(payload.begin(), payload.begin() + std::ptrdiff_t(n)));
+        const QString bad = badRefusal(o);
+        QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("prefix of %1: %2").arg(n).arg(bad)));
+    }
+}
+
+void TestCodec::malformedSlice_data()
+{
+    QTest::addColumn<int>("which");
+    const auto& list = sliceMalformations();
+    for (std::size_t i = 0; i < list.size(); ++i)
+        QTest::newRow(list[i].name) << int(i);
+}
+
+void TestCodec::malformedSlice()
+{
+    QFETCH(int, which);
+    const SliceMalformation& m = sliceMalformations()[which];
+    const Summary s = sliceSummary();
+    Bytes payload = encodeSummary(s);
+    QVERIFY(decodeSummary(payload).value.has_value());
+    const SliceLayout L = sliceLayoutOf(s, payload.size());
+    QCOMPARE(peek<std::uint16_t>(payload, L.tag), std::uint16_t(1));
+    QCOMPARE(peek<std::int64_t>(payload, L.whole + 24), std::int64_t(4));
+    QCOMPARE(peek<std::uint64_t>(payload, L.stepsCount), std::uint64_t(3));
+    m.patch(payload, L);
+    if (QTest::currentTestFailed())
+        return;
+    const DecodeOutcome o = decodeTracked(payload);
+    const QString bad = badRefusal(o);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad));
+    QVERIFY2(o.error.rfind("malformed summary", 0) == 0, o.error.c_str());
+    if (m.mention)
+        QVERIFY2(o.error.find(m.mention) != std::string::npos, o.error.c_str());
+    qInfo("%s", o.error.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestCodec)

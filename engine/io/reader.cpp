@@ -530,43 +530,63 @@ void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std:
         throw ReadError(d.file + ": cannot read " + d.label() + ": " + hdf5Detail());
 }
 
+/// Slabs of at most `k` consecutive trials that cover `trials` (strictly
+/// increasing), in order: the whole recording is one run cut every k trials.
+std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
+                                                           std::int64_t k)
+{
+    std::vector<std::pair<std::int64_t, std::int64_t>> slabs;
+    for (std::size_t i = 0; i < trials.size();) {
+        std::size_t j = i + 1;
+        while (j < trials.size() && trials[j] == trials[j - 1] + 1 &&
+               static_cast<std::int64_t>(j - i) < k)
+            ++j;
+        slabs.emplace_back(trials[i], static_cast<std::int64_t>(j - i));
+        i = j;
+    }
+    return slabs;
+}
+
 /// Reads and reduces the states in a pipeline of two slab buffers of half the
-/// slab budget each: while the reducer works on one slab (on its own threads),
-/// this thread reads the next with HDF5, so the whole takes about as long as
-/// the slower of the two rather than their sum. HDF5 stays on this thread.
-template <class Real>
-void reduceStates(const OpenDataset& d, StatesReducer& r, std::size_t slabBytes, Progress& p)
+/// slab budget each: while `sink` reduces one slab (on its own threads), this
+/// thread reads the next with HDF5, so the whole takes about as long as the
+/// slower of the two rather than their sum. HDF5 stays on this thread.
+template <class Real, class Sink>
+void reduceStates(const OpenDataset& d, const std::vector<std::int64_t>& trials, Sink&& sink,
+                  std::size_t slabBytes, Progress& p)
 {
     const std::int64_t k = slabTrials(d, std::max<std::size_t>(1, slabBytes / 2), sizeof(Real));
-    const std::int64_t B = d.dims[0];
+    const auto slabs = slabsOf(trials, k);
+    if (slabs.empty())
+        return;
     std::vector<Real> cur, next;
-    readSlab(d, 0, std::min(k, B), cur);
-    for (std::int64_t b = 0; b < B; b += k) {
-        const std::int64_t n = std::min(k, B - b);
+    readSlab(d, slabs[0].first, slabs[0].second, cur);
+    for (std::size_t i = 0; i < slabs.size(); ++i) {
+        const auto [b, n] = slabs[i];
         // Declared after the buffers: if reading throws, the future's
         // destructor waits for the reduction before `cur` goes away.
-        std::future<void> reduced =
-            std::async(std::launch::async, [&r, &cur, b, n] { r.addTrials(cur.data(), b, n); });
-        if (b + k < B)
-            readSlab(d, b + k, std::min(k, B - b - k), next);
+        std::future<void> reduced = std::async(
+            std::launch::async, [&sink, &cur, b = b, n = n] { sink(cur.data(), b, n); });
+        if (i + 1 < slabs.size())
+            readSlab(d, slabs[i + 1].first, slabs[i + 1].second, next);
         reduced.get(); // rethrows what the reduction threw
         p.advance(cur.size(), "states");
         std::swap(cur, next);
     }
 }
 
-template <class Real>
-void reduceError(const OpenDataset& o, const OpenDataset& y, ErrorReducer& r,
-                 std::size_t slabBytes, Progress& p)
+template <class Real, class Sink>
+void reduceError(const OpenDataset& o, const OpenDataset& y,
+                 const std::vector<std::int64_t>& trials, Sink&& sink, std::size_t slabBytes,
+                 Progress& p)
 {
     const std::int64_t k = std::min(slabTrials(o, slabBytes / 2, sizeof(Real)),
                                     slabTrials(y, slabBytes / 2, sizeof(Real)));
     std::vector<Real> bo, by;
-    for (std::int64_t b = 0; b < o.dims[0]; b += k) {
-        const std::int64_t n = std::min(k, o.dims[0] - b);
+    for (const auto& [b, n] : slabsOf(trials, k)) {
         readSlab(o, b, n, bo);
         readSlab(y, b, n, by);
-        r.addTrials(bo.data(), by.data(), b, n);
+        sink(bo.data(), by.data(), b, n);
         p.advance(bo.size() + by.size(), "outputs and targets");
     }
 }
@@ -584,6 +604,33 @@ std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress
         p.advance(buf.size(), "inputs");
     }
     return bad;
+}
+
+/// Reads the trials of `slice` and reduces exactly that slice of the states
+/// and (when both are given) of outputs and targets into `s`.
+void reduceSlice(const Slice& slice, const OpenDataset* st, const OpenDataset* out,
+                 const OpenDataset* tgt, const ReadRequest& req, Progress& progress, Summary& s)
+{
+    SliceReducer r(slice, st != nullptr, out != nullptr, req.reduce);
+    if (st) {
+        auto sink = [&r](const auto* data, std::int64_t b, std::int64_t n) {
+            r.addStates(data, b, n);
+        };
+        if (st->wide)
+            reduceStates<double>(*st, slice.trials, sink, req.slabBytes, progress);
+        else
+            reduceStates<float>(*st, slice.trials, sink, req.slabBytes, progress);
+    }
+    if (out) {
+        auto sink = [&r](const auto* o, const auto* y, std::int64_t b, std::int64_t n) {
+            r.addErrors(o, y, b, n);
+        };
+        if (out->wide || tgt->wide)
+            reduceError<double>(*out, *tgt, slice.trials, sink, req.slabBytes, progress);
+        else
+            reduceError<float>(*out, *tgt, slice.trials, sink, req.slabBytes, progress);
+    }
+    r.finish(s);
 }
 
 constexpr std::uint64_t kMaxSummaryBytes = std::uint64_t(2) << 30;
@@ -708,46 +755,76 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
         progress.advance(n, "weights");
     }
 
-    if (const OpenDataset* st = find(Dataset::States)) {
+    std::optional<Slice> slice;
+    if (req.slice) {
+        std::string why;
+        slice = req.slice(s.shape, why);
+        if (slice && why.empty() && slice->whole != s.shape)
+            why = "the selection was made for another shape";
+        if (slice && why.empty())
+            why = checkSlice(*slice);
+        if (!why.empty())
+            throw ReadError(mainFile + ": " + why);
+    }
+    const Slice all = slice ? *slice : wholeSlice(s.shape);
+    const Shape reduced = {static_cast<std::int64_t>(all.trials.size()),
+                           static_cast<std::int64_t>(all.steps.size()), s.shape.nIn,
+                           static_cast<std::int64_t>(all.neurons.size()), s.shape.nOut};
+    const OpenDataset* st = find(Dataset::States);
+    if (st) {
         // The summary is O(B*N + T*N); refuse before allocating one that cannot fit.
         const double summaryBytes =
-            8.0 * (3.0 * double(s.shape.batch) + 2.0 * double(s.shape.time) +
-                   double(req.reduce.histogramBins) + 8.0) * double(s.shape.nHid);
+            8.0 * (3.0 * double(reduced.batch) + 2.0 * double(reduced.time) +
+                   double(req.reduce.histogramBins) + 8.0) * double(reduced.nHid);
         if (summaryBytes > double(kMaxSummaryBytes))
             throw ReadError(st->file + ": " + st->label() + " is " + formatDims(st->dims) +
                             ": its summary would need " +
                             std::to_string(static_cast<long long>(summaryBytes / (1 << 20))) +
                             " MiB, more than the " + std::to_string(kMaxSummaryBytes >> 20) +
                             " MiB the reader allows");
-        StatesReducer r(s.shape.batch, s.shape.time, s.shape.nHid, req.reduce);
-        if (st->wide)
-            reduceStates<double>(*st, r, req.slabBytes, progress);
-        else
-            reduceStates<float>(*st, r, req.slabBytes, progress);
-        r.finish(s);
-        std::int64_t bad = 0;
-        for (auto v : s.neuronNonFinite)
-            bad += v;
-        s.info(Dataset::States).nonFinite = bad;
     }
     const OpenDataset* out = find(Dataset::Outputs);
     const OpenDataset* tgt = find(Dataset::Targets);
-    if (out && tgt) {
-        ErrorReducer r(s.shape.batch, s.shape.time, s.shape.nOut);
-        if (out->wide || tgt->wide)
-            reduceError<double>(*out, *tgt, r, req.slabBytes, progress);
-        else
-            reduceError<float>(*out, *tgt, r, req.slabBytes, progress);
-        r.finish(s);
-        // Non-finite outputs or targets make every squared error non-finite; count them exactly.
-        std::int64_t badSum = 0;
-        for (double v : s.sqErrPerTrial)
-            badSum += !std::isfinite(v);
-        if (badSum) {
-            s.info(Dataset::Outputs).nonFinite = scanNonFinite(*out, req.slabBytes, progress);
-            s.info(Dataset::Targets).nonFinite = scanNonFinite(*tgt, req.slabBytes, progress);
-        }
+    if (slice) {
+        reduceSlice(*slice, st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr, req,
+                    progress, s);
     } else {
+        if (st) {
+            StatesReducer r(s.shape.batch, s.shape.time, s.shape.nHid, req.reduce);
+            auto sink = [&r](const auto* data, std::int64_t b, std::int64_t n) {
+                r.addTrials(data, b, n);
+            };
+            if (st->wide)
+                reduceStates<double>(*st, all.trials, sink, req.slabBytes, progress);
+            else
+                reduceStates<float>(*st, all.trials, sink, req.slabBytes, progress);
+            r.finish(s);
+            std::int64_t bad = 0;
+            for (auto v : s.neuronNonFinite)
+                bad += v;
+            s.info(Dataset::States).nonFinite = bad;
+        }
+        if (out && tgt) {
+            ErrorReducer r(s.shape.batch, s.shape.time, s.shape.nOut);
+            auto sink = [&r](const auto* o, const auto* y, std::int64_t b, std::int64_t n) {
+                r.addTrials(o, y, b, n);
+            };
+            if (out->wide || tgt->wide)
+                reduceError<double>(*out, *tgt, all.trials, sink, req.slabBytes, progress);
+            else
+                reduceError<float>(*out, *tgt, all.trials, sink, req.slabBytes, progress);
+            r.finish(s);
+            // Non-finite outputs or targets make every squared error non-finite; count them exactly.
+            std::int64_t badSum = 0;
+            for (double v : s.sqErrPerTrial)
+                badSum += !std::isfinite(v);
+            if (badSum) {
+                s.info(Dataset::Outputs).nonFinite = scanNonFinite(*out, req.slabBytes, progress);
+                s.info(Dataset::Targets).nonFinite = scanNonFinite(*tgt, req.slabBytes, progress);
+            }
+        }
+    }
+    if (!(out && tgt)) {
         for (const OpenDataset* o : {out, tgt})
             if (o)
                 s.info(o->which).nonFinite = scanNonFinite(*o, req.slabBytes, progress);
