@@ -214,6 +214,9 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
     }
     w.put<std::uint8_t>(s.hasStates());
     if (s.hasStates()) {
+        if (s.timeSum.rows() != sh.time || std::int64_t(s.neuronHistograms.size()) != sh.nHid)
+            throw std::logic_error("encodeSummary: a summary reduced without per-time sums or "
+                                   "histograms is not sent");
         for (const RowMatrix* m : {&s.trialSum, &s.trialSumSq, &s.trialSumAbs, &s.timeSum,
                                    &s.timeSumSq})
             w.raw(m->data(), m->size());

@@ -41,7 +41,8 @@ std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p);
 std::vector<std::uint8_t> encodeMessage(FrameType type, const std::string& text);
 std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s);
 
-/// The payload of a summary frame (no header).
+/// The payload of a summary frame (no header). A summary with states must
+/// hold the per-time sums and histograms (std::logic_error otherwise).
 std::vector<std::uint8_t> encodeSummary(const Summary& s);
 
 template <class T>

@@ -70,6 +70,8 @@ private slots:
     void sliceMatchesBruteForce();
     void wholeSliceIsTheRecording();
     void sliceInputOrder();
+    void trialSplitMatchesOnePass_data();
+    void trialSplitMatchesOnePass();
 };
 
 // B=1, T=2, N_hid=2, N_out=1, N_in=1; every number below is worked by hand.
@@ -721,6 +723,88 @@ void TestLoss::sliceInputOrder()
     bad = sl;
     bad.trials.clear();
     QVERIFY(!checkSlice(bad).empty());
+}
+
+void TestLoss::trialSplitMatchesOnePass_data()
+{
+    QTest::addColumn<bool>("perTime");
+    QTest::addColumn<bool>("histograms");
+    QTest::newRow("everything") << true << true;
+    QTest::newRow("no per-time sums") << false << true;
+    QTest::newRow("terms and table only") << false << false;
+}
+
+void TestLoss::trialSplitMatchesOnePass()
+{
+    // Threads that each own a run of trials, merged in order: per-trial sums,
+    // extremes, counts and histograms are those of one pass (the histograms of
+    // the parts grow to different widths and signs: tanh rates scaled by the
+    // neuron; some rows hold NaN and Inf); the per-time sums agree to rounding.
+    QFETCH(bool, perTime);
+    QFETCH(bool, histograms);
+    Recording r = bruteforce::random({13, 9, 2, 37, 2}, 91, true);
+    const auto& sh = r.shape;
+    for (std::int64_t b = 0; b < sh.batch; ++b)
+        for (std::int64_t i = 0; i < sh.time * sh.nHid; ++i)
+            r.states[b * sh.time * sh.nHid + i] *= b < 5 ? 0.01 : double(1 + b);
+    r.states[(2 * sh.time + 3) * sh.nHid + 5] = std::numeric_limits<double>::quiet_NaN();
+    r.states[(9 * sh.time + 1) * sh.nHid + 6] = -std::numeric_limits<double>::infinity();
+    ReduceConfig cfg;
+    cfg.perTime = perTime;
+    cfg.histograms = histograms;
+    cfg.histogramBins = 16;
+    StatesReducer one(sh.batch, sh.time, sh.nHid, cfg);
+    one.addTrials(r.states.data(), 0, sh.batch);
+    Summary ref;
+    one.finish(ref);
+
+    const std::vector<std::int64_t> cuts = {0, 4, 5, 11, 13};
+    StatesReducer merged(sh.batch, sh.time, sh.nHid, cfg);
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const std::int64_t n = cuts[k + 1] - cuts[k];
+        StatesReducer part(n, sh.time, sh.nHid, cfg);
+        part.addTrials(r.states.data() + cuts[k] * sh.time * sh.nHid, 0, n);
+        merged.merge(std::move(part), cuts[k]);
+    }
+    Summary s;
+    merged.finish(s);
+    // Equal, NaN (the trial with the NaN) included.
+    auto same = [](const RowMatrix& a, const RowMatrix& b) {
+        return a.rows() == b.rows() && a.cols() == b.cols() &&
+               (a == b || (a.isNaN() && b.isNaN())).all();
+    };
+    QVERIFY(same(s.trialSum, ref.trialSum));
+    QVERIFY(same(s.trialSumSq, ref.trialSumSq));
+    QVERIFY(same(s.trialSumAbs, ref.trialSumAbs));
+    QVERIFY(std::isnan(s.trialSum(2, 5)) && std::isinf(s.trialSum(9, 6)));
+    QCOMPARE(s.neuronMin, ref.neuronMin);
+    QCOMPARE(s.neuronMax, ref.neuronMax);
+    QCOMPARE(s.neuronActive, ref.neuronActive);
+    QCOMPARE(s.neuronNonFinite, ref.neuronNonFinite);
+    QCOMPARE(s.neuronNonFinite[5], std::int64_t(1));
+    QCOMPARE(s.neuronNonFinite[6], std::int64_t(1));
+    QCOMPARE(s.neuronHistograms.size(), histograms ? std::size_t(sh.nHid) : std::size_t(0));
+    bool grew = false;
+    for (std::size_t n = 0; n < s.neuronHistograms.size(); ++n) {
+        QCOMPARE(s.neuronHistograms[n].counts, ref.neuronHistograms[n].counts);
+        QCOMPARE(s.neuronHistograms[n].width, ref.neuronHistograms[n].width);
+        QCOMPARE(s.neuronHistograms[n].lo, ref.neuronHistograms[n].lo);
+        grew = grew || s.neuronHistograms[n].lo < 0;
+    }
+    QVERIFY(grew || !histograms);
+    QCOMPARE(s.timeSum.rows(), perTime ? sh.time : 0);
+    for (std::int64_t t = 0; t < s.timeSum.rows(); ++t)
+        for (std::int64_t n = 0; n < sh.nHid; ++n)
+            if (std::isfinite(ref.timeSum(t, n)))
+                QCOMPARE_REL(s.timeSum(t, n), ref.timeSum(t, n), 1e-12);
+    if (!perTime)
+        QVERIFY(psth(s, 0).mean.empty());
+    if (!histograms)
+        QVERIFY(neuronRateHistogram(s, 0).counts.empty());
+
+    // A part that does not fit is refused.
+    StatesReducer other(3, sh.time + 1, sh.nHid, cfg);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, merged.merge(std::move(other), 0));
 }
 
 QTEST_APPLESS_MAIN(TestLoss)
