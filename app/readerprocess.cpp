@@ -127,6 +127,8 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
                                     std::pair{"--neurons", &job.neurons}})
         if (!spec->empty())
             args.insert(args.end(), {opt, *spec});
+    if (job.rawLayout)
+        args.push_back("--raw-layout");
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());

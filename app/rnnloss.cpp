@@ -10,11 +10,15 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "reader.h"
+#include "rawread.h"
 #include "readerprocess.h"
 #include "report.h"
 #include "summarycodec.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -86,6 +90,10 @@ compute
                        else at least 256)
   --verbose            progress, read throughput and the reader's peak memory on stderr
   --slab-mb MB         memory for one slab of B x T x N data (1..65536; default 64)
+  --via-reader         reduce everything in the reader process; by default data
+                       stored contiguous or in unfiltered chunks of whole trials
+                       is read here from the extents the reader located (pread,
+                       two threads), the rest in the reader
 
 bench
   Builds a synthetic recording (default B=128, T=500, N=512, N_out=4: 131 MB of
@@ -158,6 +166,8 @@ int readerMain(const std::vector<std::string>& a)
             req.reduce.histogramBins = static_cast<int>(number(a[i], next(a, i)));
         else if (a[i] == "--threads")
             req.reduce.threads = static_cast<int>(number(a[i], next(a, i)));
+        else if (a[i] == "--raw-layout")
+            req.rawLayout = true;
         else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons") {
             const std::string& opt = a[i];
             const std::string err = parseSliceOption(opt, next(a, i), slice);
@@ -182,11 +192,39 @@ int readerMain(const std::vector<std::string>& a)
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
 }
 
+/// The CLI's half of a direct read: the reader sent the raw layout of the
+/// data; read and reduce it here, keeping only what the report needs.
+std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose)
+{
+    const auto started = std::chrono::steady_clock::now();
+    io::RawReadOptions opt;
+    opt.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
+    opt.reduce.perTime = false;
+    opt.reduce.histograms = false;
+    std::string why;
+    opt.slice = resolveSlice(slice, s.recordingShape(), why);
+    if (!why.empty())
+        return s.layout->file + ": " + why;
+    const std::string err = io::completeFromRaw(s, opt);
+    if (verbose) {
+        const double sec =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::uint64_t bytes = 0;
+        for (const RawDataset& d : s.layout->datasets)
+            for (const RawExtent& e : d.extents)
+                bytes += e.bytes;
+        std::fprintf(stderr, "direct read: %.1f MB in %.3f s (%.0f MB/s), %d threads\n",
+                     bytes / 1e6, sec, sec > 0 ? bytes / 1e6 / sec : 0.0, opt.threads);
+    }
+    return err;
+}
+
 int computeMain(const std::vector<std::string>& a)
 {
     LossOptions opts;
     bool json = false;
     bool verbose = false;
+    bool direct = true;
     ReaderJob job;
     SliceOptions slice;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -195,6 +233,8 @@ int computeMain(const std::vector<std::string>& a)
             json = true;
         } else if (s == "--verbose") {
             verbose = true;
+        } else if (s == "--via-reader") {
+            direct = false;
         } else if (s == "--weights") {
             opts.weights = next(a, i);
         } else if (s == "--convention") {
@@ -241,6 +281,7 @@ int computeMain(const std::vector<std::string>& a)
     job.trials = slice.trials;
     job.steps = slice.steps;
     job.neurons = slice.neurons;
+    job.rawLayout = direct;
     ReaderProcess reader;
     double lastShown = -1.0;
     ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {
@@ -261,6 +302,11 @@ int computeMain(const std::vector<std::string>& a)
     }
     if (!outcome.summary)
         return fail(outcome.error);
+    if (outcome.summary->layout) {
+        const std::string err = readDirect(*outcome.summary, slice, verbose);
+        if (!err.empty())
+            return fail(err);
+    }
     const Summary& s = *outcome.summary;
 
     TermArray lambdas = initialLambdas(s);

@@ -283,6 +283,24 @@ void SliceReducer::addErrors(const double* o, const double* y, std::int64_t firs
     errors(o, y, first, count);
 }
 
+void SliceReducer::merge(SliceReducer&& part, std::int64_t firstLocal)
+{
+    const auto n = static_cast<std::int64_t>(part.m_slice.trials.size());
+    if (part.m_slice.steps != m_slice.steps || part.m_slice.neurons != m_slice.neurons ||
+        firstLocal < 0 || firstLocal + n > static_cast<std::int64_t>(m_slice.trials.size()) ||
+        !std::equal(part.m_slice.trials.begin(), part.m_slice.trials.end(),
+                    m_slice.trials.begin() + firstLocal) ||
+        part.m_states.has_value() != m_states.has_value() ||
+        part.m_errors.has_value() != m_errors.has_value())
+        throw std::invalid_argument("SliceReducer::merge: the parts do not fit");
+    if (m_states)
+        m_states->merge(std::move(*part.m_states), firstLocal);
+    if (m_errors)
+        m_errors->merge(std::move(*part.m_errors), firstLocal);
+    m_outputsNonFinite += part.m_outputsNonFinite;
+    m_targetsNonFinite += part.m_targetsNonFinite;
+}
+
 void SliceReducer::finish(Summary& out)
 {
     const Shape& w = m_slice.whole;

@@ -77,6 +77,11 @@ public:
     void addErrors(const float* o, const float* y, std::int64_t first, std::int64_t count);
     void addErrors(const double* o, const double* y, std::int64_t first, std::int64_t count);
 
+    /// Adds a reducer of the same slice's steps and neurons whose trials are
+    /// this one's from slice position `firstLocal` on (threads that each own a
+    /// run of the slice's trials; see StatesReducer::merge).
+    void merge(SliceReducer&& part, std::int64_t firstLocal);
+
     /// Fills `out`'s shape, slice, states and squared-error parts, and the
     /// dimensions and non-finite counts of outputs, targets and states (which
     /// must already be marked present or not).

@@ -1,5 +1,6 @@
 #include "summarycodec.h"
 
+#include "rawlayout.h"
 #include "slice.h"
 
 #include <bit>
@@ -22,7 +23,9 @@ constexpr std::uint32_t kMaxDims = 8;
 constexpr char kExtMagic[8] = {'R', 'N', 'L', 'X', 'T', 'N', 'D', '1'};
 constexpr std::size_t kExtTrailer = 16; ///< u64 length + magic
 constexpr std::int64_t kMaxDim = std::int64_t(1) << 40;
-enum class ExtTag : std::uint16_t { Slice = 1 };
+enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2 };
+constexpr std::uint32_t kMaxRawDatasets = 3;
+constexpr std::size_t kExtentBytes = 32;
 
 class Writer
 {
@@ -240,6 +243,32 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         w.put<std::int64_t>(s.weights[i].cols());
         w.raw(s.weights[i].data(), s.weights[i].size());
     }
+    Writer ext;
+    if (s.layout) {
+        Writer sec;
+        sec.str(s.layout->file);
+        sec.put<std::uint64_t>(s.layout->fileSize);
+        sec.put<std::int64_t>(s.layout->mtimeSec);
+        sec.put<std::int64_t>(s.layout->mtimeNsec);
+        sec.put<std::uint32_t>(static_cast<std::uint32_t>(s.layout->datasets.size()));
+        for (const RawDataset& d : s.layout->datasets) {
+            sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.which));
+            sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.elementSize));
+            sec.put<std::uint8_t>(d.bigEndian);
+            for (auto v : {d.batch, d.time, d.width})
+                sec.put<std::int64_t>(v);
+            sec.put<std::uint64_t>(d.extents.size());
+            for (const RawExtent& e : d.extents) {
+                sec.put<std::uint64_t>(e.offset);
+                sec.put<std::uint64_t>(e.bytes);
+                sec.put<std::int64_t>(e.firstTrial);
+                sec.put<std::int64_t>(e.trials);
+            }
+        }
+        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Layout));
+        ext.put<std::uint64_t>(sec.bytes().size());
+        ext.append(sec.bytes().data(), sec.bytes().size());
+    }
     if (s.slice) {
         Writer sec;
         const Shape& wh = s.slice->whole;
@@ -249,10 +278,11 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
             sec.put<std::uint64_t>(v->size());
             sec.raw(v->data(), v->size());
         }
-        Writer ext;
         ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Slice));
         ext.put<std::uint64_t>(sec.bytes().size());
         ext.append(sec.bytes().data(), sec.bytes().size());
+    }
+    if (!ext.bytes().empty()) {
         w.append(ext.bytes().data(), ext.bytes().size());
         w.put<std::uint64_t>(ext.bytes().size());
         w.raw(kExtMagic, 8);
@@ -289,9 +319,54 @@ Slice decodeSlice(Reader& r)
     return sl;
 }
 
+/// The layout section; counts checked before allocating, the rest by
+/// checkLayout once the shape is known.
+RawLayout decodeLayout(Reader& r)
+{
+    RawLayout l;
+    l.file = r.str("layout file");
+    l.fileSize = r.get<std::uint64_t>("layout file size");
+    l.mtimeSec = r.get<std::int64_t>("layout file time");
+    l.mtimeNsec = r.get<std::int64_t>("layout file time");
+    const auto n = r.get<std::uint32_t>("layout dataset count");
+    if (n > kMaxRawDatasets)
+        throw Malformed("layout of " + std::to_string(n) + " datasets");
+    for (std::uint32_t i = 0; i < n; ++i) {
+        RawDataset d;
+        const auto which = r.get<std::uint8_t>("layout dataset");
+        if (which >= kDatasetCount)
+            throw Malformed("layout of dataset " + std::to_string(which));
+        d.which = static_cast<Dataset>(which);
+        d.elementSize = r.get<std::uint8_t>("layout element size");
+        d.bigEndian = r.get<std::uint8_t>("layout byte order") != 0;
+        for (std::int64_t* v : {&d.batch, &d.time, &d.width}) {
+            *v = r.get<std::int64_t>("layout shape");
+            if (*v < 0 || *v > kMaxDim)
+                throw Malformed("layout shape: dimension " + std::to_string(*v) + " out of range");
+        }
+        const auto count = r.get<std::uint64_t>("layout extent count");
+        if (count > static_cast<std::uint64_t>(d.batch))
+            throw Malformed("layout: " + std::to_string(count) + " extents for " +
+                            std::to_string(d.batch) + " trials");
+        r.needValues(count, kExtentBytes, "layout extents");
+        d.extents.resize(count);
+        for (RawExtent& e : d.extents) {
+            e.offset = r.get<std::uint64_t>("extent");
+            e.bytes = r.get<std::uint64_t>("extent");
+            e.firstTrial = r.get<std::int64_t>("extent");
+            e.trials = r.get<std::int64_t>("extent");
+        }
+        l.datasets.push_back(std::move(d));
+    }
+    if (r.remaining() != 0)
+        throw Malformed("layout section: " + std::to_string(r.remaining()) + " trailing bytes");
+    return l;
+}
+
 /// Splits off the extensions at the end of a payload; returns the main part.
 std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payload,
-                                              std::optional<Slice>& slice)
+                                              std::optional<Slice>& slice,
+                                              std::optional<RawLayout>& layout)
 {
     if (payload.size() < kExtTrailer ||
         std::memcmp(payload.data() + payload.size() - 8, kExtMagic, 8) != 0)
@@ -307,6 +382,12 @@ std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payl
         const auto n = r.get<std::uint64_t>("extension length");
         r.need(n, "extension");
         Reader section(r.take(static_cast<std::size_t>(n)));
+        if (tag == static_cast<std::uint16_t>(ExtTag::Layout)) {
+            if (layout)
+                throw Malformed("two layout sections");
+            layout = decodeLayout(section);
+            continue;
+        }
         if (tag != static_cast<std::uint16_t>(ExtTag::Slice))
             throw Malformed("unknown extension " + std::to_string(tag));
         if (slice)
@@ -323,7 +404,7 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
     Decoded<Summary> out;
     try {
         Summary s;
-        Reader r(splitExtensions(payload, s.slice));
+        Reader r(splitExtensions(payload, s.slice, s.layout));
         Shape& sh = s.shape;
         for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
             *v = r.get<std::int64_t>("shape");
@@ -343,6 +424,11 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
                 sh.nOut != whole.nOut)
                 throw Malformed("the slice disagrees with the shape");
         }
+        if (s.layout) {
+            const std::string bad = checkLayout(*s.layout, whole);
+            if (!bad.empty())
+                throw Malformed(bad);
+        }
         for (DatasetInfo& d : s.datasets) {
             d.present = r.get<std::uint8_t>("dataset flag") != 0;
             d.file = r.str("dataset file");
@@ -356,6 +442,12 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
             if (d.nonFinite < 0)
                 throw Malformed("negative non-finite count");
         }
+        // The datasets of a raw layout are not reduced yet: marked absent.
+        if (s.layout)
+            for (const RawDataset& d : s.layout->datasets)
+                if (s.has(d.which))
+                    throw Malformed("dataset '" + std::string(datasetName(d.which)) +
+                                    "' is both in the summary and in the raw layout");
         // Every present dataset's dimensions are the shape's. (A dimension no
         // data back, such as the batch size of a summary of weights alone, is
         // only a number: nothing is allocated by it; see computeTerms.)

@@ -12,7 +12,11 @@
 //   ... | sections | u64 length of the sections | "RNLXTND1"
 // each section: u16 tag | u64 length | bytes. Tag 1: the slice the summary
 // covers (Summary::slice): the whole shape (5 x i64), then trials, steps and
-// neurons, each u64 count | count x i64.
+// neurons, each u64 count | count x i64. Tag 2: the raw layout
+// (Summary::layout): file (u32 length | bytes), u64 size, i64 mtime seconds,
+// i64 nanoseconds, u32 dataset count, each u8 dataset | u8 element size |
+// u8 big-endian | B, T, width (3 x i64) | u64 extent count | extents of
+// u64 offset | u64 bytes | i64 first trial | i64 trials.
 
 #include "summary.h"
 

@@ -5,6 +5,8 @@
 #include <hdf5.h>
 #include <H5PLpublic.h>
 
+#include "rawlayout.h"
+
 #include <algorithm>
 #include <cmath>
 #include <future>
@@ -145,6 +147,10 @@ struct OpenDataset
     std::vector<std::int64_t> dims;
     std::vector<std::int64_t> chunk; ///< empty unless chunked
     bool wide = false;               ///< 64-bit floats: read as double, else as float
+    std::size_t elementSize = 0;
+    bool bigEndian = false;
+    H5D_layout_t layout = H5D_LAYOUT_ERROR;
+    bool filtered = false;
     std::string label() const { return "dataset '" + path + "'"; }
 };
 
@@ -171,6 +177,9 @@ public:
             if (!S_ISREG(st.st_mode))
                 throw ReadError(m_name + ": not a regular file");
             m_size = static_cast<std::uint64_t>(st.st_size);
+            m_mtimeSec = st.st_mtim.tv_sec;
+            m_mtimeNsec = st.st_mtim.tv_nsec;
+            m_onDisk = true;
             const htri_t is = H5Fis_hdf5(m_name.c_str());
             if (is == 0)
                 throw ReadError(m_name + ": not an HDF5 file");
@@ -278,6 +287,8 @@ public:
             refuse(what + " holds a " + std::to_string(8 * size) +
                    "-bit floating-point type that is not IEEE half, single or double precision");
         od.wide = size == 8;
+        od.elementSize = size;
+        od.bigEndian = order == H5T_ORDER_BE;
 
         // Shape
         Handle space(H5Dget_space(od.dset.get()), H5Sclose);
@@ -309,6 +320,7 @@ public:
         if (!dcpl)
             fail("cannot read the storage properties of " + what);
         const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+        od.layout = layout;
         if (layout == H5D_VIRTUAL)
             refuse(what + " is a virtual dataset (it maps data from other datasets or files); "
                           "refused");
@@ -319,6 +331,7 @@ public:
         const int nfilters = H5Pget_nfilters(dcpl.get());
         if (nfilters < 0)
             fail("cannot read the filters of " + what);
+        od.filtered = nfilters > 0;
         for (int i = 0; i < nfilters; ++i) {
             unsigned flags = 0, config = 0;
             size_t ncd = 0;
@@ -409,7 +422,16 @@ public:
 
 private:
     std::string m_name;
+public:
+    std::uint64_t size() const { return m_size; }
+    std::int64_t mtimeSec() const { return m_mtimeSec; }
+    std::int64_t mtimeNsec() const { return m_mtimeNsec; }
+    bool onDisk() const { return m_onDisk; }
+
+private:
     std::uint64_t m_size = 0;
+    std::int64_t m_mtimeSec = 0, m_mtimeNsec = 0;
+    bool m_onDisk = false;
     Handle m_file;
 };
 
@@ -606,6 +628,72 @@ std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress
     return bad;
 }
 
+/// The extents of `d` in its file when its values can be read there directly:
+/// stored contiguous, or in unfiltered chunks that each hold whole trials
+/// (chunk shape (k, T, N)), of 4- or 8-byte floats. Anything else (filters,
+/// chunks that cut trials, compact storage, half precision): std::nullopt.
+std::optional<RawDataset> rawLayoutOf(const OpenDataset& d, std::uint64_t fileSize)
+{
+    if (d.filtered || (d.elementSize != 4 && d.elementSize != 8))
+        return std::nullopt;
+    RawDataset r;
+    r.which = d.which;
+    r.elementSize = static_cast<int>(d.elementSize);
+    r.bigEndian = d.bigEndian;
+    r.batch = d.dims[0];
+    r.time = d.dims[1];
+    r.width = d.dims[2];
+    const std::uint64_t perTrial =
+        static_cast<std::uint64_t>(r.time * r.width) * d.elementSize; // bounded by open()
+    if (d.layout == H5D_CONTIGUOUS) {
+        const haddr_t offset = H5Dget_offset(d.dset.get());
+        if (offset == HADDR_UNDEF)
+            return std::nullopt;
+        r.extents.push_back({offset, perTrial * static_cast<std::uint64_t>(r.batch), 0, r.batch});
+    } else if (d.layout == H5D_CHUNKED) {
+        if (d.chunk.size() != 3 || d.chunk[1] != r.time || d.chunk[2] != r.width)
+            return std::nullopt;
+        // Whatever HDF5 cannot say here leaves the data to the usual read.
+        Handle space(H5Dget_space(d.dset.get()), H5Sclose);
+        hsize_t count = 0;
+        if (!space || H5Dget_num_chunks(d.dset.get(), space.get(), &count) < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return std::nullopt;
+        }
+        for (hsize_t i = 0; i < count; ++i) {
+            hsize_t coords[3] = {0, 0, 0};
+            unsigned mask = 0;
+            haddr_t addr = HADDR_UNDEF;
+            hsize_t size = 0;
+            if (H5Dget_chunk_info(d.dset.get(), space.get(), i, coords, &mask, &addr, &size) < 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return std::nullopt;
+            }
+            const std::int64_t first = static_cast<std::int64_t>(coords[0]);
+            if (mask != 0 || addr == HADDR_UNDEF || coords[1] != 0 || coords[2] != 0 ||
+                first < 0 || first >= r.batch || size != perTrial * static_cast<std::uint64_t>(d.chunk[0]))
+                return std::nullopt;
+            const std::int64_t trials = std::min(d.chunk[0], r.batch - first);
+            r.extents.push_back({addr, perTrial * static_cast<std::uint64_t>(trials), first, trials});
+        }
+        std::sort(r.extents.begin(), r.extents.end(),
+                  [](const RawExtent& a, const RawExtent& b) { return a.firstTrial < b.firstTrial; });
+    } else {
+        return std::nullopt;
+    }
+    // What the caller will check again: whole trials, each once, inside the file.
+    RawLayout probe;
+    probe.fileSize = fileSize;
+    probe.datasets.push_back(r);
+    Shape shape;
+    shape.batch = r.batch;
+    shape.time = r.time;
+    (d.which == Dataset::States ? shape.nHid : shape.nOut) = r.width;
+    if (!checkLayout(probe, shape).empty())
+        return std::nullopt;
+    return r;
+}
+
 /// Reads the trials of `slice` and reduces exactly that slice of the states
 /// and (when both are given) of outputs and targets into `s`.
 void reduceSlice(const Slice& slice, const OpenDataset* st, const OpenDataset* out,
@@ -785,6 +873,35 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     }
     const OpenDataset* out = find(Dataset::Outputs);
     const OpenDataset* tgt = find(Dataset::Targets);
+    if (req.rawLayout && rec && rec->onDisk()) {
+        // Outputs, targets and states left to the caller when every one of
+        // them that would be reduced can be read straight from the file.
+        RawLayout layout;
+        layout.file = rec->name();
+        layout.fileSize = rec->size();
+        layout.mtimeSec = rec->mtimeSec();
+        layout.mtimeNsec = rec->mtimeNsec();
+        bool direct = true;
+        for (const OpenDataset* o : {st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr}) {
+            if (!o)
+                continue;
+            auto r = rawLayoutOf(*o, rec->size());
+            if (o->file != rec->name() || !r) {
+                direct = false;
+                break;
+            }
+            layout.datasets.push_back(std::move(*r));
+        }
+        if (direct && !layout.datasets.empty()) {
+            for (const RawDataset& d : layout.datasets)
+                s.info(d.which).present = false;
+            s.layout = std::move(layout);
+            slice.reset(); // the caller cuts the slice out of what it reads
+            st = nullptr;
+            if (out && tgt)
+                out = tgt = nullptr;
+        }
+    }
     if (slice) {
         reduceSlice(*slice, st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr, req,
                     progress, s);

@@ -30,6 +30,11 @@ struct ReadRequest
     std::size_t slabBytes = std::size_t(64) << 20; ///< memory for one slab of B x T x N data
     ReduceConfig reduce;
     SliceFn slice; ///< empty: the whole recording
+    /// Leave outputs, targets and states to the caller when they can be read
+    /// straight from the file: the summary then has their raw layout
+    /// (Summary::layout) instead of their sums, and a slice (checked here)
+    /// is left to the caller too.
+    bool rawLayout = false;
 };
 
 /// Called after each slab with the fraction done and what is being read;
