@@ -557,6 +557,9 @@ private slots:
     void sliceRoundTrip();
     void malformedSlice_data();
     void malformedSlice();
+    void layoutRoundTrip();
+    void malformedLayout_data();
+    void malformedLayout();
 };
 
 // ---------------------------------------------------------------------------
@@ -1539,6 +1542,122 @@ void TestCodec::malformedSlice()
     QVERIFY2(o.error.rfind("malformed summary", 0) == 0, o.error.c_str());
     if (m.mention)
         QVERIFY2(o.error.find(m.mention) != std::string::npos, o.error.c_str());
+    qInfo("%s", o.error.c_str());
+}
+
+// ---------------------------------------------------------------------------
+// Raw layouts (Summary::layout): the datasets it lists are absent from the
+// summary, their extents in a section at the end.
+
+namespace {
+
+/// fullSpec()'s summary (3 x 5, hid 4, out 2) as a reader asked for raw
+/// extents sends it: states (float32, 3 one-trial chunks) and outputs and
+/// targets (float64 big-endian, contiguous) left to the caller.
+Summary layoutSummary()
+{
+    Summary s = makeSummary(fullSpec());
+    RawLayout l;
+    l.file = "/data/r\xc3\xa9c.h5";
+    l.fileSize = 1 << 20;
+    l.mtimeSec = 1764500000;
+    l.mtimeNsec = 123456789;
+    l.datasets.push_back({Dataset::States, 4, false, 3, 5, 4, {{4096, 80, 0, 1}, {8192, 80, 1, 1}, {100, 80, 2, 1}}});
+    l.datasets.push_back({Dataset::Outputs, 8, true, 3, 5, 2, {{20000, 240, 0, 3}}});
+    l.datasets.push_back({Dataset::Targets, 8, true, 3, 5, 2, {{30000, 240, 0, 3}}});
+    for (const RawDataset& d : l.datasets)
+        s.info(d.which).present = false;
+    s.sqErrPerTrial.clear();
+    s.sqErrPerTime.clear();
+    s.trialSum = s.trialSumSq = s.trialSumAbs = s.timeSum = s.timeSumSq = RowMatrix();
+    s.neuronMin.clear();
+    s.neuronMax.clear();
+    s.neuronNonFinite.clear();
+    s.neuronActive.clear();
+    s.neuronHistograms.clear();
+    s.layout = std::move(l);
+    return s;
+}
+
+/// Offset of the first extent of the first dataset (states) from the
+/// documented format: tag u16, length u64, file (u32 + bytes), size u64,
+/// mtime 2 x i64, count u32, then per dataset 3 x u8, 3 x i64, u64 count.
+std::size_t firstExtentOffset(const Summary& s, std::size_t payloadSize)
+{
+    std::size_t section = 4 + s.layout->file.size() + 8 + 16 + 4;
+    for (const RawDataset& d : s.layout->datasets)
+        section += 3 + 24 + 8 + 32 * d.extents.size();
+    const std::size_t tag = payloadSize - 16 - (2 + 8 + section);
+    return tag + 2 + 8 + 4 + s.layout->file.size() + 8 + 16 + 4 + 3 + 24 + 8;
+}
+
+} // namespace
+
+void TestCodec::layoutRoundTrip()
+{
+    const Summary s = layoutSummary();
+    const Bytes payload = encodeSummary(s);
+    const auto d = decodeSummary(payload);
+    QVERIFY2(d.value, d.error.c_str());
+    QVERIFY(d.value->layout == s.layout);
+    const QString diff = diffSummaries(s, *d.value);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    QVERIFY(encodeSummary(*d.value) == payload);
+    QCOMPARE(peek<std::uint64_t>(payload, firstExtentOffset(s, payload.size())), std::uint64_t(4096));
+    // What decodes is safe to compute on: the datasets left to the caller are absent.
+    const TermValues tv = computeTerms(*d.value, Convention::Nn4n);
+    QVERIFY(!tv[Term::Fr].available && !tv[Term::Mse].available && tv[Term::Hid].available);
+    // Every prefix is refused, but the main part alone: a summary of its own
+    // (the frame's length, not the payload, tells where a payload ends).
+    const std::size_t main = layoutOf(s).end;
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+        const Bytes prefix(payload.begin(), payload.begin() + std::ptrdiff_t(n));
+        if (n == main) {
+            const auto alone = decodeSummary(prefix);
+            QVERIFY2(alone.value && !alone.value->layout, alone.error.c_str());
+            continue;
+        }
+        const DecodeOutcome o = decodeTracked(prefix);
+        const QString bad = badRefusal(o);
+        QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("prefix of %1: %2").arg(n).arg(bad)));
+    }
+}
+
+void TestCodec::malformedLayout_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<QString>("mention");
+    QTest::newRow("extent past the end of the file") << 0 << "past the end of the file";
+    QTest::newRow("extent not its trials' bytes") << 1 << "not its trials' size";
+    QTest::newRow("trials out of order") << 2 << "cover the trials once";
+    QTest::newRow("extent count 2^40") << 3 << "extents for 3 trials";
+    QTest::newRow("extent count past the bytes") << 4 << "ends early";
+    QTest::newRow("states both summarised and in the layout") << 5 << "both in the summary";
+    QTest::newRow("4 datasets") << 6 << "layout of 4 datasets";
+}
+
+void TestCodec::malformedLayout()
+{
+    QFETCH(int, which);
+    QFETCH(QString, mention);
+    Summary s = layoutSummary();
+    Bytes payload = encodeSummary(s);
+    if (which == 5)
+        poke<std::uint8_t>(payload, layoutOf(s).flag[int(Dataset::States)], 1);
+    const std::size_t e0 = firstExtentOffset(s, payload.size());
+    switch (which) {
+    case 0: poke<std::uint64_t>(payload, e0, (1 << 20) - 79); break;
+    case 1: poke<std::uint64_t>(payload, e0 + 8, 81); break;
+    case 2: poke<std::int64_t>(payload, e0 + 32 + 16, 2); break;
+    case 3: poke<std::uint64_t>(payload, e0 - 8, std::uint64_t(1) << 40); break;
+    case 4: poke<std::int64_t>(payload, e0 - 32, 1000); poke<std::uint64_t>(payload, e0 - 8, 1000); break;
+    case 6: poke<std::uint32_t>(payload, e0 - 8 - 24 - 3 - 4, 4); break;
+    default: break;
+    }
+    const DecodeOutcome o = decodeTracked(payload);
+    const QString bad = badRefusal(o);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad));
+    QVERIFY2(o.error.find(mention.toStdString()) != std::string::npos, o.error.c_str());
     qInfo("%s", o.error.c_str());
 }
 
