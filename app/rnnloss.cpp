@@ -41,7 +41,8 @@ Usage:
                   [--lambda KEY=VALUE]... [--json]
                   [--trials SPEC] [--steps SPEC] [--neurons SPEC]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
-                [--file PATH] [--keep]
+                [--file PATH] [--keep] [--chunk-trials K]
+  rnnloss bench --recording FILE [--reps R]
   rnnloss --help | --version
 
 compute
@@ -100,7 +101,11 @@ bench
   float32 states) and times, side by side: (a) a plain sum over the states
   buffer, (b) the engine's full reduction of the same buffer, (c) read + reduce
   from the HDF5 file (warm page cache), with HDF5's raw read of the same slabs
-  and the same through the reader process, (d) a lambda change on the summary.
+  and the same through the reader process, (d) a lambda change on the summary;
+  then, end to end on that file (chunks of K trials, default 1): the page-cache
+  floor, HDF5's own read, rnnloss compute (and with --via-reader), load to the
+  first result, and a slice recompute (half the trials x a 200-step window).
+  --recording FILE: only the end-to-end figures, on an existing recording.
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
