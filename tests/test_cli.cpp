@@ -539,24 +539,29 @@ QStringList sliceArgs(const QJsonObject& c)
 void TestCli::sliceReference_data()
 {
     QTest::addColumn<int>("which");
+    QTest::addColumn<bool>("viaReader"); ///< the reader cuts the slice, not the direct read
     const QJsonArray slices = loadSlices();
     QVERIFY2(slices.size() >= 8, qPrintable("too few slices in " + kReference + "/slices.json"));
-    for (qsizetype i = 0; i < slices.size(); ++i) {
-        const QJsonObject c = slices[i].toObject();
-        QTest::addRow("%s %s", qPrintable(c["case"].toString()), qPrintable(sliceArgs(c).join(' ')))
-            << int(i);
-    }
+    for (bool via : {false, true})
+        for (qsizetype i = 0; i < slices.size(); ++i) {
+            const QJsonObject c = slices[i].toObject();
+            QTest::addRow("%s %s%s", qPrintable(c["case"].toString()),
+                          qPrintable(sliceArgs(c).join(' ')), via ? " --via-reader" : "")
+                << int(i) << via;
+        }
 }
 
 void TestCli::sliceReference()
 {
     QFETCH(int, which);
+    QFETCH(bool, viaReader);
     const QJsonObject c = loadSlices()[which].toObject();
     QJsonObject ones;
     for (const QString& k : kTermKeys)
         ones[k] = 1.0;
     const QStringList args = QStringList{"compute"} + caseFiles(c) + sliceArgs(c) +
-                             QStringList{"--json", "--convention", "nn4n"} + lambdaArgs(ones);
+                             QStringList{"--json", "--convention", "nn4n"} + lambdaArgs(ones) +
+                             (viaReader ? QStringList{"--via-reader"} : QStringList{});
     const Run r = runCli(args);
     QVERIFY2(r.finished && r.status == QProcess::NormalExit && r.exitCode == 0,
              qPrintable(args.join(' ') + "\n" + r.describe()));
