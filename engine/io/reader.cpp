@@ -694,6 +694,30 @@ std::optional<RawDataset> rawLayoutOf(const OpenDataset& d, std::uint64_t fileSi
     return r;
 }
 
+/// The raw layout of the given datasets (null ones skipped) when every one
+/// of them can be read straight from `rec`; else std::nullopt, and the reader
+/// reduces them itself.
+std::optional<RawLayout> directLayout(const File& rec, const OpenDataset* st,
+                                      const OpenDataset* out, const OpenDataset* tgt)
+{
+    RawLayout layout;
+    layout.file = rec.name();
+    layout.fileSize = rec.size();
+    layout.mtimeSec = rec.mtimeSec();
+    layout.mtimeNsec = rec.mtimeNsec();
+    for (const OpenDataset* o : {st, out, tgt}) {
+        if (!o)
+            continue;
+        auto r = rawLayoutOf(*o, rec.size());
+        if (o->file != rec.name() || !r)
+            return std::nullopt;
+        layout.datasets.push_back(std::move(*r));
+    }
+    if (layout.datasets.empty())
+        return std::nullopt;
+    return layout;
+}
+
 /// Reads the trials of `slice` and reduces exactly that slice of the states
 /// and (when both are given) of outputs and targets into `s`.
 void reduceSlice(const Slice& slice, const OpenDataset* st, const OpenDataset* out,
@@ -874,26 +898,8 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     const OpenDataset* out = find(Dataset::Outputs);
     const OpenDataset* tgt = find(Dataset::Targets);
     if (req.rawLayout && rec && rec->onDisk()) {
-        // Outputs, targets and states left to the caller when every one of
-        // them that would be reduced can be read straight from the file.
-        RawLayout layout;
-        layout.file = rec->name();
-        layout.fileSize = rec->size();
-        layout.mtimeSec = rec->mtimeSec();
-        layout.mtimeNsec = rec->mtimeNsec();
-        bool direct = true;
-        for (const OpenDataset* o : {st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr}) {
-            if (!o)
-                continue;
-            auto r = rawLayoutOf(*o, rec->size());
-            if (o->file != rec->name() || !r) {
-                direct = false;
-                break;
-            }
-            layout.datasets.push_back(std::move(*r));
-        }
-        if (direct && !layout.datasets.empty()) {
-            for (const RawDataset& d : layout.datasets)
+        if (auto layout = directLayout(*rec, st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr)) {
+            for (const RawDataset& d : layout->datasets)
                 s.info(d.which).present = false;
             s.layout = std::move(layout);
             slice.reset(); // the caller cuts the slice out of what it reads
