@@ -460,6 +460,7 @@ private slots:
     void directRefusesBadLayout_data();
     void directRefusesBadLayout();
     void directSlice();
+    void neuronOnDemand();
 
 private:
     QTemporaryDir m_tmp;
@@ -1126,6 +1127,48 @@ void TestReader::directSlice()
     opt.slice = sl;
     opt.slice->whole.batch += 1;
     QVERIFY(!io::completeFromRaw(s, opt).empty());
+}
+
+void TestReader::neuronOnDemand()
+{
+    // The PSTH and sample histogram of one neuron, gathered from the raw
+    // extents, are those of the full pass, for the recording and for a slice.
+    for (const QString& path : {written("chunk3.h5", {.chunkTrials = 3}), fixture("good_f64be.h5")}) {
+        const io::ReadResult full = readFile(path);
+        const io::ReadResult lay = readLayout(path);
+        QVERIFY2(full.summary && lay.summary && lay.summary->layout, lay.error.c_str());
+        const Shape sh = full.summary->shape;
+        for (std::int64_t n : {std::int64_t(0), sh.nHid / 2, sh.nHid - 1}) {
+            const io::NeuronDetail d = io::neuronFromRaw(*lay.summary, n);
+            QVERIFY2(d.error.empty(), d.error.c_str());
+            const Psth want = psth(*full.summary, n);
+            QCOMPARE(d.psth.mean, want.mean);
+            QCOMPARE(d.psth.sd, want.sd);
+            const Histogram h = neuronRateHistogram(*full.summary, n);
+            QCOMPARE(d.histogram.counts, h.counts);
+            QCOMPARE(d.histogram.lo, h.lo);
+            QCOMPARE(d.histogram.width, h.width);
+        }
+        // A slice: the same as the reader's summary of that slice.
+        Slice sl = wholeSlice(sh);
+        sl.trials = {1, sh.batch - 1};
+        sl.steps = {0, 2, 3};
+        sl.neurons = {1};
+        io::ReadRequest req;
+        req.recording = path.toStdString();
+        req.slice = [&](const Shape&, std::string&) { return std::optional<Slice>(sl); };
+        const io::ReadResult sliced = io::readRecording(req);
+        QVERIFY2(sliced.summary, sliced.error.c_str());
+        io::RawReadOptions opt;
+        opt.slice = wholeSlice(sh);
+        opt.slice->trials = sl.trials;
+        opt.slice->steps = sl.steps;
+        const io::NeuronDetail d = io::neuronFromRaw(*lay.summary, 1, opt);
+        QVERIFY2(d.error.empty(), d.error.c_str());
+        QCOMPARE(d.psth.mean, psth(*sliced.summary, 0).mean);
+        QCOMPARE(d.histogram.counts, neuronRateHistogram(*sliced.summary, 0).counts);
+        QVERIFY(!io::neuronFromRaw(*lay.summary, sh.nHid).error.empty());
+    }
 }
 
 #include "test_reader.moc"

@@ -299,6 +299,74 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
 
 } // namespace
 
+NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadOptions& opt)
+{
+    NeuronDetail out;
+    if (!s.layout || !s.layout->find(Dataset::States)) {
+        out.error = "neuronFromRaw: the summary has no raw layout of the states";
+        return out;
+    }
+    const RawLayout& layout = *s.layout;
+    const RawDataset& st = *layout.find(Dataset::States);
+    const Shape whole = s.recordingShape();
+    const std::string& file = layout.file;
+    try {
+        if (const std::string bad = checkLayout(layout, whole); !bad.empty())
+            throw RawError(file + ": " + bad);
+        const Slice sl = opt.slice ? *opt.slice : wholeSlice(whole);
+        if (sl.whole != whole || !checkSlice(sl).empty())
+            throw RawError(file + ": the selection does not fit the recording");
+        if (neuron < 0 || neuron >= whole.nHid)
+            throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
+        FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat now{};
+        if (fd.get() < 0 || ::fstat(fd.get(), &now) != 0)
+            throw RawError(file + ": cannot open: " + std::strerror(errno));
+        if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
+            now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
+            throw RawError(file + ": changed since it was read (its size or modification time "
+                                  "differs); read it again");
+        // One neuron's column, a trial at a time, through the reducer of the
+        // full pass (N = 1): its per-time sums and histogram are the pass's.
+        ReduceConfig cfg = opt.reduce;
+        cfg.threads = 1;
+        cfg.perTime = cfg.histograms = true;
+        const auto T = static_cast<std::int64_t>(sl.steps.size());
+        StatesReducer r(static_cast<std::int64_t>(sl.trials.size()), T, 1, cfg);
+        const auto values = static_cast<std::size_t>(st.time * st.width);
+        Buffer<float> f;
+        Buffer<double> d, column;
+        double* col = column.get(static_cast<std::size_t>(T));
+        for (std::size_t i = 0; i < sl.trials.size(); ++i) {
+            if (st.elementSize == 4) {
+                float* v = f.get(values);
+                readTrials(fd.get(), file, st, sl.trials[i], 1, v);
+                for (std::int64_t k = 0; k < T; ++k)
+                    col[k] = v[sl.steps[k] * st.width + neuron];
+            } else {
+                double* v = d.get(values);
+                readTrials(fd.get(), file, st, sl.trials[i], 1, v);
+                for (std::int64_t k = 0; k < T; ++k)
+                    col[k] = v[sl.steps[k] * st.width + neuron];
+            }
+            r.addTrials(col, static_cast<std::int64_t>(i), 1);
+        }
+        Summary one;
+        one.shape = {static_cast<std::int64_t>(sl.trials.size()), T, 0, 1, 0};
+        one.info(Dataset::States).present = true;
+        r.finish(one);
+        out.psth = psth(one, 0);
+        out.histogram = neuronRateHistogram(one, 0);
+    } catch (const RawError& e) {
+        out = {};
+        out.error = e.what();
+    } catch (const std::bad_alloc&) {
+        out = {};
+        out.error = file + ": out of memory while reading";
+    }
+    return out;
+}
+
 std::string completeFromRaw(Summary& s, const RawReadOptions& options)
 {
     if (!s.layout)

@@ -5,6 +5,7 @@
 // file truncated while mapped would kill the process with SIGBUS; here it is
 // an error message.
 
+#include "neuronstats.h"
 #include "reducer.h"
 #include "slice.h"
 #include "summary.h"
@@ -32,5 +33,21 @@ struct RawReadOptions
 /// marks them present. Returns the error ("<file>: <what>"), empty on success;
 /// `s` is unusable after an error. `s.layout` stays, for later slices.
 std::string completeFromRaw(Summary& s, const RawReadOptions& options = {});
+
+/// What a view shows of one selected neuron and a summary reduced without
+/// per-time sums and histograms no longer holds.
+struct NeuronDetail
+{
+    Psth psth;           ///< over the slice's steps: mean and SD across its trials
+    Histogram histogram; ///< of the neuron's samples, as neuronRateHistogram()
+    std::string error;   ///< "<file>: <what>"; set when the rest is empty
+};
+
+/// The PSTH and sample histogram of neuron `neuron` (an index of the
+/// recording) over `options.slice` (or everything), gathered on demand from
+/// the raw extents of `s`'s layout, one thread: the values the full pass would
+/// have kept (the same sums in the same order, the same histogram layout).
+NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron,
+                           const RawReadOptions& options = {});
 
 } // namespace rnnloss::io
