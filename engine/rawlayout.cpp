@@ -15,7 +15,8 @@ std::string checkLayout(const RawLayout& layout, const Shape& shape)
     std::array<bool, kDatasetCount> seen{};
     for (const RawDataset& d : layout.datasets) {
         const std::string name = "raw layout of '" + std::string(datasetName(d.which)) + "'";
-        if (d.which != Dataset::Outputs && d.which != Dataset::Targets && d.which != Dataset::States)
+        if (d.which != Dataset::Outputs && d.which != Dataset::Targets &&
+            d.which != Dataset::States)
             return "raw layout of a dataset that is read whole";
         if (seen[static_cast<int>(d.which)])
             return name + " given twice";

@@ -42,8 +42,8 @@ IndexSpec parseIndexSpec(std::string_view text)
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t comma = text.find(',', start);
-        const std::string_view item =
-            text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        const std::string_view item = text.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         IndexItem it;
         const std::size_t colon = item.find(':');
         bool ok = !item.empty();
@@ -173,7 +173,7 @@ SliceReducer::SliceReducer(Slice slice, bool states, bool errors, ReduceConfig c
     for (std::size_t i = 0; i < m_slice.trials.size(); ++i)
         m_local[m_slice.trials[i]] = static_cast<std::int64_t>(i);
     m_stepRun = !m_slice.steps.empty() && m_slice.steps.back() - m_slice.steps.front() + 1 ==
-                static_cast<std::int64_t>(m_slice.steps.size());
+                                              static_cast<std::int64_t>(m_slice.steps.size());
     m_allNeurons = static_cast<std::int64_t>(m_slice.neurons.size()) == w.nHid;
     const auto B = static_cast<std::int64_t>(m_slice.trials.size());
     const auto T = static_cast<std::int64_t>(m_slice.steps.size());
@@ -231,8 +231,8 @@ void SliceReducer::states(const Real* data, std::int64_t first, std::int64_t cou
     for (std::int64_t b = first; b < first + count; ++b) {
         if (m_local[b] < 0)
             continue;
-        const Real* win = window(data + (b - first) * perTrial, w.nHid, m_allNeurons,
-                                 m_slice.neurons, buf);
+        const Real* win =
+            window(data + (b - first) * perTrial, w.nHid, m_allNeurons, m_slice.neurons, buf);
         m_states->addTrials(win, m_local[b], 1);
     }
 }
@@ -344,9 +344,9 @@ Summary summarizeSlice(const Recording& rec, const Slice& slice, ReduceConfig co
     Summary s = summarize(rest);
     const bool states = !rec.states.empty();
     const bool errors = !rec.outputs.empty() && !rec.targets.empty();
-    for (auto [d, v] : {std::pair{Dataset::Outputs, &rec.outputs},
-                        std::pair{Dataset::Targets, &rec.targets},
-                        std::pair{Dataset::States, &rec.states}}) {
+    for (auto [d, v] :
+         {std::pair{Dataset::Outputs, &rec.outputs}, std::pair{Dataset::Targets, &rec.targets},
+          std::pair{Dataset::States, &rec.states}}) {
         DatasetInfo& info = s.info(d);
         info.present = !v->empty();
         info.file = "(memory)";
@@ -354,10 +354,11 @@ Summary summarizeSlice(const Recording& rec, const Slice& slice, ReduceConfig co
     }
     if (s.has(Dataset::Outputs) != errors || s.has(Dataset::Targets) != errors) {
         // Only one of outputs and targets: its non-finite count, unsliced (as summarize()).
-        for (auto [d, v] : {std::pair{Dataset::Outputs, &rec.outputs},
-                            std::pair{Dataset::Targets, &rec.targets}})
+        for (auto [d, v] :
+             {std::pair{Dataset::Outputs, &rec.outputs}, std::pair{Dataset::Targets, &rec.targets}})
             if (!v->empty())
-                s.info(d).nonFinite = countNonFinite(v->data(), static_cast<std::int64_t>(v->size()));
+                s.info(d).nonFinite =
+                    countNonFinite(v->data(), static_cast<std::int64_t>(v->size()));
     }
     if (slice.whole != rec.shape)
         throw std::invalid_argument("summarizeSlice: the slice is of another shape");

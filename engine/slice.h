@@ -88,8 +88,7 @@ public:
     void finish(Summary& out);
 
 private:
-    template <class Real>
-    void states(const Real* data, std::int64_t first, std::int64_t count);
+    template <class Real> void states(const Real* data, std::int64_t first, std::int64_t count);
     template <class Real>
     void errors(const Real* o, const Real* y, std::int64_t first, std::int64_t count);
     template <class Real>

@@ -40,8 +40,7 @@ private:
 };
 
 /// A buffer of `Real` that only grows, left uninitialised (pread fills it).
-template <class Real>
-class Buffer
+template <class Real> class Buffer
 {
 public:
     Real* get(std::size_t n)
@@ -58,8 +57,7 @@ private:
     std::size_t m_size = 0;
 };
 
-template <class Real>
-void toNativeOrder(Real* v, std::size_t n)
+template <class Real> void toNativeOrder(Real* v, std::size_t n)
 {
     using Bits = std::conditional_t<sizeof(Real) == 4, std::uint32_t, std::uint64_t>;
     for (std::size_t i = 0; i < n; ++i) {
@@ -88,8 +86,8 @@ void readTrials(int fd, const std::string& file, const RawDataset& d, std::int64
         std::uint64_t at = e->offset + static_cast<std::uint64_t>(t - e->firstTrial) * perTrial;
         std::uint64_t left = static_cast<std::uint64_t>(k) * perTrial;
         while (left > 0) {
-            const ssize_t got = ::pread(fd, dst, std::min<std::uint64_t>(left, 1u << 30),
-                                        static_cast<off_t>(at));
+            const ssize_t got =
+                ::pread(fd, dst, std::min<std::uint64_t>(left, 1u << 30), static_cast<off_t>(at));
             if (got < 0 && errno == EINTR)
                 continue;
             if (got <= 0)
@@ -194,7 +192,9 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
     FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0)
         return file + ": cannot open: " + std::strerror(errno);
-    struct stat now{};
+    struct stat now
+    {
+    };
     if (::fstat(fd.get(), &now) != 0)
         return file + ": cannot inspect: " + std::strerror(errno);
     if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
@@ -221,7 +221,8 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
     }
     // Threads own runs of trials of about the same length, in trial order.
     const auto B = static_cast<std::int64_t>(all.trials.size());
-    const std::int64_t threads = std::clamp<std::int64_t>(opt.threads, 1, std::max<std::int64_t>(1, B));
+    const std::int64_t threads =
+        std::clamp<std::int64_t>(opt.threads, 1, std::max<std::int64_t>(1, B));
     std::vector<Part> parts(static_cast<std::size_t>(threads));
     std::vector<std::int64_t> starts;
     for (std::int64_t i = 0; i < threads; ++i) {
@@ -319,7 +320,9 @@ NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadO
         if (neuron < 0 || neuron >= whole.nHid)
             throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
         FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-        struct stat now{};
+        struct stat now
+        {
+        };
         if (fd.get() < 0 || ::fstat(fd.get(), &now) != 0)
             throw RawError(file + ": cannot open: " + std::strerror(errno));
         if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||

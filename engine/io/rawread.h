@@ -21,9 +21,9 @@ struct RawReadOptions
     /// block while the block is in cache; merged in trial order, so the
     /// result is the same for a given count (and per-trial sums for any).
     int threads = 2;
-    ReduceConfig reduce;           ///< its `threads` is ignored
+    ReduceConfig reduce;                           ///< its `threads` is ignored
     std::size_t blockBytes = std::size_t(1) << 20; ///< read per step and thread, at least a trial
-    std::optional<Slice> slice;    ///< reduce only this slice of the recording
+    std::optional<Slice> slice;                    ///< reduce only this slice of the recording
 };
 
 /// Completes `s`, which came with a raw layout: reads the datasets it lists
