@@ -5,6 +5,8 @@
 #include "bench.h"
 
 #include "loss.h"
+#include "neuronstats.h"
+#include "rawread.h"
 #include "reader.h"
 #include "readerprocess.h"
 #include "reducer.h"
@@ -19,8 +21,11 @@
 #include <functional>
 #include <iostream>
 #include <random>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 namespace rnnloss {
 
@@ -90,6 +95,152 @@ std::string cpuName()
     return "unknown CPU";
 }
 
+/// Reads the whole file into a small buffer: the page-cache floor.
+void readBytes(const std::string& file)
+{
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error(file + ": cannot open");
+    std::vector<char> buf(std::size_t(1) << 20);
+    while (::read(fd, buf.data(), buf.size()) > 0) {
+    }
+    ::close(fd);
+}
+
+/// `rnnloss compute FILE --json [extra]` as a user runs it, output discarded.
+void runCompute(const std::string& file, const char* extra)
+{
+    const std::string exe = currentExecutable();
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error("cannot fork");
+    if (pid == 0) {
+        const int devnull = ::open("/dev/null", O_WRONLY);
+        ::dup2(devnull, STDOUT_FILENO);
+        if (extra)
+            ::execl(exe.c_str(), exe.c_str(), "compute", file.c_str(), "--json", extra, nullptr);
+        else
+            ::execl(exe.c_str(), exe.c_str(), "compute", file.c_str(), "--json", nullptr);
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("rnnloss compute " + file + " failed");
+}
+
+/// Issue 9's end-to-end figures on `file`, interleaved repetition by repetition.
+void endToEnd(const std::string& file, int reps)
+{
+    volatile double sink = 0.0;
+    ReaderJob job;
+    job.readerExe = currentExecutable();
+    job.recording = file;
+    job.rawLayout = true;
+    ReaderOutcome skeleton = ReaderProcess().run(job);
+    if (!skeleton.summary)
+        throw std::runtime_error(skeleton.error);
+    const bool direct = skeleton.summary->layout.has_value();
+    const Shape sh = skeleton.summary->shape;
+    double bytes = 0.0;
+    if (direct)
+        for (const RawDataset& d : skeleton.summary->layout->datasets)
+            for (const RawExtent& e : d.extents)
+                bytes += double(e.bytes);
+    const double fileMb = double(std::filesystem::file_size(file)) / 1e6;
+    // What the views need at once: the terms, the neuron table, the rate
+    // histogram and SD/CV; not the per-time sums and sample histograms of every
+    // neuron (`all`: today's summary, which has them).
+    io::RawReadOptions lean, all;
+    lean.threads = all.threads = 2;
+    lean.reduce.perTime = lean.reduce.histograms = false;
+    io::RawReadOptions full = lean;
+    auto firstResult = [&] {
+        ReaderOutcome o = ReaderProcess().run(job);
+        if (!o.summary)
+            throw std::runtime_error(o.error);
+        if (o.summary->layout) {
+            const std::string err = io::completeFromRaw(*o.summary, full);
+            if (!err.empty())
+                throw std::runtime_error(err);
+        }
+        sink = evaluate(computeTerms(*o.summary, Convention::Nn4n), TermArray{1, 1, 1, 1, 1, 1, 1})
+                   .total.value_or(0.0) +
+               computeNeuronStats(*o.summary, Convention::Nn4n).mean[0];
+    };
+    // Half the trials x a 200-step window, all neurons, as the app would ask.
+    Slice slice = wholeSlice(sh);
+    slice.trials.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, sh.batch / 2)));
+    const std::int64_t w0 = std::max<std::int64_t>(0, sh.time / 2 - 100);
+    const std::int64_t w1 = std::min<std::int64_t>(sh.time, w0 + 200);
+    slice.steps.clear();
+    for (std::int64_t t = w0; t < w1; ++t)
+        slice.steps.push_back(t);
+    auto sliceRecompute = [&] {
+        Summary s = *skeleton.summary;
+        io::RawReadOptions o = lean;
+        o.slice = slice;
+        const std::string err = io::completeFromRaw(s, o);
+        if (!err.empty())
+            throw std::runtime_error(err);
+        sink = evaluate(computeTerms(s, Convention::Nn4n), TermArray{1, 1, 1, 1, 1, 1, 1})
+                   .total.value_or(0.0) +
+               computeNeuronStats(s, Convention::Nn4n).mean[0];
+    };
+    readBytes(file); // warms the page cache
+    std::vector<std::function<void()>> fs = {
+        [&] { readBytes(file); },
+        [&] {
+            sink = io::readRaw(file, "states", 64 << 20) + io::readRaw(file, "outputs", 64 << 20) +
+                   io::readRaw(file, "targets", 64 << 20);
+        },
+        [&] { runCompute(file, nullptr); },
+        [&] { runCompute(file, "--via-reader"); },
+        firstResult};
+    if (direct) {
+        fs.push_back(sliceRecompute);
+        fs.push_back([&] {
+            full = all;
+            firstResult();
+            full = lean;
+        });
+        fs.push_back([&] {
+            const io::NeuronDetail d = io::neuronFromRaw(*skeleton.summary, sh.nHid / 2);
+            if (!d.error.empty())
+                throw std::runtime_error(d.error);
+            sink = d.psth.mean[0];
+        });
+    }
+    const std::vector<double> t = timeInterleaved(reps, fs);
+    std::printf("\nend to end (issue 9): %s, %.1f MB, B=%lld T=%lld N_hid=%lld; %s\n", file.c_str(),
+                fileMb, (long long)sh.batch, (long long)sh.time, (long long)sh.nHid,
+                direct ? "raw extents read directly" : "no raw layout: everything via the reader");
+    auto line = [&](const char* what, double sec, double mb) {
+        std::printf("    %-44s %9.2f ms  %7.0f MB/s  %5.2fx floor\n", what, sec * 1e3, mb / sec,
+                    sec / t[0]);
+    };
+    line("page-cache floor (read the file's bytes)", t[0], fileMb);
+    line("HDF5's own read (outputs, targets, states)", t[1], fileMb);
+    line("rnnloss compute --json, end to end", t[2], fileMb);
+    line("  the same --via-reader (before issue 9)", t[3], fileMb);
+    line("load to first result (CLI's equivalent)", t[4], fileMb);
+    // (the app's own load is not measured here: its selection bar and loader
+    // are another change; this is the reader process + direct read + terms +
+    // neuron statistics that the app's loader would run)
+    if (direct) {
+        const double sliceMb = bytes / 1e6 * double(slice.trials.size()) / double(sh.batch);
+        char what[96];
+        std::snprintf(what, sizeof what, "slice recompute: %zu trials x steps %lld:%lld",
+                      slice.trials.size(), (long long)w0, (long long)w1);
+        line(what, t[5], sliceMb);
+        line("load to first result, with per-time sums", t[6], fileMb);
+        line("one neuron's PSTH + histogram on demand", t[7], fileMb);
+        std::printf("    (with per-time sums: per-time sums and sample histograms of every neuron\n"
+                    "    in the pass; on demand: a column gather from the raw extents instead)\n");
+    }
+}
+
 } // namespace
 
 int benchMain(const std::vector<std::string>& a)
@@ -98,6 +249,8 @@ int benchMain(const std::vector<std::string>& a)
     int reps = 5;
     std::string file = (std::filesystem::temp_directory_path() / "rnnloss-bench.h5").string();
     bool keep = false;
+    std::string existing;
+    std::int64_t chunkTrials = 1;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i] == "--batch")
             sh.batch = number(a, i);
@@ -113,8 +266,20 @@ int benchMain(const std::vector<std::string>& a)
             file = a[++i];
         else if (a[i] == "--keep")
             keep = true;
+        else if (a[i] == "--recording" && i + 1 < a.size())
+            existing = a[++i];
+        else if (a[i] == "--chunk-trials")
+            chunkTrials = number(a, i);
         else
             throw BenchUsageError("bench: unknown option " + a[i]);
+    }
+
+    if (!existing.empty()) {
+        std::printf("rnnloss bench --recording: %d repetitions (medians); machine: %s, %u "
+                    "hardware threads\n",
+                    reps, cpuName().c_str(), std::thread::hardware_concurrency());
+        endToEnd(existing, reps);
+        return 0;
     }
 
     // A synthetic recording: rectified noisy rates with per-neuron gains.
@@ -179,7 +344,7 @@ int benchMain(const std::vector<std::string>& a)
     const double tA = tAB[0], tB1 = tAB[1], tB2 = tAB[2], tBbase = tAB[3];
 
     // (c) read + reduce from the HDF5 file, page cache warm
-    const std::string err = io::writeRecording(file, rec, {});
+    const std::string err = io::writeRecording(file, rec, {.chunkTrials = chunkTrials});
     if (!err.empty())
         throw std::runtime_error(err);
     io::ReadRequest req;
@@ -232,6 +397,7 @@ int benchMain(const std::vector<std::string>& a)
     struct rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("    peak RSS of this process                %9.1f MB\n", ru.ru_maxrss / 1024.0);
+    endToEnd(file, reps);
     if (!keep)
         std::filesystem::remove(file);
     return 0;

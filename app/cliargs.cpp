@@ -1,6 +1,7 @@
 #include "cliargs.h"
 
 #include "readerprocess.h"
+#include "slice.h"
 
 #include <sys/stat.h>
 
@@ -22,6 +23,59 @@ std::string parseLambda(const std::string& arg, LossOptions& opts)
         return "--lambda " + arg + ": '" + arg.substr(eq + 1) + "' " + value.error;
     opts.lambdas[index(*term)] = *value.value;
     return {};
+}
+
+std::string parseSliceOption(const std::string& option, const std::string& spec,
+                             SliceOptions& opts)
+{
+    std::string* target = option == "--trials"  ? &opts.trials
+                          : option == "--steps" ? &opts.steps
+                          : option == "--neurons" ? &opts.neurons
+                                                  : nullptr;
+    if (!target)
+        return "unknown slice option " + option;
+    if (!target->empty())
+        return option + " is given twice (" + *target + ", " + spec +
+               "); give one spec, comma-separated";
+    const IndexSpec parsed = parseIndexSpec(spec);
+    if (!parsed.error.empty())
+        return option + (spec.empty() ? "" : " " + spec) + ": " + parsed.error;
+    *target = spec;
+    return {};
+}
+
+std::optional<Slice> resolveSlice(const SliceOptions& opts, const Shape& whole,
+                                  std::string& error)
+{
+    if (!opts.any())
+        return std::nullopt;
+    if (whole.batch == 0 || whole.time == 0) {
+        error = "--trials, --steps and --neurons select from outputs, targets and states, "
+                "which the recording does not hold";
+        return std::nullopt;
+    }
+    Slice slice = wholeSlice(whole);
+    const struct
+    {
+        const char* option;
+        const std::string* spec;
+        std::int64_t size;
+        const char* unit;
+        std::vector<std::int64_t>* out;
+    } axes[] = {{"--trials", &opts.trials, whole.batch, "trial", &slice.trials},
+                {"--steps", &opts.steps, whole.time, "step", &slice.steps},
+                {"--neurons", &opts.neurons, whole.nHid, "neuron", &slice.neurons}};
+    for (const auto& a : axes) {
+        if (a.spec->empty())
+            continue;
+        ResolvedIndices r = resolveIndices(parseIndexSpec(*a.spec), a.size, a.unit);
+        if (!r.error.empty()) {
+            error = std::string(a.option) + " " + *a.spec + ": " + r.error;
+            return std::nullopt;
+        }
+        *a.out = std::move(r.indices);
+    }
+    return slice;
 }
 
 std::string bundledExample()

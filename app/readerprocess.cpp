@@ -122,6 +122,13 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
                              std::to_string(job.reduce.activeThreshold), "--histogram-bins",
                              std::to_string(job.reduce.histogramBins), "--threads",
                              std::to_string(job.reduce.threads)});
+    for (const auto& [opt, spec] : {std::pair{"--trials", &job.trials},
+                                    std::pair{"--steps", &job.steps},
+                                    std::pair{"--neurons", &job.neurons}})
+        if (!spec->empty())
+            args.insert(args.end(), {opt, *spec});
+    if (job.rawLayout)
+        args.push_back("--raw-layout");
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());

@@ -22,6 +22,12 @@ struct ReaderJob
     std::string weights;
     std::size_t slabBytes = std::size_t(64) << 20;
     ReduceConfig reduce;
+    /// Index specs of a slice (rnnloss compute's --trials, --steps, --neurons;
+    /// engine/slice.h); empty: the whole axis.
+    std::string trials, steps, neurons;
+    /// Ask for the raw layout of outputs, targets and states instead of their
+    /// sums where they can be read straight from the file (io/rawread.h).
+    bool rawLayout = false;
     /// The child is killed when it sends nothing for this long: a watchdog on
     /// progress, not on total time, so a 20 GB file may take minutes.
     int watchdogMs = 30000;

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "slice.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -70,7 +72,7 @@ std::string jsonString(const std::string& s)
 std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& st)
 {
     std::ostringstream o;
-    const Shape& sh = s.shape;
+    const Shape& sh = s.recordingShape();
     o << "{\"convention\": " << jsonString(std::string(conventionName(r.convention)))
       << ", \"shape\": {\"batch\": " << sh.batch << ", \"time\": " << sh.time
       << ", \"n_in\": " << sh.nIn << ", \"n_hid\": " << sh.nHid << ", \"n_out\": " << sh.nOut
@@ -101,18 +103,34 @@ std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& s
     o << "}, \"warnings\": [";
     for (std::size_t i = 0; i < s.warnings.size(); ++i)
         o << (i ? ", " : "") << jsonString(s.warnings[i]);
-    o << "]}\n";
+    o << "]";
+    if (s.slice) {
+        o << ", \"selection\": {";
+        const std::pair<const char*, const std::vector<std::int64_t>*> axes[] = {
+            {"trials", &s.slice->trials}, {"steps", &s.slice->steps}, {"neurons", &s.slice->neurons}};
+        for (const auto& [name, v] : axes)
+            o << (name == axes[0].first ? "" : ", ") << "\"" << name << "\": {\"spec\": "
+              << jsonString(indexSpecText(*v)) << ", \"count\": " << v->size() << "}";
+        o << "}";
+    }
+    o << "}\n";
     return o.str();
 }
 
 std::string lossTable(const Summary& s, const LossResult& r, const std::string& title)
 {
     std::ostringstream o;
-    const Shape& sh = s.shape;
+    const Shape& sh = s.recordingShape();
     o << title << "\n";
     o << "shape: B=" << sh.batch << " T=" << sh.time << " N_in=" << sh.nIn
       << " N_hid=" << sh.nHid << " N_out=" << sh.nOut
-      << "   convention: " << conventionName(r.convention) << "\n\n";
+      << "   convention: " << conventionName(r.convention) << "\n";
+    if (s.slice)
+        o << "slice: trials " << indexSpecText(s.slice->trials) << ", steps "
+          << indexSpecText(s.slice->steps) << ", neurons " << indexSpecText(s.slice->neurons)
+          << " (B=" << s.shape.batch << " T=" << s.shape.time << " N_hid=" << s.shape.nHid
+          << ")\n";
+    o << "\n";
     char line[256];
     std::snprintf(line, sizeof line, "%-7s %12s %14s %14s %7s\n", "term", "lambda", "value",
                   "weighted", "share");

@@ -10,11 +10,15 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "reader.h"
+#include "rawread.h"
 #include "readerprocess.h"
 #include "report.h"
 #include "summarycodec.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -35,8 +39,10 @@ const char* kHelp = R"(rnnloss - the modular RNN loss of a recorded network, ter
 Usage:
   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
                   [--lambda KEY=VALUE]... [--json]
+                  [--trials SPEC] [--steps SPEC] [--neurons SPEC]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
-                [--file PATH] [--keep]
+                [--file PATH] [--keep] [--chunk-trials K]
+  rnnloss bench --recording FILE [--reps R]
   rnnloss --help | --version
 
 compute
@@ -64,19 +70,42 @@ compute
                        value: the unweighted term, null when undefined or its data
                        is missing; weighted: lambda * value, 0 when lambda is 0,
                        null when undefined. Numbers have 17 significant digits.
+  --trials SPEC        compute over a slice of the recording: these trials, ...
+  --steps SPEC         ... these time steps, ...
+  --neurons SPEC       ... these hidden units. SPEC is comma-separated 0-based
+                       indices and half-open ranges a:b, a:, :b (e.g. --trials
+                       0:16,20 --steps 50:). Trials and steps select from
+                       outputs, targets and states, neurons from states; the
+                       weight terms always use the whole matrices. The loss and
+                       every statistic are those of exactly that slice, as
+                       nn4n's RNNLoss computes them on pred[tr][:, st],
+                       target[tr][:, st], states[tr][:, st][..., ne]. Indices
+                       are taken in ascending order; one selected twice, past
+                       the end, or none at all is refused. The JSON then has
+                       "selection": {"trials": {"spec", "count"}, "steps": ...,
+                       "neurons": ...}; "shape" stays the recording's and
+                       neurons.mean_rate lists the selected neurons in order.
   --watchdog SECONDS   stop the reader when it makes no progress for this long
                        (1..86400; default 30)
   --memory-limit MB    the reader's address-space limit (default 4096; 0 for none,
                        else at least 256)
   --verbose            progress, read throughput and the reader's peak memory on stderr
   --slab-mb MB         memory for one slab of B x T x N data (1..65536; default 64)
+  --via-reader         reduce everything in the reader process; by default data
+                       stored contiguous or in unfiltered chunks of whole trials
+                       is read here from the extents the reader located (pread,
+                       two threads), the rest in the reader
 
 bench
   Builds a synthetic recording (default B=128, T=500, N=512, N_out=4: 131 MB of
   float32 states) and times, side by side: (a) a plain sum over the states
   buffer, (b) the engine's full reduction of the same buffer, (c) read + reduce
   from the HDF5 file (warm page cache), with HDF5's raw read of the same slabs
-  and the same through the reader process, (d) a lambda change on the summary.
+  and the same through the reader process, (d) a lambda change on the summary;
+  then, end to end on that file (chunks of K trials, default 1): the page-cache
+  floor, HDF5's own read, rnnloss compute (and with --via-reader), load to the
+  first result, and a slice recompute (half the trials x a 200-step window).
+  --recording FILE: only the end-to-end figures, on an existing recording.
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
@@ -128,6 +157,7 @@ long long number(const std::string& opt, const std::string& v, long long lo = 0,
 int readerMain(const std::vector<std::string>& a)
 {
     io::ReadRequest req;
+    SliceOptions slice;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i] == "--recording")
             req.recording = next(a, i);
@@ -141,11 +171,22 @@ int readerMain(const std::vector<std::string>& a)
             req.reduce.histogramBins = static_cast<int>(number(a[i], next(a, i)));
         else if (a[i] == "--threads")
             req.reduce.threads = static_cast<int>(number(a[i], next(a, i)));
-        else
+        else if (a[i] == "--raw-layout")
+            req.rawLayout = true;
+        else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons") {
+            const std::string& opt = a[i];
+            const std::string err = parseSliceOption(opt, next(a, i), slice);
+            if (!err.empty())
+                throw UsageError{"reader: " + err};
+        } else
             throw UsageError{"reader: unknown option " + a[i]};
     }
     if (req.reduce.histogramBins < 4 || req.reduce.histogramBins % 4 || req.reduce.histogramBins > 4096)
         throw UsageError{"reader: --histogram-bins must be a multiple of 4 in 4..4096"};
+    if (slice.any())
+        req.slice = [&slice](const Shape& whole, std::string& error) {
+            return resolveSlice(slice, whole, error);
+        };
     const auto result = io::readRecording(req, [](double f, const std::string& stage) {
         return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
     });
@@ -156,18 +197,49 @@ int readerMain(const std::vector<std::string>& a)
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
 }
 
+/// The CLI's half of a direct read: the reader sent the raw layout of the
+/// data; read and reduce it here, keeping only what the report needs.
+std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose)
+{
+    const auto started = std::chrono::steady_clock::now();
+    io::RawReadOptions opt;
+    opt.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
+    opt.reduce.perTime = false;
+    opt.reduce.histograms = false;
+    std::string why;
+    opt.slice = resolveSlice(slice, s.recordingShape(), why);
+    if (!why.empty())
+        return s.layout->file + ": " + why;
+    const std::string err = io::completeFromRaw(s, opt);
+    if (verbose) {
+        const double sec =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::uint64_t bytes = 0;
+        for (const RawDataset& d : s.layout->datasets)
+            for (const RawExtent& e : d.extents)
+                bytes += e.bytes;
+        std::fprintf(stderr, "direct read: %.1f MB in %.3f s (%.0f MB/s), %d threads\n",
+                     bytes / 1e6, sec, sec > 0 ? bytes / 1e6 / sec : 0.0, opt.threads);
+    }
+    return err;
+}
+
 int computeMain(const std::vector<std::string>& a)
 {
     LossOptions opts;
     bool json = false;
     bool verbose = false;
+    bool direct = true;
     ReaderJob job;
+    SliceOptions slice;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string& s = a[i];
         if (s == "--json") {
             json = true;
         } else if (s == "--verbose") {
             verbose = true;
+        } else if (s == "--via-reader") {
+            direct = false;
         } else if (s == "--weights") {
             opts.weights = next(a, i);
         } else if (s == "--convention") {
@@ -191,6 +263,10 @@ int computeMain(const std::vector<std::string>& a)
             if (mb != 0 && mb < 256)
                 throw UsageError{s + " " + std::to_string(mb) + ": expected 0 (no limit) or at least 256"};
             job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
+        } else if (s == "--trials" || s == "--steps" || s == "--neurons") {
+            const std::string err = parseSliceOption(s, next(a, i), slice);
+            if (!err.empty())
+                throw UsageError{err};
         } else if (s == "--slab-mb") {
             job.slabBytes = static_cast<std::size_t>(number(s, next(a, i), 1, 1 << 16)) << 20;
         } else if (!s.empty() && s[0] == '-') {
@@ -207,6 +283,10 @@ int computeMain(const std::vector<std::string>& a)
     job.readerExe = currentExecutable();
     job.recording = opts.recording;
     job.weights = opts.weights;
+    job.trials = slice.trials;
+    job.steps = slice.steps;
+    job.neurons = slice.neurons;
+    job.rawLayout = direct;
     ReaderProcess reader;
     double lastShown = -1.0;
     ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {
@@ -227,6 +307,11 @@ int computeMain(const std::vector<std::string>& a)
     }
     if (!outcome.summary)
         return fail(outcome.error);
+    if (outcome.summary->layout) {
+        const std::string err = readDirect(*outcome.summary, slice, verbose);
+        if (!err.empty())
+            return fail(err);
+    }
     const Summary& s = *outcome.summary;
 
     TermArray lambdas = initialLambdas(s);

@@ -124,10 +124,12 @@ TermValues computeTerms(const Summary& s, Convention c, const Selection& sel)
     const std::array<Term, 3> wTerms = {Term::In, Term::Hid, Term::Out};
     const std::array<Dataset, 3> wSets = {Dataset::WeightsIn, Dataset::WeightsHid,
                                           Dataset::WeightsOut};
+    // The weights are never sliced: their sizes are the recording's.
+    const Shape& whole = s.recordingShape();
     const std::array<double, 3> wSize = {
-        static_cast<double>(sh.nIn) * static_cast<double>(sh.nHid),
-        static_cast<double>(sh.nHid) * static_cast<double>(sh.nHid),
-        static_cast<double>(sh.nOut) * static_cast<double>(sh.nHid)};
+        static_cast<double>(whole.nIn) * static_cast<double>(whole.nHid),
+        static_cast<double>(whole.nHid) * static_cast<double>(whole.nHid),
+        static_cast<double>(whole.nOut) * static_cast<double>(whole.nHid)};
     for (int i = 0; i < 3; ++i) {
         TermValue& tv = out.terms[index(wTerms[i])];
         tv.available = s.has(wSets[i]);

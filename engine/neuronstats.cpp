@@ -92,7 +92,9 @@ Histogram histogramOf(const std::vector<double>& values, int bins)
 Histogram neuronRateHistogram(const Summary& s, std::int64_t n)
 {
     Histogram h;
-    if (!s.hasStates() || n < 0 || n >= s.shape.nHid)
+    // A summary reduced without histograms (ReduceConfig::histograms) has none.
+    if (!s.hasStates() || n < 0 || n >= s.shape.nHid ||
+        static_cast<std::int64_t>(s.neuronHistograms.size()) != s.shape.nHid)
         return h;
     const NeuronHistogram& nh = s.neuronHistograms[n];
     int first = -1, last = -1;
@@ -113,7 +115,8 @@ Histogram neuronRateHistogram(const Summary& s, std::int64_t n)
 Psth psth(const Summary& s, std::int64_t n)
 {
     Psth p;
-    if (!s.hasStates() || n < 0 || n >= s.shape.nHid)
+    // ... nor, without per-time sums (ReduceConfig::perTime), PSTHs.
+    if (!s.hasStates() || n < 0 || n >= s.shape.nHid || s.timeSum.rows() != s.shape.time)
         return p;
     const double B = static_cast<double>(s.shape.batch);
     p.mean.resize(s.shape.time);

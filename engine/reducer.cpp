@@ -26,15 +26,18 @@ StatesReducer::StatesReducer(std::int64_t batch, std::int64_t time, std::int64_t
     m_trialSum = RowMatrix::Zero(batch, neurons);
     m_trialSumSq = RowMatrix::Zero(batch, neurons);
     m_trialSumAbs = RowMatrix::Zero(batch, neurons);
-    m_timeSum = RowMatrix::Zero(time, neurons);
-    m_timeSumSq = RowMatrix::Zero(time, neurons);
+    if (config.perTime) {
+        m_timeSum = RowMatrix::Zero(time, neurons);
+        m_timeSumSq = RowMatrix::Zero(time, neurons);
+    }
     m_min.assign(neurons, std::numeric_limits<double>::infinity());
     m_max.assign(neurons, -std::numeric_limits<double>::infinity());
     m_nonFinite.assign(neurons, 0);
     m_active.assign(neurons, 0.0);
     m_width.assign(neurons, kInitialWidth);
     m_signed.assign(neurons, 0);
-    m_counts.assign(static_cast<std::size_t>(neurons) * m_bins, 0);
+    if (config.histograms)
+        m_counts.assign(static_cast<std::size_t>(neurons) * m_bins, 0);
     m_histInv.resize(neurons);
     m_histLo.resize(neurons);
     m_histHi.resize(neurons);
@@ -116,7 +119,7 @@ template <class Real>
 // which the terms report as undefined). Plain element-wise loops over restrict
 // pointers, which the compiler vectorises; every accumulator is per element,
 // so the order of each sum is the order of the rows whatever the vector width.
-template <class Real>
+template <class Real, bool PerTime = true>
 [[gnu::always_inline]] inline void accumulateSums(const Real* __restrict row, std::int64_t n0,
                                                   std::int64_t n1, double* __restrict ts,
                                                   double* __restrict tq, double* __restrict ta,
@@ -128,8 +131,10 @@ template <class Real>
         ts[n] += x;
         tq[n] += x2;
         ta[n] += std::abs(x);
-        ps[n] += x;
-        pq[n] += x2;
+        if constexpr (PerTime) {
+            ps[n] += x;
+            pq[n] += x2;
+        }
     }
 }
 
@@ -175,30 +180,31 @@ template <class Real>
 // non-finite value. Compiled twice: for the baseline x86-64 (SSE2) and, picked
 // at run time when the CPU has it, for AVX2 (wider vectors, same operations in
 // the same order, so the same bits; no FMA, which would round differently).
-template <class Real>
+template <class Real, bool PerTime, bool Hist>
 [[gnu::always_inline]] inline bool finiteRow(const Real* row, std::int64_t n0, std::int64_t n1,
                                              const RowTargets& a)
 {
     if (!allFinite(row, n0, n1))
         return false;
-    accumulateSums(row, n0, n1, a.ts, a.tq, a.ta, a.ps, a.pq);
+    accumulateSums<Real, PerTime>(row, n0, n1, a.ts, a.tq, a.ta, a.ps, a.pq);
     accumulateExtremes(row, n0, n1, a.thr, a.mn, a.mx, a.active);
-    binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, a.idx);
+    if constexpr (Hist)
+        binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, a.idx);
     return true;
 }
 
-template <class Real>
+template <class Real, bool PerTime, bool Hist>
 bool finiteRowBaseline(const Real* row, std::int64_t n0, std::int64_t n1, const RowTargets& a)
 {
-    return finiteRow(row, n0, n1, a);
+    return finiteRow<Real, PerTime, Hist>(row, n0, n1, a);
 }
 
 #if RNNLOSS_X86_DISPATCH
-template <class Real>
+template <class Real, bool PerTime, bool Hist>
 [[gnu::target("avx2")]] bool finiteRowAvx2(const Real* row, std::int64_t n0, std::int64_t n1,
                                            const RowTargets& a)
 {
-    return finiteRow(row, n0, n1, a);
+    return finiteRow<Real, PerTime, Hist>(row, n0, n1, a);
 }
 #endif
 
@@ -227,6 +233,16 @@ void StatesReducer::addRange(const Real* data, std::int64_t firstTrial, std::int
     // instead of being streamed through once per trial. Every sum still adds
     // its terms in the same order (per-trial sums in time order, per-time sums
     // in trial order), so the result does not depend on the blocking.
+    if (!m_config.perTime) {
+        // Nothing is kept per time step: a trial's rows in order.
+        for (std::int64_t b = 0; b < trials; ++b) {
+            const std::int64_t gb = firstTrial + b;
+            for (std::int64_t t = 0; t < m_time; ++t)
+                addRow(data + (b * m_time + t) * m_neurons, n0, n1, &m_trialSum(gb, 0),
+                       &m_trialSumSq(gb, 0), &m_trialSumAbs(gb, 0), nullptr, nullptr, idx);
+        }
+        return;
+    }
     constexpr std::int64_t kBlock = 4;
     for (std::int64_t b0 = 0; b0 < trials; b0 += kBlock) {
         const std::int64_t b1 = std::min(trials, b0 + kBlock);
@@ -247,70 +263,139 @@ template <class Real>
 void StatesReducer::addRow(const Real* row, std::int64_t n0, std::int64_t n1, double* ts,
                            double* tq, double* ta, double* ps, double* pq, std::int32_t* idx)
 {
+    if (m_config.perTime && m_config.histograms)
+        addRowT<Real, true, true>(row, n0, n1, ts, tq, ta, ps, pq, idx);
+    else if (m_config.perTime)
+        addRowT<Real, true, false>(row, n0, n1, ts, tq, ta, ps, pq, idx);
+    else if (m_config.histograms)
+        addRowT<Real, false, true>(row, n0, n1, ts, tq, ta, ps, pq, idx);
+    else
+        addRowT<Real, false, false>(row, n0, n1, ts, tq, ta, ps, pq, idx);
+}
+
+template <class Real, bool PerTime, bool Hist>
+void StatesReducer::addRowT(const Real* row, std::int64_t n0, std::int64_t n1, double* ts,
+                            double* tq, double* ta, double* ps, double* pq, std::int32_t* idx)
+{
     const RowTargets a{m_config.activeThreshold, ts, tq, ta, ps, pq, m_min.data(), m_max.data(),
                        m_active.data(), m_histInv.data(), m_histLo.data(), m_histHi.data(),
                        m_histZero.data(), idx};
 #if RNNLOSS_X86_DISPATCH
-    const bool fast = m_avx2 ? finiteRowAvx2(row, n0, n1, a) : finiteRowBaseline(row, n0, n1, a);
+    const bool fast = m_avx2 ? finiteRowAvx2<Real, PerTime, Hist>(row, n0, n1, a)
+                             : finiteRowBaseline<Real, PerTime, Hist>(row, n0, n1, a);
 #else
-    const bool fast = finiteRowBaseline(row, n0, n1, a);
+    const bool fast = finiteRowBaseline<Real, PerTime, Hist>(row, n0, n1, a);
 #endif
     if (!fast) [[unlikely]] {
         // Sums take every value; extremes and activity cover finite samples only.
-        accumulateSums(row, n0, n1, ts, tq, ta, ps, pq);
+        accumulateSums<Real, PerTime>(row, n0, n1, ts, tq, ta, ps, pq);
         for (std::int64_t n = n0; n < n1; ++n) {
             const double x = static_cast<double>(row[n]);
             if (std::isfinite(x)) {
                 a.mn[n] = std::min(a.mn[n], x);
                 a.mx[n] = std::max(a.mx[n], x);
                 a.active[n] += x > a.thr ? 1.0 : 0.0;
+            } else if constexpr (!Hist) {
+                ++m_nonFinite[n];
             }
         }
-        binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, idx);
+        if constexpr (Hist)
+            binIndices(row, n0, n1, a.inv, a.lo, a.hi, a.zero, idx);
     }
-    // The increments; a value outside its neuron's bins takes the slow path.
-    std::int64_t* const counts = m_counts.data();
-    for (std::int64_t n = n0, own = n0 * m_bins; n < n1; ++n, own += m_bins) {
-        if (idx[n] >= own && idx[n] < own + m_bins) [[likely]] {
-            ++counts[idx[n]];
-        } else {
-            const double x = static_cast<double>(row[n]);
-            if (std::isfinite(x))
-                grow(n, x);
-            else
-                ++m_nonFinite[n];
+    if constexpr (Hist) {
+        // The increments; a value outside its neuron's bins takes the slow path.
+        std::int64_t* const counts = m_counts.data();
+        for (std::int64_t n = n0, own = n0 * m_bins; n < n1; ++n, own += m_bins) {
+            if (idx[n] >= own && idx[n] < own + m_bins) [[likely]] {
+                ++counts[idx[n]];
+            } else {
+                const double x = static_cast<double>(row[n]);
+                if (std::isfinite(x))
+                    grow(n, x);
+                else
+                    ++m_nonFinite[n];
+            }
         }
     }
 }
 
-void StatesReducer::grow(std::int64_t n, double x)
+void StatesReducer::makeSigned(std::int64_t n)
 {
+    // [0, bins*w) becomes [-bins*w, bins*w) with width 2w.
     std::int64_t* c = m_counts.data() + n * m_bins;
     const int half = m_bins / 2;
-    std::vector<std::int64_t> merged(m_bins);
-    if (x < 0 && !m_signed[n]) {
-        // [0, bins*w) becomes [-bins*w, bins*w) with width 2w.
-        std::fill(merged.begin(), merged.end(), 0);
-        for (int i = 0; i < m_bins; ++i)
-            merged[(i >> 1) + half] += c[i];
-        std::copy(merged.begin(), merged.end(), c);
-        m_signed[n] = 1;
-        m_width[n] *= 2;
-    }
+    std::vector<std::int64_t> merged(m_bins, 0);
+    for (int i = 0; i < m_bins; ++i)
+        merged[(i >> 1) + half] += c[i];
+    std::copy(merged.begin(), merged.end(), c);
+    m_signed[n] = 1;
+    m_width[n] *= 2;
+}
+
+void StatesReducer::widen(std::int64_t n)
+{
+    // The same origin, twice the width: pairs of bins merge.
+    std::int64_t* c = m_counts.data() + n * m_bins;
+    std::vector<std::int64_t> merged(m_bins, 0);
+    const int shift = m_signed[n] ? m_bins / 4 : 0;
+    for (int i = 0; i < m_bins; ++i)
+        merged[(i >> 1) + shift] += c[i];
+    std::copy(merged.begin(), merged.end(), c);
+    m_width[n] *= 2;
+}
+
+void StatesReducer::grow(std::int64_t n, double x)
+{
+    const int half = m_bins / 2;
+    if (x < 0 && !m_signed[n])
+        makeSigned(n);
     auto inRange = [&] {
         const double q = x / m_width[n];
         return m_signed[n] ? (q >= -half && q < half) : (q >= 0 && q < m_bins);
     };
-    while (!inRange()) {
-        std::fill(merged.begin(), merged.end(), 0);
-        const int shift = m_signed[n] ? half / 2 : 0;
-        for (int i = 0; i < m_bins; ++i)
-            merged[(i >> 1) + shift] += c[i];
-        std::copy(merged.begin(), merged.end(), c);
-        m_width[n] *= 2;
-    }
+    while (!inRange())
+        widen(n);
     updateHistState(n);
     ++m_counts[m_histZero[n] + static_cast<std::int64_t>(std::floor(x * m_histInv[n]))];
+}
+
+void StatesReducer::merge(StatesReducer&& part, std::int64_t firstTrial)
+{
+    if (part.m_time != m_time || part.m_neurons != m_neurons || firstTrial < 0 ||
+        firstTrial + part.m_batch > m_batch || part.m_config.perTime != m_config.perTime ||
+        part.m_config.histograms != m_config.histograms || part.m_bins != m_bins ||
+        part.m_config.activeThreshold != m_config.activeThreshold)
+        throw std::invalid_argument("StatesReducer::merge: the parts do not fit");
+    m_trialSum.middleRows(firstTrial, part.m_batch) = part.m_trialSum;
+    m_trialSumSq.middleRows(firstTrial, part.m_batch) = part.m_trialSumSq;
+    m_trialSumAbs.middleRows(firstTrial, part.m_batch) = part.m_trialSumAbs;
+    if (m_config.perTime) {
+        m_timeSum += part.m_timeSum;
+        m_timeSumSq += part.m_timeSumSq;
+    }
+    for (std::int64_t n = 0; n < m_neurons; ++n) {
+        m_min[n] = std::min(m_min[n], part.m_min[n]);
+        m_max[n] = std::max(m_max[n], part.m_max[n]);
+        m_active[n] += part.m_active[n];
+        m_nonFinite[n] += part.m_nonFinite[n];
+        if (!m_config.histograms)
+            continue;
+        // Both layouts are power-of-two widths aligned at 0: bring both to the
+        // coarser (signed if either is), where every bin of the finer lies
+        // inside one bin, then add. This is the layout one pass over all the
+        // values would have ended with, so the counts are the same.
+        if (part.m_signed[n] && !m_signed[n])
+            makeSigned(n);
+        if (m_signed[n] && !part.m_signed[n])
+            part.makeSigned(n);
+        while (m_width[n] < part.m_width[n])
+            widen(n);
+        while (part.m_width[n] < m_width[n])
+            part.widen(n);
+        for (int i = 0; i < m_bins; ++i)
+            m_counts[n * m_bins + i] += part.m_counts[n * m_bins + i];
+        updateHistState(n);
+    }
 }
 
 void StatesReducer::updateHistState(std::int64_t n)
@@ -334,6 +419,9 @@ void StatesReducer::finish(Summary& out)
     out.neuronNonFinite = std::move(m_nonFinite);
     out.neuronActive.assign(m_active.begin(), m_active.end());
     out.activeThreshold = m_config.activeThreshold;
+    out.neuronHistograms.clear();
+    if (!m_config.histograms)
+        return;
     out.neuronHistograms.resize(m_neurons);
     for (std::int64_t n = 0; n < m_neurons; ++n) {
         NeuronHistogram& h = out.neuronHistograms[n];
@@ -346,6 +434,16 @@ void StatesReducer::finish(Summary& out)
 ErrorReducer::ErrorReducer(std::int64_t batch, std::int64_t time, std::int64_t nOut)
     : m_batch(batch), m_time(time), m_nOut(nOut), m_perTrial(batch, 0.0), m_perTime(time, 0.0)
 {
+}
+
+void ErrorReducer::merge(ErrorReducer&& part, std::int64_t firstTrial)
+{
+    if (part.m_time != m_time || part.m_nOut != m_nOut || firstTrial < 0 ||
+        firstTrial + part.m_batch > m_batch)
+        throw std::invalid_argument("ErrorReducer::merge: the parts do not fit");
+    std::copy(part.m_perTrial.begin(), part.m_perTrial.end(), m_perTrial.begin() + firstTrial);
+    for (std::int64_t t = 0; t < m_time; ++t)
+        m_perTime[t] += part.m_perTime[t];
 }
 
 void ErrorReducer::addTrials(const float* o, const float* y, std::int64_t first, std::int64_t n)

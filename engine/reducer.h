@@ -16,6 +16,12 @@ struct ReduceConfig
     double activeThreshold = 0.0;  ///< a sample is "active" when r > threshold
     int threads = 1;               ///< neurons are split across this many threads
     bool wideVectors = true;       ///< use the AVX2 row kernel when the CPU has it
+    /// Per-time sums (timeSum, timeSumSq: the PSTHs) and per-neuron sample
+    /// histograms. Off, the pass keeps only what the terms and the neuron
+    /// table need; the summary then holds neither (psth() and
+    /// neuronRateHistogram() give empty results), and the pass is the cheaper.
+    bool perTime = true;
+    bool histograms = true;
 };
 
 /// Reduces states (B x T x N, row-major, batch first).
@@ -28,6 +34,14 @@ public:
     /// `data` holds `trials` whole trials starting at `firstTrial`.
     void addTrials(const float* data, std::int64_t firstTrial, std::int64_t trials);
     void addTrials(const double* data, std::int64_t firstTrial, std::int64_t trials);
+
+    /// Adds a reducer that covered trials [firstTrial, firstTrial + its batch)
+    /// of this one's, with the same T, N and config: for threads that each own
+    /// a run of trials. Per-trial sums are copied, so they are the bits a
+    /// single pass gives; extremes, counts and histograms merge exactly; the
+    /// per-time sums add in the order of the calls (deterministic for a given
+    /// split, not the bits of one pass).
+    void merge(StatesReducer&& part, std::int64_t firstTrial);
 
     /// Moves the statistics into `out` (states part only).
     void finish(Summary& out);
@@ -44,7 +58,12 @@ private:
                 double* ta, double* ps, double* pq, std::int32_t* idx);
     template <class Real>
     void add(const Real* data, std::int64_t firstTrial, std::int64_t trials);
+    template <class Real, bool PerTime, bool Hist>
+    void addRowT(const Real* row, std::int64_t n0, std::int64_t n1, double* ts, double* tq,
+                 double* ta, double* ps, double* pq, std::int32_t* idx);
     void grow(std::int64_t n, double x);
+    void makeSigned(std::int64_t n);
+    void widen(std::int64_t n);
     void updateHistState(std::int64_t n);
 
     std::int64_t m_batch, m_time, m_neurons;
@@ -71,6 +90,8 @@ class ErrorReducer
 {
 public:
     ErrorReducer(std::int64_t batch, std::int64_t time, std::int64_t nOut);
+    /// As StatesReducer::merge; the per-time sums add in the order of the calls.
+    void merge(ErrorReducer&& part, std::int64_t firstTrial);
     void addTrials(const float* outputs, const float* targets, std::int64_t firstTrial,
                    std::int64_t trials);
     void addTrials(const double* outputs, const double* targets, std::int64_t firstTrial,

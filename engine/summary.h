@@ -52,9 +52,64 @@ struct NeuronHistogram
     std::vector<std::int64_t> counts;
 };
 
+/// A slice of a recording: the trials, time steps and hidden units a summary
+/// covers, as strictly increasing indices into the whole recording.
+struct Slice
+{
+    Shape whole; ///< the recording's shape
+    std::vector<std::int64_t> trials, steps, neurons;
+    bool operator==(const Slice&) const = default;
+};
+
+// Where the raw values of outputs, targets and states lie in the recording's
+// file, so that the app and the CLI can read them with pread themselves: the
+// reader process (the only one that parses HDF5) finds the extents of data
+// stored contiguous or in unfiltered chunks of whole trials and sends them
+// with the summary (rawlayout.h checks them; io/rawread.h reads them).
+
+/// `trials` whole trials from `firstTrial`, stored row-major at `offset`.
+struct RawExtent
+{
+    std::uint64_t offset = 0;
+    std::uint64_t bytes = 0; ///< trials x T x N x element size
+    std::int64_t firstTrial = 0;
+    std::int64_t trials = 0;
+    bool operator==(const RawExtent&) const = default;
+};
+
+struct RawDataset
+{
+    Dataset which = Dataset::States;
+    int elementSize = 4;    ///< IEEE single (4) or double (8)
+    bool bigEndian = false;
+    std::int64_t batch = 0, time = 0, width = 0; ///< B, T and N (N_out or N_hid)
+    std::vector<RawExtent> extents;              ///< by trial, covering [0, B) once
+    bool operator==(const RawDataset&) const = default;
+};
+
+struct RawLayout
+{
+    std::string file;               ///< the path the reader opened
+    std::uint64_t fileSize = 0;     ///< when the layout was made
+    std::int64_t mtimeSec = 0, mtimeNsec = 0;
+    std::vector<RawDataset> datasets; ///< outputs, targets and/or states
+    const RawDataset* find(Dataset d) const;
+    bool operator==(const RawLayout&) const = default;
+};
+
 struct Summary
 {
+    /// Of the data summarised: the slice's (B = its trials, T = its steps,
+    /// N_hid = its neurons) when `slice` is set, else the recording's.
     Shape shape;
+    /// Set when the summary covers a slice. outputs, targets and states are
+    /// sliced; inputs and weights are not (no term slices them), so their
+    /// dimensions are those of `slice->whole`.
+    std::optional<Slice> slice;
+    /// Set by a reader asked for raw extents: the datasets it lists are not
+    /// reduced yet (they are marked absent) but read by the caller from the
+    /// file (io/rawread.h), which then marks them present.
+    std::optional<RawLayout> layout;
     std::array<DatasetInfo, kDatasetCount> datasets;
     std::array<std::optional<double>, kTermCount> trainingLambdas;
     /// The recording's `loss_convention` attribute ("nn4n" or "spec"), when it has one.
@@ -84,6 +139,8 @@ struct Summary
     bool has(Dataset d) const { return info(d).present; }
     bool hasStates() const { return has(Dataset::States); }
     bool hasMse() const { return has(Dataset::Outputs) && has(Dataset::Targets); }
+    /// The shape of the recording itself (the weights' sizes come from it).
+    const Shape& recordingShape() const { return slice ? slice->whole : shape; }
 };
 
 /// Which trials and neurons a computation covers; empty vectors mean all.

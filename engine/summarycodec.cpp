@@ -1,5 +1,8 @@
 #include "summarycodec.h"
 
+#include "rawlayout.h"
+#include "slice.h"
+
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -17,6 +20,12 @@ constexpr char kMagic[4] = {'R', 'N', 'L', 'F'};
 constexpr std::uint32_t kMaxString = 1u << 20;
 constexpr std::uint32_t kMaxWarnings = 10000;
 constexpr std::uint32_t kMaxDims = 8;
+constexpr char kExtMagic[8] = {'R', 'N', 'L', 'X', 'T', 'N', 'D', '1'};
+constexpr std::size_t kExtTrailer = 16; ///< u64 length + magic
+constexpr std::int64_t kMaxDim = std::int64_t(1) << 40;
+enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2 };
+constexpr std::uint32_t kMaxRawDatasets = 3;
+constexpr std::size_t kExtentBytes = 32;
 
 class Writer
 {
@@ -103,6 +112,14 @@ public:
                             " left)");
     }
     std::size_t remaining() const { return m_in.size() - m_pos; }
+    /// The next `n` bytes (checked by need() first), as a span of their own.
+    std::span<const std::uint8_t> take(std::size_t n)
+    {
+        need(n, "section");
+        const auto part = m_in.subspan(m_pos, n);
+        m_pos += n;
+        return part;
+    }
 
 private:
     std::span<const std::uint8_t> m_in;
@@ -200,6 +217,9 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
     }
     w.put<std::uint8_t>(s.hasStates());
     if (s.hasStates()) {
+        if (s.timeSum.rows() != sh.time || std::int64_t(s.neuronHistograms.size()) != sh.nHid)
+            throw std::logic_error("encodeSummary: a summary reduced without per-time sums or "
+                                   "histograms is not sent");
         for (const RowMatrix* m : {&s.trialSum, &s.trialSumSq, &s.trialSumAbs, &s.timeSum,
                                    &s.timeSumSq})
             w.raw(m->data(), m->size());
@@ -225,20 +245,191 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
     }
     // The recording's loss_convention: 0 none, else 1 + the enum's value.
     w.put<std::uint8_t>(s.lossConvention ? std::uint8_t(1 + static_cast<int>(*s.lossConvention)) : 0);
+    Writer ext;
+    if (s.layout) {
+        Writer sec;
+        sec.str(s.layout->file);
+        sec.put<std::uint64_t>(s.layout->fileSize);
+        sec.put<std::int64_t>(s.layout->mtimeSec);
+        sec.put<std::int64_t>(s.layout->mtimeNsec);
+        sec.put<std::uint32_t>(static_cast<std::uint32_t>(s.layout->datasets.size()));
+        for (const RawDataset& d : s.layout->datasets) {
+            sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.which));
+            sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.elementSize));
+            sec.put<std::uint8_t>(d.bigEndian);
+            for (auto v : {d.batch, d.time, d.width})
+                sec.put<std::int64_t>(v);
+            sec.put<std::uint64_t>(d.extents.size());
+            for (const RawExtent& e : d.extents) {
+                sec.put<std::uint64_t>(e.offset);
+                sec.put<std::uint64_t>(e.bytes);
+                sec.put<std::int64_t>(e.firstTrial);
+                sec.put<std::int64_t>(e.trials);
+            }
+        }
+        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Layout));
+        ext.put<std::uint64_t>(sec.bytes().size());
+        ext.append(sec.bytes().data(), sec.bytes().size());
+    }
+    if (s.slice) {
+        Writer sec;
+        const Shape& wh = s.slice->whole;
+        for (auto v : {wh.batch, wh.time, wh.nIn, wh.nHid, wh.nOut})
+            sec.put<std::int64_t>(v);
+        for (const auto* v : {&s.slice->trials, &s.slice->steps, &s.slice->neurons}) {
+            sec.put<std::uint64_t>(v->size());
+            sec.raw(v->data(), v->size());
+        }
+        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Slice));
+        ext.put<std::uint64_t>(sec.bytes().size());
+        ext.append(sec.bytes().data(), sec.bytes().size());
+    }
+    if (!ext.bytes().empty()) {
+        w.append(ext.bytes().data(), ext.bytes().size());
+        w.put<std::uint64_t>(ext.bytes().size());
+        w.raw(kExtMagic, 8);
+    }
     return std::move(w.bytes());
 }
+
+namespace {
+
+/// The slice section: every count is checked against the whole shape and the
+/// bytes left before anything is allocated.
+Slice decodeSlice(Reader& r)
+{
+    Slice sl;
+    Shape& wh = sl.whole;
+    for (std::int64_t* v : {&wh.batch, &wh.time, &wh.nIn, &wh.nHid, &wh.nOut}) {
+        *v = r.get<std::int64_t>("slice shape");
+        if (*v < 0 || *v > kMaxDim)
+            throw Malformed("slice shape: dimension " + std::to_string(*v) + " out of range");
+    }
+    const std::pair<std::vector<std::int64_t>*, std::int64_t> axes[] = {
+        {&sl.trials, wh.batch}, {&sl.steps, wh.time}, {&sl.neurons, wh.nHid}};
+    for (auto [v, size] : axes) {
+        const auto n = r.get<std::uint64_t>("slice index count");
+        if (n > static_cast<std::uint64_t>(size))
+            throw Malformed("slice: " + std::to_string(n) + " indices on an axis of " +
+                            std::to_string(size));
+        r.needValues(n, sizeof(std::int64_t), "slice indices");
+        v->resize(n);
+        r.array(v->data(), n, "slice indices");
+    }
+    if (r.remaining() != 0)
+        throw Malformed("slice section: " + std::to_string(r.remaining()) + " trailing bytes");
+    return sl;
+}
+
+/// The layout section; counts checked before allocating, the rest by
+/// checkLayout once the shape is known.
+RawLayout decodeLayout(Reader& r)
+{
+    RawLayout l;
+    l.file = r.str("layout file");
+    l.fileSize = r.get<std::uint64_t>("layout file size");
+    l.mtimeSec = r.get<std::int64_t>("layout file time");
+    l.mtimeNsec = r.get<std::int64_t>("layout file time");
+    const auto n = r.get<std::uint32_t>("layout dataset count");
+    if (n > kMaxRawDatasets)
+        throw Malformed("layout of " + std::to_string(n) + " datasets");
+    for (std::uint32_t i = 0; i < n; ++i) {
+        RawDataset d;
+        const auto which = r.get<std::uint8_t>("layout dataset");
+        if (which >= kDatasetCount)
+            throw Malformed("layout of dataset " + std::to_string(which));
+        d.which = static_cast<Dataset>(which);
+        d.elementSize = r.get<std::uint8_t>("layout element size");
+        d.bigEndian = r.get<std::uint8_t>("layout byte order") != 0;
+        for (std::int64_t* v : {&d.batch, &d.time, &d.width}) {
+            *v = r.get<std::int64_t>("layout shape");
+            if (*v < 0 || *v > kMaxDim)
+                throw Malformed("layout shape: dimension " + std::to_string(*v) + " out of range");
+        }
+        const auto count = r.get<std::uint64_t>("layout extent count");
+        if (count > static_cast<std::uint64_t>(d.batch))
+            throw Malformed("layout: " + std::to_string(count) + " extents for " +
+                            std::to_string(d.batch) + " trials");
+        r.needValues(count, kExtentBytes, "layout extents");
+        d.extents.resize(count);
+        for (RawExtent& e : d.extents) {
+            e.offset = r.get<std::uint64_t>("extent");
+            e.bytes = r.get<std::uint64_t>("extent");
+            e.firstTrial = r.get<std::int64_t>("extent");
+            e.trials = r.get<std::int64_t>("extent");
+        }
+        l.datasets.push_back(std::move(d));
+    }
+    if (r.remaining() != 0)
+        throw Malformed("layout section: " + std::to_string(r.remaining()) + " trailing bytes");
+    return l;
+}
+
+/// Splits off the extensions at the end of a payload; returns the main part.
+std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payload,
+                                              std::optional<Slice>& slice,
+                                              std::optional<RawLayout>& layout)
+{
+    if (payload.size() < kExtTrailer ||
+        std::memcmp(payload.data() + payload.size() - 8, kExtMagic, 8) != 0)
+        return payload;
+    std::uint64_t len = 0;
+    std::memcpy(&len, payload.data() + payload.size() - kExtTrailer, 8);
+    if (len > payload.size() - kExtTrailer)
+        throw Malformed("extensions claim " + std::to_string(len) + " bytes, more than the payload");
+    const std::size_t mainSize = payload.size() - kExtTrailer - static_cast<std::size_t>(len);
+    Reader r(payload.subspan(mainSize, static_cast<std::size_t>(len)));
+    while (r.remaining() != 0) {
+        const auto tag = r.get<std::uint16_t>("extension tag");
+        const auto n = r.get<std::uint64_t>("extension length");
+        r.need(n, "extension");
+        Reader section(r.take(static_cast<std::size_t>(n)));
+        if (tag == static_cast<std::uint16_t>(ExtTag::Layout)) {
+            if (layout)
+                throw Malformed("two layout sections");
+            layout = decodeLayout(section);
+            continue;
+        }
+        if (tag != static_cast<std::uint16_t>(ExtTag::Slice))
+            throw Malformed("unknown extension " + std::to_string(tag));
+        if (slice)
+            throw Malformed("two slice sections");
+        slice = decodeSlice(section);
+    }
+    return payload.first(mainSize);
+}
+
+} // namespace
 
 Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
 {
     Decoded<Summary> out;
     try {
-        Reader r(payload);
         Summary s;
+        Reader r(splitExtensions(payload, s.slice, s.layout));
         Shape& sh = s.shape;
         for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
             *v = r.get<std::int64_t>("shape");
-            if (*v < 0 || *v > (std::int64_t(1) << 40))
+            if (*v < 0 || *v > kMaxDim)
                 throw Malformed("shape: dimension " + std::to_string(*v) + " out of range");
+        }
+        // A slice's shape is its index counts; inputs and weights keep the
+        // recording's (whole) dimensions.
+        const Shape& whole = s.recordingShape();
+        if (s.slice) {
+            const std::string bad = checkSlice(*s.slice);
+            if (!bad.empty())
+                throw Malformed(bad);
+            if (sh.batch != std::int64_t(s.slice->trials.size()) ||
+                sh.time != std::int64_t(s.slice->steps.size()) ||
+                sh.nHid != std::int64_t(s.slice->neurons.size()) || sh.nIn != whole.nIn ||
+                sh.nOut != whole.nOut)
+                throw Malformed("the slice disagrees with the shape");
+        }
+        if (s.layout) {
+            const std::string bad = checkLayout(*s.layout, whole);
+            if (!bad.empty())
+                throw Malformed(bad);
         }
         for (DatasetInfo& d : s.datasets) {
             d.present = r.get<std::uint8_t>("dataset flag") != 0;
@@ -253,14 +444,20 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
             if (d.nonFinite < 0)
                 throw Malformed("negative non-finite count");
         }
+        // The datasets of a raw layout are not reduced yet: marked absent.
+        if (s.layout)
+            for (const RawDataset& d : s.layout->datasets)
+                if (s.has(d.which))
+                    throw Malformed("dataset '" + std::string(datasetName(d.which)) +
+                                    "' is both in the summary and in the raw layout");
         // Every present dataset's dimensions are the shape's. (A dimension no
         // data back, such as the batch size of a summary of weights alone, is
         // only a number: nothing is allocated by it; see computeTerms.)
         {
             const std::array<std::vector<std::int64_t>, kDatasetCount> expect = {{
                 {sh.batch, sh.time, sh.nOut}, {sh.batch, sh.time, sh.nOut},
-                {sh.batch, sh.time, sh.nHid}, {sh.batch, sh.time, sh.nIn},
-                {sh.nHid, sh.nIn}, {sh.nHid, sh.nHid}, {sh.nOut, sh.nHid}}};
+                {sh.batch, sh.time, sh.nHid}, {whole.batch, whole.time, whole.nIn},
+                {whole.nHid, whole.nIn}, {whole.nHid, whole.nHid}, {whole.nOut, whole.nHid}}};
             for (int d = 0; d < kDatasetCount; ++d)
                 if (s.datasets[d].present && s.datasets[d].dims != expect[d])
                     throw Malformed("dataset '" + std::string(datasetName(Dataset(d))) +
@@ -334,8 +531,8 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
             const auto cols = r.get<std::int64_t>("weight cols");
             const auto n = checkedProduct(rows, cols, "weights");
             if (n != 0) {
-                const std::array<std::int64_t, 3> er = {sh.nHid, sh.nHid, sh.nOut};
-                const std::array<std::int64_t, 3> ec = {sh.nIn, sh.nHid, sh.nHid};
+                const std::array<std::int64_t, 3> er = {whole.nHid, whole.nHid, whole.nOut};
+                const std::array<std::int64_t, 3> ec = {whole.nIn, whole.nHid, whole.nHid};
                 if (rows != er[i] || cols != ec[i])
                     throw Malformed("weight matrix size disagrees with the shape");
                 r.needValues(n, sizeof(float), "weights");

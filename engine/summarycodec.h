@@ -6,6 +6,17 @@
 //
 // Frame: "RNLF" | u16 version | u16 type | u64 payload length | payload
 // All integers and floats little-endian.
+//
+// A summary payload may end in extensions, found from its end so that a
+// payload without them is byte for byte what it always was:
+//   ... | sections | u64 length of the sections | "RNLXTND1"
+// each section: u16 tag | u64 length | bytes. Tag 1: the slice the summary
+// covers (Summary::slice): the whole shape (5 x i64), then trials, steps and
+// neurons, each u64 count | count x i64. Tag 2: the raw layout
+// (Summary::layout): file (u32 length | bytes), u64 size, i64 mtime seconds,
+// i64 nanoseconds, u32 dataset count, each u8 dataset | u8 element size |
+// u8 big-endian | B, T, width (3 x i64) | u64 extent count | extents of
+// u64 offset | u64 bytes | i64 first trial | i64 trials.
 
 #include "summary.h"
 
@@ -34,7 +45,8 @@ std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p);
 std::vector<std::uint8_t> encodeMessage(FrameType type, const std::string& text);
 std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s);
 
-/// The payload of a summary frame (no header).
+/// The payload of a summary frame (no header). A summary with states must
+/// hold the per-time sums and histograms (std::logic_error otherwise).
 std::vector<std::uint8_t> encodeSummary(const Summary& s);
 
 template <class T>

@@ -189,6 +189,11 @@ private slots:
     void versionAndHelp();
     void nn4nCallLine_data();
     void nn4nCallLine();
+    void sliceReference_data();
+    void sliceReference();
+    void sliceEcho();
+    void sliceRefusals_data();
+    void sliceRefusals();
 
 private:
     QJsonObject m_expected;
@@ -705,4 +710,172 @@ void TestCli::nn4nCallLine()
 }
 
 QTEST_GUILESS_MAIN(TestCli)
+// ---------------------------------------------------------------------------
+// (6) Slices: --trials, --steps, --neurons against nn4n's RNNLoss on sliced
+// arrays (tests/data/reference/slices.json, tools/make_slice_reference.py).
+
+namespace {
+
+QJsonArray loadSlices()
+{
+    QFile f(kReference + "/slices.json");
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object()["slices"].toArray();
+}
+
+/// The slice options of one slices.json entry (a null spec: not given).
+QStringList sliceArgs(const QJsonObject& c)
+{
+    QStringList args;
+    for (const char* axis : {"trials", "steps", "neurons"})
+        if (c[axis].isString())
+            args << QStringLiteral("--%1").arg(axis) << c[axis].toString();
+    return args;
+}
+
+} // namespace
+
+void TestCli::sliceReference_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<bool>("viaReader"); ///< the reader cuts the slice, not the direct read
+    const QJsonArray slices = loadSlices();
+    QVERIFY2(slices.size() >= 8, qPrintable("too few slices in " + kReference + "/slices.json"));
+    for (bool via : {false, true})
+        for (qsizetype i = 0; i < slices.size(); ++i) {
+            const QJsonObject c = slices[i].toObject();
+            QTest::addRow("%s %s%s", qPrintable(c["case"].toString()),
+                          qPrintable(sliceArgs(c).join(' ')), via ? " --via-reader" : "")
+                << int(i) << via;
+        }
+}
+
+void TestCli::sliceReference()
+{
+    QFETCH(int, which);
+    QFETCH(bool, viaReader);
+    const QJsonObject c = loadSlices()[which].toObject();
+    QJsonObject ones;
+    for (const QString& k : kTermKeys)
+        ones[k] = 1.0;
+    const QStringList args = QStringList{"compute"} + caseFiles(c) + sliceArgs(c) +
+                             QStringList{"--json", "--convention", "nn4n"} + lambdaArgs(ones) +
+                             (viaReader ? QStringList{"--via-reader"} : QStringList{});
+    const Run r = runCli(args);
+    QVERIFY2(r.finished && r.status == QProcess::NormalExit && r.exitCode == 0,
+             qPrintable(args.join(' ') + "\n" + r.describe()));
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QVERIFY2(!o.isEmpty(), r.out.constData());
+
+    QStringList problems;
+    const QJsonObject terms = o["terms"].toObject(), eterms = c["terms"].toObject();
+    for (const QString& key : kTermKeys) {
+        const QString p = compareNumber(key + ".value", terms[key].toObject()["value"], eterms[key]);
+        if (!p.isEmpty())
+            problems << p;
+    }
+    const QString p = compareNumber("total", o["total"], c["total"]);
+    if (!p.isEmpty())
+        problems << p;
+    const QJsonArray rate = o["neurons"].toObject()["mean_rate"].toArray();
+    const QJsonArray erate = c["mean_rate"].toArray();
+    QCOMPARE(rate.size(), erate.size());
+    for (qsizetype n = 0; n < rate.size(); ++n) {
+        const QString q = compareNumber(QStringLiteral("mean_rate[%1]").arg(n), rate[n], erate[n]);
+        if (!q.isEmpty())
+            problems << q;
+    }
+    // The selection is echoed with its counts.
+    const QJsonObject sel = o["selection"].toObject();
+    for (const char* axis : {"trials", "steps", "neurons"})
+        if (sel[axis].toObject()["count"].toInteger() != c["count"].toObject()[axis].toInteger())
+            problems << QStringLiteral("selection.%1.count: %2, expected %3")
+                            .arg(axis)
+                            .arg(sel[axis].toObject()["count"].toInteger())
+                            .arg(c["count"].toObject()[axis].toInteger());
+    QVERIFY2(problems.isEmpty(), qPrintable(args.join(' ') + "\n" + problems.join('\n')));
+}
+
+void TestCli::sliceEcho()
+{
+    const QString rec = QDir(kReference).filePath("cases/visible_relu.h5"); // 5 x 16 x 24
+    const Run r = runCli({"compute", rec, "--json", "--trials", "4,0:2", "--steps", "10:",
+                          "--neurons", "23,0"});
+    QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.describe()));
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    const QJsonObject sel = o["selection"].toObject();
+    QCOMPARE(sel["trials"].toObject()["spec"].toString(), QStringLiteral("0:2,4"));
+    QCOMPARE(sel["trials"].toObject()["count"].toInteger(), 3);
+    QCOMPARE(sel["steps"].toObject()["spec"].toString(), QStringLiteral("10:16"));
+    QCOMPARE(sel["steps"].toObject()["count"].toInteger(), 6);
+    QCOMPARE(sel["neurons"].toObject()["spec"].toString(), QStringLiteral("0,23"));
+    // "shape" stays the recording's; mean_rate has the two neurons, 0 then 23.
+    QCOMPARE(o["shape"].toObject()["n_hid"].toInteger(), 24);
+    QCOMPARE(o["shape"].toObject()["batch"].toInteger(), 5);
+    QCOMPARE(o["neurons"].toObject()["mean_rate"].toArray().size(), 2);
+
+    // Without slice options: no "selection", and the same output as ever.
+    const Run whole = runCli({"compute", rec, "--json"});
+    QVERIFY2(whole.finished && whole.exitCode == 0, qPrintable(whole.describe()));
+    QVERIFY(!QJsonDocument::fromJson(whole.out).object().contains("selection"));
+    // Every index given: the whole recording's numbers, as a slice.
+    const Run all = runCli({"compute", rec, "--json", "--trials", ":", "--steps", "0:16",
+                            "--neurons", "0:24"});
+    QVERIFY2(all.finished && all.exitCode == 0, qPrintable(all.describe()));
+    const QJsonObject a = QJsonDocument::fromJson(all.out).object();
+    const QJsonObject w = QJsonDocument::fromJson(whole.out).object();
+    for (const QString& key : kTermKeys) {
+        const QString p = compareNumber(key, a["terms"].toObject()[key].toObject()["value"],
+                                        w["terms"].toObject()[key].toObject()["value"]);
+        QVERIFY2(p.isEmpty(), qPrintable(p));
+    }
+    // The table names the slice.
+    const Run table = runCli({"compute", rec, "--steps", "3:5"});
+    QVERIFY2(table.finished && table.exitCode == 0, qPrintable(table.describe()));
+    QVERIFY2(table.out.contains("slice: trials 0:5, steps 3:5, neurons 0:24 (B=5 T=2 N_hid=24)"),
+             table.out.constData());
+}
+
+void TestCli::sliceRefusals_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("mentions");
+    const QString rec = QDir(kReference).filePath("cases/visible_relu.h5"); // 5 x 16 x 24
+    const QString weightsOnly = QDir(kReference).filePath("cases/visible_tanh_split_weights.h5");
+    auto row = [&](const char* name, const QStringList& opts, const QStringList& mentions) {
+        QTest::newRow(name) << (QStringList{"compute", rec, "--json"} + opts) << mentions;
+    };
+    // Unparsable: refused before reading.
+    row("empty spec", {"--trials", ""}, {"--trials", "empty"});
+    row("letters", {"--steps", "a:b"}, {"--steps", "a:b", "not an index"});
+    row("negative", {"--neurons", "-3"}, {"--neurons", "-3"});
+    row("empty item", {"--trials", "0,,2"}, {"--trials"});
+    row("two colons", {"--steps", "1:2:3"}, {"--steps", "1:2:3"});
+    row("missing value", {"--trials"}, {"--trials", "needs a value"});
+    row("given twice", {"--trials", "0", "--trials", "1"}, {"--trials", "twice"});
+    // Out of range or empty: refused once the shape is known, naming the file.
+    row("trial past the end", {"--trials", "5"}, {"--trials", "out of range", "5 trials", "visible_relu.h5"});
+    row("range past the end", {"--steps", "10:17"}, {"--steps", "10:17", "16 steps"});
+    row("open range past the end", {"--neurons", "24:"}, {"--neurons", "24:"});
+    row("empty range", {"--steps", "3:3"}, {"--steps", "selects no step"});
+    row("reversed range", {"--trials", "3:1"}, {"--trials", "selects no trial"});
+    row("index twice", {"--neurons", "1:4,2"}, {"--neurons", "neuron 2 is selected twice"});
+    row("bad one among good ones", {"--trials", "0:2", "--steps", ":4", "--neurons", "0,99"},
+        {"--neurons", "99"});
+    QTest::newRow("weights-only file")
+        << QStringList{"compute", weightsOnly, "--json", "--lambda", "lambda_mse=0", "--trials", "0"}
+        << QStringList{"--trials", "does not hold"};
+}
+
+void TestCli::sliceRefusals()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, mentions);
+    const Run r = runCli(args);
+    const QString problem = usageErrorProblem(r, mentions);
+    QVERIFY2(problem.isEmpty(), qPrintable(args.join(' ') + "\n" + problem));
+    qInfo("%s", r.err.trimmed().constData());
+}
+
 #include "test_cli.moc"

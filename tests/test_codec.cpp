@@ -8,6 +8,7 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "reducer.h"
+#include "slice.h"
 #include "summary.h"
 #include "summarycodec.h"
 
@@ -555,6 +556,12 @@ private slots:
     void malformedSmallFrames();
     void randomByteFlips();
     void randomStreamDamage();
+    void sliceRoundTrip();
+    void malformedSlice_data();
+    void malformedSlice();
+    void layoutRoundTrip();
+    void malformedLayout_data();
+    void malformedLayout();
 };
 
 // ---------------------------------------------------------------------------
@@ -1378,6 +1385,311 @@ void TestCodec::fuzzRegressions_data()
                  qPrintable(f + ": a regression input without an expected outcome"));
 }
 
+// ---------------------------------------------------------------------------
+// Slice summaries: the slice section at the end of the payload (summarycodec.h).
+
+namespace {
+
+/// A slice of fullSpec()'s recording (3 x 5 x in 2, hid 4, out 2): trials
+/// {0, 2}, steps {1, 2, 4}, neurons {1, 3}.
+Summary sliceSummary()
+{
+    const Recording rec = makeRecording(fullSpec());
+    Slice sl;
+    sl.whole = rec.shape;
+    sl.trials = {0, 2};
+    sl.steps = {1, 2, 4};
+    sl.neurons = {1, 3};
+    ReduceConfig cfg;
+    cfg.histogramBins = 8;
+    return summarizeSlice(rec, sl, cfg);
+}
+
+/// Offsets in a slice payload, from the documented format: the sections end
+/// 16 bytes before the end (u64 length, "RNLXTND1"); the slice section is
+/// u16 tag | u64 length | whole shape 5 x i64 | 3 x (u64 count | count x i64).
+struct SliceLayout
+{
+    std::size_t extLen = 0;      ///< the u64 length of the sections
+    std::size_t tag = 0;         ///< u16
+    std::size_t sectionLen = 0;  ///< u64
+    std::size_t whole = 0;       ///< 5 x i64
+    std::size_t trialsCount = 0, trials = 0, stepsCount = 0, steps = 0;
+};
+
+SliceLayout sliceLayoutOf(const Summary& s, std::size_t payloadSize)
+{
+    SliceLayout L;
+    const std::size_t section = 40 + 3 * 8 + 8 * (s.slice->trials.size() + s.slice->steps.size() +
+                                                  s.slice->neurons.size());
+    L.extLen = payloadSize - 16;
+    L.tag = L.extLen - (2 + 8 + section);
+    L.sectionLen = L.tag + 2;
+    L.whole = L.sectionLen + 8;
+    L.trialsCount = L.whole + 40;
+    L.trials = L.trialsCount + 8;
+    L.stepsCount = L.trials + 8 * s.slice->trials.size();
+    L.steps = L.stepsCount + 8;
+    return L;
+}
+
+struct SliceMalformation
+{
+    const char* name;
+    std::function<void(Bytes&, const SliceLayout&)> patch;
+    const char* mention;
+};
+
+const std::vector<SliceMalformation>& sliceMalformations()
+{
+    using B = Bytes;
+    using L = SliceLayout;
+    static const std::vector<SliceMalformation> list = {
+        {"sections longer than the payload",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.extLen, b.size()); }, "extensions claim"},
+        {"sections claim 2^63 bytes",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.extLen, std::uint64_t(1) << 63); },
+         "extensions claim"},
+        {"unknown section tag", [](B& b, const L& l) { poke<std::uint16_t>(b, l.tag, 7); },
+         "unknown extension"},
+        {"section longer than the sections",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.sectionLen, 1u << 20); }, "ends early"},
+        {"section shorter than its content",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.sectionLen, 41); }, "ends early"},
+        {"negative whole batch",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.whole, -1); }, "out of range"},
+        {"whole batch 2^41",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.whole, std::int64_t(1) << 41); },
+         "out of range"},
+        {"trial count past the axis",
+         [](B& b, const L& l) { poke<std::uint64_t>(b, l.trialsCount, 4); }, "indices on an axis"},
+        {"trial count 2^40 on a huge axis",
+         [](B& b, const L& l) {
+             poke<std::int64_t>(b, l.whole, std::int64_t(1) << 40);
+             poke<std::uint64_t>(b, l.trialsCount, std::uint64_t(1) << 40);
+         },
+         "ends early"},
+        {"trials not increasing",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.trials + 8, 0); }, "not increasing"},
+        {"trial index past the axis",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.trials + 8, 3); }, "not increasing"},
+        {"negative step index",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.steps, -1); }, "not increasing"},
+        {"slice of another N_in",
+         [](B& b, const L& l) { poke<std::int64_t>(b, l.whole + 16, 3); }, "disagrees"},
+        {"fewer steps than the shape",
+         [](B& b, const L& l) {
+             // Two steps listed, the third index becomes the neuron count: the
+             // counts no longer match the shape.
+             poke<std::uint64_t>(b, l.stepsCount, 2);
+         },
+         nullptr},
+        {"two slice sections",
+         [](B& b, const L& l) {
+             const Bytes section(b.begin() + std::ptrdiff_t(l.tag), b.begin() + std::ptrdiff_t(l.extLen));
+             b.insert(b.begin() + std::ptrdiff_t(l.extLen), section.begin(), section.end());
+             poke<std::uint64_t>(b, b.size() - 16, 2 * section.size());
+         },
+         "two slice sections"},
+        {"weights sized by the slice's N_hid",
+         [](B& b, const L& l) {
+             // The whole N_hid made equal to the slice's: the weights (4 x 4
+             // in the payload) disagree with it.
+             poke<std::int64_t>(b, l.whole + 24, 2);
+             poke<std::uint64_t>(b, l.steps + 24, 2);
+             poke<std::int64_t>(b, l.steps + 32, 0);
+             poke<std::int64_t>(b, l.steps + 40, 1);
+         },
+         "disagree"},
+    };
+    return list;
+}
+
+} // namespace
+
+void TestCodec::sliceRoundTrip()
+{
+    const Summary s = sliceSummary();
+    QVERIFY(s.slice.has_value());
+    QCOMPARE(s.shape.batch, std::int64_t(2));
+    QCOMPARE(s.shape.nHid, std::int64_t(2));
+    const Bytes payload = encodeSummary(s);
+    // The slice rides at the end: the main part is a summary's usual layout.
+    QCOMPARE(payload.size(), layoutOf(s).end + 16 + 2 + 8 + 40 + 24 + 8 * (2 + 3 + 2));
+    QVERIFY(std::memcmp(payload.data() + payload.size() - 8, "RNLXTND1", 8) == 0);
+    const auto d = decodeSummary(payload);
+    QVERIFY2(d.value, d.error.c_str());
+    const QString diff = diffSummaries(s, *d.value);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    QVERIFY(d.value->slice == s.slice);
+    QVERIFY(encodeSummary(*d.value) == payload);
+    // The weight terms of the decoded slice use the whole matrices' sizes.
+    const TermValues a = computeTerms(s, Convention::Nn4n);
+    const TermValues b = computeTerms(*d.value, Convention::Nn4n);
+    for (Term t : kAllTerms)
+        QVERIFY(a[t].value == b[t].value);
+    const Summary whole = makeSummary(fullSpec());
+    QVERIFY(a[Term::Hid].value && computeTerms(whole, Convention::Nn4n)[Term::Hid].value);
+    QCOMPARE(*a[Term::Hid].value, *computeTerms(whole, Convention::Nn4n)[Term::Hid].value);
+
+    // Every prefix is refused without an absurd allocation.
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+        const DecodeOutcome o = decodeTracked(Bytes(payload.begin(), payload.begin() + std::ptrdiff_t(n)));
+        const QString bad = badRefusal(o);
+        QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("prefix of %1: %2").arg(n).arg(bad)));
+    }
+}
+
+void TestCodec::malformedSlice_data()
+{
+    QTest::addColumn<int>("which");
+    const auto& list = sliceMalformations();
+    for (std::size_t i = 0; i < list.size(); ++i)
+        QTest::newRow(list[i].name) << int(i);
+}
+
+void TestCodec::malformedSlice()
+{
+    QFETCH(int, which);
+    const SliceMalformation& m = sliceMalformations()[which];
+    const Summary s = sliceSummary();
+    Bytes payload = encodeSummary(s);
+    QVERIFY(decodeSummary(payload).value.has_value());
+    const SliceLayout L = sliceLayoutOf(s, payload.size());
+    QCOMPARE(peek<std::uint16_t>(payload, L.tag), std::uint16_t(1));
+    QCOMPARE(peek<std::int64_t>(payload, L.whole + 24), std::int64_t(4));
+    QCOMPARE(peek<std::uint64_t>(payload, L.stepsCount), std::uint64_t(3));
+    m.patch(payload, L);
+    if (QTest::currentTestFailed())
+        return;
+    const DecodeOutcome o = decodeTracked(payload);
+    const QString bad = badRefusal(o);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad));
+    QVERIFY2(o.error.rfind("malformed summary", 0) == 0, o.error.c_str());
+    if (m.mention)
+        QVERIFY2(o.error.find(m.mention) != std::string::npos, o.error.c_str());
+    qInfo("%s", o.error.c_str());
+}
+
+// ---------------------------------------------------------------------------
+// Raw layouts (Summary::layout): the datasets it lists are absent from the
+// summary, their extents in a section at the end.
+
+namespace {
+
+/// fullSpec()'s summary (3 x 5, hid 4, out 2) as a reader asked for raw
+/// extents sends it: states (float32, 3 one-trial chunks) and outputs and
+/// targets (float64 big-endian, contiguous) left to the caller.
+Summary layoutSummary()
+{
+    Summary s = makeSummary(fullSpec());
+    RawLayout l;
+    l.file = "/data/r\xc3\xa9c.h5";
+    l.fileSize = 1 << 20;
+    l.mtimeSec = 1764500000;
+    l.mtimeNsec = 123456789;
+    l.datasets.push_back({Dataset::States, 4, false, 3, 5, 4, {{4096, 80, 0, 1}, {8192, 80, 1, 1}, {100, 80, 2, 1}}});
+    l.datasets.push_back({Dataset::Outputs, 8, true, 3, 5, 2, {{20000, 240, 0, 3}}});
+    l.datasets.push_back({Dataset::Targets, 8, true, 3, 5, 2, {{30000, 240, 0, 3}}});
+    for (const RawDataset& d : l.datasets)
+        s.info(d.which).present = false;
+    s.sqErrPerTrial.clear();
+    s.sqErrPerTime.clear();
+    s.trialSum = s.trialSumSq = s.trialSumAbs = s.timeSum = s.timeSumSq = RowMatrix();
+    s.neuronMin.clear();
+    s.neuronMax.clear();
+    s.neuronNonFinite.clear();
+    s.neuronActive.clear();
+    s.neuronHistograms.clear();
+    s.layout = std::move(l);
+    return s;
+}
+
+/// Offset of the first extent of the first dataset (states) from the
+/// documented format: tag u16, length u64, file (u32 + bytes), size u64,
+/// mtime 2 x i64, count u32, then per dataset 3 x u8, 3 x i64, u64 count.
+std::size_t firstExtentOffset(const Summary& s, std::size_t payloadSize)
+{
+    std::size_t section = 4 + s.layout->file.size() + 8 + 16 + 4;
+    for (const RawDataset& d : s.layout->datasets)
+        section += 3 + 24 + 8 + 32 * d.extents.size();
+    const std::size_t tag = payloadSize - 16 - (2 + 8 + section);
+    return tag + 2 + 8 + 4 + s.layout->file.size() + 8 + 16 + 4 + 3 + 24 + 8;
+}
+
+} // namespace
+
+void TestCodec::layoutRoundTrip()
+{
+    const Summary s = layoutSummary();
+    const Bytes payload = encodeSummary(s);
+    const auto d = decodeSummary(payload);
+    QVERIFY2(d.value, d.error.c_str());
+    QVERIFY(d.value->layout == s.layout);
+    const QString diff = diffSummaries(s, *d.value);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    QVERIFY(encodeSummary(*d.value) == payload);
+    QCOMPARE(peek<std::uint64_t>(payload, firstExtentOffset(s, payload.size())), std::uint64_t(4096));
+    // What decodes is safe to compute on: the datasets left to the caller are absent.
+    const TermValues tv = computeTerms(*d.value, Convention::Nn4n);
+    QVERIFY(!tv[Term::Fr].available && !tv[Term::Mse].available && tv[Term::Hid].available);
+    // Every prefix is refused, but the main part alone: a summary of its own
+    // (the frame's length, not the payload, tells where a payload ends).
+    const std::size_t main = layoutOf(s).end;
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+        const Bytes prefix(payload.begin(), payload.begin() + std::ptrdiff_t(n));
+        if (n == main) {
+            const auto alone = decodeSummary(prefix);
+            QVERIFY2(alone.value && !alone.value->layout, alone.error.c_str());
+            continue;
+        }
+        const DecodeOutcome o = decodeTracked(prefix);
+        const QString bad = badRefusal(o);
+        QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("prefix of %1: %2").arg(n).arg(bad)));
+    }
+}
+
+void TestCodec::malformedLayout_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<QString>("mention");
+    QTest::newRow("extent past the end of the file") << 0 << "past the end of the file";
+    QTest::newRow("extent not its trials' bytes") << 1 << "not its trials' size";
+    QTest::newRow("trials out of order") << 2 << "cover the trials once";
+    QTest::newRow("extent count 2^40") << 3 << "extents for 3 trials";
+    QTest::newRow("extent count past the bytes") << 4 << "ends early";
+    QTest::newRow("states both summarised and in the layout") << 5 << "both in the summary";
+    QTest::newRow("4 datasets") << 6 << "layout of 4 datasets";
+}
+
+void TestCodec::malformedLayout()
+{
+    QFETCH(int, which);
+    QFETCH(QString, mention);
+    Summary s = layoutSummary();
+    Bytes payload = encodeSummary(s);
+    if (which == 5)
+        poke<std::uint8_t>(payload, layoutOf(s).flag[int(Dataset::States)], 1);
+    const std::size_t e0 = firstExtentOffset(s, payload.size());
+    switch (which) {
+    case 0: poke<std::uint64_t>(payload, e0, (1 << 20) - 79); break;
+    case 1: poke<std::uint64_t>(payload, e0 + 8, 81); break;
+    case 2: poke<std::int64_t>(payload, e0 + 32 + 16, 2); break;
+    case 3: poke<std::uint64_t>(payload, e0 - 8, std::uint64_t(1) << 40); break;
+    case 4: poke<std::int64_t>(payload, e0 - 32, 1000); poke<std::uint64_t>(payload, e0 - 8, 1000); break;
+    case 6: poke<std::uint32_t>(payload, e0 - 8 - 24 - 3 - 4, 4); break;
+    default: break;
+    }
+    const DecodeOutcome o = decodeTracked(payload);
+    const QString bad = badRefusal(o);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad));
+    QVERIFY2(o.error.find(mention.toStdString()) != std::string::npos, o.error.c_str());
+    qInfo("%s", o.error.c_str());
+}
+
+QTEST_APPLESS_MAIN(TestCodec)
+// Inputs fuzz_decoder found (tests/fuzz-regressions/README.md): each decodes
+// or is refused, and whatever decodes is safe to compute on, as in the target.
 void TestCodec::fuzzRegressions()
 {
     QFETCH(QString, file);

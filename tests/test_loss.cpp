@@ -5,6 +5,7 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "reducer.h"
+#include "slice.h"
 
 #include <QtTest>
 
@@ -63,6 +64,14 @@ private slots:
     void unbackedHugeShape();
     void neuronStats();
     void rateHistograms();
+    void indexSpecs_data();
+    void indexSpecs();
+    void sliceMatchesBruteForce_data();
+    void sliceMatchesBruteForce();
+    void wholeSliceIsTheRecording();
+    void sliceInputOrder();
+    void trialSplitMatchesOnePass_data();
+    void trialSplitMatchesOnePass();
 };
 
 // B=1, T=2, N_hid=2, N_out=1, N_in=1; every number below is worked by hand.
@@ -494,6 +503,308 @@ void TestLoss::rateHistograms()
     QCOMPARE(h.counts, (std::vector<double>{2, 1, 1, 1}));
     QCOMPARE(h.binOf(1.0), 3);
     QCOMPARE(h.binOf(-0.1), -1);
+}
+
+// ---------------------------------------------------------------------------
+// Slices (engine/slice.h).
+
+namespace {
+
+/// The slice of `r` cut out element by element: what nn4n's RNNLoss gets as
+/// pred[tr][:, st], target[tr][:, st], states[tr][:, st][..., ne]. Weights
+/// and inputs are kept whole.
+Recording cutOut(const Recording& r, const std::vector<long>& tr, const std::vector<long>& st,
+                 const std::vector<long>& ne)
+{
+    const Shape& w = r.shape;
+    Recording c = r;
+    c.shape.batch = static_cast<std::int64_t>(tr.size());
+    c.shape.time = static_cast<std::int64_t>(st.size());
+    c.shape.nHid = static_cast<std::int64_t>(ne.size());
+    c.outputs.clear();
+    c.targets.clear();
+    c.states.clear();
+    for (long b : tr)
+        for (long t : st) {
+            for (long o = 0; o < w.nOut; ++o) {
+                c.outputs.push_back(r.outputs[(b * w.time + t) * w.nOut + o]);
+                c.targets.push_back(r.targets[(b * w.time + t) * w.nOut + o]);
+            }
+            for (long n : ne)
+                c.states.push_back(r.states[(b * w.time + t) * w.nHid + n]);
+        }
+    return c;
+}
+
+std::vector<long> asLong(const std::vector<std::int64_t>& v)
+{
+    return {v.begin(), v.end()};
+}
+
+} // namespace
+
+void TestLoss::indexSpecs_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<QString>("expected"); ///< indices, or "error: <part of the message>"
+    QTest::newRow("one index") << "3" << qint64(10) << "3";
+    QTest::newRow("range") << "2:5" << qint64(10) << "2,3,4";
+    QTest::newRow("open end") << "7:" << qint64(10) << "7,8,9";
+    QTest::newRow("open start") << ":3" << qint64(10) << "0,1,2";
+    QTest::newRow("everything") << ":" << qint64(4) << "0,1,2,3";
+    QTest::newRow("mixed, sorted") << "8,0:2,5" << qint64(10) << "0,1,5,8";
+    QTest::newRow("issue example") << "0:16,20" << qint64(128)
+                                   << "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,20";
+    QTest::newRow("last index") << "9" << qint64(10) << "9";
+    QTest::newRow("range to the end") << "0:10" << qint64(10) << "0,1,2,3,4,5,6,7,8,9";
+    QTest::newRow("past the end") << "10" << qint64(10) << "error: out of range";
+    QTest::newRow("range past the end") << "5:11" << qint64(10) << "error: ends past the last";
+    QTest::newRow("open range past the end") << "12:" << qint64(10) << "error: ends past the last";
+    QTest::newRow("empty range") << "4:4" << qint64(10) << "error: selects no";
+    QTest::newRow("reversed range") << "5:2" << qint64(10) << "error: selects no";
+    QTest::newRow("twice") << "1,0:3" << qint64(10) << "error: selected twice";
+    QTest::newRow("empty") << "" << qint64(10) << "error: empty";
+    QTest::newRow("empty item") << "1,,2" << qint64(10) << "error: '' is not an index";
+    QTest::newRow("trailing comma") << "1," << qint64(10) << "error: '' is not an index";
+    QTest::newRow("negative") << "-1" << qint64(10) << "error: '-1' is not an index";
+    QTest::newRow("sign") << "+1" << qint64(10) << "error: '+1' is not an index";
+    QTest::newRow("space") << "1, 2" << qint64(10) << "error: ' 2' is not an index";
+    QTest::newRow("two colons") << "1:2:3" << qint64(10) << "error: '1:2:3' is not an index";
+    QTest::newRow("letters") << "a:b" << qint64(10) << "error: 'a:b' is not an index";
+    QTest::newRow("too many digits") << "99999999999999999999" << qint64(10)
+                                     << "error: is not an index";
+    QTest::newRow("huge but parsable") << "1099511627776" << qint64(10) << "error: out of range";
+}
+
+void TestLoss::indexSpecs()
+{
+    QFETCH(QString, spec);
+    QFETCH(qint64, size);
+    QFETCH(QString, expected);
+    const ResolvedIndices r = resolveIndices(parseIndexSpec(spec.toStdString()), size, "trial");
+    if (expected.startsWith("error: ")) {
+        QVERIFY2(r.indices.empty(), "indices despite an error");
+        QVERIFY2(r.error.find(expected.mid(7).toStdString()) != std::string::npos, r.error.c_str());
+        return;
+    }
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QStringList got;
+    for (auto i : r.indices)
+        got << QString::number(i);
+    QCOMPARE(got.join(','), expected);
+    // The shortest spec of the same indices selects them again.
+    const ResolvedIndices again = resolveIndices(parseIndexSpec(indexSpecText(r.indices)), size, "trial");
+    QCOMPARE(again.indices, r.indices);
+}
+
+void TestLoss::sliceMatchesBruteForce_data()
+{
+    QTest::addColumn<QString>("trials");
+    QTest::addColumn<QString>("steps");
+    QTest::addColumn<QString>("neurons");
+    QTest::addColumn<bool>("signedRates");
+    // Recording 9 trials x 25 steps x 33 neurons.
+    QTest::newRow("all") << ":" << ":" << ":" << false;
+    QTest::newRow("window, all neurons (no copy)") << ":" << "5:17" << ":" << true;
+    QTest::newRow("trials and window") << "0:4,7" << "10:" << ":" << false;
+    QTest::newRow("neurons only") << ":" << ":" << "3,5:9,32" << true;
+    QTest::newRow("everything scattered") << "1,3,8" << "0,2,4,24" << "0:2,17,30:" << false;
+    QTest::newRow("one trial one step") << "4" << "12" << ":" << true;
+    QTest::newRow("one neuron (nn4n SD undefined)") << "2:6" << ":20" << "11" << false;
+    QTest::newRow("two neurons") << ":" << "3:4" << "0,32" << true;
+}
+
+void TestLoss::sliceMatchesBruteForce()
+{
+    QFETCH(QString, trials);
+    QFETCH(QString, steps);
+    QFETCH(QString, neurons);
+    QFETCH(bool, signedRates);
+    const Recording r = bruteforce::random({9, 25, 3, 33, 2}, 61, signedRates);
+    Slice sl;
+    sl.whole = r.shape;
+    sl.trials = resolveIndices(parseIndexSpec(trials.toStdString()), 9, "trial").indices;
+    sl.steps = resolveIndices(parseIndexSpec(steps.toStdString()), 25, "step").indices;
+    sl.neurons = resolveIndices(parseIndexSpec(neurons.toStdString()), 33, "neuron").indices;
+    QVERIFY(checkSlice(sl).empty());
+    const Recording cut = cutOut(r, asLong(sl.trials), asLong(sl.steps), asLong(sl.neurons));
+    for (int threads : {1, 2}) {
+        ReduceConfig cfg;
+        cfg.threads = threads;
+        const Summary s = summarizeSlice(r, sl, cfg);
+        QCOMPARE(s.shape, cut.shape);
+        QVERIFY(s.slice && *s.slice == sl);
+        QCOMPARE(s.recordingShape(), r.shape);
+        compareAll(computeTerms(s, Convention::Spec), bruteforce::compute(cut, false));
+        compareAll(computeTerms(s, Convention::Nn4n), bruteforce::compute(cut, true));
+
+        // Per-neuron statistics of the slice, in the slice's neuron order.
+        const auto& sh = cut.shape;
+        const NeuronStats st = computeNeuronStats(s, Convention::Nn4n);
+        QCOMPARE(st.size(), std::size_t(sl.neurons.size()));
+        for (long k = 0; k < sh.nHid; ++k) {
+            double sum = 0, mx = -1e300;
+            long active = 0;
+            for (long i = 0; i < sh.batch * sh.time; ++i) {
+                const double x = cut.states[i * sh.nHid + k];
+                sum += x;
+                mx = std::max(mx, x);
+                active += x > 0.0;
+            }
+            const double K = double(sh.batch * sh.time);
+            QCOMPARE_REL(st.mean[k], sum / K, 1e-12);
+            QCOMPARE(st.max[k], mx);
+            QCOMPARE_REL(st.fractionActive[k], active / K, 1e-15);
+        }
+        // PSTH of the first selected neuron over the window.
+        const Psth p = psth(s, 0);
+        QCOMPARE(p.mean.size(), std::size_t(sh.time));
+        for (long t = 0; t < sh.time; ++t) {
+            double m = 0;
+            for (long b = 0; b < sh.batch; ++b)
+                m += cut.states[(b * sh.time + t) * sh.nHid];
+            QCOMPARE_REL(p.mean[t], m / double(sh.batch), 1e-12);
+        }
+    }
+}
+
+void TestLoss::wholeSliceIsTheRecording()
+{
+    // The slice of everything is the recording: the same reducers adding the
+    // same values in the same order, so the same bits.
+    const Recording r = bruteforce::random({7, 19, 2, 40, 3}, 71, true);
+    const Summary whole = summarize(r, 1);
+    const Summary s = summarizeSlice(r, wholeSlice(r.shape));
+    QCOMPARE(s.shape, whole.shape);
+    QVERIFY((s.trialSum == whole.trialSum).all());
+    QVERIFY((s.trialSumSq == whole.trialSumSq).all());
+    QVERIFY((s.trialSumAbs == whole.trialSumAbs).all());
+    QVERIFY((s.timeSum == whole.timeSum).all());
+    QCOMPARE(s.sqErrPerTrial, whole.sqErrPerTrial);
+    QCOMPARE(s.sqErrPerTime, whole.sqErrPerTime);
+    QCOMPARE(s.neuronMax, whole.neuronMax);
+    QCOMPARE(s.neuronActive, whole.neuronActive);
+    for (Convention c : {Convention::Spec, Convention::Nn4n})
+        for (Term t : kAllTerms)
+            QVERIFY(computeTerms(s, c)[t].value == computeTerms(whole, c)[t].value);
+}
+
+void TestLoss::sliceInputOrder()
+{
+    // The reader hands trials over in slabs of any size; trials outside the
+    // slice are skipped; a slice that is not increasing is refused.
+    const Recording r = bruteforce::random({6, 8, 2, 10, 2}, 81, false);
+    Slice sl;
+    sl.whole = r.shape;
+    sl.trials = {1, 2, 4};
+    sl.steps = {0, 3, 7};
+    sl.neurons = {2, 9};
+    const Summary ref = summarizeSlice(r, sl);
+    SliceReducer red(sl, true, true);
+    QVERIFY(!red.wants(0) && red.wants(1) && red.wants(4) && !red.wants(5) && !red.wants(6));
+    red.addStates(r.states.data(), 0, 3);                        // trials 0..2
+    red.addStates(r.states.data() + 3 * 8 * 10, 3, 3);           // trials 3..5
+    red.addErrors(r.outputs.data(), r.targets.data(), 0, 6);     // all at once
+    Summary s = summarizeSlice(r, sl); // for the datasets' flags; its parts are replaced
+    red.finish(s);
+    QVERIFY((s.trialSum == ref.trialSum).all());
+    QVERIFY((s.timeSumSq == ref.timeSumSq).all());
+    QCOMPARE(s.sqErrPerTrial, ref.sqErrPerTrial);
+    QCOMPARE(s.sqErrPerTime, ref.sqErrPerTime);
+
+    Slice bad = sl;
+    bad.steps = {3, 0};
+    QVERIFY(!checkSlice(bad).empty());
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, SliceReducer(bad, true, true));
+    bad = sl;
+    bad.neurons = {10};
+    QVERIFY(!checkSlice(bad).empty());
+    bad = sl;
+    bad.trials.clear();
+    QVERIFY(!checkSlice(bad).empty());
+}
+
+void TestLoss::trialSplitMatchesOnePass_data()
+{
+    QTest::addColumn<bool>("perTime");
+    QTest::addColumn<bool>("histograms");
+    QTest::newRow("everything") << true << true;
+    QTest::newRow("no per-time sums") << false << true;
+    QTest::newRow("terms and table only") << false << false;
+}
+
+void TestLoss::trialSplitMatchesOnePass()
+{
+    // Threads that each own a run of trials, merged in order: per-trial sums,
+    // extremes, counts and histograms are those of one pass (the histograms of
+    // the parts grow to different widths and signs: tanh rates scaled by the
+    // neuron; some rows hold NaN and Inf); the per-time sums agree to rounding.
+    QFETCH(bool, perTime);
+    QFETCH(bool, histograms);
+    Recording r = bruteforce::random({13, 9, 2, 37, 2}, 91, true);
+    const auto& sh = r.shape;
+    for (std::int64_t b = 0; b < sh.batch; ++b)
+        for (std::int64_t i = 0; i < sh.time * sh.nHid; ++i)
+            r.states[b * sh.time * sh.nHid + i] *= b < 5 ? 0.01 : double(1 + b);
+    r.states[(2 * sh.time + 3) * sh.nHid + 5] = std::numeric_limits<double>::quiet_NaN();
+    r.states[(9 * sh.time + 1) * sh.nHid + 6] = -std::numeric_limits<double>::infinity();
+    ReduceConfig cfg;
+    cfg.perTime = perTime;
+    cfg.histograms = histograms;
+    cfg.histogramBins = 16;
+    StatesReducer one(sh.batch, sh.time, sh.nHid, cfg);
+    one.addTrials(r.states.data(), 0, sh.batch);
+    Summary ref;
+    one.finish(ref);
+
+    const std::vector<std::int64_t> cuts = {0, 4, 5, 11, 13};
+    StatesReducer merged(sh.batch, sh.time, sh.nHid, cfg);
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const std::int64_t n = cuts[k + 1] - cuts[k];
+        StatesReducer part(n, sh.time, sh.nHid, cfg);
+        part.addTrials(r.states.data() + cuts[k] * sh.time * sh.nHid, 0, n);
+        merged.merge(std::move(part), cuts[k]);
+    }
+    Summary s;
+    merged.finish(s);
+    // Equal, NaN (the trial with the NaN) included.
+    auto same = [](const RowMatrix& a, const RowMatrix& b) {
+        return a.rows() == b.rows() && a.cols() == b.cols() &&
+               (a == b || (a.isNaN() && b.isNaN())).all();
+    };
+    QVERIFY(same(s.trialSum, ref.trialSum));
+    QVERIFY(same(s.trialSumSq, ref.trialSumSq));
+    QVERIFY(same(s.trialSumAbs, ref.trialSumAbs));
+    QVERIFY(std::isnan(s.trialSum(2, 5)) && std::isinf(s.trialSum(9, 6)));
+    QCOMPARE(s.neuronMin, ref.neuronMin);
+    QCOMPARE(s.neuronMax, ref.neuronMax);
+    QCOMPARE(s.neuronActive, ref.neuronActive);
+    QCOMPARE(s.neuronNonFinite, ref.neuronNonFinite);
+    QCOMPARE(s.neuronNonFinite[5], std::int64_t(1));
+    QCOMPARE(s.neuronNonFinite[6], std::int64_t(1));
+    QCOMPARE(s.neuronHistograms.size(), histograms ? std::size_t(sh.nHid) : std::size_t(0));
+    bool grew = false;
+    for (std::size_t n = 0; n < s.neuronHistograms.size(); ++n) {
+        QCOMPARE(s.neuronHistograms[n].counts, ref.neuronHistograms[n].counts);
+        QCOMPARE(s.neuronHistograms[n].width, ref.neuronHistograms[n].width);
+        QCOMPARE(s.neuronHistograms[n].lo, ref.neuronHistograms[n].lo);
+        grew = grew || s.neuronHistograms[n].lo < 0;
+    }
+    QVERIFY(grew || !histograms);
+    QCOMPARE(s.timeSum.rows(), perTime ? sh.time : 0);
+    for (std::int64_t t = 0; t < s.timeSum.rows(); ++t)
+        for (std::int64_t n = 0; n < sh.nHid; ++n)
+            if (std::isfinite(ref.timeSum(t, n)))
+                QCOMPARE_REL(s.timeSum(t, n), ref.timeSum(t, n), 1e-12);
+    if (!perTime)
+        QVERIFY(psth(s, 0).mean.empty());
+    if (!histograms)
+        QVERIFY(neuronRateHistogram(s, 0).counts.empty());
+
+    // A part that does not fit is refused.
+    StatesReducer other(3, sh.time + 1, sh.nHid, cfg);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, merged.merge(std::move(other), 0));
 }
 
 QTEST_APPLESS_MAIN(TestLoss)

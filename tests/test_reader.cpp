@@ -10,8 +10,14 @@
 
 #include "loss.h"
 #include "neuronstats.h"
+#include "rawlayout.h"
+#include "rawread.h"
 #include "reader.h"
+#include "slice.h"
+#include "writer.h"
 
+#include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QtTest>
@@ -21,11 +27,17 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bruteforce.h"
 #include "fixtures/fixturedata.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace rnnloss;
 
@@ -442,6 +454,18 @@ private slots:
     void malformed_data();
     void malformed();
     void externalStorageNeverRead();
+    void directMatchesReader_data();
+    void directMatchesReader();
+    void directRefusesChangedFile();
+    void directRefusesBadLayout_data();
+    void directRefusesBadLayout();
+    void directSlice();
+    void neuronOnDemand();
+
+private:
+    QTemporaryDir m_tmp;
+    /// A recording written here (io::writeRecording), for the direct reads.
+    QString written(const QString& name, const io::WriteOptions& o, std::uint64_t seed = 5);
 };
 
 void TestReader::goodVariant_data()
@@ -887,4 +911,276 @@ void TestReader::externalStorageNeverRead()
 }
 
 QTEST_APPLESS_MAIN(TestReader)
+// ---------------------------------------------------------------------------
+// Direct reads (io/rawread.h): the reader locates the raw extents, the caller
+// reads them with pread. The result must be what the reader's own reduction
+// gives.
+
+namespace {
+
+io::ReadResult readLayout(const QString& file)
+{
+    io::ReadRequest r;
+    r.recording = file.toStdString();
+    r.rawLayout = true;
+    return io::readRecording(r);
+}
+
+bool sameOrBothNaN(const RowMatrix& a, const RowMatrix& b)
+{
+    return a.rows() == b.rows() && a.cols() == b.cols() && (a == b || (a.isNaN() && b.isNaN())).all();
+}
+
+const Recording& writtenRecording(std::uint64_t seed)
+{
+    static std::map<std::uint64_t, Recording> cache;
+    auto it = cache.find(seed);
+    if (it == cache.end())
+        it = cache.emplace(seed, bruteforce::random({7, 11, 3, 19, 2}, unsigned(seed), true)).first;
+    return it->second;
+}
+
+} // namespace
+
+QString TestReader::written(const QString& name, const io::WriteOptions& o, std::uint64_t seed)
+{
+    const QString path = m_tmp.filePath(name);
+    if (!QFileInfo::exists(path)) {
+        const std::string err = io::writeRecording(path.toStdString(), writtenRecording(seed), o);
+        if (!err.empty())
+            qWarning("%s", err.c_str());
+    }
+    return path;
+}
+
+void TestReader::directMatchesReader_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<bool>("direct"); ///< whether the data can be read straight from the file
+    QTest::newRow("f32 contiguous") << fixture("good_f32.h5") << true;
+    QTest::newRow("f32 big-endian") << fixture("good_f32be.h5") << true;
+    QTest::newRow("f64 contiguous") << fixture("good_f64.h5") << true;
+    QTest::newRow("f64 big-endian") << fixture("good_f64be.h5") << true;
+    QTest::newRow("non-finite states") << fixture("nonfinite.h5") << true;
+    QTest::newRow("non-finite outputs") << fixture("nonfinite_outputs.h5") << true;
+    QTest::newRow("half precision: reader") << fixture("good_f16.h5") << false;
+    QTest::newRow("gzip chunks: reader") << fixture("chunked_trial.h5") << false;
+    QTest::newRow("compact: reader") << fixture("compact.h5") << false;
+    QTest::newRow("chunks cutting trials: reader") << fixture("mixed.h5") << false;
+    QTest::newRow("outputs without targets: states direct") << fixture("outputs_no_targets.h5") << true;
+    QTest::newRow("only weights: nothing to read") << fixture("only_weights.h5") << false;
+    QTest::newRow("written, chunks of 1 trial")
+        << written("chunk1.h5", {.chunkTrials = 1}) << true;
+    QTest::newRow("written, chunks of 3 trials (edge chunk)")
+        << written("chunk3.h5", {.chunkTrials = 3}) << true;
+    QTest::newRow("written, f64 chunks of 2")
+        << written("chunk2d.h5", {.doublePrecision = true, .chunkTrials = 2}) << true;
+    QTest::newRow("written, gzip: reader")
+        << written("gzip.h5", {.chunkTrials = 2, .gzipLevel = 4}) << false;
+}
+
+void TestReader::directMatchesReader()
+{
+    QFETCH(QString, file);
+    QFETCH(bool, direct);
+    const io::ReadResult ref = readFile(file);
+    QVERIFY2(ref.summary, ref.error.c_str());
+    const io::ReadResult lay = readLayout(file);
+    QVERIFY2(lay.summary, lay.error.c_str());
+    QCOMPARE(lay.summary->layout.has_value(), direct);
+    if (!direct) {
+        // Nothing left to the caller: the reader's summary as without the request.
+        QVERIFY((lay.summary->trialSum == ref.summary->trialSum).all());
+        return;
+    }
+    for (const RawDataset& d : lay.summary->layout->datasets)
+        QVERIFY2(!lay.summary->has(d.which), "a dataset left to the caller is marked present");
+    for (int threads : {1, 2, 3}) {
+        Summary s = *lay.summary;
+        io::RawReadOptions opt;
+        opt.threads = threads;
+        opt.blockBytes = 1; // one trial per read: many blocks, every extent boundary
+        const std::string err = io::completeFromRaw(s, opt);
+        QVERIFY2(err.empty(), err.c_str());
+        const Summary& r = *ref.summary;
+        for (int d = 0; d < kDatasetCount; ++d) {
+            QCOMPARE(s.datasets[d].present, r.datasets[d].present);
+            QCOMPARE(s.datasets[d].nonFinite, r.datasets[d].nonFinite);
+        }
+        QVERIFY(sameOrBothNaN(s.trialSum, r.trialSum));
+        QVERIFY(sameOrBothNaN(s.trialSumSq, r.trialSumSq));
+        QVERIFY(sameOrBothNaN(s.trialSumAbs, r.trialSumAbs));
+        QCOMPARE(s.neuronMin, r.neuronMin);
+        QCOMPARE(s.neuronMax, r.neuronMax);
+        QCOMPARE(s.neuronActive, r.neuronActive);
+        QCOMPARE(s.neuronNonFinite, r.neuronNonFinite);
+        QCOMPARE(s.neuronHistograms.size(), r.neuronHistograms.size());
+        for (std::size_t n = 0; n < s.neuronHistograms.size(); ++n) {
+            QCOMPARE(s.neuronHistograms[n].counts, r.neuronHistograms[n].counts);
+            QCOMPARE(s.neuronHistograms[n].width, r.neuronHistograms[n].width);
+        }
+        QCOMPARE(s.sqErrPerTrial.size(), r.sqErrPerTrial.size());
+        for (std::size_t b = 0; b < s.sqErrPerTrial.size(); ++b)
+            QVERIFY(s.sqErrPerTrial[b] == r.sqErrPerTrial[b] ||
+                    (std::isnan(s.sqErrPerTrial[b]) && std::isnan(r.sqErrPerTrial[b])));
+        for (Convention c : {Convention::Spec, Convention::Nn4n})
+            for (Term t : kAllTerms) {
+                const TermValue a = computeTerms(s, c)[t], b = computeTerms(r, c)[t];
+                QVERIFY2(a.value == b.value, termName(t));
+                QCOMPARE(a.available, b.available);
+            }
+        for (std::int64_t t = 0; t < s.timeSum.rows(); ++t)
+            for (std::int64_t n = 0; n < s.timeSum.cols(); ++n)
+                QVERIFY(close(s.timeSum(t, n), r.timeSum(t, n), 1e-12));
+        QCOMPARE(s.warnings.size(), r.warnings.size());
+    }
+}
+
+void TestReader::directRefusesChangedFile()
+{
+    const QString path = m_tmp.filePath("changing.h5");
+    QVERIFY(io::writeRecording(path.toStdString(), writtenRecording(9), {.chunkTrials = 1}).empty());
+    const io::ReadResult lay = readLayout(path);
+    QVERIFY2(lay.summary && lay.summary->layout, lay.error.c_str());
+
+    // Touched: same size, another modification time.
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    QVERIFY(::utimensat(AT_FDCWD, path.toLocal8Bit().constData(), times, 0) == 0);
+    Summary s = *lay.summary;
+    std::string err = io::completeFromRaw(s);
+    QVERIFY2(err.find("changed since it was read") != std::string::npos, err.c_str());
+    QVERIFY2(err.find(path.toStdString()) == 0, err.c_str());
+
+    // Truncated (and so another size): refused before any read.
+    const io::ReadResult again = readLayout(path);
+    QVERIFY2(again.summary && again.summary->layout, again.error.c_str());
+    QVERIFY(::truncate(path.toLocal8Bit().constData(), 4096) == 0);
+    s = *again.summary;
+    err = io::completeFromRaw(s);
+    QVERIFY2(err.find("changed since it was read") != std::string::npos, err.c_str());
+
+    // Gone.
+    QVERIFY(QFile::remove(path));
+    s = *again.summary;
+    err = io::completeFromRaw(s);
+    QVERIFY2(err.find("cannot open") != std::string::npos, err.c_str());
+}
+
+void TestReader::directRefusesBadLayout_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<QString>("mention");
+    QTest::newRow("extent past the end of the file") << 0 << "past the end of the file";
+    QTest::newRow("extent of the wrong size") << 1 << "not its trials' size";
+    QTest::newRow("a trial left out") << 2 << "do not cover the trials once";
+    QTest::newRow("a trial twice") << 3 << "do not cover the trials once";
+    QTest::newRow("elements of 2 bytes") << 4 << "elements of 2 bytes";
+    QTest::newRow("shape of another recording") << 5 << "disagrees";
+    QTest::newRow("inputs (read whole)") << 6 << "read whole";
+}
+
+void TestReader::directRefusesBadLayout()
+{
+    QFETCH(int, which);
+    QFETCH(QString, mention);
+    const QString path = written("chunk1.h5", {.chunkTrials = 1});
+    const io::ReadResult lay = readLayout(path);
+    QVERIFY2(lay.summary && lay.summary->layout, lay.error.c_str());
+    Summary s = *lay.summary;
+    RawDataset& d = s.layout->datasets.back();
+    QVERIFY(d.extents.size() == 7);
+    switch (which) {
+    case 0: d.extents[3].offset = s.layout->fileSize - d.extents[3].bytes + 1; break;
+    case 1: d.extents[3].bytes += 4; break;
+    case 2: d.extents.erase(d.extents.begin() + 2); break;
+    case 3: d.extents[3].firstTrial = 2; break;
+    case 4: d.elementSize = 2; break;
+    case 5: d.time += 1; break;
+    case 6: d.which = Dataset::Inputs; break;
+    }
+    QVERIFY(!checkLayout(*s.layout, s.shape).empty());
+    const std::string err = io::completeFromRaw(s);
+    QVERIFY2(err.find(mention.toStdString()) != std::string::npos, err.c_str());
+    QVERIFY2(err.find(path.toStdString()) == 0, err.c_str());
+}
+
+void TestReader::directSlice()
+{
+    // A slice cut out of the direct read is the slice of the recording
+    // (float64 on disk, so the values are the in-memory ones).
+    const QString path = written("chunk2d.h5", {.doublePrecision = true, .chunkTrials = 2});
+    const Recording& rec = writtenRecording(5);
+    Slice sl;
+    sl.whole = rec.shape;
+    sl.trials = {0, 2, 3, 6};
+    sl.steps = {4, 5, 6, 7, 10};
+    sl.neurons = {1, 2, 3, 17};
+    const Summary want = summarizeSlice(rec, sl);
+    const io::ReadResult lay = readLayout(path);
+    QVERIFY2(lay.summary && lay.summary->layout, lay.error.c_str());
+    for (int threads : {1, 2}) {
+        Summary s = *lay.summary;
+        io::RawReadOptions opt;
+        opt.threads = threads;
+        opt.slice = sl;
+        const std::string err = io::completeFromRaw(s, opt);
+        QVERIFY2(err.empty(), err.c_str());
+        QVERIFY(s.slice && *s.slice == sl);
+        QCOMPARE(s.shape, want.shape);
+        QVERIFY((s.trialSum == want.trialSum).all());
+        QCOMPARE(s.sqErrPerTrial, want.sqErrPerTrial);
+        for (Convention c : {Convention::Spec, Convention::Nn4n})
+            for (Term t : kAllTerms)
+                QVERIFY2(computeTerms(s, c)[t].value == computeTerms(want, c)[t].value, termName(t));
+    }
+    // A slice of another shape is refused.
+    Summary s = *lay.summary;
+    io::RawReadOptions opt;
+    opt.slice = sl;
+    opt.slice->whole.batch += 1;
+    QVERIFY(!io::completeFromRaw(s, opt).empty());
+}
+
+void TestReader::neuronOnDemand()
+{
+    // The PSTH and sample histogram of one neuron, gathered from the raw
+    // extents, are those of the full pass, for the recording and for a slice.
+    for (const QString& path : {written("chunk3.h5", {.chunkTrials = 3}), fixture("good_f64be.h5")}) {
+        const io::ReadResult full = readFile(path);
+        const io::ReadResult lay = readLayout(path);
+        QVERIFY2(full.summary && lay.summary && lay.summary->layout, lay.error.c_str());
+        const Shape sh = full.summary->shape;
+        for (std::int64_t n : {std::int64_t(0), sh.nHid / 2, sh.nHid - 1}) {
+            const io::NeuronDetail d = io::neuronFromRaw(*lay.summary, n);
+            QVERIFY2(d.error.empty(), d.error.c_str());
+            const Psth want = psth(*full.summary, n);
+            QCOMPARE(d.psth.mean, want.mean);
+            QCOMPARE(d.psth.sd, want.sd);
+            const Histogram h = neuronRateHistogram(*full.summary, n);
+            QCOMPARE(d.histogram.counts, h.counts);
+            QCOMPARE(d.histogram.lo, h.lo);
+            QCOMPARE(d.histogram.width, h.width);
+        }
+        // A slice: the same as the reader's summary of that slice.
+        Slice sl = wholeSlice(sh);
+        sl.trials = {1, sh.batch - 1};
+        sl.steps = {0, 2, 3};
+        sl.neurons = {1};
+        io::ReadRequest req;
+        req.recording = path.toStdString();
+        req.slice = [&](const Shape&, std::string&) { return std::optional<Slice>(sl); };
+        const io::ReadResult sliced = io::readRecording(req);
+        QVERIFY2(sliced.summary, sliced.error.c_str());
+        io::RawReadOptions opt;
+        opt.slice = wholeSlice(sh);
+        opt.slice->trials = sl.trials;
+        opt.slice->steps = sl.steps;
+        const io::NeuronDetail d = io::neuronFromRaw(*lay.summary, 1, opt);
+        QVERIFY2(d.error.empty(), d.error.c_str());
+        QCOMPARE(d.psth.mean, psth(*sliced.summary, 0).mean);
+        QCOMPARE(d.histogram.counts, neuronRateHistogram(*sliced.summary, 0).counts);
+        QVERIFY(!io::neuronFromRaw(*lay.summary, sh.nHid).error.empty());
+    }
+}
+
 #include "test_reader.moc"

@@ -5,6 +5,8 @@
 #include <hdf5.h>
 #include <H5PLpublic.h>
 
+#include "rawlayout.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -146,6 +148,10 @@ struct OpenDataset
     std::vector<std::int64_t> dims;
     std::vector<std::int64_t> chunk; ///< empty unless chunked
     bool wide = false;               ///< 64-bit floats: read as double, else as float
+    std::size_t elementSize = 0;
+    bool bigEndian = false;
+    H5D_layout_t layout = H5D_LAYOUT_ERROR;
+    bool filtered = false;
     std::string label() const { return "dataset '" + path + "'"; }
 };
 
@@ -172,6 +178,9 @@ public:
             if (!S_ISREG(st.st_mode))
                 throw ReadError(m_name + ": not a regular file");
             m_size = static_cast<std::uint64_t>(st.st_size);
+            m_mtimeSec = st.st_mtim.tv_sec;
+            m_mtimeNsec = st.st_mtim.tv_nsec;
+            m_onDisk = true;
             const htri_t is = H5Fis_hdf5(m_name.c_str());
             if (is == 0)
                 throw ReadError(m_name + ": not an HDF5 file");
@@ -279,6 +288,8 @@ public:
             refuse(what + " holds a " + std::to_string(8 * size) +
                    "-bit floating-point type that is not IEEE half, single or double precision");
         od.wide = size == 8;
+        od.elementSize = size;
+        od.bigEndian = order == H5T_ORDER_BE;
 
         // Shape
         Handle space(H5Dget_space(od.dset.get()), H5Sclose);
@@ -310,6 +321,7 @@ public:
         if (!dcpl)
             fail("cannot read the storage properties of " + what);
         const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+        od.layout = layout;
         if (layout == H5D_VIRTUAL)
             refuse(what + " is a virtual dataset (it maps data from other datasets or files); "
                           "refused");
@@ -320,6 +332,7 @@ public:
         const int nfilters = H5Pget_nfilters(dcpl.get());
         if (nfilters < 0)
             fail("cannot read the filters of " + what);
+        od.filtered = nfilters > 0;
         for (int i = 0; i < nfilters; ++i) {
             unsigned flags = 0, config = 0;
             size_t ncd = 0;
@@ -454,7 +467,16 @@ public:
 
 private:
     std::string m_name;
+public:
+    std::uint64_t size() const { return m_size; }
+    std::int64_t mtimeSec() const { return m_mtimeSec; }
+    std::int64_t mtimeNsec() const { return m_mtimeNsec; }
+    bool onDisk() const { return m_onDisk; }
+
+private:
     std::uint64_t m_size = 0;
+    std::int64_t m_mtimeSec = 0, m_mtimeNsec = 0;
+    bool m_onDisk = false;
     Handle m_file;
 };
 
@@ -575,43 +597,63 @@ void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std:
         throw ReadError(d.file + ": cannot read " + d.label() + ": " + hdf5Detail());
 }
 
+/// Slabs of at most `k` consecutive trials that cover `trials` (strictly
+/// increasing), in order: the whole recording is one run cut every k trials.
+std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
+                                                           std::int64_t k)
+{
+    std::vector<std::pair<std::int64_t, std::int64_t>> slabs;
+    for (std::size_t i = 0; i < trials.size();) {
+        std::size_t j = i + 1;
+        while (j < trials.size() && trials[j] == trials[j - 1] + 1 &&
+               static_cast<std::int64_t>(j - i) < k)
+            ++j;
+        slabs.emplace_back(trials[i], static_cast<std::int64_t>(j - i));
+        i = j;
+    }
+    return slabs;
+}
+
 /// Reads and reduces the states in a pipeline of two slab buffers of half the
-/// slab budget each: while the reducer works on one slab (on its own threads),
-/// this thread reads the next with HDF5, so the whole takes about as long as
-/// the slower of the two rather than their sum. HDF5 stays on this thread.
-template <class Real>
-void reduceStates(const OpenDataset& d, StatesReducer& r, std::size_t slabBytes, Progress& p)
+/// slab budget each: while `sink` reduces one slab (on its own threads), this
+/// thread reads the next with HDF5, so the whole takes about as long as the
+/// slower of the two rather than their sum. HDF5 stays on this thread.
+template <class Real, class Sink>
+void reduceStates(const OpenDataset& d, const std::vector<std::int64_t>& trials, Sink&& sink,
+                  std::size_t slabBytes, Progress& p)
 {
     const std::int64_t k = slabTrials(d, std::max<std::size_t>(1, slabBytes / 2), sizeof(Real));
-    const std::int64_t B = d.dims[0];
+    const auto slabs = slabsOf(trials, k);
+    if (slabs.empty())
+        return;
     std::vector<Real> cur, next;
-    readSlab(d, 0, std::min(k, B), cur);
-    for (std::int64_t b = 0; b < B; b += k) {
-        const std::int64_t n = std::min(k, B - b);
+    readSlab(d, slabs[0].first, slabs[0].second, cur);
+    for (std::size_t i = 0; i < slabs.size(); ++i) {
+        const auto [b, n] = slabs[i];
         // Declared after the buffers: if reading throws, the future's
         // destructor waits for the reduction before `cur` goes away.
-        std::future<void> reduced =
-            std::async(std::launch::async, [&r, &cur, b, n] { r.addTrials(cur.data(), b, n); });
-        if (b + k < B)
-            readSlab(d, b + k, std::min(k, B - b - k), next);
+        std::future<void> reduced = std::async(
+            std::launch::async, [&sink, &cur, b = b, n = n] { sink(cur.data(), b, n); });
+        if (i + 1 < slabs.size())
+            readSlab(d, slabs[i + 1].first, slabs[i + 1].second, next);
         reduced.get(); // rethrows what the reduction threw
         p.advance(cur.size(), "states");
         std::swap(cur, next);
     }
 }
 
-template <class Real>
-void reduceError(const OpenDataset& o, const OpenDataset& y, ErrorReducer& r,
-                 std::size_t slabBytes, Progress& p)
+template <class Real, class Sink>
+void reduceError(const OpenDataset& o, const OpenDataset& y,
+                 const std::vector<std::int64_t>& trials, Sink&& sink, std::size_t slabBytes,
+                 Progress& p)
 {
     const std::int64_t k = std::min(slabTrials(o, slabBytes / 2, sizeof(Real)),
                                     slabTrials(y, slabBytes / 2, sizeof(Real)));
     std::vector<Real> bo, by;
-    for (std::int64_t b = 0; b < o.dims[0]; b += k) {
-        const std::int64_t n = std::min(k, o.dims[0] - b);
+    for (const auto& [b, n] : slabsOf(trials, k)) {
         readSlab(o, b, n, bo);
         readSlab(y, b, n, by);
-        r.addTrials(bo.data(), by.data(), b, n);
+        sink(bo.data(), by.data(), b, n);
         p.advance(bo.size() + by.size(), "outputs and targets");
     }
 }
@@ -629,6 +671,123 @@ std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress
         p.advance(buf.size(), "inputs");
     }
     return bad;
+}
+
+/// The extents of `d` in its file when its values can be read there directly:
+/// stored contiguous, or in unfiltered chunks that each hold whole trials
+/// (chunk shape (k, T, N)), of 4- or 8-byte floats. Anything else (filters,
+/// chunks that cut trials, compact storage, half precision): std::nullopt.
+std::optional<RawDataset> rawLayoutOf(const OpenDataset& d, std::uint64_t fileSize)
+{
+    if (d.filtered || (d.elementSize != 4 && d.elementSize != 8))
+        return std::nullopt;
+    RawDataset r;
+    r.which = d.which;
+    r.elementSize = static_cast<int>(d.elementSize);
+    r.bigEndian = d.bigEndian;
+    r.batch = d.dims[0];
+    r.time = d.dims[1];
+    r.width = d.dims[2];
+    const std::uint64_t perTrial =
+        static_cast<std::uint64_t>(r.time * r.width) * d.elementSize; // bounded by open()
+    if (d.layout == H5D_CONTIGUOUS) {
+        const haddr_t offset = H5Dget_offset(d.dset.get());
+        if (offset == HADDR_UNDEF)
+            return std::nullopt;
+        r.extents.push_back({offset, perTrial * static_cast<std::uint64_t>(r.batch), 0, r.batch});
+    } else if (d.layout == H5D_CHUNKED) {
+        if (d.chunk.size() != 3 || d.chunk[1] != r.time || d.chunk[2] != r.width)
+            return std::nullopt;
+        // Whatever HDF5 cannot say here leaves the data to the usual read.
+        Handle space(H5Dget_space(d.dset.get()), H5Sclose);
+        hsize_t count = 0;
+        if (!space || H5Dget_num_chunks(d.dset.get(), space.get(), &count) < 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return std::nullopt;
+        }
+        for (hsize_t i = 0; i < count; ++i) {
+            hsize_t coords[3] = {0, 0, 0};
+            unsigned mask = 0;
+            haddr_t addr = HADDR_UNDEF;
+            hsize_t size = 0;
+            if (H5Dget_chunk_info(d.dset.get(), space.get(), i, coords, &mask, &addr, &size) < 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return std::nullopt;
+            }
+            const std::int64_t first = static_cast<std::int64_t>(coords[0]);
+            if (mask != 0 || addr == HADDR_UNDEF || coords[1] != 0 || coords[2] != 0 ||
+                first < 0 || first >= r.batch || size != perTrial * static_cast<std::uint64_t>(d.chunk[0]))
+                return std::nullopt;
+            const std::int64_t trials = std::min(d.chunk[0], r.batch - first);
+            r.extents.push_back({addr, perTrial * static_cast<std::uint64_t>(trials), first, trials});
+        }
+        std::sort(r.extents.begin(), r.extents.end(),
+                  [](const RawExtent& a, const RawExtent& b) { return a.firstTrial < b.firstTrial; });
+    } else {
+        return std::nullopt;
+    }
+    // What the caller will check again: whole trials, each once, inside the file.
+    RawLayout probe;
+    probe.fileSize = fileSize;
+    probe.datasets.push_back(r);
+    Shape shape;
+    shape.batch = r.batch;
+    shape.time = r.time;
+    (d.which == Dataset::States ? shape.nHid : shape.nOut) = r.width;
+    if (!checkLayout(probe, shape).empty())
+        return std::nullopt;
+    return r;
+}
+
+/// The raw layout of the given datasets (null ones skipped) when every one
+/// of them can be read straight from `rec`; else std::nullopt, and the reader
+/// reduces them itself.
+std::optional<RawLayout> directLayout(const File& rec, const OpenDataset* st,
+                                      const OpenDataset* out, const OpenDataset* tgt)
+{
+    RawLayout layout;
+    layout.file = rec.name();
+    layout.fileSize = rec.size();
+    layout.mtimeSec = rec.mtimeSec();
+    layout.mtimeNsec = rec.mtimeNsec();
+    for (const OpenDataset* o : {st, out, tgt}) {
+        if (!o)
+            continue;
+        auto r = rawLayoutOf(*o, rec.size());
+        if (o->file != rec.name() || !r)
+            return std::nullopt;
+        layout.datasets.push_back(std::move(*r));
+    }
+    if (layout.datasets.empty())
+        return std::nullopt;
+    return layout;
+}
+
+/// Reads the trials of `slice` and reduces exactly that slice of the states
+/// and (when both are given) of outputs and targets into `s`.
+void reduceSlice(const Slice& slice, const OpenDataset* st, const OpenDataset* out,
+                 const OpenDataset* tgt, const ReadRequest& req, Progress& progress, Summary& s)
+{
+    SliceReducer r(slice, st != nullptr, out != nullptr, req.reduce);
+    if (st) {
+        auto sink = [&r](const auto* data, std::int64_t b, std::int64_t n) {
+            r.addStates(data, b, n);
+        };
+        if (st->wide)
+            reduceStates<double>(*st, slice.trials, sink, req.slabBytes, progress);
+        else
+            reduceStates<float>(*st, slice.trials, sink, req.slabBytes, progress);
+    }
+    if (out) {
+        auto sink = [&r](const auto* o, const auto* y, std::int64_t b, std::int64_t n) {
+            r.addErrors(o, y, b, n);
+        };
+        if (out->wide || tgt->wide)
+            reduceError<double>(*out, *tgt, slice.trials, sink, req.slabBytes, progress);
+        else
+            reduceError<float>(*out, *tgt, slice.trials, sink, req.slabBytes, progress);
+    }
+    r.finish(s);
 }
 
 constexpr std::uint64_t kMaxSummaryBytes = std::uint64_t(2) << 30;
@@ -760,46 +919,87 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
         progress.advance(n, "weights");
     }
 
-    if (const OpenDataset* st = find(Dataset::States)) {
+    std::optional<Slice> slice;
+    if (req.slice) {
+        std::string why;
+        slice = req.slice(s.shape, why);
+        if (slice && why.empty() && slice->whole != s.shape)
+            why = "the selection was made for another shape";
+        if (slice && why.empty())
+            why = checkSlice(*slice);
+        if (!why.empty())
+            throw ReadError(mainFile + ": " + why);
+    }
+    const Slice all = slice ? *slice : wholeSlice(s.shape);
+    const Shape reduced = {static_cast<std::int64_t>(all.trials.size()),
+                           static_cast<std::int64_t>(all.steps.size()), s.shape.nIn,
+                           static_cast<std::int64_t>(all.neurons.size()), s.shape.nOut};
+    const OpenDataset* st = find(Dataset::States);
+    if (st) {
         // The summary is O(B*N + T*N); refuse before allocating one that cannot fit.
         const double summaryBytes =
-            8.0 * (3.0 * double(s.shape.batch) + 2.0 * double(s.shape.time) +
-                   double(req.reduce.histogramBins) + 8.0) * double(s.shape.nHid);
+            8.0 * (3.0 * double(reduced.batch) + 2.0 * double(reduced.time) +
+                   double(req.reduce.histogramBins) + 8.0) * double(reduced.nHid);
         if (summaryBytes > double(kMaxSummaryBytes))
             throw ReadError(st->file + ": " + st->label() + " is " + formatDims(st->dims) +
                             ": its summary would need " +
                             std::to_string(static_cast<long long>(summaryBytes / (1 << 20))) +
                             " MiB, more than the " + std::to_string(kMaxSummaryBytes >> 20) +
                             " MiB the reader allows");
-        StatesReducer r(s.shape.batch, s.shape.time, s.shape.nHid, req.reduce);
-        if (st->wide)
-            reduceStates<double>(*st, r, req.slabBytes, progress);
-        else
-            reduceStates<float>(*st, r, req.slabBytes, progress);
-        r.finish(s);
-        std::int64_t bad = 0;
-        for (auto v : s.neuronNonFinite)
-            bad += v;
-        s.info(Dataset::States).nonFinite = bad;
     }
     const OpenDataset* out = find(Dataset::Outputs);
     const OpenDataset* tgt = find(Dataset::Targets);
-    if (out && tgt) {
-        ErrorReducer r(s.shape.batch, s.shape.time, s.shape.nOut);
-        if (out->wide || tgt->wide)
-            reduceError<double>(*out, *tgt, r, req.slabBytes, progress);
-        else
-            reduceError<float>(*out, *tgt, r, req.slabBytes, progress);
-        r.finish(s);
-        // Non-finite outputs or targets make every squared error non-finite; count them exactly.
-        std::int64_t badSum = 0;
-        for (double v : s.sqErrPerTrial)
-            badSum += !std::isfinite(v);
-        if (badSum) {
-            s.info(Dataset::Outputs).nonFinite = scanNonFinite(*out, req.slabBytes, progress);
-            s.info(Dataset::Targets).nonFinite = scanNonFinite(*tgt, req.slabBytes, progress);
+    if (req.rawLayout && rec && rec->onDisk()) {
+        if (auto layout = directLayout(*rec, st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr)) {
+            for (const RawDataset& d : layout->datasets)
+                s.info(d.which).present = false;
+            s.layout = std::move(layout);
+            slice.reset(); // the caller cuts the slice out of what it reads
+            st = nullptr;
+            if (out && tgt)
+                out = tgt = nullptr;
         }
+    }
+    if (slice) {
+        reduceSlice(*slice, st, out && tgt ? out : nullptr, out && tgt ? tgt : nullptr, req,
+                    progress, s);
     } else {
+        if (st) {
+            StatesReducer r(s.shape.batch, s.shape.time, s.shape.nHid, req.reduce);
+            auto sink = [&r](const auto* data, std::int64_t b, std::int64_t n) {
+                r.addTrials(data, b, n);
+            };
+            if (st->wide)
+                reduceStates<double>(*st, all.trials, sink, req.slabBytes, progress);
+            else
+                reduceStates<float>(*st, all.trials, sink, req.slabBytes, progress);
+            r.finish(s);
+            std::int64_t bad = 0;
+            for (auto v : s.neuronNonFinite)
+                bad += v;
+            s.info(Dataset::States).nonFinite = bad;
+        }
+        if (out && tgt) {
+            ErrorReducer r(s.shape.batch, s.shape.time, s.shape.nOut);
+            auto sink = [&r](const auto* o, const auto* y, std::int64_t b, std::int64_t n) {
+                r.addTrials(o, y, b, n);
+            };
+            if (out->wide || tgt->wide)
+                reduceError<double>(*out, *tgt, all.trials, sink, req.slabBytes, progress);
+            else
+                reduceError<float>(*out, *tgt, all.trials, sink, req.slabBytes, progress);
+            r.finish(s);
+            // Non-finite outputs or targets make every squared error non-finite; count them exactly.
+            std::int64_t badSum = 0;
+            for (double v : s.sqErrPerTrial)
+                badSum += !std::isfinite(v);
+            if (badSum) {
+                s.info(Dataset::Outputs).nonFinite = scanNonFinite(*out, req.slabBytes, progress);
+                s.info(Dataset::Targets).nonFinite = scanNonFinite(*tgt, req.slabBytes, progress);
+            }
+        }
+    }
+    if (!(out && tgt)) {
         for (const OpenDataset* o : {out, tgt})
             if (o)
                 s.info(o->which).nonFinite = scanNonFinite(*o, req.slabBytes, progress);

@@ -4,14 +4,21 @@
 // HDF5 stays inside this part of the engine; nothing outside sees hdf5.h.
 
 #include "reducer.h"
+#include "slice.h"
 #include "summary.h"
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
 namespace rnnloss::io {
+
+/// Given the recording's shape, the slice to summarise instead of the whole;
+/// std::nullopt for the whole recording, or with `error` set to refuse (the
+/// read then fails with "<file>: <error>").
+using SliceFn = std::function<std::optional<Slice>(const Shape& whole, std::string& error)>;
 
 struct ReadRequest
 {
@@ -22,6 +29,12 @@ struct ReadRequest
     std::span<const std::uint8_t> recordingImage;
     std::size_t slabBytes = std::size_t(64) << 20; ///< memory for one slab of B x T x N data
     ReduceConfig reduce;
+    SliceFn slice; ///< empty: the whole recording
+    /// Leave outputs, targets and states to the caller when they can be read
+    /// straight from the file: the summary then has their raw layout
+    /// (Summary::layout) instead of their sums, and a slice (checked here)
+    /// is left to the caller too.
+    bool rawLayout = false;
 };
 
 /// Called after each slab with the fraction done and what is being read;

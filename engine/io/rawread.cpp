@@ -1,0 +1,393 @@
+#include "rawread.h"
+
+#include "rawlayout.h"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace rnnloss::io {
+
+namespace {
+
+struct RawError : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+class FileDescriptor
+{
+public:
+    explicit FileDescriptor(int fd) : m_fd(fd) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    int get() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+/// A buffer of `Real` that only grows, left uninitialised (pread fills it).
+template <class Real> class Buffer
+{
+public:
+    Real* get(std::size_t n)
+    {
+        if (n > m_size) {
+            m_data.reset(new Real[n]);
+            m_size = n;
+        }
+        return m_data.get();
+    }
+
+private:
+    std::unique_ptr<Real[]> m_data;
+    std::size_t m_size = 0;
+};
+
+template <class Real> void toNativeOrder(Real* v, std::size_t n)
+{
+    using Bits = std::conditional_t<sizeof(Real) == 4, std::uint32_t, std::uint64_t>;
+    for (std::size_t i = 0; i < n; ++i) {
+        Bits b;
+        std::memcpy(&b, v + i, sizeof b);
+        b = sizeof(Real) == 4 ? Bits(__builtin_bswap32(static_cast<std::uint32_t>(b)))
+                              : Bits(__builtin_bswap64(static_cast<std::uint64_t>(b)));
+        std::memcpy(v + i, &b, sizeof b);
+    }
+}
+
+/// Trials [b, b + n) of `d`, read with pread from its extents into `out`
+/// (which holds n x T x width values of d's element type), in native order.
+void readTrials(int fd, const std::string& file, const RawDataset& d, std::int64_t b,
+                std::int64_t n, void* out)
+{
+    const std::uint64_t perTrial = static_cast<std::uint64_t>(d.time) *
+                                   static_cast<std::uint64_t>(d.width) *
+                                   static_cast<std::uint64_t>(d.elementSize);
+    auto* dst = static_cast<unsigned char*>(out);
+    auto e = std::upper_bound(d.extents.begin(), d.extents.end(), b,
+                              [](std::int64_t v, const RawExtent& x) { return v < x.firstTrial; });
+    --e; // checkLayout: the extents start at trial 0 and cover every trial
+    for (std::int64_t t = b; t < b + n; ++e) {
+        const std::int64_t k = std::min(b + n, e->firstTrial + e->trials) - t;
+        std::uint64_t at = e->offset + static_cast<std::uint64_t>(t - e->firstTrial) * perTrial;
+        std::uint64_t left = static_cast<std::uint64_t>(k) * perTrial;
+        while (left > 0) {
+            const ssize_t got =
+                ::pread(fd, dst, std::min<std::uint64_t>(left, 1u << 30), static_cast<off_t>(at));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                throw RawError(file + ": " +
+                               (got == 0 ? std::string("ended early while being read (changed "
+                                                       "since it was opened?); read it again")
+                                         : std::string("cannot read: ") + std::strerror(errno)));
+            dst += got;
+            at += static_cast<std::uint64_t>(got);
+            left -= static_cast<std::uint64_t>(got);
+        }
+        t += k;
+    }
+    if (d.bigEndian) {
+        const std::size_t values = static_cast<std::size_t>(n) * perTrial / d.elementSize;
+        if (d.elementSize == 4)
+            toNativeOrder(static_cast<float*>(out), values);
+        else
+            toNativeOrder(static_cast<double*>(out), values);
+    }
+}
+
+/// Outputs or targets as double, whatever their stored type.
+const double* readAsDouble(int fd, const std::string& file, const RawDataset& d, std::int64_t b,
+                           std::int64_t n, Buffer<float>& f, Buffer<double>& out)
+{
+    const std::size_t values = static_cast<std::size_t>(n * d.time * d.width);
+    double* o = out.get(values);
+    if (d.elementSize == 8) {
+        readTrials(fd, file, d, b, n, o);
+    } else {
+        float* tmp = f.get(values);
+        readTrials(fd, file, d, b, n, tmp);
+        std::copy(tmp, tmp + values, o);
+    }
+    return o;
+}
+
+/// What one thread reduces: a run of trials (of the recording, or of a slice).
+struct Part
+{
+    std::vector<std::int64_t> trials; ///< increasing
+    std::optional<StatesReducer> states;
+    std::optional<ErrorReducer> errors;
+    std::optional<SliceReducer> slice;
+    std::int64_t outputsNonFinite = 0, targetsNonFinite = 0;
+    std::string error;
+};
+
+void reducePart(int fd, const std::string& file, const RawDataset* st, const RawDataset* out,
+                const RawDataset* tgt, std::size_t blockBytes, Part& p)
+{
+    Buffer<float> sf, of, tf;
+    Buffer<double> sd, od, td;
+    const std::int64_t first = p.trials.empty() ? 0 : p.trials.front();
+    const std::uint64_t perTrial =
+        st ? static_cast<std::uint64_t>(st->time * st->width * st->elementSize)
+           : static_cast<std::uint64_t>(out->time * out->width * 8);
+    const auto k = static_cast<std::int64_t>(std::max<std::uint64_t>(1, blockBytes / perTrial));
+    for (std::size_t i = 0; i < p.trials.size();) {
+        // A block: consecutive trials, at most k.
+        std::size_t j = i + 1;
+        while (j < p.trials.size() && p.trials[j] == p.trials[j - 1] + 1 &&
+               static_cast<std::int64_t>(j - i) < k)
+            ++j;
+        const std::int64_t b = p.trials[i], n = static_cast<std::int64_t>(j - i);
+        if (st) {
+            const std::size_t values = static_cast<std::size_t>(n * st->time * st->width);
+            if (st->elementSize == 4) {
+                float* v = sf.get(values);
+                readTrials(fd, file, *st, b, n, v);
+                p.slice ? p.slice->addStates(v, b, n) : p.states->addTrials(v, b - first, n);
+            } else {
+                double* v = sd.get(values);
+                readTrials(fd, file, *st, b, n, v);
+                p.slice ? p.slice->addStates(v, b, n) : p.states->addTrials(v, b - first, n);
+            }
+        }
+        if (out) {
+            const double* o = readAsDouble(fd, file, *out, b, n, of, od);
+            const double* y = readAsDouble(fd, file, *tgt, b, n, tf, td);
+            if (p.slice) {
+                p.slice->addErrors(o, y, b, n);
+            } else {
+                const auto values = n * out->time * out->width;
+                p.outputsNonFinite += countNonFinite(o, values);
+                p.targetsNonFinite += countNonFinite(y, values);
+                p.errors->addTrials(o, y, b - first, n);
+            }
+        }
+        i = j;
+    }
+}
+
+std::string completeLocked(Summary& s, const RawReadOptions& opt)
+{
+    const RawLayout& layout = *s.layout;
+    const Shape whole = s.recordingShape();
+    const std::string& file = layout.file;
+    if (const std::string bad = checkLayout(layout, whole); !bad.empty())
+        return file + ": " + bad;
+    FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        return file + ": cannot open: " + std::strerror(errno);
+    struct stat now
+    {
+    };
+    if (::fstat(fd.get(), &now) != 0)
+        return file + ": cannot inspect: " + std::strerror(errno);
+    if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
+        now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
+        return file + ": changed since it was read (its size or modification time differs); "
+                      "read it again";
+
+    const RawDataset* st = layout.find(Dataset::States);
+    const RawDataset* out = layout.find(Dataset::Outputs);
+    const RawDataset* tgt = layout.find(Dataset::Targets);
+    if (!out || !tgt)
+        out = tgt = nullptr; // a lone one is never left to the caller (the reader scans it)
+    if (!st && !out)
+        return {};
+
+    ReduceConfig cfg = opt.reduce;
+    cfg.threads = 1;
+    const Slice all = opt.slice ? *opt.slice : wholeSlice(whole);
+    if (opt.slice) {
+        if (opt.slice->whole != whole)
+            return file + ": the selection was made for another shape";
+        if (const std::string bad = checkSlice(*opt.slice); !bad.empty())
+            return file + ": " + bad;
+    }
+    // Threads own runs of trials of about the same length, in trial order.
+    const auto B = static_cast<std::int64_t>(all.trials.size());
+    const std::int64_t threads =
+        std::clamp<std::int64_t>(opt.threads, 1, std::max<std::int64_t>(1, B));
+    std::vector<Part> parts(static_cast<std::size_t>(threads));
+    std::vector<std::int64_t> starts;
+    for (std::int64_t i = 0; i < threads; ++i) {
+        const std::int64_t a = B * i / threads, z = B * (i + 1) / threads;
+        Part& p = parts[static_cast<std::size_t>(i)];
+        p.trials.assign(all.trials.begin() + a, all.trials.begin() + z);
+        starts.push_back(a);
+        if (opt.slice) {
+            Slice sub = all;
+            sub.trials = p.trials;
+            if (!sub.trials.empty())
+                p.slice.emplace(std::move(sub), st != nullptr, out != nullptr, cfg);
+        } else {
+            if (st)
+                p.states.emplace(z - a, whole.time, whole.nHid, cfg);
+            if (out)
+                p.errors.emplace(z - a, whole.time, whole.nOut);
+        }
+    }
+    auto run = [&](Part& p) {
+        try {
+            reducePart(fd.get(), file, st, out, tgt, opt.blockBytes, p);
+        } catch (const RawError& e) {
+            p.error = e.what();
+        } catch (const std::bad_alloc&) {
+            p.error = file + ": out of memory while reading";
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t i = 1; i < parts.size(); ++i)
+        pool.emplace_back(run, std::ref(parts[i]));
+    run(parts[0]);
+    for (auto& t : pool)
+        t.join();
+    for (const Part& p : parts)
+        if (!p.error.empty())
+            return p.error;
+
+    // Merged in trial order.
+    for (Dataset d : {Dataset::States, Dataset::Outputs, Dataset::Targets})
+        if ((d == Dataset::States && st) || (d != Dataset::States && out))
+            s.info(d).present = true;
+    if (opt.slice) {
+        SliceReducer merged(all, st != nullptr, out != nullptr, cfg);
+        for (std::size_t i = 0; i < parts.size(); ++i)
+            if (parts[i].slice)
+                merged.merge(std::move(*parts[i].slice), starts[i]);
+        merged.finish(s);
+        return {};
+    }
+    if (st) {
+        StatesReducer merged(whole.batch, whole.time, whole.nHid, cfg);
+        for (std::size_t i = 0; i < parts.size(); ++i)
+            merged.merge(std::move(*parts[i].states), starts[i]);
+        merged.finish(s);
+        std::int64_t bad = 0;
+        for (auto v : s.neuronNonFinite)
+            bad += v;
+        s.info(Dataset::States).nonFinite = bad;
+    }
+    if (out) {
+        ErrorReducer merged(whole.batch, whole.time, whole.nOut);
+        std::int64_t badOut = 0, badTgt = 0;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            merged.merge(std::move(*parts[i].errors), starts[i]);
+            badOut += parts[i].outputsNonFinite;
+            badTgt += parts[i].targetsNonFinite;
+        }
+        merged.finish(s);
+        s.info(Dataset::Outputs).nonFinite = badOut;
+        s.info(Dataset::Targets).nonFinite = badTgt;
+    }
+    return {};
+}
+
+} // namespace
+
+NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadOptions& opt)
+{
+    NeuronDetail out;
+    if (!s.layout || !s.layout->find(Dataset::States)) {
+        out.error = "neuronFromRaw: the summary has no raw layout of the states";
+        return out;
+    }
+    const RawLayout& layout = *s.layout;
+    const RawDataset& st = *layout.find(Dataset::States);
+    const Shape whole = s.recordingShape();
+    const std::string& file = layout.file;
+    try {
+        if (const std::string bad = checkLayout(layout, whole); !bad.empty())
+            throw RawError(file + ": " + bad);
+        const Slice sl = opt.slice ? *opt.slice : wholeSlice(whole);
+        if (sl.whole != whole || !checkSlice(sl).empty())
+            throw RawError(file + ": the selection does not fit the recording");
+        if (neuron < 0 || neuron >= whole.nHid)
+            throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
+        FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat now
+        {
+        };
+        if (fd.get() < 0 || ::fstat(fd.get(), &now) != 0)
+            throw RawError(file + ": cannot open: " + std::strerror(errno));
+        if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
+            now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
+            throw RawError(file + ": changed since it was read (its size or modification time "
+                                  "differs); read it again");
+        // One neuron's column, a trial at a time, through the reducer of the
+        // full pass (N = 1): its per-time sums and histogram are the pass's.
+        ReduceConfig cfg = opt.reduce;
+        cfg.threads = 1;
+        cfg.perTime = cfg.histograms = true;
+        const auto T = static_cast<std::int64_t>(sl.steps.size());
+        StatesReducer r(static_cast<std::int64_t>(sl.trials.size()), T, 1, cfg);
+        const auto values = static_cast<std::size_t>(st.time * st.width);
+        Buffer<float> f;
+        Buffer<double> d, column;
+        double* col = column.get(static_cast<std::size_t>(T));
+        for (std::size_t i = 0; i < sl.trials.size(); ++i) {
+            if (st.elementSize == 4) {
+                float* v = f.get(values);
+                readTrials(fd.get(), file, st, sl.trials[i], 1, v);
+                for (std::int64_t k = 0; k < T; ++k)
+                    col[k] = v[sl.steps[k] * st.width + neuron];
+            } else {
+                double* v = d.get(values);
+                readTrials(fd.get(), file, st, sl.trials[i], 1, v);
+                for (std::int64_t k = 0; k < T; ++k)
+                    col[k] = v[sl.steps[k] * st.width + neuron];
+            }
+            r.addTrials(col, static_cast<std::int64_t>(i), 1);
+        }
+        Summary one;
+        one.shape = {static_cast<std::int64_t>(sl.trials.size()), T, 0, 1, 0};
+        one.info(Dataset::States).present = true;
+        r.finish(one);
+        out.psth = psth(one, 0);
+        out.histogram = neuronRateHistogram(one, 0);
+    } catch (const RawError& e) {
+        out = {};
+        out.error = e.what();
+    } catch (const std::bad_alloc&) {
+        out = {};
+        out.error = file + ": out of memory while reading";
+    }
+    return out;
+}
+
+std::string completeFromRaw(Summary& s, const RawReadOptions& options)
+{
+    if (!s.layout)
+        return "completeFromRaw: the summary has no raw layout";
+    try {
+        std::string err = completeLocked(s, options);
+        if (err.empty())
+            for (Dataset d : {Dataset::Outputs, Dataset::Targets, Dataset::States})
+                if (s.has(d) && s.info(d).nonFinite)
+                    s.warnings.push_back(s.layout->file + ": dataset '" +
+                                         std::string(datasetName(d)) + "' holds " +
+                                         std::to_string(s.info(d).nonFinite) +
+                                         " non-finite value(s) (NaN or Inf); terms that use it "
+                                         "are undefined");
+        return err;
+    } catch (const std::bad_alloc&) {
+        return s.layout->file + ": out of memory while reading";
+    }
+}
+
+} // namespace rnnloss::io
