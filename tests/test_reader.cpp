@@ -16,7 +16,6 @@
 #include "slice.h"
 #include "writer.h"
 
-#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QFile>
 #include <QFileInfo>
