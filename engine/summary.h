@@ -57,6 +57,9 @@ struct Summary
     Shape shape;
     std::array<DatasetInfo, kDatasetCount> datasets;
     std::array<std::optional<double>, kTermCount> trainingLambdas;
+    /// Root attributes that name the recording among others (empty when absent).
+    std::string label;
+    std::optional<double> step, epoch;
     std::vector<std::string> warnings;
 
     // outputs/targets: sums of squared error, per trial (B) and per time step (T).
@@ -83,6 +86,10 @@ struct Summary
     bool hasStates() const { return has(Dataset::States); }
     bool hasMse() const { return has(Dataset::Outputs) && has(Dataset::Targets); }
 };
+
+/// How a recording is named in a set: its `label` attribute, else "step N" or
+/// "epoch N" from those attributes, else the file name of `path`.
+std::string recordingLabel(const Summary& s, const std::string& path);
 
 /// Which trials and neurons a computation covers; empty vectors mean all.
 struct Selection
