@@ -61,11 +61,30 @@ std::string cell(const TermResult& tr)
     return buf;
 }
 
+/// Characters, not bytes, so that UTF-8 labels line up.
+std::size_t displayWidth(const std::string& s)
+{
+    return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+}
+
+/// `s` cut to `width` characters (at a character boundary) and padded to it.
+std::string padded(const std::string& s, std::size_t width)
+{
+    std::string out;
+    std::size_t chars = 0;
+    for (char c : s) {
+        if ((c & 0xC0) != 0x80 && chars++ == width)
+            break;
+        out += c;
+    }
+    return out + std::string(width - std::min(width, displayWidth(out)), ' ');
+}
+
 std::string table(const std::vector<Row>& rows, Convention c)
 {
     std::size_t width = 5;
     for (const Row& r : rows)
-        width = std::max(width, std::min<std::size_t>(r.label.size(), 40));
+        width = std::max(width, std::min<std::size_t>(displayWidth(r.label), 40));
     std::ostringstream o;
     o << "weighted terms, convention " << conventionName(c) << "\n\n";
     char buf[64];
@@ -77,9 +96,7 @@ std::string table(const std::vector<Row>& rows, Convention c)
     }
     o << " " << std::string(12 - 5, ' ') << "total\n";
     for (const Row& r : rows) {
-        const std::string label = r.label.size() > width ? r.label.substr(0, width) : r.label;
-        std::snprintf(buf, sizeof buf, "%-*s", int(width), label.c_str());
-        o << buf;
+        o << padded(r.label, width);
         for (Term t : kAllTerms) {
             std::snprintf(buf, sizeof buf, " %12s", cell(r.result[t]).c_str());
             o << buf;
