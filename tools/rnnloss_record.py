@@ -277,11 +277,12 @@ def main(argv=None):
     n.add_argument("--targets", help="(B, T, N_out) array, .npy")
     n.add_argument("--lambda", dest="lambdas", action="append", default=[],
                    metavar="KEY=VALUE", help="training lambda, e.g. lambda_fr=0.01")
-    n.add_argument("--step", type=int, help="training step (one checkpoint; with several, "
-                   "each takes the last number in its file name)")
+    n.add_argument("--step", type=int, help="training step (one checkpoint; otherwise, "
+                   "when -o is a folder, the last number in the checkpoint's file name)")
     n.add_argument("--label", help="text naming the recording (one checkpoint)")
     n.add_argument("-o", "--output", required=True,
-                   help="OUT.h5 for one checkpoint; a folder for several")
+                   help="OUT.h5, or an existing folder that gets one <checkpoint name>.h5 "
+                   "per checkpoint (required for several)")
     a = p.parse_args(argv)
 
     lambdas = {}
@@ -302,13 +303,14 @@ def main(argv=None):
     try:
         inputs = np.load(a.inputs)
         targets = np.load(a.targets) if a.targets else None
+        into_folder = os.path.isdir(a.output)
         for ck in a.checkpoints:
-            if several:
+            out, step = a.output, a.step
+            if into_folder:
                 stem = os.path.splitext(os.path.basename(ck))[0]
                 out = os.path.join(a.output, stem + ".h5")
-                step = _step_from_name(ck)
-            else:
-                out, step = a.output, a.step
+                if step is None:
+                    step = _step_from_name(ck)
             record_nn4n(ck, inputs, out, targets=targets, lambdas=lambdas, step=step,
                         label=a.label)
             print(f"wrote {out}")
