@@ -8,6 +8,7 @@
 #include "sweep.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -24,7 +25,13 @@ ShareTarget parseShare(const std::string& arg)
     if (!term)
         throw UsageError{"--share " + arg + ": unknown term '" + arg.substr(0, eq) +
                          "' (one of mse, in, hid, out, fr, fr_sd, fr_cv)"};
-    return {*term, realNumber("--share " + arg.substr(0, eq) + "=", arg.substr(eq + 1))};
+    const std::string text = arg.substr(eq + 1);
+    char* end = nullptr;
+    const double share = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size())
+        throw UsageError{"--share " + arg + ": '" + text +
+                         "' is not a number; give a fraction of the total, e.g. 0.05 for 5%"};
+    return {*term, share};
 }
 
 std::string balanceJson(const TermArray& lambdas, const LossResult& r)

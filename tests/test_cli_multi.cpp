@@ -492,6 +492,10 @@ void TestCliMulti::balanceInfeasible_data()
     QTest::newRow("no share") << QStringList{"balance", relu} << QStringList{"--share"};
     QTest::newRow("bad share") << QStringList{"balance", relu, "--share", "fr"}
                                << QStringList{"KEY=FRACTION"};
+    QTest::newRow("percent") << QStringList{"balance", relu, "--share", "fr=5%"}
+                             << QStringList{"--share fr=5%", "'5%' is not a number"};
+    QTest::newRow("NaN share") << QStringList{"balance", relu, "--lambda", "mse=1", "--share", "fr=nan"}
+                               << QStringList{"share of fr is nan"};
     QTest::newRow("unknown term") << QStringList{"balance", relu, "--share", "xx=0.1"}
                                   << QStringList{"unknown term 'xx'"};
 }
