@@ -75,8 +75,8 @@ std::string balanceTable(const TermArray& before, const TermArray& after, const 
         if (shares[index(t)] && after[index(t)] != 0.0)
             std::snprintf(share, sizeof share, "%.4g%%", 100.0 * *shares[index(t)]);
         std::snprintf(line, sizeof line, "%-7s %14.6g %14.6g %14s %8s %8s\n",
-                      std::string(termKey(t)).c_str(), before[index(t)], after[index(t)],
-                      weighted, share, target.c_str());
+                      std::string(termKey(t)).c_str(), before[index(t)], after[index(t)], weighted,
+                      share, target.c_str());
         o << line;
     }
     std::snprintf(line, sizeof line, "%-7s %14s %14s %14.6g\n", "total", "", "",

@@ -31,8 +31,7 @@ public:
         double number = 0.0;
     };
 
-    template <class Fn>
-    void parse(Fn&& onMember)
+    template <class Fn> void parse(Fn&& onMember)
     {
         skipSpace();
         expect('{');
@@ -106,8 +105,8 @@ private:
             return v;
         }
         const std::size_t start = m_pos;
-        while (m_pos < m_text.size() && std::string_view("+-.0123456789eE").find(m_text[m_pos]) !=
-                                            std::string_view::npos)
+        while (m_pos < m_text.size() &&
+               std::string_view("+-.0123456789eE").find(m_text[m_pos]) != std::string_view::npos)
             ++m_pos;
         v.text = std::string(m_text.substr(start, m_pos - start));
         if (v.text.empty()) {
@@ -167,7 +166,8 @@ LambdaSettingsResult parseLambdaSettings(std::string_view json, const std::strin
         });
     } catch (const BadJson& e) {
         error = std::string("not a lambda file (a JSON object of lambdas, as File > Export "
-                            "lambdas writes): ") + e.what();
+                            "lambdas writes): ") +
+                e.what();
     }
     if (!error.empty()) {
         out.error = name + ": " + error;

@@ -73,8 +73,7 @@ BalanceResult balanceShares(const TermValues& values, const TermArray& lambdas,
             return r;
         }
         if (*tv.value == 0.0 && t.share > 0.0) {
-            r.error = name(t.term) + " is 0, so no lambda gives it a share of " +
-                      percent(t.share);
+            r.error = name(t.term) + " is 0, so no lambda gives it a share of " + percent(t.share);
             return r;
         }
         if (*tv.value < 0.0 && t.share > 0.0) {
@@ -112,8 +111,8 @@ BalanceResult balanceShares(const TermValues& values, const TermArray& lambdas,
         const double v = *values[t.term].value;
         out[index(t.term)] = t.share == 0.0 ? 0.0 : t.share * r.total / v;
         if (!std::isfinite(out[index(t.term)])) {
-            r.error = "the lambda for " + name(t.term) + " would be " +
-                      number(out[index(t.term)]) + ", not a finite number";
+            r.error = "the lambda for " + name(t.term) + " would be " + number(out[index(t.term)]) +
+                      ", not a finite number";
             return r;
         }
     }

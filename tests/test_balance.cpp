@@ -90,16 +90,16 @@ void TestBalance::balanceByHand_data()
     QTest::addColumn<double>("total");
 
     // F = 2, T = 2 / 0.8 = 2.5, lambda_fr = 0.2 * 2.5 / 0.5 = 1.
-    QTest::newRow("one term")
-        << valuesOf({{Term::Mse, 2.0}, {Term::Fr, 0.5}}) << lambdasOf({{Term::Mse, 1.0}})
-        << std::vector<ShareTarget>{{Term::Fr, 0.2}}
-        << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 1.0}}) << 2.5;
+    QTest::newRow("one term") << valuesOf({{Term::Mse, 2.0}, {Term::Fr, 0.5}})
+                              << lambdasOf({{Term::Mse, 1.0}})
+                              << std::vector<ShareTarget>{{Term::Fr, 0.2}}
+                              << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 1.0}}) << 2.5;
     // F = 3, T = 3 / 0.5 = 6, lambda_fr = 0.25 * 6 / 0.25 = 6, lambda_fr_sd = 0.25 * 6 / 2 = 0.75.
-    QTest::newRow("two terms")
-        << valuesOf({{Term::Mse, 3.0}, {Term::Fr, 0.25}, {Term::FrSd, 2.0}})
-        << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 0.01}})
-        << std::vector<ShareTarget>{{Term::Fr, 0.25}, {Term::FrSd, 0.25}}
-        << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 6.0}, {Term::FrSd, 0.75}}) << 6.0;
+    QTest::newRow("two terms") << valuesOf({{Term::Mse, 3.0}, {Term::Fr, 0.25}, {Term::FrSd, 2.0}})
+                               << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 0.01}})
+                               << std::vector<ShareTarget>{{Term::Fr, 0.25}, {Term::FrSd, 0.25}}
+                               << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 6.0}, {Term::FrSd, 0.75}})
+                               << 6.0;
     // The fixed part includes another regulariser: F = 1 + 0.1 * 10 = 2, T = 4,
     // lambda_fr_cv = 0.5 * 4 / 0.5 = 4; lambda_in stays as it was.
     QTest::newRow("other regulariser fixed")
@@ -108,10 +108,10 @@ void TestBalance::balanceByHand_data()
         << std::vector<ShareTarget>{{Term::FrCv, 0.5}}
         << lambdasOf({{Term::Mse, 1.0}, {Term::Hid, 0.1}, {Term::FrCv, 4.0}}) << 4.0;
     // A share of 0 turns the term off; the others are unchanged: T = F = 2.
-    QTest::newRow("share 0")
-        << valuesOf({{Term::Mse, 2.0}, {Term::Fr, 0.5}})
-        << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 3.0}})
-        << std::vector<ShareTarget>{{Term::Fr, 0.0}} << lambdasOf({{Term::Mse, 1.0}}) << 2.0;
+    QTest::newRow("share 0") << valuesOf({{Term::Mse, 2.0}, {Term::Fr, 0.5}})
+                             << lambdasOf({{Term::Mse, 1.0}, {Term::Fr, 3.0}})
+                             << std::vector<ShareTarget>{{Term::Fr, 0.0}}
+                             << lambdasOf({{Term::Mse, 1.0}}) << 2.0;
 }
 
 void TestBalance::balanceByHand()
@@ -143,7 +143,7 @@ void TestBalance::balanceRandomAgainstEvaluate()
 {
     std::mt19937 rng(1010);
     std::uniform_real_distribution<double> logU(-6.0, 2.0), unit(0.0, 1.0);
-    const std::array<Term, 6> regs = {Term::In, Term::Hid, Term::Out,
+    const std::array<Term, 6> regs = {Term::In, Term::Hid,  Term::Out,
                                       Term::Fr, Term::FrSd, Term::FrCv};
     for (int iter = 0; iter < 500; ++iter) {
         TermValues v = valuesOf({});
@@ -196,10 +196,10 @@ void TestBalance::balanceRefused_data()
     QTest::newRow("sum is 100%") << ok << mseOnly
                                  << std::vector<ShareTarget>{{Term::Fr, 0.6}, {Term::FrSd, 0.4}}
                                  << "sum to 100%";
-    QTest::newRow("sum above 100%") << ok << mseOnly
-                                    << std::vector<ShareTarget>{{Term::Fr, 1.5}} << "sum to 150%";
-    QTest::newRow("negative share") << ok << mseOnly
-                                    << std::vector<ShareTarget>{{Term::Fr, -0.1}} << "fr is -0.1";
+    QTest::newRow("sum above 100%")
+        << ok << mseOnly << std::vector<ShareTarget>{{Term::Fr, 1.5}} << "sum to 150%";
+    QTest::newRow("negative share")
+        << ok << mseOnly << std::vector<ShareTarget>{{Term::Fr, -0.1}} << "fr is -0.1";
     QTest::newRow("NaN share") << ok << mseOnly
                                << std::vector<ShareTarget>{{Term::Fr, std::nan("")}} << "fr is nan";
     QTest::newRow("twice") << ok << mseOnly
@@ -213,18 +213,17 @@ void TestBalance::balanceRefused_data()
         << std::vector<ShareTarget>{{Term::FrCv, 0.1}} << "L_fr_cv is undefined: the network mean";
     TermValues missing = ok;
     missing.terms[index(Term::Hid)] = {false, std::nullopt, "needs 'weights/hidden'"};
-    QTest::newRow("value unavailable") << missing << mseOnly
-                                       << std::vector<ShareTarget>{{Term::Hid, 0.1}}
-                                       << "L_hid is unavailable: needs 'weights/hidden'";
-    QTest::newRow("negative value")
-        << valuesOf({{Term::Mse, 2.0}, {Term::FrCv, -0.3}}) << mseOnly
-        << std::vector<ShareTarget>{{Term::FrCv, 0.1}} << "negative";
+    QTest::newRow("value unavailable")
+        << missing << mseOnly << std::vector<ShareTarget>{{Term::Hid, 0.1}}
+        << "L_hid is unavailable: needs 'weights/hidden'";
+    QTest::newRow("negative value") << valuesOf({{Term::Mse, 2.0}, {Term::FrCv, -0.3}}) << mseOnly
+                                    << std::vector<ShareTarget>{{Term::FrCv, 0.1}} << "negative";
     QTest::newRow("nothing else") << ok << lambdasOf({{Term::Fr, 1.0}})
                                   << std::vector<ShareTarget>{{Term::Fr, 0.1}}
                                   << "nothing else contributes";
-    QTest::newRow("others sum to 0") << valuesOf({{Term::Mse, 0.0}, {Term::Fr, 0.5}}) << mseOnly
-                                     << std::vector<ShareTarget>{{Term::Fr, 0.1}}
-                                     << "nothing else contributes";
+    QTest::newRow("others sum to 0")
+        << valuesOf({{Term::Mse, 0.0}, {Term::Fr, 0.5}}) << mseOnly
+        << std::vector<ShareTarget>{{Term::Fr, 0.1}} << "nothing else contributes";
     QTest::newRow("other enabled term undefined")
         << valuesOf({{Term::Mse, 2.0}, {Term::FrCv, std::nan("")}})
         << lambdasOf({{Term::Mse, 1.0}, {Term::FrCv, 1.0}})
@@ -343,7 +342,8 @@ void TestBalance::sharesOfResult()
     QVERIFY(near(*s[index(Term::Fr)], 0.25));
     QCOMPARE(*s[index(Term::Hid)], 0.0);
     // A total of 0 has no shares.
-    const Shares none = termShares(evaluate(valuesOf({{Term::Mse, 0.0}}), lambdasOf({{Term::Mse, 1.0}})));
+    const Shares none =
+        termShares(evaluate(valuesOf({{Term::Mse, 0.0}}), lambdasOf({{Term::Mse, 1.0}})));
     for (const auto& x : none)
         QVERIFY(!x.has_value());
 }

@@ -111,8 +111,7 @@ public:
         H5Sclose(space);
         H5Tclose(type);
     }
-    template <class T>
-    void number(const char* name, hid_t type, T v)
+    template <class T> void number(const char* name, hid_t type, T v)
     {
         const hid_t space = H5Screate(H5S_SCALAR);
         const hid_t a = H5Acreate2(m_file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
@@ -127,9 +126,10 @@ public:
         for (hsize_t i = 0; i < n; ++i)
             v[i] = static_cast<long long>(i % 2);
         const hid_t space = H5Screate_simple(1, &n, nullptr);
-        const hid_t d = H5Dcreate2(m_file, name, H5T_NATIVE_LLONG, space, H5P_DEFAULT,
-                                   H5P_DEFAULT, H5P_DEFAULT);
-        QVERIFY(d >= 0 && H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0);
+        const hid_t d = H5Dcreate2(m_file, name, H5T_NATIVE_LLONG, space, H5P_DEFAULT, H5P_DEFAULT,
+                                   H5P_DEFAULT);
+        QVERIFY(d >= 0 &&
+                H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0);
         H5Dclose(d);
         H5Sclose(space);
     }
@@ -142,7 +142,8 @@ public:
         const hid_t type = H5Tcopy(H5T_C_S1);
         H5Tset_size(type, H5T_VARIABLE);
         const hid_t space = H5Screate_simple(1, &n, nullptr);
-        const hid_t d = H5Dcreate2(m_file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        const hid_t d =
+            H5Dcreate2(m_file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         QVERIFY(d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0);
         H5Dclose(d);
         H5Sclose(space);
@@ -163,6 +164,7 @@ private slots:
     void computeSeveralJsonLines();
     void computeSeveralTable();
     void computeOneIsTodaysObject();
+    void namingAttributesOfTheWrongKind();
     void computeFailingFileAmongGood();
     void sweepJson();
     void sweepDefaultGridAndTable();
@@ -207,8 +209,8 @@ private:
 
     QJsonObject m_expected;
     QTemporaryDir m_dir;
-    QString m_relu, m_tanh;                 ///< the reference recordings
-    QString m_labelled, m_step, m_epoch, m_fixed; ///< copies of relu with naming attributes
+    QString m_relu, m_tanh;                              ///< the reference recordings
+    QString m_labelled, m_step, m_epoch, m_fixed, m_odd; ///< copies of relu with naming attributes
 };
 
 void TestCliMulti::initTestCase()
@@ -224,7 +226,8 @@ void TestCliMulti::initTestCase()
     m_step = m_dir.filePath("b.h5");
     m_epoch = m_dir.filePath("c.h5");
     m_fixed = m_dir.filePath("d.h5");
-    for (const QString& p : {m_labelled, m_step, m_epoch, m_fixed})
+    m_odd = m_dir.filePath("e.h5");
+    for (const QString& p : {m_labelled, m_step, m_epoch, m_fixed, m_odd})
         QVERIFY(QFile::copy(m_relu, p));
     {
         H5Edit e(m_labelled);
@@ -249,21 +252,30 @@ void TestCliMulti::initTestCase()
         H5Edit e(m_fixed);
         e.fixedString("label", "fixed-length");
     }
+    {
+        // Naming attributes of the wrong kind: ignored with a warning, not refused.
+        H5Edit e(m_odd);
+        e.number("label", H5T_NATIVE_INT, 5);
+        e.fixedString("step", "abc");
+    }
 }
 
 void TestCliMulti::computeSeveralJsonLines()
 {
     // Lambdas only for terms both cases have (tanh_split keeps its weights apart).
     const double lMse = 1.0, lFr = 0.4, lSd = 0.5, lCv = 0.6;
-    const Run r = runCli({"compute", m_labelled, m_step, m_tanh, m_epoch, m_fixed, m_relu,
-                          "--json", "--lambda", "lambda_mse=1", "--lambda", "fr=0.4", "--lambda",
-                          "fr_sd=0.5", "--lambda", "fr_cv=0.6"});
+    const Run r = runCli({"compute", m_labelled, m_step, m_tanh, m_epoch, m_fixed, m_relu, "--json",
+                          "--lambda", "lambda_mse=1", "--lambda", "fr=0.4", "--lambda", "fr_sd=0.5",
+                          "--lambda", "fr_cv=0.6"});
     QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
     const auto objs = jsonLines(r.out);
     QCOMPARE(objs.size(), 6);
     const QStringList files = {m_labelled, m_step, m_tanh, m_epoch, m_fixed, m_relu};
-    const QStringList labels = {QString::fromUtf8("\xce\xbb_fr = 0.1 \"b\""), "step 400",
-                                "visible_tanh_split.h5", "epoch 2.5", "fixed-length",
+    const QStringList labels = {QString::fromUtf8("\xce\xbb_fr = 0.1 \"b\""),
+                                "step 400",
+                                "visible_tanh_split.h5",
+                                "epoch 2.5",
+                                "fixed-length",
                                 "visible_relu.h5"};
     for (int i = 0; i < 6; ++i) {
         const QJsonObject& o = objs[i];
@@ -294,13 +306,14 @@ void TestCliMulti::computeSeveralTable()
     QCOMPARE(lines.size(), 4);
     QVERIFY(lines[0].contains("spec"));
     QVERIFY(lines[1].startsWith("label") && lines[1].endsWith("total"));
-    const double total = value("visible_relu", "spec", "mse") + 0.2 * value("visible_relu", "spec", "hid");
+    const double total =
+        value("visible_relu", "spec", "mse") + 0.2 * value("visible_relu", "spec", "hid");
     const QStringList labels = {"step 400", "visible_relu.h5"};
     for (int i = 0; i < 2; ++i) {
         const QString row = lines[2 + i];
         QVERIFY2(row.startsWith(labels[i]), qPrintable(row));
         const QStringList cells = row.mid(labels[i].size()).split(' ', Qt::SkipEmptyParts);
-        QCOMPARE(cells.size(), 8); // seven weighted terms and the total
+        QCOMPARE(cells.size(), 8);               // seven weighted terms and the total
         QCOMPARE(cells[1], QStringLiteral("-")); // lambda_in is 0
         QVERIFY(near(cells[0].toDouble(), value("visible_relu", "spec", "mse"), 1e-5));
         QVERIFY(near(cells[2].toDouble(), 0.2 * value("visible_relu", "spec", "hid"), 1e-5));
@@ -316,6 +329,19 @@ void TestCliMulti::computeOneIsTodaysObject()
     QVERIFY(o.contains("terms"));
     QVERIFY(!o.contains("file"));
     QVERIFY(!o.contains("label"));
+}
+
+void TestCliMulti::namingAttributesOfTheWrongKind()
+{
+    const Run r = runCli({"compute", m_odd, m_relu, "--json"});
+    QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
+    const auto objs = jsonLines(r.out);
+    QCOMPARE(objs.size(), 2);
+    QCOMPARE(objs[0]["label"].toString(), QStringLiteral("e.h5"));
+    const QString warnings =
+        QString::fromUtf8(QJsonDocument(objs[0]["warnings"].toArray()).toJson());
+    QVERIFY2(warnings.contains("attribute 'label' is not a single string"), qPrintable(warnings));
+    QVERIFY2(warnings.contains("attribute 'step' is not a single number"), qPrintable(warnings));
 }
 
 void TestCliMulti::computeFailingFileAmongGood()
@@ -344,8 +370,8 @@ void TestCliMulti::sweepJson()
 {
     // total(x) = lambda_mse v_mse + lambda_hid v_hid + x v_fr over 1e-3 .. 10, 5 points.
     const Run r = runCli({"sweep", m_relu, "--term", "fr", "--from", "1e-3", "--to", "10",
-                          "--points", "5", "--convention", "spec", "--lambda", "mse=1",
-                          "--lambda", "hid=0.2", "--lambda", "fr=123", "--json"});
+                          "--points", "5", "--convention", "spec", "--lambda", "mse=1", "--lambda",
+                          "hid=0.2", "--lambda", "fr=123", "--json"});
     QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
     const QJsonObject o = QJsonDocument::fromJson(r.out).object();
     QCOMPARE(o["term"].toString(), QStringLiteral("fr"));
@@ -371,7 +397,8 @@ void TestCliMulti::sweepJson()
 
 void TestCliMulti::sweepDefaultGridAndTable()
 {
-    const Run r = runCli({"sweep", m_relu, "--term", "lambda_fr_sd", "--lambda", "mse=1", "--json"});
+    const Run r =
+        runCli({"sweep", m_relu, "--term", "lambda_fr_sd", "--lambda", "mse=1", "--json"});
     QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
     const QJsonArray pts = QJsonDocument::fromJson(r.out).object()["points"].toArray();
     QCOMPARE(pts.size(), 37);
@@ -379,7 +406,8 @@ void TestCliMulti::sweepDefaultGridAndTable()
     QCOMPARE(pts.last().toObject()["lambda"].toDouble(), 1e3);
     QVERIFY(near(pts[4].toObject()["lambda"].toDouble(), 1e-5, 1e-12));
 
-    const Run t = runCli({"sweep", m_relu, "--term", "fr_sd", "--lambda", "mse=1", "--points", "3"});
+    const Run t =
+        runCli({"sweep", m_relu, "--term", "fr_sd", "--lambda", "mse=1", "--points", "3"});
     QVERIFY2(t.ok && t.exitCode == 0, qPrintable(t.describe()));
     const QStringList lines = QString::fromUtf8(t.out).split('\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 3 + 3); // file, title, header, three points
@@ -402,8 +430,9 @@ void TestCliMulti::sweepRefused_data()
     QTest::newRow("no term") << QStringList{"sweep", relu} << QStringList{"--term"};
     QTest::newRow("unknown term") << QStringList{"sweep", relu, "--term", "foo"}
                                   << QStringList{"--term foo"};
-    QTest::newRow("from above to") << QStringList{"sweep", relu, "--term", "fr", "--from", "10", "--to", "1"}
-                                   << QStringList{"--from", "0 < from < to"};
+    QTest::newRow("from above to")
+        << QStringList{"sweep", relu, "--term", "fr", "--from", "10", "--to", "1"}
+        << QStringList{"--from", "0 < from < to"};
     QTest::newRow("zero from") << QStringList{"sweep", relu, "--term", "fr", "--from", "0"}
                                << QStringList{"0 < from < to"};
     QTest::newRow("one point") << QStringList{"sweep", relu, "--term", "fr", "--points", "1"}
@@ -429,8 +458,9 @@ void TestCliMulti::balanceJson()
 {
     // T = F / (1 - 0.05 - 0.01) with F = lambda_mse v_mse + lambda_hid v_hid;
     // lambda_fr = 0.05 T / v_fr, lambda_fr_sd = 0.01 T / v_fr_sd.
-    const Run r = runCli({"balance", m_relu, "--share", "fr=0.05", "--share", "lambda_fr_sd=0.01",
-                          "--lambda", "mse=1", "--lambda", "hid=0.2", "--lambda", "fr=3", "--json"});
+    const Run r =
+        runCli({"balance", m_relu, "--share", "fr=0.05", "--share", "lambda_fr_sd=0.01", "--lambda",
+                "mse=1", "--lambda", "hid=0.2", "--lambda", "fr=3", "--json"});
     QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
     const QJsonObject o = QJsonDocument::fromJson(r.out).object();
     const auto v = [&](const char* k) { return value("visible_relu", "nn4n", k); };
@@ -450,9 +480,10 @@ void TestCliMulti::balanceJson()
     QVERIFY(near(s["mse"].toDouble(), v("mse") / T));
 
     // The lambdas found give those shares in an ordinary compute too.
-    const Run c = runCli({"compute", m_relu, "--json", "--lambda", "mse=1", "--lambda", "hid=0.2",
-                          "--lambda", "fr=" + QString::number(l["lambda_fr"].toDouble(), 'g', 17),
-                          "--lambda", "fr_sd=" + QString::number(l["lambda_fr_sd"].toDouble(), 'g', 17)});
+    const Run c =
+        runCli({"compute", m_relu, "--json", "--lambda", "mse=1", "--lambda", "hid=0.2", "--lambda",
+                "fr=" + QString::number(l["lambda_fr"].toDouble(), 'g', 17), "--lambda",
+                "fr_sd=" + QString::number(l["lambda_fr_sd"].toDouble(), 'g', 17)});
     const QJsonObject co = QJsonDocument::fromJson(c.out).object();
     QVERIFY(near(co["terms"]["fr"]["weighted"].toDouble() / co["total"].toDouble(), 0.05));
 }
@@ -480,21 +511,24 @@ void TestCliMulti::balanceInfeasible_data()
     QTest::addColumn<QStringList>("mentions");
     const QString relu = kReference + "/cases/visible_relu.h5";
     const QString tanh = kReference + "/cases/visible_tanh_split.h5";
-    QTest::newRow("sum 100%") << QStringList{"balance", relu, "--lambda", "mse=1", "--share", "fr=0.7",
-                                             "--share", "fr_sd=0.3"}
+    QTest::newRow("sum 100%") << QStringList{"balance", relu,     "--lambda", "mse=1",
+                                             "--share", "fr=0.7", "--share",  "fr_sd=0.3"}
                               << QStringList{relu, "sum to 100%"};
     QTest::newRow("nothing else") << QStringList{"balance", relu, "--share", "fr=0.05"}
                                   << QStringList{"nothing else contributes"};
-    QTest::newRow("negative") << QStringList{"balance", relu, "--lambda", "mse=1", "--share", "fr=-0.1"}
+    QTest::newRow("negative") << QStringList{"balance", relu,      "--lambda",
+                                             "mse=1",   "--share", "fr=-0.1"}
                               << QStringList{"share of fr is -0.1"};
-    QTest::newRow("no data") << QStringList{"balance", tanh, "--lambda", "mse=1", "--share", "out=0.1"}
+    QTest::newRow("no data") << QStringList{"balance", tanh,      "--lambda",
+                                            "mse=1",   "--share", "out=0.1"}
                              << QStringList{"L_out is unavailable", "weights/readout"};
     QTest::newRow("no share") << QStringList{"balance", relu} << QStringList{"--share"};
     QTest::newRow("bad share") << QStringList{"balance", relu, "--share", "fr"}
                                << QStringList{"KEY=FRACTION"};
     QTest::newRow("percent") << QStringList{"balance", relu, "--share", "fr=5%"}
                              << QStringList{"--share fr=5%", "'5%' is not a number"};
-    QTest::newRow("NaN share") << QStringList{"balance", relu, "--lambda", "mse=1", "--share", "fr=nan"}
+    QTest::newRow("NaN share") << QStringList{"balance", relu,      "--lambda",
+                                              "mse=1",   "--share", "fr=nan"}
                                << QStringList{"share of fr is nan"};
     QTest::newRow("unknown term") << QStringList{"balance", relu, "--share", "xx=0.1"}
                                   << QStringList{"unknown term 'xx'"};
@@ -512,10 +546,12 @@ void TestCliMulti::lambdasFromExport()
 {
     // The file exactly as the app's File > Export lambdas writes it.
     const rnnloss::TermArray lambdas = {1.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6};
-    const QString file = write("lambdas.json", QByteArray::fromStdString(
-                                                   rnnloss::lambdasJson(lambdas, rnnloss::Convention::Spec)));
+    const QString file =
+        write("lambdas.json",
+              QByteArray::fromStdString(rnnloss::lambdasJson(lambdas, rnnloss::Convention::Spec)));
     QVERIFY(!file.isEmpty());
-    const QJsonObject ref = std::as_const(m_expected)["cases"]["visible_relu"]["expected"]["spec/all"].toObject();
+    const QJsonObject ref =
+        std::as_const(m_expected)["cases"]["visible_relu"]["expected"]["spec/all"].toObject();
 
     // compute: the file's lambdas and its convention.
     Run r = runCli({"compute", m_relu, "--lambdas-from", file, "--json"});
@@ -563,11 +599,14 @@ void TestCliMulti::lambdasFromRefusesBadFiles_data()
     QTest::addColumn<QString>("mention");
     QTest::newRow("not json") << QByteArray("lambda_fr = 1\n") << "not a lambda file";
     QTest::newRow("truncated") << QByteArray("{\"lambda_fr\": 1") << "not a lambda file";
-    QTest::newRow("unknown lambda") << QByteArray("{\"lambda_xx\": 1}") << "unknown key \"lambda_xx\"";
+    QTest::newRow("unknown lambda")
+        << QByteArray("{\"lambda_xx\": 1}") << "unknown key \"lambda_xx\"";
     QTest::newRow("negative") << QByteArray("{\"lambda_fr\": -1}") << "\"lambda_fr\" is -1";
-    QTest::newRow("string value") << QByteArray("{\"lambda_fr\": \"1\"}") << "\"lambda_fr\" is \"1\"";
+    QTest::newRow("string value") << QByteArray("{\"lambda_fr\": \"1\"}")
+                                  << "\"lambda_fr\" is \"1\"";
     QTest::newRow("null") << QByteArray("{\"lambda_fr\": null}") << "\"lambda_fr\"'s value null";
-    QTest::newRow("convention") << QByteArray("{\"convention\": \"other\"}") << "\"convention\" is \"other\"";
+    QTest::newRow("convention") << QByteArray("{\"convention\": \"other\"}")
+                                << "\"convention\" is \"other\"";
     QTest::newRow("empty file") << QByteArray() << "not a lambda file";
 }
 
@@ -577,11 +616,12 @@ void TestCliMulti::lambdasFromRefusesBadFiles()
     QFETCH(QString, mention);
     const QString file = write("bad.json", text);
     QVERIFY(!file.isEmpty());
-    for (const QStringList& args : {QStringList{"compute", m_relu}, QStringList{"compute", m_relu, m_step},
-                                    QStringList{"sweep", m_relu, "--term", "fr"},
-                                    QStringList{"balance", m_relu, "--share", "fr=0.1"}}) {
-        const QString problem = refusalProblem(runCli(args + QStringList{"--lambdas-from", file}),
-                                               {file, mention});
+    for (const QStringList& args :
+         {QStringList{"compute", m_relu}, QStringList{"compute", m_relu, m_step},
+          QStringList{"sweep", m_relu, "--term", "fr"},
+          QStringList{"balance", m_relu, "--share", "fr=0.1"}}) {
+        const QString problem =
+            refusalProblem(runCli(args + QStringList{"--lambdas-from", file}), {file, mention});
         QVERIFY2(problem.isEmpty(), qPrintable(args.join(' ') + ": " + problem));
     }
     const QString missing = m_dir.filePath("nothere.json");
