@@ -333,6 +333,18 @@ void TestCliMulti::computeOneIsTodaysObject()
 
 void TestCliMulti::namingAttributesOfTheWrongKind()
 {
+    // A label longer than the 1024 bytes shown is cut at a character boundary:
+    // 1023 ASCII bytes and a 2-byte character lose the character whole.
+    const QString longLabel = m_dir.filePath("long.h5");
+    QVERIFY(QFile::copy(m_relu, longLabel));
+    {
+        H5Edit e(longLabel);
+        e.variableString("label", QByteArray(1023, 'a') + "\xce\xbb and more");
+    }
+    const Run l = runCli({"compute", longLabel, m_relu, "--json"});
+    QVERIFY2(l.ok && l.exitCode == 0, qPrintable(l.describe()));
+    QCOMPARE(jsonLines(l.out).value(0)["label"].toString(), QString(1023, 'a'));
+
     const Run r = runCli({"compute", m_odd, m_relu, "--json"});
     QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
     const auto objs = jsonLines(r.out);

@@ -480,10 +480,29 @@ private:
 /// A label is for display; a longer one is cut.
 constexpr std::size_t kMaxLabelBytes = 1024;
 
+/// Drops a UTF-8 sequence that a cut at the byte limit left incomplete, so the
+/// label stays valid text in JSON and tables.
+void dropIncompleteUtf8(std::string& s)
+{
+    std::size_t i = s.size(), cont = 0;
+    while (i > 0 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80 && cont < 3) {
+        --i;
+        ++cont;
+    }
+    if (i == 0)
+        return;
+    const unsigned char lead = static_cast<unsigned char>(s[i - 1]);
+    const std::size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (need > cont)
+        s.resize(i - 1);
+}
+
 /// The root attributes that name a recording in a set (docs/recording-format.md).
 void readNaming(const File& f, Summary& s)
 {
     s.label = f.textAttribute("label", kMaxLabelBytes, s.warnings).value_or("");
+    if (s.label.size() == kMaxLabelBytes)
+        dropIncompleteUtf8(s.label);
     for (auto [name, slot] : {std::pair{"step", &s.step}, std::pair{"epoch", &s.epoch}}) {
         *slot = f.numberAttribute(name, s.warnings);
         if (*slot && !std::isfinite(**slot)) {
