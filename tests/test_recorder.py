@@ -198,6 +198,10 @@ def nn4n_available():
     except ImportError:
         return False, "torch is not installed (Debian: apt-get install python3-torch)"
     sys.path.insert(0, path)
+    try:
+        import nn4n  # noqa: F401  (it imports matplotlib, too)
+    except ImportError as e:
+        return False, f"nn4n at NN4N_PATH={path} cannot be imported: {e}"
     return True, None
 
 
