@@ -245,6 +245,11 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
     }
     // The recording's loss_convention: 0 none, else 1 + the enum's value.
     w.put<std::uint8_t>(s.lossConvention ? std::uint8_t(1 + static_cast<int>(*s.lossConvention)) : 0);
+    w.str(s.label);
+    for (const auto& v : {s.step, s.epoch}) {
+        w.put<std::uint8_t>(v.has_value());
+        w.put<double>(v.value_or(0.0));
+    }
     Writer ext;
     if (s.layout) {
         Writer sec;
@@ -545,6 +550,16 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
             throw Malformed("loss convention " + std::to_string(convention) + " out of range");
         if (convention != 0)
             s.lossConvention = static_cast<Convention>(convention - 1);
+        s.label = r.str("label");
+        for (auto* v : {&s.step, &s.epoch}) {
+            const bool has = r.get<std::uint8_t>("step flag") != 0;
+            const double x = r.get<double>("step");
+            if (has) {
+                if (!std::isfinite(x))
+                    throw Malformed("a step or epoch is not finite");
+                *v = x;
+            }
+        }
         if (r.remaining() != 0)
             throw Malformed(std::to_string(r.remaining()) + " trailing bytes");
         out.value = std::move(s);

@@ -4,6 +4,8 @@ the bundled example recording (recording format v1, see
 docs/recording-format.md).
 
 Usage:  /usr/bin/python3 tools/train_example.py resources/example.h5
+        /usr/bin/python3 tools/train_example.py out/run.h5 --checkpoints 100,400,1000
+        (also writes out/run_step100.h5, ...: the recording at those iterations)
 
 Needs only torch, numpy and h5py (Debian: python3-torch, python3-numpy,
 python3-h5py). nn4n is not required: its CTRNN dynamics and RNNLoss terms are
@@ -191,7 +193,16 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--convention", choices=("seed", "nn4n"), default="seed",
                    help="formulas for the firing-rate terms (default: seed, the app's default)")
+    p.add_argument("--checkpoints", default="",
+                   help="comma-separated iterations at which to also write the recording "
+                        "(same trials as the final one) as OUTPUT_stepN.h5 with a step attribute")
     args = p.parse_args(argv)
+    try:
+        checkpoints = sorted({int(x) for x in args.checkpoints.split(",") if x.strip()})
+    except ValueError:
+        p.error(f"--checkpoints {args.checkpoints}: expected iterations such as 100,400,1000")
+    if any(not 1 <= c <= args.iterations for c in checkpoints):
+        p.error(f"--checkpoints: iterations must lie in 1..{args.iterations}")
 
     t0 = time.time()
     torch.manual_seed(args.seed)
@@ -218,6 +229,8 @@ def main(argv=None):
         if it == 1 or it % 100 == 0:
             print(f"iter {it:5d}  loss {loss.item():.5f}  mse {terms['lambda_mse'].item():.5f}  "
                   f"acc {accuracy(pred.detach(), c):.3f}  ({time.time() - t0:.0f} s)", flush=True)
+        if it in checkpoints:
+            write_checkpoint(model, it, args)
 
     # Evaluate (no pre-activation noise, as nn4n's eval()) on fresh trials.
     model.eval()
@@ -261,7 +274,29 @@ def main(argv=None):
     return 0
 
 
-def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, args):
+def checkpoint_path(output, step):
+    root, ext = os.path.splitext(output)
+    return f"{root}_step{step}{ext or '.h5'}"
+
+
+def write_checkpoint(model, step, args):
+    """The recording at iteration `step`: the final recording's trials, without noise.
+    Its own generator and no noise draws, so training continues exactly as without it."""
+    model.eval()
+    with torch.no_grad():
+        u, y, c = make_batch(args.record_batch, torch.Generator().manual_seed(args.seed + 2000))
+        pred, states = model(u)
+    model.train()
+    sd = model.state_dict()
+    path = checkpoint_path(args.output, step)
+    write_recording(path, u.numpy(), pred.numpy(), y.numpy(), states.numpy(),
+                    sd["recurrent_layer.input_layer.weight"].numpy(),
+                    sd["recurrent_layer.hidden_layer.weight"].numpy(),
+                    sd["readout_layer.weight"].numpy(), c.numpy(), args, step=step)
+    print(f"  wrote {path} (iteration {step})", flush=True)
+
+
+def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, args, step=None):
     f32 = np.dtype("<f4")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
@@ -281,6 +316,8 @@ def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, arg
 
         for key, lam in LAMBDAS.items():
             f.attrs[key] = np.float64(lam)
+        if step is not None:
+            f.attrs["step"] = np.int64(step)
 
         def text(key, value):  # fixed-length ASCII strings: the most portable kind
             f.attrs[key] = np.bytes_(value)
