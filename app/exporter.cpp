@@ -4,6 +4,8 @@
 #include "report.h"
 
 #include <QDir>
+
+#include <algorithm>
 #include <QFileInfo>
 #include <QObject>
 #include <QSaveFile>
@@ -33,9 +35,12 @@ const QStringList& Exporter::tableFormats()
     return f;
 }
 
-void Exporter::addChart(const QString& key, QWidget* widget)
+void Exporter::addChart(const QString& key, QWidget* widget, const ExportableChart& chart)
 {
-    m_charts.push_back({key, widget});
+    ExportableChart c = chart;
+    if (!c.widget)
+        c = {key, key, widget, nullptr};
+    m_charts.push_back({key, widget, c});
 }
 
 void Exporter::addTable(const QString& key, const QString& format, TextSource text)
@@ -77,16 +82,31 @@ std::string Exporter::csvHeader(const Provenance& p)
     return h;
 }
 
+ExportInfo Exporter::exportInfo(const Provenance& p)
+{
+    ExportInfo info;
+    info.file = QFileInfo(p.recording).fileName();
+    info.selection = p.selection;
+    info.convention = QString::fromUtf8(conventionName(p.lambdas.convention).data());
+    const TermArray l = p.lambdas.effective();
+    QStringList parts;
+    for (Term t : kAllTerms)
+        parts << QString::fromUtf8(lambdaKey(t).data()) + "=" +
+                     QString::fromStdString(formatLambda(l[index(t)]));
+    info.lambdas = parts.join(QStringLiteral(", "));
+    return info;
+}
+
 ExportOutcome Exporter::exportChart(const QString& key, const QString& path) const
 {
     ExportOutcome out{path, {}};
-    QWidget* w = chart(key);
-    if (!w) {
+    const auto it = std::find_if(m_charts.begin(), m_charts.end(),
+                                 [&](const Chart& c) { return c.key == key; });
+    if (it == m_charts.end()) {
         out.error = QObject::tr("%1: no chart named '%2' to export").arg(path, key);
         return out;
     }
-    if (!exportWidget(w, path, &out.error) && out.error.isEmpty())
-        out.error = QObject::tr("%1: could not export the chart").arg(path);
+    out.error = rnnloss::exportChart(it->chart, path, exportInfo(m_provenance()));
     return out;
 }
 

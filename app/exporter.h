@@ -4,6 +4,7 @@
 // here. Failures come back as values naming the file; nothing half-written
 // is left behind (tables go through QSaveFile).
 
+#include "chartexport.h"
 #include "lambdastate.h"
 
 #include <QString>
@@ -23,6 +24,7 @@ struct Provenance
 {
     QString recording; ///< file path; empty before a load
     LambdaState lambdas;
+    QString selection; ///< e.g. "neuron 12"; empty when nothing is selected
 };
 
 struct ExportOutcome
@@ -40,8 +42,10 @@ public:
 
     explicit Exporter(std::function<Provenance()> provenance);
 
-    /// A chart: written as PNG, SVG or PDF by widgets' exportWidget.
-    void addChart(const QString& key, QWidget* widget);
+    /// A chart: written as PNG, SVG or PDF by widgets' exportChart, its
+    /// metadata recording the provenance. When `chart` is given (a view's
+    /// exportableCharts() entry), the chart alone is drawn, vector in SVG/PDF.
+    void addChart(const QString& key, QWidget* widget, const ExportableChart& chart = {});
     /// A table in one format ("csv" or "json"). A CSV's first line records the
     /// recording, convention and lambdas, as a '#' comment.
     void addTable(const QString& key, const QString& format, TextSource text);
@@ -62,12 +66,15 @@ public:
     static const QStringList& tableFormats();
     /// "# file=... convention=... lambda_mse=... ..." (no newline).
     static std::string csvHeader(const Provenance& p);
+    /// What a figure records of `p` (its metadata; a caption when asked for).
+    static ExportInfo exportInfo(const Provenance& p);
 
 private:
     struct Chart
     {
         QString key;
         QWidget* widget = nullptr;
+        ExportableChart chart;
     };
     struct Table
     {

@@ -69,7 +69,9 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     : QMainWindow(parent), m_lambdas(new LambdaModel(this)),
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
       m_exporter(std::make_unique<Exporter>([this] {
-          return Provenance{recordingFile(), m_lambdas->state()};
+          const int n = m_analysis ? m_analysis->neuron() : -1;
+          return Provenance{recordingFile(), m_lambdas->state(),
+                            n >= 0 ? tr("neuron %1").arg(n) : QString()};
       }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
@@ -161,8 +163,16 @@ void MainWindow::buildExports()
         {"w_hid-histogram", m_weights->histogramView(1)},
         {"w_out-histogram", m_weights->histogramView(2)},
     };
+    // The views' own description of each chart (the chart alone, vector in
+    // SVG/PDF); a widget no view lists is exported whole.
+    QList<ExportableChart> listed = m_breakdown->exportableCharts() + m_rates->exportableCharts() +
+                                    m_detail->exportableCharts() + m_weights->exportableCharts();
     for (const auto& [key, widget] : charts) {
-        m_exporter->addChart(key, widget);
+        ExportableChart chart;
+        for (const ExportableChart& c : listed)
+            if (c.widget == widget)
+                chart = c;
+        m_exporter->addChart(key, widget, chart);
         addChartMenu(key, widget);
     }
     const AnalysisController* a = m_analysis;

@@ -1692,7 +1692,6 @@ void TestCodec::malformedLayout()
     qInfo("%s", o.error.c_str());
 }
 
-QTEST_APPLESS_MAIN(TestCodec)
 // Inputs fuzz_decoder found (tests/fuzz-regressions/README.md): each decodes
 // or is refused, and whatever decodes is safe to compute on, as in the target.
 void TestCodec::fuzzRegressions()
