@@ -1,12 +1,16 @@
 // rnnloss — the command-line tool over the engine:
 //   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
 //                   [--lambda KEY=VALUE]... [--json]
+//   rnnloss compute A.h5 B.h5 ... / sweep / balance   (cli_commands.h)
 //   rnnloss bench [...]         the benchmark of docs/performance.md
 //   rnnloss reader ...          internal: the isolated reader process
 // Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
 
 #include "bench.h"
+#include "cli_commands.h"
+#include "cli_common.h"
 #include "cliargs.h"
+#include "lambdasfile.h"
 #include "loss.h"
 #include "neuronstats.h"
 #include "reader.h"
@@ -34,7 +38,10 @@ const char* kHelp = R"(rnnloss - the modular RNN loss of a recorded network, ter
 
 Usage:
   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
-                  [--lambda KEY=VALUE]... [--json]
+                  [--lambda KEY=VALUE]... [--lambdas-from FILE.json] [--json]
+  rnnloss compute A.h5 B.h5 ... [options]
+  rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
+  rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep]
   rnnloss --help | --version
@@ -56,6 +63,8 @@ compute
                        (0.001 or 1e-3). A lambda not given takes the file's
                        training value (root attribute of the same name) if
                        present, else 0. A term with lambda 0 is not added.
+  --lambdas-from FILE  lambdas (and convention) from the app's lambda export;
+                       --lambda and --convention win over it
   --json               print one JSON object instead of the table:
                        {"convention", "shape": {batch, time, n_in, n_hid, n_out},
                         "terms": {KEY: {"lambda", "value", "weighted", "available"}},
@@ -162,6 +171,7 @@ int computeMain(const std::vector<std::string>& a)
     bool json = false;
     bool verbose = false;
     ReaderJob job;
+    std::optional<LambdaSettings> lambdasFile;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string& s = a[i];
         if (s == "--json") {
@@ -183,6 +193,11 @@ int computeMain(const std::vector<std::string>& a)
             const std::string err = parseLambda(s.substr(9), opts);
             if (!err.empty())
                 throw UsageError{err};
+        } else if (s == "--lambdas-from") {
+            auto file = readLambdaSettings(next(a, i));
+            if (!file.value)
+                throw UsageError{file.error};
+            lambdasFile = std::move(file.value);
         } else if (s == "--watchdog") {
             job.watchdogMs = static_cast<int>(number(s, next(a, i), 1, 86400) * 1000);
         } else if (s == "--memory-limit") {
@@ -198,9 +213,11 @@ int computeMain(const std::vector<std::string>& a)
         } else if (opts.recording.empty()) {
             opts.recording = s;
         } else {
-            throw UsageError{"more than one recording given: " + opts.recording + ", " + s};
+            return cli::computeMany(a); // several recordings
         }
     }
+    if (lambdasFile)
+        applyLambdaSettings(*lambdasFile, opts);
     if (opts.recording.empty())
         opts.recording = bundledExample();
 
@@ -250,7 +267,7 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-            std::cout << kHelp;
+            std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
@@ -262,11 +279,15 @@ int main(int argc, char** argv)
         args.erase(args.begin());
         for (const auto& s : args)
             if (s == "--help" || s == "-h") {
-                std::cout << kHelp;
+                std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
                 return 0;
             }
         if (cmd == "compute")
             return computeMain(args);
+        if (cmd == "sweep")
+            return cli::sweep(args);
+        if (cmd == "balance")
+            return cli::balance(args);
         if (cmd == "reader")
             return readerMain(args);
         if (cmd == "bench")

@@ -59,6 +59,9 @@ struct Summary
     std::array<std::optional<double>, kTermCount> trainingLambdas;
     /// The recording's `loss_convention` attribute ("nn4n" or "spec"), when it has one.
     std::optional<Convention> lossConvention;
+    /// Root attributes that name the recording among others (empty when absent).
+    std::string label;
+    std::optional<double> step, epoch;
     std::vector<std::string> warnings;
 
     // outputs/targets: sums of squared error, per trial (B) and per time step (T).
@@ -85,6 +88,10 @@ struct Summary
     bool hasStates() const { return has(Dataset::States); }
     bool hasMse() const { return has(Dataset::Outputs) && has(Dataset::Targets); }
 };
+
+/// How a recording is named in a set: its `label` attribute, else "step N" or
+/// "epoch N" from those attributes, else the file name of `path`.
+std::string recordingLabel(const Summary& s, const std::string& path);
 
 /// Which trials and neurons a computation covers; empty vectors mean all.
 struct Selection

@@ -223,6 +223,11 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         w.put<std::int64_t>(s.weights[i].cols());
         w.raw(s.weights[i].data(), s.weights[i].size());
     }
+    w.str(s.label);
+    for (const auto& v : {s.step, s.epoch}) {
+        w.put<std::uint8_t>(v.has_value());
+        w.put<double>(v.value_or(0.0));
+    }
     return std::move(w.bytes());
 }
 
@@ -339,6 +344,16 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
                 r.needValues(n, sizeof(float), "weights");
                 s.weights[i].resize(rows, cols);
                 r.array(s.weights[i].data(), n, "weights");
+            }
+        }
+        s.label = r.str("label");
+        for (auto* v : {&s.step, &s.epoch}) {
+            const bool has = r.get<std::uint8_t>("step flag") != 0;
+            const double x = r.get<double>("step");
+            if (has) {
+                if (!std::isfinite(x))
+                    throw Malformed("a step or epoch is not finite");
+                *v = x;
             }
         }
         if (r.remaining() != 0)

@@ -376,7 +376,6 @@ void TestCli::usageErrors_data()
     row("convention without a value", {"compute", "--json", relu, "--convention"},
         {"--convention"});
     row("unknown option", {"compute", "--json", relu, "--frobnicate"}, {"--frobnicate"});
-    row("two recordings", {"compute", "--json", relu, relu}, {});
     row("unknown command", {"frobnicate"}, {"frobnicate"});
     row("lambda_mse on a weights-only file",
         {"compute", "--json", weightsOnly, "--lambda", "lambda_mse=1"},

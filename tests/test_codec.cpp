@@ -171,6 +171,8 @@ Summary makeSummary(const RecordingSpec& spec)
                       std::string(1000, 'x'), std::string("nul\0inside", 10)};
         s.info(Dataset::States).file = "/some/where/r\xc3\xa9sum\xc3\xa9 file.h5";
         s.info(Dataset::Inputs).path = "inputs, /data/inputs, /x";
+        s.label = "\xce\xbb_fr = 0.1, run \"b\"";
+        s.step = 300;
     }
     return s;
 }
@@ -320,6 +322,8 @@ QString diffSummaries(const Summary& a, const Summary& b)
     }
     if (a.warnings != b.warnings)
         return "warnings differ";
+    if (a.label != b.label || a.step != b.step || a.epoch != b.epoch)
+        return "label, step or epoch differs";
     QString d;
     if (!(d = diffVector("sqErrPerTrial", a.sqErrPerTrial, b.sqErrPerTrial)).isEmpty() ||
         !(d = diffVector("sqErrPerTime", a.sqErrPerTime, b.sqErrPerTime)).isEmpty() ||
@@ -424,6 +428,7 @@ Layout layoutOf(const Summary& s)
         L.weight[i] = p;
         p += 24 + 4 * static_cast<std::size_t>(s.weights[i].size());
     }
+    p += 4 + s.label.size() + 2 * 9; // label, step, epoch
     L.end = p;
     return L;
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -377,16 +378,13 @@ public:
         return od;
     }
 
-    std::optional<double> attribute(const std::string& name, std::vector<std::string>& warnings) const
+    /// A root attribute holding one number; empty (with a warning) when it holds anything else.
+    std::optional<double> numberAttribute(const std::string& name,
+                                          std::vector<std::string>& warnings) const
     {
-        const htri_t ex = H5Aexists(m_file.get(), name.c_str());
-        if (ex <= 0) {
-            H5Eclear2(H5E_DEFAULT);
-            return std::nullopt;
-        }
-        Handle attr(H5Aopen(m_file.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+        const Handle attr = openAttribute(name);
         if (!attr)
-            fail("cannot open attribute '" + name + "'");
+            return std::nullopt;
         Handle type(H5Aget_type(attr.get()), H5Tclose);
         Handle space(H5Aget_space(attr.get()), H5Sclose);
         const H5T_class_t cls = type ? H5Tget_class(type.get()) : H5T_NO_CLASS;
@@ -399,19 +397,101 @@ public:
         double v = 0.0;
         if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
             fail("cannot read attribute '" + name + "'");
-        if (!std::isfinite(v) || v < 0) {
-            warnings.push_back(m_name + ": attribute '" + name + "' is " + std::to_string(v) +
+        return v;
+    }
+
+    std::optional<double> attribute(const std::string& name, std::vector<std::string>& warnings) const
+    {
+        const auto v = numberAttribute(name, warnings);
+        if (v && (!std::isfinite(*v) || *v < 0)) {
+            warnings.push_back(m_name + ": attribute '" + name + "' is " + std::to_string(*v) +
                                ", not a finite lambda >= 0; ignored");
             return std::nullopt;
         }
         return v;
     }
 
+    /// A root attribute holding one string (fixed or variable length), cut
+    /// to `maxBytes`; empty (with a warning) when it holds anything else.
+    std::optional<std::string> textAttribute(const std::string& name, std::size_t maxBytes,
+                                             std::vector<std::string>& warnings) const
+    {
+        const Handle attr = openAttribute(name);
+        if (!attr)
+            return std::nullopt;
+        Handle type(H5Aget_type(attr.get()), H5Tclose);
+        Handle space(H5Aget_space(attr.get()), H5Sclose);
+        const H5T_class_t cls = type ? H5Tget_class(type.get()) : H5T_NO_CLASS;
+        const hssize_t n = space ? H5Sget_simple_extent_npoints(space.get()) : -1;
+        if (cls != H5T_STRING || n != 1) {
+            warnings.push_back(m_name + ": attribute '" + name + "' is not a single string; ignored");
+            return std::nullopt;
+        }
+        std::string text;
+        const htri_t variable = H5Tis_variable_str(type.get());
+        if (variable < 0)
+            fail("cannot read attribute '" + name + "'");
+        if (variable) {
+            Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+            if (!mem || H5Tset_size(mem.get(), H5T_VARIABLE) < 0 ||
+                H5Tset_cset(mem.get(), H5Tget_cset(type.get())) < 0)
+                fail("cannot read attribute '" + name + "'");
+            char* p = nullptr;
+            if (H5Aread(attr.get(), mem.get(), &p) < 0)
+                fail("cannot read attribute '" + name + "'");
+            if (p)
+                text.assign(p, strnlen(p, maxBytes));
+            H5free_memory(p);
+        } else {
+            const std::size_t size = H5Tget_size(type.get());
+            if (size == 0 || size > (std::size_t(1) << 20)) {
+                warnings.push_back(m_name + ": attribute '" + name + "' is a string of " +
+                                   std::to_string(size) + " bytes; ignored");
+                return std::nullopt;
+            }
+            std::string buf(size, '\0');
+            if (H5Aread(attr.get(), type.get(), buf.data()) < 0)
+                fail("cannot read attribute '" + name + "'");
+            text.assign(buf.c_str(), strnlen(buf.c_str(), std::min(size, maxBytes)));
+        }
+        return text;
+    }
+
 private:
+    /// The root attribute `name`, or an empty handle when the file has none.
+    Handle openAttribute(const std::string& name) const
+    {
+        const htri_t ex = H5Aexists(m_file.get(), name.c_str());
+        if (ex <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return Handle();
+        }
+        Handle attr(H5Aopen(m_file.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
+        if (!attr)
+            fail("cannot open attribute '" + name + "'");
+        return attr;
+    }
+
     std::string m_name;
     std::uint64_t m_size = 0;
     Handle m_file;
 };
+
+/// A label is for display; a longer one is cut.
+constexpr std::size_t kMaxLabelBytes = 1024;
+
+/// The root attributes that name a recording in a set (docs/recording-format.md).
+void readNaming(const File& f, Summary& s)
+{
+    s.label = f.textAttribute("label", kMaxLabelBytes, s.warnings).value_or("");
+    for (auto [name, slot] : {std::pair{"step", &s.step}, std::pair{"epoch", &s.epoch}}) {
+        *slot = f.numberAttribute(name, s.warnings);
+        if (*slot && !std::isfinite(**slot)) {
+            s.warnings.push_back(f.name() + ": attribute '" + name + "' is not finite; ignored");
+            slot->reset();
+        }
+    }
+}
 
 struct Candidate
 {
@@ -674,6 +754,8 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     if (rec)
         for (Term t : kAllTerms)
             s.trainingLambdas[index(t)] = rec->attribute(std::string(lambdaKey(t)), s.warnings);
+    if (rec)
+        readNaming(*rec, s);
 
     std::uint64_t total = 0;
     for (const auto& o : open)

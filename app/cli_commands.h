@@ -1,0 +1,21 @@
+#pragma once
+// The CLI's commands over several recordings and over the lambdas, each
+// returning the exit status (0 ok, 2 unusable input, 1 internal failure):
+//   rnnloss compute A.h5 B.h5 ...          (cli_multi.cpp)
+//   rnnloss sweep REC.h5 --term KEY ...    (cli_sweep.cpp)
+//   rnnloss balance REC.h5 --share K=F ... (cli_balance.cpp)
+
+#include <string>
+#include <vector>
+
+namespace rnnloss::cli {
+
+/// `compute` with two or more recordings: one result per recording, in order.
+int computeMany(const std::vector<std::string>& args);
+int sweep(const std::vector<std::string>& args);
+int balance(const std::vector<std::string>& args);
+
+/// Their part of `rnnloss --help`.
+extern const char* const kCommandsHelp;
+
+} // namespace rnnloss::cli

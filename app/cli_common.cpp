@@ -1,0 +1,155 @@
+#include "cli_common.h"
+
+#include "lambdasfile.h"
+#include "loss.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace rnnloss::cli {
+
+const char* const kSharedHelp =
+    R"(  --weights FILE          read the three weight matrices from FILE instead
+  --convention NAME       nn4n (default) or spec, as for compute
+  --lambda KEY=VALUE      as for compute; wins over --lambdas-from
+  --lambdas-from FILE     the lambdas (and the convention, unless --convention is
+                          given) from a JSON file as the app's File > Export
+                          lambdas writes it: {"convention": "nn4n",
+                          "lambda_mse": 1, ...}; keys it lacks keep the
+                          recording's training lambda (else 0)
+  --json                  JSON instead of the table
+  --watchdog SECONDS, --memory-limit MB, --slab-mb MB, --verbose   as for compute
+)";
+
+std::string value(const std::vector<std::string>& a, std::size_t& i)
+{
+    if (i + 1 >= a.size())
+        throw UsageError{a[i] + " needs a value"};
+    return a[++i];
+}
+
+double realNumber(const std::string& option, const std::string& text)
+{
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+        throw UsageError{option + " " + text + ": expected a finite number"};
+    return v;
+}
+
+long long wholeNumber(const std::string& option, const std::string& text, long long lo,
+                      long long hi)
+{
+    char* end = nullptr;
+    errno = 0;
+    const long long n = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end || errno == ERANGE || n < lo || n > hi)
+        throw UsageError{option + " " + text + ": expected a whole number from " +
+                         std::to_string(lo) + " to " + std::to_string(hi)};
+    return n;
+}
+
+bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o)
+{
+    const std::string& s = a[i];
+    if (s == "--json") {
+        o.json = true;
+    } else if (s == "--verbose") {
+        o.verbose = true;
+    } else if (s == "--weights") {
+        o.loss.weights = value(a, i);
+    } else if (s == "--convention") {
+        const std::string v = value(a, i);
+        o.loss.convention = conventionFromName(v);
+        if (!o.loss.convention)
+            throw UsageError{"--convention " + v + ": expected nn4n or spec"};
+    } else if (s == "--lambda" || s.rfind("--lambda=", 0) == 0) {
+        const std::string arg = s == "--lambda" ? value(a, i) : s.substr(9);
+        if (std::string err = parseLambda(arg, o.loss); !err.empty())
+            throw UsageError{err};
+    } else if (s == "--lambdas-from") {
+        o.lambdasFrom = value(a, i);
+    } else if (s == "--watchdog") {
+        o.job.watchdogMs = static_cast<int>(wholeNumber(s, value(a, i), 1, 86400) * 1000);
+    } else if (s == "--memory-limit") {
+        // 0: no limit; otherwise at least 256 MiB (the reader binary itself needs some)
+        const long long mb = wholeNumber(s, value(a, i), 0, 1LL << 24);
+        if (mb != 0 && mb < 256)
+            throw UsageError{s + " " + std::to_string(mb) +
+                             ": expected 0 (no limit) or at least 256"};
+        o.job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
+    } else if (s == "--slab-mb") {
+        o.job.slabBytes = static_cast<std::size_t>(wholeNumber(s, value(a, i), 1, 1 << 16)) << 20;
+    } else if (!s.empty() && s[0] == '-') {
+        return false;
+    } else {
+        o.recordings.push_back(s);
+    }
+    return true;
+}
+
+void finish(Options& o)
+{
+    if (o.lambdasFrom.empty())
+        return;
+    const LambdaSettingsResult file = readLambdaSettings(o.lambdasFrom);
+    if (!file.value)
+        throw UsageError{file.error};
+    applyLambdaSettings(*file.value, o.loss);
+}
+
+ReaderOutcome read(const Options& o, const std::string& recording)
+{
+    ReaderJob job = o.job;
+    job.readerExe = currentExecutable();
+    job.recording = recording;
+    job.weights = o.loss.weights;
+    ReaderProcess reader;
+    ReaderOutcome outcome = reader.run(job);
+    if (o.verbose)
+        std::fprintf(stderr, "%s: read in %.2f s, reader peak RSS %.1f MB\n", recording.c_str(),
+                     outcome.seconds, outcome.peakRssBytes / 1e6);
+    return outcome;
+}
+
+TermArray effectiveLambdas(const Summary& s, const LossOptions& opts)
+{
+    TermArray lambdas = initialLambdas(s);
+    for (Term t : kAllTerms)
+        if (opts.lambdas[index(t)])
+            lambdas[index(t)] = *opts.lambdas[index(t)];
+    return lambdas;
+}
+
+std::optional<Loaded> loadSingle(const Options& o, std::string& error)
+{
+    if (o.recordings.size() > 1)
+        throw UsageError{"more than one recording given: " + o.recordings[0] + ", " +
+                         o.recordings[1]};
+    const std::string path = o.recordings.empty() ? bundledExample() : o.recordings[0];
+    ReaderOutcome outcome = read(o, path);
+    if (!outcome.summary) {
+        error = outcome.error;
+        return std::nullopt;
+    }
+    Loaded l{path, std::move(*outcome.summary), {}, {}};
+    l.values = computeTerms(l.summary, o.loss.convention.value_or(kDefaultConvention));
+    l.lambdas = effectiveLambdas(l.summary, o.loss);
+    const LossResult r = evaluate(l.values, l.lambdas);
+    if (!r.errors.empty()) {
+        error = path + ": " + r.errors.front();
+        return std::nullopt;
+    }
+    return l;
+}
+
+int fail(const std::string& message)
+{
+    std::cerr << "error: " << message << "\n";
+    return 2;
+}
+
+} // namespace rnnloss::cli

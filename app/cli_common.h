@@ -1,0 +1,75 @@
+#pragma once
+// What the CLI's commands over recordings share: the options that choose the
+// recordings and the lambdas, reading a recording through the reader process,
+// and the precedence of lambdas (command line > --lambdas-from > the file's own).
+
+#include "cliargs.h"
+#include "loss.h"
+#include "readerprocess.h"
+#include "summary.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnloss::cli {
+
+/// A bad command line: exit 2 with one "error:" line.
+struct UsageError
+{
+    std::string message;
+};
+
+struct Options
+{
+    LossOptions loss;                    ///< loss.recording is unused: see recordings
+    std::vector<std::string> recordings; ///< in the order given
+    std::string lambdasFrom;             ///< --lambdas-from FILE.json
+    bool json = false;
+    bool verbose = false;
+    ReaderJob job;
+};
+
+/// The value after option a[i]; advances i.
+std::string value(const std::vector<std::string>& a, std::size_t& i);
+/// A finite number; throws UsageError naming the option.
+double realNumber(const std::string& option, const std::string& text);
+/// A whole number in [lo, hi]; throws UsageError naming the option.
+long long wholeNumber(const std::string& option, const std::string& text, long long lo,
+                      long long hi);
+
+/// Consumes a[i] (and its value) when it is an option every command takes, or
+/// a recording; returns false for anything else. Throws UsageError.
+bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o);
+
+/// After parsing: applies --lambdas-from. Throws UsageError naming the file.
+void finish(Options& o);
+
+/// Reads `recording` (and --weights) in the isolated reader process.
+ReaderOutcome read(const Options& o, const std::string& recording);
+
+/// The lambdas a command uses for a recording: given ones, else the file's
+/// training lambdas, else 0.
+TermArray effectiveLambdas(const Summary& s, const LossOptions& opts);
+
+/// One recording read and its terms computed, for the commands over lambdas.
+struct Loaded
+{
+    std::string path;
+    Summary summary;
+    TermValues values;
+    TermArray lambdas; ///< effectiveLambdas()
+};
+
+/// Reads the one recording of `o` (the bundled example when none is given;
+/// UsageError for more than one) and computes its terms. Empty with `error`
+/// set when it cannot be read, or an enabled term's data is missing.
+std::optional<Loaded> loadSingle(const Options& o, std::string& error);
+
+/// Prints "error: <message>" on stderr; returns 2.
+int fail(const std::string& message);
+
+/// The help text of the options above, for `rnnloss --help`.
+extern const char* const kSharedHelp;
+
+} // namespace rnnloss::cli
