@@ -124,6 +124,14 @@ int RecordingSet::pendingCount() const
     return n;
 }
 
+int RecordingSet::runningCount() const
+{
+    int n = 0;
+    for (const Slot& slot : m_slots)
+        n += slot.loader->isLoading();
+    return n;
+}
+
 void RecordingSet::onProgress(Slot& slot, double fraction, const QString& stage)
 {
     if (slot.discard)

@@ -53,6 +53,8 @@ public:
     bool isLoading() const;
     /// Loads of the current batch not yet finished (running and queued).
     int pendingCount() const;
+    /// Reader processes running for the set now (at most kParallelLoads).
+    int runningCount() const;
     /// The reader of single loads; its limits apply to every reader of the set.
     LoadController* loader() const { return m_slots.front().loader; }
 

@@ -109,12 +109,20 @@ void TestRecordings::perFileFailureLeavesOthers()
     MainWindow w(kCli);
     QSignalSpy loaded(w.recordings(), &RecordingSet::loaded);
     QSignalSpy failed(w.recordings(), &RecordingSet::failed);
+    // How many reader processes run at once, seen at every report of the set.
+    int maxRunning = 0;
+    const auto sample = [&] { maxRunning = std::max(maxRunning, w.recordings()->runningCount()); };
+    connect(w.recordings(), &RecordingSet::progress, this, sample);
+    connect(w.recordings(), &RecordingSet::loaded, this, sample);
+    connect(w.recordings(), &RecordingSet::failed, this, sample);
     bool ok = false;
     QVERIFY(addAndWait(w, {fx("history_0.h5"), fx("bad_rank.h5"), fx("history_1.h5"), fx("no_such_file.h5")},
                        &ok));
     QVERIFY(ok);
     QCOMPARE(loaded.size(), 2);
     QCOMPARE(failed.size(), 2);
+    QCOMPARE(maxRunning, RecordingSet::kParallelLoads); // four files, two readers at a time
+    QCOMPARE(w.recordings()->runningCount(), 0);
     QStringList failedFiles;
     for (const auto& args : failed) {
         const QString error = args.at(0).toString();

@@ -146,8 +146,10 @@ void HistoryView::setLogScale(bool on)
         return;
     m_logScale = on;
     m_actLog->setChecked(on);
-    // Points at 0 would warn on a log axis: drop them before it comes in.
-    refresh();
+    // Points at 0 would warn on a log axis: drop them before it comes in, and
+    // bring them back only once it is gone.
+    if (on)
+        refresh();
     attachAxes();
     refresh();
 }
