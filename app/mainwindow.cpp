@@ -69,6 +69,19 @@ QString shapeText(const Summary& s)
         .join(QLatin1Char(' '));
 }
 
+/// The status bar's line for a recording: its name, shape, weights file and first warning.
+QString recordingStatus(const RecordingEntry& rec)
+{
+    const Summary& s = *rec.summary;
+    QString text = QObject::tr("%1: %2").arg(rec.name(), shapeText(s));
+    if (!rec.files.weights.isEmpty())
+        text += QObject::tr(", weights from %1").arg(fileName(rec.files.weights));
+    if (!s.warnings.empty())
+        text += QObject::tr("  — %n warning(s): ", nullptr, int(s.warnings.size())) +
+                QString::fromStdString(s.warnings.front());
+    return text;
+}
+
 QString aboutText()
 {
     return QObject::tr("<h3>RNNLoss Explorer %1</h3>"
@@ -450,14 +463,8 @@ void MainWindow::showActive()
     m_weights->setWeights(s.weights[0], s.weights[1], s.weights[2]);
     m_detail->clear();
 
-    QString text = tr("%1: %2").arg(rec->name(), shapeText(s));
-    if (!rec->files.weights.isEmpty())
-        text += tr(", weights from %1").arg(fileName(rec->files.weights));
-    if (!s.warnings.empty())
-        text += tr("  — %n warning(s): ", nullptr, int(s.warnings.size())) +
-                QString::fromStdString(s.warnings.front());
     if (!m_recordings->isLoading())
-        m_statusText->setText(text);
+        m_statusText->setText(recordingStatus(*rec));
     setWindowTitle(tr("RNNLoss Explorer — %1").arg(rec->name()));
     if (m_analysis->summary() != rec->summary) { // another recording of the set
         m_analysis->setRecording(rec->summary, rec->generation);
@@ -471,6 +478,8 @@ void MainWindow::onBatchFinished(int loaded)
     if (m_batchErrors.isEmpty()) {
         m_errorBanner->hide();
         m_lastError.clear();
+        if (const RecordingEntry* rec = m_recordings->active())
+            m_statusText->setText(recordingStatus(*rec));
     }
     emit loadFinished(loaded > 0);
 }

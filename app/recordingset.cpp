@@ -61,6 +61,7 @@ void RecordingSet::load(const LoadRequest& request, Placement placement)
         }
     m_batchTotal = 1;
     m_batchLoaded = m_batchFailed = m_batchCancelled = 0;
+    m_activeFollowsFirst = false;
     // LoadController::load cancels slot 0's running load without a report.
     start(m_slots.front(), request, ++m_order, placement);
 }
@@ -72,6 +73,7 @@ void RecordingSet::add(const QList<LoadRequest>& requests)
     if (!isLoading()) {
         m_batchTotal = 0;
         m_batchLoaded = m_batchFailed = m_batchCancelled = 0;
+        m_activeFollowsFirst = m_entries.empty();
     }
     for (const LoadRequest& r : requests)
         m_queue.push_back({r, ++m_order});
@@ -169,6 +171,7 @@ void RecordingSet::setActive(int index)
 {
     if (index < 0 || index >= int(m_entries.size()) || index == m_active)
         return;
+    m_activeFollowsFirst = false; // the user's choice stays
     m_active = index;
     emit activeChanged();
 }
@@ -207,7 +210,8 @@ void RecordingSet::onLoaded(Slot& slot, std::shared_ptr<const Summary> summary, 
                                          [](std::uint64_t o, const RecordingEntry& e) { return o < e.order; });
         const int pos = int(at - m_entries.begin());
         m_entries.insert(at, r);
-        if (m_active < 0) {
+        // Loads finish out of order: the first recording asked for is the one shown.
+        if (m_active < 0 || (m_activeFollowsFirst && pos == 0)) {
             m_active = pos;
             activeMoved = true;
         } else if (pos <= m_active) {

@@ -45,8 +45,9 @@ public:
     void load(const LoadRequest& request, Placement placement = Placement::Replace);
     /// Adds recordings to the set. Each is read in its own reader process, at
     /// most kParallelLoads at once, and reports loaded or failed on its own; a
-    /// failure leaves the set and the other loads as they are. The first entry
-    /// of an empty set becomes active; otherwise the active one stays.
+    /// failure leaves the set and the other loads as they are. Into an empty
+    /// set, the first of the requests that loads (in their order) is active;
+    /// otherwise the active one stays.
     void add(const QList<LoadRequest>& requests);
     /// Cancels every load, running or queued.
     void cancel();
@@ -110,6 +111,7 @@ private:
     int m_batchLoaded = 0;
     int m_batchFailed = 0;
     int m_batchCancelled = 0;
+    bool m_activeFollowsFirst = false; ///< a batch into an empty set: the first entry is active
     std::vector<RecordingEntry> m_entries;
     int m_active = -1;
     std::uint64_t m_generation = 0;
