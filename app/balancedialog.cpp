@@ -56,8 +56,9 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
         const bool ok = canTarget(t);
         r.target->setEnabled(ok);
         if (!ok)
-            r.target->setToolTip(values[t].available ? tr("Switched off: enable it in the Lambdas panel first")
-                                                     : QString::fromStdString(values[t].reason));
+            r.target->setToolTip(values[t].available
+                                     ? tr("Switched off: enable it in the Lambdas panel first")
+                                     : QString::fromStdString(values[t].reason));
         grid->addWidget(r.target, row, 0);
         grid->addWidget(r.percent, row, 1);
         grid->addWidget(r.now, row, 2);
@@ -75,7 +76,8 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_total = new QLabel;
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel);
-    connect(m_buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this, &QDialog::accept);
+    connect(m_buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this,
+            &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
@@ -88,7 +90,8 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
 
 bool BalanceDialog::canTarget(Term term) const
 {
-    return term != Term::Mse && m_state.enabled[std::size_t(index(term))] && m_values[term].available;
+    return term != Term::Mse && m_state.enabled[std::size_t(index(term))] &&
+           m_values[term].available;
 }
 
 void BalanceDialog::setTarget(Term term, std::optional<double> share)
@@ -116,7 +119,8 @@ void BalanceDialog::solve()
             targets.push_back({t, r.percent->value() / 100.0});
     }
     m_anyTarget = !targets.empty();
-    m_result = m_anyTarget ? balanceShares(m_values, m_state.effective(), targets) : BalanceResult{};
+    m_result =
+        m_anyTarget ? balanceShares(m_values, m_state.effective(), targets) : BalanceResult{};
     const bool ok = m_anyTarget && m_result.lambdas.has_value();
     std::optional<LossResult> loss;
     if (ok)
@@ -129,14 +133,16 @@ void BalanceDialog::solve()
         const bool target = r.target->isChecked();
         if (ok && target) {
             const auto s = shares[std::size_t(index(t))];
-            r.solved->setText(QStringLiteral("%1  (%2 %)")
-                                  .arg(QString::number((*m_result.lambdas)[std::size_t(index(t))], 'g', 6))
-                                  .arg(s ? QString::number(100.0 * *s, 'g', 6) : QStringLiteral("—")));
+            r.solved->setText(
+                QStringLiteral("%1  (%2 %)")
+                    .arg(QString::number((*m_result.lambdas)[std::size_t(index(t))], 'g', 6))
+                    .arg(s ? QString::number(100.0 * *s, 'g', 6) : QStringLiteral("—")));
         } else {
             r.solved->setText(QStringLiteral("—"));
         }
     }
-    m_total->setText(ok ? tr("Total after balancing: %1").arg(m_result.total, 0, 'g', 6) : QString());
+    m_total->setText(ok ? tr("Total after balancing: %1").arg(m_result.total, 0, 'g', 6)
+                        : QString());
     m_message->setText(errorText());
     m_message->setStyleSheet(ok ? QString() : QStringLiteral("QLabel { color: #8a1f11; }"));
     applyButton()->setEnabled(ok);

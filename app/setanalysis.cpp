@@ -76,14 +76,17 @@ void SetAnalysis::requestMissing()
                 for (TermValue& t : out->values.terms)
                     t = TermValue{false, std::nullopt, e.what()};
             }
-            QMetaObject::invokeMethod(self, [self, key, out] {
-                if (!self)
-                    return;
-                self->m_pending.erase(key);
-                ++self->m_jobsRun;
-                self->m_terms[key] = out;
-                emit self->termsChanged();
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self,
+                [self, key, out] {
+                    if (!self)
+                        return;
+                    self->m_pending.erase(key);
+                    ++self->m_jobsRun;
+                    self->m_terms[key] = out;
+                    emit self->termsChanged();
+                },
+                Qt::QueuedConnection);
         });
     }
 }

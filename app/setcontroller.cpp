@@ -26,7 +26,8 @@
 namespace rnnloss {
 
 SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel* lambdas)
-    : QObject(window), m_window(window), m_set(set), m_lambdas(lambdas), m_analysis(new SetAnalysis(this))
+    : QObject(window), m_window(window), m_set(set), m_lambdas(lambdas),
+      m_analysis(new SetAnalysis(this))
 {
     m_list = new QListWidget;
     m_list->setObjectName("recordingList");
@@ -89,13 +90,14 @@ void SetController::addFileActions(QMenu* file)
     });
     add->setObjectName("addRecordings");
     file->addAction(tr("Add &folder…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(m_window, tr("Add the recordings of a folder"));
+        const QString dir =
+            QFileDialog::getExistingDirectory(m_window, tr("Add the recordings of a folder"));
         if (!dir.isEmpty())
             addFiles({dir});
     });
     QAction* import = file->addAction(tr("&Import lambdas…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(m_window, tr("Import lambdas"), {},
-                                                       tr("Lambda settings (*.json);;All files (*)"));
+        const QString f = QFileDialog::getOpenFileName(
+            m_window, tr("Import lambdas"), {}, tr("Lambda settings (*.json);;All files (*)"));
         if (f.isEmpty())
             return;
         const QString error = importLambdas(f);
@@ -166,10 +168,11 @@ BalanceDialog* SetController::openBalance(QString* why)
     return d;
 }
 
-std::vector<double> SetController::positions(const std::vector<RecordingEntry>& entries, QString* title)
+std::vector<double> SetController::positions(const std::vector<RecordingEntry>& entries,
+                                             QString* title)
 {
-    const std::pair<const char*, std::optional<double> Summary::*> axes[] = {{"step", &Summary::step},
-                                                                             {"epoch", &Summary::epoch}};
+    const std::pair<const char*, std::optional<double> Summary::*> axes[] = {
+        {"step", &Summary::step}, {"epoch", &Summary::epoch}};
     for (const auto& [name, member] : axes) {
         std::vector<double> x;
         for (const RecordingEntry& e : entries)

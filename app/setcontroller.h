@@ -58,7 +58,8 @@ public:
 
     /// The x positions the history uses: every recording's step, else every
     /// one's epoch, else none (the order given). `title` names the axis.
-    static std::vector<double> positions(const std::vector<RecordingEntry>& entries, QString* title);
+    static std::vector<double> positions(const std::vector<RecordingEntry>& entries,
+                                         QString* title);
 
 private:
     void onEntriesChanged();

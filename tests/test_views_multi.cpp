@@ -85,10 +85,12 @@ void TestViewsMulti::historyPlotsWeightedTermsAndTotal()
     QFETCH(double, lmse);
     QFETCH(double, lfr);
     HistoryView v;
-    const double mse[] = {2.0, 1.0, 0.5}, fr[] = {10.0, 20.0, 40.0}, steps[] = {300.0, 100.0, 200.0};
+    const double mse[] = {2.0, 1.0, 0.5}, fr[] = {10.0, 20.0, 40.0},
+                 steps[] = {300.0, 100.0, 200.0};
     std::vector<std::optional<TermValues>> values;
     for (int i = 0; i < 3; ++i)
-        values.push_back(makeValues({mse[i], std::nullopt, 1.0, std::nullopt, fr[i], std::nullopt, std::nullopt}));
+        values.push_back(makeValues(
+            {mse[i], std::nullopt, 1.0, std::nullopt, fr[i], std::nullopt, std::nullopt}));
     v.setRecordings({"a", "b", "c"}, {300.0, 100.0, 200.0}, "step", values);
     v.setLambdas(lambdas(lmse, lfr));
 
@@ -96,7 +98,8 @@ void TestViewsMulti::historyPlotsWeightedTermsAndTotal()
     QCOMPARE(total.size(), 3);
     for (int i = 0; i < 3; ++i) {
         QCOMPARE(total[i].x(), steps[i]);
-        QVERIFY2(near(total[i].y(), lmse * mse[i] + lfr * fr[i]), qPrintable(QString::number(total[i].y())));
+        QVERIFY2(near(total[i].y(), lmse * mse[i] + lfr * fr[i]),
+                 qPrintable(QString::number(total[i].y())));
         QVERIFY(v.results()[std::size_t(i)].has_value());
     }
     const QList<QPointF> pfr = v.plotted(Term::Fr);
@@ -140,7 +143,8 @@ void TestViewsMulti::historyLogScaleDropsZeros()
 void TestViewsMulti::historyMissingValuesLeftOut()
 {
     HistoryView v;
-    std::vector<std::optional<TermValues>> values{makeValues({1.0, {}, {}, {}, {}, {}, {}}), std::nullopt};
+    std::vector<std::optional<TermValues>> values{makeValues({1.0, {}, {}, {}, {}, {}, {}}),
+                                                  std::nullopt};
     v.setRecordings({"a", "b"}, {1.0, 2.0}, "step", values);
     v.setLambdas(lambdas(1.0, 0.0));
     QCOMPARE(v.plottedTotal().size(), 1);
@@ -187,7 +191,7 @@ void TestViewsMulti::historyHoverText()
     v.setLambdas(lambdas(1.0, 0.25));
     const QString t = v.hoverText(0);
     QVERIFY2(t.contains("step 100"), qPrintable(t));
-    QVERIFY2(t.contains("fr = 2.5"), qPrintable(t));   // 0.25 * 10
+    QVERIFY2(t.contains("fr = 2.5"), qPrintable(t)); // 0.25 * 10
     QVERIFY2(t.contains("mse = 2"), qPrintable(t));
     QVERIFY2(t.contains("total = 4.5"), qPrintable(t)); // 2 + 2.5
 }
@@ -278,12 +282,14 @@ void TestViewsMulti::sweepMarker()
 void TestViewsMulti::compareRateSummariesAndSharedBins()
 {
     CompareView v;
-    v.setRecordings({"A", "B"}, {{0.0, 1.5, 3.0, 6.0}, {3.0, 3.0, 3.0, 3.0}}, {std::nullopt, std::nullopt});
+    v.setRecordings({"A", "B"}, {{0.0, 1.5, 3.0, 6.0}, {3.0, 3.0, 3.0, 3.0}},
+                    {std::nullopt, std::nullopt});
     const auto& s = v.rateSummaries();
     QCOMPARE(int(s.size()), 2);
     const double muA = (0.0 + 1.5 + 3.0 + 6.0) / 4.0;
-    const double sdA = std::sqrt((muA * muA + (1.5 - muA) * (1.5 - muA) + (3.0 - muA) * (3.0 - muA) +
-                                  (6.0 - muA) * (6.0 - muA)) / 4.0);
+    const double sdA = std::sqrt((muA * muA + (1.5 - muA) * (1.5 - muA) +
+                                  (3.0 - muA) * (3.0 - muA) + (6.0 - muA) * (6.0 - muA)) /
+                                 4.0);
     QCOMPARE(s[0].n, 4);
     QVERIFY(near(s[0].mean, muA));
     QVERIFY(near(s[0].sd, sdA));
@@ -301,7 +307,8 @@ void TestViewsMulti::compareRateSummariesAndSharedBins()
     const QList<double> a = v.binFractions(0), b = v.binFractions(1);
     // 0 -> bin 0, 1.5 -> bin 7, 3 -> bin 15, 6 (the top edge) -> the last bin.
     for (int i = 0; i < CompareView::kBins; ++i) {
-        const double wantA = (i == 0 || i == 7 || i == 15 || i == CompareView::kBins - 1) ? 0.25 : 0.0;
+        const double wantA =
+            (i == 0 || i == 7 || i == 15 || i == CompareView::kBins - 1) ? 0.25 : 0.0;
         QCOMPARE(a[i], wantA);
         QCOMPARE(b[i], i == 15 ? 1.0 : 0.0);
     }
@@ -311,7 +318,8 @@ void TestViewsMulti::compareRateSummariesAndSharedBins()
 void TestViewsMulti::compareEcdf()
 {
     CompareView v;
-    v.setRecordings({"A", "B"}, {{0.0, 1.5, 3.0, 6.0}, {3.0, 3.0, 3.0, 3.0}}, {std::nullopt, std::nullopt});
+    v.setRecordings({"A", "B"}, {{0.0, 1.5, 3.0, 6.0}, {3.0, 3.0, 3.0, 3.0}},
+                    {std::nullopt, std::nullopt});
     v.setEcdf(true);
     const QList<double> a = v.binFractions(0);
     QCOMPARE(a[0], 0.25);
@@ -327,8 +335,8 @@ void TestViewsMulti::compareBarsAndScatter()
 {
     CompareView v;
     v.setRecordings({"A", "B", "C"}, {{1.0, 2.0, 3.0}, {2.0, 4.0, 8.0}, {1.0, 1.0}},
-                    {makeValues({2.0, {}, {}, {}, 4.0, {}, {}}), makeValues({1.0, {}, {}, {}, 8.0, {}, {}}),
-                     std::nullopt});
+                    {makeValues({2.0, {}, {}, {}, 4.0, {}, {}}),
+                     makeValues({1.0, {}, {}, {}, 8.0, {}, {}}), std::nullopt});
     v.setLambdas(lambdas(1.0, 0.5));
     // Weighted terms in kAllTerms order, then the total.
     QCOMPARE(v.bars(0), (QList<double>{2.0, 0, 0, 0, 2.0, 0, 0, 4.0}));

@@ -109,7 +109,8 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     connect(m_boxB, &QComboBox::activated, this, [this](int i) { setPair(m_a, i); });
 }
 
-void CompareView::setRecordings(const QStringList& labels, const std::vector<std::vector<double>>& meanRates,
+void CompareView::setRecordings(const QStringList& labels,
+                                const std::vector<std::vector<double>>& meanRates,
                                 const std::vector<std::optional<TermValues>>& values)
 {
     m_labels = labels;
@@ -149,7 +150,8 @@ void CompareView::setRecordings(const QStringList& labels, const std::vector<std
             s.mean = s.sd = s.cv = std::numeric_limits<double>::quiet_NaN();
         }
         m_summaries.push_back(s);
-        const QStringList cells{labels[i], QString::number(s.n), number(s.mean), number(s.sd), number(s.cv)};
+        const QStringList cells{labels[i], QString::number(s.n), number(s.mean), number(s.sd),
+                                number(s.cv)};
         for (int c = 0; c < cells.size(); ++c)
             m_table->setItem(i, c, new QTableWidgetItem(cells[c]));
     }
@@ -161,7 +163,7 @@ void CompareView::setRecordings(const QStringList& labels, const std::vector<std
 void CompareView::setLambdas(const TermArray& lambdas)
 {
     m_lambdas = lambdas;
-    refreshBars();
+    updateBarValues();
 }
 
 void CompareView::setPair(int a, int b)
@@ -247,7 +249,8 @@ void CompareView::refreshDistributions()
         s->setName(m_labels.value(int(k)));
         QList<QPointF> pts{{m_edges.front(), 0.0}};
         for (int b = 0; b < kBins; ++b) {
-            pts << QPointF(m_edges[std::size_t(b)], fr[b]) << QPointF(m_edges[std::size_t(b) + 1], fr[b]);
+            pts << QPointF(m_edges[std::size_t(b)], fr[b])
+                << QPointF(m_edges[std::size_t(b) + 1], fr[b]);
             top = std::max(top, fr[b]);
         }
         if (!m_ecdf)
@@ -281,32 +284,45 @@ void CompareView::refreshBars()
         m_barChart->removeAxis(a);
         delete a;
     }
-    auto* series = new QBarSeries;
-    double top = 0.0;
+    m_barSeries = new QBarSeries;
     for (int i = 0; i < int(m_labels.size()); ++i) {
         auto* set = new QBarSet(m_labels[i]);
-        QList<double> b = bars(i);
-        if (b.isEmpty())
-            b = QList<double>(kTermCount + 1, 0.0);
-        for (double v : b)
-            top = std::max(top, v);
-        set->append(b);
-        series->append(set);
+        set->append(QList<double>(kTermCount + 1, 0.0));
+        m_barSeries->append(set);
     }
-    m_barChart->addSeries(series);
+    m_barChart->addSeries(m_barSeries);
     auto* cats = new QBarCategoryAxis;
     QStringList names;
     for (Term t : kAllTerms)
         names << qs(termKey(t));
     names << tr("total");
     cats->append(names);
-    auto* y = new QValueAxis;
-    y->setTitleText(tr("λ · L"));
+    m_barAxis = new QValueAxis;
+    m_barAxis->setTitleText(tr("λ · L"));
     m_barChart->addAxis(cats, Qt::AlignBottom);
-    m_barChart->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(cats);
-    series->attachAxis(y);
-    setNiceRange(y, 0.0, top > 0 ? top : 1.0);
+    m_barChart->addAxis(m_barAxis, Qt::AlignLeft);
+    m_barSeries->attachAxis(cats);
+    m_barSeries->attachAxis(m_barAxis);
+    updateBarValues();
+}
+
+void CompareView::updateBarValues()
+{
+    // A lambda change moves the bars in place: rebuilding 8 bars per recording
+    // on every slider step is what made the set views slow with many recordings.
+    if (!m_barSeries)
+        return; // no recordings given yet
+    double top = 0.0;
+    const QList<QBarSet*> sets = m_barSeries->barSets();
+    for (int i = 0; i < int(sets.size()); ++i) {
+        const QList<double> b = bars(i);
+        for (int k = 0; k <= kTermCount; ++k) {
+            const double v = b.isEmpty() ? 0.0 : b[k];
+            top = std::max(top, v);
+            sets[i]->replace(k, v);
+        }
+    }
+    setNiceRange(m_barAxis, 0.0, top > 0 ? top : 1.0);
 }
 
 QList<QPointF> CompareView::scatterPoints() const
@@ -332,11 +348,14 @@ void CompareView::refreshScatter()
         if (a.empty() || b.empty())
             message = tr("A recording without states has no rates.");
         else if (a.size() != b.size())
-            message = tr("N_hid differs (%1 vs %2): no neuron-by-neuron scatter.").arg(a.size()).arg(b.size());
+            message = tr("N_hid differs (%1 vs %2): no neuron-by-neuron scatter.")
+                          .arg(a.size())
+                          .arg(b.size());
         else {
             for (std::size_t i = 0; i < a.size(); ++i)
                 pts << QPointF(a[i], b[i]);
-            message = tr("Mean rate of each neuron: %1 (x) against %2 (y)").arg(m_labels[m_a], m_labels[m_b]);
+            message = tr("Mean rate of each neuron: %1 (x) against %2 (y)")
+                          .arg(m_labels[m_a], m_labels[m_b]);
         }
     }
     m_scatter->replace(pts);

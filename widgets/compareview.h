@@ -77,6 +77,7 @@ public:
 private:
     void refreshDistributions();
     void refreshBars();
+    void updateBarValues();
     void refreshScatter();
 
     QStringList m_labels;
@@ -99,6 +100,8 @@ private:
     QChart* m_distChart = nullptr;
     QChart* m_barChart = nullptr;
     QChart* m_scatterChart = nullptr;
+    QBarSeries* m_barSeries = nullptr;
+    QValueAxis* m_barAxis = nullptr;
     QScatterSeries* m_scatter = nullptr;
     QLabel* m_scatterLabel = nullptr;
 };

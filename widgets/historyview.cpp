@@ -96,7 +96,8 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
 }
 
 void HistoryView::setRecordings(const QStringList& labels, const std::vector<double>& x,
-                                const QString& xTitle, const std::vector<std::optional<TermValues>>& values)
+                                const QString& xTitle,
+                                const std::vector<std::optional<TermValues>>& values)
 {
     m_labels = labels;
     m_numericX = !x.empty();
@@ -248,7 +249,8 @@ std::optional<QPoint> HistoryView::pointPosition(int recording) const
         if (!m_series[s]->isVisible())
             continue;
         if (const auto v = plotValue(recording, s)) {
-            const QPointF c = m_chart->mapToPosition(QPointF(m_x[std::size_t(recording)], *v), m_series[s]);
+            const QPointF c =
+                m_chart->mapToPosition(QPointF(m_x[std::size_t(recording)], *v), m_series[s]);
             return mapFromScene(m_chart->mapToScene(c));
         }
     }
@@ -283,7 +285,9 @@ QString HistoryView::hoverText(int recording) const
         return {};
     QStringList lines{QStringLiteral("<b>%1</b>").arg(m_labels.value(recording).toHtmlEscaped())};
     if (m_numericX)
-        lines << QStringLiteral("%1 = %2").arg(m_xValue->titleText()).arg(m_x[std::size_t(recording)], 0, 'g', 10);
+        lines << QStringLiteral("%1 = %2")
+                     .arg(m_xValue->titleText())
+                     .arg(m_x[std::size_t(recording)], 0, 'g', 10);
     const auto& r = m_results[std::size_t(recording)];
     if (!r)
         return lines.join(QStringLiteral("<br>")) + tr("<br>computing…");

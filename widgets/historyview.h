@@ -36,8 +36,8 @@ public:
     /// axis titled `xTitle`; empty: the recordings are placed 1, 2, ... with
     /// their labels as ticks. A recording whose values are empty is left out
     /// until they arrive.
-    void setRecordings(const QStringList& labels, const std::vector<double>& x, const QString& xTitle,
-                       const std::vector<std::optional<TermValues>>& values);
+    void setRecordings(const QStringList& labels, const std::vector<double>& x,
+                       const QString& xTitle, const std::vector<std::optional<TermValues>>& values);
     /// The effective lambdas (a disabled term is 0).
     void setLambdas(const TermArray& lambdas);
     /// The recording the single-recording views show, marked with a ring.

@@ -99,9 +99,8 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent)
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
 
-    connect(m_termBox, &QComboBox::currentIndexChanged, this, [this](int i) {
-        setTerm(kAllTerms[std::size_t(std::clamp(i, 0, kTermCount - 1))]);
-    });
+    connect(m_termBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setTerm(kAllTerms[std::size_t(std::clamp(i, 0, kTermCount - 1))]); });
     refresh();
 }
 
@@ -160,10 +159,10 @@ void SweepView::refresh()
     if (!m_sweep.error.empty())
         m_message->setText(QString::fromStdString(m_sweep.error));
     else if (!m_marked)
-        m_message->setText(current == 0.0 ? tr("λ_%1 is 0 now (off)").arg(qs(termKey(m_term)))
-                                          : tr("λ_%1 = %2 is outside the range")
-                                                .arg(qs(termKey(m_term)))
-                                                .arg(current));
+        m_message->setText(
+            current == 0.0
+                ? tr("λ_%1 is 0 now (off)").arg(qs(termKey(m_term)))
+                : tr("λ_%1 = %2 is outside the range").arg(qs(termKey(m_term))).arg(current));
     else
         m_message->setText(tr("λ_%1 = %2 now").arg(qs(termKey(m_term))).arg(current, 0, 'g', 4));
 
@@ -189,7 +188,8 @@ void SweepView::refresh()
         for (QLegendMarker* m : m_chart->legend()->markers(m_shares[i]))
             m->setVisible(shown);
     }
-    m_marker->replace(m_marked ? QList<QPointF>{{*m_marked, 0.0}, {*m_marked, 100.0}} : QList<QPointF>{});
+    m_marker->replace(m_marked ? QList<QPointF>{{*m_marked, 0.0}, {*m_marked, 100.0}}
+                               : QList<QPointF>{});
     m_x->setRange(m_from, m_to);
     if (std::isfinite(lo))
         setDecadeRange(m_yTotal, lo, hi);
