@@ -94,18 +94,21 @@ void TestViewsMulti::historyPlotsWeightedTermsAndTotal()
     v.setRecordings({"a", "b", "c"}, {300.0, 100.0, 200.0}, "step", values);
     v.setLambdas(lambdas(lmse, lfr));
 
+    // Plotted along x (100, 200, 300): recordings 1, 2, 0.
+    const int byStep[] = {1, 2, 0};
     const QList<QPointF> total = v.plottedTotal();
     QCOMPARE(total.size(), 3);
-    for (int i = 0; i < 3; ++i) {
-        QCOMPARE(total[i].x(), steps[i]);
-        QVERIFY2(near(total[i].y(), lmse * mse[i] + lfr * fr[i]),
-                 qPrintable(QString::number(total[i].y())));
+    for (int k = 0; k < 3; ++k) {
+        const int i = byStep[k];
+        QCOMPARE(total[k].x(), steps[i]);
+        QVERIFY2(near(total[k].y(), lmse * mse[i] + lfr * fr[i]),
+                 qPrintable(QString::number(total[k].y())));
         QVERIFY(v.results()[std::size_t(i)].has_value());
     }
     const QList<QPointF> pfr = v.plotted(Term::Fr);
     QCOMPARE(pfr.size(), lfr != 0.0 ? 3 : 0); // a term switched off is not drawn
-    for (int i = 0; i < pfr.size(); ++i)
-        QVERIFY(near(pfr[i].y(), lfr * fr[i]));
+    for (int k = 0; k < pfr.size(); ++k)
+        QVERIFY(near(pfr[k].y(), lfr * fr[byStep[k]]));
     QVERIFY(v.plotted(Term::Hid).isEmpty()); // lambda_hid is 0
     QCOMPARE(v.xOf(1), 100.0);
 }
@@ -344,6 +347,14 @@ void TestViewsMulti::compareBarsAndScatter()
     QVERIFY(v.bars(2).isEmpty());
     v.setLambdas(lambdas(2.0, 0.0));
     QCOMPARE(v.bars(1), (QList<double>{2.0, 0, 0, 0, 0, 0, 0, 2.0}));
+
+    // Hidden, the drawn bars wait; shown, they catch up.
+    QCOMPARE(v.plottedBars(1), (QList<double>(kTermCount + 1, 0.0)));
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QCOMPARE(v.plottedBars(1), v.bars(1));
+    v.setLambdas(lambdas(1.0, 0.5));
+    QCOMPARE(v.plottedBars(0), (QList<double>{2.0, 0, 0, 0, 2.0, 0, 0, 4.0}));
 
     v.setPair(0, 1);
     QCOMPARE(v.scatterPoints(), (QList<QPointF>{{1.0, 2.0}, {2.0, 4.0}, {3.0, 8.0}}));

@@ -65,6 +65,8 @@ public:
     QList<QPointF> distributionPoints(int recording) const;
     /// Weighted terms and the total of recording i, as the bars show them (0 when undefined).
     QList<double> bars(int recording) const;
+    /// The heights of recording i's bars as drawn (brought up to date when the view is shown).
+    QList<double> plottedBars(int recording) const;
     /// (m_n in A, m_n in B) per neuron; empty when N_hid differs.
     QList<QPointF> scatterPoints() const;
     QString scatterMessage() const;
@@ -73,6 +75,9 @@ public:
     QChartView* barsView() const { return m_barView; }
     QChartView* scatterView() const { return m_scatterView; }
     QTableWidget* legendTable() const { return m_table; }
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     void refreshDistributions();
@@ -89,6 +94,7 @@ private:
     std::vector<QList<double>> m_fractions;
     int m_a = 0, m_b = 1;
     bool m_ecdf = false;
+    bool m_barsStale = false; ///< lambdas changed while hidden
 
     QComboBox* m_boxA = nullptr;
     QComboBox* m_boxB = nullptr;

@@ -188,13 +188,19 @@ std::optional<double> HistoryView::plotValue(int recording, int series) const
 
 void HistoryView::refresh()
 {
+    // Lines run along the axis even when the recordings were given out of order.
+    std::vector<int> byX(m_results.size());
+    for (int i = 0; i < int(byX.size()); ++i)
+        byX[std::size_t(i)] = i;
+    std::stable_sort(byX.begin(), byX.end(),
+                     [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (int s = 0; s < kSeries; ++s) {
         // A term that is switched off weighs nothing: its line would lie on 0.
         const bool shown = s == kTotal || m_lambdas[std::size_t(s)] != 0.0;
         QList<QPointF> pts;
-        for (int i = 0; shown && i < int(m_results.size()); ++i)
-            if (const auto v = plotValue(i, s)) {
+        for (int i : byX)
+            if (const auto v = shown ? plotValue(i, s) : std::nullopt) {
                 pts << QPointF(m_x[std::size_t(i)], *v);
                 lo = std::min(lo, *v);
                 hi = std::max(hi, *v);

@@ -52,8 +52,8 @@ public:
     const std::vector<std::optional<LossResult>>& results() const { return m_results; }
     /// The x position of recording i on the chart.
     double xOf(int recording) const;
-    /// The points plotted for a term's weighted value (Mse..FrCv) or, with
-    /// `total`, the total: (x, y) per recording that has one.
+    /// The points plotted for a term's weighted value or the total: (x, y) per
+    /// recording that has one, in the order of x.
     QList<QPointF> plotted(Term term) const;
     QList<QPointF> plottedTotal() const;
     /// Where recording i's point of the total (else of its first plotted term)
