@@ -110,6 +110,7 @@ void TestRecordings::perFileFailureLeavesOthers()
     MainWindow w(kCli);
     QSignalSpy loaded(w.recordings(), &RecordingSet::loaded);
     QSignalSpy failed(w.recordings(), &RecordingSet::failed);
+    QSignalSpy progress(w.recordings(), &RecordingSet::progress);
     // How many reader processes run at once, seen at every report of the set.
     int maxRunning = 0;
     const auto sample = [&] { maxRunning = std::max(maxRunning, w.recordings()->runningCount()); };
@@ -124,6 +125,13 @@ void TestRecordings::perFileFailureLeavesOthers()
     QCOMPARE(loaded.size(), 2);
     QCOMPARE(failed.size(), 2);
     QCOMPARE(maxRunning, RecordingSet::kParallelLoads); // four files, two readers at a time
+    // One progress bar for the batch: it never runs backwards nor past the end.
+    double last = 0.0;
+    for (const auto& args : progress) {
+        const double f = args.at(0).toDouble();
+        QVERIFY2(f >= last - 1e-12 && f <= 1.0 + 1e-12, qPrintable(QString::number(f)));
+        last = f;
+    }
     QCOMPARE(w.recordings()->runningCount(), 0);
     QStringList failedFiles;
     for (const auto& args : failed) {
@@ -519,6 +527,11 @@ void TestRecordings::measureLargeSet()
     qInfo("compare shown: %.0f us",
           median([&](const TermArray& l) { set->compareView()->setLambdas(l); }));
     w.tabs()->setCurrentIndex(0);
+    QFile status("/proc/self/status");
+    if (status.open(QIODevice::ReadOnly))
+        for (const QByteArray& line : status.readAll().split('\n'))
+            if (line.startsWith("VmHWM") || line.startsWith("VmRSS"))
+                qInfo("%s", line.simplified().constData());
     std::sort(historyUs.begin(), historyUs.end());
     std::sort(resultMs.begin(), resultMs.end());
     qInfo("recordings: %d loaded; %lld progress reports (monotonic: %s); all read in %lld ms, "
