@@ -5,6 +5,7 @@
 #include <QMetaObject>
 #include <QPointer>
 
+#include <algorithm>
 #include <exception>
 
 namespace rnnloss {
@@ -83,6 +84,11 @@ void SetAnalysis::requestMissing()
                         return;
                     self->m_pending.erase(key);
                     ++self->m_jobsRun;
+                    // A recording removed while its terms were computed is not kept.
+                    const auto& live = self->m_entries;
+                    if (std::none_of(live.begin(), live.end(),
+                                     [&](const auto& e) { return e.first == key.first; }))
+                        return;
                     self->m_terms[key] = out;
                     emit self->termsChanged();
                 },
