@@ -10,6 +10,9 @@ add_library(rnnloss_gui STATIC
   helpdialogs.cpp helpdialogs.h
   computeworker.cpp computeworker.h
   loadcontroller.cpp loadcontroller.h
+  setanalysis.cpp setanalysis.h
+  setcontroller.cpp setcontroller.h
+  balancedialog.cpp balancedialog.h
 )
 add_library(rnnloss::gui ALIAS rnnloss_gui)
 set_target_properties(rnnloss_gui PROPERTIES AUTOMOC ON)

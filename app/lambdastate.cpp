@@ -44,14 +44,18 @@ LambdaState fileLambdas(const Summary& recording)
 LambdaState resolveLambdas(const Summary& recording, const std::optional<LambdaState>& restored,
                            const LossOptions& commandLine)
 {
-    LambdaState s = restored ? *restored : fileLambdas(recording);
+    return withOverrides(restored ? *restored : fileLambdas(recording), commandLine);
+}
+
+LambdaState withOverrides(LambdaState s, const LossOptions& overrides)
+{
     for (int i = 0; i < kTermCount; ++i)
-        if (commandLine.lambdas[i]) {
-            s.values[i] = *commandLine.lambdas[i];
+        if (overrides.lambdas[i]) {
+            s.values[i] = *overrides.lambdas[i];
             s.enabled[i] = s.values[i] != 0.0;
         }
-    if (commandLine.convention)
-        s.convention = *commandLine.convention;
+    if (overrides.convention)
+        s.convention = *overrides.convention;
     return s;
 }
 

@@ -34,6 +34,10 @@ LambdaState nn4nDefaults(Convention c, const Summary& recording);
 /// non-zero. The convention is the recording's `loss_convention`, else the default.
 LambdaState fileLambdas(const Summary& recording);
 
+/// `s` with the lambdas and the convention `overrides` gives (the command line,
+/// an imported lambda file): each given lambda is set, and on when non-zero.
+LambdaState withOverrides(LambdaState s, const LossOptions& overrides);
+
 /// Which lambdas a freshly loaded recording gets, each source overriding the one
 /// before: the recording's own (fileLambdas), then what was saved at the last
 /// exit for this same recording (`restored`, empty when it was saved for another

@@ -33,7 +33,7 @@ struct Options
         "screenshot",
         "Render the window after loading and computing, write it to FILE.png and exit.",
         "FILE.png"};
-    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-3).", "N", "0"};
+    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-6).", "N", "0"};
     QCommandLineOption exportDir{
         "export",
         "Write every chart and table of each recording into DIR (named RECORDING-VIEW.FORMAT) "
@@ -171,8 +171,8 @@ int main(int argc, char** argv)
         }
     }
     QStringList recordings = p.positionalArguments();
-    if (recordings.size() > 1 && !exporting) {
-        std::fprintf(stderr, "error: more than one recording given (several only with --export)\n");
+    if (recordings.size() > 1 && !exporting && p.isSet(o.weights)) {
+        std::fprintf(stderr, "error: --weights goes with one recording, not %d\n", int(recordings.size()));
         return 2;
     }
     const bool useSettings = !shot && !exporting && !p.isSet(o.noSettings);
@@ -220,16 +220,22 @@ int main(int argc, char** argv)
         };
         // Captures by value what lives only in this block (tabIndex, grab):
         // the lambdas run later, inside app.exec().
-        QObject::connect(&w, &MainWindow::resultShown, &app, [&w, grab, tabIndex] {
+        // Grabs once every recording is read, a result is shown and the set
+        // views have the terms of every recording.
+        auto ready = [&w, grab, tabIndex] {
             static bool once = false;
-            if (once)
+            if (once || !w.lastResult() || w.recordings()->isLoading() ||
+                !w.recordingSet()->analysis()->complete())
                 return;
             once = true;
             w.setTabIndexForScreenshot(tabIndex);
-            if (w.lastResult() && w.lastResult()->stats && !w.lastResult()->stats->mean.empty())
+            if (w.lastResult()->stats && !w.lastResult()->stats->mean.empty())
                 w.selectNeuron(0);
             grab();
-        });
+        };
+        QObject::connect(&w, &MainWindow::resultShown, &app, ready);
+        QObject::connect(&w, &MainWindow::loadFinished, &app, ready);
+        QObject::connect(w.recordingSet()->analysis(), &SetAnalysis::termsChanged, &app, ready);
         QTimer::singleShot(120000, &app, [&app] {
             std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
             app.exit(1);
@@ -238,7 +244,10 @@ int main(int argc, char** argv)
     if (!exporting) {
         w.setCommandLine(opts);
         w.show();
-        w.openFiles(recordings.front(), QString::fromStdString(opts.weights));
+        if (recordings.size() > 1 || QFileInfo(recordings.front()).isDir())
+            w.addRecordings(recordings);
+        else
+            w.openFiles(recordings.front(), QString::fromStdString(opts.weights));
     }
     const int rc = app.exec();
     if (p.isSet(o.verbose)) {

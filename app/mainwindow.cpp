@@ -8,6 +8,9 @@
 #include "neurontable.h"
 #include "ratehistogramview.h"
 #include "report.h"
+#include "compareview.h"
+#include "historyview.h"
+#include "sweepview.h"
 #include "weightsview.h"
 
 #include <QApplication>
@@ -61,6 +64,19 @@ QString shapeText(const Summary& s)
         dim("N_out", sh.nOut,
             s.has(Dataset::Outputs) || s.has(Dataset::Targets) || s.has(Dataset::WeightsOut))}
         .join(QLatin1Char(' '));
+}
+
+/// The status bar's line for a recording: its name, shape, weights file and first warning.
+QString recordingStatus(const RecordingEntry& rec)
+{
+    const Summary& s = *rec.summary;
+    QString text = QObject::tr("%1: %2").arg(rec.name(), shapeText(s));
+    if (!rec.files.weights.isEmpty())
+        text += QObject::tr(", weights from %1").arg(fileName(rec.files.weights));
+    if (!s.warnings.empty())
+        text += QObject::tr("  — %n warning(s): ", nullptr, int(s.warnings.size())) +
+                QString::fromStdString(s.warnings.front());
+    return text;
 }
 
 } // namespace
@@ -121,6 +137,9 @@ void MainWindow::buildViews()
     m_tabs->addTab(m_rates, tr("Firing rates"));
     m_tabs->addTab(neurons, tr("Neurons"));
     m_tabs->addTab(m_weights, tr("Weights"));
+    m_set = new SetController(this, m_recordings, m_lambdas);
+    m_set->addTabs(m_tabs);
+    addDockWidget(Qt::LeftDockWidgetArea, m_set->dock());
 
     m_errorBanner = new QLabel;
     m_errorBanner->setWordWrap(true);
@@ -162,6 +181,11 @@ void MainWindow::buildExports()
         {"w_in-histogram", m_weights->histogramView(0)},
         {"w_hid-histogram", m_weights->histogramView(1)},
         {"w_out-histogram", m_weights->histogramView(2)},
+        {"history", m_set->historyView()},
+        {"sweep", m_set->sweepView()->chartView()},
+        {"compare-rates", m_set->compareView()->distributionView()},
+        {"compare-breakdown", m_set->compareView()->barsView()},
+        {"compare-scatter", m_set->compareView()->scatterView()},
     };
     // The views' own description of each chart (the chart alone, vector in
     // SVG/PDF); a widget no view lists is exported whole.
@@ -232,7 +256,7 @@ void MainWindow::exportInteractively(const QString& key, const QString& format, 
 
 QString MainWindow::chartOfTab(int tab)
 {
-    static const QStringList keys{"breakdown", "rates", "psth", "w_hid"};
+    static const QStringList keys{"breakdown", "rates", "psth", "w_hid", "history", "compare-rates", "sweep"};
     return keys.value(std::clamp(tab, 0, int(keys.size()) - 1));
 }
 
@@ -251,6 +275,7 @@ void MainWindow::buildMenus()
         if (!f.isEmpty())
             openFiles(recordingFile(), f);
     });
+    m_set->addFileActions(file);
     m_recentMenu = file->addMenu(tr("Open &recent"));
     QAction* reload = file->addAction(tr("Re&load"), QKeySequence(Qt::Key_F5), this, [this] {
         if (const RecordingEntry* r = m_recordings->active())
@@ -293,6 +318,8 @@ void MainWindow::buildMenus()
     redo->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))});
     edit->addAction(undo);
     edit->addAction(redo);
+    edit->addSeparator();
+    m_set->addEditActions(edit);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* dock = m_dock->toggleViewAction();
@@ -324,11 +351,10 @@ void MainWindow::wire()
     connect(m_recordings, &RecordingSet::loaded, this, &MainWindow::onLoaded);
     connect(m_recordings, &RecordingSet::failed, this, &MainWindow::onLoadFailed);
     connect(m_recordings, &RecordingSet::cancelled, this, [this](const LoadRequest& r) {
-        setLoading(false);
-        m_statusText->setText(
-            tr("Loading %1 cancelled; nothing changed").arg(fileName(r.recording)));
-        emit loadFinished(false);
+        m_statusText->setText(tr("Loading %1 cancelled; nothing changed").arg(fileName(r.recording)));
     });
+    connect(m_recordings, &RecordingSet::batchFinished, this, &MainWindow::onBatchFinished);
+    connect(m_recordings, &RecordingSet::activeChanged, this, &MainWindow::showActive);
     connect(m_recordings, &RecordingSet::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
     connect(m_cancel, &QPushButton::clicked, m_recordings, &RecordingSet::cancel);
 
@@ -378,8 +404,20 @@ QString MainWindow::statusText() const
 
 void MainWindow::openFiles(const QString& recording, const QString& weights)
 {
+    m_batchErrors.clear();
     setLoading(true, recording.isEmpty() ? weights : recording);
     m_recordings->load({recording, weights});
+}
+
+void MainWindow::addRecordings(const QStringList& paths)
+{
+    if (paths.isEmpty())
+        return;
+    if (!m_recordings->isLoading()) {
+        m_batchErrors.clear();
+        setLoading(true, paths.size() == 1 ? paths.front() : tr("%n recording(s)", nullptr, int(paths.size())));
+    }
+    m_set->addFiles(paths);
 }
 
 void MainWindow::setCommandLine(const LossOptions& options)
@@ -405,11 +443,13 @@ void MainWindow::setLoading(bool loading, const QString& what)
 
 void MainWindow::onLoaded(const RecordingEntry& rec)
 {
-    setLoading(false);
-    m_errorBanner->hide();
-    m_lastError.clear();
+    if (!m_recordings->isLoading())
+        setLoading(false);
+    // One set of lambdas for all recordings: chosen when a set starts with its
+    // first recording, kept as others join it.
+    if (m_recordings->entries().size() != 1)
+        return;
     const Summary& s = *rec.summary;
-
     // Saved lambdas come back for the recording they were tuned on only.
     std::optional<LambdaState> restored;
     if (m_restored && QFileInfo(m_restored->first) == QFileInfo(rec.files.recording))
@@ -417,7 +457,16 @@ void MainWindow::onLoaded(const RecordingEntry& rec)
     const LambdaState lambdas = resolveLambdas(s, restored, m_commandLine);
     m_restored.reset();
     m_commandLine = {};
+    m_analysis->setRecording(rec.summary, rec.generation);
+    m_lambdas->reset(lambdas); // computes
+}
 
+void MainWindow::showActive()
+{
+    const RecordingEntry* rec = m_recordings->active();
+    if (!rec)
+        return;
+    const Summary& s = *rec->summary;
     bool training = false;
     for (const auto& l : s.trainingLambdas)
         training |= l.has_value();
@@ -425,27 +474,34 @@ void MainWindow::onLoaded(const RecordingEntry& rec)
     m_weights->setWeights(s.weights[0], s.weights[1], s.weights[2]);
     m_detail->clear();
 
-    QString text = tr("%1: %2").arg(rec.name(), shapeText(s));
-    if (!rec.files.weights.isEmpty())
-        text += tr(", weights from %1").arg(fileName(rec.files.weights));
-    if (!s.warnings.empty())
-        text += tr("  — %n warning(s): ", nullptr, int(s.warnings.size())) +
-                QString::fromStdString(s.warnings.front());
-    m_statusText->setText(text);
-    setWindowTitle(tr("RNNLoss Explorer — %1").arg(rec.name()));
-    m_analysis->setRecording(rec.summary, rec.generation);
-    m_lambdas->reset(lambdas); // computes
-    emit loadFinished(true);
+    if (!m_recordings->isLoading())
+        m_statusText->setText(recordingStatus(*rec));
+    setWindowTitle(tr("RNNLoss Explorer — %1").arg(rec->name()));
+    if (m_analysis->summary() != rec->summary) { // another recording of the set
+        m_analysis->setRecording(rec->summary, rec->generation);
+        m_analysis->setLambdas(m_lambdas->state());
+    }
+}
+
+void MainWindow::onBatchFinished(int loaded)
+{
+    setLoading(false);
+    if (m_batchErrors.isEmpty()) {
+        m_errorBanner->hide();
+        m_lastError.clear();
+        if (const RecordingEntry* rec = m_recordings->active())
+            m_statusText->setText(recordingStatus(*rec));
+    }
+    emit loadFinished(loaded > 0);
 }
 
 void MainWindow::onLoadFailed(const QString& error)
 {
-    setLoading(false);
-    showError(error);
-    m_statusText->setText(summary()
-                              ? tr("Load failed; still showing %1").arg(fileName(recordingFile()))
-                              : tr("Load failed; no data"));
-    emit loadFinished(false);
+    // Each file of a batch fails on its own: the banner lists every failure.
+    m_batchErrors << error;
+    showError(m_batchErrors.join(QLatin1Char('\n')));
+    m_statusText->setText(summary() ? tr("Load failed; still showing %1").arg(fileName(recordingFile()))
+                                    : tr("Load failed; no data"));
 }
 
 void MainWindow::showError(const QString& error)
@@ -638,11 +694,17 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
-    const QList<QUrl> urls = event->mimeData()->urls();
-    if (urls.isEmpty() || !urls.front().isLocalFile())
+    QStringList paths;
+    for (const QUrl& u : event->mimeData()->urls())
+        if (u.isLocalFile())
+            paths << u.toLocalFile();
+    if (paths.isEmpty())
         return;
-    // One file: a recording. Two: a recording and its weights.
-    openFiles(urls.front().toLocalFile(), urls.size() > 1 ? urls[1].toLocalFile() : QString());
+    // One file replaces what is open; several files or a folder join the set.
+    if (paths.size() == 1 && !QFileInfo(paths.front()).isDir())
+        openFiles(paths.front());
+    else
+        addRecordings(paths);
     event->acceptProposedAction();
 }
 

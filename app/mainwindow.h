@@ -9,6 +9,7 @@
 #include "exporter.h"
 #include "lambdamodel.h"
 #include "recordingset.h"
+#include "setcontroller.h"
 
 #include <QMainWindow>
 
@@ -43,6 +44,9 @@ public:
 
     /// Loads files; on success the previous data is replaced, on failure kept.
     void openFiles(const QString& recording, const QString& weights = {});
+    /// Adds recordings to the set (a folder: the HDF5 files in it); each load
+    /// succeeds or fails on its own. loadFinished follows the last one.
+    void addRecordings(const QStringList& paths);
     /// Lambdas and convention from the command line: they win over the next
     /// loaded recording's own and over restored ones (lambdastate.h).
     void setCommandLine(const LossOptions& options);
@@ -52,7 +56,7 @@ public:
     std::shared_ptr<const Summary> summary() const { return m_analysis->summary(); }
     QString recordingFile() const;
     QString weightsFile() const;
-    /// The last load error shown in the banner; empty after a successful load.
+    /// The load errors of the last batch shown in the banner (one per line); empty when none failed.
     QString lastError() const { return m_lastError; }
     const ComputeResult* lastResult() const { return m_analysis->lastResult(); }
     QStringList recentFiles() const { return m_recordings->recentFiles(); }
@@ -74,8 +78,10 @@ public:
     LoadController* loader() const { return m_recordings->loader(); }
     ComputeWorker* worker() const { return m_analysis->worker(); }
     QUndoStack* undoStack() const { return m_lambdas->undoStack(); }
+    SetController* recordingSet() const { return m_set; }
 
-    /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights):
+    /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
+    /// 4 history, 5 compare, 6 λ sweep):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab);
     QString nn4nLine() const; ///< also what "Copy RNNLoss(...)" puts on the clipboard
@@ -119,6 +125,8 @@ private:
     void showAbout();
     void onLoaded(const RecordingEntry& recording);
     void onLoadFailed(const QString& error);
+    void onBatchFinished(int loaded);
+    void showActive();
     void onResult(const ComputeResult& result, bool newStats, bool newNeuron);
     void onPanelEdited();
     void onStateChanged();
@@ -144,9 +152,11 @@ private:
     RecordingSet* m_recordings = nullptr;
     AnalysisController* m_analysis = nullptr;
     std::unique_ptr<Exporter> m_exporter;
+    SetController* m_set = nullptr;
 
     QString m_loading; ///< the file being read, for the status bar
     QString m_lastError;
+    QStringList m_batchErrors; ///< the failures of the loads running now
     /// Consumed by the next successful load.
     LossOptions m_commandLine;
     std::optional<std::pair<QString, LambdaState>> m_restored; ///< file, lambdas

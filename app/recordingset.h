@@ -1,7 +1,8 @@
 #pragma once
-// The recordings open in the window: loads through the reader process
-// (LoadController), the loaded entries, which one is active, and the recent
-// files. The window shows the active entry; the set can hold several.
+// The recordings open in the window: loads through isolated reader processes
+// (LoadController, at most kParallelLoads at a time), the loaded entries in
+// the order they were asked for, which one is active, and the recent files.
+// The single-recording views show the active entry; the set views show all.
 
 #include "loadcontroller.h"
 #include "summary.h"
@@ -10,6 +11,7 @@
 #include <QStringList>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -20,8 +22,11 @@ struct RecordingEntry
     LoadRequest files;
     std::shared_ptr<const Summary> summary;
     std::uint64_t generation = 0; ///< unique per load: results computed for another are stale
+    std::uint64_t order = 0;      ///< when it was asked for: entries keep this order
     /// The file name shown for it: the recording's, else the weights file's.
     QString name() const;
+    /// How the set names it (engine's recordingLabel: `label`, else step/epoch, else file name).
+    QString label() const;
 };
 
 class RecordingSet : public QObject
@@ -33,17 +38,30 @@ public:
         Replace,
         Append
     };
+    static constexpr int kParallelLoads = 2;
 
     /// `readerExe`: the `rnnloss` binary that reads files in its own process.
     explicit RecordingSet(const QString& readerExe, QObject* parent = nullptr);
 
-    /// Starts loading; a load still running is cancelled and reports nothing.
-    /// On success the entry replaces the set or joins it, and becomes active;
-    /// on failure the set is left as it was.
+    /// Starts loading; loads still running or queued are cancelled and report
+    /// nothing. On success the entry replaces the set or joins it; on failure
+    /// the set is left as it was.
     void load(const LoadRequest& request, Placement placement = Placement::Replace);
+    /// Adds recordings to the set. Each is read in its own reader process, at
+    /// most kParallelLoads at once, and reports loaded or failed on its own; a
+    /// failure leaves the set and the other loads as they are. Into an empty
+    /// set, the first of the requests that loads (in their order) is active;
+    /// otherwise the active one stays.
+    void add(const QList<LoadRequest>& requests);
+    /// Cancels every load, running or queued.
     void cancel();
     bool isLoading() const;
-    LoadController* loader() const { return m_loader; }
+    /// Loads of the current batch not yet finished (running and queued).
+    int pendingCount() const;
+    /// Reader processes running for the set now (at most kParallelLoads).
+    int runningCount() const;
+    /// The reader of single loads; its limits apply to every reader of the set.
+    LoadController* loader() const { return m_slots.front().loader; }
 
     const std::vector<RecordingEntry>& entries() const { return m_entries; }
     int activeIndex() const { return m_active; }
@@ -56,23 +74,52 @@ public:
     void setRecentFiles(const QStringList& files);
 
 signals:
+    /// Overall progress of the batch: finished loads plus the running ones' fractions.
     void progress(double fraction, const QString& stage);
-    /// A load succeeded: the entry is in entries() and active.
+    /// A load succeeded: the entry is in entries().
     void loaded(const rnnloss::RecordingEntry& recording);
     void failed(const QString& error, const rnnloss::LoadRequest& request);
     void cancelled(const rnnloss::LoadRequest& request);
+    /// Nothing is loading any more: `loaded` and `failed` count this batch's outcomes.
+    void batchFinished(int loaded, int failed);
+    void entriesChanged();
     void activeChanged();
     void recentFilesChanged();
 
 private:
-    void onLoaded(std::shared_ptr<const Summary> summary, const LoadRequest& request);
+    struct Slot
+    {
+        LoadController* loader = nullptr;
+        bool busy = false;
+        bool discard = false; ///< cancelled by a Replace: its report is dropped
+        Placement placement = Placement::Append;
+        std::uint64_t order = 0;
+        double fraction = 0.0;
+    };
+    struct Queued
+    {
+        LoadRequest request;
+        std::uint64_t order = 0;
+    };
+
+    void start(Slot& slot, const LoadRequest& request, std::uint64_t order, Placement placement);
+    void dispatch();
+    void onSlotDone(Slot& slot);
+    void onLoaded(Slot& slot, std::shared_ptr<const Summary> summary, const LoadRequest& request);
+    void onProgress(Slot& slot, double fraction, const QString& stage);
     void addRecent(const QString& path);
 
-    LoadController* m_loader = nullptr;
-    Placement m_placement = Placement::Replace;
+    std::vector<Slot> m_slots;
+    std::deque<Queued> m_queue;
+    int m_batchTotal = 0;
+    int m_batchLoaded = 0;
+    int m_batchFailed = 0;
+    int m_batchCancelled = 0;
+    bool m_activeFollowsFirst = false; ///< a batch into an empty set: the first entry is active
     std::vector<RecordingEntry> m_entries;
     int m_active = -1;
     std::uint64_t m_generation = 0;
+    std::uint64_t m_order = 0;
     QStringList m_recent;
 };
 

@@ -1,0 +1,173 @@
+#include "balancedialog.h"
+
+#include "sweep.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QGridLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <vector>
+
+namespace rnnloss {
+
+namespace {
+
+QString qs(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+} // namespace
+
+BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state, QWidget* parent)
+    : QDialog(parent), m_values(values), m_state(state)
+{
+    setObjectName("balanceDialog");
+    setWindowTitle(tr("Auto-balance"));
+    auto* intro = new QLabel(tr("Choose the share of the total each regulariser should take. Their "
+                                "lambdas are solved with the other lambdas fixed."));
+    intro->setWordWrap(true);
+    auto* grid = new QGridLayout;
+    grid->addWidget(new QLabel(tr("<b>term</b>")), 0, 0);
+    grid->addWidget(new QLabel(tr("<b>target share</b>")), 0, 1);
+    grid->addWidget(new QLabel(tr("<b>λ now</b>")), 0, 2);
+    grid->addWidget(new QLabel(tr("<b>λ solved</b>")), 0, 3);
+    int row = 1;
+    for (Term t : kAllTerms) {
+        if (t == Term::Mse)
+            continue; // the data term is what the regularisers are balanced against
+        Row& r = m_rows[std::size_t(index(t))];
+        r.target = new QCheckBox(qs(termKey(t)));
+        r.target->setObjectName(QStringLiteral("target_%1").arg(qs(termKey(t))));
+        r.percent = new QDoubleSpinBox;
+        r.percent->setObjectName(QStringLiteral("share_%1").arg(qs(termKey(t))));
+        r.percent->setRange(0.0, 99.9999);
+        r.percent->setDecimals(4);
+        r.percent->setSuffix(QStringLiteral(" %"));
+        r.percent->setValue(5.0);
+        r.percent->setEnabled(false);
+        r.now = new QLabel(QString::number(state.effective()[std::size_t(index(t))], 'g', 6));
+        r.solved = new QLabel(QStringLiteral("—"));
+        r.solved->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        const bool ok = canTarget(t);
+        r.target->setEnabled(ok);
+        if (!ok)
+            r.target->setToolTip(values[t].available
+                                     ? tr("Switched off: enable it in the Lambdas panel first")
+                                     : QString::fromStdString(values[t].reason));
+        grid->addWidget(r.target, row, 0);
+        grid->addWidget(r.percent, row, 1);
+        grid->addWidget(r.now, row, 2);
+        grid->addWidget(r.solved, row, 3);
+        ++row;
+        connect(r.target, &QCheckBox::toggled, this, [this, &r](bool on) {
+            r.percent->setEnabled(on);
+            solve();
+        });
+        connect(r.percent, &QDoubleSpinBox::valueChanged, this, [this] { solve(); });
+    }
+    m_message = new QLabel;
+    m_message->setObjectName("balanceMessage");
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_total = new QLabel;
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel);
+    connect(m_buttons->button(QDialogButtonBox::Apply), &QPushButton::clicked, this,
+            &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(intro);
+    layout->addLayout(grid);
+    layout->addWidget(m_total);
+    layout->addWidget(m_message);
+    layout->addWidget(m_buttons);
+    solve();
+}
+
+bool BalanceDialog::canTarget(Term term) const
+{
+    return term != Term::Mse && m_state.enabled[std::size_t(index(term))] &&
+           m_values[term].available;
+}
+
+void BalanceDialog::setTarget(Term term, std::optional<double> share)
+{
+    Row& r = m_rows[std::size_t(index(term))];
+    if (!r.target)
+        return;
+    if (share)
+        r.percent->setValue(100.0 * *share);
+    r.target->setChecked(share.has_value() && canTarget(term));
+    solve();
+}
+
+QPushButton* BalanceDialog::applyButton() const
+{
+    return m_buttons->button(QDialogButtonBox::Apply);
+}
+
+void BalanceDialog::solve()
+{
+    std::vector<ShareTarget> targets;
+    for (Term t : kAllTerms) {
+        const Row& r = m_rows[std::size_t(index(t))];
+        if (r.target && r.target->isChecked())
+            targets.push_back({t, r.percent->value() / 100.0});
+    }
+    m_anyTarget = !targets.empty();
+    m_result =
+        m_anyTarget ? balanceShares(m_values, m_state.effective(), targets) : BalanceResult{};
+    const bool ok = m_anyTarget && m_result.lambdas.has_value();
+    std::optional<LossResult> loss;
+    if (ok)
+        loss = evaluate(m_values, *m_result.lambdas);
+    const Shares shares = loss ? termShares(*loss) : Shares{};
+    for (Term t : kAllTerms) {
+        const Row& r = m_rows[std::size_t(index(t))];
+        if (!r.solved)
+            continue;
+        const bool target = r.target->isChecked();
+        if (ok && target) {
+            const auto s = shares[std::size_t(index(t))];
+            r.solved->setText(
+                QStringLiteral("%1  (%2 %)")
+                    .arg(QString::number((*m_result.lambdas)[std::size_t(index(t))], 'g', 6))
+                    .arg(s ? QString::number(100.0 * *s, 'g', 6) : QStringLiteral("—")));
+        } else {
+            r.solved->setText(QStringLiteral("—"));
+        }
+    }
+    m_total->setText(ok ? tr("Total after balancing: %1").arg(m_result.total, 0, 'g', 6)
+                        : QString());
+    m_message->setText(errorText());
+    m_message->setStyleSheet(ok ? QString() : QStringLiteral("QLabel { color: #8a1f11; }"));
+    applyButton()->setEnabled(ok);
+}
+
+QString BalanceDialog::errorText() const
+{
+    if (!m_anyTarget)
+        return tr("Choose at least one enabled regulariser and its share.");
+    return QString::fromStdString(m_result.error);
+}
+
+std::optional<LambdaState> BalanceDialog::solvedState() const
+{
+    if (!m_anyTarget || !m_result.lambdas)
+        return std::nullopt;
+    LambdaState s = m_state;
+    for (Term t : kAllTerms) {
+        const Row& r = m_rows[std::size_t(index(t))];
+        if (r.target && r.target->isChecked()) {
+            s.values[std::size_t(index(t))] = (*m_result.lambdas)[std::size_t(index(t))];
+            s.enabled[std::size_t(index(t))] = true;
+        }
+    }
+    return s;
+}
+
+} // namespace rnnloss

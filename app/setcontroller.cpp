@@ -1,0 +1,254 @@
+#include "setcontroller.h"
+
+#include "balancedialog.h"
+#include "compareview.h"
+#include "historyview.h"
+#include "lambdapanel.h"
+#include "lambdasfile.h"
+#include "sweepview.h"
+
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QListWidget>
+#include <QMainWindow>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace rnnloss {
+
+SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel* lambdas)
+    : QObject(window), m_window(window), m_set(set), m_lambdas(lambdas),
+      m_analysis(new SetAnalysis(this))
+{
+    m_list = new QListWidget;
+    m_list->setObjectName("recordingList");
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    auto* add = new QPushButton(tr("Add…"));
+    m_remove = new QPushButton(tr("Remove"));
+    m_remove->setObjectName("removeRecording");
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(add);
+    buttons->addWidget(m_remove);
+    buttons->addStretch(1);
+    auto* panel = new QWidget;
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(m_list, 1);
+    layout->addLayout(buttons);
+    m_dock = new QDockWidget(tr("Recordings"), window);
+    m_dock->setObjectName("recordingsDock");
+    m_dock->setWidget(panel);
+
+    m_history = new HistoryView;
+    m_history->setObjectName("historyView");
+    m_compare = new CompareView;
+    m_compare->setObjectName("compareView");
+    m_sweep = new SweepView;
+    m_sweep->setObjectName("sweepView");
+    m_sweep->setRange(std::pow(10.0, LambdaPanel::kMinExp), std::pow(10.0, LambdaPanel::kMaxExp));
+
+    connect(add, &QPushButton::clicked, this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            m_window, tr("Add recordings"), {}, tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)"));
+        addFiles(files);
+    });
+    connect(m_remove, &QPushButton::clicked, this, [this] { m_set->remove(m_list->currentRow()); });
+    connect(m_list, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem* item) { m_set->setActive(m_list->row(item)); });
+    connect(m_list, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { m_set->setActive(m_list->row(item)); });
+    connect(m_history, &HistoryView::recordingClicked, m_set, &RecordingSet::setActive);
+    connect(m_set, &RecordingSet::entriesChanged, this, &SetController::onEntriesChanged);
+    connect(m_set, &RecordingSet::activeChanged, this, &SetController::onActiveChanged);
+    connect(m_lambdas, &LambdaModel::changed, this, &SetController::onLambdasChanged);
+    connect(m_analysis, &SetAnalysis::termsChanged, this, &SetController::refreshTerms);
+    onLambdasChanged();
+    refreshList();
+}
+
+void SetController::addTabs(QTabWidget* tabs)
+{
+    tabs->addTab(m_history, tr("History"));
+    tabs->addTab(m_compare, tr("Compare"));
+    tabs->addTab(m_sweep, tr("λ sweep"));
+}
+
+void SetController::addFileActions(QMenu* file)
+{
+    QAction* add = file->addAction(tr("&Add recordings…"), this, [this] {
+        addFiles(QFileDialog::getOpenFileNames(m_window, tr("Add recordings"), {},
+                                               tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)")));
+    });
+    add->setObjectName("addRecordings");
+    file->addAction(tr("Add &folder…"), this, [this] {
+        const QString dir =
+            QFileDialog::getExistingDirectory(m_window, tr("Add the recordings of a folder"));
+        if (!dir.isEmpty())
+            addFiles({dir});
+    });
+    QAction* import = file->addAction(tr("&Import lambdas…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(
+            m_window, tr("Import lambdas"), {}, tr("Lambda settings (*.json);;All files (*)"));
+        if (f.isEmpty())
+            return;
+        const QString error = importLambdas(f);
+        if (!error.isEmpty())
+            QMessageBox::warning(m_window, tr("Import lambdas"), error);
+    });
+    import->setObjectName("importLambdas");
+}
+
+void SetController::addEditActions(QMenu* edit)
+{
+    QAction* balance = edit->addAction(tr("Auto-&balance…"), this, [this] {
+        QString why;
+        if (BalanceDialog* d = openBalance(&why))
+            d->open();
+        else
+            QMessageBox::information(m_window, tr("Auto-balance"), why);
+    });
+    balance->setObjectName("autoBalance");
+}
+
+void SetController::addFiles(const QStringList& paths)
+{
+    QList<LoadRequest> requests;
+    for (const QString& p : paths) {
+        const QFileInfo fi(p);
+        if (fi.isDir()) {
+            const QStringList names =
+                QDir(p).entryList({"*.h5", "*.hdf5"}, QDir::Files | QDir::Readable, QDir::Name);
+            for (const QString& n : names)
+                requests << LoadRequest{QDir(p).filePath(n), {}};
+        } else {
+            requests << LoadRequest{p, {}};
+        }
+    }
+    m_set->add(requests);
+}
+
+QString SetController::importLambdas(const QString& path)
+{
+    const LambdaSettingsResult r = readLambdaSettings(QFile::encodeName(path).toStdString());
+    if (!r.value)
+        return QString::fromStdString(r.error);
+    LossOptions given;
+    applyLambdaSettings(*r.value, given);
+    m_lambdas->edit(withOverrides(m_lambdas->state(), given)); // one undo step
+    if (auto* bar = m_window->statusBar())
+        bar->showMessage(tr("Lambdas imported from %1").arg(QFileInfo(path).fileName()), 5000);
+    return {};
+}
+
+BalanceDialog* SetController::openBalance(QString* why)
+{
+    const RecordingEntry* active = m_set->active();
+    const auto terms = active ? m_analysis->terms(active->generation) : nullptr;
+    if (!terms) {
+        if (why)
+            *why = active ? tr("The terms of %1 are still being computed.").arg(active->label())
+                          : tr("No recording is open.");
+        return nullptr;
+    }
+    auto* d = new BalanceDialog(terms->values, m_lambdas->state(), m_window);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &QDialog::accepted, this, [this, d] {
+        if (const auto s = d->solvedState())
+            m_lambdas->edit(*s); // one undo step
+    });
+    return d;
+}
+
+std::vector<double> SetController::positions(const std::vector<RecordingEntry>& entries,
+                                             QString* title)
+{
+    const std::pair<const char*, std::optional<double> Summary::*> axes[] = {
+        {"step", &Summary::step}, {"epoch", &Summary::epoch}};
+    for (const auto& [name, member] : axes) {
+        std::vector<double> x;
+        for (const RecordingEntry& e : entries)
+            if (const auto v = (*e.summary).*member)
+                x.push_back(*v);
+        if (!entries.empty() && x.size() == entries.size()) {
+            *title = QString::fromLatin1(name);
+            return x;
+        }
+    }
+    *title = tr("recording");
+    return {};
+}
+
+void SetController::onEntriesChanged()
+{
+    m_analysis->setEntries(m_set->entries());
+    refreshList();
+    refreshTerms();
+}
+
+void SetController::onActiveChanged()
+{
+    refreshList();
+    m_history->setActive(m_set->activeIndex());
+    refreshTerms();
+}
+
+void SetController::onLambdasChanged()
+{
+    const LambdaState& s = m_lambdas->state();
+    // Terms computed under another convention no longer apply; the views wait
+    // for the new ones (termsChanged) rather than show stale numbers.
+    m_analysis->setConvention(s.convention);
+    m_history->setLambdas(s.effective());
+    m_sweep->setLambdas(s.effective());
+    m_compare->setLambdas(s.effective());
+}
+
+void SetController::refreshTerms()
+{
+    const auto& entries = m_set->entries();
+    QStringList labels;
+    std::vector<std::optional<TermValues>> values;
+    std::vector<std::vector<double>> rates;
+    for (const RecordingEntry& e : entries) {
+        labels << e.label();
+        const auto t = m_analysis->terms(e.generation);
+        values.push_back(t ? std::optional<TermValues>(t->values) : std::nullopt);
+        rates.push_back(t ? t->meanRates : std::vector<double>{});
+    }
+    m_compare->setRecordings(labels, rates, values);
+    QString title;
+    const std::vector<double> x = positions(entries, &title);
+    m_history->setRecordings(labels, x, title, values);
+    m_history->setActive(m_set->activeIndex());
+    const RecordingEntry* active = m_set->active();
+    const auto t = active ? m_analysis->terms(active->generation) : nullptr;
+    m_sweep->setValues(t ? std::optional<TermValues>(t->values) : std::nullopt);
+}
+
+void SetController::refreshList()
+{
+    const auto& entries = m_set->entries();
+    m_list->clear();
+    for (int i = 0; i < int(entries.size()); ++i) {
+        auto* item = new QListWidgetItem(entries[std::size_t(i)].label(), m_list);
+        item->setToolTip(entries[std::size_t(i)].files.recording);
+        if (i == m_set->activeIndex()) {
+            QFont f = item->font();
+            f.setBold(true);
+            item->setFont(f);
+        }
+    }
+    m_list->setCurrentRow(m_set->activeIndex());
+    m_remove->setEnabled(entries.size() > 1);
+}
+
+} // namespace rnnloss

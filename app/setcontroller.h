@@ -1,0 +1,83 @@
+#pragma once
+// The set of recordings in the window: the dock that lists them (which one is
+// active; add, remove), the views over all of them (History, Compare, λ sweep), their
+// computations (SetAnalysis), and the actions that act on the lambdas of the
+// whole set (Import lambdas, Auto-balance). MainWindow places what this builds.
+
+#include "lambdamodel.h"
+#include "recordingset.h"
+#include "setanalysis.h"
+
+#include <QObject>
+#include <QStringList>
+
+QT_BEGIN_NAMESPACE
+class QDockWidget;
+class QListWidget;
+class QMainWindow;
+class QMenu;
+class QPushButton;
+class QTabWidget;
+QT_END_NAMESPACE
+
+namespace rnnloss {
+
+class BalanceDialog;
+class CompareView;
+class HistoryView;
+class SweepView;
+
+class SetController : public QObject
+{
+    Q_OBJECT
+public:
+    SetController(QMainWindow* window, RecordingSet* set, LambdaModel* lambdas);
+
+    QDockWidget* dock() const { return m_dock; }
+    QListWidget* list() const { return m_list; }
+    HistoryView* historyView() const { return m_history; }
+    SweepView* sweepView() const { return m_sweep; }
+    CompareView* compareView() const { return m_compare; }
+    SetAnalysis* analysis() const { return m_analysis; }
+
+    /// Adds the History, Compare and λ sweep tabs.
+    void addTabs(QTabWidget* tabs);
+    /// File ▸ Add recordings…, Add folder…, Import lambdas…
+    void addFileActions(QMenu* file);
+    /// Edit ▸ Auto-balance…
+    void addEditActions(QMenu* edit);
+
+    /// Adds files to the set; a folder stands for the HDF5 files in it (by name).
+    void addFiles(const QStringList& paths);
+    /// Sets the lambdas (and convention) a lambda export names, as one undo
+    /// step. Returns the error ("<file>: <what is wrong>"), empty on success.
+    QString importLambdas(const QString& path);
+    /// Opens the auto-balance dialog for the active recording; null (with the
+    /// reason in `why`) while its terms are not computed yet.
+    BalanceDialog* openBalance(QString* why = nullptr);
+
+    /// The x positions the history uses: every recording's step, else every
+    /// one's epoch, else none (the order given). `title` names the axis.
+    static std::vector<double> positions(const std::vector<RecordingEntry>& entries,
+                                         QString* title);
+
+private:
+    void onEntriesChanged();
+    void onActiveChanged();
+    void onLambdasChanged();
+    void refreshTerms();
+    void refreshList();
+
+    QMainWindow* m_window = nullptr;
+    RecordingSet* m_set = nullptr;
+    LambdaModel* m_lambdas = nullptr;
+    SetAnalysis* m_analysis = nullptr;
+    QDockWidget* m_dock = nullptr;
+    QListWidget* m_list = nullptr;
+    QPushButton* m_remove = nullptr;
+    HistoryView* m_history = nullptr;
+    SweepView* m_sweep = nullptr;
+    CompareView* m_compare = nullptr;
+};
+
+} // namespace rnnloss

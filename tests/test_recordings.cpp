@@ -1,0 +1,549 @@
+// A set of recordings in the real MainWindow, driven offscreen: several files
+// loaded in reader processes with per-file failures, labels, the history
+// against the engine's evaluate() of each recording read independently here,
+// clicking a history point, the λ sweep against a brute-force evaluate, the
+// auto-balance and imported lambdas as one undo step each.
+
+#include "balancedialog.h"
+#include "compareview.h"
+#include "historyview.h"
+#include "loss.h"
+#include "mainwindow.h"
+#include "reader.h"
+#include "sweep.h"
+#include "sweepview.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace rnnloss;
+
+namespace {
+
+const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
+const QString kCli = QStringLiteral(RNNLOSS_CLI);
+constexpr int kLoadTimeoutMs = 120000;
+constexpr int kResultTimeoutMs = 60000;
+
+QString fx(const QString& name)
+{
+    return QDir(kFixtures).filePath(name);
+}
+
+bool near(double a, double b, double tol)
+{
+    return std::abs(a - b) <= tol * std::max({1.0, std::abs(a), std::abs(b)});
+}
+
+/// The recording read here, in this process, without the app.
+Summary readHere(const QString& path)
+{
+    io::ReadRequest r;
+    r.recording = QFile::encodeName(path).toStdString();
+    io::ReadResult out = io::readRecording(r);
+    if (!out.summary)
+        qFatal("%s", out.error.c_str());
+    return std::move(*out.summary);
+}
+
+/// Adds `files` and waits for the batch to finish; false when it did not.
+bool addAndWait(MainWindow& w, const QStringList& files, bool* ok = nullptr)
+{
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    w.addRecordings(files);
+    if (!done.wait(kLoadTimeoutMs))
+        return false;
+    if (ok)
+        *ok = done.first().at(0).toBool();
+    return true;
+}
+
+/// True once the window shows a result computed for its current lambdas.
+bool resultCurrent(const MainWindow& w)
+{
+    return w.lastResult() && w.lastResult()->lambdas == w.state().effective() &&
+           w.lastResult()->convention == w.state().convention;
+}
+
+} // namespace
+
+class TestRecordings : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void perFileFailureLeavesOthers();
+    void labelsAndRemoval();
+    void historyEqualsEngine();
+    void clickingHistoryPointActivates();
+    void sweepEqualsBruteForce();
+    void balanceIsOneUndoStep();
+    void balanceRefusesInfeasible();
+    void importLambdasIsOneUndoStep();
+    void importLambdasErrorsNameTheFile_data();
+    void importLambdasErrorsNameTheFile();
+    void measureLargeSet();
+};
+
+void TestRecordings::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY2(QFileInfo::exists(fx("history_0.h5")), "run makefixtures first");
+}
+
+void TestRecordings::perFileFailureLeavesOthers()
+{
+    MainWindow w(kCli);
+    QSignalSpy loaded(w.recordings(), &RecordingSet::loaded);
+    QSignalSpy failed(w.recordings(), &RecordingSet::failed);
+    QSignalSpy progress(w.recordings(), &RecordingSet::progress);
+    // How many reader processes run at once, seen at every report of the set.
+    int maxRunning = 0;
+    const auto sample = [&] { maxRunning = std::max(maxRunning, w.recordings()->runningCount()); };
+    connect(w.recordings(), &RecordingSet::progress, this, sample);
+    connect(w.recordings(), &RecordingSet::loaded, this, sample);
+    connect(w.recordings(), &RecordingSet::failed, this, sample);
+    bool ok = false;
+    QVERIFY(addAndWait(
+        w, {fx("history_0.h5"), fx("bad_rank.h5"), fx("history_1.h5"), fx("no_such_file.h5")},
+        &ok));
+    QVERIFY(ok);
+    QCOMPARE(loaded.size(), 2);
+    QCOMPARE(failed.size(), 2);
+    QCOMPARE(maxRunning, RecordingSet::kParallelLoads); // four files, two readers at a time
+    // One progress bar for the batch: it never runs backwards nor past the end.
+    double last = 0.0;
+    for (const auto& args : progress) {
+        const double f = args.at(0).toDouble();
+        QVERIFY2(f >= last - 1e-12 && f <= 1.0 + 1e-12, qPrintable(QString::number(f)));
+        last = f;
+    }
+    QCOMPARE(w.recordings()->runningCount(), 0);
+    QStringList failedFiles;
+    for (const auto& args : failed) {
+        const QString error = args.at(0).toString();
+        const QString file = args.at(1).value<LoadRequest>().recording;
+        QVERIFY2(error.contains(QFileInfo(file).fileName()),
+                 qPrintable(error)); // names its own file
+        failedFiles << QFileInfo(file).fileName();
+    }
+    failedFiles.sort();
+    QCOMPARE(failedFiles, (QStringList{"bad_rank.h5", "no_such_file.h5"}));
+    QVERIFY(w.lastError().contains("bad_rank.h5"));
+    QVERIFY(w.lastError().contains("no_such_file.h5"));
+
+    // The good ones, in the order given, the first one active and shown.
+    const auto& e = w.recordings()->entries();
+    QCOMPARE(int(e.size()), 2);
+    QCOMPARE(QFileInfo(e[0].files.recording).fileName(), QStringLiteral("history_0.h5"));
+    QCOMPARE(QFileInfo(e[1].files.recording).fileName(), QStringLiteral("history_1.h5"));
+    QCOMPARE(w.recordings()->activeIndex(), 0);
+    QCOMPARE(w.summary(), e[0].summary);
+    QTRY_VERIFY_WITH_TIMEOUT(resultCurrent(w), kResultTimeoutMs);
+    QCOMPARE(w.recordingSet()->list()->count(), 2);
+
+    // A later failure leaves the set as it was.
+    QVERIFY(addAndWait(w, {fx("bad_B.h5")}, &ok));
+    QVERIFY(!ok);
+    QCOMPARE(int(w.recordings()->entries().size()), 2);
+    QCOMPARE(w.summary(), e[0].summary);
+}
+
+void TestRecordings::labelsAndRemoval()
+{
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_labelled.h5"), fx("good_f64.h5"), fx("history_2.h5")}));
+    QListWidget* list = w.recordingSet()->list();
+    QCOMPARE(list->count(), 3);
+    // label, else step, else the file name (engine/summary.h recordingLabel, as the CLI).
+    QCOMPARE(list->item(0)->text(), QStringLiteral("run fr=0.1"));
+    QCOMPARE(list->item(1)->text(), QStringLiteral("good_f64.h5"));
+    QCOMPARE(list->item(2)->text(), QStringLiteral("step 200"));
+    QCOMPARE(list->currentRow(), 0);
+
+    // Not every recording has a step: the history places them in the order given.
+    HistoryView* h = w.recordingSet()->historyView();
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
+    QCOMPARE(h->xOf(0), 1.0);
+    QCOMPARE(h->xOf(2), 3.0);
+    QCOMPARE(h->plottedTotal().size(), 3);
+
+    const auto removed = w.recordings()->entries()[1].summary;
+    w.recordings()->remove(1);
+    QCOMPARE(list->count(), 2);
+    QCOMPARE(list->item(1)->text(), QStringLiteral("step 200"));
+    QCOMPARE(h->plottedTotal().size(), 2);
+    for (const auto& e : w.recordings()->entries())
+        QVERIFY(e.summary != removed);
+}
+
+void TestRecordings::historyEqualsEngine()
+{
+    MainWindow w(kCli);
+    const QStringList names{"history_0.h5", "history_1.h5", "history_2.h5"};
+    QStringList files;
+    for (const QString& n : names)
+        files << fx(n);
+    QVERIFY(addAndWait(w, files));
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
+    HistoryView* h = w.recordingSet()->historyView();
+    const double steps[] = {300.0, 100.0, 200.0};
+
+    std::vector<Summary> here;
+    for (const QString& f : files)
+        here.push_back(readHere(f));
+
+    auto check = [&](const char* when) {
+        const LambdaState s = w.state();
+        const QList<QPointF> total = h->plottedTotal();
+        QCOMPARE(int(h->results().size()), 3);
+        for (int i = 0; i < 3; ++i) {
+            const LossResult want =
+                evaluate(computeTerms(here[std::size_t(i)], s.convention), s.effective());
+            const auto& got = h->results()[std::size_t(i)];
+            QVERIFY2(got.has_value(), when);
+            QVERIFY2(want.total.has_value(), when);
+            QVERIFY2(near(*got->total, *want.total, 1e-12), when);
+            for (Term t : kAllTerms) {
+                QCOMPARE(got->terms[std::size_t(index(t))].weighted.has_value(),
+                         want[t].weighted.has_value());
+                if (want[t].weighted)
+                    QVERIFY2(near(*(*got)[t].weighted, *want[t].weighted, 1e-12), when);
+            }
+            QCOMPARE(h->xOf(i), steps[i]);
+            // Plotted in the order of the steps: 100, 200, 300 are recordings 1, 2, 0.
+            const int k = (i + 2) % 3;
+            QCOMPARE(total[k].x(), steps[i]);
+            QVERIFY2(near(total[k].y(), *want.total, 1e-12), when);
+        }
+    };
+    check("training lambdas");
+    // The recordings differ, so the check above tells them apart.
+    QVERIFY(!near(*h->results()[0]->total, *h->results()[1]->total, 1e-6));
+
+    // Live: a lambda change is reflected at once (no recomputation of the terms).
+    const std::uint64_t jobs = w.recordingSet()->analysis()->jobsRun();
+    LambdaState s = w.state();
+    s.values[index(Term::Fr)] = 0.5;
+    s.enabled[index(Term::Hid)] = false;
+    w.applyState(s);
+    check("after a lambda edit");
+    QCOMPARE(w.recordingSet()->analysis()->jobsRun(), jobs);
+
+    // Another convention: the terms are recomputed once per recording.
+    s.convention = s.convention == Convention::Nn4n ? Convention::Spec : Convention::Nn4n;
+    w.applyState(s);
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
+    QCOMPARE(w.recordingSet()->analysis()->jobsRun(), jobs + 3);
+    check("other convention");
+}
+
+void TestRecordings::clickingHistoryPointActivates()
+{
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_0.h5"), fx("history_1.h5"), fx("history_2.h5")}));
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
+    HistoryView* h = w.recordingSet()->historyView();
+    w.tabs()->setCurrentWidget(h);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(w.recordings()->activeIndex(), 0);
+
+    const auto pos = h->pointPosition(2);
+    QVERIFY(pos.has_value());
+    QSignalSpy active(w.recordings(), &RecordingSet::activeChanged);
+    QTest::mouseClick(h->viewport(), Qt::LeftButton, {}, *pos);
+    QCOMPARE(active.size(), 1);
+    QCOMPARE(w.recordings()->activeIndex(), 2);
+    QCOMPARE(h->active(), 2);
+    QCOMPARE(w.recordingSet()->list()->currentRow(), 2);
+    QCOMPARE(QFileInfo(w.recordingFile()).fileName(), QStringLiteral("history_2.h5"));
+
+    // The single-recording views now show recording 2, lambdas unchanged.
+    const Summary here = readHere(fx("history_2.h5"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        resultCurrent(w) && w.summary() == w.recordings()->entries()[2].summary, kResultTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w.lastResult()->generation == w.recordings()->entries()[2].generation,
+                             kResultTimeoutMs);
+    const LossResult want =
+        evaluate(computeTerms(here, w.state().convention), w.state().effective());
+    QVERIFY(near(*w.lastResult()->loss.total, *want.total, 1e-12));
+}
+
+void TestRecordings::sweepEqualsBruteForce()
+{
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_1.h5")}));
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
+    SweepView* v = w.recordingSet()->sweepView();
+    v->setTerm(Term::Fr);
+    const TermValues terms = computeTerms(readHere(fx("history_1.h5")), w.state().convention);
+
+    auto check = [&] {
+        const SweepResult& s = v->sweep();
+        QVERIFY2(s.error.empty(), s.error.c_str());
+        QCOMPARE(int(s.points.size()), 91);
+        QCOMPARE(s.points.front().lambda, 1e-6);
+        QVERIFY(near(s.points.back().lambda, 1e3, 1e-12));
+        for (std::size_t i : {std::size_t(0), std::size_t(30), std::size_t(57), std::size_t(90)}) {
+            const SweepPoint& p = s.points[i];
+            TermArray l = w.state().effective();
+            l[index(Term::Fr)] = p.lambda;
+            // Brute force: the weighted terms summed by hand.
+            double total = 0.0;
+            std::array<double, kTermCount> weighted{};
+            for (Term t : kAllTerms)
+                if (l[std::size_t(index(t))] != 0.0) {
+                    weighted[std::size_t(index(t))] = l[std::size_t(index(t))] * *terms[t].value;
+                    total += weighted[std::size_t(index(t))];
+                }
+            QVERIFY(near(p.total, total, 1e-12));
+            for (Term t : kAllTerms)
+                if (l[std::size_t(index(t))] != 0.0) {
+                    QVERIFY(p.shares[std::size_t(index(t))].has_value());
+                    QVERIFY(near(*p.shares[std::size_t(index(t))],
+                                 weighted[std::size_t(index(t))] / total, 1e-12));
+                }
+        }
+        QCOMPARE(v->markedLambda().value_or(-1.0), w.state().effective()[index(Term::Fr)]);
+    };
+    check();
+    // Another slider moves: the sweep follows.
+    LambdaState s = w.state();
+    s.values[index(Term::Hid)] *= 10.0;
+    s.values[index(Term::Fr)] = 0.2;
+    w.applyState(s);
+    check();
+}
+
+void TestRecordings::balanceIsOneUndoStep()
+{
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_2.h5")}));
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete() && resultCurrent(w),
+                             kResultTimeoutMs);
+    const LambdaState before = w.state();
+    QVERIFY(before.enabled[index(Term::Fr)] && before.enabled[index(Term::FrSd)]);
+    const int steps = w.undoStack()->count();
+
+    BalanceDialog* d = w.recordingSet()->openBalance();
+    QVERIFY(d);
+    d->setTarget(Term::Fr, 0.05);
+    d->setTarget(Term::FrSd, 0.01);
+    QVERIFY2(d->applyButton()->isEnabled(), qPrintable(d->errorText()));
+    d->applyButton()->click();
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    QVERIFY(w.state() != before);
+
+    // The shares the engine gives for the applied lambdas on the recording read here.
+    const LossResult here = evaluate(
+        computeTerms(readHere(fx("history_2.h5")), w.state().convention), w.state().effective());
+    QVERIFY(near(*here[Term::Fr].weighted / *here.total, 0.05, 1e-9));
+    QVERIFY(near(*here[Term::FrSd].weighted / *here.total, 0.01, 1e-9));
+    // And the window shows the same.
+    QTRY_VERIFY_WITH_TIMEOUT(resultCurrent(w), kResultTimeoutMs);
+    const LossResult& shown = w.lastResult()->loss;
+    QVERIFY(std::abs(*shown[Term::Fr].weighted / *shown.total - 0.05) < 1e-9);
+    QVERIFY(std::abs(*shown[Term::FrSd].weighted / *shown.total - 0.01) < 1e-9);
+    // The other lambdas stayed.
+    for (Term t : {Term::Mse, Term::In, Term::Hid, Term::Out, Term::FrCv})
+        QCOMPARE(w.state().values[std::size_t(index(t))], before.values[std::size_t(index(t))]);
+
+    w.undoStack()->undo();
+    QCOMPARE(w.state(), before);
+    QCOMPARE(w.undoStack()->index(), steps);
+}
+
+void TestRecordings::balanceRefusesInfeasible()
+{
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_2.h5")}));
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
+    LambdaState s = w.state();
+    s.enabled[index(Term::Hid)] = false;
+    w.applyState(s);
+    const int steps = w.undoStack()->count();
+    BalanceDialog* d = w.recordingSet()->openBalance();
+    QVERIFY(d);
+    QVERIFY(!d->canTarget(Term::Hid));       // switched off
+    QVERIFY(!d->applyButton()->isEnabled()); // no target yet
+    QVERIFY(!d->errorText().isEmpty());
+
+    d->setTarget(Term::Fr, 0.6);
+    d->setTarget(Term::FrSd, 0.4); // 100 %: nothing left for the rest
+    QVERIFY(!d->applyButton()->isEnabled());
+    QVERIFY(!d->solvedState().has_value());
+    const std::vector<ShareTarget> targets{{Term::Fr, 0.6}, {Term::FrSd, 0.4}};
+    const BalanceResult engine = balanceShares(
+        computeTerms(readHere(fx("history_2.h5")), s.convention), s.effective(), targets);
+    QVERIFY(!engine.lambdas.has_value());
+    QCOMPARE(d->errorText(), QString::fromStdString(engine.error));
+    QVERIFY(d->findChild<QLabel*>("balanceMessage")
+                ->text()
+                .contains(QString::fromStdString(engine.error)));
+    d->accept(); // even forced, nothing is applied
+    QCOMPARE(w.undoStack()->count(), steps);
+    QCOMPARE(w.state(), s);
+}
+
+void TestRecordings::importLambdasIsOneUndoStep()
+{
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_0.h5")}));
+    const LambdaState before = w.state();
+    QVERIFY(before.enabled[index(Term::Hid)]);
+    const int steps = w.undoStack()->count();
+    QTemporaryDir dir;
+    const QString path = dir.filePath("tuned.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    const Convention other =
+        before.convention == Convention::Nn4n ? Convention::Spec : Convention::Nn4n;
+    f.write(
+        QStringLiteral(
+            "{\"convention\": \"%1\", \"lambda_fr\": 0.02, \"lambda_hid\": 0, \"comment\": \"x\"}")
+            .arg(QString::fromUtf8(conventionName(other).data()))
+            .toUtf8());
+    f.close();
+
+    QCOMPARE(w.recordingSet()->importLambdas(path), QString());
+    QCOMPARE(w.undoStack()->count(), steps + 1);
+    const LambdaState s = w.state();
+    QCOMPARE(s.convention, other);
+    QCOMPARE(s.values[index(Term::Fr)], 0.02);
+    QVERIFY(s.enabled[index(Term::Fr)]);
+    QVERIFY(!s.enabled[index(Term::Hid)]);                                 // 0 in the file: off
+    QCOMPARE(s.values[index(Term::Mse)], before.values[index(Term::Mse)]); // not in the file: kept
+    QCOMPARE(s.enabled[index(Term::Mse)], before.enabled[index(Term::Mse)]);
+    w.undoStack()->undo();
+    QCOMPARE(w.state(), before);
+}
+
+void TestRecordings::importLambdasErrorsNameTheFile_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("what");
+    QTest::newRow("negative") << QByteArray(R"({"lambda_fr": -1})") << "lambda_fr";
+    QTest::newRow("unknown key") << QByteArray(R"({"lambda_xyz": 1})") << "lambda_xyz";
+    QTest::newRow("convention") << QByteArray(R"({"convention": "pytorch"})") << "pytorch";
+    QTest::newRow("not json") << QByteArray("lambda_fr = 1") << "";
+    QTest::newRow("missing") << QByteArray() << "";
+}
+
+void TestRecordings::importLambdasErrorsNameTheFile()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, what);
+    MainWindow w(kCli);
+    QVERIFY(addAndWait(w, {fx("history_0.h5")}));
+    const LambdaState before = w.state();
+    const int steps = w.undoStack()->count();
+    QTemporaryDir dir;
+    const QString path = dir.filePath("bad-lambdas.json");
+    if (!content.isEmpty()) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+    }
+    const QString error = w.recordingSet()->importLambdas(path);
+    QVERIFY2(error.contains("bad-lambdas.json"), qPrintable(error));
+    QVERIFY2(error.contains(what), qPrintable(error));
+    QCOMPARE(w.state(), before);
+    QCOMPARE(w.undoStack()->count(), steps);
+}
+
+// Not a check: prints the figures of docs/performance.md for a folder of
+// recordings (RNNLOSS_SET_DIR): load time with the progress reports it gave,
+// and the time from a lambda edit to the history redrawn and to the active
+// recording's result shown.
+void TestRecordings::measureLargeSet()
+{
+    const QString dir = qEnvironmentVariable("RNNLOSS_SET_DIR");
+    if (dir.isEmpty())
+        QSKIP("RNNLOSS_SET_DIR is not set: a measurement run by hand, not a check");
+    MainWindow w(kCli);
+    w.show();
+    QSignalSpy progress(w.recordings(), &RecordingSet::progress);
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    QElapsedTimer clock;
+    clock.start();
+    w.addRecordings({dir});
+    QVERIFY(done.wait(60 * 60 * 1000));
+    const qint64 loadMs = clock.elapsed();
+    QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete() && resultCurrent(w), 600000);
+    const qint64 termsMs = clock.elapsed();
+    double last = -1.0;
+    bool monotonic = true;
+    for (const auto& args : progress) {
+        monotonic &= args.at(0).toDouble() >= last - 1e-12;
+        last = args.at(0).toDouble();
+    }
+    std::vector<double> historyUs, resultMs;
+    LambdaState s = w.state();
+    for (int i = 0; i < 21; ++i) {
+        s.values[index(Term::Fr)] = 1e-3 * (i + 1);
+        s.enabled[index(Term::Fr)] = true;
+        QSignalSpy shown(&w, &MainWindow::resultShown);
+        clock.restart();
+        w.applyState(s); // the history is redrawn inside this call
+        historyUs.push_back(clock.nsecsElapsed() / 1e3);
+        while (!resultCurrent(w))
+            QVERIFY(shown.wait(kResultTimeoutMs)); // returns at the signal, not on a poll
+        resultMs.push_back(clock.nsecsElapsed() / 1e6);
+    }
+    // Each set view on its own, for the same kind of edit.
+    auto median = [&](auto&& update) {
+        std::vector<double> us;
+        for (int i = 0; i < 21; ++i) {
+            s.values[index(Term::Fr)] = 2e-3 * (i + 1);
+            clock.restart();
+            update(s.effective());
+            us.push_back(clock.nsecsElapsed() / 1e3);
+        }
+        std::sort(us.begin(), us.end());
+        return us[us.size() / 2];
+    };
+    SetController* set = w.recordingSet();
+    qInfo("alone: history %.0f us, compare %.0f us, sweep %.0f us",
+          median([&](const TermArray& l) { set->historyView()->setLambdas(l); }),
+          median([&](const TermArray& l) { set->compareView()->setLambdas(l); }),
+          median([&](const TermArray& l) { set->sweepView()->setLambdas(l); }));
+    w.tabs()->setCurrentWidget(set->compareView());
+    QVERIFY(QTest::qWaitForWindowExposed(set->compareView()));
+    qInfo("compare shown: %.0f us",
+          median([&](const TermArray& l) { set->compareView()->setLambdas(l); }));
+    w.tabs()->setCurrentIndex(0);
+    QFile status("/proc/self/status");
+    if (status.open(QIODevice::ReadOnly))
+        for (const QByteArray& line : status.readAll().split('\n'))
+            if (line.startsWith("VmHWM") || line.startsWith("VmRSS"))
+                qInfo("%s", line.simplified().constData());
+    std::sort(historyUs.begin(), historyUs.end());
+    std::sort(resultMs.begin(), resultMs.end());
+    qInfo("recordings: %d loaded; %lld progress reports (monotonic: %s); all read in %lld ms, "
+          "terms of all in %lld ms",
+          int(w.recordings()->entries().size()), qlonglong(progress.size()),
+          monotonic ? "yes" : "no", qlonglong(loadMs), qlonglong(termsMs));
+    qInfo("lambda edit -> every set view updated: median %.0f us, max %.0f us; -> active result "
+          "shown: "
+          "median %.1f ms, max %.1f ms (21 edits)",
+          historyUs[historyUs.size() / 2], historyUs.back(), resultMs[resultMs.size() / 2],
+          resultMs.back());
+}
+
+QTEST_MAIN(TestRecordings)
+#include "test_recordings.moc"

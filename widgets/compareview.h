@@ -1,0 +1,115 @@
+#pragma once
+// Two or more recordings side by side: their per-neuron mean-rate
+// distributions overlaid on shared bins (or as ECDFs) with the mean, SD and CV
+// of each in a table, the loss breakdown as grouped bars, and — when two
+// recordings have as many hidden neurons — the mean rate of each neuron in one
+// against the other.
+
+#include "loss.h"
+
+#include <QList>
+#include <QPointF>
+#include <QStringList>
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QBarCategoryAxis;
+class QBarSeries;
+class QChart;
+class QChartView;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QScatterSeries;
+class QTableWidget;
+class QValueAxis;
+QT_END_NAMESPACE
+
+namespace rnnloss {
+
+class CompareView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kBins = 30;
+
+    explicit CompareView(QWidget* parent = nullptr);
+
+    /// One entry per recording: its label, the mean rate of each hidden neuron
+    /// (empty without states) and its unweighted terms (empty while computing).
+    void setRecordings(const QStringList& labels, const std::vector<std::vector<double>>& meanRates,
+                       const std::vector<std::optional<TermValues>>& values);
+    /// The effective lambdas, for the grouped bars.
+    void setLambdas(const TermArray& lambdas);
+    /// The two recordings of the scatter (A on x, B on y).
+    void setPair(int a, int b);
+    void setEcdf(bool on);
+    bool ecdf() const { return m_ecdf; }
+
+    struct RateSummary
+    {
+        int n = 0;
+        double mean = 0.0;
+        double sd = 0.0; ///< population SD over neurons
+        double cv = 0.0; ///< sd / mean; NaN when the mean is 0
+    };
+    const std::vector<RateSummary>& rateSummaries() const { return m_summaries; }
+    /// The shared bin edges (kBins + 1) of the distributions.
+    const std::vector<double>& binEdges() const { return m_edges; }
+    /// Fraction of recording i's neurons in each bin (or the ECDF's steps).
+    QList<double> binFractions(int recording) const;
+    QList<QPointF> distributionPoints(int recording) const;
+    /// Weighted terms and the total of recording i, as the bars show them (0 when undefined).
+    QList<double> bars(int recording) const;
+    /// The heights of recording i's bars as drawn (brought up to date when the view is shown).
+    QList<double> plottedBars(int recording) const;
+    /// (m_n in A, m_n in B) per neuron; empty when N_hid differs.
+    QList<QPointF> scatterPoints() const;
+    QString scatterMessage() const;
+
+    QChartView* distributionView() const { return m_distView; }
+    QChartView* barsView() const { return m_barView; }
+    QChartView* scatterView() const { return m_scatterView; }
+    QTableWidget* legendTable() const { return m_table; }
+
+protected:
+    void showEvent(QShowEvent* event) override;
+
+private:
+    void refreshDistributions();
+    void refreshBars();
+    void updateBarValues();
+    void refreshScatter();
+
+    QStringList m_labels;
+    std::vector<std::vector<double>> m_rates;
+    std::vector<std::optional<TermValues>> m_values;
+    TermArray m_lambdas{};
+    std::vector<RateSummary> m_summaries;
+    std::vector<double> m_edges;
+    std::vector<QList<double>> m_fractions;
+    int m_a = 0, m_b = 1;
+    bool m_ecdf = false;
+    bool m_barsStale = false; ///< lambdas changed while hidden
+
+    QComboBox* m_boxA = nullptr;
+    QComboBox* m_boxB = nullptr;
+    QCheckBox* m_ecdfBox = nullptr;
+    QTableWidget* m_table = nullptr;
+    QChartView* m_distView = nullptr;
+    QChartView* m_barView = nullptr;
+    QChartView* m_scatterView = nullptr;
+    QChart* m_distChart = nullptr;
+    QChart* m_barChart = nullptr;
+    QChart* m_scatterChart = nullptr;
+    QBarSeries* m_barSeries = nullptr;
+    QValueAxis* m_barAxis = nullptr;
+    QScatterSeries* m_scatter = nullptr;
+    QLabel* m_scatterLabel = nullptr;
+};
+
+} // namespace rnnloss

@@ -1,0 +1,333 @@
+#include "historyview.h"
+
+#include "chartutil.h"
+
+#include <QAction>
+#include <QMouseEvent>
+#include <QToolTip>
+#include <QtCharts/QCategoryAxis>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
+#include <QtCharts/QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace rnnloss {
+
+namespace {
+
+constexpr int kSeries = kTermCount + 1; // the terms, then the total
+constexpr int kTotal = kTermCount;
+constexpr double kPickRadiusPx = 12.0;
+
+QString qs(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+QColor termColor(int i)
+{
+    static const QColor colors[] = {QColor(0x4c, 0x72, 0xb0), QColor(0xdd, 0x84, 0x52),
+                                    QColor(0x55, 0xa8, 0x68), QColor(0xc4, 0x4e, 0x52),
+                                    QColor(0x81, 0x72, 0xb3), QColor(0x93, 0x78, 0x60),
+                                    QColor(0xda, 0x8b, 0xc3), QColor(0x20, 0x20, 0x20)};
+    return colors[i];
+}
+
+} // namespace
+
+HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
+{
+    m_chart = new QChart;
+    styleChart(m_chart);
+    QChart* defaultChart = chart();
+    setChart(m_chart);
+    delete defaultChart;
+    setRenderHint(QPainter::Antialiasing);
+    setMinimumSize(360, 240);
+    setMouseTracking(true);
+
+    for (int i = 0; i < kSeries; ++i) {
+        auto* s = new QLineSeries(m_chart);
+        s->setName(i < kTermCount ? qs(termKey(kAllTerms[i])) : tr("total"));
+        QPen pen(termColor(i));
+        pen.setWidthF(i == kTotal ? 2.6 : 1.6);
+        s->setPen(pen);
+        s->setPointsVisible(true);
+        m_chart->addSeries(s);
+        m_series << s;
+    }
+    m_activeMark = new QScatterSeries(m_chart);
+    m_activeMark->setName(tr("active"));
+    m_activeMark->setMarkerSize(16);
+    m_activeMark->setColor(Qt::transparent);
+    m_activeMark->setBorderColor(QColor(0xd0, 0x20, 0x20));
+    m_chart->addSeries(m_activeMark);
+
+    m_xValue = new QValueAxis(m_chart);
+    m_xOrder = new QCategoryAxis(m_chart);
+    m_xOrder->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    m_xOrder->setTitleText(tr("recording (in the order given)"));
+    m_yLinear = new QValueAxis(m_chart);
+    m_yLinear->setTitleText(tr("λ · L"));
+    m_yLog = new QLogValueAxis(m_chart);
+    m_yLog->setTitleText(tr("λ · L (log)"));
+    m_yLog->setBase(10.0);
+    m_yLog->setMinorGridLineColor(QColor(0xee, 0xee, 0xee));
+    m_chart->addAxis(m_xValue, Qt::AlignBottom);
+    m_chart->addAxis(m_xOrder, Qt::AlignBottom);
+    m_chart->addAxis(m_yLinear, Qt::AlignLeft);
+    m_chart->addAxis(m_yLog, Qt::AlignLeft);
+    m_chart->legend()->setAlignment(Qt::AlignTop);
+    m_chart->legend()->markers(m_activeMark).front()->setVisible(false);
+    attachAxes();
+
+    m_actLog = new QAction(tr("Logarithmic scale"), this);
+    m_actLog->setCheckable(true);
+    connect(m_actLog, &QAction::toggled, this, &HistoryView::setLogScale);
+    addAction(m_actLog);
+    setContextMenuPolicy(Qt::ActionsContextMenu);
+    refresh();
+}
+
+void HistoryView::setRecordings(const QStringList& labels, const std::vector<double>& x,
+                                const QString& xTitle,
+                                const std::vector<std::optional<TermValues>>& values)
+{
+    m_labels = labels;
+    m_numericX = !x.empty();
+    m_x = x;
+    if (!m_numericX)
+        for (int i = 0; i < labels.size(); ++i)
+            m_x.push_back(i + 1);
+    m_values = values;
+    m_values.resize(std::size_t(labels.size()));
+    m_xValue->setTitleText(xTitle);
+    // Category labels must be unique; two files may carry the same one.
+    for (const QString& c : m_xOrder->categoriesLabels())
+        m_xOrder->remove(c);
+    QStringList used;
+    for (int i = 0; i < labels.size() && !m_numericX; ++i) {
+        QString l = labels[i];
+        while (used.contains(l))
+            l += QLatin1Char(' ');
+        used << l;
+        m_xOrder->append(l, i + 1);
+    }
+    if (m_active >= labels.size())
+        m_active = -1;
+    attachAxes();
+    setLambdas(m_lambdas);
+}
+
+void HistoryView::setLambdas(const TermArray& lambdas)
+{
+    m_lambdas = lambdas;
+    m_results.assign(m_values.size(), std::nullopt);
+    for (std::size_t i = 0; i < m_values.size(); ++i)
+        if (m_values[i])
+            m_results[i] = evaluate(*m_values[i], lambdas);
+    refresh();
+}
+
+void HistoryView::setActive(int index)
+{
+    m_active = index >= 0 && index < int(m_labels.size()) ? index : -1;
+    refresh();
+}
+
+void HistoryView::setLogScale(bool on)
+{
+    if (on == m_logScale)
+        return;
+    m_logScale = on;
+    m_actLog->setChecked(on);
+    // Points at 0 would warn on a log axis: drop them before it comes in, and
+    // bring them back only once it is gone.
+    if (on)
+        refresh();
+    attachAxes();
+    refresh();
+}
+
+void HistoryView::attachAxes()
+{
+    QAbstractAxis* x = m_numericX ? static_cast<QAbstractAxis*>(m_xValue) : m_xOrder;
+    QAbstractAxis* y = m_logScale ? static_cast<QAbstractAxis*>(m_yLog) : m_yLinear;
+    QList<QAbstractSeries*> all;
+    for (QLineSeries* s : m_series)
+        all << s;
+    all << m_activeMark;
+    for (QAbstractSeries* s : all) {
+        for (QAbstractAxis* a : s->attachedAxes())
+            s->detachAxis(a);
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    m_xValue->setVisible(m_numericX);
+    m_xOrder->setVisible(!m_numericX);
+    m_yLinear->setVisible(!m_logScale);
+    m_yLog->setVisible(m_logScale);
+}
+
+std::optional<double> HistoryView::plotValue(int recording, int series) const
+{
+    const auto& r = m_results[std::size_t(recording)];
+    if (!r)
+        return std::nullopt;
+    const std::optional<double> v = series == kTotal ? r->total : (*r)[kAllTerms[series]].weighted;
+    if (!v || !std::isfinite(*v) || (m_logScale && *v <= 0.0))
+        return std::nullopt;
+    return v;
+}
+
+void HistoryView::refresh()
+{
+    // Lines run along the axis even when the recordings were given out of order.
+    std::vector<int> byX(m_results.size());
+    for (int i = 0; i < int(byX.size()); ++i)
+        byX[std::size_t(i)] = i;
+    std::stable_sort(byX.begin(), byX.end(),
+                     [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (int s = 0; s < kSeries; ++s) {
+        // A term that is switched off weighs nothing: its line would lie on 0.
+        const bool shown = s == kTotal || m_lambdas[std::size_t(s)] != 0.0;
+        QList<QPointF> pts;
+        for (int i : byX)
+            if (const auto v = shown ? plotValue(i, s) : std::nullopt) {
+                pts << QPointF(m_x[std::size_t(i)], *v);
+                lo = std::min(lo, *v);
+                hi = std::max(hi, *v);
+            }
+        m_series[s]->replace(pts);
+        m_series[s]->setVisible(shown);
+        for (QLegendMarker* m : m_chart->legend()->markers(m_series[s]))
+            m->setVisible(shown);
+    }
+    QList<QPointF> mark;
+    if (const auto p = m_active >= 0 ? plotValue(m_active, kTotal) : std::nullopt)
+        mark << QPointF(m_x[std::size_t(m_active)], *p);
+    m_activeMark->replace(mark);
+
+    if (!std::isfinite(lo)) {
+        lo = m_logScale ? 1e-3 : 0.0;
+        hi = 1.0;
+    }
+    if (m_logScale)
+        setDecadeRange(m_yLog, lo, hi);
+    else
+        setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi : 1.0);
+    if (m_numericX && !m_x.empty()) {
+        const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
+        const double pad = *mx > *mn ? 0.05 * (*mx - *mn) : 1.0;
+        setNiceRange(m_xValue, *mn - pad, *mx + pad);
+    } else {
+        m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
+    }
+}
+
+double HistoryView::xOf(int recording) const
+{
+    return m_x.at(std::size_t(recording));
+}
+
+QList<QPointF> HistoryView::plotted(Term term) const
+{
+    return m_series[index(term)]->isVisible() ? m_series[index(term)]->points() : QList<QPointF>{};
+}
+
+QList<QPointF> HistoryView::plottedTotal() const
+{
+    return m_series[kTotal]->points();
+}
+
+std::optional<QPoint> HistoryView::pointPosition(int recording) const
+{
+    if (recording < 0 || recording >= int(m_results.size()))
+        return std::nullopt;
+    for (int s = kTotal; s >= 0; --s) {
+        if (!m_series[s]->isVisible())
+            continue;
+        if (const auto v = plotValue(recording, s)) {
+            const QPointF c =
+                m_chart->mapToPosition(QPointF(m_x[std::size_t(recording)], *v), m_series[s]);
+            return mapFromScene(m_chart->mapToScene(c));
+        }
+    }
+    return std::nullopt;
+}
+
+int HistoryView::recordingAt(const QPoint& pos) const
+{
+    int best = -1;
+    double bestDist = kPickRadiusPx;
+    for (int i = 0; i < int(m_results.size()); ++i)
+        for (int s = 0; s < kSeries; ++s) {
+            if (!m_series[s]->isVisible())
+                continue;
+            const auto v = plotValue(i, s);
+            if (!v)
+                continue;
+            const QPointF c = m_chart->mapToPosition(QPointF(m_x[std::size_t(i)], *v), m_series[s]);
+            const QPointF d = QPointF(mapFromScene(m_chart->mapToScene(c))) - QPointF(pos);
+            const double dist = std::hypot(d.x(), d.y());
+            if (dist <= bestDist) {
+                bestDist = dist;
+                best = i;
+            }
+        }
+    return best;
+}
+
+QString HistoryView::hoverText(int recording) const
+{
+    if (recording < 0 || recording >= int(m_results.size()))
+        return {};
+    QStringList lines{QStringLiteral("<b>%1</b>").arg(m_labels.value(recording).toHtmlEscaped())};
+    if (m_numericX)
+        lines << QStringLiteral("%1 = %2")
+                     .arg(m_xValue->titleText())
+                     .arg(m_x[std::size_t(recording)], 0, 'g', 10);
+    const auto& r = m_results[std::size_t(recording)];
+    if (!r)
+        return lines.join(QStringLiteral("<br>")) + tr("<br>computing…");
+    auto num = [](const std::optional<double>& v) {
+        return v ? QString::number(*v, 'g', 6) : QStringLiteral("undefined");
+    };
+    for (Term t : kAllTerms)
+        if (m_lambdas[index(t)] != 0.0)
+            lines << QStringLiteral("λ·L %1 = %2").arg(qs(termKey(t)), num((*r)[t].weighted));
+    lines << tr("total = %1").arg(num(r->total));
+    return lines.join(QStringLiteral("<br>"));
+}
+
+void HistoryView::mousePressEvent(QMouseEvent* event)
+{
+    if (event->button() == Qt::LeftButton) {
+        const int i = recordingAt(event->position().toPoint());
+        if (i >= 0) {
+            emit recordingClicked(i);
+            event->accept();
+            return;
+        }
+    }
+    QChartView::mousePressEvent(event);
+}
+
+void HistoryView::mouseMoveEvent(QMouseEvent* event)
+{
+    const int i = recordingAt(event->position().toPoint());
+    if (i >= 0)
+        QToolTip::showText(event->globalPosition().toPoint(), hoverText(i), this);
+    else
+        QToolTip::hideText();
+    QChartView::mouseMoveEvent(event);
+}
+
+} // namespace rnnloss

@@ -1,0 +1,100 @@
+#pragma once
+// The loss over a set of recordings: each weighted term and the total against
+// the recordings' positions (training step, epoch, or their order). It is given
+// each recording's unweighted term values once and the lambdas on every change,
+// so a lambda change costs one evaluate() (O(7)) per recording.
+
+#include "loss.h"
+
+#include <QList>
+#include <QPointF>
+#include <QStringList>
+#include <QtCharts/QChartView>
+
+#include <optional>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QCategoryAxis;
+class QLineSeries;
+class QLogValueAxis;
+class QScatterSeries;
+class QValueAxis;
+QT_END_NAMESPACE
+
+namespace rnnloss {
+
+class HistoryView : public QChartView
+{
+    Q_OBJECT
+
+public:
+    explicit HistoryView(QWidget* parent = nullptr);
+
+    /// One entry per recording, in the order shown. `x`: positions on a numeric
+    /// axis titled `xTitle`; empty: the recordings are placed 1, 2, ... with
+    /// their labels as ticks. A recording whose values are empty is left out
+    /// until they arrive.
+    void setRecordings(const QStringList& labels, const std::vector<double>& x,
+                       const QString& xTitle, const std::vector<std::optional<TermValues>>& values);
+    /// The effective lambdas (a disabled term is 0).
+    void setLambdas(const TermArray& lambdas);
+    /// The recording the single-recording views show, marked with a ring.
+    void setActive(int index);
+    int active() const { return m_active; }
+
+    void setLogScale(bool on);
+    bool logScale() const { return m_logScale; }
+    QAction* logScaleAction() const { return m_actLog; }
+
+    /// Each recording's evaluation (empty while its values are missing).
+    const std::vector<std::optional<LossResult>>& results() const { return m_results; }
+    /// The x position of recording i on the chart.
+    double xOf(int recording) const;
+    /// The points plotted for a term's weighted value or the total: (x, y) per
+    /// recording that has one, in the order of x.
+    QList<QPointF> plotted(Term term) const;
+    QList<QPointF> plottedTotal() const;
+    /// Where recording i's point of the total (else of its first plotted term)
+    /// is in viewport pixels, or nullopt when it has none.
+    std::optional<QPoint> pointPosition(int recording) const;
+    /// The recording whose point is nearest `pos` (viewport pixels) within a
+    /// few pixels, or -1.
+    int recordingAt(const QPoint& pos) const;
+    /// What hovering recording i shows: its label and every weighted term and the total.
+    QString hoverText(int recording) const;
+
+signals:
+    /// The user clicked a recording's point.
+    void recordingClicked(int index);
+
+protected:
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+
+private:
+    void refresh();
+    void attachAxes();
+    std::optional<double> plotValue(int recording, int series) const;
+
+    QStringList m_labels;
+    std::vector<double> m_x;
+    bool m_numericX = false;
+    std::vector<std::optional<TermValues>> m_values;
+    TermArray m_lambdas{};
+    std::vector<std::optional<LossResult>> m_results;
+    int m_active = -1;
+    bool m_logScale = false;
+
+    QChart* m_chart = nullptr;
+    QList<QLineSeries*> m_series; ///< the seven terms, then the total
+    QScatterSeries* m_activeMark = nullptr;
+    QValueAxis* m_xValue = nullptr;
+    QCategoryAxis* m_xOrder = nullptr;
+    QValueAxis* m_yLinear = nullptr;
+    QLogValueAxis* m_yLog = nullptr;
+    QAction* m_actLog = nullptr;
+};
+
+} // namespace rnnloss

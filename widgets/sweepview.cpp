@@ -1,0 +1,200 @@
+#include "sweepview.h"
+
+#include "chartutil.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace rnnloss {
+
+namespace {
+
+QString qs(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+QColor termColor(int i)
+{
+    static const QColor colors[] = {QColor(0x4c, 0x72, 0xb0), QColor(0xdd, 0x84, 0x52),
+                                    QColor(0x55, 0xa8, 0x68), QColor(0xc4, 0x4e, 0x52),
+                                    QColor(0x81, 0x72, 0xb3), QColor(0x93, 0x78, 0x60),
+                                    QColor(0xda, 0x8b, 0xc3)};
+    return colors[i];
+}
+
+} // namespace
+
+SweepView::SweepView(QWidget* parent) : QWidget(parent)
+{
+    m_termBox = new QComboBox;
+    for (Term t : kAllTerms)
+        m_termBox->addItem(QStringLiteral("λ_%1").arg(qs(termKey(t))), index(t));
+    m_termBox->setCurrentIndex(index(m_term));
+    m_message = new QLabel;
+    m_message->setWordWrap(true);
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Sweep")));
+    top->addWidget(m_termBox);
+    top->addWidget(m_message, 1);
+
+    m_chart = new QChart;
+    styleChart(m_chart);
+    m_view = new QChartView(m_chart);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->setMinimumSize(360, 240);
+
+    m_x = new QLogValueAxis(m_chart);
+    m_x->setBase(10.0);
+    m_x->setLabelFormat("%g");
+    m_x->setMinorGridLineColor(QColor(0xee, 0xee, 0xee));
+    m_yTotal = new QLogValueAxis(m_chart);
+    m_yTotal->setBase(10.0);
+    m_yTotal->setTitleText(tr("total (log)"));
+    m_yTotal->setLabelFormat("%g");
+    m_yShare = new QValueAxis(m_chart);
+    m_yShare->setRange(0.0, 100.0);
+    m_yShare->setTitleText(tr("share of the total (%)"));
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_yTotal, Qt::AlignLeft);
+    m_chart->addAxis(m_yShare, Qt::AlignRight);
+
+    for (int i = 0; i < kTermCount; ++i) {
+        auto* s = new QLineSeries(m_chart);
+        s->setName(tr("share %1").arg(qs(termKey(kAllTerms[i]))));
+        s->setPen(QPen(termColor(i), 1.6));
+        m_chart->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_yShare);
+        m_shares << s;
+    }
+    m_total = new QLineSeries(m_chart);
+    m_total->setName(tr("total"));
+    m_total->setPen(QPen(QColor(0x20, 0x20, 0x20), 2.6));
+    m_chart->addSeries(m_total);
+    m_total->attachAxis(m_x);
+    m_total->attachAxis(m_yTotal);
+    m_marker = new QLineSeries(m_chart);
+    m_marker->setName(tr("current λ"));
+    m_marker->setPen(QPen(QColor(0xd0, 0x20, 0x20), 1.4, Qt::DashLine));
+    m_chart->addSeries(m_marker);
+    m_marker->attachAxis(m_x);
+    m_marker->attachAxis(m_yShare);
+    m_chart->legend()->setAlignment(Qt::AlignTop);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(top);
+    layout->addWidget(m_view, 1);
+
+    connect(m_termBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setTerm(kAllTerms[std::size_t(std::clamp(i, 0, kTermCount - 1))]); });
+    refresh();
+}
+
+void SweepView::setValues(const std::optional<TermValues>& values)
+{
+    m_values = values;
+    refresh();
+}
+
+void SweepView::setLambdas(const TermArray& lambdas)
+{
+    m_lambdas = lambdas;
+    refresh();
+}
+
+void SweepView::setRange(double from, double to, int points)
+{
+    m_from = from;
+    m_to = to;
+    m_points = points;
+    refresh();
+}
+
+void SweepView::setTerm(Term term)
+{
+    if (term == m_term)
+        return;
+    m_term = term;
+    m_termBox->setCurrentIndex(index(term));
+    refresh();
+    emit termChanged(term);
+}
+
+QList<QPointF> SweepView::sharePoints(Term term) const
+{
+    return m_shares[index(term)]->points();
+}
+
+QList<QPointF> SweepView::totalPoints() const
+{
+    return m_total->points();
+}
+
+void SweepView::refresh()
+{
+    m_sweep = SweepResult{m_term, {}, {}};
+    m_x->setTitleText(tr("λ_%1 (log)").arg(qs(termKey(m_term))));
+    if (m_values) {
+        const std::vector<double> grid = logGrid(m_from, m_to, m_points);
+        m_sweep = sweepLambda(*m_values, m_lambdas, m_term, grid);
+    } else {
+        m_sweep.error = tr("No recording").toStdString();
+    }
+    const double current = m_lambdas[index(m_term)];
+    m_marked = current >= m_from && current <= m_to ? std::optional<double>(current) : std::nullopt;
+    if (!m_sweep.error.empty())
+        m_message->setText(QString::fromStdString(m_sweep.error));
+    else if (!m_marked)
+        m_message->setText(
+            current == 0.0
+                ? tr("λ_%1 is 0 now (off)").arg(qs(termKey(m_term)))
+                : tr("λ_%1 = %2 is outside the range").arg(qs(termKey(m_term))).arg(current));
+    else
+        m_message->setText(tr("λ_%1 = %2 now").arg(qs(termKey(m_term))).arg(current, 0, 'g', 4));
+
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    QList<QPointF> total;
+    std::array<QList<QPointF>, kTermCount> shares;
+    for (const SweepPoint& p : m_sweep.points) {
+        if (std::isfinite(p.total) && p.total > 0.0) {
+            total << QPointF(p.lambda, p.total);
+            lo = std::min(lo, p.total);
+            hi = std::max(hi, p.total);
+        }
+        for (int i = 0; i < kTermCount; ++i)
+            if (p.shares[std::size_t(i)])
+                shares[std::size_t(i)] << QPointF(p.lambda, 100.0 * *p.shares[std::size_t(i)]);
+    }
+    m_total->replace(total);
+    for (int i = 0; i < kTermCount; ++i) {
+        // Terms that weigh nothing at every point would lie on 0: leave them out.
+        const bool shown = i == index(m_term) || m_lambdas[std::size_t(i)] != 0.0;
+        m_shares[i]->replace(shown ? shares[std::size_t(i)] : QList<QPointF>{});
+        m_shares[i]->setVisible(shown);
+        for (QLegendMarker* m : m_chart->legend()->markers(m_shares[i]))
+            m->setVisible(shown);
+    }
+    m_marker->replace(m_marked ? QList<QPointF>{{*m_marked, 0.0}, {*m_marked, 100.0}}
+                               : QList<QPointF>{});
+    m_x->setRange(m_from, m_to);
+    if (std::isfinite(lo))
+        setDecadeRange(m_yTotal, lo, hi);
+    else
+        m_yTotal->setRange(1e-3, 1.0);
+}
+
+} // namespace rnnloss
