@@ -82,9 +82,33 @@ std::string Exporter::csvHeader(const Provenance& p)
     return h;
 }
 
-ExportInfo Exporter::exportInfo(const Provenance& p)
+void Exporter::setFigureOptions(bool caption, QSize size)
+{
+    m_caption = caption;
+    m_size = size;
+}
+
+std::optional<QSize> Exporter::parseFigureSize(const QString& text)
+{
+    const QString t = text.trimmed().toLower();
+    if (t.isEmpty() || t == QLatin1String("screen"))
+        return QSize();
+    const QStringList wh = t.split(QLatin1Char('x'));
+    if (wh.size() != 2)
+        return std::nullopt;
+    bool okW = false, okH = false;
+    const int w = wh[0].trimmed().toInt(&okW), h = wh[1].trimmed().toInt(&okH);
+    // A figure from a thumbnail to a poster; beyond that the PNG alone is gigabytes.
+    if (!okW || !okH || w < 50 || h < 50 || w > 10000 || h > 10000)
+        return std::nullopt;
+    return QSize(w, h);
+}
+
+ExportInfo Exporter::exportInfo(const Provenance& p) const
 {
     ExportInfo info;
+    info.caption = m_caption;
+    info.size = m_size;
     info.file = QFileInfo(p.recording).fileName();
     info.selection = p.selection;
     info.convention = QString::fromUtf8(conventionName(p.lambdas.convention).data());

@@ -67,7 +67,16 @@ public:
     /// "# file=... convention=... lambda_mse=... ..." (no newline).
     static std::string csvHeader(const Provenance& p);
     /// What a figure records of `p` (its metadata; a caption when asked for).
-    static ExportInfo exportInfo(const Provenance& p);
+    ExportInfo exportInfo(const Provenance& p) const;
+
+    /// Figures: a one-line caption under each (what it shows), and the size
+    /// in logical pixels (invalid: the size on screen).
+    void setFigureOptions(bool caption, QSize size);
+    bool caption() const { return m_caption; }
+    QSize figureSize() const { return m_size; }
+    /// "800x600" -> that size; "" or "screen" -> invalid (the size on screen);
+    /// anything else -> nullopt.
+    static std::optional<QSize> parseFigureSize(const QString& text);
 
 private:
     struct Chart
@@ -87,6 +96,8 @@ private:
     std::function<Provenance()> m_provenance;
     std::vector<Chart> m_charts;
     std::vector<Table> m_tables;
+    bool m_caption = false;
+    QSize m_size;
 };
 
 } // namespace rnnloss

@@ -41,6 +41,13 @@ struct Options
         "DIR"};
     QCommandLineOption formats{"formats", "With --export: any of png,svg,pdf,csv,json.", "LIST",
                                "png,svg,pdf,csv,json"};
+    QCommandLineOption figureSize{"figure-size",
+                                  "With --export: figures of WxH pixels (PNG at twice that) "
+                                  "instead of the window's default size.",
+                                  "WxH"};
+    QCommandLineOption caption{"caption",
+                               "With --export: a one-line caption under each figure (file, "
+                               "convention, lambdas)."};
     QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
     QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
                                           "total last shown, and this process's peak memory."};
@@ -53,8 +60,8 @@ struct Options
         p.addHelpOption();
         p.addVersionOption();
         p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
-        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, noSettings,
-                      verbose});
+        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
+                      caption, noSettings, verbose});
     }
 };
 
@@ -190,6 +197,13 @@ int main(int argc, char** argv)
 
     int exitCode = 0;
     if (exporting) {
+        const auto size = Exporter::parseFigureSize(p.value(o.figureSize));
+        if (!size) {
+            std::fprintf(stderr, "error: --figure-size %s: expected WxH, e.g. 800x600 (50 to 10000 each)\n",
+                         qPrintable(p.value(o.figureSize)));
+            return 2;
+        }
+        w.exporter()->setFigureOptions(p.isSet(o.caption), *size);
         auto* job = new HeadlessExport(w, recordings, opts, p.value(o.exportDir), formats, &app);
         QObject::connect(job, &HeadlessExport::finished, &app,
                          [&app](int code) { app.exit(code); });

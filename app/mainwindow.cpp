@@ -20,6 +20,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -293,6 +294,31 @@ void MainWindow::buildMenus()
         exp->addAction(tr("Current chart as %1…").arg(fmt.toUpper()), this, [this, fmt] {
             exportInteractively(chartOfTab(m_tabs->currentIndex()), fmt, false);
         });
+    QAction* caption = exp->addAction(tr("Caption under figures"));
+    caption->setObjectName("exportCaption");
+    caption->setCheckable(true);
+    connect(caption, &QAction::toggled, this, [this](bool on) {
+        m_exporter->setFigureOptions(on, m_exporter->figureSize());
+    });
+    exp->addAction(tr("Figure size…"), this, [this] {
+        const QSize now = m_exporter->figureSize();
+        bool ok = false;
+        const QString text = QInputDialog::getText(
+            this, tr("Figure size"),
+            tr("Width x height in pixels (PNG at twice that), or empty for the size on screen:"),
+            QLineEdit::Normal,
+            now.isValid() ? QStringLiteral("%1x%2").arg(now.width()).arg(now.height()) : QString(),
+            &ok);
+        if (!ok)
+            return;
+        if (const auto size = Exporter::parseFigureSize(text))
+            m_exporter->setFigureOptions(m_exporter->caption(), *size);
+        else
+            QMessageBox::warning(this, tr("Figure size"),
+                                 tr("'%1' is not a size: give it as 800x600 (50 to 10000 "
+                                    "pixels each), or leave it empty")
+                                     .arg(text));
+    });
     exp->addSeparator();
     exp->addAction(tr("Loss breakdown as CSV…"), this,
                    [this] { exportInteractively("breakdown", "csv", true); });

@@ -274,9 +274,11 @@ void TestAppState::conventionCrossesTheWire()
         QVERIFY2(d.value, d.error.c_str());
         QCOMPARE(d.value->lossConvention, c);
     }
-    // Its byte is last; a value out of range is refused.
+    // Its byte follows the weights, before the recording's label (u32 length,
+    // empty here) and its step and epoch (flag + double each); a value out of
+    // range is refused.
     std::vector<std::uint8_t> bytes = encodeSummary(Summary{});
-    bytes.back() = 3;
+    bytes[bytes.size() - 1 - (4 + 2 * 9)] = 3;
     const Decoded<Summary> d = decodeSummary(bytes);
     QVERIFY(!d.value);
     QVERIFY2(d.error.find("loss convention") != std::string::npos, d.error.c_str());

@@ -212,6 +212,7 @@ private slots:
     void helpAndViewMenus();
     void smallWindow();
     void headlessExport();
+    void headlessExportSizeAndCaption();
     void helpWithoutDisplay();
     void screenshotMode();
     void responsiveness();
@@ -351,7 +352,10 @@ void TestGui::loadExample()
 
     // The file's training lambdas became the lambdas.
     const LambdaState st = w.state();
-    QCOMPARE(st.convention, Convention::Nn4n); // the default
+    // The example says how it was trained (loss_convention "seed", the old
+    // name of spec): a recording's own convention beats the default (nn4n).
+    QVERIFY(w.summary()->lossConvention);
+    QCOMPARE(st.convention, Convention::Spec);
     for (Term t : kAllTerms) {
         const auto& tl = w.summary()->trainingLambdas[index(t)];
         QVERIFY(tl);
@@ -646,7 +650,10 @@ void TestGui::conventionSwitch()
 {
     MainWindow& w = *m_w;
     QVERIFY(settle(w));
-    QCOMPARE(w.state().convention, Convention::Nn4n); // the default
+    // The example opens in its own convention (spec); switch to the other.
+    const Convention start = w.state().convention;
+    const Convention other = start == Convention::Spec ? Convention::Nn4n : Convention::Spec;
+    const QString otherName = qs(conventionName(other)), startName = qs(conventionName(start));
     // Make the rate terms count so that their weighted values show too.
     LambdaState s = w.state();
     for (Term t : {Term::Fr, Term::FrSd, Term::FrCv}) {
@@ -660,13 +667,13 @@ void TestGui::conventionSwitch()
 
     auto* combo = w.lambdaPanel()->findChild<QComboBox*>();
     QVERIFY(combo);
-    combo->setCurrentIndex(combo->findText("spec"));
-    QCOMPARE(w.state().convention, Convention::Spec);
+    combo->setCurrentIndex(combo->findText(otherName));
+    QCOMPARE(w.state().convention, other);
     QVERIFY(settle(w));
-    QCOMPARE(w.lastResult()->convention, Convention::Spec);
+    QCOMPARE(w.lastResult()->convention, other);
     verifyShownMatchesEngine(w);
     const LossResult after = w.breakdownView()->result();
-    const TermValues want = computeTerms(*w.summary(), Convention::Spec);
+    const TermValues want = computeTerms(*w.summary(), other);
     int differing = 0;
     for (Term t : {Term::Fr, Term::FrSd, Term::FrCv}) {
         QVERIFY(after[t].value && want[t].value);
@@ -674,26 +681,26 @@ void TestGui::conventionSwitch()
         if (relDiff(*after[t].value, *before[t].value) > 1e-9)
             ++differing;
     }
-    QVERIFY2(differing >= 2, "the spec rate terms should differ from the nn4n ones");
+    QVERIFY2(differing >= 2, "the rate terms should differ between the conventions");
     // The other terms do not depend on the convention.
     for (Term t : {Term::Mse, Term::In, Term::Hid, Term::Out})
         QVERIFY(relDiff(after[t].value.value_or(-1), before[t].value.value_or(-1)) <= 1e-12);
     // The per-neuron statistics follow the convention.
     QVERIFY(w.lastResult()->stats != beforeStats);
-    const NeuronStats st = computeNeuronStats(*w.summary(), Convention::Spec);
+    const NeuronStats st = computeNeuronStats(*w.summary(), other);
     for (std::size_t n = 0; n < st.size(); ++n)
         QVERIFY(relDiff(w.lastResult()->stats->frContribution[n], st.frContribution[n]) <= 1e-12);
-    // The CLI with --convention spec agrees.
+    // The CLI with the same --convention agrees.
     QString err;
-    const QJsonObject json = cliCompute(kExample, w.state().effective(), Convention::Spec, &err);
+    const QJsonObject json = cliCompute(kExample, w.state().effective(), other, &err);
     QVERIFY2(err.isEmpty(), qPrintable(err));
     const QStringList d = clijson::diff(json, after, 1e-9);
     QVERIFY2(d.isEmpty(), qPrintable(d.join("; ")));
 
     // Undo switches back.
     w.undoStack()->undo();
-    QCOMPARE(w.state().convention, Convention::Nn4n);
-    QCOMPARE(combo->currentText(), QStringLiteral("nn4n"));
+    QCOMPARE(w.state().convention, start);
+    QCOMPARE(combo->currentText(), startName);
     QVERIFY(settle(w));
     verifyShownMatchesEngine(w);
     QVERIFY(lossDiff(w.breakdownView()->result(), before, 1e-15).isEmpty());
@@ -802,7 +809,9 @@ void TestGui::exports()
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
         QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
-        QVERIFY2(lines.value(0).startsWith("# file=example.h5 convention=nn4n"), qPrintable(lines.value(0)));
+        QVERIFY2(lines.value(0).startsWith("# file=example.h5 convention=" +
+                                           qs(conventionName(w.state().convention))),
+                 qPrintable(lines.value(0)));
         lines.removeFirst();
         QCOMPARE(lines.size(), 1 + kTermCount + 1);
         QCOMPARE(lines[0], QStringLiteral("term,lambda,value,weighted,share"));
@@ -863,7 +872,15 @@ void TestGui::exports()
     }
     // The nn4n call.
     {
-        const QString line = w.nn4nLine();
+        // The call, then under spec (with a firing-rate term on) a comment
+        // warning that nn4n computes those terms differently.
+        const QString full = w.nn4nLine();
+        const qsizetype hash = full.indexOf(QStringLiteral("  #"));
+        const QString line = hash < 0 ? full : full.left(hash);
+        const TermArray eff = w.state().effective();
+        const bool rateOn = eff[index(Term::Fr)] != 0 || eff[index(Term::FrSd)] != 0 ||
+                            eff[index(Term::FrCv)] != 0;
+        QCOMPARE(hash >= 0, w.state().convention == Convention::Spec && rateOn);
         QVERIFY2(line.startsWith("RNNLoss(model"), qPrintable(line));
         QVERIFY(line.endsWith(")"));
         int nonzero = 0;
@@ -871,7 +888,8 @@ void TestGui::exports()
             const double l = w.state().effective()[index(t)];
             const QRegularExpression re(QString("%1=([^,)]+)").arg(qs(lambdaKey(t))));
             const auto m = re.match(line);
-            if (l != 0.0) {
+            // lambda_mse is always written: nn4n's default for it is 1, not 0.
+            if (l != 0.0 || t == Term::Mse) {
                 ++nonzero;
                 QVERIFY2(m.hasMatch(), qPrintable(line + " lacks " + qs(lambdaKey(t))));
                 QCOMPARE(m.captured(1).toDouble(), l);
@@ -1303,6 +1321,60 @@ void TestGui::smallWindow()
 
 // Issue 11, item 3: rnnloss-explorer REC.h5... --export DIR writes every chart
 // and table; a recording that fails to load writes nothing and makes the exit non-zero.
+// --figure-size and --caption reach every figure; their metadata records the
+// file, convention and lambdas; a size that is not one is refused.
+void TestGui::headlessExportSizeAndCaption()
+{
+    const QString dir = m_tmp.filePath("export-sized");
+    QVERIFY(QDir().mkpath(dir));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
+    if (kUnderTsan)
+        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    QProcess p;
+    p.setProcessEnvironment(env);
+    // Without a caption the figure is exactly the size asked for.
+    p.start(kExplorer, {kExample, "--export", dir, "--formats", "png,svg", "--figure-size", "400x300"});
+    QVERIFY(p.waitForFinished(180000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+             p.readAllStandardError().constData());
+    for (const QString c : {"breakdown", "w_hid", "psth"}) {
+        QCOMPARE(QImage(dir + "/example-" + c + ".png").size(), QSize(800, 600)); // pixel ratio 2
+        QFile svg(dir + "/example-" + c + ".svg");
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QVERIFY2(svg.readAll().contains("viewBox=\"0 0 400 300\""), qPrintable(c));
+    }
+    // With one, the caption's line is added below the figure.
+    p.start(kExplorer, {kExample, "--export", dir, "--formats", "png,svg", "--figure-size", "400x300",
+                        "--caption", "--lambda", "lambda_fr=0.02", "--convention", "spec"});
+    QVERIFY(p.waitForFinished(180000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, qPrintable(err));
+    for (const QString c : {"breakdown", "w_hid", "psth"}) {
+        const QImage png(dir + "/example-" + c + ".png");
+        QCOMPARE(png.width(), 800);
+        QVERIFY2(png.height() > 600, qPrintable(c + ": no room for the caption"));
+        QFile svg(dir + "/example-" + c + ".svg");
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(svg.readAll());
+        QVERIFY2(text.contains(QRegularExpression("viewBox=\"0 0 400 3\\d\\d\"")), qPrintable(c));
+        // The metadata names the file, the convention and the lambda given.
+        const auto desc = QRegularExpression("<desc>([^<]*)</desc>").match(text);
+        QVERIFY2(desc.hasMatch(), qPrintable(c));
+        for (const QString want : {"example.h5", "spec", "lambda_fr=0.02"})
+            QVERIFY2(desc.captured(1).contains(want), qPrintable(c + ": " + desc.captured(1)));
+        // The caption is drawn: its words appear as text in the figure too.
+        QVERIFY2(text.count("example.h5") >= 2, qPrintable(c + ": no caption drawn"));
+    }
+    QProcess bad;
+    bad.setProcessEnvironment(env);
+    bad.start(kExplorer, {kExample, "--export", dir, "--figure-size", "400by300"});
+    QVERIFY(bad.waitForFinished(60000));
+    QCOMPARE(bad.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(bad.readAllStandardError()).contains("--figure-size 400by300"));
+}
+
 void TestGui::headlessExport()
 {
     QVERIFY2(QFileInfo(kExplorer).isExecutable(), qPrintable(kExplorer));
@@ -1330,7 +1402,8 @@ void TestGui::headlessExport()
     for (const QString& f : files)
         QVERIFY2(f.startsWith("example-"), qPrintable(f + " written for a recording that failed"));
     const QStringList charts{"breakdown", "rates", "neuron-histogram", "psth", "w_in", "w_hid", "w_out",
-                             "w_in-histogram", "w_hid-histogram", "w_out-histogram"};
+                             "w_in-histogram", "w_hid-histogram", "w_out-histogram", "history",
+                             "sweep", "compare-rates", "compare-breakdown", "compare-scatter"};
     for (const QString& c : charts) {
         const QImage png(dir + "/example-" + c + ".png");
         QVERIFY2(!png.isNull() && png.width() > 50 && png.height() > 50, qPrintable(c));
@@ -1391,7 +1464,9 @@ void TestGui::helpWithoutDisplay()
         const QString out = QString::fromUtf8(p.readAllStandardOutput());
         QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
                  qPrintable(args.front() + ": " + QString::fromUtf8(p.readAllStandardError())));
-        QVERIFY2(out.contains(args.front() == "--help" ? "--export" : "0.1.0"), qPrintable(out));
+        QVERIFY2(args.front() == "--help" ? out.contains("--export")
+                                          : out.contains(QRegularExpression("^RNNLossExplorer \\d+\\.\\d+\\.\\d+\n$")),
+                 qPrintable(out));
     }
 }
 
