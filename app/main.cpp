@@ -2,6 +2,7 @@
 //                  [--lambda KEY=VALUE]... [--screenshot FILE.png | --export DIR]
 
 #include "cliargs.h"
+#include "lambdasfile.h"
 #include "headlessexport.h"
 #include "mainwindow.h"
 
@@ -29,6 +30,10 @@ struct Options
         "NAME"};
     QCommandLineOption lambda{"lambda", "Set a lambda, e.g. lambda_fr=1e-3 (repeatable).",
                               "KEY=VALUE"};
+    QCommandLineOption lambdasFrom{"lambdas-from",
+                                   "Lambdas (and convention) from FILE.json, as File > Export > "
+                                   "Lambdas writes it; --lambda and --convention win over it.",
+                                   "FILE.json"};
     QCommandLineOption screenshot{
         "screenshot",
         "Render the window after loading and computing, write it to FILE.png and exit.",
@@ -60,7 +65,7 @@ struct Options
         p.addHelpOption();
         p.addVersionOption();
         p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
-        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
+        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize, lambdasFrom,
                       caption, noSettings, verbose});
     }
 };
@@ -159,6 +164,14 @@ int main(int argc, char** argv)
                          qPrintable(p.value(o.convention)));
             return 2;
         }
+    }
+    if (p.isSet(o.lambdasFrom)) {
+        const LambdaSettingsResult file = readLambdaSettings(p.value(o.lambdasFrom).toStdString());
+        if (!file.value) {
+            std::fprintf(stderr, "error: %s\n", file.error.c_str());
+            return 2;
+        }
+        applyLambdaSettings(*file.value, opts);
     }
     const bool shot = p.isSet(o.screenshot);
     const bool exporting = p.isSet(o.exportDir);

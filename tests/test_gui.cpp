@@ -213,6 +213,7 @@ private slots:
     void smallWindow();
     void headlessExport();
     void headlessExportSizeAndCaption();
+    void lambdasFromFile();
     void helpWithoutDisplay();
     void screenshotMode();
     void responsiveness();
@@ -1373,6 +1374,49 @@ void TestGui::headlessExportSizeAndCaption()
     QVERIFY(bad.waitForFinished(60000));
     QCOMPARE(bad.exitCode(), 2);
     QVERIFY(QString::fromUtf8(bad.readAllStandardError()).contains("--figure-size 400by300"));
+}
+
+// --lambdas-from FILE.json (the lambda export's format) sets the lambdas and
+// the convention; --lambda wins over it; a bad file is refused naming it.
+void TestGui::lambdasFromFile()
+{
+    const QString dir = m_tmp.filePath("export-lambdas");
+    QVERIFY(QDir().mkpath(dir));
+    const QString file = m_tmp.filePath("tuned.json");
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"convention": "nn4n", "lambda_mse": 0.5, "lambda_in": 0, "lambda_hid": 0.25,
+                    "lambda_out": 0, "lambda_fr": 0.125, "lambda_fr_sd": 0, "lambda_fr_cv": 0.75})");
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
+    if (kUnderTsan)
+        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(kExplorer, {kExample, "--export", dir, "--formats", "json", "--lambdas-from", file,
+                        "--lambda", "lambda_hid=2"});
+    QVERIFY(p.waitForFinished(180000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+             p.readAllStandardError().constData());
+    QFile out(dir + "/example-lambdas.json");
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(out.readAll()).object();
+    QCOMPARE(o["convention"].toString(), QStringLiteral("nn4n")); // the file's, not the example's spec
+    QCOMPARE(o["lambda_mse"].toDouble(), 0.5);
+    QCOMPARE(o["lambda_hid"].toDouble(), 2.0); // --lambda wins
+    QCOMPARE(o["lambda_fr"].toDouble(), 0.125);
+    QCOMPARE(o["lambda_fr_sd"].toDouble(), 0.0); // the file says 0, the example 0.001
+    QCOMPARE(o["lambda_fr_cv"].toDouble(), 0.75);
+
+    QProcess bad;
+    bad.setProcessEnvironment(env);
+    bad.start(kExplorer, {kExample, "--export", dir, "--lambdas-from", m_tmp.filePath("missing.json")});
+    QVERIFY(bad.waitForFinished(60000));
+    QCOMPARE(bad.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(bad.readAllStandardError()).contains("missing.json"));
 }
 
 void TestGui::headlessExport()
