@@ -227,6 +227,8 @@ private:
     /// The breakdown shown against `rnnloss compute` on the example with the
     /// window's lambdas and convention (to 1e-9); `json` gets the CLI's output.
     void verifyShownMatchesCli(const MainWindow& w, QJsonObject* json = nullptr);
+    /// The environment of an app started for --export (offscreen, own settings).
+    QProcessEnvironment headlessEnv() const;
 
     QTemporaryDir m_tmp;
     QString m_big;
@@ -1322,17 +1324,25 @@ void TestGui::smallWindow()
 
 // Issue 11, item 3: rnnloss-explorer REC.h5... --export DIR writes every chart
 // and table; a recording that fails to load writes nothing and makes the exit non-zero.
+// The app started on its own for --export: offscreen, away from the user's
+// settings, and (under TSan) not stopping at what an uninstrumented Qt reports.
+QProcessEnvironment TestGui::headlessEnv() const
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
+    if (kUnderTsan)
+        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    return env;
+}
+
 // --figure-size and --caption reach every figure; their metadata records the
 // file, convention and lambdas; a size that is not one is refused.
 void TestGui::headlessExportSizeAndCaption()
 {
     const QString dir = m_tmp.filePath("export-sized");
     QVERIFY(QDir().mkpath(dir));
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
-    if (kUnderTsan)
-        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    const QProcessEnvironment env = headlessEnv();
     QProcess p;
     p.setProcessEnvironment(env);
     // Without a caption the figure is exactly the size asked for.
@@ -1389,11 +1399,7 @@ void TestGui::lambdasFromFile()
         f.write(R"({"convention": "nn4n", "lambda_mse": 0.5, "lambda_in": 0, "lambda_hid": 0.25,
                     "lambda_out": 0, "lambda_fr": 0.125, "lambda_fr_sd": 0, "lambda_fr_cv": 0.75})");
     }
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
-    if (kUnderTsan)
-        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    const QProcessEnvironment env = headlessEnv();
     QProcess p;
     p.setProcessEnvironment(env);
     p.start(kExplorer, {kExample, "--export", dir, "--formats", "json", "--lambdas-from", file,
@@ -1424,11 +1430,7 @@ void TestGui::headlessExport()
     QVERIFY2(QFileInfo(kExplorer).isExecutable(), qPrintable(kExplorer));
     const QString dir = m_tmp.filePath("export");
     QVERIFY(QDir().mkpath(dir));
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
-    env.insert("XDG_CONFIG_HOME", m_tmp.filePath("config"));
-    if (kUnderTsan)
-        env.insert("TSAN_OPTIONS", "report_bugs=0 die_after_fork=0");
+    const QProcessEnvironment env = headlessEnv();
     const QString bad = kFixtures + "/bad_nhid.h5";
     QProcess p;
     p.setProcessEnvironment(env);
