@@ -53,8 +53,9 @@ Usage:
   rnnloss --help | --version
 
 compute
-  Reads RECORDING (an HDF5 file in recording format v1, docs/recording-format.md;
-  default: the bundled example) in an isolated reader process and prints each
+  Reads RECORDING (an HDF5 file in recording format v1: recording-format.md in
+  docs/, or /usr/share/doc/rnnloss-explorer/ when installed; default: the
+  bundled example) in an isolated reader process and prints each
   term of the loss: its lambda, its unweighted value, lambda * value, its share
   of the total, and the total.
 

@@ -887,7 +887,8 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     }
     if (open.empty())
         throw ReadError(mainFile + ": holds none of the datasets of a recording (outputs, targets, "
-                                   "states, inputs, weights/...); see docs/recording-format.md");
+                                   "states, inputs, weights/...); see recording-format.md (docs/ in "
+                                   "the source, /usr/share/doc/rnnloss-explorer/ when installed)");
 
     // Every dimension must agree across datasets.
     Dim B{"B (trials)"}, T{"T (time steps)"}, nIn{"N_in"}, nHid{"N_hid"}, nOut{"N_out"};
