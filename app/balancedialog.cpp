@@ -2,6 +2,8 @@
 
 #include "sweep.h"
 
+#include "chartutil.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -16,10 +18,6 @@ namespace rnnloss {
 
 namespace {
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
-}
 
 } // namespace
 

@@ -14,6 +14,15 @@
 
 namespace rnnloss {
 
+QColor termColor(int i)
+{
+    static const QColor colors[] = {QColor(0x4c, 0x72, 0xb0), QColor(0xdd, 0x84, 0x52),
+                                    QColor(0x55, 0xa8, 0x68), QColor(0xc4, 0x4e, 0x52),
+                                    QColor(0x81, 0x72, 0xb3), QColor(0x93, 0x78, 0x60),
+                                    QColor(0xda, 0x8b, 0xc3), QColor(0x20, 0x20, 0x20)};
+    return colors[std::clamp(i, 0, 7)];
+}
+
 double niceNumber(double x, bool round)
 {
     if (!(x > 0.0) || !std::isfinite(x))

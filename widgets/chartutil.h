@@ -1,8 +1,10 @@
 #pragma once
 // Shared helpers of the chart views: nice axis ranges and one look for all charts.
 
+#include <QColor>
 #include <QString>
 
+#include <string_view>
 #include <vector>
 
 namespace rnnloss {
@@ -17,6 +19,16 @@ class QXYSeries;
 QT_END_NAMESPACE
 
 namespace rnnloss {
+
+/// A QString of UTF-8 text (term keys, engine messages).
+inline QString qs(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+/// The colour of term `i` (0..6, in kAllTerms order) and, at 7, of the total:
+/// the same in every view that draws the terms as separate series.
+QColor termColor(int i);
 
 /// A "nice" number (1, 2, 5 times a power of ten) near `x`; rounds when
 /// `round`, else the smallest nice number >= x.

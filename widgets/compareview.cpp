@@ -27,10 +27,6 @@ namespace rnnloss {
 
 namespace {
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
-}
 
 QChartView* makeView(QChart* chart)
 {

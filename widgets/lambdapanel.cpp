@@ -1,5 +1,7 @@
 #include "lambdapanel.h"
 
+#include "chartutil.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
@@ -21,10 +23,6 @@ namespace rnnloss {
 
 namespace {
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
-}
 
 enum Column
 {

@@ -23,10 +23,6 @@ namespace {
 
 constexpr int kBars = kTermCount + 1; // the terms, then the total
 
-QString qs(std::string_view s)
-{
-    return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size()));
-}
 
 QString barName(int i)
 {

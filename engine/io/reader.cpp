@@ -391,24 +391,40 @@ public:
         return od;
     }
 
-    /// A root attribute holding one number; empty (with a warning) when it holds anything else.
-    std::optional<double> numberAttribute(const std::string& name,
-                                          std::vector<std::string>& warnings) const
+    /// A root attribute and its type, when it holds one value of class
+    /// `cls` (or `alt`); absent gives nothing, anything else a warning naming
+    /// `what` it should have held.
+    struct Scalar
     {
-        const Handle attr = openAttribute(name);
+        Handle attr, type;
+    };
+    std::optional<Scalar> scalarAttribute(const std::string& name, H5T_class_t cls, H5T_class_t alt,
+                                          const char* what, std::vector<std::string>& warnings) const
+    {
+        Handle attr = openAttribute(name);
         if (!attr)
             return std::nullopt;
         Handle type(H5Aget_type(attr.get()), H5Tclose);
         Handle space(H5Aget_space(attr.get()), H5Sclose);
-        const H5T_class_t cls = type ? H5Tget_class(type.get()) : H5T_NO_CLASS;
+        const H5T_class_t c = type ? H5Tget_class(type.get()) : H5T_NO_CLASS;
         const hssize_t n = space ? H5Sget_simple_extent_npoints(space.get()) : -1;
-        if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || n != 1) {
-            warnings.push_back(m_name + ": attribute '" + name +
-                               "' is not a single number; ignored");
+        if ((c != cls && c != alt) || n != 1) {
+            warnings.push_back(m_name + ": attribute '" + name + "' is not a single " + what +
+                               "; ignored");
             return std::nullopt;
         }
+        return Scalar{std::move(attr), std::move(type)};
+    }
+
+    /// A root attribute holding one number; empty (with a warning) when it holds anything else.
+    std::optional<double> numberAttribute(const std::string& name,
+                                          std::vector<std::string>& warnings) const
+    {
+        const auto a = scalarAttribute(name, H5T_FLOAT, H5T_INTEGER, "number", warnings);
+        if (!a)
+            return std::nullopt;
         double v = 0.0;
-        if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
+        if (H5Aread(a->attr.get(), H5T_NATIVE_DOUBLE, &v) < 0)
             fail("cannot read attribute '" + name + "'");
         return v;
     }
@@ -429,17 +445,11 @@ public:
     std::optional<std::string> textAttribute(const std::string& name, std::size_t maxBytes,
                                              std::vector<std::string>& warnings) const
     {
-        const Handle attr = openAttribute(name);
-        if (!attr)
+        const auto a = scalarAttribute(name, H5T_STRING, H5T_STRING, "string", warnings);
+        if (!a)
             return std::nullopt;
-        Handle type(H5Aget_type(attr.get()), H5Tclose);
-        Handle space(H5Aget_space(attr.get()), H5Sclose);
-        const H5T_class_t cls = type ? H5Tget_class(type.get()) : H5T_NO_CLASS;
-        const hssize_t n = space ? H5Sget_simple_extent_npoints(space.get()) : -1;
-        if (cls != H5T_STRING || n != 1) {
-            warnings.push_back(m_name + ": attribute '" + name + "' is not a single string; ignored");
-            return std::nullopt;
-        }
+        const Handle& attr = a->attr;
+        const Handle& type = a->type;
         std::string text;
         const htri_t variable = H5Tis_variable_str(type.get());
         if (variable < 0)
