@@ -28,6 +28,24 @@ void AnalysisController::setRecording(std::shared_ptr<const Summary> summary,
     m_result.reset();
 }
 
+void AnalysisController::setSummary(std::shared_ptr<const Summary> summary, bool keepNeuron)
+{
+    m_summary = std::move(summary);
+    if (!keepNeuron) {
+        m_neuron = -1;
+        m_psthNeurons.clear();
+    }
+    request();
+}
+
+void AnalysisController::setSplitByLabel(bool on)
+{
+    if (on == m_split)
+        return;
+    m_split = on;
+    request();
+}
+
 void AnalysisController::setLambdas(const LambdaState& state)
 {
     m_lambdas = state;
@@ -61,17 +79,20 @@ void AnalysisController::request()
     r.convention = m_lambdas.convention;
     r.neuron = m_neuron;
     r.psthNeurons = m_psthNeurons;
+    r.splitByLabel = m_split;
     m_worker->submit(std::move(r));
 }
 
 void AnalysisController::onResult(const ComputeResult& r)
 {
     m_worker->resultTaken(); // lets the worker start the latest request
-    if (r.generation != m_generation)
-        return; // computed for data that has since been replaced
+    if (r.summary != m_summary)
+        return; // computed for data that has since been replaced (another file or slice)
     const bool newStats = !m_result || m_result->stats != r.stats;
     const bool newNeuron = !m_result || m_result->neuron != r.neuron ||
-                           m_result->psthNeurons != r.psthNeurons;
+                           m_result->psthNeurons != r.psthNeurons ||
+                           m_result->splitByLabel != r.splitByLabel ||
+                           m_result->labelPsths.size() != r.labelPsths.size();
     m_result = r;
     emit resultReady(*m_result, newStats, newNeuron);
 }

@@ -24,7 +24,13 @@ public:
     /// A new recording: earlier results become stale, the neuron selection is
     /// cleared. Computes once lambdas are set.
     void setRecording(std::shared_ptr<const Summary> summary, std::uint64_t generation);
+    /// The same recording's data for another selection (a slice, or the whole
+    /// again): lambdas stay, and so does the neuron when `keepNeuron` (the
+    /// slice kept the same neurons); the shown result stays until the new one.
+    void setSummary(std::shared_ptr<const Summary> summary, bool keepNeuron);
     void setLambdas(const LambdaState& state);
+    /// The selected neuron's PSTH per trial label instead of pooled.
+    void setSplitByLabel(bool on);
     void setNeuron(int neuron);
     /// The neurons whose PSTHs the Neurons tab overlays (the table's selection).
     void setPsthNeurons(std::vector<int> neurons);
@@ -51,6 +57,7 @@ private:
     LambdaState m_lambdas;
     int m_neuron = -1;
     std::vector<int> m_psthNeurons;
+    bool m_split = false;
     std::optional<ComputeResult> m_result;
 };
 

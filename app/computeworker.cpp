@@ -1,10 +1,48 @@
 #include "computeworker.h"
 
+#include "rawread.h"
+#include "slice.h"
+
 #include <QMetaObject>
 
 namespace rnnloss {
 
 namespace {
+
+/// Neuron `neuron` (of the summary's slice) over each trial label's trials,
+/// read from the file: the summary's sums cannot be split by trial.
+std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& note)
+{
+    std::vector<LabelPsth> out;
+    if (s.trialLabels.empty() || neuron < 0) {
+        note = s.trialLabels.empty() ? "the recording has no trial_labels" : "";
+        return out;
+    }
+    if (!s.layout || !s.layout->find(Dataset::States)) {
+        note = "split by trial label needs the states stored without compression (chunked or "
+               "contiguous, no filters); this file's are not";
+        return out;
+    }
+    const Slice base = s.slice ? *s.slice : wholeSlice(s.recordingShape());
+    const std::int64_t id = base.neurons.at(static_cast<std::size_t>(neuron));
+    std::vector<std::string> seen;
+    for (std::int64_t b : base.trials)
+        if (std::find(seen.begin(), seen.end(), s.trialLabels[std::size_t(b)]) == seen.end())
+            seen.push_back(s.trialLabels[std::size_t(b)]);
+    for (const std::string& label : seen) {
+        Slice one = base;
+        std::erase_if(one.trials, [&](std::int64_t b) { return s.trialLabels[std::size_t(b)] != label; });
+        io::RawReadOptions options;
+        options.slice = std::move(one);
+        io::NeuronDetail d = io::neuronFromRaw(s, id, options);
+        if (!d.error.empty()) {
+            note = d.error;
+            return {};
+        }
+        out.push_back({label, std::move(d.psth)});
+    }
+    return out;
+}
 
 /// The population mean rate over time: the mean over neurons of psth(n).mean.
 /// O(T * N) from the summary, once per data set or convention.
@@ -87,9 +125,10 @@ void ComputeWorker::processLatest()
     }
     if (!req.summary)
         return;
-    const bool sameData = m_last && m_lastTerms && m_last->generation == req.generation &&
+    const bool sameData = m_last && m_lastTerms && m_last->summary == req.summary &&
                           m_last->convention == req.convention;
     ComputeResult r;
+    r.summary = req.summary;
     r.generation = req.generation;
     r.sequence = seq;
     r.convention = req.convention;
@@ -121,6 +160,15 @@ void ComputeWorker::processLatest()
         r.neuronHistogram = neuronRateHistogram(*req.summary, req.neuron);
         r.neuronPsth = psth(*req.summary, req.neuron);
     }
+    r.splitByLabel = req.splitByLabel;
+    if (req.splitByLabel) {
+        if (sameData && m_last->neuron == req.neuron && m_last->splitByLabel) {
+            r.labelPsths = m_last->labelPsths;
+            r.splitNote = m_last->splitNote;
+        } else {
+            r.labelPsths = labelPsths(*req.summary, req.neuron, r.splitNote);
+        }
+    }
     m_last = r;
     ++m_jobsRun;
     {
@@ -133,10 +181,14 @@ void ComputeWorker::processLatest()
 ComputeResult ComputeWorker::compute(const ComputeRequest& req)
 {
     ComputeResult r;
+    r.summary = req.summary;
     r.generation = req.generation;
     r.convention = req.convention;
     r.lambdas = req.lambdas;
     r.neuron = req.neuron;
+    r.splitByLabel = req.splitByLabel;
+    if (req.splitByLabel)
+        r.labelPsths = labelPsths(*req.summary, req.neuron, r.splitNote);
     r.loss = evaluate(computeTerms(*req.summary, req.convention), req.lambdas);
     r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
     r.spread = rateSpread(*req.summary, req.convention);

@@ -27,10 +27,20 @@ struct ComputeRequest
     int neuron = -1;              ///< the neuron whose detail is shown, or -1
     std::vector<int>
         psthNeurons; ///< the selected neurons whose PSTHs are overlaid (the view shows 8)
+    /// The selected neuron's PSTH once per trial label (read from the file).
+    bool splitByLabel = false;
+};
+
+/// One PSTH line of a neuron over the trials of one label.
+struct LabelPsth
+{
+    std::string label;
+    Psth psth;
 };
 
 struct ComputeResult
 {
+    std::shared_ptr<const Summary> summary; ///< the data it was computed from
     std::uint64_t generation = 0;
     std::uint64_t sequence = 0;   ///< increases with every request submitted
     Convention convention = kDefaultConvention;
@@ -44,6 +54,9 @@ struct ComputeResult
     std::vector<int> psthNeurons;
     std::vector<Psth> psths; ///< one per psthNeurons entry
     Psth populationPsth;     ///< mean over neurons of their PSTH means (no SD)
+    bool splitByLabel = false;
+    std::vector<LabelPsth> labelPsths; ///< when split: one per label, in order of first trial
+    std::string splitNote;             ///< when split but not shown: why
 };
 
 class ComputeWorker : public QObject

@@ -5,6 +5,8 @@ add_library(rnnloss_gui STATIC
   lambdamodel.cpp lambdamodel.h
   recordingset.cpp recordingset.h
   analysiscontroller.cpp analysiscontroller.h
+  slicecontroller.cpp slicecontroller.h
+  selectioncontroller.cpp selectioncontroller.h
   exporter.cpp exporter.h
   headlessexport.cpp headlessexport.h
   helpdialogs.cpp helpdialogs.h
@@ -17,7 +19,7 @@ add_library(rnnloss_gui STATIC
 add_library(rnnloss::gui ALIAS rnnloss_gui)
 set_target_properties(rnnloss_gui PROPERTIES AUTOMOC ON)
 target_include_directories(rnnloss_gui PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(rnnloss_gui PUBLIC rnnloss::appcore rnnloss::widgets Qt6::Widgets)
+target_link_libraries(rnnloss_gui PUBLIC rnnloss::appcore rnnloss::rawread rnnloss::widgets Qt6::Widgets)
 # Help > About names the HDF5 the reader process was built with; the app itself
 # never includes hdf5.h.
 target_compile_definitions(rnnloss_gui PRIVATE RNNLOSS_HDF5_VERSION="${HDF5_VERSION}")

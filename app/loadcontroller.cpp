@@ -1,5 +1,7 @@
 #include "loadcontroller.h"
 
+#include "rawread.h"
+
 #include <QMetaObject>
 #include <QPointer>
 
@@ -53,6 +55,10 @@ void LoadController::load(const LoadRequest& request)
     rj.memoryLimitBytes = m_memoryLimit;
     rj.slabBytes = m_slabBytes;
     rj.reduce.threads = 2;
+    // Unfiltered outputs, targets and states come back as file extents, read
+    // and reduced here with pread (memory speed, both cores); the child keeps
+    // everything that parses HDF5. The layout stays for slices.
+    rj.rawLayout = true;
     QPointer<LoadController> self(this);
     job->thread = std::thread([self, job, rj] {
         auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
@@ -68,6 +74,14 @@ void LoadController::load(const LoadRequest& request)
                     emit self->progress(f, st);
             }, Qt::QueuedConnection);
         });
+        if (outcome.summary && outcome.summary->layout) {
+            io::RawReadOptions raw;
+            raw.threads = 2;
+            if (std::string err = io::completeFromRaw(*outcome.summary, raw); !err.empty()) {
+                outcome.summary.reset();
+                outcome.error = std::move(err);
+            }
+        }
         QMetaObject::invokeMethod(self, [self, job, outcome = std::move(outcome)]() mutable {
             if (self)
                 self->finish(job, std::move(outcome));

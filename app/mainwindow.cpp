@@ -87,13 +87,19 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
       m_exporter(std::make_unique<Exporter>([this] {
           const int n = m_analysis ? m_analysis->neuron() : -1;
-          return Provenance{recordingFile(), m_lambdas->state(),
-                            n >= 0 ? tr("neuron %1").arg(n) : QString()};
+          QStringList shown;
+          if (m_selection && m_selection->slice())
+              shown << m_selection->describe();
+          if (n >= 0)
+              shown << tr("neuron %1").arg(m_selection ? m_selection->neuronId(n) : n);
+          return Provenance{recordingFile(), m_lambdas->state(), shown.join(QStringLiteral("; "))};
       }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
     setAcceptDrops(true);
     buildViews();
+    m_selection = new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail,
+                                          this);
     buildExports();
     buildMenus();
     wire();
@@ -151,7 +157,9 @@ void MainWindow::buildViews()
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
+    m_selectionBar = new SelectionBar;
     layout->addWidget(m_errorBanner);
+    layout->addWidget(m_selectionBar);
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
@@ -164,7 +172,10 @@ void MainWindow::buildViews()
     m_progress->hide();
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->hide();
+    m_selectionStatus = new QLabel(tr("whole recording"));
+    m_selectionStatus->setObjectName("selectionStatus");
     statusBar()->addWidget(m_statusText, 1);
+    statusBar()->addPermanentWidget(m_selectionStatus);
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
 }
@@ -402,6 +413,14 @@ void MainWindow::wire()
             &RateHistogramView::setHighlightedNeurons);
     connect(m_table, &NeuronTableView::selectionChanged, this, &MainWindow::setPsthNeurons);
     connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this, &MainWindow::showFormulas);
+    connect(m_selection, &SelectionController::selectionShown, m_selectionStatus, &QLabel::setText);
+    connect(m_selection, &SelectionController::failed, this, [this](const QString& error, bool stale) {
+        showError(stale ? tr("%1\nFile ▸ Reload (F5) reads it again; the views keep what they show.")
+                              .arg(error)
+                        : error);
+    });
+    connect(m_detail, &NeuronDetailView::splitByLabelChanged, m_analysis,
+            &AnalysisController::setSplitByLabel);
     connect(m_rates, &RateHistogramView::binClicked, this, [this](const QVector<int>& n) {
         m_table->selectNeurons(n);
         m_rates->setHighlightedNeurons(n);
@@ -426,6 +445,11 @@ QString MainWindow::weightsFile() const
 QString MainWindow::statusText() const
 {
     return m_statusText->text();
+}
+
+QString MainWindow::selectionStatus() const
+{
+    return m_selectionStatus->text();
 }
 
 void MainWindow::openFiles(const QString& recording, const QString& weights)
@@ -484,6 +508,8 @@ void MainWindow::onLoaded(const RecordingEntry& rec)
     m_restored.reset();
     m_commandLine = {};
     m_analysis->setRecording(rec.summary, rec.generation);
+    m_selection->setRecording(rec);
+    m_selectionStatus->setText(m_selection->describe());
     m_lambdas->reset(lambdas); // computes
 }
 
@@ -503,8 +529,10 @@ void MainWindow::showActive()
     if (!m_recordings->isLoading())
         m_statusText->setText(recordingStatus(*rec));
     setWindowTitle(tr("RNNLoss Explorer — %1").arg(rec->name()));
-    if (m_analysis->summary() != rec->summary) { // another recording of the set
+    if (m_selection->slices()->whole() != rec->summary) { // another recording of the set
         m_analysis->setRecording(rec->summary, rec->generation);
+        m_selection->setRecording(*rec);
+        m_selectionStatus->setText(m_selection->describe());
         m_analysis->setLambdas(m_lambdas->state());
     }
 }
@@ -589,16 +617,28 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
     m_lambdaPanel->showResult(r.loss);
     m_breakdown->setResult(r.loss);
     if (r.neuron >= 0 && (newNeuron || newStats)) {
-        m_detail->setNeuron(r.neuron);
+        const Summary* s = r.summary.get();
+        const double dt = s && s->dtMs ? *s->dtMs : 0.0;
+        const int id = m_selection->neuronId(r.neuron);
+        m_detail->setNeuron(id);
         m_detail->setHistogram(r.neuronHistogram);
-        if (r.psths.size() > 1) {
+        m_detail->setNote(QString::fromStdString(r.splitNote));
+        if (r.splitByLabel && !r.labelPsths.empty()) {
+            // The selected neuron once per trial label (condition).
+            QList<PsthTrace> traces;
+            for (const LabelPsth& l : r.labelPsths)
+                traces.append({QStringLiteral("n%1 · %2").arg(id).arg(QString::fromStdString(l.label)),
+                               l.psth});
+            m_detail->setPsths(traces, {}, dt);
+        } else if (r.psths.size() > 1) {
             // Several neurons selected: their PSTHs overlaid with the population mean.
             QList<PsthTrace> traces;
             for (std::size_t i = 0; i < r.psths.size(); ++i)
-                traces.append({QStringLiteral("n%1").arg(r.psthNeurons[i]), r.psths[i]});
-            m_detail->setPsths(traces, r.populationPsth);
+                traces.append({QStringLiteral("n%1").arg(m_selection->neuronId(r.psthNeurons[i])),
+                               r.psths[i]});
+            m_detail->setPsths(traces, r.populationPsth, dt);
         } else {
-            m_detail->setPsth(r.neuronPsth);
+            m_detail->setPsths({PsthTrace{QStringLiteral("n%1").arg(id), r.neuronPsth}}, {}, dt);
         }
     }
     emit resultShown();

@@ -9,6 +9,7 @@
 #include "exporter.h"
 #include "lambdamodel.h"
 #include "recordingset.h"
+#include "selectioncontroller.h"
 #include "setcontroller.h"
 
 #include <QMainWindow>
@@ -79,6 +80,10 @@ public:
     ComputeWorker* worker() const { return m_analysis->worker(); }
     QUndoStack* undoStack() const { return m_lambdas->undoStack(); }
     SetController* recordingSet() const { return m_set; }
+    SelectionBar* selectionBar() const { return m_selectionBar; }
+    SelectionController* selection() const { return m_selection; }
+    /// The status bar's line about the selection ("whole recording", ...).
+    QString selectionStatus() const;
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
     /// 4 history, 5 compare, 6 λ sweep):
@@ -153,6 +158,9 @@ private:
     AnalysisController* m_analysis = nullptr;
     std::unique_ptr<Exporter> m_exporter;
     SetController* m_set = nullptr;
+    SelectionBar* m_selectionBar = nullptr;
+    SelectionController* m_selection = nullptr;
+    QLabel* m_selectionStatus = nullptr;
 
     QString m_loading; ///< the file being read, for the status bar
     QString m_lastError;

@@ -162,6 +162,78 @@ Slice wholeSlice(const Shape& shape)
     return s;
 }
 
+ChoiceOutcome resolveChoice(const Shape& whole, const std::vector<std::string>& trialLabels,
+                            const std::vector<std::string>& neuronGroups, const SliceChoice& choice)
+{
+    ChoiceOutcome out;
+    if (choice.whole())
+        return out;
+    Slice s;
+    s.whole = whole;
+    struct Axis
+    {
+        const char* field;
+        const char* unit;
+        const std::string& spec;
+        std::int64_t size;
+        std::vector<std::int64_t>& indices;
+        const std::optional<std::string>& label;
+        const std::vector<std::string>& labels;
+        const char* labelName;
+        const char* dataset;
+    };
+    const std::optional<std::string> none;
+    static const std::vector<std::string> noLabels;
+    Axis axes[] = {
+        {"trials", "trial", choice.trials, whole.batch, s.trials, choice.trialLabel, trialLabels,
+         "label", "trial_labels"},
+        {"steps", "step", choice.steps, whole.time, s.steps, none, noLabels, "", ""},
+        {"neurons", "neuron", choice.neurons, whole.nHid, s.neurons, choice.neuronGroup,
+         neuronGroups, "group", "neuron_groups"}};
+    for (Axis& a : axes) {
+        auto fail = [&](std::string what) {
+            out = {};
+            out.field = a.field;
+            out.error = std::string(a.field) + ": " + what;
+            return out;
+        };
+        std::string spec = a.spec;
+        spec.erase(std::remove(spec.begin(), spec.end(), ' '), spec.end());
+        if (spec.empty())
+            spec = ":";
+        const IndexSpec parsed = parseIndexSpec(spec);
+        if (!parsed.error.empty())
+            return fail(parsed.error);
+        ResolvedIndices r = resolveIndices(parsed, a.size, a.unit);
+        if (!r.error.empty())
+            return fail(r.error);
+        if (a.label) {
+            if (static_cast<std::int64_t>(a.labels.size()) != a.size)
+                return fail(std::string("the recording has no ") + a.dataset);
+            std::erase_if(r.indices, [&](std::int64_t i) {
+                return a.labels[static_cast<std::size_t>(i)] != *a.label;
+            });
+            if (r.indices.empty())
+                return fail(std::string("no ") + a.unit + " " +
+                            (a.spec.empty() ? "" : "of " + a.spec + " ") + "has " + a.labelName +
+                            " '" + *a.label + "'");
+        }
+        a.indices = std::move(r.indices);
+    }
+    if (s != wholeSlice(whole))
+        out.slice = std::move(s);
+    return out;
+}
+
+std::vector<std::string> distinctLabels(const std::vector<std::string>& labels)
+{
+    std::vector<std::string> out;
+    for (const std::string& l : labels)
+        if (std::find(out.begin(), out.end(), l) == out.end())
+            out.push_back(l);
+    return out;
+}
+
 SliceReducer::SliceReducer(Slice slice, bool states, bool errors, ReduceConfig config)
     : m_slice(std::move(slice))
 {

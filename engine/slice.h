@@ -58,6 +58,33 @@ std::string checkSlice(const Slice& slice);
 /// The whole recording as a slice (every trial, step and neuron).
 Slice wholeSlice(const Shape& shape);
 
+/// What a user picks in the app's selection bar: an index spec per axis
+/// (empty: the whole axis), narrowed to the trials with one `trial_labels`
+/// value and the neurons of one `neuron_groups` value when those are set.
+struct SliceChoice
+{
+    std::string trials, steps, neurons;
+    std::optional<std::string> trialLabel, neuronGroup;
+    bool operator==(const SliceChoice&) const = default;
+    bool whole() const { return *this == SliceChoice{}; }
+};
+
+struct ChoiceOutcome
+{
+    std::optional<Slice> slice; ///< empty: the whole recording (or an error)
+    std::string error;          ///< what is wrong, naming the field; empty when fine
+    std::string field;          ///< "trials", "steps" or "neurons" when error is set
+};
+
+/// The slice `choice` names in a recording of shape `whole` with these
+/// labels (empty when the recording has none). A choice of everything gives
+/// no slice; a choice that selects nothing, or a label the recording lacks, an error.
+ChoiceOutcome resolveChoice(const Shape& whole, const std::vector<std::string>& trialLabels,
+                            const std::vector<std::string>& neuronGroups, const SliceChoice& choice);
+
+/// The distinct values of a label list, in order of first appearance.
+std::vector<std::string> distinctLabels(const std::vector<std::string>& labels);
+
 /// Reduces one slice of a recording, fed whole trials of raw data.
 class SliceReducer
 {

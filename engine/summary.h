@@ -117,6 +117,12 @@ struct Summary
     /// Root attributes that name the recording among others (empty when absent).
     std::string label;
     std::optional<double> step, epoch;
+    /// The recording's optional `trial_labels` (one per trial of the whole
+    /// recording) and `neuron_groups` (one per hidden unit) as text, integers
+    /// in decimal; empty when absent. Never sliced: a slice indexes into them.
+    std::vector<std::string> trialLabels, neuronGroups;
+    /// The root attribute `dt`: milliseconds per time step, when present.
+    std::optional<double> dtMs;
     std::vector<std::string> warnings;
 
     // outputs/targets: sums of squared error, per trial (B) and per time step (T).

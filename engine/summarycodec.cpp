@@ -23,7 +23,9 @@ constexpr std::uint32_t kMaxDims = 8;
 constexpr char kExtMagic[8] = {'R', 'N', 'L', 'X', 'T', 'N', 'D', '1'};
 constexpr std::size_t kExtTrailer = 16; ///< u64 length + magic
 constexpr std::int64_t kMaxDim = std::int64_t(1) << 40;
-enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2 };
+enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2, Labels = 3 };
+/// A trial label or neuron group is short display text.
+constexpr std::uint32_t kMaxLabelText = 256;
 constexpr std::uint32_t kMaxRawDatasets = 3;
 constexpr std::size_t kExtentBytes = 32;
 
@@ -289,6 +291,19 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         ext.put<std::uint64_t>(sec.bytes().size());
         ext.append(sec.bytes().data(), sec.bytes().size());
     }
+    if (!s.trialLabels.empty() || !s.neuronGroups.empty() || s.dtMs) {
+        Writer sec;
+        for (const auto* v : {&s.trialLabels, &s.neuronGroups}) {
+            sec.put<std::uint64_t>(v->size());
+            for (const std::string& l : *v)
+                sec.str(l);
+        }
+        sec.put<std::uint8_t>(s.dtMs.has_value());
+        sec.put<double>(s.dtMs.value_or(0.0));
+        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Labels));
+        ext.put<std::uint64_t>(sec.bytes().size());
+        ext.append(sec.bytes().data(), sec.bytes().size());
+    }
     if (!ext.bytes().empty()) {
         w.append(ext.bytes().data(), ext.bytes().size());
         w.put<std::uint64_t>(ext.bytes().size());
@@ -370,11 +385,38 @@ RawLayout decodeLayout(Reader& r)
     return l;
 }
 
-/// Splits off the extensions at the end of a payload; returns the main part.
-std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payload,
-                                              std::optional<Slice>& slice,
-                                              std::optional<RawLayout>& layout)
+/// The labels section: trial labels, neuron groups (their lengths checked
+/// against the shape later) and dt.
+void decodeLabels(Reader& r, Summary& s)
 {
+    for (auto* v : {&s.trialLabels, &s.neuronGroups}) {
+        const auto n = r.get<std::uint64_t>("label count");
+        if (n > static_cast<std::uint64_t>(kMaxDim))
+            throw Malformed("labels: " + std::to_string(n) + " labels");
+        r.needValues(n, sizeof(std::uint32_t), "labels"); // each has at least its length
+        v->reserve(static_cast<std::size_t>(n));
+        for (std::uint64_t i = 0; i < n; ++i) {
+            v->push_back(r.str("label"));
+            if (v->back().size() > kMaxLabelText)
+                throw Malformed("labels: a label of " + std::to_string(v->back().size()) + " bytes");
+        }
+    }
+    const bool hasDt = r.get<std::uint8_t>("dt flag") != 0;
+    const double dt = r.get<double>("dt");
+    if (hasDt && !(std::isfinite(dt) && dt > 0))
+        throw Malformed("dt is not a positive number");
+    if (hasDt)
+        s.dtMs = dt;
+    if (r.remaining() != 0)
+        throw Malformed("labels section: " + std::to_string(r.remaining()) + " trailing bytes");
+}
+
+/// Splits off the extensions at the end of a payload; returns the main part.
+std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payload, Summary& s)
+{
+    std::optional<Slice>& slice = s.slice;
+    std::optional<RawLayout>& layout = s.layout;
+    bool labels = false;
     if (payload.size() < kExtTrailer ||
         std::memcmp(payload.data() + payload.size() - 8, kExtMagic, 8) != 0)
         return payload;
@@ -395,6 +437,13 @@ std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payl
             layout = decodeLayout(section);
             continue;
         }
+        if (tag == static_cast<std::uint16_t>(ExtTag::Labels)) {
+            if (labels)
+                throw Malformed("two labels sections");
+            labels = true;
+            decodeLabels(section, s);
+            continue;
+        }
         if (tag != static_cast<std::uint16_t>(ExtTag::Slice))
             throw Malformed("unknown extension " + std::to_string(tag));
         if (slice)
@@ -411,7 +460,7 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
     Decoded<Summary> out;
     try {
         Summary s;
-        Reader r(splitExtensions(payload, s.slice, s.layout));
+        Reader r(splitExtensions(payload, s));
         Shape& sh = s.shape;
         for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
             *v = r.get<std::int64_t>("shape");
@@ -431,6 +480,12 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
                 sh.nOut != whole.nOut)
                 throw Malformed("the slice disagrees with the shape");
         }
+        if (!s.trialLabels.empty() && std::int64_t(s.trialLabels.size()) != whole.batch)
+            throw Malformed("trial labels for " + std::to_string(s.trialLabels.size()) +
+                            " trials of " + std::to_string(whole.batch));
+        if (!s.neuronGroups.empty() && std::int64_t(s.neuronGroups.size()) != whole.nHid)
+            throw Malformed("neuron groups for " + std::to_string(s.neuronGroups.size()) +
+                            " neurons of " + std::to_string(whole.nHid));
         if (s.layout) {
             const std::string bad = checkLayout(*s.layout, whole);
             if (!bad.empty())

@@ -33,7 +33,7 @@ QChartView* makeView(QChart* chart)
     styleChart(chart);
     auto* v = new QChartView(chart);
     v->setRenderHint(QPainter::Antialiasing);
-    v->setMinimumSize(300, 220);
+    v->setMinimumSize(300, 190);
     return v;
 }
 

@@ -2,6 +2,8 @@
 
 #include "chartutil.h"
 
+#include <QCheckBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 #include <QtCharts/QAreaSeries>
@@ -45,7 +47,7 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_histArea->attachAxis(m_histY);
     m_histView = new QChartView(m_histChart, this);
     m_histView->setRenderHint(QPainter::Antialiasing);
-    m_histView->setMinimumSize(220, 160);
+    m_histView->setMinimumSize(220, 150);
 
     // PSTH: the band first so that the lines are drawn over it.
     m_psthChart = new QChart;
@@ -92,7 +94,7 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_psthChart->legend()->setAlignment(Qt::AlignTop);
     m_psthView = new QChartView(m_psthChart, this);
     m_psthView->setRenderHint(QPainter::Antialiasing);
-    m_psthView->setMinimumSize(220, 160);
+    m_psthView->setMinimumSize(220, 150);
 
     m_title = new QLabel(this);
     QFont tf = m_title->font();
@@ -106,10 +108,22 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     auto* charts = new QVBoxLayout;
     charts->addWidget(m_histView, 1);
     charts->addWidget(m_psthView, 1);
+    m_split = new QCheckBox(tr("Split by trial label"), this);
+    m_split->setToolTip(tr("One PSTH line per trial label (condition) of the selected neuron"));
+    m_split->hide();
+    connect(m_split, &QCheckBox::toggled, this, &NeuronDetailView::splitByLabelChanged);
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+    m_note->setContentsMargins(6, 0, 6, 2);
+    m_note->hide();
+    auto* head = new QHBoxLayout;
+    head->addWidget(m_title, 1);
+    head->addWidget(m_split);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_title);
+    layout->addLayout(head);
     layout->addLayout(charts, 1);
+    layout->addWidget(m_note);
 
     setNeuron(-1);
     clear();
@@ -126,6 +140,45 @@ void NeuronDetailView::clear()
     setNeuron(-1);
     setHistogram(Histogram{});
     setPsths({});
+}
+
+void NeuronDetailView::setPsthSteps(std::vector<std::int64_t> steps)
+{
+    m_steps = std::move(steps);
+}
+
+double NeuronDetailView::timeOf(std::size_t point, double dt) const
+{
+    const double step = point < m_steps.size() ? static_cast<double>(m_steps[point])
+                                                : static_cast<double>(point);
+    return step * dt;
+}
+
+void NeuronDetailView::setSplitAvailable(bool available)
+{
+    m_split->setVisible(available);
+}
+
+bool NeuronDetailView::splitByLabel() const
+{
+    return m_split->isVisible() && m_split->isChecked();
+}
+
+void NeuronDetailView::setSplitByLabel(bool on)
+{
+    const QSignalBlocker block(m_split);
+    m_split->setChecked(on);
+}
+
+void NeuronDetailView::setNote(const QString& note)
+{
+    m_note->setText(note);
+    m_note->setVisible(!note.isEmpty());
+}
+
+QString NeuronDetailView::note() const
+{
+    return m_note->text();
 }
 
 void NeuronDetailView::setHistogram(const Histogram& h)
@@ -179,17 +232,19 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
     const bool ms = dtMs > 0.0 && std::isfinite(dtMs);
     const double dt = ms ? dtMs : 1.0;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    int steps = 0;
+    double tLo = lo, tHi = -lo;
     auto points = [&](const std::vector<double>& v) {
         QList<QPointF> pts;
         pts.reserve(static_cast<qsizetype>(v.size()));
         for (std::size_t t = 0; t < v.size(); ++t)
             if (std::isfinite(v[t])) {
-                pts.append(QPointF(static_cast<double>(t) * dt, v[t]));
+                const double x = timeOf(t, dt);
+                pts.append(QPointF(x, v[t]));
                 lo = std::min(lo, v[t]);
                 hi = std::max(hi, v[t]);
+                tLo = std::min(tLo, x);
+                tHi = std::max(tHi, x);
             }
-        steps = std::max(steps, static_cast<int>(v.size()));
         return pts;
     };
 
@@ -220,8 +275,8 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
             if (!std::isfinite(m))
                 continue;
             const double sd = std::isfinite(p.sd[t]) ? p.sd[t] : 0.0;
-            upper.append(QPointF(static_cast<double>(t) * dt, m + sd));
-            lower.append(QPointF(static_cast<double>(t) * dt, m - sd));
+            upper.append(QPointF(timeOf(t, dt), m + sd));
+            lower.append(QPointF(timeOf(t, dt), m - sd));
             lo = std::min(lo, m - sd);
             hi = std::max(hi, m + sd);
         }
@@ -245,7 +300,7 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
     m_psthChart->setTitle(title);
-    setExactRangeNiceTicks(m_timeAxis, 0.0, std::max(dt, (steps - 1) * dt), 7);
+    setExactRangeNiceTicks(m_timeAxis, tLo, std::max(tLo + dt, tHi), 7);
     setNiceRange(m_rateAxis, lo, hi, 6);
 }
 

@@ -10,8 +10,12 @@
 #include <QString>
 #include <QWidget>
 
+#include <cstdint>
+#include <vector>
+
 QT_BEGIN_NAMESPACE
 class QAreaSeries;
+class QCheckBox;
 class QChart;
 class QChartView;
 class QLabel;
@@ -52,6 +56,16 @@ public:
     void setPsths(const QList<PsthTrace>& traces, const Psth& population = {}, double dtMs = 0.0);
     /// No neuron: both charts empty, asking for a selection.
     void clear();
+    /// The recording's time step of each PSTH point (a slice's steps), so the
+    /// time axis shows where the window lies; empty: 0, 1, 2, ...
+    void setPsthSteps(std::vector<std::int64_t> steps);
+    /// Shows "Split by trial label" (the recording has trial labels).
+    void setSplitAvailable(bool available);
+    bool splitByLabel() const;
+    void setSplitByLabel(bool on); ///< without emitting splitByLabelChanged
+    /// A line under the charts, e.g. why the split is not shown.
+    void setNote(const QString& note);
+    QString note() const;
 
     QChartView* histogramView() const { return m_histView; }
     QChartView* psthView() const { return m_psthView; }
@@ -65,8 +79,16 @@ public:
     /// The rate histogram and the PSTH, each alone, for export.
     QList<ExportableChart> exportableCharts() const;
 
+signals:
+    void splitByLabelChanged(bool on);
+
 private:
+    double timeOf(std::size_t point, double dt) const;
+
     int m_neuron = -1;
+    std::vector<std::int64_t> m_steps;
+    QCheckBox* m_split = nullptr;
+    QLabel* m_note = nullptr;
     QLabel* m_title = nullptr;
 
     QChartView* m_histView = nullptr;

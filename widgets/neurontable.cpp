@@ -25,6 +25,20 @@ void NeuronTableModel::setStats(const NeuronStats& stats)
     endResetModel();
 }
 
+void NeuronTableModel::setNeuronIds(std::vector<std::int64_t> ids, std::vector<std::string> groups)
+{
+    m_ids = std::move(ids);
+    m_groups = std::move(groups);
+    if (rowCount() > 0)
+        emit dataChanged(index(0, ColNeuron), index(rowCount() - 1, ColNeuron));
+}
+
+std::int64_t NeuronTableModel::neuronId(int row) const
+{
+    return row >= 0 && row < static_cast<int>(m_ids.size()) ? m_ids[static_cast<std::size_t>(row)]
+                                                             : row;
+}
+
 int NeuronTableModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : static_cast<int>(m_stats.size());
@@ -45,7 +59,7 @@ double NeuronTableModel::value(int row, int column) const
     };
     switch (column) {
     case ColNeuron:
-        return row;
+        return static_cast<double>(neuronId(row));
     case ColMean:
         return at(m_stats.mean);
     case ColSd:
@@ -70,8 +84,13 @@ QVariant NeuronTableModel::data(const QModelIndex& idx, int role) const
     const double v = value(idx.row(), idx.column());
     switch (role) {
     case Qt::DisplayRole:
-        if (idx.column() == ColNeuron)
-            return idx.row();
+        if (idx.column() == ColNeuron) {
+            const std::int64_t id = neuronId(idx.row());
+            if (id >= 0 && id < static_cast<std::int64_t>(m_groups.size()))
+                return QStringLiteral("%1 · %2").arg(id).arg(
+                    QString::fromStdString(m_groups[static_cast<std::size_t>(id)]));
+            return static_cast<qlonglong>(id);
+        }
         if (!std::isfinite(v))
             return QStringLiteral("—");
         // Three digits keep all seven columns in view at the default window

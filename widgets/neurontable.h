@@ -40,6 +40,12 @@ public:
     /// otherwise the model resets.
     void setStats(const NeuronStats& stats);
     const NeuronStats& stats() const { return m_stats; }
+    /// What the Neuron column shows for each row: the neuron's index in the
+    /// recording (rows are a slice's neurons) and its group, e.g. "12 · E".
+    /// Empty ids: the row number; empty groups: none shown.
+    void setNeuronIds(std::vector<std::int64_t> ids, std::vector<std::string> groups = {});
+    /// The recording's index of the neuron in `row`.
+    std::int64_t neuronId(int row) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -51,6 +57,8 @@ public:
 
 private:
     NeuronStats m_stats;
+    std::vector<std::int64_t> m_ids;
+    std::vector<std::string> m_groups;
 };
 
 /// Numeric sort on NeuronTableModel::SortRole with NaN last in both orders.
@@ -73,6 +81,10 @@ public:
     explicit NeuronTableView(QWidget* parent = nullptr);
 
     void setStats(const NeuronStats& stats);
+    void setNeuronIds(std::vector<std::int64_t> ids, std::vector<std::string> groups = {})
+    {
+        m_model->setNeuronIds(std::move(ids), std::move(groups));
+    }
     /// Selects these neurons (rows) without emitting neuronSelected/selectionChanged.
     void selectNeurons(const QVector<int>& neurons);
     QVector<int> selectedNeurons() const;

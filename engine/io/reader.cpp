@@ -8,6 +8,8 @@
 #include "rawlayout.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 #include <future>
@@ -440,6 +442,96 @@ public:
         return v;
     }
 
+    /// The optional 1-D dataset `name` of `expected` integers or strings
+    /// (trial_labels, neuron_groups) as text, each cut to `maxBytes`. Empty
+    /// when absent; empty with a warning when it is anything else: the
+    /// datasets only add to a recording, so they never refuse it.
+    std::vector<std::string> labelDataset(const std::string& name, std::int64_t expected,
+                                          std::size_t maxBytes,
+                                          std::vector<std::string>& warnings) const
+    {
+        std::vector<std::string> out;
+        if (!exists(name))
+            return out;
+        const std::string what = m_name + ": dataset '" + name + "' ";
+        H5O_info_t oi{};
+        if (H5Oget_info_by_name2(m_file.get(), name.c_str(), &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+            fail("cannot inspect '" + name + "'");
+        if (oi.type != H5O_TYPE_DATASET) {
+            warnings.push_back(what + "is not a dataset; ignored");
+            return out;
+        }
+        Handle dset(H5Dopen2(m_file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+        Handle space(dset ? H5Dget_space(dset.get()) : -1, H5Sclose);
+        Handle type(dset ? H5Dget_type(dset.get()) : -1, H5Tclose);
+        if (!dset || !space || !type)
+            fail("cannot open dataset '" + name + "'");
+        hsize_t n = 0;
+        if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
+            H5Sget_simple_extent_dims(space.get(), &n, nullptr) != 1 ||
+            static_cast<std::int64_t>(n) != expected) {
+            warnings.push_back(what + "should hold one entry per " +
+                               (name == "trial_labels" ? std::string("trial (B = ")
+                                                       : std::string("hidden unit (N_hid = ")) +
+                               std::to_string(expected) + ") in one dimension; ignored");
+            return out;
+        }
+        const H5T_class_t cls = H5Tget_class(type.get());
+        out.reserve(n);
+        if (cls == H5T_INTEGER) {
+            std::vector<long long> v(n);
+            if (H5Dread(dset.get(), H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+                fail("cannot read dataset '" + name + "'");
+            for (long long x : v)
+                out.push_back(std::to_string(x));
+            return out;
+        }
+        if (cls != H5T_STRING) {
+            warnings.push_back(what + "holds neither integers nor strings; ignored");
+            return out;
+        }
+        const htri_t variable = H5Tis_variable_str(type.get());
+        if (variable < 0)
+            fail("cannot read dataset '" + name + "'");
+        if (variable) {
+            Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+            if (!mem || H5Tset_size(mem.get(), H5T_VARIABLE) < 0 ||
+                H5Tset_cset(mem.get(), H5Tget_cset(type.get())) < 0)
+                fail("cannot read dataset '" + name + "'");
+            std::vector<char*> p(n, nullptr);
+            if (H5Dread(dset.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()) < 0)
+                fail("cannot read dataset '" + name + "'");
+            for (char* c : p)
+                out.emplace_back(c ? c : "", c ? strnlen(c, maxBytes) : 0);
+            H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, p.data());
+        } else {
+            const std::size_t size = H5Tget_size(type.get());
+            if (size == 0 || size > 4096) {
+                warnings.push_back(what + "holds strings of " + std::to_string(size) +
+                                   " bytes; ignored");
+                return out;
+            }
+            std::vector<char> buf(size * n);
+            if (H5Dread(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
+                fail("cannot read dataset '" + name + "'");
+            for (hsize_t i = 0; i < n; ++i) {
+                const char* c = buf.data() + i * size;
+                out.emplace_back(c, strnlen(c, std::min(size, maxBytes)));
+            }
+        }
+        return out;
+    }
+
+    /// Whether the root attribute `name` exists and holds text.
+    bool attributeIsText(const std::string& name) const
+    {
+        const Handle attr = openAttribute(name);
+        if (!attr)
+            return false;
+        Handle type(H5Aget_type(attr.get()), H5Tclose);
+        return type && H5Tget_class(type.get()) == H5T_STRING;
+    }
+
     /// A root attribute holding one string (fixed or variable length), cut
     /// to `maxBytes`; empty (with a warning) when it holds anything else.
     std::optional<std::string> textAttribute(const std::string& name, std::size_t maxBytes,
@@ -542,6 +634,59 @@ void readNaming(const File& f, Summary& s)
             slot->reset();
         }
     }
+}
+
+/// "10", "10 ms", "10ms", "0.01 s": milliseconds; empty for anything else.
+std::optional<double> parseDuration(const std::string& text)
+{
+    const char* begin = text.c_str();
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(begin, &end);
+    if (end == begin || errno != 0)
+        return std::nullopt;
+    std::string_view unit(end);
+    while (!unit.empty() && unit.front() == ' ')
+        unit.remove_prefix(1);
+    while (!unit.empty() && unit.back() == ' ')
+        unit.remove_suffix(1);
+    if (unit.empty() || unit == "ms")
+        return v;
+    if (unit == "s")
+        return v * 1000.0;
+    return std::nullopt;
+}
+
+/// The optional per-trial labels, per-neuron groups and dt of a recording
+/// (docs/recording-format.md); the shape must be known.
+void readLabels(const File& f, Summary& s)
+{
+    constexpr std::size_t kMaxLabelText = 256; // summarycodec.cpp's limit
+    if (s.shape.batch > 0)
+        s.trialLabels = f.labelDataset("trial_labels", s.shape.batch, kMaxLabelText, s.warnings);
+    if (s.shape.nHid > 0)
+        s.neuronGroups = f.labelDataset("neuron_groups", s.shape.nHid, kMaxLabelText, s.warnings);
+    for (auto* v : {&s.trialLabels, &s.neuronGroups})
+        for (std::string& l : *v)
+            if (l.size() == kMaxLabelText)
+                dropIncompleteUtf8(l);
+    // A number of milliseconds, or text such as "10 ms" or "0.01 s".
+    std::optional<double> dt;
+    std::string text;
+    if (f.attributeIsText("dt")) {
+        text = f.textAttribute("dt", 64, s.warnings).value_or("");
+        dt = parseDuration(text);
+    } else if ((dt = f.numberAttribute("dt", s.warnings))) {
+        text = std::to_string(*dt);
+    } else {
+        return;
+    }
+    if (dt && std::isfinite(*dt) && *dt > 0)
+        s.dtMs = *dt;
+    else
+        s.warnings.push_back(f.name() + ": attribute 'dt' is '" + text +
+                             "', not a positive number of milliseconds (or \"10 ms\", "
+                             "\"0.01 s\"); ignored");
 }
 
 struct Candidate
@@ -950,6 +1095,7 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
                                      "', not 'nn4n' or 'spec'; ignored");
         }
         readNaming(*rec, s);
+        readLabels(*rec, s);
     }
 
     std::uint64_t total = 0;

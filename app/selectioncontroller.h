@@ -1,0 +1,66 @@
+#pragma once
+// The selection of the shown recording: takes what the selection bar says,
+// resolves it against the recording (slice.h), has the SliceController
+// compute that slice off the GUI thread and hands the result to the
+// AnalysisController, which recomputes every view. Keeps the neuron table's
+// and the PSTH's indices in the recording's terms (a slice renumbers them).
+
+#include "recordingset.h"
+#include "selectionbar.h"
+#include "slicecontroller.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace rnnloss {
+
+class AnalysisController;
+class NeuronDetailView;
+class NeuronTableView;
+
+class SelectionController : public QObject
+{
+    Q_OBJECT
+public:
+    SelectionController(const QString& readerExe, SelectionBar* bar, AnalysisController* analysis,
+                        NeuronTableView* table, NeuronDetailView* detail, QObject* parent = nullptr);
+
+    /// A recording is shown: the whole of it, the bar set up for its labels.
+    void setRecording(const RecordingEntry& recording);
+    /// As if the user had typed `choice` into the bar and pressed Enter.
+    void apply(const SelectionBar::Choice& choice);
+
+    /// The slice the views show now (empty: the whole recording).
+    const std::optional<Slice>& slice() const { return m_slices->current(); }
+    /// What is selected, for the status bar and exports: "whole recording", or
+    /// "trials 0:64 (label 'left', 32 of 128) · steps 50:250 (500–2500 ms) · ...".
+    QString describe() const;
+    /// The recording's index of the neuron at `local` in the shown data.
+    int neuronId(int local) const;
+    SliceController* slices() const { return m_slices; }
+
+signals:
+    /// A selection reached the views (they now recompute for it).
+    void selectionShown(const QString& description);
+    /// A selection could not be computed; the views keep what they show.
+    /// `stale`: the file changed since it was loaded (a reload helps).
+    void failed(const QString& error, bool stale);
+
+private:
+    void onEdited(const SelectionBar::Choice& choice, bool final);
+    void onSliced(std::shared_ptr<const Summary> summary, std::uint64_t generation);
+    void useTableSelection();
+
+    SelectionBar* m_bar;
+    AnalysisController* m_analysis;
+    NeuronTableView* m_table;
+    NeuronDetailView* m_detail;
+    SliceController* m_slices;
+    std::shared_ptr<const Summary> m_whole;
+    SelectionBar::Choice m_choice; ///< the choice of the slice asked for last
+};
+
+} // namespace rnnloss
