@@ -27,11 +27,14 @@ struct Terms
     std::optional<double> mse, in, hid, out, fr, frSd, frCv;
 };
 
-/// `trials` and `neurons`: indices to include (empty = all).
+/// `trials`, `neurons` and `steps`: indices to include (empty = all).
 inline Terms compute(const Recording& r, bool nn4n, std::vector<long> trials = {},
-                     std::vector<long> neurons = {})
+                     std::vector<long> neurons = {}, std::vector<long> steps = {})
 {
     const auto& s = r.shape;
+    if (steps.empty())
+        for (long i = 0; i < s.time; ++i)
+            steps.push_back(i);
     if (trials.empty())
         for (long b = 0; b < s.batch; ++b)
             trials.push_back(b);
@@ -43,7 +46,7 @@ inline Terms compute(const Recording& r, bool nn4n, std::vector<long> trials = {
         double sum = 0;
         long count = 0;
         for (long b : trials)
-            for (long i = 0; i < s.time; ++i)
+            for (long i : steps)
                 for (long o = 0; o < s.nOut; ++o) {
                     const double d = at(r.outputs, s, b, i, o, s.nOut) - at(r.targets, s, b, i, o, s.nOut);
                     sum += d * d;
@@ -73,7 +76,7 @@ inline Terms compute(const Recording& r, bool nn4n, std::vector<long> trials = {
         double sum = 0, sumAbs = 0;
         long c = 0;
         for (long b : trials)
-            for (long i = 0; i < s.time; ++i) {
+            for (long i : steps) {
                 const double x = at(r.states, s, b, i, n, s.nHid);
                 sum += x;
                 sumAbs += std::abs(x);

@@ -567,6 +567,9 @@ private slots:
     void layoutRoundTrip();
     void malformedLayout_data();
     void malformedLayout();
+    void labelsRoundTrip();
+    void malformedLabels_data();
+    void malformedLabels();
 };
 
 // ---------------------------------------------------------------------------
@@ -1364,6 +1367,87 @@ void TestCodec::randomStreamDamage()
     }
     qInfo("%d damaged streams: %d accepted (possibly incomplete), %d refused", iterations, accepted,
           refused);
+}
+
+namespace {
+
+/// A summary with per-trial labels, neuron groups and dt (the labels extension).
+Summary labelledSummary()
+{
+    Summary s = makeSummary(baseSpec(0));
+    for (std::int64_t b = 0; b < s.shape.batch; ++b)
+        s.trialLabels.push_back(b % 2 ? "left" : "right \xce\xbb");
+    for (std::int64_t n = 0; n < s.shape.nHid; ++n)
+        s.neuronGroups.push_back(std::to_string(n % 3));
+    s.dtMs = 10.0;
+    return s;
+}
+
+} // namespace
+
+void TestCodec::labelsRoundTrip()
+{
+    const Summary s = labelledSummary();
+    QVERIFY(s.shape.batch > 0 && s.shape.nHid > 0);
+    const Bytes payload = encodeSummary(s);
+    const auto d = decodeSummary(payload);
+    QVERIFY2(d.value, d.error.c_str());
+    QCOMPARE(d.value->trialLabels, s.trialLabels);
+    QCOMPARE(d.value->neuronGroups, s.neuronGroups);
+    QCOMPARE(d.value->dtMs, s.dtMs);
+    QVERIFY(encodeSummary(*d.value) == payload);
+    // Groups alone, no dt: the empty list and the missing dt survive too.
+    Summary g = makeSummary(baseSpec(0));
+    g.neuronGroups = s.neuronGroups;
+    const auto dg = decodeSummary(encodeSummary(g));
+    QVERIFY2(dg.value, dg.error.c_str());
+    QVERIFY(dg.value->trialLabels.empty() && !dg.value->dtMs);
+    QCOMPARE(dg.value->neuronGroups, g.neuronGroups);
+}
+
+void TestCodec::malformedLabels_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<QString>("mention");
+    QTest::newRow("labels for too few trials") << 0 << "trial labels for";
+    QTest::newRow("groups for too many neurons") << 1 << "neuron groups for";
+    QTest::newRow("negative dt") << 2 << "dt is not a positive number";
+    QTest::newRow("a 300-byte label") << 3 << "a label of 300 bytes";
+    QTest::newRow("label count 2^40") << 4 << "ends early";
+    QTest::newRow("two labels sections") << 5 << "two labels sections";
+}
+
+void TestCodec::malformedLabels()
+{
+    QFETCH(int, which);
+    QFETCH(QString, mention);
+    Summary s = labelledSummary();
+    switch (which) {
+    case 0: s.trialLabels.pop_back(); break;
+    case 1: s.neuronGroups.push_back("extra"); break;
+    case 2: s.dtMs = -1.0; break;
+    case 3: s.trialLabels.front() = std::string(300, 'x'); break;
+    default: break;
+    }
+    Bytes payload = encodeSummary(s);
+    // The labels section is the only extension: tag, length, then the trial label count.
+    const std::size_t count = layoutOf(s).end + 2 + 8;
+    if (which == 4)
+        poke<std::uint64_t>(payload, count, std::uint64_t(1) << 40);
+    if (which == 5) {
+        // The section twice: copy it and fix the extensions' length.
+        const std::size_t start = layoutOf(s).end, extLen = payload.size() - 16 - start;
+        Bytes twice(payload.begin(), payload.begin() + std::ptrdiff_t(start + extLen));
+        twice.insert(twice.end(), payload.begin() + std::ptrdiff_t(start),
+                     payload.begin() + std::ptrdiff_t(start + extLen));
+        twice.insert(twice.end(), payload.end() - 16, payload.end());
+        poke<std::uint64_t>(twice, twice.size() - 16, 2 * extLen);
+        payload = twice;
+    }
+    const DecodeOutcome o = decodeTracked(payload);
+    const QString bad = badRefusal(o);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad));
+    QVERIFY2(o.error.find(mention.toStdString()) != std::string::npos, o.error.c_str());
 }
 
 // Inputs fuzz_decoder found (tests/fuzz-regressions/README.md), each with

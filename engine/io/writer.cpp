@@ -81,6 +81,58 @@ std::string writeRecording(const std::string& path, const Recording& rec, const 
             H5Aclose(a);
         H5Sclose(sp);
     }
+    for (auto [name, labels] : {std::pair{"trial_labels", &o.trialLabels},
+                                std::pair{"neuron_groups", &o.neuronGroups}}) {
+        if (labels->empty() || !err.empty())
+            continue;
+        const hsize_t n = labels->size();
+        const hid_t sp = H5Screate_simple(1, &n, nullptr);
+        hid_t type = -1, d = -1;
+        herr_t w = -1;
+        if (o.integerLabels) {
+            std::vector<long long> v;
+            for (const std::string& l : *labels)
+                v.push_back(std::stoll(l));
+            d = H5Dcreate2(f, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            w = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+        } else {
+            type = H5Tcopy(H5T_C_S1);
+            H5Tset_size(type, H5T_VARIABLE);
+            H5Tset_cset(type, H5T_CSET_UTF8);
+            std::vector<const char*> v;
+            for (const std::string& l : *labels)
+                v.push_back(l.c_str());
+            d = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            w = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+        }
+        if (w < 0)
+            err = std::string("cannot write dataset ") + name;
+        if (d >= 0)
+            H5Dclose(d);
+        if (type >= 0)
+            H5Tclose(type);
+        H5Sclose(sp);
+    }
+    if (err.empty() && (o.dtMs || !o.dtText.empty())) {
+        const hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t type = H5T_IEEE_F64LE, a = -1;
+        herr_t w = -1;
+        if (o.dtMs) {
+            a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
+            w = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &*o.dtMs);
+        } else {
+            type = H5Tcopy(H5T_C_S1);
+            H5Tset_size(type, o.dtText.size());
+            a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
+            w = a < 0 ? -1 : H5Awrite(a, type, o.dtText.data());
+            H5Tclose(type);
+        }
+        if (w < 0)
+            err = "cannot write attribute dt";
+        if (a >= 0)
+            H5Aclose(a);
+        H5Sclose(sp);
+    }
     H5Fclose(f);
     return err.empty() ? err : path + ": " + err;
 }

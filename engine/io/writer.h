@@ -4,7 +4,9 @@
 
 #include "reducer.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace rnnloss::io {
 
@@ -14,6 +16,13 @@ struct WriteOptions
     std::int64_t chunkTrials = 0; ///< 0: contiguous; else chunks of this many trials
     int gzipLevel = 0;            ///< with chunking
     bool stateDictNames = false;  ///< weights under nn4n's state_dict names at the root
+    /// Optional `trial_labels` (B) and `neuron_groups` (N_hid): variable-length
+    /// strings, or 64-bit integers when `integerLabels` (each must parse).
+    std::vector<std::string> trialLabels, neuronGroups;
+    bool integerLabels = false;
+    /// The root attribute `dt`: a number of milliseconds, or text ("10 ms").
+    std::optional<double> dtMs;
+    std::string dtText;
 };
 
 /// Returns an empty string on success, else the error.

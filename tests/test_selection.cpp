@@ -1,0 +1,405 @@
+// Issue 9, item 4 (and issue 11's PSTH by trial label): the app's selection
+// bar. Trials by range and by trial_labels, a time window typed or dragged on
+// the time strip (ms from dt), neurons by range, neuron_groups or the table's
+// selection; every view recomputed for the slice off the GUI thread, through
+// direct reads (pread) for unfiltered data and the reader process for gzip.
+// The numbers are checked against a brute-force re-implementation on the
+// sliced arrays (tests/bruteforce.h), never against the engine itself.
+
+#include "bruteforce.h"
+#include "lambdapanel.h"
+#include "mainwindow.h"
+#include "neurondetailview.h"
+#include "neurontable.h"
+#include "reader.h"
+#include "selectionbar.h"
+#include "writer.h"
+
+#include <QLineEdit>
+#include <QPushButton>
+#include <QToolButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <fstream>
+
+using namespace rnnloss;
+
+namespace {
+
+const QString kCli = QStringLiteral(RNNLOSS_CLI);
+constexpr int kTimeoutMs = 60000;
+const Shape kShape{12, 30, 3, 10, 2};
+
+bool near(std::optional<double> a, std::optional<double> b, double tol = 1e-9)
+{
+    if (!a || !b)
+        return !a && !b;
+    return std::abs(*a - *b) <= tol * std::max({1.0, std::abs(*a), std::abs(*b)});
+}
+
+std::vector<std::string> trialLabels()
+{
+    std::vector<std::string> v;
+    for (std::int64_t b = 0; b < kShape.batch; ++b)
+        v.push_back(b % 3 == 0 ? "left" : b % 3 == 1 ? "right" : "catch");
+    return v;
+}
+
+std::vector<std::string> neuronGroups()
+{
+    std::vector<std::string> v;
+    for (std::int64_t n = 0; n < kShape.nHid; ++n)
+        v.push_back(n < 8 ? "E" : "I");
+    return v;
+}
+
+std::vector<long> range(long a, long b)
+{
+    std::vector<long> v;
+    for (long i = a; i < b; ++i)
+        v.push_back(i);
+    return v;
+}
+
+} // namespace
+
+class TestSelection : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void readsLabels();
+    void sliceMatchesBruteForce_data();
+    void sliceMatchesBruteForce();
+    void groupAndTableSelection();
+    void dragTimeWindow();
+    void badChoiceKeepsView();
+    void changedFileRefused();
+    void psthSplitByLabel();
+
+private:
+    bool load(MainWindow& w, const QString& file);
+    /// Applies a choice and waits until its slice is shown and computed.
+    bool select(MainWindow& w, const SelectionBar::Choice& c);
+    bool settle(MainWindow& w);
+    void verifyTerms(MainWindow& w, const std::vector<long>& trials,
+                     const std::vector<long>& steps, const std::vector<long>& neurons);
+
+    QTemporaryDir m_dir;
+    Recording m_rec;
+    QString m_chunked, m_contiguous, m_gzip;
+};
+
+void TestSelection::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("rnnloss-test-selection");
+    QSettings().clear();
+    QVERIFY(m_dir.isValid());
+    m_rec = bruteforce::random(kShape, 20261130);
+    // The files hold float32: the brute force works on the same values.
+    for (auto* v : {&m_rec.outputs, &m_rec.targets, &m_rec.states, &m_rec.inputs, &m_rec.wIn,
+                    &m_rec.wHid, &m_rec.wOut})
+        for (double& x : *v)
+            x = static_cast<double>(static_cast<float>(x));
+    io::WriteOptions o;
+    o.chunkTrials = 1;
+    o.trialLabels = trialLabels();
+    o.neuronGroups = neuronGroups();
+    o.dtText = "10 ms";
+    m_chunked = m_dir.filePath("chunked.h5");
+    QCOMPARE(io::writeRecording(m_chunked.toStdString(), m_rec, o), std::string());
+    o.chunkTrials = 0; // contiguous; integer labels; dt as a number
+    o.integerLabels = true;
+    o.trialLabels.clear();
+    for (std::int64_t b = 0; b < kShape.batch; ++b)
+        o.trialLabels.push_back(std::to_string(b % 3));
+    o.neuronGroups.clear();
+    o.dtText.clear();
+    o.dtMs = 10.0;
+    m_contiguous = m_dir.filePath("contiguous.h5");
+    QCOMPARE(io::writeRecording(m_contiguous.toStdString(), m_rec, o), std::string());
+    o = {};
+    o.chunkTrials = 2;
+    o.gzipLevel = 4;
+    o.trialLabels = trialLabels();
+    o.neuronGroups = neuronGroups();
+    m_gzip = m_dir.filePath("gzip.h5");
+    QCOMPARE(io::writeRecording(m_gzip.toStdString(), m_rec, o), std::string());
+}
+
+bool TestSelection::load(MainWindow& w, const QString& file)
+{
+    QSignalSpy finished(&w, &MainWindow::loadFinished);
+    w.openFiles(file);
+    if (!QTest::qWaitFor([&] { return finished.count() > 0; }, kTimeoutMs))
+        return false;
+    return finished.first().first().toBool() && settle(w);
+}
+
+bool TestSelection::settle(MainWindow& w)
+{
+    return QTest::qWaitFor(
+        [&] {
+            return !w.selection()->slices()->busy() && w.lastResult() &&
+                   w.lastResult()->summary == w.summary() &&
+                   w.lastResult()->sequence == w.worker()->requestsSubmitted();
+        },
+        kTimeoutMs);
+}
+
+bool TestSelection::select(MainWindow& w, const SelectionBar::Choice& c)
+{
+    QSignalSpy shown(w.selection(), &SelectionController::selectionShown);
+    w.selection()->apply(c);
+    return QTest::qWaitFor([&] { return shown.count() > 0; }, kTimeoutMs) && settle(w);
+}
+
+void TestSelection::verifyTerms(MainWindow& w, const std::vector<long>& trials,
+                                const std::vector<long>& steps, const std::vector<long>& neurons)
+{
+    for (Convention c : {Convention::Nn4n, Convention::Spec}) {
+        LambdaState st = w.state();
+        st.convention = c;
+        w.applyState(st);
+        QVERIFY(settle(w));
+        const bruteforce::Terms want =
+            bruteforce::compute(m_rec, c == Convention::Nn4n, trials, neurons, steps);
+        const LossResult& got = w.lastResult()->loss;
+        const std::pair<Term, std::optional<double>> rows[] = {
+            {Term::Mse, want.mse}, {Term::Fr, want.fr}, {Term::FrSd, want.frSd},
+            {Term::FrCv, want.frCv}, {Term::Hid, want.hid}};
+        for (auto [t, v] : rows)
+            QVERIFY2(near(got[t].value, v),
+                     qPrintable(QString("%1 %2: shown %3, brute force %4")
+                                    .arg(QString::fromUtf8(conventionName(c).data()))
+                                    .arg(QString::fromUtf8(termKey(t).data()))
+                                    .arg(got[t].value.value_or(NAN), 0, 'g', 17)
+                                    .arg(v.value_or(NAN), 0, 'g', 17)));
+        // Per-neuron mean rates of the slice, in the slice's neuron order.
+        const NeuronStats& stats = *w.lastResult()->stats;
+        QCOMPARE(stats.size(), neurons.size());
+        for (std::size_t i = 0; i < neurons.size(); ++i) {
+            double sum = 0;
+            for (long b : trials)
+                for (long t : steps)
+                    sum += bruteforce::at(m_rec.states, kShape, b, t, neurons[i], kShape.nHid);
+            QVERIFY(near(stats.mean[i], sum / double(trials.size() * steps.size())));
+        }
+    }
+}
+
+void TestSelection::readsLabels()
+{
+    io::ReadRequest req;
+    req.recording = m_chunked.toStdString();
+    io::ReadResult r = io::readRecording(req);
+    QVERIFY2(r.summary.has_value(), r.error.c_str());
+    QCOMPARE(r.summary->trialLabels, trialLabels());
+    QCOMPARE(r.summary->neuronGroups, neuronGroups());
+    QVERIFY(r.summary->dtMs && *r.summary->dtMs == 10.0); // from the text "10 ms"
+    QVERIFY(r.summary->warnings.empty());
+
+    req.recording = m_contiguous.toStdString();
+    r = io::readRecording(req);
+    QVERIFY(r.summary.has_value());
+    QCOMPARE(r.summary->trialLabels.front(), std::string("0"));
+    QCOMPARE(r.summary->trialLabels.at(2), std::string("2"));
+    QVERIFY(r.summary->neuronGroups.empty());
+    QVERIFY(r.summary->dtMs && *r.summary->dtMs == 10.0);
+}
+
+void TestSelection::sliceMatchesBruteForce_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("path");
+    QTest::newRow("chunked, pread") << m_chunked << "file";
+    QTest::newRow("contiguous, pread") << m_contiguous << "file";
+    QTest::newRow("gzip, reader process") << m_gzip << "reader";
+}
+
+void TestSelection::sliceMatchesBruteForce()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, path);
+    MainWindow w(kCli);
+    QVERIFY(load(w, file));
+    QCOMPARE(w.selection()->slices()->path(), path);
+    const auto whole = w.summary();
+    QCOMPARE(w.selectionStatus(), QStringLiteral("whole recording"));
+
+    // Ranges on all three axes.
+    QVERIFY(select(w, {"0:8,10", "5:25", "1:7", {}, {}}));
+    QVERIFY(w.summary() != whole);
+    verifyTerms(w, {0, 1, 2, 3, 4, 5, 6, 7, 10}, range(5, 25), range(1, 7));
+    QVERIFY2(w.selectionStatus().contains("9 of 12 trials") &&
+                 w.selectionStatus().contains("steps 5:25") &&
+                 w.selectionStatus().contains("6 of 10 neurons"),
+             qPrintable(w.selectionStatus()));
+    if (file != m_gzip) // dt in ms only where the file has it
+        QVERIFY2(w.selectionStatus().contains("50–250 ms"), qPrintable(w.selectionStatus()));
+    // The table lists the recording's neuron numbers, not the slice's rows.
+    QCOMPARE(w.neuronTable()->model()->neuronId(0), std::int64_t(1));
+
+    // By trial label, within a range.
+    const QString label = file == m_contiguous ? "1" : "right";
+    QVERIFY(select(w, {"2:", {}, {}, label, {}}));
+    verifyTerms(w, {4, 7, 10}, range(0, 30), range(0, 10));
+    QVERIFY2(w.selectionStatus().contains("label '" + label + "'"), qPrintable(w.selectionStatus()));
+
+    // One click back to the whole recording: the loaded summary itself.
+    QTest::mouseClick(w.selectionBar()->resetButton(), Qt::LeftButton);
+    QVERIFY(settle(w));
+    QCOMPARE(w.summary(), whole);
+    QCOMPARE(w.selectionStatus(), QStringLiteral("whole recording"));
+    QVERIFY(w.selectionBar()->trialsEdit()->text().isEmpty());
+}
+
+void TestSelection::groupAndTableSelection()
+{
+    MainWindow w(kCli);
+    QVERIFY(load(w, m_chunked));
+    QVERIFY(select(w, {{}, {}, {}, {}, "I"}));
+    verifyTerms(w, range(0, 12), range(0, 30), {8, 9});
+    QCOMPARE(w.neuronTable()->model()->data(w.neuronTable()->model()->index(0, 0)).toString(),
+             QStringLiteral("8 · I"));
+
+    // The whole again, then the table's selection (rows 2 and 5) as the neurons.
+    QVERIFY(select(w, {}));
+    w.neuronTable()->selectNeurons({2, 5});
+    QSignalSpy shown(w.selection(), &SelectionController::selectionShown);
+    QTest::mouseClick(w.selectionBar()->fromTableButton(), Qt::LeftButton);
+    QVERIFY(QTest::qWaitFor([&] { return shown.count() > 0; }, kTimeoutMs) && settle(w));
+    QCOMPARE(w.selectionBar()->neuronsEdit()->text(), QStringLiteral("2,5"));
+    verifyTerms(w, range(0, 12), range(0, 30), {2, 5});
+}
+
+void TestSelection::dragTimeWindow()
+{
+    MainWindow w(kCli);
+    w.resize(1280, 800);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(load(w, m_chunked));
+    TimeWindowStrip* strip = w.selectionBar()->timeStrip();
+    QVERIFY(strip->isVisible() && strip->width() > 100);
+    // Press at one step, move through several others, release: every move
+    // asks for a slice, the controller computes fewer (coalesced), and the
+    // views end on the released window.
+    auto xOfStep = [&](int step) {
+        for (int x = 0; x < strip->width(); ++x)
+            if (strip->stepAt(x) >= step)
+                return x;
+        return strip->width() - 1;
+    };
+    const std::uint64_t jobsBefore = w.selection()->slices()->jobsRun();
+    QTest::mousePress(strip, Qt::LeftButton, {}, QPoint(xOfStep(3), strip->height() / 2));
+    int moves = 0;
+    for (int step = 6; step <= 24; ++step, ++moves) {
+        QMouseEvent move(QEvent::MouseMove, QPointF(xOfStep(step), strip->height() / 2),
+                         strip->mapToGlobal(QPointF(xOfStep(step), strip->height() / 2)),
+                         Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(strip, &move);
+    }
+    const int end = int(strip->stepAt(xOfStep(20)));
+    QTest::mouseRelease(strip, Qt::LeftButton, {}, QPoint(xOfStep(20), strip->height() / 2));
+    QVERIFY(QTest::qWaitFor([&] { return w.selection()->slice().has_value() &&
+                                         w.selection()->slice()->steps.back() == end - 1; },
+                            kTimeoutMs));
+    QVERIFY(settle(w));
+    QCOMPARE(w.selectionBar()->stepsEdit()->text(), QStringLiteral("3:%1").arg(end));
+    const std::uint64_t jobs = w.selection()->slices()->jobsRun() - jobsBefore;
+    QVERIFY2(jobs >= 1 && jobs < std::uint64_t(moves + 1),
+             qPrintable(QString("%1 slices computed for %2 drag positions").arg(jobs).arg(moves + 1)));
+    verifyTerms(w, range(0, 12), range(3, end), range(0, 10));
+    QVERIFY(w.selectionStatus().contains(QStringLiteral("steps 3:%1").arg(end)));
+    // The PSTH's time axis is in ms (dt) and starts at the window.
+    w.selectNeuron(4);
+    QVERIFY(settle(w));
+    QCOMPARE(w.neuronDetail()->psthTimeAxisTitle(), QStringLiteral("time (ms)"));
+}
+
+void TestSelection::badChoiceKeepsView()
+{
+    MainWindow w(kCli);
+    QVERIFY(load(w, m_chunked));
+    const auto shown = w.summary();
+    const std::uint64_t jobs = w.selection()->slices()->jobsRun();
+    for (const SelectionBar::Choice& c :
+         {SelectionBar::Choice{"5:3", {}, {}, {}, {}}, SelectionBar::Choice{{}, "0:99", {}, {}, {}},
+          SelectionBar::Choice{{}, {}, "x", {}, {}},
+          SelectionBar::Choice{"1,2", {}, {}, "left", {}}}) {
+        w.selection()->apply(c);
+        QCOMPARE(w.summary(), shown); // nothing recomputed, nothing replaced
+        QVERIFY2(!w.selectionBar()->summary().isEmpty(), "no message for a bad selection");
+    }
+    QCOMPARE(w.selection()->slices()->jobsRun(), jobs);
+    QVERIFY(w.selectionBar()->summary().contains("no trial of 1,2 has label 'left'"));
+}
+
+void TestSelection::changedFileRefused()
+{
+    const QString copy = m_dir.filePath("changing.h5");
+    QFile::remove(copy);
+    QVERIFY(QFile::copy(m_chunked, copy));
+    MainWindow w(kCli);
+    QVERIFY(load(w, copy));
+    const auto shown = w.summary();
+    {
+        std::ofstream f(copy.toStdString(), std::ios::app | std::ios::binary);
+        f << "appended";
+    }
+    QSignalSpy failed(w.selection(), &SelectionController::failed);
+    w.selection()->apply({"0:4", {}, {}, {}, {}});
+    QVERIFY(QTest::qWaitFor([&] { return failed.count() > 0; }, kTimeoutMs));
+    QVERIFY(failed.first().at(1).toBool()); // stale: a reload helps
+    const QString error = failed.first().first().toString();
+    QVERIFY2(error.contains(copy) && error.contains("changed since it was read"), qPrintable(error));
+    QVERIFY2(w.lastError().contains("Reload (F5)"), qPrintable(w.lastError()));
+    QCOMPARE(w.summary(), shown);
+}
+
+void TestSelection::psthSplitByLabel()
+{
+    MainWindow w(kCli);
+    QVERIFY(load(w, m_chunked));
+    QVERIFY(select(w, {{}, "10:20", {}, {}, {}}));
+    w.selectNeuron(3);
+    QVERIFY(settle(w));
+    w.analysis()->setSplitByLabel(true);
+    QVERIFY(settle(w));
+    const ComputeResult& r = *w.lastResult();
+    QVERIFY(r.splitNote.empty());
+    QCOMPARE(r.labelPsths.size(), std::size_t(3));
+    const std::vector<std::string> order{"left", "right", "catch"};
+    for (std::size_t l = 0; l < 3; ++l) {
+        QCOMPARE(r.labelPsths[l].label, order[l]);
+        const Psth& p = r.labelPsths[l].psth;
+        QCOMPARE(p.mean.size(), std::size_t(10));
+        for (long t = 10; t < 20; ++t) {
+            double sum = 0, sq = 0;
+            int n = 0;
+            for (long b = 0; b < kShape.batch; ++b)
+                if (trialLabels()[std::size_t(b)] == order[l]) {
+                    const double x = bruteforce::at(m_rec.states, kShape, b, t, 3, kShape.nHid);
+                    sum += x;
+                    sq += x * x;
+                    ++n;
+                }
+            const double mean = sum / n;
+            QVERIFY(near(p.mean[std::size_t(t - 10)], mean));
+            QVERIFY(near(p.sd[std::size_t(t - 10)], std::sqrt(std::max(0.0, sq / n - mean * mean)), 1e-7));
+        }
+    }
+    QCOMPARE(w.neuronDetail()->psthTraceCount(), 3);
+    QVERIFY(w.neuronDetail()->psthTitle().contains("PSTH"));
+}
+
+QTEST_MAIN(TestSelection)
+#include "test_selection.moc"
