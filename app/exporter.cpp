@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <QFileInfo>
+#include <QLocale>
 #include <QObject>
 #include <QSaveFile>
 
@@ -14,9 +15,10 @@ namespace rnnloss {
 
 namespace {
 
+/// The shortest text that reads back as `v`: 0.05, not 0.050000000000000003.
 std::string formatLambda(double v)
 {
-    return QString::number(v, 'g', 17).toStdString();
+    return QString::number(v, 'g', QLocale::FloatingPointShortest).toStdString();
 }
 
 } // namespace

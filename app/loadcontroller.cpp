@@ -14,6 +14,7 @@ struct LoadController::Job
 {
     LoadRequest request;
     ReaderProcess reader;
+    std::atomic<bool> cancelled{false}; ///< also stops the direct read after the reader
     std::thread thread;
     std::atomic<bool> done{false};
 };
@@ -28,6 +29,7 @@ LoadController::LoadController(QString readerExe, QObject* parent)
 LoadController::~LoadController()
 {
     if (m_running) {
+        m_running->cancelled = true;
         m_running->reader.cancel();
         m_finishing.push_back(std::move(m_running));
     }
@@ -39,6 +41,7 @@ LoadController::~LoadController()
 void LoadController::load(const LoadRequest& request)
 {
     if (m_running) {
+        m_running->cancelled = true;
         m_running->reader.cancel();
         m_finishing.push_back(std::move(m_running));
     }
@@ -77,10 +80,14 @@ void LoadController::load(const LoadRequest& request)
         if (outcome.summary && outcome.summary->layout) {
             io::RawReadOptions raw;
             raw.threads = 2;
+            raw.cancel = &job->cancelled;
             if (std::string err = io::completeFromRaw(*outcome.summary, raw); !err.empty()) {
                 outcome.summary.reset();
                 outcome.error = std::move(err);
             }
+            outcome.cancelled = outcome.cancelled || job->cancelled;
+            if (outcome.cancelled)
+                outcome.summary.reset();
         }
         QMetaObject::invokeMethod(self, [self, job, outcome = std::move(outcome)]() mutable {
             if (self)
@@ -92,8 +99,10 @@ void LoadController::load(const LoadRequest& request)
 
 void LoadController::cancel()
 {
-    if (m_running)
+    if (m_running) {
+        m_running->cancelled = true;
         m_running->reader.cancel();
+    }
 }
 
 void LoadController::finish(const std::shared_ptr<Job>& job, ReaderOutcome outcome)

@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QTimer>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -101,12 +102,15 @@ void printShown(const MainWindow& w)
     line += conventionName(r->convention);
     char num[64];
     for (Term t : kAllTerms) {
-        std::snprintf(num, sizeof num, "%.17g", r->lambdas[index(t)]);
-        line.append(" ").append(lambdaKey(t)).append("=").append(num);
+        // Shortest round-trip text: exact, and 0.05 rather than 0.050000000000000003.
+        const auto end = std::to_chars(num, num + sizeof num, r->lambdas[index(t)]).ptr;
+        line.append(" ").append(lambdaKey(t)).append("=").append(num, end);
     }
+    const char* end = num;
     if (r->loss.total)
-        std::snprintf(num, sizeof num, "%.17g", *r->loss.total);
-    line.append(" total=").append(r->loss.total ? num : "undefined");
+        end = std::to_chars(num, num + sizeof num, *r->loss.total).ptr;
+    line.append(" total=").append(r->loss.total ? std::string_view(num, std::size_t(end - num))
+                                                : std::string_view("undefined"));
     std::fprintf(stderr, "%s\n", line.c_str());
 }
 
@@ -184,9 +188,11 @@ int main(int argc, char** argv)
                              qPrintable(p.value(o.formats)), qPrintable(f));
                 return 2;
             }
-        if (!QFileInfo(p.value(o.exportDir)).isDir()) {
-            std::fprintf(stderr, "error: --export %s: not a directory\n",
-                         qPrintable(p.value(o.exportDir)));
+        // Made when missing (like mkdir -p); a file in its place is refused.
+        const QString dir = p.value(o.exportDir);
+        if (!QFileInfo(dir).isDir() && (QFileInfo::exists(dir) || !QDir().mkpath(dir))) {
+            std::fprintf(stderr, "error: --export %s: not a directory and cannot be made one\n",
+                         qPrintable(dir));
             return 2;
         }
     }

@@ -290,8 +290,11 @@ void MainWindow::buildMenus()
     m_set->addFileActions(file);
     m_recentMenu = file->addMenu(tr("Open &recent"));
     QAction* reload = file->addAction(tr("Re&load"), QKeySequence(Qt::Key_F5), this, [this] {
-        if (const RecordingEntry* r = m_recordings->active())
+        if (const RecordingEntry* r = m_recordings->active()) {
+            // A reload reads the file again and keeps the lambdas being tuned.
+            m_restored = {r->files.recording, state()};
             openFiles(r->files.recording, r->files.weights);
+        }
     });
     reload->setObjectName("reload");
     file->addSeparator();

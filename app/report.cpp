@@ -80,7 +80,7 @@ std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& s
     for (Term t : kAllTerms) {
         const TermResult& tr = r[t];
         o << (t == Term::Mse ? "" : ", ") << jsonString(std::string(termKey(t)))
-          << ": {\"lambda\": " << jsonNumber(tr.lambda) << ", \"value\": " << jsonNumber(tr.value)
+          << ": {\"lambda\": " << shortest(tr.lambda) << ", \"value\": " << jsonNumber(tr.value)
           << ", \"weighted\": " << jsonNumber(tr.weighted) << ", \"available\": "
           << (tr.available ? "true" : "false");
         if (!tr.value)
@@ -173,7 +173,7 @@ std::string breakdownCsv(const LossResult& r)
         std::string share;
         if (r.total && *r.total != 0.0 && tr.weighted)
             share = csvNumber(*tr.weighted / *r.total);
-        o << termKey(t) << "," << csvNumber(tr.lambda) << ","
+        o << termKey(t) << "," << shortest(tr.lambda) << ","
           << (tr.value ? csvNumber(*tr.value) : "") << ","
           << (tr.weighted ? csvNumber(*tr.weighted) : "") << "," << share << "\n";
     }

@@ -12,7 +12,8 @@ As a command, from nn4n checkpoints as CTRNN.save writes them (needs torch and
 nn4n too):
 
     python3 tools/rnnloss_record.py nn4n CHECKPOINT.pth --inputs X.npy \\
-        [--targets Y.npy] [--lambda lambda_fr=0.01]... [--step N] [--label TEXT] -o OUT.h5
+        [--targets Y.npy] [--lambda lambda_fr=0.01]... [--step N] [--label TEXT]
+        [--trial-labels LABELS.npy] [--gzip] -o OUT.h5
     python3 tools/rnnloss_record.py nn4n CK1.pth CK2.pth ... --inputs X.npy -o DIR
 
 A recording is written to a temporary name next to its destination and renamed
@@ -99,7 +100,12 @@ def _weights(weights, n_in, n_hid, n_out):
 
 
 def _lambdas(lambdas):
-    out = {}
+    """The training lambdas as nn4n's RNNLoss takes them. As there, a missing
+    lambda_mse means 1 (RNNLoss's default), so a recording of RNNLoss(lambda_fr=...)
+    gives the total training printed; pass lambda_mse=0 to leave the MSE out."""
+    if lambdas is None:
+        return {}
+    out = {"lambda_mse": 1.0}
     for key, value in (lambdas or {}).items():
         full = key if key.startswith("lambda_") else "lambda_" + key
         if full not in LAMBDA_KEYS:
@@ -113,17 +119,20 @@ def _lambdas(lambdas):
 
 def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=None,
            step=None, label=None, neuron_groups=None, trial_labels=None, dt=None,
-           attrs=None):
+           attrs=None, compression=None):
     """Write one recording to `path`.
 
     outputs, targets: (B, T, N_out); states: (B, T, N_hid), the firing rates
     after the activation; inputs: (B, T, N_in). Any of outputs, targets, states
     may be None (the terms that need it are then unavailable). weights: a
     state_dict (nn4n names) or a dict with keys "input", "hidden", "readout".
-    lambdas: {"lambda_fr": 0.01, ...} (or {"fr": 0.01}), the training lambdas.
+    lambdas: {"lambda_fr": 0.01, ...} (or {"fr": 0.01}), the training lambdas
+    as given to nn4n's RNNLoss: a missing lambda_mse means 1, as there.
     step: training step (int); label: text naming the recording; dt: ms per
     step. neuron_groups: (N_hid,) and trial_labels: (B,), integers or strings.
     attrs: more root attributes (free-form; numbers or strings).
+    compression: None (the default: one unfiltered chunk per trial, read at
+    memory speed and sliced live by the app) or "gzip" (smaller, slower).
     Everything is checked before the file is opened; the file appears under
     `path` only when complete.
     """
@@ -175,8 +184,13 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
     try:
         with h5py.File(tmp, "w") as f:
             for name, a in series.items():
-                f.create_dataset(name, data=a, chunks=(min(8, a.shape[0]),) + a.shape[1:],
-                                 compression="gzip", compression_opts=4)
+                # One trial per chunk, unfiltered by default: the app and rnnloss
+                # read such data straight from the file at memory speed and can
+                # slice it live. compression="gzip" makes a smaller file that
+                # goes through the (slower) reader process instead.
+                f.create_dataset(name, data=a, chunks=(1,) + a.shape[1:],
+                                 compression=compression,
+                                 compression_opts=4 if compression == "gzip" else None)
             for short, w in mats.items():
                 f.create_dataset("weights/" + short, data=w)
             for name, (data, dtype) in extra.items():
@@ -236,7 +250,8 @@ def _ei_groups(model):
     return groups
 
 
-def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, label=None):
+def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, label=None,
+                trial_labels=None, compression=None):
     """Runs the checkpoint's CTRNN on `inputs` (eval mode, no gradients) and records it."""
     import torch
     from nn4n.model import CTRNN
@@ -260,7 +275,7 @@ def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, 
     return record(out, outputs, targets, extra["h"], inputs=x,
                   weights=model.state_dict(), lambdas=lambdas, step=step, label=label,
                   neuron_groups=_ei_groups(model), dt=float(kwargs.get("dt", 10)),
-                  attrs=attrs)
+                  trial_labels=trial_labels, attrs=attrs, compression=compression)
 
 
 def _step_from_name(path):
@@ -280,6 +295,12 @@ def main(argv=None):
     n.add_argument("--step", type=int, help="training step (one checkpoint; otherwise, "
                    "when -o is a folder, the last number in the checkpoint's file name)")
     n.add_argument("--label", help="text naming the recording (one checkpoint)")
+    n.add_argument("--trial-labels", metavar="LABELS.npy",
+                   help="(B,) array, .npy: a label per trial (condition, choice, ...), for "
+                   "selecting trials and splitting PSTHs in the app")
+    n.add_argument("--gzip", action="store_true",
+                   help="compress the time series (smaller files; the app then reads them "
+                   "through its slower reader process)")
     n.add_argument("-o", "--output", required=True,
                    help="OUT.h5, or an existing folder that gets one <checkpoint name>.h5 "
                    "per checkpoint (required for several)")
@@ -303,6 +324,7 @@ def main(argv=None):
     try:
         inputs = np.load(a.inputs)
         targets = np.load(a.targets) if a.targets else None
+        trial_labels = np.load(a.trial_labels) if a.trial_labels else None
         into_folder = os.path.isdir(a.output)
         for ck in a.checkpoints:
             out, step = a.output, a.step
@@ -312,7 +334,8 @@ def main(argv=None):
                 if step is None:
                     step = _step_from_name(ck)
             record_nn4n(ck, inputs, out, targets=targets, lambdas=lambdas, step=step,
-                        label=a.label)
+                        label=a.label, trial_labels=trial_labels,
+                        compression="gzip" if a.gzip else None)
             print(f"wrote {out}")
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)

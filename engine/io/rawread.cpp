@@ -138,7 +138,8 @@ struct Part
 };
 
 void reducePart(int fd, const std::string& file, const RawDataset* st, const RawDataset* out,
-                const RawDataset* tgt, std::size_t blockBytes, Part& p)
+                const RawDataset* tgt, std::size_t blockBytes, const std::atomic<bool>* cancel,
+                Part& p)
 {
     Buffer<float> sf, of, tf;
     Buffer<double> sd, od, td;
@@ -148,6 +149,8 @@ void reducePart(int fd, const std::string& file, const RawDataset* st, const Raw
            : static_cast<std::uint64_t>(out->time * out->width * 8);
     const auto k = static_cast<std::int64_t>(std::max<std::uint64_t>(1, blockBytes / perTrial));
     for (std::size_t i = 0; i < p.trials.size();) {
+        if (cancel && cancel->load(std::memory_order_relaxed))
+            throw RawError(file + ": cancelled");
         // A block: consecutive trials, at most k.
         std::size_t j = i + 1;
         while (j < p.trials.size() && p.trials[j] == p.trials[j - 1] + 1 &&
@@ -244,7 +247,7 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
     }
     auto run = [&](Part& p) {
         try {
-            reducePart(fd.get(), file, st, out, tgt, opt.blockBytes, p);
+            reducePart(fd.get(), file, st, out, tgt, opt.blockBytes, opt.cancel, p);
         } catch (const RawError& e) {
             p.error = e.what();
         } catch (const std::bad_alloc&) {

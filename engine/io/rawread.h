@@ -10,6 +10,7 @@
 #include "slice.h"
 #include "summary.h"
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,9 @@ struct RawReadOptions
     ReduceConfig reduce;                           ///< its `threads` is ignored
     std::size_t blockBytes = std::size_t(1) << 20; ///< read per step and thread, at least a trial
     std::optional<Slice> slice;                    ///< reduce only this slice of the recording
+    /// Checked between blocks: when it turns true the read stops with the
+    /// error "<file>: cancelled".
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Completes `s`, which came with a raw layout: reads the datasets it lists
