@@ -130,6 +130,39 @@ void runCompute(const std::string& file, const char* extra)
         throw std::runtime_error("rnnloss compute " + file + " failed");
 }
 
+/// The desktop app beside this binary, or empty.
+std::string explorerExecutable()
+{
+    const std::filesystem::path p =
+        std::filesystem::path(currentExecutable()).parent_path() / "rnnloss-explorer";
+    return std::filesystem::exists(p) ? p.string() : std::string();
+}
+
+/// The app as a user starts it on `file`, offscreen, until its first result is
+/// painted (`--screenshot`): process start, the reader, the direct read, the
+/// terms and statistics and the first paint of every view.
+void runExplorer(const std::string& exe, const std::string& file, const std::string& shot)
+{
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        throw std::runtime_error("cannot fork");
+    if (pid == 0) {
+        const int devnull = ::open("/dev/null", O_WRONLY);
+        ::dup2(devnull, STDOUT_FILENO);
+        ::dup2(devnull, STDERR_FILENO);
+        ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
+        // Its own settings: no last session of the user's is reopened.
+        ::setenv("XDG_CONFIG_HOME", (std::filesystem::temp_directory_path() / "rnnloss-bench-config").c_str(), 1);
+        ::execl(exe.c_str(), exe.c_str(), file.c_str(), "--screenshot", shot.c_str(), nullptr);
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("rnnloss-explorer " + file + " --screenshot failed");
+}
+
 /// Issue 9's end-to-end figures on `file`, interleaved repetition by repetition.
 void endToEnd(const std::string& file, int reps)
 {
@@ -178,6 +211,8 @@ void endToEnd(const std::string& file, int reps)
     for (std::int64_t t = w0; t < w1; ++t)
         slice.steps.push_back(t);
     auto sliceRecompute = [&] {
+        // As the app's selection bar computes it (leanRead(): the terms and
+        // statistics; the selected neuron's PSTH comes on demand).
         Summary s = *skeleton.summary;
         io::RawReadOptions o = lean;
         o.slice = slice;
@@ -188,6 +223,21 @@ void endToEnd(const std::string& file, int reps)
                    .total.value_or(0.0) +
                computeNeuronStats(s, Convention::Nn4n).mean[0];
     };
+    // The app's load: this file against a tiny one, the difference being
+    // what this file adds over the app's own start (issue 9's measure).
+    const std::string explorer = explorerExecutable();
+    const std::filesystem::path tmp = std::filesystem::temp_directory_path();
+    const std::string tiny = (tmp / "rnnloss-bench-tiny.h5").string();
+    const std::string shot = (tmp / "rnnloss-bench-shot.png").string();
+    if (!explorer.empty()) {
+        Recording small;
+        small.shape = {4, 10, 2, 8, 2};
+        small.states.assign(4 * 10 * 8, 0.5);
+        small.outputs.assign(4 * 10 * 2, 0.1);
+        small.targets.assign(4 * 10 * 2, 0.0);
+        if (const std::string err = io::writeRecording(tiny, small, {.chunkTrials = 1}); !err.empty())
+            throw std::runtime_error(err);
+    }
     readBytes(file); // warms the page cache
     std::vector<std::function<void()>> fs = {
         [&] { readBytes(file); },
@@ -198,6 +248,12 @@ void endToEnd(const std::string& file, int reps)
         [&] { runCompute(file, nullptr); },
         [&] { runCompute(file, "--via-reader"); },
         firstResult};
+    const std::size_t appAt = fs.size();
+    if (!explorer.empty()) {
+        fs.push_back([&] { runExplorer(explorer, tiny, shot); });
+        fs.push_back([&] { runExplorer(explorer, file, shot); });
+    }
+    const std::size_t sliceAt = fs.size();
     if (direct) {
         fs.push_back(sliceRecompute);
         fs.push_back([&] {
@@ -225,17 +281,25 @@ void endToEnd(const std::string& file, int reps)
     line("rnnloss compute --json, end to end", t[2], fileMb);
     line("  the same --via-reader (before issue 9)", t[3], fileMb);
     line("load to first result (CLI's equivalent)", t[4], fileMb);
-    // (the app's own load is not measured here: its selection bar and loader
-    // are another change; this is the reader process + direct read + terms +
-    // neuron statistics that the app's loader would run)
+    if (!explorer.empty()) {
+        line("the app: start to first paint, a tiny file", t[appAt], 0.0);
+        line("the app: start to first paint, this file", t[appAt + 1], fileMb);
+        line("  the app's load of this file (the difference)", t[appAt + 1] - t[appAt], fileMb);
+        std::filesystem::remove(tiny);
+        std::filesystem::remove(shot);
+    } else {
+        std::printf("    (the app's load is not measured: no rnnloss-explorer beside %s)\n",
+                    currentExecutable().c_str());
+    }
     if (direct) {
+        const double* d = t.data() + sliceAt;
         const double sliceMb = bytes / 1e6 * double(slice.trials.size()) / double(sh.batch);
         char what[96];
         std::snprintf(what, sizeof what, "slice recompute: %zu trials x steps %lld:%lld",
                       slice.trials.size(), (long long)w0, (long long)w1);
-        line(what, t[5], sliceMb);
-        line("load to first result, with per-time sums", t[6], fileMb);
-        line("one neuron's PSTH + histogram on demand", t[7], fileMb);
+        line(what, d[0], sliceMb);
+        line("load to first result, with per-time sums", d[1], fileMb);
+        line("one neuron's PSTH + histogram on demand", d[2], fileMb);
         std::printf("    (with per-time sums: per-time sums and sample histograms of every neuron\n"
                     "    in the pass; on demand: a column gather from the raw extents instead)\n");
     }

@@ -9,6 +9,8 @@ namespace rnnloss {
 
 namespace {
 
+bool onDemand(const Summary& s);
+
 /// Neuron `neuron` (of the summary's slice) over each trial label's trials,
 /// read from the file: the summary's sums cannot be split by trial.
 std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& note)
@@ -46,6 +48,21 @@ std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& not
 
 /// The population mean rate over time: the mean over neurons of psth(n).mean.
 /// O(T * N) from the summary, once per data set or convention.
+Psth populationPsth(const Summary& s);
+
+/// The same for a lean summary: its per-time sums read from the file first.
+Psth populationOf(const Summary& s, std::string& note)
+{
+    if (!onDemand(s))
+        return populationPsth(s);
+    Summary copy = s;
+    if (std::string err = io::addPerTimeFromRaw(copy); !err.empty()) {
+        note = std::move(err);
+        return {};
+    }
+    return populationPsth(copy);
+}
+
 Psth populationPsth(const Summary& s)
 {
     Psth pop;
@@ -62,13 +79,59 @@ Psth populationPsth(const Summary& s)
     return pop;
 }
 
-std::vector<Psth> psthsOf(const Summary& s, const std::vector<int>& neurons)
+/// A summary of a lean pass (no per-time sums or sample histograms, as the
+/// app loads) whose neuron details come from the file on demand.
+bool onDemand(const Summary& s)
 {
-    std::vector<Psth> out;
-    out.reserve(neurons.size());
-    for (int n : neurons)
-        out.push_back(psth(s, n));
-    return out;
+    return s.hasStates() && s.timeSum.size() == 0 && s.layout && s.layout->find(Dataset::States);
+}
+
+std::int64_t recordingNeuron(const Summary& s, int local)
+{
+    return s.slice ? s.slice->neurons.at(static_cast<std::size_t>(local)) : local;
+}
+
+/// The selected neuron's histogram and PSTH (`wantNeuron`) and the overlaid
+/// PSTHs (`wantPsths`): from the summary's sums, or gathered from the file in
+/// one pass for a lean summary.
+void neuronDetails(const Summary& s, int neuron, const std::vector<int>& psthNeurons,
+                   bool wantNeuron, bool wantPsths, ComputeResult& r)
+{
+    wantNeuron = wantNeuron && neuron >= 0;
+    if (!onDemand(s)) {
+        if (wantPsths)
+            for (int n : psthNeurons)
+                r.psths.push_back(psth(s, n));
+        if (wantNeuron) {
+            r.neuronHistogram = neuronRateHistogram(s, neuron);
+            r.neuronPsth = psth(s, neuron);
+        }
+        return;
+    }
+    std::vector<std::int64_t> ids;
+    if (wantNeuron)
+        ids.push_back(recordingNeuron(s, neuron));
+    if (wantPsths)
+        for (int n : psthNeurons)
+            ids.push_back(recordingNeuron(s, n));
+    if (ids.empty())
+        return;
+    io::RawReadOptions o;
+    if (s.slice)
+        o.slice = *s.slice;
+    const std::vector<io::NeuronDetail> d = io::neuronsFromRaw(s, ids, o);
+    if (!d.front().error.empty()) {
+        r.detailNote = d.front().error;
+        return;
+    }
+    std::size_t k = 0;
+    if (wantNeuron) {
+        r.neuronHistogram = d[k].histogram;
+        r.neuronPsth = d[k++].psth;
+    }
+    if (wantPsths)
+        for (std::size_t i = 0; i < psthNeurons.size(); ++i)
+            r.psths.push_back(d[k++].psth);
 }
 
 } // namespace
@@ -147,26 +210,27 @@ void ComputeWorker::processLatest()
         r.loss = evaluate(*m_lastTerms, req.lambdas);
         r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
         r.spread = rateSpread(*req.summary, req.convention);
-        r.populationPsth = populationPsth(*req.summary);
     }
-    if (sameData && m_last->psthNeurons == req.psthNeurons)
+    // The neuron-level parts: only what changed, and the population mean only
+    // when several neurons are overlaid (a lean summary reads it from the file).
+    if (req.psthNeurons.size() > 1 && r.populationPsth.mean.empty())
+        r.populationPsth = populationOf(*req.summary, r.detailNote);
+    const bool samePsths = sameData && m_last->psthNeurons == req.psthNeurons;
+    const bool sameNeuron = sameData && m_last->neuron == req.neuron;
+    if (samePsths)
         r.psths = m_last->psths;
-    else
-        r.psths = psthsOf(*req.summary, req.psthNeurons);
-    if (sameData && m_last->neuron == req.neuron) {
+    if (sameNeuron) {
         r.neuronHistogram = m_last->neuronHistogram;
         r.neuronPsth = m_last->neuronPsth;
-    } else if (req.neuron >= 0) {
-        r.neuronHistogram = neuronRateHistogram(*req.summary, req.neuron);
-        r.neuronPsth = psth(*req.summary, req.neuron);
     }
+    neuronDetails(*req.summary, req.neuron, req.psthNeurons, !sameNeuron, !samePsths, r);
     r.splitByLabel = req.splitByLabel;
     if (req.splitByLabel) {
-        if (sameData && m_last->neuron == req.neuron && m_last->splitByLabel) {
+        if (sameNeuron && m_last->splitByLabel) {
             r.labelPsths = m_last->labelPsths;
-            r.splitNote = m_last->splitNote;
+            r.detailNote = m_last->detailNote;
         } else {
-            r.labelPsths = labelPsths(*req.summary, req.neuron, r.splitNote);
+            r.labelPsths = labelPsths(*req.summary, req.neuron, r.detailNote);
         }
     }
     m_last = r;
@@ -188,17 +252,14 @@ ComputeResult ComputeWorker::compute(const ComputeRequest& req)
     r.neuron = req.neuron;
     r.splitByLabel = req.splitByLabel;
     if (req.splitByLabel)
-        r.labelPsths = labelPsths(*req.summary, req.neuron, r.splitNote);
+        r.labelPsths = labelPsths(*req.summary, req.neuron, r.detailNote);
     r.loss = evaluate(computeTerms(*req.summary, req.convention), req.lambdas);
     r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
     r.spread = rateSpread(*req.summary, req.convention);
     r.psthNeurons = req.psthNeurons;
-    r.psths = psthsOf(*req.summary, req.psthNeurons);
-    r.populationPsth = populationPsth(*req.summary);
-    if (req.neuron >= 0) {
-        r.neuronHistogram = neuronRateHistogram(*req.summary, req.neuron);
-        r.neuronPsth = psth(*req.summary, req.neuron);
-    }
+    if (req.psthNeurons.size() > 1)
+        r.populationPsth = populationOf(*req.summary, r.detailNote);
+    neuronDetails(*req.summary, req.neuron, req.psthNeurons, true, true, r);
     return r;
 }
 

@@ -56,7 +56,9 @@ struct ComputeResult
     Psth populationPsth;     ///< mean over neurons of their PSTH means (no SD)
     bool splitByLabel = false;
     std::vector<LabelPsth> labelPsths; ///< when split: one per label, in order of first trial
-    std::string splitNote;             ///< when split but not shown: why
+    /// What keeps a neuron detail from being shown (the split needs
+    /// unfiltered data, the file changed since it was read, ...); else empty.
+    std::string detailNote;
 };
 
 class ComputeWorker : public QObject

@@ -1,7 +1,5 @@
 #include "loadcontroller.h"
 
-#include "rawread.h"
-
 #include <QMetaObject>
 #include <QPointer>
 
@@ -9,6 +7,15 @@
 #include <chrono>
 
 namespace rnnloss {
+
+io::RawReadOptions leanRead()
+{
+    io::RawReadOptions o;
+    o.threads = 2;
+    o.reduce.perTime = false;
+    o.reduce.histograms = false;
+    return o;
+}
 
 struct LoadController::Job
 {
@@ -78,8 +85,7 @@ void LoadController::load(const LoadRequest& request)
             }, Qt::QueuedConnection);
         });
         if (outcome.summary && outcome.summary->layout) {
-            io::RawReadOptions raw;
-            raw.threads = 2;
+            io::RawReadOptions raw = leanRead();
             raw.cancel = &job->cancelled;
             if (std::string err = io::completeFromRaw(*outcome.summary, raw); !err.empty()) {
                 outcome.summary.reset();

@@ -625,7 +625,7 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
         const int id = m_selection->neuronId(r.neuron);
         m_detail->setNeuron(id);
         m_detail->setHistogram(r.neuronHistogram);
-        m_detail->setNote(QString::fromStdString(r.splitNote));
+        m_detail->setNote(QString::fromStdString(r.detailNote));
         if (r.splitByLabel && !r.labelPsths.empty()) {
             // The selected neuron once per trial label (condition).
             QList<PsthTrace> traces;

@@ -78,8 +78,7 @@ std::shared_ptr<const Summary> SliceController::compute(const Summary& whole,
     if (whole.layout) {
         Summary copy = whole;
         copy.warnings.clear();
-        io::RawReadOptions options;
-        options.threads = 2;
+        io::RawReadOptions options = leanRead();
         options.slice = *slice;
         if (std::string err = io::completeFromRaw(copy, options); !err.empty()) {
             error = QString::fromStdString(err);

@@ -375,7 +375,7 @@ void TestSelection::psthSplitByLabel()
     w.analysis()->setSplitByLabel(true);
     QVERIFY(settle(w));
     const ComputeResult& r = *w.lastResult();
-    QVERIFY(r.splitNote.empty());
+    QVERIFY(r.detailNote.empty());
     QCOMPARE(r.labelPsths.size(), std::size_t(3));
     const std::vector<std::string> order{"left", "right", "catch"};
     for (std::size_t l = 0; l < 3; ++l) {

@@ -99,13 +99,14 @@ def _weights(weights, n_in, n_hid, n_out):
     return out
 
 
-def _lambdas(lambdas):
+def _lambdas(lambdas, has_mse):
     """The training lambdas as nn4n's RNNLoss takes them. As there, a missing
     lambda_mse means 1 (RNNLoss's default), so a recording of RNNLoss(lambda_fr=...)
-    gives the total training printed; pass lambda_mse=0 to leave the MSE out."""
+    gives the total training printed; pass lambda_mse=0 to leave the MSE out.
+    (Without outputs and targets the recording cannot hold the MSE: no default.)"""
     if lambdas is None:
         return {}
-    out = {"lambda_mse": 1.0}
+    out = {"lambda_mse": 1.0} if has_mse else {}
     for key, value in (lambdas or {}).items():
         full = key if key.startswith("lambda_") else "lambda_" + key
         if full not in LAMBDA_KEYS:
@@ -163,7 +164,7 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
             w = weights.get(WEIGHT_NAMES["hidden"][0], weights.get("hidden"))
             n_hid = _numpy(w, "weights").shape[0] if w is not None else None
         mats = _weights(weights, n_in, n_hid, n_out)
-    lams = _lambdas(lambdas)
+    lams = _lambdas(lambdas, "outputs" in series and "targets" in series)
     extra = {}
     if neuron_groups is not None:
         if n_hid is None:

@@ -303,13 +303,21 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
 
 } // namespace
 
-NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadOptions& opt)
+std::vector<NeuronDetail> neuronsFromRaw(const Summary& s, const std::vector<std::int64_t>& neurons,
+                                         const RawReadOptions& opt)
 {
-    NeuronDetail out;
-    if (!s.layout || !s.layout->find(Dataset::States)) {
-        out.error = "neuronFromRaw: the summary has no raw layout of the states";
+    std::vector<NeuronDetail> out(neurons.size());
+    auto failAll = [&](const std::string& error) {
+        for (NeuronDetail& d : out) {
+            d = {};
+            d.error = error;
+        }
         return out;
-    }
+    };
+    if (!s.layout || !s.layout->find(Dataset::States))
+        return failAll("neuronFromRaw: the summary has no raw layout of the states");
+    if (neurons.empty())
+        return out;
     const RawLayout& layout = *s.layout;
     const RawDataset& st = *layout.find(Dataset::States);
     const Shape whole = s.recordingShape();
@@ -320,8 +328,9 @@ NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadO
         const Slice sl = opt.slice ? *opt.slice : wholeSlice(whole);
         if (sl.whole != whole || !checkSlice(sl).empty())
             throw RawError(file + ": the selection does not fit the recording");
-        if (neuron < 0 || neuron >= whole.nHid)
-            throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
+        for (std::int64_t neuron : neurons)
+            if (neuron < 0 || neuron >= whole.nHid)
+                throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
         FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
         struct stat now
         {
@@ -332,45 +341,77 @@ NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadO
             now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
             throw RawError(file + ": changed since it was read (its size or modification time "
                                   "differs); read it again");
-        // One neuron's column, a trial at a time, through the reducer of the
-        // full pass (N = 1): its per-time sums and histogram are the pass's.
+        // The neurons' columns, a trial at a time, through the reducer of the
+        // full pass (N = the neurons asked for; each neuron's sums are its own
+        // lane): their per-time sums and histograms are the pass's.
         ReduceConfig cfg = opt.reduce;
         cfg.threads = 1;
         cfg.perTime = cfg.histograms = true;
         const auto T = static_cast<std::int64_t>(sl.steps.size());
-        StatesReducer r(static_cast<std::int64_t>(sl.trials.size()), T, 1, cfg);
+        const auto K = static_cast<std::int64_t>(neurons.size());
+        StatesReducer r(static_cast<std::int64_t>(sl.trials.size()), T, K, cfg);
         const auto values = static_cast<std::size_t>(st.time * st.width);
         Buffer<float> f;
-        Buffer<double> d, column;
-        double* col = column.get(static_cast<std::size_t>(T));
+        Buffer<double> d, columns;
+        double* cols = columns.get(static_cast<std::size_t>(T * K));
+        auto gather = [&](const auto* v) {
+            for (std::int64_t k = 0; k < T; ++k) {
+                const auto* row = v + sl.steps[std::size_t(k)] * st.width;
+                for (std::int64_t j = 0; j < K; ++j)
+                    cols[k * K + j] = static_cast<double>(row[neurons[std::size_t(j)]]);
+            }
+        };
         for (std::size_t i = 0; i < sl.trials.size(); ++i) {
+            if (opt.cancel && opt.cancel->load(std::memory_order_relaxed))
+                throw RawError(file + ": cancelled");
             if (st.elementSize == 4) {
                 float* v = f.get(values);
                 readTrials(fd.get(), file, st, sl.trials[i], 1, v);
-                for (std::int64_t k = 0; k < T; ++k)
-                    col[k] = v[sl.steps[k] * st.width + neuron];
+                gather(v);
             } else {
                 double* v = d.get(values);
                 readTrials(fd.get(), file, st, sl.trials[i], 1, v);
-                for (std::int64_t k = 0; k < T; ++k)
-                    col[k] = v[sl.steps[k] * st.width + neuron];
+                gather(v);
             }
-            r.addTrials(col, static_cast<std::int64_t>(i), 1);
+            r.addTrials(cols, static_cast<std::int64_t>(i), 1);
         }
-        Summary one;
-        one.shape = {static_cast<std::int64_t>(sl.trials.size()), T, 0, 1, 0};
-        one.info(Dataset::States).present = true;
-        r.finish(one);
-        out.psth = psth(one, 0);
-        out.histogram = neuronRateHistogram(one, 0);
+        Summary some;
+        some.shape = {static_cast<std::int64_t>(sl.trials.size()), T, 0, K, 0};
+        some.info(Dataset::States).present = true;
+        r.finish(some);
+        for (std::int64_t j = 0; j < K; ++j) {
+            out[std::size_t(j)].psth = psth(some, j);
+            out[std::size_t(j)].histogram = neuronRateHistogram(some, j);
+        }
     } catch (const RawError& e) {
-        out = {};
-        out.error = e.what();
+        return failAll(e.what());
     } catch (const std::bad_alloc&) {
-        out = {};
-        out.error = file + ": out of memory while reading";
+        return failAll(file + ": out of memory while reading");
     }
     return out;
+}
+
+NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron, const RawReadOptions& opt)
+{
+    return neuronsFromRaw(s, {neuron}, opt).front();
+}
+
+std::string addPerTimeFromRaw(Summary& s, const RawReadOptions& options)
+{
+    if (!s.layout || !s.layout->find(Dataset::States))
+        return "addPerTimeFromRaw: the summary has no raw layout of the states";
+    Summary copy = s;
+    RawReadOptions o = options;
+    o.reduce.perTime = true;
+    o.reduce.histograms = false;
+    if (s.slice)
+        o.slice = *s.slice;
+    const std::string err = completeFromRaw(copy, o);
+    if (!err.empty())
+        return err;
+    s.timeSum = std::move(copy.timeSum);
+    s.timeSumSq = std::move(copy.timeSumSq);
+    return {};
 }
 
 std::string completeFromRaw(Summary& s, const RawReadOptions& options)

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rnnloss::io {
 
@@ -53,5 +54,16 @@ struct NeuronDetail
 /// have kept (the same sums in the same order, the same histogram layout).
 NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron,
                            const RawReadOptions& options = {});
+
+/// The same for several neurons in one pass over the trials (each trial is
+/// read once and every neuron's column gathered from it). On an error every
+/// entry carries it.
+std::vector<NeuronDetail> neuronsFromRaw(const Summary& s, const std::vector<std::int64_t>& neurons,
+                                         const RawReadOptions& options = {});
+
+/// The per-time sums (timeSum, timeSumSq) of every neuron of `options.slice`
+/// (or everything), read on demand: for the population PSTH of a summary
+/// reduced without them. Returns the error, empty on success; `s` then has them.
+std::string addPerTimeFromRaw(Summary& s, const RawReadOptions& options = {});
 
 } // namespace rnnloss::io
