@@ -81,6 +81,12 @@ std::string Exporter::csvHeader(const Provenance& p)
     const TermArray l = p.lambdas.effective();
     for (Term t : kAllTerms)
         h += " " + std::string(lambdaKey(t)) + "=" + formatLambda(l[index(t)]);
+    if (!p.selection.isEmpty()) {
+        // Quoted, so that a space in a label does not split the field.
+        QString s = p.selection;
+        s.replace(QLatin1Char('"'), QLatin1Char('\''));
+        h.append(" selection=\"").append(s.toStdString()).append("\"");
+    }
     return h;
 }
 
@@ -106,13 +112,21 @@ std::optional<QSize> Exporter::parseFigureSize(const QString& text)
     return QSize(w, h);
 }
 
-ExportInfo Exporter::exportInfo(const Provenance& p) const
+ExportInfo Exporter::exportInfo(const Provenance& p, const QString& chartKey) const
 {
     ExportInfo info;
     info.caption = m_caption;
     info.size = m_size;
     info.file = QFileInfo(p.recording).fileName();
-    info.selection = p.selection;
+    // The neuron only where the chart shows it (not on the breakdown, say).
+    const bool neuronChart = chartKey == QLatin1String("psth") ||
+                             chartKey == QLatin1String("neuron-histogram");
+    QStringList shown;
+    if (!p.selection.isEmpty())
+        shown << p.selection;
+    if (neuronChart && !p.neuron.isEmpty())
+        shown << p.neuron;
+    info.selection = shown.join(QStringLiteral("; "));
     info.convention = QString::fromUtf8(conventionName(p.lambdas.convention).data());
     const TermArray l = p.lambdas.effective();
     QStringList parts;
@@ -132,7 +146,7 @@ ExportOutcome Exporter::exportChart(const QString& key, const QString& path) con
         out.error = QObject::tr("%1: no chart named '%2' to export").arg(path, key);
         return out;
     }
-    out.error = rnnloss::exportChart(it->chart, path, exportInfo(m_provenance()));
+    out.error = rnnloss::exportChart(it->chart, path, exportInfo(m_provenance(), key));
     return out;
 }
 

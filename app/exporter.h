@@ -24,7 +24,12 @@ struct Provenance
 {
     QString recording; ///< file path; empty before a load
     LambdaState lambdas;
-    QString selection; ///< e.g. "neuron 12"; empty when nothing is selected
+    /// The part of the recording shown, e.g. "selection: 4 of 32 trials
+    /// (label 'left')"; empty for the whole recording.
+    QString selection;
+    /// The neuron the neuron charts show, e.g. "neuron 12"; only their
+    /// exports record it. Empty when none is selected.
+    QString neuron;
 };
 
 struct ExportOutcome
@@ -67,7 +72,7 @@ public:
     /// "# file=... convention=... lambda_mse=... ..." (no newline).
     static std::string csvHeader(const Provenance& p);
     /// What a figure records of `p` (its metadata; a caption when asked for).
-    ExportInfo exportInfo(const Provenance& p) const;
+    ExportInfo exportInfo(const Provenance& p, const QString& chartKey) const;
 
     /// Figures: a one-line caption under each (what it shows), and the size
     /// in logical pixels (invalid: the size on screen).

@@ -32,6 +32,7 @@ void HeadlessExport::next()
     m_waitingForResult = false;
     m_neuronChosen = false;
     m_window.setCommandLine(m_options); // the same lambdas for every recording
+    m_window.reapplyCommandLineSelection(); // and the same selection
     m_window.openFiles(m_recordings[m_current], QString::fromStdString(m_options.weights));
 }
 
@@ -50,8 +51,17 @@ void HeadlessExport::onLoadFinished(bool ok)
 void HeadlessExport::onResultShown()
 {
     const ComputeResult* r = m_window.lastResult();
-    if (!m_waitingForResult || !r || r->sequence != m_window.worker()->requestsSubmitted())
-        return; // a newer request is on its way
+    if (m_waitingForResult && !m_window.selectionError().isEmpty()) {
+        // The selection asked for does not fit this recording: nothing written.
+        std::fprintf(stderr, "error: %s\n", qPrintable(m_window.selectionError()));
+        m_exitCode = 2;
+        m_waitingForResult = false;
+        QTimer::singleShot(0, this, &HeadlessExport::next);
+        return;
+    }
+    if (!m_waitingForResult || !r || r->sequence != m_window.worker()->requestsSubmitted() ||
+        !m_window.selectionSettled())
+        return; // a newer request (or the selection's slice) is on its way
     if (!m_neuronChosen) {
         // The neuron views show the first neuron, as --screenshot does.
         m_neuronChosen = true;

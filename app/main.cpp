@@ -54,6 +54,18 @@ struct Options
     QCommandLineOption caption{"caption",
                                "With --export: a one-line caption under each figure (file, "
                                "convention, lambdas)."};
+    QCommandLineOption trials{"trials", "Show only these trials: indices and half-open ranges, "
+                                        "e.g. 0:16,20 (as rnnloss compute).",
+                              "SPEC"};
+    QCommandLineOption steps{"steps", "Show only these time steps, e.g. 50: or 50:250.", "SPEC"};
+    QCommandLineOption neurons{"neurons", "Show only these hidden units, e.g. :64.", "SPEC"};
+    QCommandLineOption trialLabel{"trial-label",
+                                  "Show only the trials whose trial_labels value is LABEL.", "LABEL"};
+    QCommandLineOption neuronGroup{"neuron-group",
+                                   "Show only the neurons whose neuron_groups value is GROUP.",
+                                   "GROUP"};
+    QCommandLineOption splitByLabel{"split-by-label",
+                                    "The selected neuron's PSTH once per trial label."};
     QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
     QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
                                           "total last shown, and this process's peak memory."};
@@ -67,7 +79,8 @@ struct Options
         p.addVersionOption();
         p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
         p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize, lambdasFrom,
-                      caption, noSettings, verbose});
+                      caption, trials, steps, neurons, trialLabel, neuronGroup, splitByLabel,
+                      noSettings, verbose});
     }
 };
 
@@ -177,6 +190,21 @@ int main(int argc, char** argv)
         }
         applyLambdaSettings(*file.value, opts);
     }
+    // A selection shown from the start; its indices are checked against the
+    // recording once it is read (a bad one then exits 2 under --screenshot/--export).
+    SelectionBar::Choice choice{p.value(o.trials), p.value(o.steps), p.value(o.neurons),
+                                p.value(o.trialLabel), p.value(o.neuronGroup)};
+    for (const auto& [option, spec] : {std::pair{"--trials", choice.trials},
+                                       std::pair{"--steps", choice.steps},
+                                       std::pair{"--neurons", choice.neurons}})
+        if (p.isSet(option + 2)) {
+            const IndexSpec parsed = parseIndexSpec(spec.toStdString());
+            if (!parsed.error.empty() || spec.trimmed().isEmpty()) {
+                std::fprintf(stderr, "error: %s %s: %s\n", option, qPrintable(spec),
+                             parsed.error.empty() ? "empty" : parsed.error.c_str());
+                return 2;
+            }
+        }
     const bool shot = p.isSet(o.screenshot);
     const bool exporting = p.isSet(o.exportDir);
     const QStringList formats = p.value(o.formats).toLower().split(',', Qt::SkipEmptyParts);
@@ -206,6 +234,7 @@ int main(int argc, char** argv)
     MainWindow w(QDir(QApplication::applicationDirPath()).filePath("rnnloss"));
     if (useSettings)
         w.restoreSettings();
+    w.setCommandLineSelection(choice, p.isSet(o.splitByLabel));
     if (recordings.isEmpty()) {
         // The last session's recording, with the lambdas tuned on it; else the example.
         const QString last = useSettings ? MainWindow::lastSessionRecording() : QString();
@@ -255,10 +284,18 @@ int main(int argc, char** argv)
         // the lambdas run later, inside app.exec().
         // Grabs once every recording is read, a result is shown and the set
         // views have the terms of every recording.
-        auto ready = [&w, grab, tabIndex] {
+        auto ready = [&w, &app, grab, tabIndex] {
             static bool once = false;
-            if (once || !w.lastResult() || w.recordings()->isLoading() ||
-                !w.recordingSet()->analysis()->complete())
+            if (once)
+                return;
+            if (!w.selectionError().isEmpty()) {
+                once = true;
+                std::fprintf(stderr, "error: %s\n", qPrintable(w.selectionError()));
+                app.exit(2);
+                return;
+            }
+            if (!w.lastResult() || w.recordings()->isLoading() ||
+                !w.recordingSet()->analysis()->complete() || !w.selectionSettled())
                 return;
             once = true;
             w.setTabIndexForScreenshot(tabIndex);

@@ -87,12 +87,12 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
       m_exporter(std::make_unique<Exporter>([this] {
           const int n = m_analysis ? m_analysis->neuron() : -1;
-          QStringList shown;
+          Provenance p{recordingFile(), m_lambdas->state(), {}, {}};
           if (m_selection && m_selection->slice())
-              shown << m_selection->describe();
+              p.selection = m_selection->describe();
           if (n >= 0)
-              shown << tr("neuron %1").arg(m_selection ? m_selection->neuronId(n) : n);
-          return Provenance{recordingFile(), m_lambdas->state(), shown.join(QStringLiteral("; "))};
+              p.neuron = tr("neuron %1").arg(m_selection ? m_selection->neuronId(n) : n);
+          return p;
       }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
@@ -478,6 +478,27 @@ void MainWindow::setCommandLine(const LossOptions& options)
     m_commandLine = options;
 }
 
+void MainWindow::setCommandLineSelection(const SelectionBar::Choice& choice, bool splitByLabel)
+{
+    m_commandChoice = choice;
+    m_commandChoicePending = !choice.whole();
+    m_detail->setSplitByLabel(splitByLabel);
+    m_analysis->setSplitByLabel(splitByLabel);
+}
+
+void MainWindow::reapplyCommandLineSelection()
+{
+    m_commandChoicePending = !m_commandChoice.whole();
+    m_selectionError.clear();
+}
+
+bool MainWindow::selectionSettled() const
+{
+    const ComputeResult* r = m_analysis->lastResult();
+    return !m_commandChoicePending && !m_selection->slices()->busy() && r &&
+           r->summary == m_analysis->summary();
+}
+
 void MainWindow::applyState(const LambdaState& s)
 {
     m_lambdas->edit(s);
@@ -514,6 +535,13 @@ void MainWindow::onLoaded(const RecordingEntry& rec)
     m_selection->setRecording(rec);
     m_selectionStatus->setText(m_selection->describe());
     m_lambdas->reset(lambdas); // computes
+    if (m_commandChoicePending) {
+        m_commandChoicePending = false;
+        m_selectionError = m_selection->apply(m_commandChoice);
+        if (!m_selectionError.isEmpty())
+            m_selectionError = tr("%1: the selection does not fit: %2")
+                                   .arg(rec.files.recording, m_selectionError);
+    }
 }
 
 void MainWindow::showActive()
@@ -629,9 +657,9 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
         if (r.splitByLabel && !r.labelPsths.empty()) {
             // The selected neuron once per trial label (condition).
             QList<PsthTrace> traces;
+            // Named by label alone: the title says whose PSTH it is.
             for (const LabelPsth& l : r.labelPsths)
-                traces.append({QStringLiteral("n%1 · %2").arg(id).arg(QString::fromStdString(l.label)),
-                               l.psth});
+                traces.append({QString::fromStdString(l.label), l.psth});
             m_detail->setPsths(traces, {}, dt);
         } else if (r.psths.size() > 1) {
             // Several neurons selected: their PSTHs overlaid with the population mean.

@@ -52,6 +52,16 @@ public:
     /// loaded recording's own and over restored ones (lambdastate.h).
     void setCommandLine(const LossOptions& options);
     void applyState(const LambdaState& state); ///< as if the user set it (undoable)
+    /// A selection (and the PSTH split) from the command line, applied to the
+    /// next recording loaded.
+    void setCommandLineSelection(const SelectionBar::Choice& choice, bool splitByLabel);
+    /// Asks for the command-line selection again on the next load (--export of several files).
+    void reapplyCommandLineSelection();
+    /// Why the command-line selection does not fit the recording; empty when it does.
+    QString selectionError() const { return m_selectionError; }
+    /// No selection is waiting to be applied or computed, and the last result
+    /// is of the data shown.
+    bool selectionSettled() const;
 
     LambdaState state() const { return m_lambdas->state(); }
     std::shared_ptr<const Summary> summary() const { return m_analysis->summary(); }
@@ -161,6 +171,9 @@ private:
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
     QLabel* m_selectionStatus = nullptr;
+    SelectionBar::Choice m_commandChoice; ///< from the command line
+    bool m_commandChoicePending = false;
+    QString m_selectionError;
 
     QString m_loading; ///< the file being read, for the status bar
     QString m_lastError;

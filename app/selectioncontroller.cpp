@@ -71,16 +71,16 @@ void SelectionController::setRecording(const RecordingEntry& rec)
     m_detail->setSplitAvailable(!s.trialLabels.empty());
 }
 
-void SelectionController::apply(const SelectionBar::Choice& choice)
+QString SelectionController::apply(const SelectionBar::Choice& choice)
 {
     m_bar->setChoice(choice);
-    onEdited(choice, true);
+    return onEdited(choice, true);
 }
 
-void SelectionController::onEdited(const SelectionBar::Choice& choice, bool /*final*/)
+QString SelectionController::onEdited(const SelectionBar::Choice& choice, bool /*final*/)
 {
     if (!m_whole)
-        return;
+        return {};
     const Summary& s = *m_whole;
     const ChoiceOutcome out =
         resolveChoice(s.recordingShape(), s.trialLabels, s.neuronGroups, toEngine(choice));
@@ -89,16 +89,20 @@ void SelectionController::onEdited(const SelectionBar::Choice& choice, bool /*fi
                                           : out.field == "steps" ? SelectionBar::Field::Steps
                                                                  : SelectionBar::Field::Neurons;
         m_bar->setError(field, QString::fromStdString(out.error));
-        return;
+        return QString::fromStdString(out.error);
     }
     m_bar->clearError();
     m_choice = choice;
-    m_bar->setWindow(out.slice ? stepRun(out.slice->steps) : std::nullopt);
+    // The window on the time strip, when the steps are one run short of all.
+    const bool allSteps =
+        !out.slice || std::int64_t(out.slice->steps.size()) == out.slice->whole.time;
+    m_bar->setWindow(allSteps ? std::nullopt : stepRun(out.slice->steps));
     if (out.slice)
         m_bar->setSummary(tr("Computing the selection…"));
     // Every drag position is asked for; the controller computes the newest
     // when the one running ends (coalesced like the λ sliders).
     m_slices->request(out.slice);
+    return {};
 }
 
 void SelectionController::onSliced(std::shared_ptr<const Summary> summary, std::uint64_t)

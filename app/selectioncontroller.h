@@ -31,7 +31,8 @@ public:
     /// A recording is shown: the whole of it, the bar set up for its labels.
     void setRecording(const RecordingEntry& recording);
     /// As if the user had typed `choice` into the bar and pressed Enter.
-    void apply(const SelectionBar::Choice& choice);
+    /// Returns what is wrong with it (also shown in the bar), empty when it fits.
+    QString apply(const SelectionBar::Choice& choice);
 
     /// The slice the views show now (empty: the whole recording).
     const std::optional<Slice>& slice() const { return m_slices->current(); }
@@ -50,7 +51,7 @@ signals:
     void failed(const QString& error, bool stale);
 
 private:
-    void onEdited(const SelectionBar::Choice& choice, bool final);
+    QString onEdited(const SelectionBar::Choice& choice, bool final);
     void onSliced(std::shared_ptr<const Summary> summary, std::uint64_t generation);
     void useTableSelection();
 

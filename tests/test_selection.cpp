@@ -15,7 +15,9 @@
 #include "selectionbar.h"
 #include "writer.h"
 
+#include <QDir>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QToolButton>
 #include <QSettings>
@@ -32,6 +34,7 @@ using namespace rnnloss;
 namespace {
 
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
+const QString kExplorer = QStringLiteral(RNNLOSS_EXPLORER);
 constexpr int kTimeoutMs = 60000;
 const Shape kShape{12, 30, 3, 10, 2};
 
@@ -82,6 +85,7 @@ private slots:
     void badChoiceKeepsView();
     void changedFileRefused();
     void psthSplitByLabel();
+    void headlessSelection();
 
 private:
     bool load(MainWindow& w, const QString& file);
@@ -399,6 +403,65 @@ void TestSelection::psthSplitByLabel()
     }
     QCOMPARE(w.neuronDetail()->psthTraceCount(), 3);
     QVERIFY(w.neuronDetail()->psthTitle().contains("PSTH"));
+}
+
+// rnnloss-explorer REC --trials ... --trial-label ... --export DIR: the figures
+// and tables of that slice, each recording what it shows; a selection that does
+// not fit the recording exits 2 and writes nothing.
+void TestSelection::headlessSelection()
+{
+    auto run = [&](const QStringList& args, QString* err = nullptr) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        env.insert("XDG_CONFIG_HOME", m_dir.filePath("config"));
+        p.setProcessEnvironment(env);
+        p.start(kExplorer, args);
+        if (!p.waitForFinished(kTimeoutMs))
+            return -1;
+        if (err)
+            *err = QString::fromUtf8(p.readAllStandardError());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    const QString out = m_dir.filePath("export-left");
+    QString err;
+    QCOMPARE(run({m_chunked, "--trials", "0:8", "--trial-label", "left", "--steps", "10:",
+                  "--export", out, "--formats", "csv,svg"}, &err), 0);
+    QFile csv(QDir(out).filePath("chunked-breakdown.csv"));
+    QVERIFY2(csv.open(QIODevice::ReadOnly), qPrintable(err));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n');
+    QVERIFY2(lines.value(0).contains("selection=\"selection: 3 of 12 trials (label 'left') · steps 10:30"),
+             qPrintable(lines.value(0)));
+    // The MSE row against the brute force on trials 0, 3, 6 and steps 10-29.
+    const bruteforce::Terms want = bruteforce::compute(m_rec, true, {0, 3, 6}, {}, range(10, 30));
+    bool found = false;
+    for (const QString& l : lines)
+        if (l.startsWith("mse,")) {
+            found = true;
+            QVERIFY2(near(l.split(',').value(2).toDouble(), want.mse, 1e-12), qPrintable(l));
+        }
+    QVERIFY(found);
+    // The PSTH's figure names the neuron; the breakdown's does not.
+    QFile psth(QDir(out).filePath("chunked-psth.svg")), bars(QDir(out).filePath("chunked-breakdown.svg"));
+    QVERIFY(psth.open(QIODevice::ReadOnly) && bars.open(QIODevice::ReadOnly));
+    QVERIFY(psth.readAll().contains("neuron 0"));
+    QVERIFY(!bars.readAll().contains("neuron 0"));
+
+    // Refused: a label the file lacks, a range that selects nothing (both
+    // known only once the file is read), a spec that does not parse.
+    int i = 0;
+    for (const QStringList& bad : {QStringList{"--trial-label", "up"}, QStringList{"--trials", "5:3"},
+                                   QStringList{"--steps", "abc"}}) {
+        const QString dir = m_dir.filePath(QStringLiteral("export-bad-%1").arg(i++));
+        QCOMPARE(run(QStringList{m_chunked} + bad + QStringList{"--export", dir, "--formats", "csv"}, &err), 2);
+        QVERIFY2(err.contains("error:"), qPrintable(err));
+        QVERIFY2(QDir(dir).entryList(QDir::Files).isEmpty(), qPrintable(dir));
+    }
+    QVERIFY2(err.contains("--steps abc"), qPrintable(err));
+    const QString shot = m_dir.filePath("bad.png");
+    QCOMPARE(run({m_chunked, "--neuron-group", "X", "--screenshot", shot}, &err), 2);
+    QVERIFY2(err.contains("no neuron") && err.contains("group 'X'"), qPrintable(err));
+    QVERIFY(!QFile::exists(shot));
 }
 
 QTEST_MAIN(TestSelection)

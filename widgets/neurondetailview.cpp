@@ -295,8 +295,9 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
         setNiceRange(m_rateAxis, 0.0, 1.0);
         return;
     }
-    QString title =
-        traces.size() == 1 ? tr("PSTH (mean ± SD across trials)") : tr("PSTH (mean across trials)");
+    QString title = traces.size() == 1 ? tr("PSTH (mean ± SD across trials)")
+                    : splitByLabel()   ? tr("PSTH per trial label (mean across its trials)")
+                                       : tr("PSTH (mean across trials)");
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
     m_psthChart->setTitle(title);
