@@ -139,6 +139,16 @@ void printPeakMemory()
 
 } // namespace
 
+/// Qt's offscreen platform says on every window that it cannot propagate size
+/// hints; for --screenshot and --export that is noise on a script's stderr.
+QtMessageHandler g_qtHandler = nullptr;
+void quietOffscreen(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (message == QLatin1String("This plugin does not support propagateSizeHints()"))
+        return;
+    g_qtHandler(type, context, message);
+}
+
 int main(int argc, char** argv)
 {
     // --help and --version need no display: answer them before any GUI exists.
@@ -151,6 +161,8 @@ int main(int argc, char** argv)
         p.process(core); // prints and exits
         return 0;
     }
+    if (hasArg(argc, argv, {"--screenshot", "--export"}))
+        g_qtHandler = qInstallMessageHandler(quietOffscreen);
     // --screenshot and --export need no screen: without a display, render offscreen.
     if (hasArg(argc, argv, {"--screenshot", "--export"}) &&
         qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&

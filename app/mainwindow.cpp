@@ -105,6 +105,9 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     wire();
     m_lambdaPanel->setTrainingLambdasAvailable(false);
     resize(1280, 800);
+    // Wide enough for the panel's natural width: no horizontal scroll bar at
+    // the default size (a narrower window still scrolls it rather than squeeze).
+    resizeDocks({m_dock}, {m_lambdaPanel->sizeHint().width() + 24}, Qt::Horizontal);
 }
 
 MainWindow::~MainWindow() = default;
@@ -208,6 +211,11 @@ void MainWindow::buildExports()
         for (const ExportableChart& c : listed)
             if (c.widget == widget)
                 chart = c;
+        // A chart view no view lists (the set's charts): its chart alone,
+        // laid out at the figure's size rather than scaled to it.
+        if (!chart.widget)
+            if (auto* view = qobject_cast<QChartView*>(widget))
+                chart = {key, key, view, view->chart()};
         m_exporter->addChart(key, widget, chart);
         addChartMenu(key, widget);
     }

@@ -302,6 +302,17 @@ void TestViewsMulti::compareRateSummariesAndSharedBins()
     QCOMPARE(s[1].cv, 0.0);
     QCOMPARE(v.legendTable()->rowCount(), 2);
     QCOMPARE(v.legendTable()->item(0, 0)->text(), QStringLiteral("A"));
+    // With the terms in, SD and CV are the convention's L_fr_sd and L_fr_cv
+    // (as the Firing rates tab shows them), not the population figures.
+    v.setRecordings({"A", "B"}, {{0.0, 1.5, 3.0, 6.0}, {3.0, 3.0, 3.0, 3.0}},
+                    {makeValues({1.0, {}, {}, {}, {}, 0.25, 0.75}), std::nullopt});
+    QCOMPARE(v.rateSummaries()[0].sd, 0.25);
+    QCOMPARE(v.rateSummaries()[0].cv, 0.75);
+    QVERIFY(near(v.rateSummaries()[0].mean, muA));
+    QVERIFY(near(v.rateSummaries()[1].mean, 3.0));
+    QCOMPARE(v.legendTable()->item(0, 3)->text().toDouble(), 0.25);
+    v.setRecordings({"A", "B"}, {{0.0, 1.5, 3.0, 6.0}, {3.0, 3.0, 3.0, 3.0}},
+                    {std::nullopt, std::nullopt});
 
     const auto& edges = v.binEdges();
     QCOMPARE(int(edges.size()), CompareView::kBins + 1);

@@ -81,6 +81,11 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table = new QTableWidget(0, 5);
     m_table->setHorizontalHeaderLabels({tr("recording"), tr("N"), tr("μ"), tr("SD"), tr("CV")});
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeaderItem(3)->setToolTip(
+        tr("SD of the per-neuron mean rates as L_fr_sd defines it under the convention "
+           "(nn4n: sample SD, spec: population SD)"));
+    m_table->horizontalHeaderItem(4)->setToolTip(
+        tr("CV as L_fr_cv defines it (nn4n: of the per-neuron mean |r|, spec: SD / μ)"));
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setMaximumHeight(160);
@@ -144,6 +149,14 @@ void CompareView::setRecordings(const QStringList& labels,
             s.cv = s.mean != 0.0 ? s.sd / s.mean : std::numeric_limits<double>::quiet_NaN();
         } else {
             s.mean = s.sd = s.cv = std::numeric_limits<double>::quiet_NaN();
+        }
+        // Once the terms are in: SD and CV as the convention's L_fr_sd and
+        // L_fr_cv define them (nn4n: the sample SD, and the CV of the mean |r|),
+        // the numbers the Firing rates tab and rnnloss show.
+        if (const auto& v = m_values[std::size_t(i)]) {
+            const double nan = std::numeric_limits<double>::quiet_NaN();
+            s.sd = (*v)[Term::FrSd].value.value_or(nan);
+            s.cv = (*v)[Term::FrCv].value.value_or(nan);
         }
         m_summaries.push_back(s);
         const QStringList cells{labels[i], QString::number(s.n), number(s.mean), number(s.sd),

@@ -54,8 +54,10 @@ public:
     {
         int n = 0;
         double mean = 0.0;
-        double sd = 0.0; ///< population SD over neurons
-        double cv = 0.0; ///< sd / mean; NaN when the mean is 0
+        /// As L_fr_sd and L_fr_cv define them under the terms' convention once
+        /// the terms are given; until then the population SD and sd / mean.
+        double sd = 0.0;
+        double cv = 0.0; ///< NaN when undefined (mean 0)
     };
     const std::vector<RateSummary>& rateSummaries() const { return m_summaries; }
     /// The shared bin edges (kBins + 1) of the distributions.

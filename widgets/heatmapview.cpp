@@ -8,6 +8,7 @@
 #include <QMouseEvent>
 #include <QPaintEngine>
 #include <QPainter>
+#include <QRegularExpression>
 #include <QToolTip>
 #include <QWheelEvent>
 
@@ -509,16 +510,21 @@ void HeatmapView::paintColorBar(QPainter& p, const QRect& img, int tall) const
     p.setPen(palette().text().color());
     p.setFont(small);
     const int maxTicks = std::clamp(bar.height() / (fm.height() + 8), 2, 7);
-    const NiceTicks nt = niceTicks(-lim, lim, maxTicks);
-    const QString fmt = labelFormatForStep(nt.step);
-    for (int i = 0; i < nt.count; ++i) {
-        const double v = nt.lo + i * nt.step;
-        if (v < -lim * (1 + 1e-9) || v > lim * (1 + 1e-9))
-            continue;
+    // Multiples of a nice step inside [-lim, lim]; a finer step while fewer
+    // than three fit (a range such as ±0.014 otherwise shows only "0").
+    double step = niceTicks(-lim, lim, maxTicks).step;
+    auto inside = [&](double s) { return 2 * int(std::floor(lim / s * (1 + 1e-9))) + 1; };
+    for (int k = 0; k < 4 && inside(step) < 3; ++k)
+        step /= (k % 3 == 1) ? 2.5 : 2.0; // 1 -> 0.5 -> 0.2 -> 0.1 -> 0.05
+    const QString fmt = labelFormatForStep(step);
+    const int half = int(std::floor(lim / step * (1 + 1e-9)));
+    for (int i = -half; i <= half; ++i) {
+        const double v = i * step;
         const double y = bar.bottom() - (v + lim) / (2 * lim) * bar.height();
         p.drawLine(QPointF(bar.right() + 1, y), QPointF(bar.right() + 4, y));
-        const QString label =
-            QString::asprintf(fmt.toLatin1().constData(), std::abs(v) < nt.step * 1e-6 ? 0.0 : v);
+        QString label = QString::asprintf(fmt.toLatin1().constData(), i == 0 ? 0.0 : v);
+        if (label.startsWith(QLatin1Char('-')) && label.count(QRegularExpression("[1-9]")) == 0)
+            label.remove(0, 1); // never "-0.0"
         p.drawText(QRectF(bar.right() + 6, y - fm.height() / 2.0, 200, fm.height()),
                    Qt::AlignLeft | Qt::AlignVCenter, label);
     }

@@ -210,11 +210,13 @@ void HistoryView::refresh()
     if (m_logScale)
         setDecadeRange(m_yLog, lo, hi);
     else
-        setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi : 1.0);
+        // 5 % headroom: the top point (and its ring) is drawn whole, not cut by the frame.
+        setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
     if (m_numericX && !m_x.empty()) {
         const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
-        const double pad = *mx > *mn ? 0.05 * (*mx - *mn) : 1.0;
-        setNiceRange(m_xValue, *mn - pad, *mx + pad);
+        // One recording: a span around it wide enough for whole-number ticks.
+        const double pad = *mx > *mn ? 0.05 * (*mx - *mn) : std::max(1.0, 0.1 * std::abs(*mn));
+        setNiceRange(m_xValue, *mn - pad, *mx + pad, 5);
     } else {
         m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
     }

@@ -212,11 +212,13 @@ void NeuronDetailView::setHistogram(const Histogram& h)
         setNiceRange(m_histX, c - half, c + half, 5);
         setCountRange(m_histY, maxCount, 5);
         m_histChart->setTitle(
-            tr("Rate histogram: every sample = %1").arg(QString::number(c, 'g', 4)));
+            (m_neuron >= 0 ? tr("Neuron %1's rate histogram").arg(m_neuron) : tr("Rate histogram")) +
+            tr(": every sample = %1").arg(QString::number(c, 'g', 4)));
         return;
     }
     setStepOutline(m_histUpper, h, 0.0);
-    m_histChart->setTitle(tr("Rate histogram"));
+    m_histChart->setTitle(m_neuron >= 0 ? tr("Rate histogram of neuron %1").arg(m_neuron)
+                                        : tr("Rate histogram"));
     setNiceRange(m_histX, h.lo, h.hi(), 6);
     setCountRange(m_histY, maxCount, 5);
 }
@@ -295,8 +297,12 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
         setNiceRange(m_rateAxis, 0.0, 1.0);
         return;
     }
-    QString title = traces.size() == 1 ? tr("PSTH (mean ± SD across trials)")
-                    : splitByLabel()   ? tr("PSTH per trial label (mean across its trials)")
+    // The exported chart stands alone: its title names the neuron.
+    const QString who = m_neuron >= 0 && (traces.size() == 1 || splitByLabel())
+                            ? tr(" of neuron %1").arg(m_neuron)
+                            : QString();
+    QString title = traces.size() == 1 ? tr("PSTH%1 (mean ± SD across trials)").arg(who)
+                    : splitByLabel()   ? tr("PSTH%1 per trial label (mean across its trials)").arg(who)
                                        : tr("PSTH (mean across trials)");
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
