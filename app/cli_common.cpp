@@ -2,12 +2,16 @@
 
 #include "lambdasfile.h"
 #include "loss.h"
+#include "rawread.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 namespace rnnloss::cli {
 
@@ -21,7 +25,10 @@ const char* const kSharedHelp =
                           "lambda_mse": 1, ...}; keys it lacks keep the
                           recording's training lambda (else 0)
   --json                  JSON instead of the table
-  --watchdog SECONDS, --memory-limit MB, --slab-mb MB, --verbose   as for compute
+  --trials SPEC, --steps SPEC, --neurons SPEC
+                          the same slice of every recording, as for compute
+  --watchdog SECONDS, --memory-limit MB, --slab-mb MB, --via-reader, --verbose
+                          as for compute
 )";
 
 std::string value(const std::vector<std::string>& a, std::size_t& i)
@@ -81,6 +88,11 @@ bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o)
             throw UsageError{s + " " + std::to_string(mb) +
                              ": expected 0 (no limit) or at least 256"};
         o.job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
+    } else if (s == "--trials" || s == "--steps" || s == "--neurons") {
+        if (std::string err = parseSliceOption(s, value(a, i), o.slice); !err.empty())
+            throw UsageError{err};
+    } else if (s == "--via-reader") {
+        o.direct = false;
     } else if (s == "--slab-mb") {
         o.job.slabBytes = static_cast<std::size_t>(wholeNumber(s, value(a, i), 1, 1 << 16)) << 20;
     } else if (!s.empty() && s[0] == '-') {
@@ -107,12 +119,47 @@ ReaderOutcome read(const Options& o, const std::string& recording)
     job.readerExe = currentExecutable();
     job.recording = recording;
     job.weights = o.loss.weights;
+    job.trials = o.slice.trials;
+    job.steps = o.slice.steps;
+    job.neurons = o.slice.neurons;
+    job.rawLayout = o.direct;
     ReaderProcess reader;
     ReaderOutcome outcome = reader.run(job);
     if (o.verbose)
         std::fprintf(stderr, "%s: read in %.2f s, reader peak RSS %.1f MB\n", recording.c_str(),
                      outcome.seconds, outcome.peakRssBytes / 1e6);
+    if (outcome.summary && outcome.summary->layout) {
+        if (std::string err = readDirect(*outcome.summary, o.slice, o.verbose); !err.empty()) {
+            outcome.summary.reset();
+            outcome.error = std::move(err);
+        }
+    }
     return outcome;
+}
+
+std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose)
+{
+    const auto started = std::chrono::steady_clock::now();
+    io::RawReadOptions opt;
+    opt.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
+    opt.reduce.perTime = false;
+    opt.reduce.histograms = false;
+    std::string why;
+    opt.slice = resolveSlice(slice, s.recordingShape(), why);
+    if (!why.empty())
+        return s.layout->file + ": " + why;
+    const std::string err = io::completeFromRaw(s, opt);
+    if (verbose) {
+        const double sec =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::uint64_t bytes = 0;
+        for (const RawDataset& d : s.layout->datasets)
+            for (const RawExtent& e : d.extents)
+                bytes += e.bytes;
+        std::fprintf(stderr, "direct read: %.1f MB in %.3f s (%.0f MB/s), %d threads\n",
+                     bytes / 1e6, sec, sec > 0 ? bytes / 1e6 / sec : 0.0, opt.threads);
+    }
+    return err;
 }
 
 TermArray effectiveLambdas(const Summary& s, const LossOptions& opts)

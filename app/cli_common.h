@@ -27,6 +27,8 @@ struct Options
     std::string lambdasFrom;             ///< --lambdas-from FILE.json
     bool json = false;
     bool verbose = false;
+    SliceOptions slice;  ///< --trials, --steps, --neurons: the same slice of every recording
+    bool direct = true;  ///< read unfiltered data straight from the file (not --via-reader)
     ReaderJob job;
 };
 
@@ -45,8 +47,15 @@ bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o);
 /// After parsing: applies --lambdas-from. Throws UsageError naming the file.
 void finish(Options& o);
 
-/// Reads `recording` (and --weights) in the isolated reader process.
+/// Reads `recording` (and --weights): the isolated reader process parses the
+/// file; unfiltered data is then read straight from it (readDirect), and the
+/// slice of `o` taken.
 ReaderOutcome read(const Options& o, const std::string& recording);
+
+/// The CLI's half of a direct read: the reader sent the raw layout of the
+/// data; reads and reduces `slice` of it (or all), keeping only what the
+/// reports need. Returns the error, empty on success.
+std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose);
 
 /// The lambdas a command uses for a recording: given ones, else the file's
 /// training lambdas, else 0.

@@ -207,33 +207,6 @@ int readerMain(const std::vector<std::string>& a)
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
 }
 
-/// The CLI's half of a direct read: the reader sent the raw layout of the
-/// data; read and reduce it here, keeping only what the report needs.
-std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose)
-{
-    const auto started = std::chrono::steady_clock::now();
-    io::RawReadOptions opt;
-    opt.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
-    opt.reduce.perTime = false;
-    opt.reduce.histograms = false;
-    std::string why;
-    opt.slice = resolveSlice(slice, s.recordingShape(), why);
-    if (!why.empty())
-        return s.layout->file + ": " + why;
-    const std::string err = io::completeFromRaw(s, opt);
-    if (verbose) {
-        const double sec =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        std::uint64_t bytes = 0;
-        for (const RawDataset& d : s.layout->datasets)
-            for (const RawExtent& e : d.extents)
-                bytes += e.bytes;
-        std::fprintf(stderr, "direct read: %.1f MB in %.3f s (%.0f MB/s), %d threads\n",
-                     bytes / 1e6, sec, sec > 0 ? bytes / 1e6 / sec : 0.0, opt.threads);
-    }
-    return err;
-}
-
 int computeMain(const std::vector<std::string>& a)
 {
     LossOptions opts;
@@ -326,7 +299,7 @@ int computeMain(const std::vector<std::string>& a)
     if (!outcome.summary)
         return fail(outcome.error);
     if (outcome.summary->layout) {
-        const std::string err = readDirect(*outcome.summary, slice, verbose);
+        const std::string err = cli::readDirect(*outcome.summary, slice, verbose);
         if (!err.empty())
             return fail(err);
     }

@@ -166,6 +166,7 @@ private slots:
     void computeOneIsTodaysObject();
     void namingAttributesOfTheWrongKind();
     void computeFailingFileAmongGood();
+    void computeSeveralSliced();
     void sweepJson();
     void sweepDefaultGridAndTable();
     void sweepRefused_data();
@@ -294,6 +295,50 @@ void TestCliMulti::computeSeveralJsonLines()
             QVERIFY(near(o["terms"][k]["value"].toDouble(), value(c, "nn4n", k)));
         QVERIFY(o.contains("neurons") && o.contains("shape"));
     }
+}
+
+// The slice options apply to every recording of a multi-recording compute:
+// each line equals nn4n's RNNLoss on that slice of the arrays
+// (tests/data/reference/slices.json); a slice that does not fit refuses each
+// file on stderr and prints nothing.
+void TestCliMulti::computeSeveralSliced()
+{
+    QFile f(QStringLiteral(RNNLOSS_TESTDATA_DIR "/reference/slices.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonArray slices = QJsonDocument::fromJson(f.readAll())["slices"].toArray();
+    int checked = 0;
+    for (const QJsonValue& v : slices) {
+        const QJsonObject s = v.toObject();
+        if (s["case"].toString() != "visible_relu" || !s["weights"].isNull())
+            continue;
+        QStringList args{"compute", m_relu, m_step, "--json"};
+        for (const QString& axis : {"trials", "steps", "neurons"})
+            if (!s[axis].isNull())
+                args << "--" + axis << s[axis].toString();
+        for (const QString& k : kKeys)
+            args << "--lambda" << k + "=1";
+        const Run r = runCli(args);
+        QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
+        const auto objs = jsonLines(r.out);
+        QCOMPARE(objs.size(), 2);
+        for (const QJsonObject& o : objs) { // m_step is a copy of visible_relu
+            QVERIFY2(near(o["total"].toDouble(), s["total"].toDouble(), 1e-6),
+                     qPrintable(QStringLiteral("%1 %2: total %3, nn4n %4")
+                                    .arg(o["file"].toString(), args.join(' '))
+                                    .arg(o["total"].toDouble(), 0, 'g', 17)
+                                    .arg(s["total"].toDouble(), 0, 'g', 17)));
+            for (const QString& k : kKeys)
+                QVERIFY(near(o["terms"][k]["value"].toDouble(), s["terms"][k].toDouble(), 1e-6));
+            QCOMPARE(o["selection"]["trials"]["count"].toInt(), s["count"]["trials"].toInt());
+        }
+        ++checked;
+    }
+    QVERIFY(checked >= 2);
+    const Run bad = runCli({"compute", m_relu, m_step, "--trials", "0:99"});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY(bad.out.isEmpty());
+    QCOMPARE(bad.err.count("error: "), 2);
+    QVERIFY2(bad.err.contains("--trials 0:99"), bad.err.constData());
 }
 
 void TestCliMulti::computeSeveralTable()
