@@ -108,6 +108,9 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     // Wide enough for the panel's natural width: no horizontal scroll bar at
     // the default size (a narrower window still scrolls it rather than squeeze).
     resizeDocks({m_dock}, {m_lambdaPanel->sizeHint().width() + 24}, Qt::Horizontal);
+    // Until the user picks an axis (or one is restored): log when the bars
+    // span more than two decades, so that no regulariser is invisible.
+    m_breakdown->setAutoLogScale(true);
 }
 
 MainWindow::~MainWindow() = default;
@@ -728,7 +731,9 @@ void MainWindow::saveSettings() const
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
     s.setValue("files/recent", m_recordings->recentFiles());
-    s.setValue("view/logScale", m_breakdown->logScale());
+    // The axis only when the user picked it; an automatic one stays automatic.
+    if (!m_breakdown->autoLogScale())
+        s.setValue("view/logScale", m_breakdown->logScale());
     s.setValue("view/unweighted", m_breakdown->showUnweighted());
     s.setValue("view/rateBins", m_rates->binCount());
     // Lambdas belong to the recording they were tuned on; with none shown
@@ -759,7 +764,8 @@ void MainWindow::restoreSettings()
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
     m_recordings->setRecentFiles(s.value("files/recent").toStringList());
-    m_breakdown->setLogScale(s.value("view/logScale", m_breakdown->logScale()).toBool());
+    if (s.contains("view/logScale"))
+        m_breakdown->setLogScale(s.value("view/logScale").toBool());
     m_breakdown->setShowUnweighted(
         s.value("view/unweighted", m_breakdown->showUnweighted()).toBool());
     m_rates->setBinCount(s.value("view/rateBins", m_rates->binCount()).toInt());

@@ -15,6 +15,7 @@
 #include "neuronstats.h"
 #include "neurontable.h"
 #include "ratehistogramview.h"
+#include "readerprocess.h"
 #include "terms.h"
 
 #include <QBarSeries>
@@ -287,7 +288,10 @@ void TestGui::verifyShownMatchesEngine(MainWindow& w)
     const QList<double> bars = w.breakdownView()->weightedBars();
     QCOMPARE(bars.size(), kTermCount + 1);
     for (int i = 0; i < kTermCount; ++i) {
-        const double expected = want.terms[i].lambda != 0.0 && want.terms[i].weighted ? *want.terms[i].weighted : 0.0;
+        // A term of weight 0 stands at the axis' base (on a log axis, its floor: not drawn).
+        const double expected = want.terms[i].lambda != 0.0 && want.terms[i].weighted
+                                    ? *want.terms[i].weighted
+                                    : w.breakdownView()->barBase();
         QVERIFY2(relDiff(bars[i], expected) <= 1e-12,
                  qPrintable(QString("bar %1: %2 vs %3").arg(i).arg(bars[i]).arg(expected)));
     }
@@ -352,6 +356,11 @@ void TestGui::loadExample()
     QCOMPARE(w.summary()->shape.nHid, 64);
     QVERIFY(settle(w));
     QVERIFY(shown.count() >= 1);
+    // No axis saved: the breakdown picks log, as its bars span more than two
+    // decades (MSE 2.9e-2 beside hid 2.7e-5), so no regulariser is invisible.
+    QVERIFY(w.breakdownView()->autoLogScale());
+    QVERIFY(w.breakdownView()->logScale());
+    QVERIFY(w.breakdownView()->barBase() < 2.7e-5);
 
     // The file's training lambdas became the lambdas.
     const LambdaState st = w.state();
@@ -718,11 +727,22 @@ void TestGui::neuronSelection()
     QVERIFY(settle(w));
     QCOMPARE(w.neuronDetail()->neuron(), 5);
     QCOMPARE(w.lastResult()->neuron, 5);
-    const Histogram h = neuronRateHistogram(*w.summary(), 5);
+    // The window reads a selected neuron's histogram and PSTH from the file on
+    // demand; the reference is the reader process's own full pass (HDF5 reads,
+    // every neuron's per-time sums and histograms kept), another path.
+    ReaderJob full;
+    full.readerExe = kCli.toStdString();
+    full.recording = kExample.toStdString();
+    const ReaderOutcome ref = ReaderProcess().run(full);
+    QVERIFY2(ref.summary && !ref.summary->layout, ref.error.c_str());
+    const Histogram h = neuronRateHistogram(*ref.summary, 5);
+    QVERIFY(!h.counts.empty());
     QCOMPARE(w.lastResult()->neuronHistogram.counts, h.counts);
-    const Psth p = psth(*w.summary(), 5);
+    QCOMPARE(w.lastResult()->neuronHistogram.lo, h.lo);
+    const Psth p = psth(*ref.summary, 5);
     QCOMPARE(w.lastResult()->neuronPsth.mean.size(), std::size_t(100));
     QCOMPARE(w.lastResult()->neuronPsth.mean, p.mean);
+    QCOMPARE(w.lastResult()->neuronPsth.sd, p.sd);
 
     // A lambda change keeps the neuron.
     LambdaState s = w.state();

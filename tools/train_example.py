@@ -306,9 +306,10 @@ def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, arg
     tmp = path + ".tmp"
     with h5py.File(tmp, "w", libver="earliest") as f:
         def series(name, data):
+            # One trial per chunk, uncompressed: the layout the app reads
+            # straight from the file and slices live (docs/recording-format.md).
             b, t, n = data.shape
-            f.create_dataset(name, data=data.astype(f32), chunks=(min(b, 8), t, n),
-                             compression="gzip", compression_opts=6)
+            f.create_dataset(name, data=data.astype(f32), chunks=(1, t, n))
         series("outputs", pred)
         series("targets", y)
         series("states", states)
@@ -339,6 +340,10 @@ def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, arg
         text("outputs_description", "0 = choice A, 1 = choice B")
         text("loss_convention", args.convention)
         text("trial_coherence", ",".join(f"{x:+.2f}" for x in coherence))
+        # The condition of each trial, for the app's selection and PSTH split.
+        f.create_dataset("trial_labels",
+                         data=["choice A" if x > 0 else "choice B" for x in coherence],
+                         dtype=h5py.string_dtype())
         text("training", f"Adam lr={args.lr:g}, {args.iterations} iterations of "
                          f"{args.train_batch} trials, grad-norm clip 1, preact_noise "
                          f"{PREACT_NOISE:g}, torch.manual_seed({args.seed})")

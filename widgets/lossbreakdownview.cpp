@@ -207,6 +207,11 @@ void LossBreakdownView::updateAxisAttachment()
     m_series->attachAxis(to);
 }
 
+double LossBreakdownView::barBase() const
+{
+    return m_logScale ? m_logAxis->min() : 0.0;
+}
+
 QList<double> LossBreakdownView::weightedBars() const
 {
     QList<double> v;

@@ -48,6 +48,9 @@ public:
     /// when there is no saved choice.
     void setAutoLogScale(bool on);
     bool autoLogScale() const { return m_autoLog; }
+    /// Where a bar of 0 (or an undefined one) stands: 0 on a linear axis, the
+    /// floor of a log axis, where it is not drawn.
+    double barBase() const;
     /// The value written above each bar ("" where no bar is drawn), weighted
     /// bars first (terms, then total), then unweighted ones when shown.
     QStringList valueLabels() const;

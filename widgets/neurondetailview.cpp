@@ -302,7 +302,7 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
                             ? tr(" of neuron %1").arg(m_neuron)
                             : QString();
     QString title = traces.size() == 1 ? tr("PSTH%1 (mean ± SD across trials)").arg(who)
-                    : splitByLabel()   ? tr("PSTH%1 per trial label (mean across its trials)").arg(who)
+                    : splitByLabel()   ? tr("PSTH%1 by trial label").arg(who)
                                        : tr("PSTH (mean across trials)");
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
