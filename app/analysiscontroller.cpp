@@ -54,6 +54,10 @@ void AnalysisController::setLambdas(const LambdaState& state)
 
 void AnalysisController::setNeuron(int neuron)
 {
+    // A row of a table that still shows other data than the summary's (a
+    // slice of fewer neurons just set): nothing to show for it.
+    if (neuron < -1 || (m_summary && neuron >= m_summary->shape.nHid))
+        neuron = -1;
     if (neuron == m_neuron)
         return;
     m_neuron = neuron;
@@ -62,6 +66,9 @@ void AnalysisController::setNeuron(int neuron)
 
 void AnalysisController::setPsthNeurons(std::vector<int> neurons)
 {
+    std::erase_if(neurons, [this](int n) {
+        return n < 0 || (m_summary && n >= m_summary->shape.nHid);
+    });
     if (neurons == m_psthNeurons)
         return;
     m_psthNeurons = std::move(neurons);

@@ -5,6 +5,8 @@
 
 #include <QMetaObject>
 
+#include <unordered_set>
+
 namespace rnnloss {
 
 namespace {
@@ -26,11 +28,24 @@ std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& not
         return out;
     }
     const Slice base = s.slice ? *s.slice : wholeSlice(s.recordingShape());
-    const std::int64_t id = base.neurons.at(static_cast<std::size_t>(neuron));
+    if (neuron >= static_cast<int>(base.neurons.size())) {
+        note = "the selected neuron is not in the data shown";
+        return out;
+    }
+    const std::int64_t id = base.neurons[static_cast<std::size_t>(neuron)];
+    // The first kMaxLabels labels in trial order (the view draws no more);
+    // each costs a pass over its trials, so trial ids used as labels stay cheap.
+    constexpr std::size_t kMaxLabels = 8;
     std::vector<std::string> seen;
-    for (std::int64_t b : base.trials)
-        if (std::find(seen.begin(), seen.end(), s.trialLabels[std::size_t(b)]) == seen.end())
-            seen.push_back(s.trialLabels[std::size_t(b)]);
+    std::unordered_set<std::string> all;
+    for (std::int64_t b : base.trials) {
+        const std::string& l = s.trialLabels[std::size_t(b)];
+        if (all.insert(l).second && seen.size() < kMaxLabels)
+            seen.push_back(l);
+    }
+    if (all.size() > kMaxLabels)
+        note = "the first " + std::to_string(kMaxLabels) + " of " + std::to_string(all.size()) +
+               " trial labels";
     for (const std::string& label : seen) {
         Slice one = base;
         std::erase_if(one.trials, [&](std::int64_t b) { return s.trialLabels[std::size_t(b)] != label; });
@@ -86,9 +101,10 @@ bool onDemand(const Summary& s)
     return s.hasStates() && s.timeSum.size() == 0 && s.layout && s.layout->find(Dataset::States);
 }
 
+/// The recording's index of row `local` (in range: see neuronDetails).
 std::int64_t recordingNeuron(const Summary& s, int local)
 {
-    return s.slice ? s.slice->neurons.at(static_cast<std::size_t>(local)) : local;
+    return s.slice ? s.slice->neurons[static_cast<std::size_t>(local)] : local;
 }
 
 /// The selected neuron's histogram and PSTH (`wantNeuron`) and the overlaid
@@ -97,10 +113,19 @@ std::int64_t recordingNeuron(const Summary& s, int local)
 void neuronDetails(const Summary& s, int neuron, const std::vector<int>& psthNeurons,
                    bool wantNeuron, bool wantPsths, ComputeResult& r)
 {
-    wantNeuron = wantNeuron && neuron >= 0;
+    // Indices of the summary's rows; one out of range (a view still showing
+    // other data) is left out rather than read past the end.
+    const auto inRange = [&](int n) { return n >= 0 && n < s.shape.nHid; };
+    wantNeuron = wantNeuron && inRange(neuron);
+    std::vector<int> rows;
+    for (int n : psthNeurons)
+        if (inRange(n))
+            rows.push_back(n);
+    if (wantPsths && rows.size() != psthNeurons.size())
+        r.detailNote = "some selected neurons are not in the data shown";
     if (!onDemand(s)) {
         if (wantPsths)
-            for (int n : psthNeurons)
+            for (int n : rows)
                 r.psths.push_back(psth(s, n));
         if (wantNeuron) {
             r.neuronHistogram = neuronRateHistogram(s, neuron);
@@ -112,7 +137,7 @@ void neuronDetails(const Summary& s, int neuron, const std::vector<int>& psthNeu
     if (wantNeuron)
         ids.push_back(recordingNeuron(s, neuron));
     if (wantPsths)
-        for (int n : psthNeurons)
+        for (int n : rows)
             ids.push_back(recordingNeuron(s, n));
     if (ids.empty())
         return;
@@ -130,7 +155,7 @@ void neuronDetails(const Summary& s, int neuron, const std::vector<int>& psthNeu
         r.neuronPsth = d[k++].psth;
     }
     if (wantPsths)
-        for (std::size_t i = 0; i < psthNeurons.size(); ++i)
+        for (std::size_t i = 0; i < rows.size(); ++i)
             r.psths.push_back(d[k++].psth);
 }
 

@@ -121,9 +121,16 @@ ExportInfo Exporter::exportInfo(const Provenance& p, const QString& chartKey) co
     // The neuron only where the chart shows it (not on the breakdown, say).
     const bool neuronChart = chartKey == QLatin1String("psth") ||
                              chartKey == QLatin1String("neuron-histogram");
+    // The set's charts cover whole recordings: they never claim the selection.
+    static const QStringList setCharts{"history", "sweep", "compare-rates", "compare-breakdown",
+                                       "compare-scatter"};
     QStringList shown;
-    if (!p.selection.isEmpty())
+    if (!p.selection.isEmpty() && !setCharts.contains(chartKey))
         shown << p.selection;
+    else if (!p.selection.isEmpty())
+        shown << QObject::tr("whole recordings (the selection applies to %1 only)")
+                     .arg(p.selectionScope.isEmpty() ? QObject::tr("the active recording")
+                                                     : p.selectionScope);
     if (neuronChart && !p.neuron.isEmpty())
         shown << p.neuron;
     info.selection = shown.join(QStringLiteral("; "));

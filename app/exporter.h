@@ -30,6 +30,9 @@ struct Provenance
     /// The neuron the neuron charts show, e.g. "neuron 12"; only their
     /// exports record it. Empty when none is selected.
     QString neuron;
+    /// Which charts the selection applies to (not the set's history, compare
+    /// and sweep charts, which cover whole recordings).
+    QString selectionScope;
 };
 
 struct ExportOutcome

@@ -247,6 +247,8 @@ int main(int argc, char** argv)
     if (useSettings)
         w.restoreSettings();
     w.setCommandLineSelection(choice, p.isSet(o.splitByLabel));
+    if (!recordings.isEmpty())
+        w.forgetSessionLambdas(); // a file named here opens with its own lambdas
     if (recordings.isEmpty()) {
         // The last session's recording, with the lambdas tuned on it; else the example.
         const QString last = useSettings ? MainWindow::lastSessionRecording() : QString();

@@ -90,6 +90,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
           Provenance p{recordingFile(), m_lambdas->state(), {}, {}};
           if (m_selection && m_selection->slice())
               p.selection = m_selection->describe();
+          p.selectionScope = tr("the views of the active recording");
           if (n >= 0)
               p.neuron = tr("neuron %1").arg(m_selection ? m_selection->neuronId(n) : n);
           return p;
@@ -231,7 +232,11 @@ void MainWindow::buildExports()
     m_exporter->addTable("neurons", "csv", [a]() -> std::optional<std::string> {
         if (!a->lastResult() || !a->lastResult()->stats)
             return std::nullopt;
-        return neuronCsv(*a->lastResult()->stats);
+        // Rows named by the recording's neuron numbers (a slice's rows are not).
+        const Summary* s = a->lastResult()->summary.get();
+        return neuronCsv(*a->lastResult()->stats,
+                         s && s->slice ? s->slice->neurons : std::vector<std::int64_t>{},
+                         s ? s->neuronGroups : std::vector<std::string>{});
     });
     m_exporter->addTable("loss", "json", [a]() -> std::optional<std::string> {
         if (!a->lastResult() || !a->lastResult()->stats || !a->summary())
@@ -302,8 +307,11 @@ void MainWindow::buildMenus()
     m_recentMenu = file->addMenu(tr("Open &recent"));
     QAction* reload = file->addAction(tr("Re&load"), QKeySequence(Qt::Key_F5), this, [this] {
         if (const RecordingEntry* r = m_recordings->active()) {
-            // A reload reads the file again and keeps the lambdas being tuned.
+            // A reload reads the file again and keeps the lambdas being tuned
+            // and the selection (checked again against what the file now holds).
             m_restored = {r->files.recording, state()};
+            setCommandLineSelection(m_selectionBar->choice(), m_detail->splitByLabel());
+            m_selectionError.clear();
             openFiles(r->files.recording, r->files.weights);
         }
     });
@@ -428,7 +436,14 @@ void MainWindow::wire()
     connect(m_table, &NeuronTableView::selectionChanged, this, &MainWindow::setPsthNeurons);
     connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this, &MainWindow::showFormulas);
     connect(m_selection, &SelectionController::selectionShown, m_selectionStatus, &QLabel::setText);
+    connect(m_selection, &SelectionController::neuronsReplaced, this, [this] {
+        m_rates->setHighlightedNeurons({});
+        m_analysis->setPsthNeurons({});
+    });
     connect(m_selection, &SelectionController::failed, this, [this](const QString& error, bool stale) {
+        // --screenshot and --export report it instead of writing the whole recording.
+        if (m_selectionError.isEmpty())
+            m_selectionError = error;
         showError(stale ? tr("%1\nFile ▸ Reload (F5) reads it again; the views keep what they show.")
                               .arg(error)
                         : error);
@@ -654,6 +669,12 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
         }
         m_lambdaPanel->setAvailability(available, reasons);
         m_rates->setData(r.stats->mean, r.spread, r.convention);
+        // The rows' neuron numbers and the PSTH's steps are those of the data
+        // this result was computed from, set with its statistics.
+        const Summary* s = r.summary.get();
+        m_table->setNeuronIds(s && s->slice ? s->slice->neurons : std::vector<std::int64_t>{},
+                              s ? s->neuronGroups : std::vector<std::string>{});
+        m_detail->setPsthSteps(s && s->slice ? s->slice->steps : std::vector<std::int64_t>{});
         m_table->setStats(*r.stats);
     }
     m_lambdaPanel->showResult(r.loss);
@@ -671,7 +692,7 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
             // Named by label alone: the title says whose PSTH it is.
             for (const LabelPsth& l : r.labelPsths)
                 traces.append({QString::fromStdString(l.label), l.psth});
-            m_detail->setPsths(traces, {}, dt);
+            m_detail->setPsths(traces, {}, dt, true);
         } else if (r.psths.size() > 1) {
             // Several neurons selected: their PSTHs overlaid with the population mean.
             QList<PsthTrace> traces;
@@ -682,6 +703,9 @@ void MainWindow::onResult(const ComputeResult& r, bool newStats, bool newNeuron)
         } else {
             m_detail->setPsths({PsthTrace{QStringLiteral("n%1").arg(id), r.neuronPsth}}, {}, dt);
         }
+    } else if (r.neuron < 0 && (newNeuron || newStats)) {
+        m_detail->clear(); // no neuron (another selection renumbered them)
+        m_detail->setNote(QString::fromStdString(r.detailNote));
     }
     emit resultShown();
 }
@@ -751,6 +775,11 @@ void MainWindow::saveSettings() const
     s.setValue("lambdas/values", values);
     s.setValue("lambdas/enabled", enabled);
     s.setValue("lambdas/convention", QString::fromUtf8(conventionName(st.convention).data()));
+}
+
+void MainWindow::forgetSessionLambdas()
+{
+    m_restored.reset();
 }
 
 QString MainWindow::lastSessionRecording()

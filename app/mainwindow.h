@@ -117,6 +117,9 @@ public:
     void restoreSettings();
     /// The recording open at the last exit, or empty.
     static QString lastSessionRecording();
+    /// The lambdas restored from the last session stay unused: a file named on
+    /// the command line opens with its own (or the command line's) lambdas.
+    void forgetSessionLambdas();
 
 signals:
     void loadFinished(bool ok);

@@ -36,7 +36,7 @@ std::string shortest(double v)
 
 std::string csvNumber(double v)
 {
-    return std::isfinite(v) ? g(v, 17) : std::string();
+    return std::isfinite(v) ? shortest(v) : std::string();
 }
 
 } // namespace
@@ -181,15 +181,31 @@ std::string breakdownCsv(const LossResult& r)
     return o.str();
 }
 
-std::string neuronCsv(const NeuronStats& st)
+std::string neuronCsv(const NeuronStats& st, const std::vector<std::int64_t>& ids,
+                      const std::vector<std::string>& groups)
 {
+    // A group is free text: quoted, with its quotes doubled.
+    auto quoted = [](const std::string& s) {
+        std::string q = "\"";
+        for (char c : s)
+            q += c == '"' ? std::string("\"\"") : std::string(1, c);
+        return q + "\"";
+    };
     std::ostringstream o;
-    o << "neuron,mean_rate,sd,cv,min,max,fraction_active,fr_contribution\n";
-    for (std::size_t n = 0; n < st.size(); ++n)
-        o << n << "," << csvNumber(st.mean[n]) << "," << csvNumber(st.sd[n]) << ","
+    o << "neuron," << (groups.empty() ? "" : "group,")
+      << "mean_rate,sd,cv,min,max,fraction_active,fr_contribution\n";
+    for (std::size_t n = 0; n < st.size(); ++n) {
+        const std::int64_t id = n < ids.size() ? ids[n] : static_cast<std::int64_t>(n);
+        o << id << ",";
+        if (!groups.empty())
+            o << (id >= 0 && std::size_t(id) < groups.size() ? quoted(groups[std::size_t(id)])
+                                                             : std::string())
+              << ",";
+        o << csvNumber(st.mean[n]) << "," << csvNumber(st.sd[n]) << ","
           << csvNumber(st.cv[n]) << "," << csvNumber(st.min[n]) << "," << csvNumber(st.max[n])
           << "," << csvNumber(st.fractionActive[n]) << "," << csvNumber(st.frContribution[n])
           << "\n";
+    }
     return o.str();
 }
 

@@ -24,7 +24,11 @@ std::string lossTable(const Summary& s, const LossResult& r, const std::string& 
 /// CSV of the breakdown: term,lambda,value,weighted,share.
 std::string breakdownCsv(const LossResult& r);
 /// CSV of per-neuron statistics, one row per neuron.
-std::string neuronCsv(const NeuronStats& stats);
+/// One row per neuron: its number in the recording (`ids`, for a slice's rows;
+/// empty: the row number) and, when `groups` (the recording's neuron_groups)
+/// is given, its group.
+std::string neuronCsv(const NeuronStats& stats, const std::vector<std::int64_t>& ids = {},
+                      const std::vector<std::string>& groups = {});
 /// JSON of the lambda settings: {"convention": .., "lambda_mse": .., ...}.
 std::string lambdasJson(const TermArray& lambdas, Convention c);
 /// `RNNLoss(model, lambda_mse=1, ...)` for a nn4n training script: lambda_mse

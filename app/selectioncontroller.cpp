@@ -1,6 +1,7 @@
 #include "selectioncontroller.h"
 
 #include "analysiscontroller.h"
+#include "computeworker.h"
 #include "neurondetailview.h"
 #include "neurontable.h"
 
@@ -8,11 +9,16 @@ namespace rnnloss {
 
 namespace {
 
+/// A picker's items: at most 1000 (trial ids used as labels would make a
+/// list nobody can use; a range in the field beside it selects those).
 QStringList toQt(const std::vector<std::string>& v)
 {
     QStringList out;
-    for (const std::string& s : v)
+    for (const std::string& s : v) {
+        if (out.size() == 1000)
+            break;
         out << QString::fromStdString(s);
+    }
     return out;
 }
 
@@ -58,7 +64,8 @@ SelectionController::SelectionController(const QString& readerExe, SelectionBar*
 void SelectionController::setRecording(const RecordingEntry& rec)
 {
     m_whole = rec.summary;
-    m_choice = {};
+    m_requested.clear();
+    m_shown = {};
     const Summary& s = *m_whole;
     const Shape& sh = s.recordingShape();
     m_slices->setRecording(m_whole, rec.generation, rec.files);
@@ -69,6 +76,7 @@ void SelectionController::setRecording(const RecordingEntry& rec)
     m_table->setNeuronIds({}, s.neuronGroups);
     m_detail->setPsthSteps({});
     m_detail->setSplitAvailable(!s.trialLabels.empty());
+    m_analysis->setSplitByLabel(m_detail->splitByLabel());
 }
 
 QString SelectionController::apply(const SelectionBar::Choice& choice)
@@ -92,30 +100,39 @@ QString SelectionController::onEdited(const SelectionBar::Choice& choice, bool /
         return QString::fromStdString(out.error);
     }
     m_bar->clearError();
-    m_choice = choice;
-    // The window on the time strip, when the steps are one run short of all.
-    const bool allSteps =
-        !out.slice || std::int64_t(out.slice->steps.size()) == out.slice->whole.time;
-    m_bar->setWindow(allSteps ? std::nullopt : stepRun(out.slice->steps));
     if (out.slice)
         m_bar->setSummary(tr("Computing the selection…"));
     // Every drag position is asked for; the controller computes the newest
-    // when the one running ends (coalesced like the λ sliders).
+    // when the one running ends (coalesced like the λ sliders). The whole
+    // recording comes back at once (onSliced runs inside request()).
+    m_requested.emplace_back(out.slice, choice);
     m_slices->request(out.slice);
     return {};
 }
 
 void SelectionController::onSliced(std::shared_ptr<const Summary> summary, std::uint64_t)
 {
+    // The choice this slice was asked for (the newest such one), and no older one.
+    for (auto it = m_requested.rbegin(); it != m_requested.rend(); ++it)
+        if (it->first == summary->slice) {
+            m_shown = it->second;
+            m_requested.erase(m_requested.begin(), it.base());
+            break;
+        }
     const auto neuronsOf = [this](const Summary* s) {
         return s && s->slice ? s->slice->neurons : wholeSlice(m_whole->recordingShape()).neurons;
     };
     const auto before = m_analysis->summary();
     const bool sameNeurons = neuronsOf(before.get()) == neuronsOf(summary.get());
-    m_table->setNeuronIds(summary->slice ? summary->slice->neurons : std::vector<std::int64_t>{},
-                          m_whole->neuronGroups);
-    m_detail->setPsthSteps(summary->slice ? summary->slice->steps : std::vector<std::int64_t>{});
+    // The time strip shows the window shown, when the steps are one run short of all.
+    const auto& sl = summary->slice;
+    const bool allSteps = !sl || std::int64_t(sl->steps.size()) == sl->whole.time;
+    m_bar->setWindow(allSteps ? std::nullopt : stepRun(sl->steps));
     m_analysis->setSummary(std::move(summary), sameNeurons);
+    if (!sameNeurons) {
+        m_table->selectNeurons({});
+        emit neuronsReplaced();
+    }
     const QString text = describe();
     m_bar->setSummary(text);
     emit selectionShown(text);
@@ -123,9 +140,12 @@ void SelectionController::onSliced(std::shared_ptr<const Summary> summary, std::
 
 int SelectionController::neuronId(int local) const
 {
-    const auto& sl = m_slices->current();
-    if (sl && local >= 0 && local < int(sl->neurons.size()))
-        return int(sl->neurons[std::size_t(local)]);
+    // The rows on screen are those of the last result (a newer slice may be
+    // set already and not yet computed).
+    const ComputeResult* r = m_analysis->lastResult();
+    const Summary* s = r ? r->summary.get() : m_analysis->summary().get();
+    if (s && s->slice && local >= 0 && local < int(s->slice->neurons.size()))
+        return int(s->slice->neurons[std::size_t(local)]);
     return local;
 }
 
@@ -157,8 +177,8 @@ QString SelectionController::describe() const
     QStringList parts;
     if (std::int64_t(sl->trials.size()) != w.batch) {
         QString t = tr("%1 of %2 trials").arg(sl->trials.size()).arg(w.batch);
-        if (!m_choice.trialLabel.isEmpty())
-            t += tr(" (label '%1')").arg(m_choice.trialLabel);
+        if (!m_shown.trialLabel.isEmpty())
+            t += tr(" (label '%1')").arg(m_shown.trialLabel);
         parts << t;
     }
     if (std::int64_t(sl->steps.size()) != w.time) {
@@ -176,8 +196,8 @@ QString SelectionController::describe() const
     }
     if (std::int64_t(sl->neurons.size()) != w.nHid) {
         QString t = tr("%1 of %2 neurons").arg(sl->neurons.size()).arg(w.nHid);
-        if (!m_choice.neuronGroup.isEmpty())
-            t += tr(" (group '%1')").arg(m_choice.neuronGroup);
+        if (!m_shown.neuronGroup.isEmpty())
+            t += tr(" (group '%1')").arg(m_shown.neuronGroup);
         parts << t;
     }
     return tr("selection: %1").arg(parts.join(QStringLiteral(" · ")));

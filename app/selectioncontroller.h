@@ -39,13 +39,17 @@ public:
     /// What is selected, for the status bar and exports: "whole recording", or
     /// "trials 0:64 (label 'left', 32 of 128) · steps 50:250 (500–2500 ms) · ...".
     QString describe() const;
-    /// The recording's index of the neuron at `local` in the shown data.
+    /// The recording's index of the neuron in row `local` of the data the
+    /// views show now (the last result's).
     int neuronId(int local) const;
     SliceController* slices() const { return m_slices; }
 
 signals:
     /// A selection reached the views (they now recompute for it).
     void selectionShown(const QString& description);
+    /// The data shown now has other neurons than before (rows renumbered):
+    /// selections of neurons in the views no longer apply.
+    void neuronsReplaced();
     /// A selection could not be computed; the views keep what they show.
     /// `stale`: the file changed since it was loaded (a reload helps).
     void failed(const QString& error, bool stale);
@@ -61,7 +65,10 @@ private:
     NeuronDetailView* m_detail;
     SliceController* m_slices;
     std::shared_ptr<const Summary> m_whole;
-    SelectionBar::Choice m_choice; ///< the choice of the slice asked for last
+    /// The choices asked for and not yet shown, with their slices: the one
+    /// delivered names what is shown (describe()), not the newest asked for.
+    std::vector<std::pair<std::optional<Slice>, SelectionBar::Choice>> m_requested;
+    SelectionBar::Choice m_shown; ///< the choice of the data shown
 };
 
 } // namespace rnnloss

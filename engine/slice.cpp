@@ -1,6 +1,7 @@
 #include "slice.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <stdexcept>
 
 namespace rnnloss {
@@ -228,8 +229,9 @@ ChoiceOutcome resolveChoice(const Shape& whole, const std::vector<std::string>& 
 std::vector<std::string> distinctLabels(const std::vector<std::string>& labels)
 {
     std::vector<std::string> out;
+    std::unordered_set<std::string_view> seen;
     for (const std::string& l : labels)
-        if (std::find(out.begin(), out.end(), l) == out.end())
+        if (seen.insert(l).second)
             out.push_back(l);
     return out;
 }

@@ -97,6 +97,10 @@ struct RawLayout
     bool operator==(const RawLayout&) const = default;
 };
 
+/// The range of a recording's `dt` (ms): a nanosecond to a day.
+inline constexpr double kMinDtMs = 1e-6;
+inline constexpr double kMaxDtMs = 8.64e7;
+
 struct Summary
 {
     /// Of the data summarised: the slice's (B = its trials, T = its steps,
@@ -121,7 +125,8 @@ struct Summary
     /// recording) and `neuron_groups` (one per hidden unit) as text, integers
     /// in decimal; empty when absent. Never sliced: a slice indexes into them.
     std::vector<std::string> trialLabels, neuronGroups;
-    /// The root attribute `dt`: milliseconds per time step, when present.
+    /// The root attribute `dt`: milliseconds per time step, when present
+    /// (kMinDtMs to kMaxDtMs).
     std::optional<double> dtMs;
     std::vector<std::string> warnings;
 

@@ -403,8 +403,8 @@ void decodeLabels(Reader& r, Summary& s)
     }
     const bool hasDt = r.get<std::uint8_t>("dt flag") != 0;
     const double dt = r.get<double>("dt");
-    if (hasDt && !(std::isfinite(dt) && dt > 0))
-        throw Malformed("dt is not a positive number");
+    if (hasDt && !(dt >= kMinDtMs && dt <= kMaxDtMs))
+        throw Malformed("dt is not a positive number of ms in range");
     if (hasDt)
         s.dtMs = dt;
     if (r.remaining() != 0)

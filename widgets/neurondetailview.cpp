@@ -156,12 +156,13 @@ double NeuronDetailView::timeOf(std::size_t point, double dt) const
 
 void NeuronDetailView::setSplitAvailable(bool available)
 {
+    m_splitAvailable = available;
     m_split->setVisible(available);
 }
 
 bool NeuronDetailView::splitByLabel() const
 {
-    return m_split->isVisible() && m_split->isChecked();
+    return m_splitAvailable && m_split->isChecked();
 }
 
 void NeuronDetailView::setSplitByLabel(bool on)
@@ -229,7 +230,8 @@ void NeuronDetailView::setPsth(const Psth& p, double dt)
     setPsths({PsthTrace{name, p}}, {}, dt > 0.0 && dt != 1.0 ? dt : 0.0);
 }
 
-void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& population, double dtMs)
+void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& population, double dtMs,
+                                bool byLabel)
 {
     const bool ms = dtMs > 0.0 && std::isfinite(dtMs);
     const double dt = ms ? dtMs : 1.0;
@@ -288,6 +290,11 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
     for (QLegendMarker* m : m_psthChart->legend()->markers(m_band))
         m->setVisible(!upper.isEmpty());
 
+    // More than two lines: the legend at the right, one line each, so that
+    // names are not cut to "co…" by a row too narrow for them.
+    m_psthChart->legend()->setAlignment(traces.size() + (population.mean.empty() ? 0 : 1) > 2
+                                            ? Qt::AlignRight
+                                            : Qt::AlignTop);
     m_timeAxis->setTitleText(ms ? tr("time (ms)") : tr("time step"));
     if (m_traceCount == 0 && pop.isEmpty()) {
         m_psthChart->setTitle(m_neuron < 0 && traces.isEmpty()
@@ -298,11 +305,11 @@ void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& popu
         return;
     }
     // The exported chart stands alone: its title names the neuron.
-    const QString who = m_neuron >= 0 && (traces.size() == 1 || splitByLabel())
+    const QString who = m_neuron >= 0 && (traces.size() == 1 || byLabel)
                             ? tr(" of neuron %1").arg(m_neuron)
                             : QString();
     QString title = traces.size() == 1 ? tr("PSTH%1 (mean ± SD across trials)").arg(who)
-                    : splitByLabel()   ? tr("PSTH%1 by trial label").arg(who)
+                    : byLabel          ? tr("PSTH%1 by trial label").arg(who)
                                        : tr("PSTH (mean across trials)");
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());

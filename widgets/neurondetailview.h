@@ -53,7 +53,9 @@ public:
     /// Overlays the traces (the first kMaxPsthTraces) and, when not empty, the
     /// population mean (dashed). A single trace keeps its ± SD band. `dtMs` > 0
     /// puts the time axis in milliseconds, else in time steps.
-    void setPsths(const QList<PsthTrace>& traces, const Psth& population = {}, double dtMs = 0.0);
+    /// `byLabel`: the traces are one neuron's, one per trial label (the title says so).
+    void setPsths(const QList<PsthTrace>& traces, const Psth& population = {}, double dtMs = 0.0,
+                  bool byLabel = false);
     /// No neuron: both charts empty, asking for a selection.
     void clear();
     /// The recording's time step of each PSTH point (a slice's steps), so the
@@ -61,6 +63,7 @@ public:
     void setPsthSteps(std::vector<std::int64_t> steps);
     /// Shows "Split by trial label" (the recording has trial labels).
     void setSplitAvailable(bool available);
+    /// Checked and available.
     bool splitByLabel() const;
     void setSplitByLabel(bool on); ///< without emitting splitByLabelChanged
     /// A line under the charts, e.g. why the split is not shown.
@@ -88,6 +91,7 @@ private:
     int m_neuron = -1;
     std::vector<std::int64_t> m_steps;
     QCheckBox* m_split = nullptr;
+    bool m_splitAvailable = false;
     QLabel* m_note = nullptr;
     QLabel* m_title = nullptr;
 

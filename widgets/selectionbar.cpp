@@ -47,7 +47,7 @@ QSize TimeWindowStrip::sizeHint() const
 void TimeWindowStrip::setSteps(std::int64_t steps, double dtMs)
 {
     m_steps = std::max<std::int64_t>(0, steps);
-    m_dtMs = dtMs > 0.0 && std::isfinite(dtMs) ? dtMs : 0.0;
+    m_dtMs = dtMs > 0.0 && std::isfinite(dtMs) && std::isfinite(double(m_steps) * dtMs) ? dtMs : 0.0;
     m_window.reset();
     m_anchor.reset();
     update();
@@ -100,6 +100,8 @@ void TimeWindowStrip::paintEvent(QPaintEvent*)
     const double span = double(m_steps) * unit;
     const int target = std::max(2, r.width() / 70);
     const double step = niceStep(span, target);
+    if (!(step > 0.0) || !std::isfinite(step) || !std::isfinite(span) || span / step > 1000.0)
+        return;
     QFont f = font();
     f.setPointSizeF(std::max(7.0, f.pointSizeF() - 1.0));
     p.setFont(f);
@@ -210,6 +212,9 @@ SelectionBar::SelectionBar(QWidget* parent) : QWidget(parent)
                 emitEdited(final);
             });
     m_ms = new QLabel(this);
+    // Its room reserved, so that the time strip does not move when it fills
+    // in the middle of a drag.
+    m_ms->setMinimumWidth(m_ms->fontMetrics().horizontalAdvance(QStringLiteral("00000–00000 ms")));
     m_summary = new QLabel(this);
     m_summary->setObjectName("selectionSummary");
     m_summary->setMinimumWidth(1);

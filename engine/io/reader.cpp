@@ -466,6 +466,16 @@ public:
         Handle type(dset ? H5Dget_type(dset.get()) : -1, H5Tclose);
         if (!dset || !space || !type)
             fail("cannot open dataset '" + name + "'");
+        // The same storage rules as the time series: nothing read from other files.
+        Handle dcpl(H5Dget_create_plist(dset.get()), H5Pclose);
+        if (!dcpl)
+            fail("cannot read the storage properties of dataset '" + name + "'");
+        if (H5Pget_layout(dcpl.get()) == H5D_VIRTUAL)
+            refuse("dataset '" + name + "' is a virtual dataset (it maps data from other "
+                   "datasets or files); refused");
+        if (H5Pget_external_count(dcpl.get()) != 0)
+            refuse("dataset '" + name + "' keeps its raw data in external file(s); refused (it "
+                   "could read any file on this machine)");
         hsize_t n = 0;
         if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
             H5Sget_simple_extent_dims(space.get(), &n, nullptr) != 1 ||
@@ -506,9 +516,10 @@ public:
             H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, p.data());
         } else {
             const std::size_t size = H5Tget_size(type.get());
-            if (size == 0 || size > 4096) {
-                warnings.push_back(what + "holds strings of " + std::to_string(size) +
-                                   " bytes; ignored");
+            // At most 256 MB of label text: a label is display text, not data.
+            if (size == 0 || size > 4096 || size * n > (std::size_t(256) << 20)) {
+                warnings.push_back(what + "holds " + std::to_string(n) + " strings of " +
+                                   std::to_string(size) + " bytes; ignored");
                 return out;
             }
             std::vector<char> buf(size * n);
@@ -667,9 +678,15 @@ void readLabels(const File& f, Summary& s)
     if (s.shape.nHid > 0)
         s.neuronGroups = f.labelDataset("neuron_groups", s.shape.nHid, kMaxLabelText, s.warnings);
     for (auto* v : {&s.trialLabels, &s.neuronGroups})
-        for (std::string& l : *v)
+        for (std::string& l : *v) {
             if (l.size() == kMaxLabelText)
                 dropIncompleteUtf8(l);
+            // Display text on one line: control characters (a newline would
+            // break an export's header line) become spaces.
+            for (char& c : l)
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                    c = ' ';
+        }
     // A number of milliseconds, or text such as "10 ms" or "0.01 s".
     std::optional<double> dt;
     std::string text;
@@ -681,11 +698,13 @@ void readLabels(const File& f, Summary& s)
     } else {
         return;
     }
-    if (dt && std::isfinite(*dt) && *dt > 0)
+    // A time step from a nanosecond to a day: anything else is a unit mix-up
+    // (and would make time axes of infinite or zero span).
+    if (dt && std::isfinite(*dt) && *dt >= kMinDtMs && *dt <= kMaxDtMs)
         s.dtMs = *dt;
     else
         s.warnings.push_back(f.name() + ": attribute 'dt' is '" + text +
-                             "', not a positive number of milliseconds (or \"10 ms\", "
+                             "', not a number of milliseconds from 1e-6 to 8.64e7 (or \"10 ms\", "
                              "\"0.01 s\"); ignored");
 }
 
