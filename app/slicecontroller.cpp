@@ -6,6 +6,8 @@
 #include <QMetaObject>
 #include <QPointer>
 
+#include <sys/stat.h>
+
 namespace rnnloss {
 
 struct SliceController::Job
@@ -13,8 +15,9 @@ struct SliceController::Job
     std::optional<Slice> slice;
     std::uint64_t generation = 0;
     std::uint64_t sequence = 0;
-    std::shared_ptr<const Summary> result;
-    QString error;
+    Outcome outcome;
+    std::atomic<bool> cancel{false};
+    ReaderProcess reader; ///< for a recording without a raw layout
     std::thread thread;
 };
 
@@ -26,9 +29,28 @@ SliceController::SliceController(QString readerExe, QObject* parent)
 
 SliceController::~SliceController()
 {
-    // A slice takes a fraction of a second (a reader run at most its watchdog).
+    // Stopped, not waited for: a slice of a large gzip file could take minutes.
+    cancelRunning();
     if (m_running && m_running->thread.joinable())
         m_running->thread.join();
+}
+
+void SliceController::cancelRunning()
+{
+    if (!m_running)
+        return;
+    m_running->cancel = true;
+    m_running->reader.cancel();
+}
+
+SliceController::FileStamp SliceController::stampOf(const QString& path)
+{
+    struct stat st
+    {
+    };
+    if (path.isEmpty() || ::stat(path.toLocal8Bit().constData(), &st) != 0)
+        return {};
+    return {static_cast<std::int64_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
 }
 
 QString SliceController::path() const
@@ -42,9 +64,11 @@ void SliceController::setRecording(std::shared_ptr<const Summary> whole, std::ui
     m_whole = std::move(whole);
     m_generation = generation;
     m_files = files;
+    m_stamp = stampOf(files.recording);
     m_current.reset();
     m_pending.reset();
     m_shown = ++m_sequence;
+    cancelRunning(); // a slice of the previous recording is of no use now
 }
 
 void SliceController::request(std::optional<Slice> slice)
@@ -68,26 +92,44 @@ void SliceController::request(std::optional<Slice> slice)
     start(std::move(slice));
 }
 
-std::shared_ptr<const Summary> SliceController::compute(const Summary& whole,
-                                                        const LoadRequest& files,
-                                                        const std::optional<Slice>& slice,
-                                                        const QString& readerExe, QString& error)
+SliceController::Outcome SliceController::compute(const Summary& whole, const LoadRequest& files,
+                                                  const FileStamp& loaded,
+                                                  const std::optional<Slice>& slice,
+                                                  const QString& readerExe,
+                                                  const std::atomic<bool>* cancel,
+                                                  ReaderProcess* reader)
 {
-    if (!slice)
-        return std::make_shared<const Summary>(whole);
+    Outcome out;
+    if (!slice) {
+        out.summary = std::make_shared<const Summary>(whole);
+        return out;
+    }
+    // Both paths read the file again: refuse one that changed since its load.
+    if (!files.recording.isEmpty() && stampOf(files.recording) != loaded) {
+        out.stale = true;
+        out.error = QObject::tr("%1: changed since it was read (its size or modification time "
+                                "differs); read it again")
+                        .arg(files.recording);
+        return out;
+    }
     if (whole.layout) {
         Summary copy = whole;
         copy.warnings.clear();
         io::RawReadOptions options = leanRead();
         options.slice = *slice;
+        options.cancel = cancel;
         if (std::string err = io::completeFromRaw(copy, options); !err.empty()) {
-            error = QString::fromStdString(err);
-            return nullptr;
+            out.cancelled = cancel && *cancel;
+            out.error = QString::fromStdString(err);
+            return out;
         }
         copy.warnings = whole.warnings;
-        return std::make_shared<const Summary>(std::move(copy));
+        out.summary = std::make_shared<const Summary>(std::move(copy));
+        return out;
     }
-    // Filtered data: the reader process reads the slice itself.
+    // Filtered data: the reader process reads the slice itself, given as index
+    // specs on its command line (bounded: a scattered selection of a huge file
+    // would not fit an argument).
     ReaderJob job;
     job.readerExe = readerExe.toStdString();
     job.recording = files.recording.toStdString();
@@ -96,19 +138,27 @@ std::shared_ptr<const Summary> SliceController::compute(const Summary& whole,
     job.trials = indexSpecText(slice->trials);
     job.steps = indexSpecText(slice->steps);
     job.neurons = indexSpecText(slice->neurons);
-    ReaderProcess reader;
-    ReaderOutcome out = reader.run(job);
-    if (!out.summary) {
-        error = QString::fromStdString(out.error);
-        return nullptr;
+    if (job.trials.size() + job.steps.size() + job.neurons.size() > 100000) {
+        out.error = QObject::tr("%1: this selection is too scattered to be read from a compressed "
+                                "file (store the recording uncompressed, or select ranges)")
+                        .arg(files.recording);
+        return out;
     }
-    if (out.summary->slice != slice) {
-        error = QObject::tr("%1: the file changed since it was read (its shape differs); read it "
-                            "again")
-                    .arg(files.recording);
-        return nullptr;
+    ReaderProcess own;
+    ReaderOutcome r = (reader ? *reader : own).run(job);
+    if (!r.summary) {
+        out.cancelled = r.cancelled;
+        out.error = QString::fromStdString(r.error);
+        return out;
     }
-    return std::make_shared<const Summary>(std::move(*out.summary));
+    if (r.summary->slice != slice) {
+        out.stale = true;
+        out.error = QObject::tr("%1: changed since it was read (its shape differs); read it again")
+                        .arg(files.recording);
+        return out;
+    }
+    out.summary = std::make_shared<const Summary>(std::move(*r.summary));
+    return out;
 }
 
 void SliceController::start(std::optional<Slice> slice)
@@ -120,8 +170,9 @@ void SliceController::start(std::optional<Slice> slice)
     m_running = job;
     ++m_jobsRun;
     QPointer<SliceController> self(this);
-    job->thread = std::thread([self, job, whole = m_whole, files = m_files, exe = m_readerExe] {
-        job->result = compute(*whole, files, job->slice, exe, job->error);
+    job->thread = std::thread([self, job, whole = m_whole, files = m_files, stamp = m_stamp,
+                               exe = m_readerExe] {
+        job->outcome = compute(*whole, files, stamp, job->slice, exe, &job->cancel, &job->reader);
         QMetaObject::invokeMethod(self, [self, job] {
             if (self)
                 self->finish(job);
@@ -145,13 +196,15 @@ void SliceController::finish(const std::shared_ptr<Job>& job)
     // Another recording since, or the whole recording shown since it started.
     if (job->generation != m_generation || job->sequence < m_shown)
         return;
-    if (!job->result) {
-        emit failed(job->error, job->error.contains(QLatin1String("changed since it was read")));
+    if (job->outcome.cancelled)
+        return;
+    if (!job->outcome.summary) {
+        emit failed(job->outcome.error, job->outcome.stale);
         return;
     }
     m_current = job->slice;
     m_shown = job->sequence;
-    emit sliced(job->result, m_generation);
+    emit sliced(job->outcome.summary, m_generation);
 }
 
 } // namespace rnnloss

@@ -14,6 +14,8 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -46,11 +48,29 @@ public:
     /// The path slices take for this recording: "file" (pread) or "reader".
     QString path() const;
 
+    /// The size and modification time of a file when it was loaded.
+    struct FileStamp
+    {
+        std::int64_t size = -1, mtimeSec = 0, mtimeNsec = 0;
+        bool operator==(const FileStamp&) const = default;
+    };
+    static FileStamp stampOf(const QString& path);
+
+    struct Outcome
+    {
+        std::shared_ptr<const Summary> summary; ///< empty on failure
+        QString error;      ///< names the file and what is wrong
+        bool stale = false; ///< the file changed since it was loaded: a reload helps
+        bool cancelled = false;
+    };
     /// The summary of `slice` of `whole`, computed here and now (the worker's
-    /// job; tests call it directly). Returns the error instead when it fails.
-    static std::shared_ptr<const Summary> compute(const Summary& whole, const LoadRequest& files,
-                                                  const std::optional<Slice>& slice,
-                                                  const QString& readerExe, QString& error);
+    /// job; tests call it directly). `loaded`: the recording's stamp at load,
+    /// checked before the file is read again; `cancel` stops it between blocks
+    /// (the direct read) or kills the reader process.
+    static Outcome compute(const Summary& whole, const LoadRequest& files, const FileStamp& loaded,
+                           const std::optional<Slice>& slice, const QString& readerExe,
+                           const std::atomic<bool>* cancel = nullptr,
+                           ReaderProcess* reader = nullptr);
 
 signals:
     /// A result for the current recording: its summary and the slice it covers.
@@ -63,11 +83,13 @@ private:
     struct Job;
     void start(std::optional<Slice> slice);
     void finish(const std::shared_ptr<Job>& job);
+    void cancelRunning();
 
     QString m_readerExe;
     std::shared_ptr<const Summary> m_whole;
     std::uint64_t m_generation = 0;
     LoadRequest m_files;
+    FileStamp m_stamp; ///< of the recording when it was set
     std::optional<Slice> m_current;
     std::shared_ptr<Job> m_running;
     std::optional<std::optional<Slice>> m_pending; ///< the newest request while one runs

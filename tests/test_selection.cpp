@@ -26,6 +26,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <hdf5.h>
+
 #include <cmath>
 #include <fstream>
 
@@ -83,7 +85,10 @@ private slots:
     void groupAndTableSelection();
     void dragTimeWindow();
     void badChoiceKeepsView();
+    void changedFileRefused_data();
     void changedFileRefused();
+    void neuronRowsAreRecordingNumbers();
+    void labelsThatDoNotFit();
     void psthSplitByLabel();
     void headlessSelection();
 
@@ -347,11 +352,19 @@ void TestSelection::badChoiceKeepsView()
     QVERIFY(w.selectionBar()->summary().contains("no trial of 1,2 has label 'left'"));
 }
 
+void TestSelection::changedFileRefused_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("direct reads") << m_chunked;
+    QTest::newRow("reader process (gzip)") << m_gzip;
+}
+
 void TestSelection::changedFileRefused()
 {
+    QFETCH(QString, file);
     const QString copy = m_dir.filePath("changing.h5");
     QFile::remove(copy);
-    QVERIFY(QFile::copy(m_chunked, copy));
+    QVERIFY(QFile::copy(file, copy));
     MainWindow w(kCli);
     QVERIFY(load(w, copy));
     const auto shown = w.summary();
@@ -402,7 +415,97 @@ void TestSelection::psthSplitByLabel()
         }
     }
     QCOMPARE(w.neuronDetail()->psthTraceCount(), 3);
-    QVERIFY(w.neuronDetail()->psthTitle().contains("PSTH"));
+    QVERIFY2(w.neuronDetail()->psthTitle().contains("of neuron 3 by trial label"),
+             qPrintable(w.neuronDetail()->psthTitle()));
+}
+
+// A slice renumbers the rows: the table, the PSTH, the title and the neurons
+// CSV name the recording's neurons, and the numbers are those neurons'.
+void TestSelection::neuronRowsAreRecordingNumbers()
+{
+    MainWindow w(kCli);
+    QVERIFY(load(w, m_chunked));
+    QVERIFY(select(w, {"1:9", {}, "4:10", {}, {}}));
+    w.selectNeuron(2); // row 2: neuron 6
+    QVERIFY(settle(w));
+    QCOMPARE(w.neuronDetail()->neuron(), 6);
+    QCOMPARE(w.neuronTable()->model()->neuronId(2), std::int64_t(6));
+    QVERIFY(w.neuronDetail()->psthTitle().contains("neuron 6"));
+    const Psth& p = w.lastResult()->neuronPsth;
+    QCOMPARE(p.mean.size(), std::size_t(kShape.time));
+    for (long t = 0; t < kShape.time; ++t) {
+        double sum = 0;
+        for (long b = 1; b < 9; ++b)
+            sum += bruteforce::at(m_rec.states, kShape, b, t, 6, kShape.nHid);
+        QVERIFY(near(p.mean[std::size_t(t)], sum / 8));
+    }
+    const QString csv = m_dir.filePath("rows.csv");
+    const ExportOutcome out = w.exporter()->exportTable("neurons", csv);
+    QVERIFY2(out.ok(), qPrintable(out.error));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+    QVERIFY2(lines.value(1).startsWith("neuron,group,"), qPrintable(lines.value(1)));
+    QVERIFY2(lines.value(2).startsWith("4,\"E\","), qPrintable(lines.value(2)));
+    QVERIFY2(lines.value(7).startsWith("9,\"I\","), qPrintable(lines.value(7)));
+    // A row of the old table clicked after a slice of fewer neurons: ignored.
+    QVERIFY(select(w, {{}, {}, "0:2", {}, {}}));
+    w.selectNeuron(5);
+    QVERIFY(settle(w));
+    QCOMPARE(w.lastResult()->neuron, -1);
+}
+
+// trial_labels / neuron_groups that do not fit are ignored with a warning
+// naming the file and the dataset; ones stored in another file refuse the file.
+void TestSelection::labelsThatDoNotFit()
+{
+    io::WriteOptions o;
+    o.chunkTrials = 1;
+    o.trialLabels = trialLabels();
+    o.trialLabels.pop_back();      // B - 1 labels
+    o.neuronGroups = {"E", "I"};   // not N_hid
+    o.dtMs = 1e300;                // not a time step
+    const QString odd = m_dir.filePath("odd-labels.h5");
+    QCOMPARE(io::writeRecording(odd.toStdString(), m_rec, o), std::string());
+    io::ReadRequest req;
+    req.recording = odd.toStdString();
+    const io::ReadResult r = io::readRecording(req);
+    QVERIFY2(r.summary.has_value(), r.error.c_str());
+    QVERIFY(r.summary->trialLabels.empty() && r.summary->neuronGroups.empty() && !r.summary->dtMs);
+    QString all;
+    for (const std::string& wmsg : r.summary->warnings)
+        all += QString::fromStdString(wmsg) + "\n";
+    QVERIFY2(all.contains(odd + ": dataset 'trial_labels' should hold one entry per trial (B = 12)"),
+             qPrintable(all));
+    QVERIFY2(all.contains("dataset 'neuron_groups' should hold one entry per hidden unit (N_hid = 10)"),
+             qPrintable(all));
+    QVERIFY2(all.contains("attribute 'dt'"), qPrintable(all));
+
+    // Labels whose bytes live in another file (here /etc/hostname): refused.
+    const QString ext = m_dir.filePath("external-labels.h5");
+    QCOMPARE(io::writeRecording(ext.toStdString(), m_rec, {.chunkTrials = 1}), std::string());
+    {
+        const hid_t f = H5Fopen(ext.toLocal8Bit().constData(), H5F_ACC_RDWR, H5P_DEFAULT);
+        QVERIFY(f >= 0);
+        const hsize_t n = kShape.batch;
+        const hid_t space = H5Screate_simple(1, &n, nullptr);
+        const hid_t type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, 1);
+        const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        QVERIFY(H5Pset_external(dcpl, "/etc/hostname", 0, n) >= 0);
+        const hid_t d = H5Dcreate2(f, "trial_labels", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        QVERIFY(d >= 0);
+        H5Dclose(d);
+        H5Pclose(dcpl);
+        H5Tclose(type);
+        H5Sclose(space);
+        H5Fclose(f);
+    }
+    req.recording = ext.toStdString();
+    const io::ReadResult e = io::readRecording(req);
+    QVERIFY(!e.summary);
+    QVERIFY2(QString::fromStdString(e.error).contains(ext + ": dataset 'trial_labels' keeps its raw data in external file(s); refused"),
+             e.error.c_str());
 }
 
 // rnnloss-explorer REC --trials ... --trial-label ... --export DIR: the figures
