@@ -17,6 +17,7 @@
 #include <QChartView>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -267,9 +268,12 @@ void MainWindow::addChartMenu(const QString& key, QWidget* chart)
 
 void MainWindow::exportInteractively(const QString& key, const QString& format, bool table)
 {
-    QString path =
-        QFileDialog::getSaveFileName(this, tr("Export"), m_exporter->defaultFileName(key, format),
-                                     QStringLiteral("%1 (*.%2)").arg(format.toUpper(), format));
+    // Proposed beside the recording, named after it and the view.
+    QString proposed = m_exporter->defaultFileName(key, format);
+    if (const QString rec = recordingFile(); !rec.isEmpty())
+        proposed = QFileInfo(rec).absoluteDir().filePath(proposed);
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export"), proposed, QStringLiteral("%1 (*.%2)").arg(format.toUpper(), format));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
