@@ -25,7 +25,7 @@ const char* const kSharedHelp =
                           "lambda_mse": 1, ...}; keys it lacks keep the
                           recording's training lambda (else 0)
   --json                  JSON instead of the table
-  --trials SPEC, --steps SPEC, --neurons SPEC
+  --trials SPEC, --steps SPEC, --neurons SPEC, --trial-label L, --neuron-group G
                           the same slice of every recording, as for compute
   --watchdog SECONDS, --memory-limit MB, --slab-mb MB, --via-reader, --verbose
                           as for compute
@@ -88,7 +88,8 @@ bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o)
             throw UsageError{s + " " + std::to_string(mb) +
                              ": expected 0 (no limit) or at least 256"};
         o.job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
-    } else if (s == "--trials" || s == "--steps" || s == "--neurons") {
+    } else if (s == "--trials" || s == "--steps" || s == "--neurons" || s == "--trial-label" ||
+               s == "--neuron-group") {
         if (std::string err = parseSliceOption(s, value(a, i), o.slice); !err.empty())
             throw UsageError{err};
     } else if (s == "--via-reader") {
@@ -122,6 +123,8 @@ ReaderOutcome read(const Options& o, const std::string& recording)
     job.trials = o.slice.trials;
     job.steps = o.slice.steps;
     job.neurons = o.slice.neurons;
+    job.trialLabel = o.slice.trialLabel;
+    job.neuronGroup = o.slice.neuronGroup;
     job.rawLayout = o.direct;
     ReaderProcess reader;
     ReaderOutcome outcome = reader.run(job);
@@ -145,7 +148,7 @@ std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose)
     opt.reduce.perTime = false;
     opt.reduce.histograms = false;
     std::string why;
-    opt.slice = resolveSlice(slice, s.recordingShape(), why);
+    opt.slice = resolveSlice(slice, s, why);
     if (!why.empty())
         return s.layout->file + ": " + why;
     const std::string err = io::completeFromRaw(s, opt);

@@ -28,6 +28,14 @@ std::string parseLambda(const std::string& arg, LossOptions& opts)
 std::string parseSliceOption(const std::string& option, const std::string& spec,
                              SliceOptions& opts)
 {
+    if (option == "--trial-label" || option == "--neuron-group") {
+        std::optional<std::string>& label =
+            option == "--trial-label" ? opts.trialLabel : opts.neuronGroup;
+        if (label)
+            return option + " is given twice (" + *label + ", " + spec + ")";
+        label = spec;
+        return {};
+    }
     std::string* target = option == "--trials"  ? &opts.trials
                           : option == "--steps" ? &opts.steps
                           : option == "--neurons" ? &opts.neurons
@@ -74,6 +82,52 @@ std::optional<Slice> resolveSlice(const SliceOptions& opts, const Shape& whole,
             return std::nullopt;
         }
         *a.out = std::move(r.indices);
+    }
+    return slice;
+}
+
+std::optional<Slice> resolveSlice(const SliceOptions& opts, const Summary& s, std::string& error)
+{
+    SliceOptions specs = opts;
+    specs.trialLabel.reset();
+    specs.neuronGroup.reset();
+    // A label alone still selects: start from every trial / neuron.
+    if (!specs.any() && (opts.trialLabel || opts.neuronGroup))
+        specs.trials = ":";
+    const Shape& whole = s.recordingShape();
+    std::optional<Slice> slice = resolveSlice(specs, whole, error);
+    if (!slice || !error.empty())
+        return slice;
+    const struct
+    {
+        const char* option;
+        const std::optional<std::string>* label;
+        const std::vector<std::string>* labels;
+        const char* dataset;
+        const char* unit;
+        const std::string* spec;
+        std::vector<std::int64_t>* indices;
+    } filters[] = {{"--trial-label", &opts.trialLabel, &s.trialLabels, "trial_labels", "trial",
+                    &opts.trials, &slice->trials},
+                   {"--neuron-group", &opts.neuronGroup, &s.neuronGroups, "neuron_groups",
+                    "neuron", &opts.neurons, &slice->neurons}};
+    for (const auto& f : filters) {
+        if (!*f.label)
+            continue;
+        if (f.labels->empty()) {
+            error = std::string(f.option) + " " + **f.label + ": the recording has no " +
+                    f.dataset;
+            return std::nullopt;
+        }
+        std::erase_if(*f.indices, [&](std::int64_t i) {
+            return i < 0 || std::size_t(i) >= f.labels->size() || (*f.labels)[std::size_t(i)] != **f.label;
+        });
+        if (f.indices->empty()) {
+            error = std::string(f.option) + " " + **f.label + ": no " + f.unit + " " +
+                    (f.spec->empty() ? "" : "of " + *f.spec + " ") + "has it (see " + f.dataset +
+                    ")";
+            return std::nullopt;
+        }
     }
     return slice;
 }

@@ -30,7 +30,13 @@ std::string parseLambda(const std::string& arg, LossOptions& opts);
 struct SliceOptions
 {
     std::string trials, steps, neurons;
-    bool any() const { return !trials.empty() || !steps.empty() || !neurons.empty(); }
+    /// --trial-label, --neuron-group: only the trials / neurons (of the specs
+    /// above, or all) with this trial_labels / neuron_groups value.
+    std::optional<std::string> trialLabel, neuronGroup;
+    bool any() const
+    {
+        return !trials.empty() || !steps.empty() || !neurons.empty() || trialLabel || neuronGroup;
+    }
 };
 
 /// Takes `option` (one of the three) with its value `spec` into `opts`.
@@ -45,6 +51,9 @@ std::string parseSliceOption(const std::string& option, const std::string& spec,
 /// problem when a spec does not fit.
 std::optional<Slice> resolveSlice(const SliceOptions& opts, const Shape& whole,
                                   std::string& error);
+/// The same, with --trial-label and --neuron-group resolved against the
+/// labels of `s` (the recording's; its shape is the whole one).
+std::optional<Slice> resolveSlice(const SliceOptions& opts, const Summary& s, std::string& error);
 
 /// The example recording bundled with the app: next to the executable, or in
 /// the source tree's resources/ for a build that has not been installed.

@@ -127,6 +127,10 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
                                     std::pair{"--neurons", &job.neurons}})
         if (!spec->empty())
             args.insert(args.end(), {opt, *spec});
+    for (const auto& [opt, label] : {std::pair{"--trial-label", &job.trialLabel},
+                                     std::pair{"--neuron-group", &job.neuronGroup}})
+        if (*label)
+            args.insert(args.end(), {opt, **label});
     if (job.rawLayout)
         args.push_back("--raw-layout");
     std::vector<char*> argv;

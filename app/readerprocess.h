@@ -25,6 +25,8 @@ struct ReaderJob
     /// Index specs of a slice (rnnloss compute's --trials, --steps, --neurons;
     /// engine/slice.h); empty: the whole axis.
     std::string trials, steps, neurons;
+    /// Only the trials / neurons with this trial_labels / neuron_groups value.
+    std::optional<std::string> trialLabel, neuronGroup;
     /// Ask for the raw layout of outputs, targets and states instead of their
     /// sums where they can be read straight from the file (io/rawread.h).
     bool rawLayout = false;

@@ -44,6 +44,7 @@ Usage:
   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
                   [--lambda KEY=VALUE]... [--lambdas-from FILE.json] [--json]
                   [--trials SPEC] [--steps SPEC] [--neurons SPEC]
+                  [--trial-label LABEL] [--neuron-group GROUP]
   rnnloss compute A.h5 B.h5 ... [options]
   rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
@@ -95,6 +96,10 @@ compute
                        "selection": {"trials": {"spec", "count"}, "steps": ...,
                        "neurons": ...}; "shape" stays the recording's and
                        neurons.mean_rate lists the selected neurons in order.
+  --trial-label LABEL  only the trials (of --trials, or all) whose trial_labels
+                       value is LABEL (integers as written in decimal)
+  --neuron-group GROUP only the neurons (of --neurons, or all) whose
+                       neuron_groups value is GROUP (e.g. E or I)
   --watchdog SECONDS   stop the reader when it makes no progress for this long
                        (1..86400; default 30)
   --memory-limit MB    the reader's address-space limit (default 4096; 0 for none,
@@ -183,7 +188,8 @@ int readerMain(const std::vector<std::string>& a)
             req.reduce.threads = static_cast<int>(number(a[i], next(a, i)));
         else if (a[i] == "--raw-layout")
             req.rawLayout = true;
-        else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons") {
+        else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons" ||
+                 a[i] == "--trial-label" || a[i] == "--neuron-group") {
             const std::string& opt = a[i];
             const std::string err = parseSliceOption(opt, next(a, i), slice);
             if (!err.empty())
@@ -194,7 +200,7 @@ int readerMain(const std::vector<std::string>& a)
     if (req.reduce.histogramBins < 4 || req.reduce.histogramBins % 4 || req.reduce.histogramBins > 4096)
         throw UsageError{"reader: --histogram-bins must be a multiple of 4 in 4..4096"};
     if (slice.any())
-        req.slice = [&slice](const Shape& whole, std::string& error) {
+        req.slice = [&slice](const Summary& whole, std::string& error) {
             return resolveSlice(slice, whole, error);
         };
     const auto result = io::readRecording(req, [](double f, const std::string& stage) {
@@ -252,7 +258,8 @@ int computeMain(const std::vector<std::string>& a)
             if (mb != 0 && mb < 256)
                 throw UsageError{s + " " + std::to_string(mb) + ": expected 0 (no limit) or at least 256"};
             job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
-        } else if (s == "--trials" || s == "--steps" || s == "--neurons") {
+        } else if (s == "--trials" || s == "--steps" || s == "--neurons" || s == "--trial-label" ||
+                   s == "--neuron-group") {
             const std::string err = parseSliceOption(s, next(a, i), slice);
             if (!err.empty())
                 throw UsageError{err};
@@ -277,6 +284,8 @@ int computeMain(const std::vector<std::string>& a)
     job.trials = slice.trials;
     job.steps = slice.steps;
     job.neurons = slice.neurons;
+    job.trialLabel = slice.trialLabel;
+    job.neuronGroup = slice.neuronGroup;
     job.rawLayout = direct;
     ReaderProcess reader;
     double lastShown = -1.0;

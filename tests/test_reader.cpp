@@ -1167,7 +1167,7 @@ void TestReader::neuronOnDemand()
         sl.neurons = {1};
         io::ReadRequest req;
         req.recording = path.toStdString();
-        req.slice = [&](const Shape&, std::string&) { return std::optional<Slice>(sl); };
+        req.slice = [&](const Summary&, std::string&) { return std::optional<Slice>(sl); };
         const io::ReadResult sliced = io::readRecording(req);
         QVERIFY2(sliced.summary, sliced.error.c_str());
         io::RawReadOptions opt;

@@ -16,6 +16,8 @@
 #include "writer.h"
 
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -91,6 +93,7 @@ private slots:
     void labelsThatDoNotFit();
     void psthSplitByLabel();
     void headlessSelection();
+    void cliLabelAndGroup();
 
 private:
     bool load(MainWindow& w, const QString& file);
@@ -565,6 +568,38 @@ void TestSelection::headlessSelection()
     QCOMPARE(run({m_chunked, "--neuron-group", "X", "--screenshot", shot}, &err), 2);
     QVERIFY2(err.contains("no neuron") && err.contains("group 'X'"), qPrintable(err));
     QVERIFY(!QFile::exists(shot));
+}
+
+// rnnloss compute --trial-label / --neuron-group (with and without ranges), on
+// the direct path and through the reader process (gzip), against the brute
+// force; a label the file lacks is refused naming the option.
+void TestSelection::cliLabelAndGroup()
+{
+    auto compute = [&](const QStringList& args, QString* err = nullptr) {
+        QProcess p;
+        p.start(kCli, QStringList{"compute"} + args + QStringList{"--json", "--lambda", "mse=1",
+                                                                "--lambda", "fr=1", "--lambda",
+                                                                "fr_sd=1"});
+        p.waitForFinished(kTimeoutMs);
+        if (err)
+            *err = QString::fromUtf8(p.readAllStandardError());
+        return std::pair{p.exitCode(), QJsonDocument::fromJson(p.readAllStandardOutput()).object()};
+    };
+    for (const QString& file : {m_chunked, m_gzip}) {
+        const auto [code, j] = compute({file, "--trials", "2:", "--trial-label", "right",
+                                        "--neuron-group", "E", "--steps", ":20"});
+        QCOMPARE(code, 0);
+        const bruteforce::Terms want =
+            bruteforce::compute(m_rec, true, {4, 7, 10}, range(0, 8), range(0, 20));
+        QVERIFY2(near(j["total"].toDouble(), *want.mse + *want.fr + *want.frSd),
+                 qPrintable(QString("%1: total %2").arg(file).arg(j["total"].toDouble(), 0, 'g', 17)));
+        QCOMPARE(j["selection"]["trials"]["count"].toInt(), 3);
+        QCOMPARE(j["selection"]["neurons"]["count"].toInt(), 8);
+        QString err;
+        const auto bad = compute({file, "--trial-label", "up"}, &err);
+        QCOMPARE(bad.first, 2);
+        QVERIFY2(err.contains("--trial-label up: no trial has it"), qPrintable(err));
+    }
 }
 
 QTEST_MAIN(TestSelection)

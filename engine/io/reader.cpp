@@ -1153,7 +1153,7 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     std::optional<Slice> slice;
     if (req.slice) {
         std::string why;
-        slice = req.slice(s.shape, why);
+        slice = req.slice(s, why);
         if (slice && why.empty() && slice->whole != s.shape)
             why = "the selection was made for another shape";
         if (slice && why.empty())

@@ -18,7 +18,9 @@ namespace rnnloss::io {
 /// Given the recording's shape, the slice to summarise instead of the whole;
 /// std::nullopt for the whole recording, or with `error` set to refuse (the
 /// read then fails with "<file>: <error>").
-using SliceFn = std::function<std::optional<Slice>(const Shape& whole, std::string& error)>;
+/// It gets the summary as read so far: the recording's shape and its
+/// trial_labels / neuron_groups.
+using SliceFn = std::function<std::optional<Slice>(const Summary& whole, std::string& error)>;
 
 struct ReadRequest
 {
