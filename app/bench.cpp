@@ -107,27 +107,46 @@ void readBytes(const std::string& file)
     ::close(fd);
 }
 
-/// `rnnloss compute FILE --json [extra]` as a user runs it, output discarded.
-void runCompute(const std::string& file, const char* extra)
+/// Runs `args` (args[0] the program) as a user would, its output discarded,
+/// with `env` added to the environment; throws unless it exits 0.
+void runQuietly(std::vector<std::string> args,
+                const std::vector<std::pair<std::string, std::string>>& env = {})
 {
-    const std::string exe = currentExecutable();
+    // Everything the child needs is made before fork().
+    std::vector<char*> argv;
+    for (std::string& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0)
         throw std::runtime_error("cannot fork");
     if (pid == 0) {
         const int devnull = ::open("/dev/null", O_WRONLY);
         ::dup2(devnull, STDOUT_FILENO);
-        if (extra)
-            ::execl(exe.c_str(), exe.c_str(), "compute", file.c_str(), "--json", extra, nullptr);
-        else
-            ::execl(exe.c_str(), exe.c_str(), "compute", file.c_str(), "--json", nullptr);
+        ::dup2(devnull, STDERR_FILENO);
+        for (const auto& [name, value] : env)
+            ::setenv(name.c_str(), value.c_str(), 1);
+        ::execv(argv[0], argv.data());
         ::_exit(127);
     }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error("rnnloss compute " + file + " failed");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::string line;
+        for (const std::string& a : args)
+            line += (line.empty() ? "" : " ") + a;
+        throw std::runtime_error(line + " failed");
+    }
+}
+
+/// `rnnloss compute FILE --json [extra]` as a user runs it.
+void runCompute(const std::string& file, const char* extra)
+{
+    std::vector<std::string> args{currentExecutable(), "compute", file, "--json"};
+    if (extra)
+        args.emplace_back(extra);
+    runQuietly(std::move(args));
 }
 
 /// The desktop app beside this binary, or empty.
@@ -140,27 +159,14 @@ std::string explorerExecutable()
 
 /// The app as a user starts it on `file`, offscreen, until its first result is
 /// painted (`--screenshot`): process start, the reader, the direct read, the
-/// terms and statistics and the first paint of every view.
+/// terms and statistics and the first paint of every view. Its own settings:
+/// no last session of the user's is reopened.
 void runExplorer(const std::string& exe, const std::string& file, const std::string& shot)
 {
-    const pid_t pid = ::fork();
-    if (pid < 0)
-        throw std::runtime_error("cannot fork");
-    if (pid == 0) {
-        const int devnull = ::open("/dev/null", O_WRONLY);
-        ::dup2(devnull, STDOUT_FILENO);
-        ::dup2(devnull, STDERR_FILENO);
-        ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
-        // Its own settings: no last session of the user's is reopened.
-        ::setenv("XDG_CONFIG_HOME", (std::filesystem::temp_directory_path() / "rnnloss-bench-config").c_str(), 1);
-        ::execl(exe.c_str(), exe.c_str(), file.c_str(), "--screenshot", shot.c_str(), nullptr);
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error("rnnloss-explorer " + file + " --screenshot failed");
+    runQuietly({exe, file, "--screenshot", shot},
+               {{"QT_QPA_PLATFORM", "offscreen"},
+                {"XDG_CONFIG_HOME",
+                 (std::filesystem::temp_directory_path() / "rnnloss-bench-config").string()}});
 }
 
 /// Issue 9's end-to-end figures on `file`, interleaved repetition by repetition.
@@ -185,9 +191,8 @@ void endToEnd(const std::string& file, int reps)
     // What the views need at once: the terms, the neuron table, the rate
     // histogram and SD/CV; not the per-time sums and sample histograms of every
     // neuron (`all`: today's summary, which has them).
-    io::RawReadOptions lean, all;
-    lean.threads = all.threads = 2;
-    lean.reduce.perTime = lean.reduce.histograms = false;
+    io::RawReadOptions lean = io::leanOptions(), all;
+    all.threads = lean.threads;
     io::RawReadOptions full = lean;
     auto firstResult = [&] {
         ReaderOutcome o = ReaderProcess().run(job);

@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 
 namespace rnnloss::cli {
 
@@ -143,10 +142,7 @@ ReaderOutcome read(const Options& o, const std::string& recording)
 std::string readDirect(Summary& s, const SliceOptions& slice, bool verbose)
 {
     const auto started = std::chrono::steady_clock::now();
-    io::RawReadOptions opt;
-    opt.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
-    opt.reduce.perTime = false;
-    opt.reduce.histograms = false;
+    io::RawReadOptions opt = io::leanOptions();
     std::string why;
     opt.slice = resolveSlice(slice, s, why);
     if (!why.empty())

@@ -1,5 +1,7 @@
 #include "loadcontroller.h"
 
+#include "rawread.h"
+
 #include <QMetaObject>
 #include <QPointer>
 
@@ -8,14 +10,6 @@
 
 namespace rnnloss {
 
-io::RawReadOptions leanRead()
-{
-    io::RawReadOptions o;
-    o.threads = 2;
-    o.reduce.perTime = false;
-    o.reduce.histograms = false;
-    return o;
-}
 
 struct LoadController::Job
 {
@@ -85,7 +79,7 @@ void LoadController::load(const LoadRequest& request)
             }, Qt::QueuedConnection);
         });
         if (outcome.summary && outcome.summary->layout) {
-            io::RawReadOptions raw = leanRead();
+            io::RawReadOptions raw = io::leanOptions();
             raw.cancel = &job->cancelled;
             if (std::string err = io::completeFromRaw(*outcome.summary, raw); !err.empty()) {
                 outcome.summary.reset();

@@ -2,7 +2,6 @@
 // Loads a recording through the isolated reader process on a background
 // thread. The GUI thread gets progress and exactly one of loaded / failed.
 
-#include "rawread.h"
 #include "readerprocess.h"
 #include "summary.h"
 
@@ -13,12 +12,6 @@
 #include <thread>
 
 namespace rnnloss {
-
-/// How the app reads raw extents (a load, a slice): both cores, and only what
-/// the views need at once (the terms, the neuron table, the rate histogram);
-/// a neuron's PSTH and sample histogram are read on demand when it is
-/// selected (ComputeWorker), which keeps loads and slices at memory speed.
-io::RawReadOptions leanRead();
 
 struct LoadRequest
 {

@@ -115,7 +115,7 @@ SliceController::Outcome SliceController::compute(const Summary& whole, const Lo
     if (whole.layout) {
         Summary copy = whole;
         copy.warnings.clear();
-        io::RawReadOptions options = leanRead();
+        io::RawReadOptions options = io::leanOptions();
         options.slice = *slice;
         options.cancel = cancel;
         if (std::string err = io::completeFromRaw(copy, options); !err.empty()) {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 
 namespace rnnloss::io {
@@ -26,6 +27,7 @@ class FileDescriptor
 {
 public:
     explicit FileDescriptor(int fd) : m_fd(fd) {}
+    FileDescriptor(FileDescriptor&& o) noexcept : m_fd(std::exchange(o.m_fd, -1)) {}
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     ~FileDescriptor()
@@ -126,6 +128,26 @@ const double* readAsDouble(int fd, const std::string& file, const RawDataset& d,
     return o;
 }
 
+/// The layout's file, opened and checked to be the one the layout was made
+/// of (same size and modification time); RawError otherwise.
+FileDescriptor openUnchanged(const RawLayout& layout)
+{
+    const std::string& file = layout.file;
+    FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        throw RawError(file + ": cannot open: " + std::strerror(errno));
+    struct stat now
+    {
+    };
+    if (::fstat(fd.get(), &now) != 0)
+        throw RawError(file + ": cannot inspect: " + std::strerror(errno));
+    if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
+        now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
+        throw RawError(file + ": changed since it was read (its size or modification time "
+                              "differs); read it again");
+    return fd;
+}
+
 /// What one thread reduces: a run of trials (of the recording, or of a slice).
 struct Part
 {
@@ -192,18 +214,13 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
     const std::string& file = layout.file;
     if (const std::string bad = checkLayout(layout, whole); !bad.empty())
         return file + ": " + bad;
-    FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0)
-        return file + ": cannot open: " + std::strerror(errno);
-    struct stat now
-    {
-    };
-    if (::fstat(fd.get(), &now) != 0)
-        return file + ": cannot inspect: " + std::strerror(errno);
-    if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
-        now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
-        return file + ": changed since it was read (its size or modification time differs); "
-                      "read it again";
+    std::optional<FileDescriptor> opened;
+    try {
+        opened.emplace(openUnchanged(layout));
+    } catch (const RawError& e) {
+        return e.what();
+    }
+    const FileDescriptor& fd = *opened;
 
     const RawDataset* st = layout.find(Dataset::States);
     const RawDataset* out = layout.find(Dataset::Outputs);
@@ -331,16 +348,7 @@ std::vector<NeuronDetail> neuronsFromRaw(const Summary& s, const std::vector<std
         for (std::int64_t neuron : neurons)
             if (neuron < 0 || neuron >= whole.nHid)
                 throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
-        FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-        struct stat now
-        {
-        };
-        if (fd.get() < 0 || ::fstat(fd.get(), &now) != 0)
-            throw RawError(file + ": cannot open: " + std::strerror(errno));
-        if (static_cast<std::uint64_t>(now.st_size) != layout.fileSize ||
-            now.st_mtim.tv_sec != layout.mtimeSec || now.st_mtim.tv_nsec != layout.mtimeNsec)
-            throw RawError(file + ": changed since it was read (its size or modification time "
-                                  "differs); read it again");
+        const FileDescriptor fd = openUnchanged(layout);
         // The neurons' columns, a trial at a time, through the reducer of the
         // full pass (N = the neurons asked for; each neuron's sums are its own
         // lane): their per-time sums and histograms are the pass's.
@@ -400,18 +408,21 @@ std::string addPerTimeFromRaw(Summary& s, const RawReadOptions& options)
 {
     if (!s.layout || !s.layout->find(Dataset::States))
         return "addPerTimeFromRaw: the summary has no raw layout of the states";
-    Summary copy = s;
     RawReadOptions o = options;
     o.reduce.perTime = true;
     o.reduce.histograms = false;
     if (s.slice)
         o.slice = *s.slice;
-    const std::string err = completeFromRaw(copy, o);
-    if (!err.empty())
-        return err;
-    s.timeSum = std::move(copy.timeSum);
-    s.timeSumSq = std::move(copy.timeSumSq);
-    return {};
+    return completeFromRaw(s, o);
+}
+
+RawReadOptions leanOptions()
+{
+    RawReadOptions o;
+    o.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
+    o.reduce.perTime = false;
+    o.reduce.histograms = false;
+    return o;
 }
 
 std::string completeFromRaw(Summary& s, const RawReadOptions& options)

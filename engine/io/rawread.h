@@ -31,6 +31,12 @@ struct RawReadOptions
     const std::atomic<bool>* cancel = nullptr;
 };
 
+/// What the app and the CLI read: both cores (at most the machine's), and
+/// only what the views and reports need at once — the terms, the neuron
+/// table, the rate histogram — without per-time sums or per-neuron sample
+/// histograms (a neuron's come on demand: neuronsFromRaw).
+RawReadOptions leanOptions();
+
 /// Completes `s`, which came with a raw layout: reads the datasets it lists
 /// from the file (refused when the file's size or modification time changed
 /// since the layout was made, or when an extent does not fit the file, the
@@ -61,9 +67,10 @@ NeuronDetail neuronFromRaw(const Summary& s, std::int64_t neuron,
 std::vector<NeuronDetail> neuronsFromRaw(const Summary& s, const std::vector<std::int64_t>& neurons,
                                          const RawReadOptions& options = {});
 
-/// The per-time sums (timeSum, timeSumSq) of every neuron of `options.slice`
-/// (or everything), read on demand: for the population PSTH of a summary
-/// reduced without them. Returns the error, empty on success; `s` then has them.
+/// Reduces `s` (of a lean pass) again from its raw layout, over its own slice,
+/// now with the per-time sums (timeSum, timeSumSq) of every neuron: for the
+/// population PSTH, read on demand. The other sums come out as they were.
+/// Returns the error, empty on success; `s` is unusable after an error.
 std::string addPerTimeFromRaw(Summary& s, const RawReadOptions& options = {});
 
 } // namespace rnnloss::io
