@@ -37,12 +37,13 @@ const QStringList& Exporter::tableFormats()
     return f;
 }
 
-void Exporter::addChart(const QString& key, QWidget* widget, const ExportableChart& chart)
+void Exporter::addChart(const QString& key, QWidget* widget, const ExportableChart& chart,
+                        ChartScope scope)
 {
     ExportableChart c = chart;
     if (!c.widget)
         c = {key, key, widget, nullptr};
-    m_charts.push_back({key, widget, c});
+    m_charts.push_back({key, widget, c, scope});
 }
 
 void Exporter::addTable(const QString& key, const QString& format, TextSource text)
@@ -112,26 +113,21 @@ std::optional<QSize> Exporter::parseFigureSize(const QString& text)
     return QSize(w, h);
 }
 
-ExportInfo Exporter::exportInfo(const Provenance& p, const QString& chartKey) const
+ExportInfo Exporter::exportInfo(const Provenance& p, ChartScope scope) const
 {
     ExportInfo info;
     info.caption = m_caption;
     info.size = m_size;
     info.file = QFileInfo(p.recording).fileName();
-    // The neuron only where the chart shows it (not on the breakdown, say).
-    const bool neuronChart = chartKey == QLatin1String("psth") ||
-                             chartKey == QLatin1String("neuron-histogram");
-    // The set's charts cover whole recordings: they never claim the selection.
-    static const QStringList setCharts{"history", "sweep", "compare-rates", "compare-breakdown",
-                                       "compare-scatter"};
+    // The set's charts cover whole recordings: they never claim the selection;
+    // the neuron only where the chart shows it (not on the breakdown, say).
     QStringList shown;
-    if (!p.selection.isEmpty() && !setCharts.contains(chartKey))
-        shown << p.selection;
-    else if (!p.selection.isEmpty())
-        shown << QObject::tr("whole recordings (the selection applies to %1 only)")
-                     .arg(p.selectionScope.isEmpty() ? QObject::tr("the active recording")
-                                                     : p.selectionScope);
-    if (neuronChart && !p.neuron.isEmpty())
+    if (!p.selection.isEmpty())
+        shown << (scope == ChartScope::Set
+                      ? QObject::tr("whole recordings (the selection applies to the views of "
+                                    "the active recording only)")
+                      : p.selection);
+    if (scope == ChartScope::Neuron && !p.neuron.isEmpty())
         shown << p.neuron;
     info.selection = shown.join(QStringLiteral("; "));
     info.convention = QString::fromUtf8(conventionName(p.lambdas.convention).data());
@@ -153,7 +149,7 @@ ExportOutcome Exporter::exportChart(const QString& key, const QString& path) con
         out.error = QObject::tr("%1: no chart named '%2' to export").arg(path, key);
         return out;
     }
-    out.error = rnnloss::exportChart(it->chart, path, exportInfo(m_provenance(), key));
+    out.error = rnnloss::exportChart(it->chart, path, exportInfo(m_provenance(), it->scope));
     return out;
 }
 

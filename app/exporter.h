@@ -30,9 +30,14 @@ struct Provenance
     /// The neuron the neuron charts show, e.g. "neuron 12"; only their
     /// exports record it. Empty when none is selected.
     QString neuron;
-    /// Which charts the selection applies to (not the set's history, compare
-    /// and sweep charts, which cover whole recordings).
-    QString selectionScope;
+};
+
+/// What a chart shows, and so which parts of the provenance its export records.
+enum class ChartScope
+{
+    Recording, ///< the selection of the active recording
+    Neuron,    ///< the same, and the selected neuron
+    Set,       ///< whole recordings of the set: never the selection
 };
 
 struct ExportOutcome
@@ -53,7 +58,8 @@ public:
     /// A chart: written as PNG, SVG or PDF by widgets' exportChart, its
     /// metadata recording the provenance. When `chart` is given (a view's
     /// exportableCharts() entry), the chart alone is drawn, vector in SVG/PDF.
-    void addChart(const QString& key, QWidget* widget, const ExportableChart& chart = {});
+    void addChart(const QString& key, QWidget* widget, const ExportableChart& chart = {},
+                  ChartScope scope = ChartScope::Recording);
     /// A table in one format ("csv" or "json"). A CSV's first line records the
     /// recording, convention and lambdas, as a '#' comment.
     void addTable(const QString& key, const QString& format, TextSource text);
@@ -75,7 +81,7 @@ public:
     /// "# file=... convention=... lambda_mse=... ..." (no newline).
     static std::string csvHeader(const Provenance& p);
     /// What a figure records of `p` (its metadata; a caption when asked for).
-    ExportInfo exportInfo(const Provenance& p, const QString& chartKey) const;
+    ExportInfo exportInfo(const Provenance& p, ChartScope scope) const;
 
     /// Figures: a one-line caption under each (what it shows), and the size
     /// in logical pixels (invalid: the size on screen).
@@ -92,6 +98,7 @@ private:
         QString key;
         QWidget* widget = nullptr;
         ExportableChart chart;
+        ChartScope scope = ChartScope::Recording;
     };
     struct Table
     {

@@ -37,6 +37,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <tuple>
 
 namespace rnnloss {
 
@@ -91,7 +92,6 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
           Provenance p{recordingFile(), m_lambdas->state(), {}, {}};
           if (m_selection && m_selection->slice())
               p.selection = m_selection->describe();
-          p.selectionScope = tr("the views of the active recording");
           if (n >= 0)
               p.neuron = tr("neuron %1").arg(m_selection ? m_selection->neuronId(n) : n);
           return p;
@@ -190,28 +190,29 @@ void MainWindow::buildViews()
 
 void MainWindow::buildExports()
 {
-    const std::pair<QString, QWidget*> charts[] = {
-        {"breakdown", m_breakdown},
-        {"rates", m_rates->chartView()},
-        {"neuron-histogram", m_detail->histogramView()},
-        {"psth", m_detail->psthView()},
-        {"w_in", m_weights->heatmap(0)},
-        {"w_hid", m_weights->heatmap(1)},
-        {"w_out", m_weights->heatmap(2)},
-        {"w_in-histogram", m_weights->histogramView(0)},
-        {"w_hid-histogram", m_weights->histogramView(1)},
-        {"w_out-histogram", m_weights->histogramView(2)},
-        {"history", m_set->historyView()},
-        {"sweep", m_set->sweepView()->chartView()},
-        {"compare-rates", m_set->compareView()->distributionView()},
-        {"compare-breakdown", m_set->compareView()->barsView()},
-        {"compare-scatter", m_set->compareView()->scatterView()},
+    using S = ChartScope;
+    const std::tuple<QString, QWidget*, ChartScope> charts[] = {
+        {"breakdown", m_breakdown, S::Recording},
+        {"rates", m_rates->chartView(), S::Recording},
+        {"neuron-histogram", m_detail->histogramView(), S::Neuron},
+        {"psth", m_detail->psthView(), S::Neuron},
+        {"w_in", m_weights->heatmap(0), S::Recording},
+        {"w_hid", m_weights->heatmap(1), S::Recording},
+        {"w_out", m_weights->heatmap(2), S::Recording},
+        {"w_in-histogram", m_weights->histogramView(0), S::Recording},
+        {"w_hid-histogram", m_weights->histogramView(1), S::Recording},
+        {"w_out-histogram", m_weights->histogramView(2), S::Recording},
+        {"history", m_set->historyView(), S::Set},
+        {"sweep", m_set->sweepView()->chartView(), S::Set},
+        {"compare-rates", m_set->compareView()->distributionView(), S::Set},
+        {"compare-breakdown", m_set->compareView()->barsView(), S::Set},
+        {"compare-scatter", m_set->compareView()->scatterView(), S::Set},
     };
     // The views' own description of each chart (the chart alone, vector in
     // SVG/PDF); a widget no view lists is exported whole.
     QList<ExportableChart> listed = m_breakdown->exportableCharts() + m_rates->exportableCharts() +
                                     m_detail->exportableCharts() + m_weights->exportableCharts();
-    for (const auto& [key, widget] : charts) {
+    for (const auto& [key, widget, scope] : charts) {
         ExportableChart chart;
         for (const ExportableChart& c : listed)
             if (c.widget == widget)
@@ -221,7 +222,7 @@ void MainWindow::buildExports()
         if (!chart.widget)
             if (auto* view = qobject_cast<QChartView*>(widget))
                 chart = {key, key, view, view->chart()};
-        m_exporter->addChart(key, widget, chart);
+        m_exporter->addChart(key, widget, chart, scope);
         addChartMenu(key, widget);
     }
     const AnalysisController* a = m_analysis;
