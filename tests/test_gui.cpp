@@ -76,6 +76,7 @@ const QString kExample = QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h
 const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
 const QString kTestData = QStringLiteral(RNNLOSS_TESTDATA_DIR);
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
+const QString kReader = QStringLiteral(RNNLOSS_READER);
 const QString kExplorer = QStringLiteral(RNNLOSS_EXPLORER);
 
 constexpr int kLoadTimeoutMs = 120000; // generous: the suite also runs under TSan
@@ -323,7 +324,7 @@ void TestGui::initTestCase()
     QVERIFY2(bench.exitCode() == 0, bench.readAllStandardError().constData());
     QVERIFY(QFileInfo(m_big).size() > 100'000'000);
 
-    m_w = std::make_unique<MainWindow>(kCli);
+    m_w = std::make_unique<MainWindow>(kReader);
     m_w->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_w.get()));
 }
@@ -731,7 +732,7 @@ void TestGui::neuronSelection()
     // demand; the reference is the reader process's own full pass (HDF5 reads,
     // every neuron's per-time sums and histograms kept), another path.
     ReaderJob full;
-    full.readerExe = kCli.toStdString();
+    full.readerExe = kReader.toStdString();
     full.recording = kExample.toStdString();
     const ReaderOutcome ref = ReaderProcess().run(full);
     QVERIFY2(ref.summary && !ref.summary->layout, ref.error.c_str());
@@ -946,7 +947,7 @@ void TestGui::exportFailures()
     QVERIFY(!out.ok());
     QVERIFY2(out.error.contains(nowhere), qPrintable(out.error));
     // Nothing to export before a load.
-    MainWindow empty(kCli);
+    MainWindow empty(kReader);
     out = empty.exporter()->exportTable("breakdown", m_tmp.filePath("empty.csv"));
     QVERIFY(!out.ok());
     QVERIFY2(out.error.contains("empty.csv"), qPrintable(out.error));
@@ -968,7 +969,7 @@ void TestGui::settingsRoundTrip()
     verifyShownMatchesEngine(w);
     w.saveSettings();
 
-    MainWindow w2(kCli);
+    MainWindow w2(kReader);
     QVERIFY(!(w2.state() == s));
     w2.restoreSettings();
     QVERIFY(w2.state() == s);
@@ -1000,7 +1001,7 @@ void TestGui::restartRestoresSession()
     const QString other = kFixtures + "/noweights.h5";
     LambdaState tuned;
     {
-        MainWindow w(kCli);
+        MainWindow w(kReader);
         QVERIFY2(load(w, kExample, &why), qPrintable(why));
         QVERIFY(settle(w));
         tuned = w.state();
@@ -1018,7 +1019,7 @@ void TestGui::restartRestoresSession()
     QCOMPARE(MainWindow::lastSessionRecording(), QFileInfo(kExample).absoluteFilePath());
     {
         // Restarted on the same recording: the tuned lambdas, not the file's.
-        MainWindow w(kCli);
+        MainWindow w(kReader);
         QVERIFY(!w.breakdownView()->logScale());
         w.restoreSettings();
         QVERIFY(w.breakdownView()->logScale());
@@ -1032,7 +1033,7 @@ void TestGui::restartRestoresSession()
     }
     {
         // Restarted on another recording: that recording's own lambdas, as the CLI takes them.
-        MainWindow w(kCli);
+        MainWindow w(kReader);
         w.restoreSettings();
         QVERIFY2(load(w, other, &why), qPrintable(why));
         QVERIFY(settle(w));
@@ -1123,7 +1124,7 @@ void TestGui::openingUsesTheFilesLambdas()
 {
     QFETCH(QString, file);
     const QString path = kFixtures + "/" + file;
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QString why;
     QVERIFY2(load(w, kExample, &why), qPrintable(why));
     LambdaState s = w.state();
@@ -1148,7 +1149,7 @@ void TestGui::openingUsesTheFilesLambdas()
 // Issue 11, defect 15.
 void TestGui::statusSaysAbsent()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QString why;
     QVERIFY2(load(w, kFixtures + "/only_states.h5", &why), qPrintable(why));
     QVERIFY2(w.statusText().contains("N_in absent"), qPrintable(w.statusText()));
@@ -1177,7 +1178,7 @@ void TestGui::fileConvention()
     QFETCH(QString, convention);
     QFETCH(bool, warned);
     const QString path = kFixtures + "/" + file;
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QString why;
     QVERIFY2(load(w, path, &why), qPrintable(why));
     QVERIFY(settle(w));
@@ -1199,7 +1200,7 @@ void TestGui::fileConvention()
 // Issue 11, item 2: Reset offers nn4n's defaults and the file's training lambdas.
 void TestGui::resetButtons()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QString why;
     QVERIFY2(load(w, kExample, &why), qPrintable(why));
     QVERIFY(settle(w));
@@ -1319,7 +1320,7 @@ void TestGui::helpAndViewMenus()
 // Issue 11, item 5 / defect 9: usable at 1024x640, no field squeezed.
 void TestGui::smallWindow()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QString why;
@@ -1659,7 +1660,7 @@ void TestGui::screenshotMode()
 void TestGui::responsiveness()
 {
     // Not a timed assertion: the figures go to docs/performance.md.
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QElapsedTimer loadTimer;

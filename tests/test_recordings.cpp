@@ -35,6 +35,7 @@ namespace {
 
 const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
+const QString kReader = QStringLiteral(RNNLOSS_READER);
 constexpr int kLoadTimeoutMs = 120000;
 constexpr int kResultTimeoutMs = 60000;
 
@@ -107,7 +108,7 @@ void TestRecordings::initTestCase()
 
 void TestRecordings::perFileFailureLeavesOthers()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QSignalSpy loaded(w.recordings(), &RecordingSet::loaded);
     QSignalSpy failed(w.recordings(), &RecordingSet::failed);
     QSignalSpy progress(w.recordings(), &RecordingSet::progress);
@@ -165,7 +166,7 @@ void TestRecordings::perFileFailureLeavesOthers()
 
 void TestRecordings::labelsAndRemoval()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_labelled.h5"), fx("good_f64.h5"), fx("history_2.h5")}));
     QListWidget* list = w.recordingSet()->list();
     QCOMPARE(list->count(), 3);
@@ -193,7 +194,7 @@ void TestRecordings::labelsAndRemoval()
 
 void TestRecordings::historyEqualsEngine()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     const QStringList names{"history_0.h5", "history_1.h5", "history_2.h5"};
     QStringList files;
     for (const QString& n : names)
@@ -254,7 +255,7 @@ void TestRecordings::historyEqualsEngine()
 
 void TestRecordings::clickingHistoryPointActivates()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_0.h5"), fx("history_1.h5"), fx("history_2.h5")}));
     QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
     HistoryView* h = w.recordingSet()->historyView();
@@ -286,7 +287,7 @@ void TestRecordings::clickingHistoryPointActivates()
 
 void TestRecordings::sweepEqualsBruteForce()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_1.h5")}));
     QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
     SweepView* v = w.recordingSet()->sweepView();
@@ -332,7 +333,7 @@ void TestRecordings::sweepEqualsBruteForce()
 
 void TestRecordings::balanceIsOneUndoStep()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_2.h5")}));
     QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete() && resultCurrent(w),
                              kResultTimeoutMs);
@@ -370,7 +371,7 @@ void TestRecordings::balanceIsOneUndoStep()
 
 void TestRecordings::balanceRefusesInfeasible()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_2.h5")}));
     QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
     LambdaState s = w.state();
@@ -402,7 +403,7 @@ void TestRecordings::balanceRefusesInfeasible()
 
 void TestRecordings::importLambdasIsOneUndoStep()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_0.h5")}));
     const LambdaState before = w.state();
     QVERIFY(before.enabled[index(Term::Hid)]);
@@ -448,7 +449,7 @@ void TestRecordings::importLambdasErrorsNameTheFile()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, what);
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(addAndWait(w, {fx("history_0.h5")}));
     const LambdaState before = w.state();
     const int steps = w.undoStack()->count();
@@ -475,7 +476,7 @@ void TestRecordings::measureLargeSet()
     const QString dir = qEnvironmentVariable("RNNLOSS_SET_DIR");
     if (dir.isEmpty())
         QSKIP("RNNLOSS_SET_DIR is not set: a measurement run by hand, not a check");
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     w.show();
     QSignalSpy progress(w.recordings(), &RecordingSet::progress);
     QSignalSpy done(&w, &MainWindow::loadFinished);

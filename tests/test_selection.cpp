@@ -38,6 +38,7 @@ using namespace rnnloss;
 namespace {
 
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
+const QString kReader = QStringLiteral(RNNLOSS_READER);
 const QString kExplorer = QStringLiteral(RNNLOSS_EXPLORER);
 constexpr int kTimeoutMs = 60000;
 const Shape kShape{12, 30, 3, 10, 2};
@@ -240,7 +241,7 @@ void TestSelection::sliceMatchesBruteForce()
 {
     QFETCH(QString, file);
     QFETCH(QString, path);
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(load(w, file));
     QCOMPARE(w.selection()->slices()->path(), path);
     const auto whole = w.summary();
@@ -275,7 +276,7 @@ void TestSelection::sliceMatchesBruteForce()
 
 void TestSelection::groupAndTableSelection()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(load(w, m_chunked));
     QVERIFY(select(w, {{}, {}, {}, {}, "I"}));
     verifyTerms(w, range(0, 12), range(0, 30), {8, 9});
@@ -294,7 +295,7 @@ void TestSelection::groupAndTableSelection()
 
 void TestSelection::dragTimeWindow()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     w.resize(1280, 800);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -339,7 +340,7 @@ void TestSelection::dragTimeWindow()
 
 void TestSelection::badChoiceKeepsView()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(load(w, m_chunked));
     const auto shown = w.summary();
     const std::uint64_t jobs = w.selection()->slices()->jobsRun();
@@ -368,7 +369,7 @@ void TestSelection::changedFileRefused()
     const QString copy = m_dir.filePath("changing.h5");
     QFile::remove(copy);
     QVERIFY(QFile::copy(file, copy));
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(load(w, copy));
     const auto shown = w.summary();
     {
@@ -387,7 +388,7 @@ void TestSelection::changedFileRefused()
 
 void TestSelection::psthSplitByLabel()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(load(w, m_chunked));
     QVERIFY(select(w, {{}, "10:20", {}, {}, {}}));
     w.selectNeuron(3);
@@ -426,7 +427,7 @@ void TestSelection::psthSplitByLabel()
 // CSV name the recording's neurons, and the numbers are those neurons'.
 void TestSelection::neuronRowsAreRecordingNumbers()
 {
-    MainWindow w(kCli);
+    MainWindow w(kReader);
     QVERIFY(load(w, m_chunked));
     QVERIFY(select(w, {"1:9", {}, "4:10", {}, {}}));
     w.selectNeuron(2); // row 2: neuron 6

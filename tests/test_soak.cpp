@@ -63,6 +63,7 @@ using namespace rnnloss;
 namespace {
 
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
+const QString kReader = QStringLiteral(RNNLOSS_READER);
 const QString kTestData = QStringLiteral(RNNLOSS_TESTDATA_DIR);
 const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
 const QString kSource = QStringLiteral(RNNLOSS_SOURCE_DIR);
@@ -634,7 +635,7 @@ void TestSoak::soak()
 
     QElapsedTimer clock;
     clock.start();
-    MainWindow win(kCli);
+    MainWindow win(kReader);
     m_win = &win;
     win.loader()->setWatchdogMs(5000);
     connect(&win, &MainWindow::resultShown, this, [this] { ++m_results; });

@@ -243,7 +243,7 @@ int main(int argc, char** argv)
     }
     const bool useSettings = !shot && !exporting && !p.isSet(o.noSettings);
 
-    MainWindow w(QDir(QApplication::applicationDirPath()).filePath("rnnloss"));
+    MainWindow w(QString::fromStdString(readerExecutable()));
     if (useSettings)
         w.restoreSettings();
     w.setCommandLineSelection(choice, p.isSet(o.splitByLabel));

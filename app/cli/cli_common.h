@@ -4,6 +4,7 @@
 // and the precedence of lambdas (command line > --lambdas-from > the file's own).
 
 #include "cliargs.h"
+#include "options.h"
 #include "loss.h"
 #include "readerprocess.h"
 #include "summary.h"
@@ -14,11 +15,11 @@
 
 namespace rnnloss::cli {
 
-/// A bad command line: exit 2 with one "error:" line.
-struct UsageError
-{
-    std::string message;
-};
+using rnnloss::UsageError;
+using rnnloss::value;
+using rnnloss::realNumber;
+using rnnloss::wholeNumber;
+using rnnloss::fail;
 
 struct Options
 {
@@ -32,13 +33,6 @@ struct Options
     ReaderJob job;
 };
 
-/// The value after option a[i]; advances i.
-std::string value(const std::vector<std::string>& a, std::size_t& i);
-/// A finite number; throws UsageError naming the option.
-double realNumber(const std::string& option, const std::string& text);
-/// A whole number in [lo, hi]; throws UsageError naming the option.
-long long wholeNumber(const std::string& option, const std::string& text, long long lo,
-                      long long hi);
 
 /// Consumes a[i] (and its value) when it is an option every command takes, or
 /// a recording; returns false for anything else. Throws UsageError.
@@ -75,8 +69,6 @@ struct Loaded
 /// set when it cannot be read, or an enabled term's data is missing.
 std::optional<Loaded> loadSingle(const Options& o, std::string& error);
 
-/// Prints "error: <message>" on stderr; returns 2.
-int fail(const std::string& message);
 
 /// The help text of the options above, for `rnnloss --help`.
 extern const char* const kSharedHelp;

@@ -31,6 +31,10 @@ namespace rnnloss {
 
 namespace {
 
+/// The `rnnloss` the bench times as a user runs it (the program that started it).
+std::string g_cli;
+
+
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::time_point a, Clock::time_point b)
@@ -143,7 +147,7 @@ void runQuietly(std::vector<std::string> args,
 /// `rnnloss compute FILE --json [extra]` as a user runs it.
 void runCompute(const std::string& file, const char* extra)
 {
-    std::vector<std::string> args{currentExecutable(), "compute", file, "--json"};
+    std::vector<std::string> args{g_cli, "compute", file, "--json"};
     if (extra)
         args.emplace_back(extra);
     runQuietly(std::move(args));
@@ -153,7 +157,7 @@ void runCompute(const std::string& file, const char* extra)
 std::string explorerExecutable()
 {
     const std::filesystem::path p =
-        std::filesystem::path(currentExecutable()).parent_path() / "rnnloss-explorer";
+        std::filesystem::path(g_cli).parent_path() / "rnnloss-explorer";
     return std::filesystem::exists(p) ? p.string() : std::string();
 }
 
@@ -174,7 +178,7 @@ void endToEnd(const std::string& file, int reps)
 {
     volatile double sink = 0.0;
     ReaderJob job;
-    job.readerExe = currentExecutable();
+    job.readerExe = readerExecutable();
     job.recording = file;
     job.rawLayout = true;
     ReaderOutcome skeleton = ReaderProcess().run(job);
@@ -294,7 +298,7 @@ void endToEnd(const std::string& file, int reps)
         std::filesystem::remove(shot);
     } else {
         std::printf("    (the app's load is not measured: no rnnloss-explorer beside %s)\n",
-                    currentExecutable().c_str());
+                    g_cli.c_str());
     }
     if (direct) {
         const double* d = t.data() + sliceAt;
@@ -312,8 +316,9 @@ void endToEnd(const std::string& file, int reps)
 
 } // namespace
 
-int benchMain(const std::vector<std::string>& a)
+int benchMain(const std::vector<std::string>& a, const std::string& cli)
 {
+    g_cli = cli;
     Shape sh{128, 500, 3, 512, 4};
     int reps = 5;
     std::string file = (std::filesystem::temp_directory_path() / "rnnloss-bench.h5").string();
@@ -424,7 +429,7 @@ int benchMain(const std::vector<std::string>& a)
     std::optional<Summary> summary;
     const double tC = timeIt(reps, [&] { summary = io::readRecording(req).summary; });
     ReaderJob job;
-    job.readerExe = currentExecutable();
+    job.readerExe = readerExecutable();
     job.recording = file;
     job.reduce.threads = 2;
     const double tCp = timeIt(reps, [&] {

@@ -63,6 +63,25 @@ std::string currentExecutable()
     return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
 }
 
+std::string helperExecutable(const std::string& name)
+{
+    // Beside the running program in a build tree (and for a relocated
+    // install); in Debian's place for helper programs when installed.
+    const std::string exe = currentExecutable();
+    const auto slash = exe.rfind('/');
+    if (slash != std::string::npos) {
+        const std::string beside = exe.substr(0, slash + 1) + name;
+        if (::access(beside.c_str(), X_OK) == 0)
+            return beside;
+    }
+    return std::string(RNNLOSS_LIBEXEC_DIR) + "/" + name;
+}
+
+std::string readerExecutable()
+{
+    return helperExecutable("rnnloss-reader");
+}
+
 ReaderProcess::ReaderProcess()
 {
     if (::pipe2(m_wake, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -113,7 +132,7 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
 
     // Everything the child needs is prepared before fork(): after it, only
     // async-signal-safe calls.
-    std::vector<std::string> args = {job.readerExe, "reader"};
+    std::vector<std::string> args = {job.readerExe.empty() ? readerExecutable() : job.readerExe};
     if (!job.recording.empty())
         args.insert(args.end(), {"--recording", job.recording});
     if (!job.weights.empty())

@@ -17,7 +17,7 @@ namespace rnnloss {
 
 struct ReaderJob
 {
-    std::string readerExe;   ///< the `rnnloss` binary
+    std::string readerExe;   ///< the `rnnloss-reader` binary; empty: readerExecutable()
     std::string recording;   ///< may be empty when only weights are read
     std::string weights;
     std::size_t slabBytes = std::size_t(64) << 20;
@@ -71,5 +71,12 @@ private:
 
 /// The path of the running executable (/proc/self/exe).
 std::string currentExecutable();
+
+/// A helper program of this package: beside the running executable when it is
+/// there (a build tree), else in RNNLOSS_LIBEXEC_DIR (/usr/libexec/rnnloss-explorer).
+std::string helperExecutable(const std::string& name);
+
+/// The isolated reader, `rnnloss-reader`: the only program that links HDF5.
+std::string readerExecutable();
 
 } // namespace rnnloss

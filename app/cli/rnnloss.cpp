@@ -3,21 +3,18 @@
 //                   [--lambda KEY=VALUE]... [--json]
 //   rnnloss compute A.h5 B.h5 ... / sweep / balance   (cli_commands.h)
 //   rnnloss bench [...]         the benchmark of docs/performance.md
-//   rnnloss reader ...          internal: the isolated reader process
 // Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
 
-#include "bench.h"
 #include "cli_commands.h"
 #include "cli_common.h"
 #include "cliargs.h"
 #include "lambdasfile.h"
 #include "loss.h"
 #include "neuronstats.h"
-#include "reader.h"
 #include "rawread.h"
 #include "readerprocess.h"
 #include "report.h"
-#include "summarycodec.h"
+#include "summarycodec.h" // kWireVersion
 
 #include <algorithm>
 #include <cerrno>
@@ -33,6 +30,7 @@
 #include <vector>
 
 using namespace rnnloss;
+using cli::fail;
 
 namespace {
 
@@ -126,93 +124,6 @@ Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
 )";
 
-struct UsageError
-{
-    std::string message;
-};
-
-int fail(const std::string& msg)
-{
-    std::cerr << "error: " << msg << "\n";
-    return 2;
-}
-
-bool writeAll(int fd, const std::vector<std::uint8_t>& bytes)
-{
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n <= 0)
-            return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-std::string next(const std::vector<std::string>& a, std::size_t& i)
-{
-    if (i + 1 >= a.size())
-        throw UsageError{a[i] + " needs a value"};
-    return a[++i];
-}
-
-long long number(const std::string& opt, const std::string& v, long long lo = 0,
-                 long long hi = 1LL << 40)
-{
-    char* end = nullptr;
-    errno = 0;
-    const long long n = std::strtoll(v.c_str(), &end, 10);
-    if (v.empty() || *end || errno == ERANGE || n < lo || n > hi)
-        throw UsageError{opt + " " + v + ": expected a whole number from " + std::to_string(lo) +
-                         " to " + std::to_string(hi)};
-    return n;
-}
-
-/// The child side of ReaderProcess: reads and streams frames to stdout.
-int readerMain(const std::vector<std::string>& a)
-{
-    io::ReadRequest req;
-    SliceOptions slice;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i] == "--recording")
-            req.recording = next(a, i);
-        else if (a[i] == "--weights")
-            req.weights = next(a, i);
-        else if (a[i] == "--slab-bytes")
-            req.slabBytes = static_cast<std::size_t>(number(a[i], next(a, i)));
-        else if (a[i] == "--active-threshold")
-            req.reduce.activeThreshold = std::strtod(next(a, i).c_str(), nullptr);
-        else if (a[i] == "--histogram-bins")
-            req.reduce.histogramBins = static_cast<int>(number(a[i], next(a, i)));
-        else if (a[i] == "--threads")
-            req.reduce.threads = static_cast<int>(number(a[i], next(a, i)));
-        else if (a[i] == "--raw-layout")
-            req.rawLayout = true;
-        else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons" ||
-                 a[i] == "--trial-label" || a[i] == "--neuron-group") {
-            const std::string& opt = a[i];
-            const std::string err = parseSliceOption(opt, next(a, i), slice);
-            if (!err.empty())
-                throw UsageError{"reader: " + err};
-        } else
-            throw UsageError{"reader: unknown option " + a[i]};
-    }
-    if (req.reduce.histogramBins < 4 || req.reduce.histogramBins % 4 || req.reduce.histogramBins > 4096)
-        throw UsageError{"reader: --histogram-bins must be a multiple of 4 in 4..4096"};
-    if (slice.any())
-        req.slice = [&slice](const Summary& whole, std::string& error) {
-            return resolveSlice(slice, whole, error);
-        };
-    const auto result = io::readRecording(req, [](double f, const std::string& stage) {
-        return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
-    });
-    if (!result.summary) {
-        writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, result.error));
-        return 2;
-    }
-    return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
-}
-
 int computeMain(const std::vector<std::string>& a)
 {
     LossOptions opts;
@@ -231,14 +142,14 @@ int computeMain(const std::vector<std::string>& a)
         } else if (s == "--via-reader") {
             direct = false;
         } else if (s == "--weights") {
-            opts.weights = next(a, i);
+            opts.weights = value(a, i);
         } else if (s == "--convention") {
-            const std::string v = next(a, i);
+            const std::string v = value(a, i);
             opts.convention = conventionFromName(v);
             if (!opts.convention)
                 throw UsageError{"--convention " + v + ": expected nn4n or spec"};
         } else if (s == "--lambda") {
-            const std::string err = parseLambda(next(a, i), opts);
+            const std::string err = parseLambda(value(a, i), opts);
             if (!err.empty())
                 throw UsageError{err};
         } else if (s.rfind("--lambda=", 0) == 0) {
@@ -246,25 +157,25 @@ int computeMain(const std::vector<std::string>& a)
             if (!err.empty())
                 throw UsageError{err};
         } else if (s == "--lambdas-from") {
-            auto file = readLambdaSettings(next(a, i));
+            auto file = readLambdaSettings(value(a, i));
             if (!file.value)
                 throw UsageError{file.error};
             lambdasFile = std::move(file.value);
         } else if (s == "--watchdog") {
-            job.watchdogMs = static_cast<int>(number(s, next(a, i), 1, 86400) * 1000);
+            job.watchdogMs = static_cast<int>(wholeNumber(s, value(a, i), 1, 86400) * 1000);
         } else if (s == "--memory-limit") {
             // 0: no limit; otherwise at least 256 MiB (the reader binary itself needs some)
-            const long long mb = number(s, next(a, i), 0, 1LL << 24);
+            const long long mb = wholeNumber(s, value(a, i), 0, 1LL << 24);
             if (mb != 0 && mb < 256)
                 throw UsageError{s + " " + std::to_string(mb) + ": expected 0 (no limit) or at least 256"};
             job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
         } else if (s == "--trials" || s == "--steps" || s == "--neurons" || s == "--trial-label" ||
                    s == "--neuron-group") {
-            const std::string err = parseSliceOption(s, next(a, i), slice);
+            const std::string err = parseSliceOption(s, value(a, i), slice);
             if (!err.empty())
                 throw UsageError{err};
         } else if (s == "--slab-mb") {
-            job.slabBytes = static_cast<std::size_t>(number(s, next(a, i), 1, 1 << 16)) << 20;
+            job.slabBytes = static_cast<std::size_t>(wholeNumber(s, value(a, i), 1, 1 << 16)) << 20;
         } else if (!s.empty() && s[0] == '-') {
             throw UsageError{"unknown option " + s + " (see rnnloss --help)"};
         } else if (opts.recording.empty()) {
@@ -278,7 +189,7 @@ int computeMain(const std::vector<std::string>& a)
     if (opts.recording.empty())
         opts.recording = bundledExample();
 
-    job.readerExe = currentExecutable();
+    job.readerExe = readerExecutable();
     job.recording = opts.recording;
     job.weights = opts.weights;
     job.trials = slice.trials;
@@ -329,6 +240,22 @@ int computeMain(const std::vector<std::string>& a)
     return std::cout ? 0 : 1;
 }
 
+/// `rnnloss bench`: the benchmark is a program of its own (it links HDF5 to
+/// time HDF5's own read); it times this `rnnloss` as a user runs it.
+int runBench(const std::vector<std::string>& args)
+{
+    const std::string exe = helperExecutable("rnnloss-bench");
+    std::vector<std::string> all{exe, "--cli", currentExecutable()};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : all)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::cout.flush();
+    ::execv(argv[0], argv.data());
+    return fail("cannot start " + exe + ": " + std::strerror(errno));
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -340,7 +267,7 @@ int main(int argc, char** argv)
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
-            std::cout << "rnnloss " << kVersion << " (HDF5 " << io::hdf5Version() << ", wire format "
+            std::cout << "rnnloss " << kVersion << " (HDF5 " << RNNLOSS_HDF5_VERSION << ", wire format "
                       << kWireVersion << ")\n";
             return 0;
         }
@@ -357,15 +284,11 @@ int main(int argc, char** argv)
             return cli::sweep(args);
         if (cmd == "balance")
             return cli::balance(args);
-        if (cmd == "reader")
-            return readerMain(args);
         if (cmd == "bench")
-            return benchMain(args);
+            return runBench(args);
         return fail("unknown command '" + cmd + "' (see rnnloss --help)");
     } catch (const UsageError& e) {
         return fail(e.message);
-    } catch (const BenchUsageError& e) {
-        return fail(e.what());
     } catch (const std::exception& e) {
         std::cerr << "rnnloss: internal error: " << e.what() << "\n";
         return 1;

@@ -30,34 +30,6 @@ const char* const kSharedHelp =
                           as for compute
 )";
 
-std::string value(const std::vector<std::string>& a, std::size_t& i)
-{
-    if (i + 1 >= a.size())
-        throw UsageError{a[i] + " needs a value"};
-    return a[++i];
-}
-
-double realNumber(const std::string& option, const std::string& text)
-{
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
-        throw UsageError{option + " " + text + ": expected a finite number"};
-    return v;
-}
-
-long long wholeNumber(const std::string& option, const std::string& text, long long lo,
-                      long long hi)
-{
-    char* end = nullptr;
-    errno = 0;
-    const long long n = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end || errno == ERANGE || n < lo || n > hi)
-        throw UsageError{option + " " + text + ": expected a whole number from " +
-                         std::to_string(lo) + " to " + std::to_string(hi)};
-    return n;
-}
-
 bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o)
 {
     const std::string& s = a[i];
@@ -116,7 +88,7 @@ void finish(Options& o)
 ReaderOutcome read(const Options& o, const std::string& recording)
 {
     ReaderJob job = o.job;
-    job.readerExe = currentExecutable();
+    job.readerExe = readerExecutable();
     job.recording = recording;
     job.weights = o.loss.weights;
     job.trials = o.slice.trials;
@@ -192,10 +164,5 @@ std::optional<Loaded> loadSingle(const Options& o, std::string& error)
     return l;
 }
 
-int fail(const std::string& message)
-{
-    std::cerr << "error: " << message << "\n";
-    return 2;
-}
 
 } // namespace rnnloss::cli
