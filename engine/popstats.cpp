@@ -430,52 +430,55 @@ std::vector<GroupRate> meanRateByGroup(const NeuronStats& st,
 
 // ---------------------------------------------------------------------------
 
-namespace {
-// Rows per block: large enough for the rank-k update to run at GEMM speed,
-// small enough that the double copy of a block stays in cache (N = 512: 2 MB).
-constexpr std::int64_t kBlockRows = 512;
-} // namespace
-
 CovarianceAccumulator::CovarianceAccumulator(std::int64_t neurons)
 {
     if (neurons <= 0)
         throw std::invalid_argument("CovarianceAccumulator: no neurons");
-    m_mean = Eigen::VectorXd::Zero(neurons);
-    m_scatter = Eigen::MatrixXd::Zero(neurons, neurons);
+    m_done.mean = Eigen::VectorXd::Zero(neurons);
+    m_done.scatter = Eigen::MatrixXd::Zero(neurons, neurons);
+    m_block.resize(kBlockRows, neurons);
+}
+
+void CovarianceAccumulator::addMean(Moments& m, const Eigen::VectorXd& mean, std::int64_t n)
+{
+    if (m.n == 0) {
+        m.mean = mean;
+        m.n = n;
+        return;
+    }
+    const double a = static_cast<double>(m.n), b = static_cast<double>(n);
+    const Eigen::VectorXd delta = mean - m.mean;
+    m.scatter.selfadjointView<Eigen::Lower>().rankUpdate(delta, a * b / (a + b));
+    m.mean += delta * (b / (a + b));
+    m.n += n;
+}
+
+void CovarianceAccumulator::foldRows(Moments& m, Eigen::Ref<Rows> rows)
+{
+    if (rows.rows() == 0)
+        return;
+    const Eigen::VectorXd mean = rows.colwise().mean().transpose();
+    rows.rowwise() -= mean.transpose();
+    m.scatter.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose());
+    addMean(m, mean, rows.rows());
 }
 
 template <class Real> void CovarianceAccumulator::addRows(const Real* data, std::int64_t rows)
 {
-    using Block = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Row = Eigen::Matrix<Real, 1, Eigen::Dynamic>;
     const std::int64_t N = neurons();
-    for (std::int64_t r0 = 0; r0 < rows; r0 += kBlockRows) {
-        const std::int64_t k = std::min(kBlockRows, rows - r0);
-        m_block = Eigen::Map<const Block>(data + r0 * N, k, N).template cast<double>();
-        if (!m_block.allFinite()) {
-            // The covariance is undefined from here on; the finite rows are
-            // not worth the cost of picking them out.
-            m_nonFiniteRows += (!m_block.array().isFinite()).rowwise().any().count();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const Eigen::Map<const Row> row(data + r * N, N);
+        if (!row.allFinite()) {
+            ++m_nonFiniteRows;
             continue;
         }
-        const Eigen::VectorXd blockMean = m_block.colwise().mean().transpose();
-        m_block.rowwise() -= blockMean.transpose();
-        m_scatter.selfadjointView<Eigen::Lower>().rankUpdate(m_block.transpose());
-        mergeBlock(blockMean, k);
+        m_block.row(m_fill) = row.template cast<double>();
+        if (++m_fill == kBlockRows) {
+            foldRows(m_done, m_block);
+            m_fill = 0;
+        }
     }
-}
-
-void CovarianceAccumulator::mergeBlock(const Eigen::VectorXd& blockMean, std::int64_t rows)
-{
-    if (m_samples == 0) {
-        m_mean = blockMean;
-        m_samples = rows;
-        return;
-    }
-    const double a = static_cast<double>(m_samples), b = static_cast<double>(rows);
-    const Eigen::VectorXd delta = blockMean - m_mean;
-    m_scatter.selfadjointView<Eigen::Lower>().rankUpdate(delta, a * b / (a + b));
-    m_mean += delta * (b / (a + b));
-    m_samples += rows;
 }
 
 void CovarianceAccumulator::add(const float* data, std::int64_t rows)
@@ -487,22 +490,37 @@ void CovarianceAccumulator::add(const double* data, std::int64_t rows)
     addRows(data, rows);
 }
 
+CovarianceAccumulator::Moments CovarianceAccumulator::settled() const
+{
+    Moments m = m_done;
+    Rows pending = m_block.topRows(m_fill);
+    foldRows(m, pending);
+    return m;
+}
+
 void CovarianceAccumulator::merge(const CovarianceAccumulator& other)
 {
     if (other.neurons() != neurons())
         throw std::invalid_argument("CovarianceAccumulator::merge: different widths");
     m_nonFiniteRows += other.m_nonFiniteRows;
-    if (other.m_samples == 0)
+    const Moments part = other.settled();
+    if (part.n == 0)
         return;
-    m_scatter.triangularView<Eigen::Lower>() += other.m_scatter;
-    mergeBlock(other.m_mean, other.m_samples);
+    m_done.scatter.triangularView<Eigen::Lower>() += part.scatter;
+    addMean(m_done, part.mean, part.n);
+}
+
+Eigen::VectorXd CovarianceAccumulator::mean() const
+{
+    return settled().mean;
 }
 
 Eigen::MatrixXd CovarianceAccumulator::covariance() const
 {
-    Eigen::MatrixXd c = m_scatter.selfadjointView<Eigen::Lower>();
-    if (m_samples > 0)
-        c /= static_cast<double>(m_samples);
+    const Moments m = settled();
+    Eigen::MatrixXd c = m.scatter.selfadjointView<Eigen::Lower>();
+    if (m.n > 0)
+        c /= static_cast<double>(m.n);
     return c;
 }
 
@@ -511,7 +529,7 @@ Measure CovarianceAccumulator::participationRatio(const std::vector<bool>& neuro
     Measure r;
     if (m_nonFiniteRows > 0)
         r.reason = std::to_string(m_nonFiniteRows) + " samples have non-finite rates";
-    else if (m_samples < 2)
+    else if (samples() < 2)
         r.reason = "the covariance needs at least 2 samples";
     const auto idx = selected(neurons, this->neurons(), "neuron", r.reason);
     if (!r.reason.empty())
@@ -522,14 +540,15 @@ Measure CovarianceAccumulator::participationRatio(const std::vector<bool>& neuro
     }
     // The scatter matrix is the covariance times the samples; the ratio does
     // not depend on that factor.
+    const Eigen::MatrixXd scatter = settled().scatter;
     double trace = 0.0, frob = 0.0;
     for (std::size_t j = 0; j < idx.size(); ++j) {
-        const double d = m_scatter(idx[j], idx[j]);
+        const double d = scatter(idx[j], idx[j]);
         trace += d;
         frob += d * d;
         double off = 0.0;
         for (std::size_t i = j + 1; i < idx.size(); ++i) {
-            const double c = m_scatter(idx[i], idx[j]);
+            const double c = scatter(idx[i], idx[j]);
             off += c * c;
         }
         frob += 2.0 * off;

@@ -185,26 +185,34 @@ std::vector<GroupRate> meanRateByGroup(const NeuronStats& st,
                                        const std::vector<std::string>& groups);
 
 /// The covariance of the rates across samples (every (trial, step) of what it
-/// is fed), streaming: each block of rows is centred on its own mean and
-/// merged with Chan et al.'s update, so the result does not suffer the
-/// cancellation of sum(r r^T) - n m m^T when rates are large against their
-/// spread. Memory N x N doubles; cost about N^2 / 2 multiply-adds per sample.
+/// is fed), streaming. Rows are gathered into blocks of kBlockRows; each block
+/// is centred on its own mean, added by a rank-k update and merged with Chan
+/// et al.'s pairwise formula, so the result suffers neither the cancellation
+/// of sum(r r^T) - n m m^T when rates are large against their spread nor a
+/// dependence on how the caller cuts its chunks: the same rows in the same
+/// order give the same bits. Memory 2 x N x N doubles (N = 512: 4 MB); cost
+/// about N^2 / 2 multiply-adds per sample.
 class CovarianceAccumulator
 {
 public:
+    static constexpr std::int64_t kBlockRows = 512;
+
     explicit CovarianceAccumulator(std::int64_t neurons);
 
-    /// `rows` samples of all neurons, row-major (rows x neurons).
+    /// `rows` samples of all neurons, row-major (rows x neurons): a block of
+    /// whole trials (B x T x N) or any run of (trial, step) rows.
     void add(const float* data, std::int64_t rows);
     void add(const double* data, std::int64_t rows);
-    /// Adds the samples another accumulator of the same width has seen.
+    /// Adds the samples another accumulator of the same width has seen (for
+    /// threads that each own a run of trials; the bits then depend on the split).
     void merge(const CovarianceAccumulator& other);
 
-    std::int64_t neurons() const { return m_mean.size(); }
-    std::int64_t samples() const { return m_samples; }
-    /// Samples with a non-finite value: they poison the covariance.
+    std::int64_t neurons() const { return m_block.cols(); }
+    /// Samples taken in: rows whose values are all finite.
+    std::int64_t samples() const { return m_done.n + m_fill; }
+    /// Rows left out for a non-finite value: they make the covariance undefined.
     std::int64_t nonFiniteRows() const { return m_nonFiniteRows; }
-    const Eigen::VectorXd& mean() const { return m_mean; }
+    Eigen::VectorXd mean() const;
     /// Population covariance (divisor: samples), full symmetric N x N.
     Eigen::MatrixXd covariance() const;
 
@@ -216,13 +224,24 @@ public:
     Measure participationRatio(const std::vector<bool>& neurons = {}) const;
 
 private:
+    using Rows = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    /// Count, mean and scatter (sum of centred outer products, lower triangle).
+    struct Moments
+    {
+        std::int64_t n = 0;
+        Eigen::VectorXd mean;
+        Eigen::MatrixXd scatter;
+    };
+    static void addMean(Moments& m, const Eigen::VectorXd& mean, std::int64_t n);
+    static void foldRows(Moments& m, Eigen::Ref<Rows> rows); ///< centres `rows` in place
+    /// m_done with the pending rows folded in.
+    Moments settled() const;
     template <class Real> void addRows(const Real* data, std::int64_t rows);
-    void mergeBlock(const Eigen::VectorXd& blockMean, std::int64_t rows);
-    std::int64_t m_samples = 0;
+
     std::int64_t m_nonFiniteRows = 0;
-    Eigen::VectorXd m_mean;
-    Eigen::MatrixXd m_scatter; ///< sum of centred outer products; lower triangle only
-    Eigen::MatrixXd m_block;   ///< work space: one centred block of rows
+    Moments m_done;
+    Rows m_block; ///< kBlockRows x N; rows [0, m_fill) wait for the block to fill
+    std::int64_t m_fill = 0;
 };
 
 } // namespace rnnloss

@@ -242,6 +242,15 @@ void TestPopstats::selectivityRefused()
     QVERIFY(selectivity(s, "A", "C", std::vector<bool>(4, true)).error.find("4 entries") !=
             std::string::npos);
     QVERIFY(selectivity(s, "A", "C").error.empty());
+    // A neuron with a NaN sample has no d'; the others keep theirs.
+    Recording bad = rec;
+    bad.states[7 * 2 + 1] = kNaN;
+    Summary sb = summarize(bad);
+    sb.trialLabels = s.trialLabels;
+    const Selectivity withNaN = selectivity(sb, "A", "C");
+    QVERIFY(std::isfinite(withNaN.dPrime[0]));
+    QVERIFY(std::isnan(withNaN.dPrime[1]));
+    QVERIFY(withNaN.reasons[1].find("non-finite") != std::string::npos);
 }
 
 void TestPopstats::sharedBinsHand()
@@ -431,9 +440,11 @@ void TestPopstats::participationRatioEigen()
         for (std::int64_t n = 0; n < N; ++n)
             data[r * N + n] = 1000.0 + x[n] + 0.01 * uniform(g);
     }
+    // One full block and 191 rows pending, merged with another accumulator
+    // that has one full block and 285 rows pending.
     CovarianceAccumulator acc(N), part(N);
     acc.add(data.data(), 3);
-    acc.add(data.data() + 3 * N, 700); // two blocks (512 + 188) inside the call
+    acc.add(data.data() + 3 * N, 700);
     part.add(data.data() + 703 * N, rows - 703);
     acc.merge(part);
     QCOMPARE(acc.samples(), rows);
@@ -452,6 +463,15 @@ void TestPopstats::participationRatioEigen()
         for (int j = 0; j < 3; ++j)
             sub(i, j) = ref(idx[i], idx[j]);
     QVERIFY(near(*acc.participationRatio(pick).value, prByEigenvalues(sub), 1e-9));
+
+    // The promise that chunking does not matter, bit for bit: one call against
+    // row by row.
+    CovarianceAccumulator whole(N), byRow(N);
+    whole.add(data.data(), rows);
+    for (std::int64_t r = 0; r < rows; ++r)
+        byRow.add(data.data() + r * N, 1);
+    QVERIFY(whole.covariance() == byRow.covariance());
+    QVERIFY((whole.covariance() - ref).cwiseAbs().maxCoeff() < 1e-9 * ref.cwiseAbs().maxCoeff());
 
     // Single-precision input: the same numbers as the doubles of those floats.
     const std::vector<float> f(data.begin(), data.end());
@@ -545,9 +565,9 @@ void TestPopstats::stepWindowParse()
 
 void TestPopstats::choiceRuleHand()
 {
-    // 4 trials, 5 steps, 3 output units. The targets are non-zero at steps 1
+    // 5 trials, 5 steps, 3 output units. The targets are non-zero at steps 1
     // and 3 only (step 2 zero in every trial), so the default window is 1:4.
-    const std::int64_t B = 4, T = 5, U = 3;
+    const std::int64_t B = 5, T = 5, U = 3;
     std::vector<double> o(B * T * U, 0.0), y(B * T * U, 0.0);
     auto set = [&](std::vector<double>& a, int b, int t, std::vector<double> v) {
         for (int u = 0; u < U; ++u)
@@ -568,16 +588,19 @@ void TestPopstats::choiceRuleHand()
     set(o, 2, 0, {kNaN, 0, 0});
     // Trial 3: a NaN inside the window: undefined.
     set(o, 3, 2, {0, kNaN, 3});
+    // Trial 4: a NaN target inside the window: no answer, undefined.
+    set(y, 4, 3, {0, kNaN, 0});
+    set(o, 4, 1, {1, 0, 0});
     const ChoicesResult r = trialChoices(o.data(), y.data(), B, T, U);
     QVERIFY2(r.error.empty(), r.error.c_str());
     QCOMPARE(r.choices.window, (StepWindow{1, 4}));
-    QCOMPARE(r.choices.choice, (std::vector<int>{2, 0, 0, -1}));
-    QCOMPARE(r.choices.target, (std::vector<int>{2, 1, 0, 2}));
+    QCOMPARE(r.choices.choice, (std::vector<int>{2, 0, 0, -1, 0}));
+    QCOMPARE(r.choices.target, (std::vector<int>{2, 1, 0, 2, -1}));
     QCOMPARE(r.choices.targetTies, std::int64_t(1));
-    const Accuracy a = accuracy(r.choices, {"x", "y", "x", "y"});
+    const Accuracy a = accuracy(r.choices, {"x", "y", "x", "y", "x"});
     QCOMPARE(a.overall.successes, std::int64_t(2));
     QCOMPARE(a.overall.trials, std::int64_t(3));
-    QCOMPARE(a.undefined, std::int64_t(1));
+    QCOMPARE(a.undefined, std::int64_t(2));
     QCOMPARE(a.byLabel.size(), std::size_t(2));
     QCOMPARE(a.byLabel[0].label, std::string("x"));
     QCOMPARE(a.byLabel[0].correct.successes, std::int64_t(2));
@@ -588,7 +611,7 @@ void TestPopstats::choiceRuleHand()
     QVERIFY(std::abs(a.overall.lo - 0.2077) < 1e-4 && std::abs(a.overall.hi - 0.9385) < 1e-4);
     // The whole trial as the window: trial 0 now chooses unit 0, trial 1 unit 1.
     const ChoicesResult whole = trialChoices(o.data(), y.data(), B, T, U, StepWindow{0, 5});
-    QCOMPARE(whole.choices.choice, (std::vector<int>{0, 1, -1, -1}));
+    QCOMPARE(whole.choices.choice, (std::vector<int>{0, 1, -1, -1, 0}));
     QVERIFY(!trialChoices(o.data(), y.data(), B, T, U, StepWindow{3, 6}).error.empty());
     const std::vector<double> zeros(B * T * U, 0.0);
     QVERIFY(trialChoices(o.data(), zeros.data(), B, T, U).error.find("zero") != std::string::npos);
