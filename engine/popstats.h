@@ -111,6 +111,16 @@ struct Fraction
 
 inline constexpr double kSilentThreshold = 1e-6;
 
+/// The rules in words, for the views and the CLI's help to show as they are.
+inline constexpr std::string_view kSilentRule =
+    "silent: the rate never leaves [-threshold, threshold] (default 1e-6)";
+inline constexpr std::string_view kSaturatedRule =
+    "saturated: more than half of the neuron's samples above 0.99 (0.99 of the upper bound 1 of "
+    "sigmoid, tanh and retanh) or, for tanh, below -0.99; undefined for relu";
+inline constexpr std::string_view kParticipationRatioRule =
+    "participation ratio: (sum of eigenvalues)^2 / sum of squared eigenvalues of the rates' "
+    "covariance across all (trial, step) samples";
+
 /// Neurons whose rate never leaves [-threshold, threshold]: max |r| over
 /// their finite samples <= threshold (for relu, sigmoid and retanh, whose rates
 /// are >= 0, "never above the threshold"). Neurons without a finite sample are

@@ -24,6 +24,12 @@
 
 namespace rnnloss {
 
+/// The choice rule in words, for the views and the CLI's help.
+inline constexpr std::string_view kChoiceRule =
+    "a trial's choice is the output unit with the largest mean over the response window; it is "
+    "correct when that is also the target's largest unit there (ties: the lowest unit). Default "
+    "window: from the first to the last step at which any trial's target is not zero";
+
 /// z of a two-sided 95 % interval.
 inline constexpr double kZ95 = 1.959963984540054;
 
