@@ -1194,7 +1194,9 @@ void TestSidecar::sizeAt134MbShape()
 
 void TestSidecar::writeFuzzSeeds()
 {
-    // scripts/fuzz fuzz_sidecar: RNNLOSS_SIDECAR_SEEDS=DIR test_sidecar writeFuzzSeeds
+    // scripts/fuzz fuzz_sidecar: RNNLOSS_SIDECAR_SEEDS=DIR test_sidecar writeFuzzSeeds.
+    // Reduced and full summaries, with and without labels, Gram and unknown
+    // optional sections, and one of weights alone.
     const QByteArray dir = qgetenv("RNNLOSS_SIDECAR_SEEDS");
     if (dir.isEmpty())
         QSKIP("RNNLOSS_SIDECAR_SEEDS is not set");
@@ -1207,6 +1209,7 @@ void TestSidecar::writeFuzzSeeds()
         seeds.push_back(
             encodeSidecar(testHeader(), s, {{kSidecarTagGradientGram, {1, 2, 3}}, {0x8abc, {4}}}));
     }
+    seeds.push_back(encodeSidecar(testHeader(), summarize(bruteforce::random({2, 3, 1, 2, 1}, 6))));
     Recording weightsOnly = bruteforce::random({2, 3, 1, 2, 1}, 4, false);
     weightsOnly.states.clear();
     weightsOnly.outputs.clear();
