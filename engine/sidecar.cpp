@@ -305,7 +305,8 @@ std::vector<RawSection> splitSections(std::span<const std::uint8_t> in, std::uin
 {
     const std::size_t size = in.size();
     const std::size_t magicSeen = std::min(size, sizeof kMagic);
-    if (std::memcmp(in.data(), kMagic, magicSeen) != 0)
+    // (An empty span may have no data pointer, which memcmp must not get.)
+    if (magicSeen != 0 && std::memcmp(in.data(), kMagic, magicSeen) != 0)
         throw Refused("not an rnnloss summary file (wrong magic)");
     if (size < kPreludeSize)
         throw Refused("truncated at byte " + std::to_string(size) +
