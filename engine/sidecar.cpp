@@ -502,7 +502,9 @@ SidecarDecodeResult decodeSidecar(std::span<const std::uint8_t> bytes, const std
 SidecarDecodeResult readSidecar(const std::string& path)
 {
     SidecarDecodeResult out;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO named by mistake must not hang the open (it is
+    // refused below); reads of a regular file ignore the flag.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         out.error = path + ": cannot open: " + std::strerror(errno);
         return out;

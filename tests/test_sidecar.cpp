@@ -1101,6 +1101,9 @@ void TestSidecar::readFromDisk()
     QVERIFY(readSidecar(path).error.rfind(path + ": truncated at byte 100", 0) == 0);
     QVERIFY(readSidecar(dir.path().toStdString()).error.find("not a regular file") !=
             std::string::npos);
+    const std::string fifo = dir.filePath("fifo.rnnsum").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    QVERIFY(readSidecar(fifo).error.find("not a regular file") != std::string::npos); // no hang
     QVERIFY(readSidecar(path + ".none").error.find(": cannot open: No such file") !=
             std::string::npos);
 }
