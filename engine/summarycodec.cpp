@@ -23,7 +23,7 @@ constexpr std::uint32_t kMaxDims = 8;
 constexpr char kExtMagic[8] = {'R', 'N', 'L', 'X', 'T', 'N', 'D', '1'};
 constexpr std::size_t kExtTrailer = 16; ///< u64 length + magic
 constexpr std::int64_t kMaxDim = std::int64_t(1) << 40;
-enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2, Labels = 3 };
+enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2, Labels = 3, Reduced = 4 };
 /// A trial label or neuron group is short display text.
 constexpr std::uint32_t kMaxLabelText = 256;
 constexpr std::uint32_t kMaxRawDatasets = 3;
@@ -167,6 +167,41 @@ void readVector(Reader& r, std::vector<T>& v, std::int64_t n, const char* what)
     r.array(v.data(), n, what);
 }
 
+/// What a reduced summary leaves out of its states block (extension 4): the
+/// per-time sums, the per-neuron sample histograms (a summary reduced with
+/// ReduceConfig::perTime or ::histograms off), and then also the sums of |r|
+/// when they are the sums of r bit for bit (no rate is negative: relu,
+/// sigmoid). A full summary keeps every block, so the reader's frames stay
+/// byte for byte what they were.
+struct Reduced
+{
+    bool noPerTime = false, noHistograms = false, absIsSum = false;
+    enum Bit : std::uint8_t { NoPerTime = 1, NoHistograms = 2, AbsIsSum = 4 };
+    std::uint8_t bits() const
+    {
+        return std::uint8_t((noPerTime ? NoPerTime : 0) | (noHistograms ? NoHistograms : 0) |
+                            (absIsSum ? AbsIsSum : 0));
+    }
+};
+
+Reduced reducedOf(const Summary& s)
+{
+    Reduced red;
+    if (!s.hasStates())
+        return red;
+    const Shape& sh = s.shape;
+    red.noPerTime = s.timeSum.size() == 0 && s.timeSumSq.size() == 0;
+    red.noHistograms = s.neuronHistograms.empty();
+    if ((!red.noPerTime && (s.timeSum.rows() != sh.time || s.timeSumSq.rows() != sh.time)) ||
+        (!red.noHistograms && std::int64_t(s.neuronHistograms.size()) != sh.nHid))
+        throw std::logic_error("encodeSummary: per-time sums or histograms of the wrong size");
+    red.absIsSum = (red.noPerTime || red.noHistograms) &&
+                   s.trialSumAbs.size() == s.trialSum.size() &&
+                   std::memcmp(s.trialSumAbs.data(), s.trialSum.data(),
+                               sizeof(double) * std::size_t(s.trialSum.size())) == 0;
+    return red;
+}
+
 } // namespace
 
 std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p)
@@ -217,14 +252,15 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         w.raw(s.sqErrPerTrial.data(), s.sqErrPerTrial.size());
         w.raw(s.sqErrPerTime.data(), s.sqErrPerTime.size());
     }
+    const Reduced red = reducedOf(s);
     w.put<std::uint8_t>(s.hasStates());
     if (s.hasStates()) {
-        if (s.timeSum.rows() != sh.time || std::int64_t(s.neuronHistograms.size()) != sh.nHid)
-            throw std::logic_error("encodeSummary: a summary reduced without per-time sums or "
-                                   "histograms is not sent");
-        for (const RowMatrix* m : {&s.trialSum, &s.trialSumSq, &s.trialSumAbs, &s.timeSum,
-                                   &s.timeSumSq})
-            w.raw(m->data(), m->size());
+        // Empty matrices (left out by `red`) write nothing.
+        for (const RowMatrix* m :
+             {&s.trialSum, &s.trialSumSq, red.absIsSum ? nullptr : &s.trialSumAbs, &s.timeSum,
+              &s.timeSumSq})
+            if (m)
+                w.raw(m->data(), m->size());
         w.raw(s.neuronMin.data(), s.neuronMin.size());
         w.raw(s.neuronMax.data(), s.neuronMax.size());
         w.raw(s.neuronNonFinite.data(), s.neuronNonFinite.size());
@@ -303,6 +339,11 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Labels));
         ext.put<std::uint64_t>(sec.bytes().size());
         ext.append(sec.bytes().data(), sec.bytes().size());
+    }
+    if (red.bits() != 0) {
+        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Reduced));
+        ext.put<std::uint64_t>(1);
+        ext.put<std::uint8_t>(red.bits());
     }
     if (!ext.bytes().empty()) {
         w.append(ext.bytes().data(), ext.bytes().size());
@@ -411,8 +452,76 @@ void decodeLabels(Reader& r, Summary& s)
         throw Malformed("labels section: " + std::to_string(r.remaining()) + " trailing bytes");
 }
 
+/// The reduced section: one byte of known flags, at least one set.
+Reduced decodeReduced(Reader& r)
+{
+    const auto bits = r.get<std::uint8_t>("reduced flags");
+    // The sums of |r| are left out only beside another reduction (reducedOf).
+    if ((bits & 3) == 0 || (bits & ~std::uint8_t(7)) != 0)
+        throw Malformed("reduced flags " + std::to_string(bits) + " out of range");
+    if (r.remaining() != 0)
+        throw Malformed("reduced section: " + std::to_string(r.remaining()) + " trailing bytes");
+    Reduced red;
+    red.noPerTime = bits & Reduced::NoPerTime;
+    red.noHistograms = bits & Reduced::NoHistograms;
+    red.absIsSum = bits & Reduced::AbsIsSum;
+    return red;
+}
+
+/// The states block: every size from the shape, checked against the bytes left
+/// before it is allocated; `red` says which parts a reduced summary left out.
+void decodeStates(Reader& r, Summary& s, const Reduced& red)
+{
+    const Shape& sh = s.shape;
+    if (sh.batch == 0 || sh.time == 0 || sh.nHid == 0)
+        throw Malformed("states block with an empty shape");
+    readMatrix(r, s.trialSum, sh.batch, sh.nHid, "trial sums");
+    readMatrix(r, s.trialSumSq, sh.batch, sh.nHid, "trial sums of squares");
+    if (red.absIsSum)
+        s.trialSumAbs = s.trialSum;
+    else
+        readMatrix(r, s.trialSumAbs, sh.batch, sh.nHid, "trial sums of |r|");
+    if (!red.noPerTime) {
+        readMatrix(r, s.timeSum, sh.time, sh.nHid, "time sums");
+        readMatrix(r, s.timeSumSq, sh.time, sh.nHid, "time sums of squares");
+    }
+    readVector(r, s.neuronMin, sh.nHid, "neuron minima");
+    readVector(r, s.neuronMax, sh.nHid, "neuron maxima");
+    readVector(r, s.neuronNonFinite, sh.nHid, "neuron non-finite counts");
+    readVector(r, s.neuronActive, sh.nHid, "neuron active counts");
+    const auto samples = checkedProduct(sh.batch, sh.time, "samples");
+    for (std::int64_t n = 0; n < sh.nHid; ++n)
+        if (s.neuronNonFinite[n] < 0 || s.neuronActive[n] < 0 ||
+            static_cast<std::uint64_t>(s.neuronNonFinite[n]) > samples ||
+            static_cast<std::uint64_t>(s.neuronActive[n]) > samples)
+            throw Malformed("neuron counts out of range");
+    s.activeThreshold = r.get<double>("active threshold");
+    const auto bins = r.get<std::uint32_t>("histogram bins");
+    if (red.noHistograms) {
+        if (bins != 0)
+            throw Malformed("histogram bins " + std::to_string(bins) +
+                            " in a summary without histograms");
+        return;
+    }
+    if (bins < 4 || bins > 4096 || bins % 4 != 0)
+        throw Malformed("histogram bins " + std::to_string(bins) + " out of range");
+    r.needValues(static_cast<std::uint64_t>(sh.nHid), 16 + 8 * std::size_t(bins), "histograms");
+    s.neuronHistograms.resize(sh.nHid);
+    for (NeuronHistogram& h : s.neuronHistograms) {
+        h.lo = r.get<double>("histogram origin");
+        h.width = r.get<double>("histogram width");
+        if (!std::isfinite(h.lo) || !std::isfinite(h.width) || !(h.width > 0))
+            throw Malformed("histogram bin layout is not finite and positive");
+        readVector(r, h.counts, bins, "histogram counts");
+        for (auto c : h.counts)
+            if (c < 0 || static_cast<std::uint64_t>(c) > samples)
+                throw Malformed("histogram count out of range");
+    }
+}
+
 /// Splits off the extensions at the end of a payload; returns the main part.
-std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payload, Summary& s)
+std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payload, Summary& s,
+                                              std::optional<Reduced>& reduced)
 {
     std::optional<Slice>& slice = s.slice;
     std::optional<RawLayout>& layout = s.layout;
@@ -444,6 +553,12 @@ std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payl
             decodeLabels(section, s);
             continue;
         }
+        if (tag == static_cast<std::uint16_t>(ExtTag::Reduced)) {
+            if (reduced)
+                throw Malformed("two reduced sections");
+            reduced = decodeReduced(section);
+            continue;
+        }
         if (tag != static_cast<std::uint16_t>(ExtTag::Slice))
             throw Malformed("unknown extension " + std::to_string(tag));
         if (slice)
@@ -460,7 +575,8 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
     Decoded<Summary> out;
     try {
         Summary s;
-        Reader r(splitExtensions(payload, s));
+        std::optional<Reduced> reduced;
+        Reader r(splitExtensions(payload, s, reduced));
         Shape& sh = s.shape;
         for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
             *v = r.get<std::int64_t>("shape");
@@ -550,41 +666,10 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
         const bool hasStates = r.get<std::uint8_t>("states flag") != 0;
         if (hasStates != s.hasStates())
             throw Malformed("the states block disagrees with the dataset flags");
-        if (hasStates) {
-            if (sh.batch == 0 || sh.time == 0 || sh.nHid == 0)
-                throw Malformed("states block with an empty shape");
-            readMatrix(r, s.trialSum, sh.batch, sh.nHid, "trial sums");
-            readMatrix(r, s.trialSumSq, sh.batch, sh.nHid, "trial sums of squares");
-            readMatrix(r, s.trialSumAbs, sh.batch, sh.nHid, "trial sums of |r|");
-            readMatrix(r, s.timeSum, sh.time, sh.nHid, "time sums");
-            readMatrix(r, s.timeSumSq, sh.time, sh.nHid, "time sums of squares");
-            readVector(r, s.neuronMin, sh.nHid, "neuron minima");
-            readVector(r, s.neuronMax, sh.nHid, "neuron maxima");
-            readVector(r, s.neuronNonFinite, sh.nHid, "neuron non-finite counts");
-            readVector(r, s.neuronActive, sh.nHid, "neuron active counts");
-            const auto samples = checkedProduct(sh.batch, sh.time, "samples");
-            for (std::int64_t n = 0; n < sh.nHid; ++n)
-                if (s.neuronNonFinite[n] < 0 || s.neuronActive[n] < 0 ||
-                    static_cast<std::uint64_t>(s.neuronNonFinite[n]) > samples ||
-                    static_cast<std::uint64_t>(s.neuronActive[n]) > samples)
-                    throw Malformed("neuron counts out of range");
-            s.activeThreshold = r.get<double>("active threshold");
-            const auto bins = r.get<std::uint32_t>("histogram bins");
-            if (bins < 4 || bins > 4096 || bins % 4 != 0)
-                throw Malformed("histogram bins " + std::to_string(bins) + " out of range");
-            r.needValues(static_cast<std::uint64_t>(sh.nHid), 16 + 8 * std::size_t(bins), "histograms");
-            s.neuronHistograms.resize(sh.nHid);
-            for (NeuronHistogram& h : s.neuronHistograms) {
-                h.lo = r.get<double>("histogram origin");
-                h.width = r.get<double>("histogram width");
-                if (!std::isfinite(h.lo) || !std::isfinite(h.width) || !(h.width > 0))
-                    throw Malformed("histogram bin layout is not finite and positive");
-                readVector(r, h.counts, bins, "histogram counts");
-                for (auto c : h.counts)
-                    if (c < 0 || static_cast<std::uint64_t>(c) > samples)
-                        throw Malformed("histogram count out of range");
-            }
-        }
+        if (reduced && !hasStates)
+            throw Malformed("a reduced section in a summary without states");
+        if (hasStates)
+            decodeStates(r, s, reduced.value_or(Reduced{}));
         for (int i = 0; i < 3; ++i) {
             s.weightNormSq[i] = r.get<double>("weight norm");
             const auto rows = r.get<std::int64_t>("weight rows");

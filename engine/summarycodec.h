@@ -16,7 +16,14 @@
 // (Summary::layout): file (u32 length | bytes), u64 size, i64 mtime seconds,
 // i64 nanoseconds, u32 dataset count, each u8 dataset | u8 element size |
 // u8 big-endian | B, T, width (3 x i64) | u64 extent count | extents of
-// u64 offset | u64 bytes | i64 first trial | i64 trials.
+// u64 offset | u64 bytes | i64 first trial | i64 trials. Tag 3: trial labels,
+// neuron groups and dt. Tag 4: a reduced summary (one reduced with
+// ReduceConfig::perTime or ::histograms off: what the app keeps, and what a
+// summary file holds): u8 flags, 1 = no per-time sums (timeSum, timeSumSq
+// are not in the states block), 2 = no per-neuron sample histograms (the bin
+// count is 0 and none follow), 4 = no sums of |r| (they are the sums of r bit
+// for bit: no rate is negative); 4 only with 1 or 2, so that a full
+// summary's payload is what it always was.
 
 #include "summary.h"
 
@@ -45,8 +52,9 @@ std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p);
 std::vector<std::uint8_t> encodeMessage(FrameType type, const std::string& text);
 std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s);
 
-/// The payload of a summary frame (no header). A summary with states must
-/// hold the per-time sums and histograms (std::logic_error otherwise).
+/// The payload of a summary frame (no header). A summary with states holds
+/// its per-time sums and histograms whole or not at all (std::logic_error
+/// otherwise); without them it is sent reduced (tag 4).
 std::vector<std::uint8_t> encodeSummary(const Summary& s);
 
 template <class T>
