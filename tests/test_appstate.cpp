@@ -1,10 +1,12 @@
 // The app's state classes without a window: which lambdas a recording opens
-// with (LambdaState precedence), the undo history of LambdaModel (merging by
+// with (LambdaState precedence, and PendingLambdas using kept and command-line
+// lambdas once, for their file only), the undo history of LambdaModel (merging by
 // edit id, not by time), and the Exporter's errors as values.
 
 #include "exporter.h"
 #include "lambdamodel.h"
 #include "lambdastate.h"
+#include "pendinglambdas.h"
 #include "summarycodec.h"
 
 #include <QDir>
@@ -56,6 +58,7 @@ private slots:
     void nn4nDefaultsAreNn4ns();
     void precedence_data();
     void precedence();
+    void pendingLambdasOnceForTheirFile();
 
     void editIsOneStep();
     void sameIdMerges();
@@ -162,6 +165,54 @@ void TestAppState::precedence()
         !std::any_of(commandLine.lambdas.begin(), commandLine.lambdas.end(),
                      [](auto& l) { return l.has_value(); }))
         QVERIFY(fileLambdas(file) == got);
+}
+
+void TestAppState::pendingLambdasOnceForTheirFile()
+{
+    // The file's own: lambda_mse 1 and lambda_fr 0.01, nn4n (hand-written).
+    const Summary file = withTraining({1.0, std::nullopt, std::nullopt, std::nullopt, 0.01});
+    const LambdaState own =
+        makeState({1, 0, 0, 0, 0.01, 0, 0}, {true, false, false, false, true, false, false},
+                  Convention::Nn4n);
+    const LambdaState tuned =
+        makeState({0.5, 0, 0.2, 0.003, 0.04, 0, 0.6}, {true, false, false, true, true, false, true},
+                  Convention::Spec);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString a = dir.filePath("a.h5"), b = dir.filePath("b.h5");
+    for (const QString& f : {a, b}) { // files compare by what they are, and must be there
+        QFile touch(f);
+        QVERIFY(touch.open(QIODevice::WriteOnly));
+    }
+
+    PendingLambdas p;
+    // Kept for a.h5: another recording opens with its own, and the kept ones
+    // are used up all the same (the set started with b.h5).
+    p.keepFor(a, tuned);
+    QVERIFY(p.take(file, b) == own);
+    QVERIFY(p.take(file, a) == own);
+
+    // Kept for a.h5, asked for with another spelling of the same path: they
+    // come back once.
+    p.keepFor(a, tuned);
+    QVERIFY(p.take(file, dir.path() + "/./a.h5") == tuned);
+    QVERIFY(p.take(file, a) == own);
+
+    // The command line wins over the kept ones, term by term, and is used once.
+    LossOptions cli;
+    cli.lambdas[index(Term::Hid)] = 0.7;
+    cli.convention = Convention::Nn4n;
+    p.keepFor(a, tuned);
+    p.setCommandLine(cli);
+    QVERIFY(p.take(file, a) == makeState({0.5, 0, 0.7, 0.003, 0.04, 0, 0.6},
+                                         {true, false, true, true, true, false, true},
+                                         Convention::Nn4n));
+    QVERIFY(p.take(file, a) == own);
+
+    // Forgotten (a file named on the command line): the file's own.
+    p.keepFor(a, tuned);
+    p.forgetKept();
+    QVERIFY(p.take(file, a) == own);
 }
 
 void TestAppState::editIsOneStep()

@@ -16,12 +16,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <random>
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
@@ -33,7 +33,6 @@ namespace {
 
 /// The `rnnloss` the bench times as a user runs it (the program that started it).
 std::string g_cli;
-
 
 using Clock = std::chrono::steady_clock;
 
@@ -156,8 +155,7 @@ void runCompute(const std::string& file, const char* extra)
 /// The desktop app beside this binary, or empty.
 std::string explorerExecutable()
 {
-    const std::filesystem::path p =
-        std::filesystem::path(g_cli).parent_path() / "rnnloss-explorer";
+    const std::filesystem::path p = std::filesystem::path(g_cli).parent_path() / "rnnloss-explorer";
     return std::filesystem::exists(p) ? p.string() : std::string();
 }
 
@@ -173,139 +171,200 @@ void runExplorer(const std::string& exe, const std::string& file, const std::str
                  (std::filesystem::temp_directory_path() / "rnnloss-bench-config").string()}});
 }
 
-/// Issue 9's end-to-end figures on `file`, interleaved repetition by repetition.
-void endToEnd(const std::string& file, int reps)
+/// Issue 9's end-to-end figures on one file, interleaved repetition by repetition.
+class EndToEnd
 {
-    volatile double sink = 0.0;
-    ReaderJob job;
-    job.readerExe = readerExecutable();
-    job.recording = file;
-    job.rawLayout = true;
-    ReaderOutcome skeleton = ReaderProcess().run(job);
-    if (!skeleton.summary)
-        throw std::runtime_error(skeleton.error);
-    const bool direct = skeleton.summary->layout.has_value();
-    const Shape sh = skeleton.summary->shape;
-    double bytes = 0.0;
-    if (direct)
-        for (const RawDataset& d : skeleton.summary->layout->datasets)
-            for (const RawExtent& e : d.extents)
-                bytes += double(e.bytes);
-    const double fileMb = double(std::filesystem::file_size(file)) / 1e6;
+public:
+    /// Reads the file's skeleton (its raw layout) once; throws when it cannot.
+    explicit EndToEnd(const std::string& file);
+    void run(int reps);
+
+private:
+    void chooseSlice();
+    void makeTinyRecording() const;
+    void firstResult();
+    void sliceRecompute();
+    std::vector<std::function<void()>> measures();
+    void print(const std::vector<double>& t) const;
+
+    std::string m_file;
+    ReaderJob m_job;
+    Summary m_skeleton;
+    bool m_direct = false;
+    Shape m_shape;
+    double m_bytes = 0.0;
+    double m_fileMb = 0.0;
     // What the views need at once: the terms, the neuron table, the rate
     // histogram and SD/CV; not the per-time sums and sample histograms of every
     // neuron (`all`: today's summary, which has them).
-    io::RawReadOptions lean = io::leanOptions(), all;
-    all.threads = lean.threads;
-    io::RawReadOptions full = lean;
-    auto firstResult = [&] {
-        ReaderOutcome o = ReaderProcess().run(job);
-        if (!o.summary)
-            throw std::runtime_error(o.error);
-        if (o.summary->layout) {
-            const std::string err = io::completeFromRaw(*o.summary, full);
-            if (!err.empty())
-                throw std::runtime_error(err);
-        }
-        sink = evaluate(computeTerms(*o.summary, Convention::Nn4n), TermArray{1, 1, 1, 1, 1, 1, 1})
-                   .total.value_or(0.0) +
-               computeNeuronStats(*o.summary, Convention::Nn4n).mean[0];
-    };
-    // Half the trials x a 200-step window, all neurons, as the app would ask.
-    Slice slice = wholeSlice(sh);
-    slice.trials.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, sh.batch / 2)));
-    const std::int64_t w0 = std::max<std::int64_t>(0, sh.time / 2 - 100);
-    const std::int64_t w1 = std::min<std::int64_t>(sh.time, w0 + 200);
-    slice.steps.clear();
-    for (std::int64_t t = w0; t < w1; ++t)
-        slice.steps.push_back(t);
-    auto sliceRecompute = [&] {
-        // As the app's selection bar computes it (leanRead(): the terms and
-        // statistics; the selected neuron's PSTH comes on demand).
-        Summary s = *skeleton.summary;
-        io::RawReadOptions o = lean;
-        o.slice = slice;
-        const std::string err = io::completeFromRaw(s, o);
-        if (!err.empty())
-            throw std::runtime_error(err);
-        sink = evaluate(computeTerms(s, Convention::Nn4n), TermArray{1, 1, 1, 1, 1, 1, 1})
-                   .total.value_or(0.0) +
-               computeNeuronStats(s, Convention::Nn4n).mean[0];
-    };
+    io::RawReadOptions m_lean = io::leanOptions(), m_all, m_full;
+    Slice m_slice;
+    std::int64_t m_w0 = 0, m_w1 = 0;
+    std::string m_explorer, m_tiny, m_shot;
+    std::size_t m_appAt = 0, m_sliceAt = 0;
+    volatile double m_sink = 0.0;
+};
+
+EndToEnd::EndToEnd(const std::string& file) : m_file(file)
+{
+    m_job.readerExe = readerExecutable();
+    m_job.recording = file;
+    m_job.rawLayout = true;
+    ReaderOutcome skeleton = ReaderProcess().run(m_job);
+    if (!skeleton.summary)
+        throw std::runtime_error(skeleton.error);
+    m_skeleton = std::move(*skeleton.summary);
+    m_direct = m_skeleton.layout.has_value();
+    m_shape = m_skeleton.shape;
+    if (m_direct)
+        for (const RawDataset& d : m_skeleton.layout->datasets)
+            for (const RawExtent& e : d.extents)
+                m_bytes += double(e.bytes);
+    m_fileMb = double(std::filesystem::file_size(file)) / 1e6;
+    m_all.threads = m_lean.threads;
+    m_full = m_lean;
+    chooseSlice();
     // The app's load: this file against a tiny one, the difference being
     // what this file adds over the app's own start (issue 9's measure).
-    const std::string explorer = explorerExecutable();
+    m_explorer = explorerExecutable();
     const std::filesystem::path tmp = std::filesystem::temp_directory_path();
-    const std::string tiny = (tmp / "rnnloss-bench-tiny.h5").string();
-    const std::string shot = (tmp / "rnnloss-bench-shot.png").string();
-    if (!explorer.empty()) {
-        Recording small;
-        small.shape = {4, 10, 2, 8, 2};
-        small.states.assign(4 * 10 * 8, 0.5);
-        small.outputs.assign(4 * 10 * 2, 0.1);
-        small.targets.assign(4 * 10 * 2, 0.0);
-        if (const std::string err = io::writeRecording(tiny, small, {.chunkTrials = 1}); !err.empty())
+    m_tiny = (tmp / "rnnloss-bench-tiny.h5").string();
+    m_shot = (tmp / "rnnloss-bench-shot.png").string();
+    if (!m_explorer.empty())
+        makeTinyRecording();
+}
+
+/// Half the trials x a 200-step window, all neurons, as the app would ask.
+void EndToEnd::chooseSlice()
+{
+    const Shape& sh = m_shape;
+    m_slice = wholeSlice(sh);
+    m_slice.trials.resize(static_cast<std::size_t>(std::max<std::int64_t>(1, sh.batch / 2)));
+    m_w0 = std::max<std::int64_t>(0, sh.time / 2 - 100);
+    m_w1 = std::min<std::int64_t>(sh.time, m_w0 + 200);
+    m_slice.steps.clear();
+    for (std::int64_t t = m_w0; t < m_w1; ++t)
+        m_slice.steps.push_back(t);
+}
+
+void EndToEnd::makeTinyRecording() const
+{
+    Recording small;
+    small.shape = {4, 10, 2, 8, 2};
+    small.states.assign(4 * 10 * 8, 0.5);
+    small.outputs.assign(4 * 10 * 2, 0.1);
+    small.targets.assign(4 * 10 * 2, 0.0);
+    if (const std::string err = io::writeRecording(m_tiny, small, {.chunkTrials = 1}); !err.empty())
+        throw std::runtime_error(err);
+}
+
+void EndToEnd::firstResult()
+{
+    ReaderOutcome o = ReaderProcess().run(m_job);
+    if (!o.summary)
+        throw std::runtime_error(o.error);
+    if (o.summary->layout) {
+        const std::string err = io::completeFromRaw(*o.summary, m_full);
+        if (!err.empty())
             throw std::runtime_error(err);
     }
-    readBytes(file); // warms the page cache
-    std::vector<std::function<void()>> fs = {
-        [&] { readBytes(file); },
-        [&] {
-            sink = io::readRaw(file, "states", 64 << 20) + io::readRaw(file, "outputs", 64 << 20) +
-                   io::readRaw(file, "targets", 64 << 20);
-        },
-        [&] { runCompute(file, nullptr); },
-        [&] { runCompute(file, "--via-reader"); },
-        firstResult};
-    const std::size_t appAt = fs.size();
-    if (!explorer.empty()) {
-        fs.push_back([&] { runExplorer(explorer, tiny, shot); });
-        fs.push_back([&] { runExplorer(explorer, file, shot); });
+    m_sink = evaluate(computeTerms(*o.summary, Convention::Nn4n), TermArray{1, 1, 1, 1, 1, 1, 1})
+                 .total.value_or(0.0) +
+             computeNeuronStats(*o.summary, Convention::Nn4n).mean[0];
+}
+
+void EndToEnd::sliceRecompute()
+{
+    // As the app's selection bar computes it (leanRead(): the terms and
+    // statistics; the selected neuron's PSTH comes on demand).
+    Summary s = m_skeleton;
+    io::RawReadOptions o = m_lean;
+    o.slice = m_slice;
+    const std::string err = io::completeFromRaw(s, o);
+    if (!err.empty())
+        throw std::runtime_error(err);
+    m_sink = evaluate(computeTerms(s, Convention::Nn4n), TermArray{1, 1, 1, 1, 1, 1, 1})
+                 .total.value_or(0.0) +
+             computeNeuronStats(s, Convention::Nn4n).mean[0];
+}
+
+/// What is timed, in the order print() reports it.
+std::vector<std::function<void()>> EndToEnd::measures()
+{
+    const std::string& file = m_file;
+    std::vector<std::function<void()>> fs = {[file] { readBytes(file); },
+                                             [this, file] {
+                                                 m_sink = io::readRaw(file, "states", 64 << 20) +
+                                                          io::readRaw(file, "outputs", 64 << 20) +
+                                                          io::readRaw(file, "targets", 64 << 20);
+                                             },
+                                             [file] { runCompute(file, nullptr); },
+                                             [file] { runCompute(file, "--via-reader"); },
+                                             [this] { firstResult(); }};
+    m_appAt = fs.size();
+    if (!m_explorer.empty()) {
+        fs.push_back([this] { runExplorer(m_explorer, m_tiny, m_shot); });
+        fs.push_back([this] { runExplorer(m_explorer, m_file, m_shot); });
     }
-    const std::size_t sliceAt = fs.size();
-    if (direct) {
-        fs.push_back(sliceRecompute);
-        fs.push_back([&] {
-            full = all;
+    m_sliceAt = fs.size();
+    if (m_direct) {
+        fs.push_back([this] { sliceRecompute(); });
+        fs.push_back([this] {
+            m_full = m_all;
             firstResult();
-            full = lean;
+            m_full = m_lean;
         });
-        fs.push_back([&] {
-            const io::NeuronDetail d = io::neuronFromRaw(*skeleton.summary, sh.nHid / 2);
+        fs.push_back([this] {
+            const io::NeuronDetail d = io::neuronFromRaw(m_skeleton, m_shape.nHid / 2);
             if (!d.error.empty())
                 throw std::runtime_error(d.error);
-            sink = d.psth.mean[0];
+            m_sink = d.psth.mean[0];
         });
     }
-    const std::vector<double> t = timeInterleaved(reps, fs);
-    std::printf("\nend to end (issue 9): %s, %.1f MB, B=%lld T=%lld N_hid=%lld; %s\n", file.c_str(),
-                fileMb, (long long)sh.batch, (long long)sh.time, (long long)sh.nHid,
-                direct ? "raw extents read directly" : "no raw layout: everything via the reader");
+    return fs;
+}
+
+void EndToEnd::run(int reps)
+{
+    readBytes(m_file); // warms the page cache
+    print(timeInterleaved(reps, measures()));
+    if (!m_explorer.empty()) {
+        std::filesystem::remove(m_tiny);
+        std::filesystem::remove(m_shot);
+    }
+}
+
+void EndToEnd::print(const std::vector<double>& t) const
+{
+    const Shape& sh = m_shape;
+    std::printf(
+        "\nend to end (issue 9): %s, %.1f MB, B=%lld T=%lld N_hid=%lld; %s\n", m_file.c_str(),
+        m_fileMb, (long long)sh.batch, (long long)sh.time, (long long)sh.nHid,
+        m_direct ? "raw extents read directly" : "no raw layout: everything via the reader");
     auto line = [&](const char* what, double sec, double mb) {
         std::printf("    %-44s %9.2f ms  %7.0f MB/s  %5.2fx floor\n", what, sec * 1e3, mb / sec,
                     sec / t[0]);
     };
+    const double fileMb = m_fileMb;
     line("page-cache floor (read the file's bytes)", t[0], fileMb);
     line("HDF5's own read (outputs, targets, states)", t[1], fileMb);
     line("rnnloss compute --json, end to end", t[2], fileMb);
     line("  the same --via-reader (before issue 9)", t[3], fileMb);
     line("load to first result (CLI's equivalent)", t[4], fileMb);
-    if (!explorer.empty()) {
-        line("the app: start to first paint, a tiny file", t[appAt], 0.0);
-        line("the app: start to first paint, this file", t[appAt + 1], fileMb);
-        line("  the app's load of this file (the difference)", t[appAt + 1] - t[appAt], fileMb);
-        std::filesystem::remove(tiny);
-        std::filesystem::remove(shot);
+    if (!m_explorer.empty()) {
+        line("the app: start to first paint, a tiny file", t[m_appAt], 0.0);
+        line("the app: start to first paint, this file", t[m_appAt + 1], fileMb);
+        line("  the app's load of this file (the difference)", t[m_appAt + 1] - t[m_appAt], fileMb);
     } else {
         std::printf("    (the app's load is not measured: no rnnloss-explorer beside %s)\n",
                     g_cli.c_str());
     }
-    if (direct) {
-        const double* d = t.data() + sliceAt;
-        const double sliceMb = bytes / 1e6 * double(slice.trials.size()) / double(sh.batch);
+    if (m_direct) {
+        const double* d = t.data() + m_sliceAt;
+        const double sliceMb = m_bytes / 1e6 * double(m_slice.trials.size()) / double(sh.batch);
         char what[96];
         std::snprintf(what, sizeof what, "slice recompute: %zu trials x steps %lld:%lld",
-                      slice.trials.size(), (long long)w0, (long long)w1);
+                      m_slice.trials.size(), (long long)m_w0, (long long)m_w1);
         line(what, d[0], sliceMb);
         line("load to first result, with per-time sums", d[1], fileMb);
         line("one neuron's PSTH + histogram on demand", d[2], fileMb);
@@ -314,17 +373,25 @@ void endToEnd(const std::string& file, int reps)
     }
 }
 
-} // namespace
-
-int benchMain(const std::vector<std::string>& a, const std::string& cli)
+void endToEnd(const std::string& file, int reps)
 {
-    g_cli = cli;
-    Shape sh{128, 500, 3, 512, 4};
+    EndToEnd(file).run(reps);
+}
+
+struct BenchOptions
+{
+    Shape shape{128, 500, 3, 512, 4};
     int reps = 5;
     std::string file = (std::filesystem::temp_directory_path() / "rnnloss-bench.h5").string();
     bool keep = false;
-    std::string existing;
+    std::string existing; ///< --recording: only the end-to-end figures, on this file
     std::int64_t chunkTrials = 1;
+};
+
+BenchOptions parseOptions(const std::vector<std::string>& a)
+{
+    BenchOptions o;
+    Shape& sh = o.shape;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i] == "--batch")
             sh.batch = number(a, i);
@@ -335,28 +402,24 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
         else if (a[i] == "--outputs")
             sh.nOut = number(a, i);
         else if (a[i] == "--reps")
-            reps = static_cast<int>(number(a, i));
+            o.reps = static_cast<int>(number(a, i));
         else if (a[i] == "--file" && i + 1 < a.size())
-            file = a[++i];
+            o.file = a[++i];
         else if (a[i] == "--keep")
-            keep = true;
+            o.keep = true;
         else if (a[i] == "--recording" && i + 1 < a.size())
-            existing = a[++i];
+            o.existing = a[++i];
         else if (a[i] == "--chunk-trials")
-            chunkTrials = number(a, i);
+            o.chunkTrials = number(a, i);
         else
             throw BenchUsageError("bench: unknown option " + a[i]);
     }
+    return o;
+}
 
-    if (!existing.empty()) {
-        std::printf("rnnloss bench --recording: %d repetitions (medians); machine: %s, %u "
-                    "hardware threads\n",
-                    reps, cpuName().c_str(), std::thread::hardware_concurrency());
-        endToEnd(existing, reps);
-        return 0;
-    }
-
-    // A synthetic recording: rectified noisy rates with per-neuron gains.
+/// A synthetic recording: rectified noisy rates with per-neuron gains.
+Recording syntheticRecording(const Shape& sh)
+{
     Recording rec;
     rec.shape = sh;
     const std::size_t nStates = static_cast<std::size_t>(sh.batch * sh.time * sh.nHid);
@@ -373,26 +436,29 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
         rec.targets[i] = g(rng);
     }
     for (auto* w : {&rec.wIn, &rec.wHid, &rec.wOut}) {
-        const std::size_t n = w == &rec.wIn ? sh.nHid * sh.nIn
-                              : w == &rec.wHid ? sh.nHid * sh.nHid : sh.nOut * sh.nHid;
+        const std::size_t n = w == &rec.wIn    ? sh.nHid * sh.nIn
+                              : w == &rec.wHid ? sh.nHid * sh.nHid
+                                               : sh.nOut * sh.nHid;
         w->resize(n);
         for (auto& v : *w)
             v = 0.1 * g(rng);
     }
-    const std::vector<float> states(rec.states.begin(), rec.states.end());
-    const double mb = double(states.size() * sizeof(float)) / 1e6;
+    return rec;
+}
 
-    std::printf("rnnloss bench: B=%lld T=%lld N_hid=%lld N_out=%lld, states %.1f MB float32, "
-                "%d repetitions (medians)\n",
-                (long long)sh.batch, (long long)sh.time, (long long)sh.nHid, (long long)sh.nOut,
-                mb, reps);
-    std::printf("machine: %s, %u hardware threads; row kernel: %s\n\n", cpuName().c_str(),
-                std::thread::hardware_concurrency(),
-                StatesReducer::cpuHasAvx2() ? "AVX2" : "baseline (SSE2)");
+/// Medians, in seconds, of the measures on the synthetic recording.
+struct SyntheticTimes
+{
+    double plain = 0, reduce1 = 0, reduce2 = 0, reduceBaseline = 0; ///< (a), (b)
+    double raw = 0, inProcess = 0, viaReader = 0;                   ///< (c)
+    double lambdaChange = 0, conventionChange = 0;                  ///< (d)
+};
 
-    // (a) a plain memory pass and (b) the engine's full reduction of the same
-    // buffer (slabs of 64 MiB), interleaved repetition by repetition so that
-    // other load on a shared machine falls on all of them alike.
+/// (a) a plain memory pass and (b) the engine's full reduction of the same
+/// buffer (slabs of 64 MiB), interleaved repetition by repetition so that
+/// other load on a shared machine falls on all of them alike.
+void timeInMemory(const std::vector<float>& states, const Shape& sh, int reps, SyntheticTimes& t)
+{
     volatile double sink = 0.0;
     auto plainSum = [&] {
         double s = 0.0;
@@ -412,68 +478,124 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
         r.finish(s);
         sink = s.trialSum(0, 0);
     };
-    const std::vector<double> tAB = timeInterleaved(reps, {plainSum, [&] { reduce(1, true); },
-                                                           [&] { reduce(2, true); },
-                                                           [&] { reduce(1, false); }});
-    const double tA = tAB[0], tB1 = tAB[1], tB2 = tAB[2], tBbase = tAB[3];
+    const std::vector<double> tAB =
+        timeInterleaved(reps, {plainSum, [&] { reduce(1, true); }, [&] { reduce(2, true); },
+                               [&] { reduce(1, false); }});
+    t.plain = tAB[0];
+    t.reduce1 = tAB[1];
+    t.reduce2 = tAB[2];
+    t.reduceBaseline = tAB[3];
+}
 
-    // (c) read + reduce from the HDF5 file, page cache warm
-    const std::string err = io::writeRecording(file, rec, {.chunkTrials = chunkTrials});
-    if (!err.empty())
-        throw std::runtime_error(err);
+/// (c) read + reduce from the HDF5 file, page cache warm; returns the summary read.
+Summary timeFromFile(const std::string& file, int reps, SyntheticTimes& t)
+{
+    volatile double sink = 0.0;
     io::ReadRequest req;
     req.recording = file;
     req.reduce.threads = 2;
     io::readRecording(req); // warms the page cache
-    const double tRaw = timeIt(reps, [&] { sink = io::readRaw(file, "states", req.slabBytes); });
+    t.raw = timeIt(reps, [&] { sink = io::readRaw(file, "states", req.slabBytes); });
     std::optional<Summary> summary;
-    const double tC = timeIt(reps, [&] { summary = io::readRecording(req).summary; });
+    t.inProcess = timeIt(reps, [&] { summary = io::readRecording(req).summary; });
     ReaderJob job;
     job.readerExe = readerExecutable();
     job.recording = file;
     job.reduce.threads = 2;
-    const double tCp = timeIt(reps, [&] {
+    t.viaReader = timeIt(reps, [&] {
         ReaderProcess p;
         auto out = p.run(job);
         if (!out.summary)
             throw std::runtime_error(out.error);
     });
+    return std::move(*summary);
+}
 
-    // (d) a lambda change: evaluate() on precomputed term values
-    const TermValues tv = computeTerms(*summary, Convention::Spec);
+/// (d) a lambda change: evaluate() on precomputed term values; and a
+/// convention change: computeTerms(), O(B*N).
+void timeLambdaChanges(const Summary& summary, int reps, SyntheticTimes& t)
+{
+    volatile double sink = 0.0;
+    const TermValues tv = computeTerms(summary, Convention::Spec);
     TermArray lambdas{1.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6};
     const int inner = 100000;
-    const double tD = timeIt(reps, [&] {
-        double s = 0.0;
-        for (int i = 0; i < inner; ++i) {
-            lambdas[4] = 1e-3 * (i % 1000);
-            s += evaluate(tv, lambdas).total.value_or(0.0);
-        }
-        sink = s;
-    }) / inner;
-    // and a convention change: computeTerms(), O(B*N)
-    const double tE = timeIt(reps, [&] { sink = computeTerms(*summary, Convention::Nn4n)[Term::Fr].value.value_or(0); });
+    t.lambdaChange = timeIt(reps,
+                            [&] {
+                                double s = 0.0;
+                                for (int i = 0; i < inner; ++i) {
+                                    lambdas[4] = 1e-3 * (i % 1000);
+                                    s += evaluate(tv, lambdas).total.value_or(0.0);
+                                }
+                                sink = s;
+                            }) /
+                     inner;
+    t.conventionChange = timeIt(
+        reps, [&] { sink = computeTerms(summary, Convention::Nn4n)[Term::Fr].value.value_or(0); });
+}
 
-    std::printf("(a) plain sum over the states buffer        %9.2f ms  %7.0f MB/s\n", tA * 1e3, mb / tA);
+void printSynthetic(const SyntheticTimes& t, double mb)
+{
+    const double tA = t.plain;
+    std::printf("(a) plain sum over the states buffer        %9.2f ms  %7.0f MB/s\n", tA * 1e3,
+                mb / tA);
     std::printf("(b) engine reduction, 1 thread              %9.2f ms  %7.0f MB/s  %.2fx (a)\n",
-                tB1 * 1e3, mb / tB1, tB1 / tA);
+                t.reduce1 * 1e3, mb / t.reduce1, t.reduce1 / tA);
     std::printf("(b) engine reduction, 2 threads             %9.2f ms  %7.0f MB/s  %.2fx (a)\n",
-                tB2 * 1e3, mb / tB2, tB2 / tA);
+                t.reduce2 * 1e3, mb / t.reduce2, t.reduce2 / tA);
     std::printf("    the same, 1 thread, baseline SSE2 kernel %8.2f ms  %7.0f MB/s  %.2fx (a)\n",
-                tBbase * 1e3, mb / tBbase, tBbase / tA);
-    std::printf("    HDF5 raw read of the same slabs         %9.2f ms  %7.0f MB/s\n", tRaw * 1e3, mb / tRaw);
-    std::printf("(c) read + reduce from HDF5, in process     %9.2f ms  %7.0f MB/s  %.2fx raw read\n",
-                tC * 1e3, mb / tC, tC / tRaw);
-    std::printf("(c) read + reduce via the reader process    %9.2f ms  %7.0f MB/s  %.2fx raw read\n",
-                tCp * 1e3, mb / tCp, tCp / tRaw);
-    std::printf("(d) lambda change (evaluate)                %9.3f us\n", tD * 1e6);
-    std::printf("    convention change (computeTerms)        %9.3f ms\n", tE * 1e3);
-    struct rusage ru{};
+                t.reduceBaseline * 1e3, mb / t.reduceBaseline, t.reduceBaseline / tA);
+    std::printf("    HDF5 raw read of the same slabs         %9.2f ms  %7.0f MB/s\n", t.raw * 1e3,
+                mb / t.raw);
+    std::printf(
+        "(c) read + reduce from HDF5, in process     %9.2f ms  %7.0f MB/s  %.2fx raw read\n",
+        t.inProcess * 1e3, mb / t.inProcess, t.inProcess / t.raw);
+    std::printf(
+        "(c) read + reduce via the reader process    %9.2f ms  %7.0f MB/s  %.2fx raw read\n",
+        t.viaReader * 1e3, mb / t.viaReader, t.viaReader / t.raw);
+    std::printf("(d) lambda change (evaluate)                %9.3f us\n", t.lambdaChange * 1e6);
+    std::printf("    convention change (computeTerms)        %9.3f ms\n", t.conventionChange * 1e3);
+    struct rusage ru = {};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("    peak RSS of this process                %9.1f MB\n", ru.ru_maxrss / 1024.0);
-    endToEnd(file, reps);
-    if (!keep)
-        std::filesystem::remove(file);
+}
+
+} // namespace
+
+int benchMain(const std::vector<std::string>& a, const std::string& cli)
+{
+    g_cli = cli;
+    const BenchOptions o = parseOptions(a);
+    const Shape& sh = o.shape;
+    if (!o.existing.empty()) {
+        std::printf("rnnloss bench --recording: %d repetitions (medians); machine: %s, %u "
+                    "hardware threads\n",
+                    o.reps, cpuName().c_str(), std::thread::hardware_concurrency());
+        endToEnd(o.existing, o.reps);
+        return 0;
+    }
+
+    const Recording rec = syntheticRecording(sh);
+    const std::vector<float> states(rec.states.begin(), rec.states.end());
+    const double mb = double(states.size() * sizeof(float)) / 1e6;
+    std::printf("rnnloss bench: B=%lld T=%lld N_hid=%lld N_out=%lld, states %.1f MB float32, "
+                "%d repetitions (medians)\n",
+                (long long)sh.batch, (long long)sh.time, (long long)sh.nHid, (long long)sh.nOut, mb,
+                o.reps);
+    std::printf("machine: %s, %u hardware threads; row kernel: %s\n\n", cpuName().c_str(),
+                std::thread::hardware_concurrency(),
+                StatesReducer::cpuHasAvx2() ? "AVX2" : "baseline (SSE2)");
+
+    SyntheticTimes t;
+    timeInMemory(states, sh, o.reps, t);
+    const std::string err = io::writeRecording(o.file, rec, {.chunkTrials = o.chunkTrials});
+    if (!err.empty())
+        throw std::runtime_error(err);
+    const Summary summary = timeFromFile(o.file, o.reps, t);
+    timeLambdaChanges(summary, o.reps, t);
+    printSynthetic(t, mb);
+    endToEnd(o.file, o.reps);
+    if (!o.keep)
+        std::filesystem::remove(o.file);
     return 0;
 }
 

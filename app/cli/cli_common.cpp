@@ -85,7 +85,7 @@ void finish(Options& o)
     applyLambdaSettings(*file.value, o.loss);
 }
 
-ReaderOutcome read(const Options& o, const std::string& recording)
+ReaderJob readerJob(const Options& o, const std::string& recording)
 {
     ReaderJob job = o.job;
     job.readerExe = readerExecutable();
@@ -97,8 +97,13 @@ ReaderOutcome read(const Options& o, const std::string& recording)
     job.trialLabel = o.slice.trialLabel;
     job.neuronGroup = o.slice.neuronGroup;
     job.rawLayout = o.direct;
+    return job;
+}
+
+ReaderOutcome read(const Options& o, const std::string& recording)
+{
     ReaderProcess reader;
-    ReaderOutcome outcome = reader.run(job);
+    ReaderOutcome outcome = reader.run(readerJob(o, recording));
     if (o.verbose)
         std::fprintf(stderr, "%s: read in %.2f s, reader peak RSS %.1f MB\n", recording.c_str(),
                      outcome.seconds, outcome.peakRssBytes / 1e6);

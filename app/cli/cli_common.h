@@ -41,6 +41,9 @@ bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o);
 /// After parsing: applies --lambdas-from. Throws UsageError naming the file.
 void finish(Options& o);
 
+/// The reader process's job for `recording` under the options of `o`.
+ReaderJob readerJob(const Options& o, const std::string& recording);
+
 /// Reads `recording` (and --weights): the isolated reader process parses the
 /// file; unfiltered data is then read straight from it (readDirect), and the
 /// slice of `o` taken.

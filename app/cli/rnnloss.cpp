@@ -19,13 +19,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -124,107 +124,76 @@ Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
 )";
 
-int computeMain(const std::vector<std::string>& a)
+/// `rnnloss compute` with one recording: the options every command takes
+/// (cli::parseShared), and its --lambdas-from read where it stands.
+struct ComputeArgs
 {
-    LossOptions opts;
-    bool json = false;
-    bool verbose = false;
-    bool direct = true;
-    ReaderJob job;
-    SliceOptions slice;
+    cli::Options o;
     std::optional<LambdaSettings> lambdasFile;
+    bool several = false; ///< a second recording: compute over several instead
+};
+
+/// Reads the command line up to a second recording (then `several`). Throws UsageError.
+ComputeArgs parseCompute(const std::vector<std::string>& a)
+{
+    ComputeArgs c;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string& s = a[i];
-        if (s == "--json") {
-            json = true;
-        } else if (s == "--verbose") {
-            verbose = true;
-        } else if (s == "--via-reader") {
-            direct = false;
-        } else if (s == "--weights") {
-            opts.weights = value(a, i);
-        } else if (s == "--convention") {
-            const std::string v = value(a, i);
-            opts.convention = conventionFromName(v);
-            if (!opts.convention)
-                throw UsageError{"--convention " + v + ": expected nn4n or spec"};
-        } else if (s == "--lambda") {
-            const std::string err = parseLambda(value(a, i), opts);
-            if (!err.empty())
-                throw UsageError{err};
-        } else if (s.rfind("--lambda=", 0) == 0) {
-            const std::string err = parseLambda(s.substr(9), opts);
-            if (!err.empty())
-                throw UsageError{err};
-        } else if (s == "--lambdas-from") {
+        if (a[i] == "--lambdas-from") {
             auto file = readLambdaSettings(value(a, i));
             if (!file.value)
                 throw UsageError{file.error};
-            lambdasFile = std::move(file.value);
-        } else if (s == "--watchdog") {
-            job.watchdogMs = static_cast<int>(wholeNumber(s, value(a, i), 1, 86400) * 1000);
-        } else if (s == "--memory-limit") {
-            // 0: no limit; otherwise at least 256 MiB (the reader binary itself needs some)
-            const long long mb = wholeNumber(s, value(a, i), 0, 1LL << 24);
-            if (mb != 0 && mb < 256)
-                throw UsageError{s + " " + std::to_string(mb) + ": expected 0 (no limit) or at least 256"};
-            job.memoryLimitBytes = static_cast<std::uint64_t>(mb) << 20;
-        } else if (s == "--trials" || s == "--steps" || s == "--neurons" || s == "--trial-label" ||
-                   s == "--neuron-group") {
-            const std::string err = parseSliceOption(s, value(a, i), slice);
-            if (!err.empty())
-                throw UsageError{err};
-        } else if (s == "--slab-mb") {
-            job.slabBytes = static_cast<std::size_t>(wholeNumber(s, value(a, i), 1, 1 << 16)) << 20;
-        } else if (!s.empty() && s[0] == '-') {
-            throw UsageError{"unknown option " + s + " (see rnnloss --help)"};
-        } else if (opts.recording.empty()) {
-            opts.recording = s;
-        } else {
-            return cli::computeMany(a); // several recordings
+            c.lambdasFile = std::move(file.value);
+            continue;
+        }
+        if (!cli::parseShared(a, i, c.o))
+            throw UsageError{"unknown option " + a[i] + " (see rnnloss --help)"};
+        // An empty argument before the recording counts for nothing, as it always has.
+        if (c.o.recordings.size() == 1 && c.o.recordings.front().empty())
+            c.o.recordings.clear();
+        if (c.o.recordings.size() > 1) {
+            c.several = true;
+            return c;
         }
     }
-    if (lambdasFile)
-        applyLambdaSettings(*lambdasFile, opts);
-    if (opts.recording.empty())
-        opts.recording = bundledExample();
+    LossOptions& opts = c.o.loss;
+    if (c.lambdasFile)
+        applyLambdaSettings(*c.lambdasFile, opts);
+    opts.recording = c.o.recordings.empty() ? bundledExample() : c.o.recordings.front();
+    return c;
+}
 
-    job.readerExe = readerExecutable();
-    job.recording = opts.recording;
-    job.weights = opts.weights;
-    job.trials = slice.trials;
-    job.steps = slice.steps;
-    job.neurons = slice.neurons;
-    job.trialLabel = slice.trialLabel;
-    job.neuronGroup = slice.neuronGroup;
-    job.rawLayout = direct;
+/// Reads the recording in the reader process, with progress and the read's
+/// figures on stderr under --verbose.
+ReaderOutcome readRecording(const cli::Options& o)
+{
+    const LossOptions& opts = o.loss;
+    const ReaderJob job = cli::readerJob(o, opts.recording);
     ReaderProcess reader;
     double lastShown = -1.0;
     ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {
-        if (verbose && f - lastShown >= 0.1) {
+        if (o.verbose && f - lastShown >= 0.1) {
             std::fprintf(stderr, "reading %s: %3.0f%% (%s)\n", opts.recording.c_str(), 100 * f,
                          stage.c_str());
             lastShown = f;
         }
     });
-    if (verbose) {
-        struct stat st{};
+    if (o.verbose) {
+        struct stat st = {};
         const double mb = ::stat(opts.recording.c_str(), &st) == 0 ? st.st_size / 1e6 : 0.0;
-        std::fprintf(stderr,
-                     "reader: %.1f MB in %.2f s (%.0f MB/s), peak RSS %.1f MB, memory limit %s\n",
-                     mb, outcome.seconds, outcome.seconds > 0 ? mb / outcome.seconds : 0.0,
-                     outcome.peakRssBytes / 1e6,
-                     job.memoryLimitBytes ? (std::to_string(job.memoryLimitBytes >> 20) + " MiB").c_str() : "none");
+        std::fprintf(
+            stderr, "reader: %.1f MB in %.2f s (%.0f MB/s), peak RSS %.1f MB, memory limit %s\n",
+            mb, outcome.seconds, outcome.seconds > 0 ? mb / outcome.seconds : 0.0,
+            outcome.peakRssBytes / 1e6,
+            job.memoryLimitBytes ? (std::to_string(job.memoryLimitBytes >> 20) + " MiB").c_str()
+                                 : "none");
     }
-    if (!outcome.summary)
-        return fail(outcome.error);
-    if (outcome.summary->layout) {
-        const std::string err = cli::readDirect(*outcome.summary, slice, verbose);
-        if (!err.empty())
-            return fail(err);
-    }
-    const Summary& s = *outcome.summary;
+    return outcome;
+}
 
+/// The loss of `s` with the lambdas and convention of `opts`, printed as the
+/// table or the JSON.
+int printLoss(const Summary& s, const LossOptions& opts, bool json)
+{
     TermArray lambdas = initialLambdas(s);
     for (Term t : kAllTerms)
         if (opts.lambdas[index(t)])
@@ -238,6 +207,22 @@ int computeMain(const std::vector<std::string>& a)
     std::cout << (json ? lossJson(s, r, stats) : lossTable(s, r, opts.recording));
     std::cout.flush();
     return std::cout ? 0 : 1;
+}
+
+int computeMain(const std::vector<std::string>& a)
+{
+    ComputeArgs c = parseCompute(a);
+    if (c.several)
+        return cli::computeMany(a);
+    ReaderOutcome outcome = readRecording(c.o);
+    if (!outcome.summary)
+        return fail(outcome.error);
+    if (outcome.summary->layout) {
+        const std::string err = cli::readDirect(*outcome.summary, c.o.slice, c.o.verbose);
+        if (!err.empty())
+            return fail(err);
+    }
+    return printLoss(*outcome.summary, c.o.loss, c.o.json);
 }
 
 /// `rnnloss bench`: the benchmark is a program of its own (it links HDF5 to
@@ -267,8 +252,8 @@ int main(int argc, char** argv)
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
-            std::cout << "rnnloss " << kVersion << " (HDF5 " << RNNLOSS_HDF5_VERSION << ", wire format "
-                      << kWireVersion << ")\n";
+            std::cout << "rnnloss " << kVersion << " (HDF5 " << RNNLOSS_HDF5_VERSION
+                      << ", wire format " << kWireVersion << ")\n";
             return 0;
         }
         const std::string cmd = args[0];

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <span>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +53,251 @@ std::string lastLine(const std::string& err)
     if (s.size() > 300)
         s = "..." + s.substr(s.size() - 300);
     return s;
+}
+
+/// The reader's command line for `job`.
+std::vector<std::string> readerArguments(const ReaderJob& job)
+{
+    std::vector<std::string> args = {job.readerExe.empty() ? readerExecutable() : job.readerExe};
+    if (!job.recording.empty())
+        args.insert(args.end(), {"--recording", job.recording});
+    if (!job.weights.empty())
+        args.insert(args.end(), {"--weights", job.weights});
+    args.insert(args.end(), {"--slab-bytes", std::to_string(job.slabBytes), "--active-threshold",
+                             std::to_string(job.reduce.activeThreshold), "--histogram-bins",
+                             std::to_string(job.reduce.histogramBins), "--threads",
+                             std::to_string(job.reduce.threads)});
+    for (const auto& [opt, spec] :
+         {std::pair{"--trials", &job.trials}, std::pair{"--steps", &job.steps},
+          std::pair{"--neurons", &job.neurons}})
+        if (!spec->empty())
+            args.insert(args.end(), {opt, *spec});
+    for (const auto& [opt, label] : {std::pair{"--trial-label", &job.trialLabel},
+                                     std::pair{"--neuron-group", &job.neuronGroup}})
+        if (*label)
+            args.insert(args.end(), {opt, **label});
+    if (job.rawLayout)
+        args.push_back("--raw-layout");
+    return args;
+}
+
+rlim_t addressSpaceLimit(const ReaderJob& job)
+{
+#ifdef RNNLOSS_SANITIZED
+    (void)job;
+    return RLIM_INFINITY;
+#else
+    return job.memoryLimitBytes ? job.memoryLimitBytes : RLIM_INFINITY;
+#endif
+}
+
+/// The started reader: its pid and the read ends of its stdout and stderr.
+struct Child
+{
+    pid_t pid = -1;
+    int outFd = -1;
+    int errFd = -1;
+};
+
+/// Starts the reader with stdout and stderr on pipes, stdin on /dev/null, an
+/// address-space limit and no core dumps. Returns why it cannot, else empty.
+std::string startChild(std::vector<std::string>& args, rlim_t limit, Child& child)
+{
+    // Everything the child needs is prepared before fork(): after it, only
+    // async-signal-safe calls.
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    int outPipe[2], errPipe[2];
+    if (::pipe2(outPipe, O_CLOEXEC) != 0)
+        return std::strerror(errno);
+    if (::pipe2(errPipe, O_CLOEXEC) != 0) {
+        ::close(outPipe[0]);
+        ::close(outPipe[1]);
+        return std::strerror(errno);
+    }
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]})
+            ::close(fd);
+        return std::strerror(errno);
+    }
+    if (pid == 0) {
+        ::dup2(outPipe[1], STDOUT_FILENO);
+        ::dup2(errPipe[1], STDERR_FILENO);
+        const int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            ::dup2(devnull, STDIN_FILENO);
+        struct rlimit as = {limit, limit};
+        ::setrlimit(RLIMIT_AS, &as);
+        struct rlimit core = {0, 0};
+        ::setrlimit(RLIMIT_CORE, &core);
+        ::execv(argv[0], argv.data());
+        const char* why = ::strerror(errno); // not async-signal-safe in theory; glibc's is
+        [[maybe_unused]] auto r = ::write(STDERR_FILENO, why, ::strlen(why));
+        ::_exit(127);
+    }
+    ::close(outPipe[1]);
+    ::close(errPipe[1]);
+    child = {pid, outPipe[0], errPipe[0]};
+    return {};
+}
+
+/// What the reader sent: frames on stdout, the tail of its stderr.
+struct Streamed
+{
+    FrameParser parser;
+    std::optional<Summary> summary;
+    std::vector<std::string> warnings;
+    std::string stderrTail, childError, protocolError;
+    bool timedOut = false;
+};
+
+/// Feeds bytes of the child's stdout to the parser and hands on its frames;
+/// false when the stream breaks the protocol.
+bool takeFrames(std::span<const std::uint8_t> bytes, const ReaderProcess::ProgressFn& progress,
+                Streamed& st)
+{
+    std::vector<FrameParser::Event> events;
+    if (!st.parser.feed(bytes, events)) {
+        st.protocolError = st.parser.error();
+        return false;
+    }
+    for (auto& ev : events) {
+        switch (ev.type) {
+        case FrameType::Progress:
+            if (progress)
+                progress(ev.progress.fraction, ev.progress.stage);
+            break;
+        case FrameType::Warning:
+            st.warnings.push_back(ev.text);
+            break;
+        case FrameType::Error:
+            st.childError = ev.text;
+            break;
+        case FrameType::Summary:
+            st.summary = std::move(ev.summary);
+            break;
+        }
+    }
+    return true;
+}
+
+/// Reads the child's stdout and stderr until both are closed, or until a
+/// cancel, the watchdog or a protocol error stops it early (returns true: the
+/// child is to be killed). Both pipes are closed on return.
+bool collect(Child& child, int wakeFd, const std::atomic<bool>& cancelled, int watchdogMs,
+             const ReaderProcess::ProgressFn& progress, Streamed& st)
+{
+    int& outFd = child.outFd;
+    int& errFd = child.errFd;
+    auto lastData = std::chrono::steady_clock::now();
+    std::vector<std::uint8_t> buf(1 << 16);
+    while (outFd >= 0 || errFd >= 0) {
+        pollfd fds[3] = {{outFd, POLLIN, 0}, {errFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
+        const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - lastData)
+                              .count();
+        const int wait = static_cast<int>(std::max<long long>(0, watchdogMs - idle));
+        const int n = ::poll(fds, 3, wait);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (cancelled)
+            break;
+        if (n == 0) {
+            st.timedOut = true;
+            break;
+        }
+        if (outFd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            const ssize_t got = ::read(outFd, buf.data(), buf.size());
+            if (got > 0) {
+                lastData = std::chrono::steady_clock::now();
+                if (!takeFrames({buf.data(), static_cast<std::size_t>(got)}, progress, st))
+                    break;
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                closeFd(outFd);
+            }
+        }
+        if (errFd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            const ssize_t got = ::read(errFd, buf.data(), buf.size());
+            if (got > 0) {
+                st.stderrTail.append(reinterpret_cast<const char*>(buf.data()),
+                                     static_cast<std::size_t>(got));
+                if (st.stderrTail.size() > 8192)
+                    st.stderrTail.erase(0, st.stderrTail.size() - 8192);
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                closeFd(errFd);
+            }
+        }
+    }
+    const bool stopped = outFd >= 0 || errFd >= 0; // left the loop early
+    closeFd(outFd);
+    closeFd(errFd);
+    return stopped;
+}
+
+/// Waits for the child, killed first when it was `stopped`; returns its wait
+/// status and puts its peak memory in `out`.
+int reap(pid_t pid, bool stopped, ReaderOutcome& out)
+{
+    if (stopped)
+        ::kill(pid, SIGKILL);
+    int status = 0;
+    struct rusage usage = {};
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    out.peakRssBytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+    return status;
+}
+
+/// How the run ended, into `out`: the summary with the reader's warnings, or
+/// no summary and an error naming the file `name` (cancelled, stalled, a broken
+/// stream, the reader's own error, a crash, a failed exit).
+void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bool cancelled,
+           int status, Streamed& st)
+{
+    auto failWith = [&](const std::string& msg) { out.error = name + ": " + msg; };
+    if (cancelled) {
+        out.cancelled = true;
+        return failWith("loading cancelled");
+    }
+    if (st.timedOut)
+        return failWith("the reader stopped responding (no progress for " +
+                        std::to_string(job.watchdogMs / 1000.0).substr(0, 4) +
+                        " s) and was stopped; the file is probably malformed");
+    if (!st.protocolError.empty())
+        return failWith("the reader sent a malformed result (" + st.protocolError + ")");
+    if (!st.childError.empty()) {
+        out.error = st.childError; // the reader's own words, already naming the file
+        return;
+    }
+    const std::string tail = lastLine(st.stderrTail);
+    if (WIFSIGNALED(status)) {
+        std::string msg = "the reader crashed (" + signalName(WTERMSIG(status)) +
+                          ") while reading; the file is probably malformed (a known weakness of "
+                          "HDF5 1.10 with damaged files)";
+        if (!tail.empty())
+            msg += "; it said: " + tail;
+        return failWith(msg);
+    }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (st.summary && code == 0 && st.parser.pending() == 0) {
+        out.summary = std::move(st.summary);
+        for (auto& w : st.warnings)
+            out.summary->warnings.push_back(std::move(w));
+        return;
+    }
+    if (code == 127)
+        return failWith("cannot execute the reader '" + job.readerExe + "': " + tail);
+    std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";
+    if (job.memoryLimitBytes && st.stderrTail.find("alloc") != std::string::npos)
+        msg += ", probably out of its " + std::to_string(job.memoryLimitBytes >> 20) +
+               " MiB memory limit";
+    if (!tail.empty())
+        msg += "; it said: " + tail;
+    return failWith(msg);
 }
 
 } // namespace
@@ -107,10 +353,6 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
 {
     ReaderOutcome out;
     const std::string name = job.recording.empty() ? job.weights : job.recording;
-    auto failWith = [&](const std::string& msg) {
-        out.error = name + ": " + msg;
-        return out;
-    };
     // A cancel() that came before this run started counts (a load cancelled
     // right after it was started); once the run is over, the object is re-armed
     // for the next run: stale wake-ups drained, the flag cleared.
@@ -127,201 +369,23 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
     } rearm{this};
     if (m_cancelled) {
         out.cancelled = true;
-        return failWith("loading cancelled");
+        out.error = name + ": loading cancelled";
+        return out;
     }
 
-    // Everything the child needs is prepared before fork(): after it, only
-    // async-signal-safe calls.
-    std::vector<std::string> args = {job.readerExe.empty() ? readerExecutable() : job.readerExe};
-    if (!job.recording.empty())
-        args.insert(args.end(), {"--recording", job.recording});
-    if (!job.weights.empty())
-        args.insert(args.end(), {"--weights", job.weights});
-    args.insert(args.end(), {"--slab-bytes", std::to_string(job.slabBytes), "--active-threshold",
-                             std::to_string(job.reduce.activeThreshold), "--histogram-bins",
-                             std::to_string(job.reduce.histogramBins), "--threads",
-                             std::to_string(job.reduce.threads)});
-    for (const auto& [opt, spec] : {std::pair{"--trials", &job.trials},
-                                    std::pair{"--steps", &job.steps},
-                                    std::pair{"--neurons", &job.neurons}})
-        if (!spec->empty())
-            args.insert(args.end(), {opt, *spec});
-    for (const auto& [opt, label] : {std::pair{"--trial-label", &job.trialLabel},
-                                     std::pair{"--neuron-group", &job.neuronGroup}})
-        if (*label)
-            args.insert(args.end(), {opt, **label});
-    if (job.rawLayout)
-        args.push_back("--raw-layout");
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    int outPipe[2], errPipe[2];
-    if (::pipe2(outPipe, O_CLOEXEC) != 0)
-        return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
-    if (::pipe2(errPipe, O_CLOEXEC) != 0) {
-        ::close(outPipe[0]);
-        ::close(outPipe[1]);
-        return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
-    }
+    std::vector<std::string> args = readerArguments(job);
     const auto started = std::chrono::steady_clock::now();
-#ifdef RNNLOSS_SANITIZED
-    const rlim_t limit = RLIM_INFINITY;
-#else
-    const rlim_t limit = job.memoryLimitBytes ? job.memoryLimitBytes : RLIM_INFINITY;
-#endif
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]})
-            ::close(fd);
-        return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
+    Child child;
+    if (const std::string why = startChild(args, addressSpaceLimit(job), child); !why.empty()) {
+        out.error = name + ": cannot start the reader: " + why;
+        return out;
     }
-    if (pid == 0) {
-        ::dup2(outPipe[1], STDOUT_FILENO);
-        ::dup2(errPipe[1], STDERR_FILENO);
-        const int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            ::dup2(devnull, STDIN_FILENO);
-        struct rlimit as{limit, limit};
-        ::setrlimit(RLIMIT_AS, &as);
-        struct rlimit core{0, 0};
-        ::setrlimit(RLIMIT_CORE, &core);
-        ::execv(argv[0], argv.data());
-        const char* why = ::strerror(errno); // not async-signal-safe in theory; glibc's is
-        [[maybe_unused]] auto r = ::write(STDERR_FILENO, why, ::strlen(why));
-        ::_exit(127);
-    }
-    ::close(outPipe[1]);
-    ::close(errPipe[1]);
-    int outFd = outPipe[0], errFd = errPipe[0];
-
-    FrameParser parser;
-    std::vector<FrameParser::Event> events;
-    std::string stderrTail, childError;
-    std::vector<std::string> warnings;
-    std::string protocolError;
-    bool timedOut = false;
-    auto lastData = std::chrono::steady_clock::now();
-    std::vector<std::uint8_t> buf(1 << 16);
-
-    while (outFd >= 0 || errFd >= 0) {
-        pollfd fds[3] = {{outFd, POLLIN, 0}, {errFd, POLLIN, 0}, {m_wake[0], POLLIN, 0}};
-        const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - lastData)
-                              .count();
-        const int wait = static_cast<int>(std::max<long long>(0, job.watchdogMs - idle));
-        const int n = ::poll(fds, 3, wait);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (m_cancelled)
-            break;
-        if (n == 0) {
-            timedOut = true;
-            break;
-        }
-        if (outFd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            const ssize_t got = ::read(outFd, buf.data(), buf.size());
-            if (got > 0) {
-                lastData = std::chrono::steady_clock::now();
-                events.clear();
-                if (!parser.feed({buf.data(), static_cast<std::size_t>(got)}, events)) {
-                    protocolError = parser.error();
-                    break;
-                }
-                for (auto& ev : events) {
-                    switch (ev.type) {
-                    case FrameType::Progress:
-                        if (progress)
-                            progress(ev.progress.fraction, ev.progress.stage);
-                        break;
-                    case FrameType::Warning:
-                        warnings.push_back(ev.text);
-                        break;
-                    case FrameType::Error:
-                        childError = ev.text;
-                        break;
-                    case FrameType::Summary:
-                        out.summary = std::move(ev.summary);
-                        break;
-                    }
-                }
-            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-                closeFd(outFd);
-            }
-        }
-        if (errFd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            const ssize_t got = ::read(errFd, buf.data(), buf.size());
-            if (got > 0) {
-                stderrTail.append(reinterpret_cast<const char*>(buf.data()),
-                                  static_cast<std::size_t>(got));
-                if (stderrTail.size() > 8192)
-                    stderrTail.erase(0, stderrTail.size() - 8192);
-            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-                closeFd(errFd);
-            }
-        }
-    }
-    const bool stopped = outFd >= 0 || errFd >= 0; // left the loop early
-    closeFd(outFd);
-    closeFd(errFd);
-    if (stopped)
-        ::kill(pid, SIGKILL);
-    int status = 0;
-    struct rusage usage{};
-    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
-    }
-    out.peakRssBytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+    Streamed streamed;
+    const bool stopped = collect(child, m_wake[0], m_cancelled, job.watchdogMs, progress, streamed);
+    const int status = reap(child.pid, stopped, out);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-    if (m_cancelled) {
-        out.summary.reset();
-        out.cancelled = true;
-        return failWith("loading cancelled");
-    }
-    if (timedOut) {
-        out.summary.reset();
-        return failWith("the reader stopped responding (no progress for " +
-                        std::to_string(job.watchdogMs / 1000.0).substr(0, 4) +
-                        " s) and was stopped; the file is probably malformed");
-    }
-    if (!protocolError.empty()) {
-        out.summary.reset();
-        return failWith("the reader sent a malformed result (" + protocolError + ")");
-    }
-    if (!childError.empty()) {
-        out.summary.reset();
-        out.error = childError; // the reader's own words, already naming the file
-        return out;
-    }
-    if (WIFSIGNALED(status)) {
-        out.summary.reset();
-        const int sig = WTERMSIG(status);
-        std::string msg = "the reader crashed (" + signalName(sig) +
-                          ") while reading; the file is probably malformed (a known weakness of "
-                          "HDF5 1.10 with damaged files)";
-        const std::string tail = lastLine(stderrTail);
-        if (!tail.empty())
-            msg += "; it said: " + tail;
-        return failWith(msg);
-    }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (out.summary && code == 0 && parser.pending() == 0) {
-        for (auto& w : warnings)
-            out.summary->warnings.push_back(std::move(w));
-        return out;
-    }
-    out.summary.reset();
-    if (code == 127)
-        return failWith("cannot execute the reader '" + job.readerExe + "': " + lastLine(stderrTail));
-    std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";
-    if (job.memoryLimitBytes && stderrTail.find("alloc") != std::string::npos)
-        msg += ", probably out of its " + std::to_string(job.memoryLimitBytes >> 20) +
-               " MiB memory limit";
-    const std::string tail = lastLine(stderrTail);
-    if (!tail.empty())
-        msg += "; it said: " + tail;
-    return failWith(msg);
+    judge(out, name, job, m_cancelled, status, streamed);
+    return out;
 }
 
 } // namespace rnnloss

@@ -1,5 +1,5 @@
 #pragma once
-// Runs the reader of untrusted files in its own process (`rnnloss reader ...`)
+// Runs the reader of untrusted files in its own process (`rnnloss-reader ...`)
 // and decodes what it streams back. HDF5 1.10 can crash or hang on malformed
 // files; in a child process that costs an error message, not the app.
 // Plain C++ and POSIX, so the CLI and the app's loader thread share it.
@@ -17,8 +17,8 @@ namespace rnnloss {
 
 struct ReaderJob
 {
-    std::string readerExe;   ///< the `rnnloss-reader` binary; empty: readerExecutable()
-    std::string recording;   ///< may be empty when only weights are read
+    std::string readerExe; ///< the `rnnloss-reader` binary; empty: readerExecutable()
+    std::string recording; ///< may be empty when only weights are read
     std::string weights;
     std::size_t slabBytes = std::size_t(64) << 20;
     ReduceConfig reduce;
@@ -40,9 +40,9 @@ struct ReaderJob
 struct ReaderOutcome
 {
     std::optional<Summary> summary;
-    std::string error;      ///< names the file and what happened; set when summary is empty
+    std::string error; ///< names the file and what happened; set when summary is empty
     bool cancelled = false;
-    double seconds = 0.0;          ///< wall time of the child
+    double seconds = 0.0;           ///< wall time of the child
     std::uint64_t peakRssBytes = 0; ///< the child's peak resident set
 };
 

@@ -2,8 +2,8 @@
 //                  [--lambda KEY=VALUE]... [--screenshot FILE.png | --export DIR]
 
 #include "cliargs.h"
-#include "lambdasfile.h"
 #include "headlessexport.h"
+#include "lambdasfile.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -54,16 +54,16 @@ struct Options
     QCommandLineOption caption{"caption",
                                "With --export: a one-line caption under each figure (file, "
                                "convention, lambdas)."};
-    QCommandLineOption trials{"trials", "Show only these trials: indices and half-open ranges, "
-                                        "e.g. 0:16,20 (as rnnloss compute).",
+    QCommandLineOption trials{"trials",
+                              "Show only these trials: indices and half-open ranges, "
+                              "e.g. 0:16,20 (as rnnloss compute).",
                               "SPEC"};
     QCommandLineOption steps{"steps", "Show only these time steps, e.g. 50: or 50:250.", "SPEC"};
     QCommandLineOption neurons{"neurons", "Show only these hidden units, e.g. :64.", "SPEC"};
-    QCommandLineOption trialLabel{"trial-label",
-                                  "Show only the trials whose trial_labels value is LABEL.", "LABEL"};
-    QCommandLineOption neuronGroup{"neuron-group",
-                                   "Show only the neurons whose neuron_groups value is GROUP.",
-                                   "GROUP"};
+    QCommandLineOption trialLabel{
+        "trial-label", "Show only the trials whose trial_labels value is LABEL.", "LABEL"};
+    QCommandLineOption neuronGroup{
+        "neuron-group", "Show only the neurons whose neuron_groups value is GROUP.", "GROUP"};
     QCommandLineOption splitByLabel{"split-by-label",
                                     "The selected neuron's PSTH once per trial label."};
     QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
@@ -78,9 +78,9 @@ struct Options
         p.addHelpOption();
         p.addVersionOption();
         p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
-        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize, lambdasFrom,
-                      caption, trials, steps, neurons, trialLabel, neuronGroup, splitByLabel,
-                      noSettings, verbose});
+        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
+                      lambdasFrom, caption, trials, steps, neurons, trialLabel, neuronGroup,
+                      splitByLabel, noSettings, verbose});
     }
 };
 
@@ -149,25 +149,204 @@ void quietOffscreen(QtMsgType type, const QMessageLogContext& context, const QSt
     g_qtHandler(type, context, message);
 }
 
-int main(int argc, char** argv)
+namespace {
+
+/// --help and --version need no display: answered before any GUI exists.
+int printHelpOrVersion(int argc, char** argv)
 {
-    // --help and --version need no display: answer them before any GUI exists.
-    if (hasArg(argc, argv, {"--help", "-h", "-?", "--help-all", "--version", "-v"})) {
-        QCoreApplication core(argc, argv);
-        setIdentity();
-        QCommandLineParser p;
-        Options o;
-        o.addTo(p);
-        p.process(core); // prints and exits
-        return 0;
-    }
+    QCoreApplication core(argc, argv);
+    setIdentity();
+    QCommandLineParser p;
+    Options o;
+    o.addTo(p);
+    p.process(core); // prints and exits
+    return 0;
+}
+
+/// --screenshot and --export need no screen: without a display, render offscreen.
+void prepareHeadless(int argc, char** argv)
+{
     if (hasArg(argc, argv, {"--screenshot", "--export"}))
         g_qtHandler = qInstallMessageHandler(quietOffscreen);
-    // --screenshot and --export need no screen: without a display, render offscreen.
     if (hasArg(argc, argv, {"--screenshot", "--export"}) &&
         qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+}
+
+/// --lambda, --convention and --lambdas-from; false after printing what is wrong.
+bool readLossOptions(const QCommandLineParser& p, const Options& o, LossOptions& opts)
+{
+    opts.weights = p.value(o.weights).toStdString();
+    for (const QString& l : p.values(o.lambda)) {
+        const std::string err = parseLambda(l.toStdString(), opts);
+        if (!err.empty()) {
+            std::fprintf(stderr, "error: %s\n", err.c_str());
+            return false;
+        }
+    }
+    if (p.isSet(o.convention)) {
+        opts.convention = conventionFromName(p.value(o.convention).toStdString());
+        if (!opts.convention) {
+            std::fprintf(stderr, "error: --convention %s: expected nn4n or spec\n",
+                         qPrintable(p.value(o.convention)));
+            return false;
+        }
+    }
+    if (p.isSet(o.lambdasFrom)) {
+        const LambdaSettingsResult file = readLambdaSettings(p.value(o.lambdasFrom).toStdString());
+        if (!file.value) {
+            std::fprintf(stderr, "error: %s\n", file.error.c_str());
+            return false;
+        }
+        applyLambdaSettings(*file.value, opts);
+    }
+    return true;
+}
+
+/// A selection shown from the start; its indices are checked against the
+/// recording once it is read (a bad one then exits 2 under --screenshot/--export).
+/// False after printing what is wrong with a spec.
+bool readSelection(const QCommandLineParser& p, const Options& o, SelectionBar::Choice& choice)
+{
+    choice = {p.value(o.trials), p.value(o.steps), p.value(o.neurons), p.value(o.trialLabel),
+              p.value(o.neuronGroup)};
+    for (const auto& [option, spec] :
+         {std::pair{"--trials", choice.trials}, std::pair{"--steps", choice.steps},
+          std::pair{"--neurons", choice.neurons}})
+        if (p.isSet(option + 2)) {
+            const IndexSpec parsed = parseIndexSpec(spec.toStdString());
+            if (!parsed.error.empty() || spec.trimmed().isEmpty()) {
+                std::fprintf(stderr, "error: %s %s: %s\n", option, qPrintable(spec),
+                             parsed.error.empty() ? "empty" : parsed.error.c_str());
+                return false;
+            }
+        }
+    return true;
+}
+
+/// With --export: --formats checked and the directory made; false after printing what is wrong.
+bool prepareExport(const QCommandLineParser& p, const Options& o, const QStringList& formats)
+{
+    for (const QString& f : formats)
+        if (!Exporter::chartFormats().contains(f) && !Exporter::tableFormats().contains(f)) {
+            std::fprintf(stderr, "error: --formats %s: '%s' is not one of png,svg,pdf,csv,json\n",
+                         qPrintable(p.value(o.formats)), qPrintable(f));
+            return false;
+        }
+    // Made when missing (like mkdir -p); a file in its place is refused.
+    const QString dir = p.value(o.exportDir);
+    if (!QFileInfo(dir).isDir() && (QFileInfo::exists(dir) || !QDir().mkpath(dir))) {
+        std::fprintf(stderr, "error: --export %s: not a directory and cannot be made one\n",
+                     qPrintable(dir));
+        return false;
+    }
+    return true;
+}
+
+/// The recordings named, else the last session's recording (with the lambdas
+/// tuned on it), else the bundled example; the window's settings and the
+/// command line's selection set up for them.
+QStringList startSession(MainWindow& w, const QCommandLineParser& p, const Options& o,
+                         const SelectionBar::Choice& choice, bool useSettings)
+{
+    QStringList recordings = p.positionalArguments();
+    if (useSettings)
+        w.restoreSettings();
+    w.setCommandLineSelection(choice, p.isSet(o.splitByLabel));
+    if (!recordings.isEmpty())
+        w.forgetSessionLambdas(); // a file named here opens with its own lambdas
+    if (recordings.isEmpty()) {
+        const QString last = useSettings ? MainWindow::lastSessionRecording() : QString();
+        recordings << (!last.isEmpty() && QFileInfo::exists(last)
+                           ? last
+                           : QString::fromStdString(bundledExample()));
+    }
+    return recordings;
+}
+
+/// --export: every recording's charts and tables written by a HeadlessExport
+/// on a window never shown on screen; false after printing a bad --figure-size.
+bool startExport(MainWindow& w, QApplication& app, const QCommandLineParser& p, const Options& o,
+                 const QStringList& recordings, const LossOptions& opts, const QStringList& formats)
+{
+    const auto size = Exporter::parseFigureSize(p.value(o.figureSize));
+    if (!size) {
+        std::fprintf(stderr,
+                     "error: --figure-size %s: expected WxH, e.g. 800x600 (50 to 10000 each)\n",
+                     qPrintable(p.value(o.figureSize)));
+        return false;
+    }
+    w.exporter()->setFigureOptions(p.isSet(o.caption), *size);
+    auto* job = new HeadlessExport(w, recordings, opts, p.value(o.exportDir), formats, &app);
+    QObject::connect(job, &HeadlessExport::finished, &app, [&app](int code) { app.exit(code); });
+    w.resize(1280, 800);
+    w.setAttribute(Qt::WA_DontShowOnScreen);
+    w.show();
+    job->start();
+    return true;
+}
+
+/// --screenshot: grabs the window once every recording is read, a result is
+/// shown and the set views have the terms of every recording; exits 2 when
+/// the load or the selection fails, 1 when nothing came within 120 s.
+void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int tabIndex)
+{
+    QObject::connect(&w, &MainWindow::loadFinished, &app, [&w, &app](bool ok) {
+        if (!ok) {
+            // No picture: a script must not take the error banner for a figure.
+            std::fprintf(stderr, "error: %s\n", qPrintable(w.lastError()));
+            app.exit(2);
+        }
+    });
+    auto grab = [&w, &app, out] {
+        // Let the charts lay out and paint once before grabbing.
+        QTimer::singleShot(300, &app, [&w, &app, out] {
+            int exitCode = 0;
+            if (!w.grab().save(out)) {
+                std::fprintf(stderr, "error: %s: cannot write the screenshot\n", qPrintable(out));
+                exitCode = 1;
+            }
+            app.exit(exitCode);
+        });
+    };
+    // Captures by value what lives only in this function (out, tabIndex,
+    // grab): the lambdas run later, inside app.exec().
+    auto ready = [&w, &app, grab, tabIndex] {
+        static bool once = false;
+        if (once)
+            return;
+        if (!w.selectionError().isEmpty()) {
+            once = true;
+            std::fprintf(stderr, "error: %s\n", qPrintable(w.selectionError()));
+            app.exit(2);
+            return;
+        }
+        if (!w.lastResult() || w.recordings()->isLoading() ||
+            !w.recordingSet()->analysis()->complete() || !w.selectionSettled())
+            return;
+        once = true;
+        w.setTabIndexForScreenshot(tabIndex);
+        if (w.lastResult()->stats && !w.lastResult()->stats->mean.empty())
+            w.selectNeuron(0);
+        grab();
+    };
+    QObject::connect(&w, &MainWindow::resultShown, &app, ready);
+    QObject::connect(&w, &MainWindow::loadFinished, &app, ready);
+    QObject::connect(w.recordingSet()->analysis(), &SetAnalysis::termsChanged, &app, ready);
+    QTimer::singleShot(120000, &app, [&app] {
+        std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
+        app.exit(1);
+    });
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (hasArg(argc, argv, {"--help", "-h", "-?", "--help-all", "--version", "-v"}))
+        return printHelpOrVersion(argc, argv);
+    prepareHeadless(argc, argv);
     QApplication app(argc, argv);
     setIdentity();
     QApplication::setStyle("Fusion");
@@ -178,152 +357,28 @@ int main(int argc, char** argv)
     p.process(app);
 
     LossOptions opts;
-    opts.weights = p.value(o.weights).toStdString();
-    for (const QString& l : p.values(o.lambda)) {
-        const std::string err = parseLambda(l.toStdString(), opts);
-        if (!err.empty()) {
-            std::fprintf(stderr, "error: %s\n", err.c_str());
-            return 2;
-        }
-    }
-    if (p.isSet(o.convention)) {
-        opts.convention = conventionFromName(p.value(o.convention).toStdString());
-        if (!opts.convention) {
-            std::fprintf(stderr, "error: --convention %s: expected nn4n or spec\n",
-                         qPrintable(p.value(o.convention)));
-            return 2;
-        }
-    }
-    if (p.isSet(o.lambdasFrom)) {
-        const LambdaSettingsResult file = readLambdaSettings(p.value(o.lambdasFrom).toStdString());
-        if (!file.value) {
-            std::fprintf(stderr, "error: %s\n", file.error.c_str());
-            return 2;
-        }
-        applyLambdaSettings(*file.value, opts);
-    }
-    // A selection shown from the start; its indices are checked against the
-    // recording once it is read (a bad one then exits 2 under --screenshot/--export).
-    SelectionBar::Choice choice{p.value(o.trials), p.value(o.steps), p.value(o.neurons),
-                                p.value(o.trialLabel), p.value(o.neuronGroup)};
-    for (const auto& [option, spec] : {std::pair{"--trials", choice.trials},
-                                       std::pair{"--steps", choice.steps},
-                                       std::pair{"--neurons", choice.neurons}})
-        if (p.isSet(option + 2)) {
-            const IndexSpec parsed = parseIndexSpec(spec.toStdString());
-            if (!parsed.error.empty() || spec.trimmed().isEmpty()) {
-                std::fprintf(stderr, "error: %s %s: %s\n", option, qPrintable(spec),
-                             parsed.error.empty() ? "empty" : parsed.error.c_str());
-                return 2;
-            }
-        }
+    SelectionBar::Choice choice;
+    if (!readLossOptions(p, o, opts) || !readSelection(p, o, choice))
+        return 2;
     const bool shot = p.isSet(o.screenshot);
     const bool exporting = p.isSet(o.exportDir);
     const QStringList formats = p.value(o.formats).toLower().split(',', Qt::SkipEmptyParts);
-    if (exporting) {
-        for (const QString& f : formats)
-            if (!Exporter::chartFormats().contains(f) && !Exporter::tableFormats().contains(f)) {
-                std::fprintf(stderr,
-                             "error: --formats %s: '%s' is not one of png,svg,pdf,csv,json\n",
-                             qPrintable(p.value(o.formats)), qPrintable(f));
-                return 2;
-            }
-        // Made when missing (like mkdir -p); a file in its place is refused.
-        const QString dir = p.value(o.exportDir);
-        if (!QFileInfo(dir).isDir() && (QFileInfo::exists(dir) || !QDir().mkpath(dir))) {
-            std::fprintf(stderr, "error: --export %s: not a directory and cannot be made one\n",
-                         qPrintable(dir));
-            return 2;
-        }
-    }
-    QStringList recordings = p.positionalArguments();
-    if (recordings.size() > 1 && !exporting && p.isSet(o.weights)) {
-        std::fprintf(stderr, "error: --weights goes with one recording, not %d\n", int(recordings.size()));
+    if (exporting && !prepareExport(p, o, formats))
+        return 2;
+    if (p.positionalArguments().size() > 1 && !exporting && p.isSet(o.weights)) {
+        std::fprintf(stderr, "error: --weights goes with one recording, not %d\n",
+                     int(p.positionalArguments().size()));
         return 2;
     }
     const bool useSettings = !shot && !exporting && !p.isSet(o.noSettings);
 
     MainWindow w(QString::fromStdString(readerExecutable()));
-    if (useSettings)
-        w.restoreSettings();
-    w.setCommandLineSelection(choice, p.isSet(o.splitByLabel));
-    if (!recordings.isEmpty())
-        w.forgetSessionLambdas(); // a file named here opens with its own lambdas
-    if (recordings.isEmpty()) {
-        // The last session's recording, with the lambdas tuned on it; else the example.
-        const QString last = useSettings ? MainWindow::lastSessionRecording() : QString();
-        recordings << (!last.isEmpty() && QFileInfo::exists(last)
-                           ? last
-                           : QString::fromStdString(bundledExample()));
-    }
-
-    int exitCode = 0;
+    const QStringList recordings = startSession(w, p, o, choice, useSettings);
     if (exporting) {
-        const auto size = Exporter::parseFigureSize(p.value(o.figureSize));
-        if (!size) {
-            std::fprintf(stderr, "error: --figure-size %s: expected WxH, e.g. 800x600 (50 to 10000 each)\n",
-                         qPrintable(p.value(o.figureSize)));
+        if (!startExport(w, app, p, o, recordings, opts, formats))
             return 2;
-        }
-        w.exporter()->setFigureOptions(p.isSet(o.caption), *size);
-        auto* job = new HeadlessExport(w, recordings, opts, p.value(o.exportDir), formats, &app);
-        QObject::connect(job, &HeadlessExport::finished, &app,
-                         [&app](int code) { app.exit(code); });
-        w.resize(1280, 800);
-        w.setAttribute(Qt::WA_DontShowOnScreen);
-        w.show();
-        job->start();
     } else if (shot) {
-        const QString out = p.value(o.screenshot);
-        const int tabIndex = p.value(o.tab).toInt();
-        QObject::connect(&w, &MainWindow::loadFinished, &app, [&w, &app](bool ok) {
-            if (!ok) {
-                // No picture: a script must not take the error banner for a figure.
-                std::fprintf(stderr, "error: %s\n", qPrintable(w.lastError()));
-                app.exit(2);
-            }
-        });
-        auto grab = [&w, &app, out, &exitCode] {
-            // Let the charts lay out and paint once before grabbing.
-            QTimer::singleShot(300, &app, [&w, &app, out, &exitCode] {
-                if (!w.grab().save(out)) {
-                    std::fprintf(stderr, "error: %s: cannot write the screenshot\n",
-                                 qPrintable(out));
-                    exitCode = 1;
-                }
-                app.exit(exitCode);
-            });
-        };
-        // Captures by value what lives only in this block (tabIndex, grab):
-        // the lambdas run later, inside app.exec().
-        // Grabs once every recording is read, a result is shown and the set
-        // views have the terms of every recording.
-        auto ready = [&w, &app, grab, tabIndex] {
-            static bool once = false;
-            if (once)
-                return;
-            if (!w.selectionError().isEmpty()) {
-                once = true;
-                std::fprintf(stderr, "error: %s\n", qPrintable(w.selectionError()));
-                app.exit(2);
-                return;
-            }
-            if (!w.lastResult() || w.recordings()->isLoading() ||
-                !w.recordingSet()->analysis()->complete() || !w.selectionSettled())
-                return;
-            once = true;
-            w.setTabIndexForScreenshot(tabIndex);
-            if (w.lastResult()->stats && !w.lastResult()->stats->mean.empty())
-                w.selectNeuron(0);
-            grab();
-        };
-        QObject::connect(&w, &MainWindow::resultShown, &app, ready);
-        QObject::connect(&w, &MainWindow::loadFinished, &app, ready);
-        QObject::connect(w.recordingSet()->analysis(), &SetAnalysis::termsChanged, &app, ready);
-        QTimer::singleShot(120000, &app, [&app] {
-            std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
-            app.exit(1);
-        });
+        startScreenshot(w, app, p.value(o.screenshot), p.value(o.tab).toInt());
     }
     if (!exporting) {
         w.setCommandLine(opts);

@@ -2,37 +2,48 @@
 // The main window lays out the views and wires them to the classes that hold
 // the state: the recordings (RecordingSet), the lambdas and their undo history
 // (LambdaModel), the computations (AnalysisController) and the exports
-// (Exporter). It holds no state of its own beyond what is on screen.
+// (Exporter). What it used to do itself has classes of its own: the menus
+// (WindowMenus), the export wiring (ExportWiring), the settings
+// (WindowSettings), the status bar and error banner (StatusArea), the showing
+// of results (ResultViews), the lambda panel's link to the model
+// (LambdaBinding), the lambdas and the selection waiting for the next
+// recording (PendingLambdas, CommandLineSelection).
 
 #include "analysiscontroller.h"
 #include "cliargs.h"
+#include "commandlineselection.h"
 #include "exporter.h"
+#include "exportwiring.h"
+#include "helpdialogs.h"
 #include "lambdamodel.h"
+#include "pendinglambdas.h"
 #include "recordingset.h"
+#include "report.h"
 #include "selectioncontroller.h"
 #include "setcontroller.h"
+#include "statusarea.h"
+#include "windowsettings.h"
 
+#include <QAction>
+#include <QLabel>
 #include <QMainWindow>
 
 #include <memory>
 #include <optional>
 
-class QAction;
 class QDockWidget;
-class QLabel;
-class QMenu;
-class QProgressBar;
-class QPushButton;
 class QTabWidget;
 class QUndoStack;
 
 namespace rnnloss {
 
+class ExportWiring;
 class LambdaPanel;
 class LossBreakdownView;
 class NeuronDetailView;
 class NeuronTableView;
 class RateHistogramView;
+class ResultViews;
 class WeightsView;
 
 class MainWindow : public QMainWindow
@@ -50,15 +61,16 @@ public:
     void addRecordings(const QStringList& paths);
     /// Lambdas and convention from the command line: they win over the next
     /// loaded recording's own and over restored ones (lambdastate.h).
-    void setCommandLine(const LossOptions& options);
-    void applyState(const LambdaState& state); ///< as if the user set it (undoable)
+    void setCommandLine(const LossOptions& options) { m_pending.setCommandLine(options); }
+    /// As if the user set it (undoable).
+    void applyState(const LambdaState& state) { m_lambdas->edit(state); }
     /// A selection (and the PSTH split) from the command line, applied to the
     /// next recording loaded.
     void setCommandLineSelection(const SelectionBar::Choice& choice, bool splitByLabel);
     /// Asks for the command-line selection again on the next load (--export of several files).
-    void reapplyCommandLineSelection();
+    void reapplyCommandLineSelection() { m_commandSelection.reapply(); }
     /// Why the command-line selection does not fit the recording; empty when it does.
-    QString selectionError() const { return m_selectionError; }
+    QString selectionError() const { return m_commandSelection.error(); }
     /// No selection is waiting to be applied or computed, and the last result
     /// is of the data shown.
     bool selectionSettled() const;
@@ -67,11 +79,12 @@ public:
     std::shared_ptr<const Summary> summary() const { return m_analysis->summary(); }
     QString recordingFile() const;
     QString weightsFile() const;
-    /// The load errors of the last batch shown in the banner (one per line); empty when none failed.
-    QString lastError() const { return m_lastError; }
+    /// The load errors of the last batch shown in the banner (one per line); empty when none
+    /// failed.
+    QString lastError() const { return m_status->lastError(); }
     const ComputeResult* lastResult() const { return m_analysis->lastResult(); }
     QStringList recentFiles() const { return m_recordings->recentFiles(); }
-    QString statusText() const;
+    QString statusText() const { return m_status->text(); }
 
     LambdaPanel* lambdaPanel() const { return m_lambdaPanel; }
     QDockWidget* lambdaDock() const { return m_dock; }
@@ -93,33 +106,43 @@ public:
     SelectionBar* selectionBar() const { return m_selectionBar; }
     SelectionController* selection() const { return m_selection; }
     /// The status bar's line about the selection ("whole recording", ...).
-    QString selectionStatus() const;
+    QString selectionStatus() const { return m_status->selectionLabel()->text(); }
+    /// File ▸ Reload: reads the active recording again, keeping the lambdas
+    /// being tuned and the selection (checked again against what the file now holds).
+    void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
     /// 4 history, 5 compare, 6 λ sweep):
     /// what File ▸ Export ▸ Current chart writes.
-    static QString chartOfTab(int tab);
-    QString nn4nLine() const; ///< also what "Copy RNNLoss(...)" puts on the clipboard
+    static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
+    /// Also what "Copy RNNLoss(...)" puts on the clipboard.
+    QString nn4nLine() const
+    {
+        return QString::fromStdString(nn4nCall(state().effective(), state().convention));
+    }
     /// Help ▸ About: the versions of the app, Qt, HDF5 and Eigen.
-    static QString aboutText();
+    static QString aboutText() { return rnnloss::aboutText(); }
     /// Help ▸ Keyboard shortcuts: every action with a shortcut, as an HTML table.
-    QString shortcutsHtml() const;
+    QString shortcutsHtml() const { return rnnloss::shortcutsHtml(findChildren<QAction*>()); }
 
-    void selectNeuron(int neuron);
+    void selectNeuron(int neuron) { m_analysis->setNeuron(neuron); }
     /// The neurons whose PSTHs are overlaid (the table's selection; the first 8).
     void setPsthNeurons(const QVector<int>& neurons);
-    void setTabIndexForScreenshot(int tab);
+    void setTabIndexForScreenshot(int tab)
+    {
+        m_tabs->setCurrentIndex(std::clamp(tab, 0, m_tabs->count() - 1));
+    }
 
-    void saveSettings() const;
+    void saveSettings() const { m_settings->save(); }
     /// Layout, recent files, view options, and the lambdas saved at the last
     /// exit with the recording they were tuned on (they come back when that
     /// recording is the next one loaded).
-    void restoreSettings();
+    void restoreSettings() { m_settings->restore(); }
     /// The recording open at the last exit, or empty.
-    static QString lastSessionRecording();
+    static QString lastSessionRecording() { return WindowSettings::lastSessionRecording(); }
     /// The lambdas restored from the last session stay unused: a file named on
     /// the command line opens with its own (or the command line's) lambdas.
-    void forgetSessionLambdas();
+    void forgetSessionLambdas() { m_pending.forgetKept(); }
 
 signals:
     void loadFinished(bool ok);
@@ -133,24 +156,13 @@ protected:
 
 private:
     void buildViews();
-    void buildExports();
-    void buildMenus();
+    void buildDock();
+    void buildTabs();
     void wire();
-    void addChartMenu(const QString& key, QWidget* chart);
-    void exportInteractively(const QString& key, const QString& format, bool table);
-    void showShortcuts();
-    void showFormulas();
-    void showAbout();
+    void wireNeurons();
     void onLoaded(const RecordingEntry& recording);
-    void onLoadFailed(const QString& error);
-    void onBatchFinished(int loaded);
     void showActive();
-    void onResult(const ComputeResult& result, bool newStats, bool newNeuron);
-    void onPanelEdited();
-    void onStateChanged();
-    void setLoading(bool loading, const QString& what = {});
-    void showError(const QString& error);
-    void rebuildRecentMenu();
+    void showRecordingSelection(const RecordingEntry& recording);
 
     LambdaPanel* m_lambdaPanel = nullptr;
     QDockWidget* m_dock = nullptr;
@@ -160,11 +172,7 @@ private:
     NeuronDetailView* m_detail = nullptr;
     WeightsView* m_weights = nullptr;
     QTabWidget* m_tabs = nullptr;
-    QLabel* m_errorBanner = nullptr;
-    QLabel* m_statusText = nullptr;
-    QProgressBar* m_progress = nullptr;
-    QPushButton* m_cancel = nullptr;
-    QMenu* m_recentMenu = nullptr;
+    StatusArea* m_status = nullptr;
 
     LambdaModel* m_lambdas = nullptr;
     RecordingSet* m_recordings = nullptr;
@@ -173,17 +181,11 @@ private:
     SetController* m_set = nullptr;
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
-    QLabel* m_selectionStatus = nullptr;
-    SelectionBar::Choice m_commandChoice; ///< from the command line
-    bool m_commandChoicePending = false;
-    QString m_selectionError;
-
-    QString m_loading; ///< the file being read, for the status bar
-    QString m_lastError;
-    QStringList m_batchErrors; ///< the failures of the loads running now
-    /// Consumed by the next successful load.
-    LossOptions m_commandLine;
-    std::optional<std::pair<QString, LambdaState>> m_restored; ///< file, lambdas
+    ExportWiring* m_exports = nullptr;
+    std::unique_ptr<ResultViews> m_results;
+    PendingLambdas m_pending; ///< the lambdas the next set starts with
+    std::unique_ptr<WindowSettings> m_settings;
+    CommandLineSelection m_commandSelection;
 };
 
 } // namespace rnnloss
