@@ -85,42 +85,27 @@ void setValue(TermValue& tv, double v, const char* undefinedWhy = nullptr)
     }
 }
 
-} // namespace
-
-TermValues computeTerms(const Summary& s, Convention c, const Selection& sel)
+/// L_mse over the selected trials.
+void mseTerm(const Summary& s, const std::vector<std::int64_t>& trials, TermValue& tv)
 {
-    TermValues out;
-    out.convention = c;
-    const Shape& sh = s.shape;
-    // Index lists only where data back them: a summary of weights alone may
-    // declare any batch size without holding a value per trial.
-    const bool perTrial = s.hasMse() || s.hasStates();
-    const auto trials = perTrial ? selected(sel.trials, sh.batch, "trials")
-                                 : std::vector<std::int64_t>{};
-    const auto neurons = s.hasStates() ? selected(sel.neurons, sh.nHid, "neurons")
-                                       : std::vector<std::int64_t>{};
-    const double nTrials = static_cast<double>(trials.size());
-    const double nNeurons = static_cast<double>(neurons.size());
-
-    // mse
-    {
-        TermValue& tv = out.terms[index(Term::Mse)];
-        tv.available = s.hasMse();
-        if (!tv.available) {
-            tv.reason = describeMissing(s, {Dataset::Outputs, Dataset::Targets});
-        } else if (s.info(Dataset::Outputs).nonFinite || s.info(Dataset::Targets).nonFinite) {
-            tv.reason = s.info(Dataset::Outputs).nonFinite
-                            ? describeNonFinite(s, Dataset::Outputs)
-                            : describeNonFinite(s, Dataset::Targets);
-        } else {
-            double sum = 0.0;
-            for (auto b : trials)
-                sum += s.sqErrPerTrial[b];
-            setValue(tv, sum / (nTrials * static_cast<double>(sh.time * sh.nOut)));
-        }
+    tv.available = s.hasMse();
+    if (!tv.available) {
+        tv.reason = describeMissing(s, {Dataset::Outputs, Dataset::Targets});
+    } else if (s.info(Dataset::Outputs).nonFinite || s.info(Dataset::Targets).nonFinite) {
+        tv.reason = s.info(Dataset::Outputs).nonFinite ? describeNonFinite(s, Dataset::Outputs)
+                                                       : describeNonFinite(s, Dataset::Targets);
+    } else {
+        double sum = 0.0;
+        for (auto b : trials)
+            sum += s.sqErrPerTrial[b];
+        const double nTrials = static_cast<double>(trials.size());
+        setValue(tv, sum / (nTrials * static_cast<double>(s.shape.time * s.shape.nOut)));
     }
+}
 
-    // weight norms
+/// L_in, L_hid and L_out: mean squared weights.
+void weightTerms(const Summary& s, TermValues& out)
+{
     const std::array<Term, 3> wTerms = {Term::In, Term::Hid, Term::Out};
     const std::array<Dataset, 3> wSets = {Dataset::WeightsIn, Dataset::WeightsHid,
                                           Dataset::WeightsOut};
@@ -140,65 +125,119 @@ TermValues computeTerms(const Summary& s, Convention c, const Selection& sel)
         else
             setValue(tv, s.weightNormSq[i] / wSize[i]);
     }
+}
 
-    // firing-rate terms
-    TermValue& fr = out.terms[index(Term::Fr)];
-    TermValue& frSd = out.terms[index(Term::FrSd)];
-    TermValue& frCv = out.terms[index(Term::FrCv)];
-    fr.available = frSd.available = frCv.available = s.hasStates();
-    if (!s.hasStates()) {
-        fr.reason = frSd.reason = frCv.reason = describeMissing(s, {Dataset::States});
-        return out;
-    }
-    std::int64_t bad = 0;
-    for (auto n : neurons)
-        bad += s.neuronNonFinite[n];
-    if (bad) {
-        fr.reason = frSd.reason = frCv.reason =
-            "'states' holds " + std::to_string(bad) + " non-finite value(s) in the selected neurons";
-        return out;
-    }
-
-    const double samples = nTrials * static_cast<double>(sh.time);
-    std::vector<double> m(neurons.size()), a(neurons.size());
+/// Per selected neuron, its mean rate and mean |rate| over the selected
+/// trials, and the sum of squared rates over all of them.
+struct NeuronRates
+{
+    std::vector<double> mean, meanAbs;
     double sumSq = 0.0;
+    double samples = 0.0; ///< selected trials x time steps
+};
+
+NeuronRates neuronRates(const Summary& s, const std::vector<std::int64_t>& trials,
+                        const std::vector<std::int64_t>& neurons)
+{
+    NeuronRates r;
+    r.samples = static_cast<double>(trials.size()) * static_cast<double>(s.shape.time);
+    r.mean.resize(neurons.size());
+    r.meanAbs.resize(neurons.size());
     for (std::size_t k = 0; k < neurons.size(); ++k) {
         const auto n = neurons[k];
         double sr = 0.0, sa = 0.0;
         for (auto b : trials) {
             sr += s.trialSum(b, n);
             sa += s.trialSumAbs(b, n);
-            sumSq += s.trialSumSq(b, n);
+            r.sumSq += s.trialSumSq(b, n);
         }
-        m[k] = sr / samples;
-        a[k] = sa / samples;
+        r.mean[k] = sr / r.samples;
+        r.meanAbs[k] = sa / r.samples;
     }
-    const MeanSd ms = meanSd(m);
-    if (c == Convention::Spec) {
-        setValue(fr, sumSq / (samples * nNeurons));
-        const double sd = std::sqrt(ms.sumSqDev / nNeurons);
-        setValue(frSd, sd);
-        if (ms.mean == 0.0)
-            frCv.reason = "the network mean rate is 0, so SD/mean is undefined";
-        else
-            setValue(frCv, sd / ms.mean);
-    } else {
-        double sumM2 = 0.0;
-        for (double x : m)
-            sumM2 += x * x;
-        setValue(fr, sumM2 / nNeurons);
-        if (neurons.size() < 2) {
-            frSd.reason = frCv.reason =
-                "the sample SD (divide by N-1) needs at least 2 neurons";
-        } else {
-            setValue(frSd, std::sqrt(ms.sumSqDev / (nNeurons - 1.0)));
-            const MeanSd as = meanSd(a);
-            if (as.mean == 0.0)
-                frCv.reason = "the mean of |r| is 0, so SD/mean is undefined";
-            else
-                setValue(frCv, std::sqrt(as.sumSqDev / (nNeurons - 1.0)) / as.mean);
-        }
+    return r;
+}
+
+/// The firing-rate terms as the spec defines them: population SD and CV of
+/// the neurons' mean rates.
+void specRateTerms(const NeuronRates& r, TermValue& fr, TermValue& frSd, TermValue& frCv)
+{
+    const double nNeurons = static_cast<double>(r.mean.size());
+    const MeanSd ms = meanSd(r.mean);
+    setValue(fr, r.sumSq / (r.samples * nNeurons));
+    const double sd = std::sqrt(ms.sumSqDev / nNeurons);
+    setValue(frSd, sd);
+    if (ms.mean == 0.0)
+        frCv.reason = "the network mean rate is 0, so SD/mean is undefined";
+    else
+        setValue(frCv, sd / ms.mean);
+}
+
+/// The firing-rate terms as nn4n computes them: sample SD (N-1) of the mean
+/// rates, CV of the mean |rates|.
+void nn4nRateTerms(const NeuronRates& r, TermValue& fr, TermValue& frSd, TermValue& frCv)
+{
+    const double nNeurons = static_cast<double>(r.mean.size());
+    double sumM2 = 0.0;
+    for (double x : r.mean)
+        sumM2 += x * x;
+    setValue(fr, sumM2 / nNeurons);
+    if (r.mean.size() < 2) {
+        frSd.reason = frCv.reason = "the sample SD (divide by N-1) needs at least 2 neurons";
+        return;
     }
+    const MeanSd ms = meanSd(r.mean);
+    setValue(frSd, std::sqrt(ms.sumSqDev / (nNeurons - 1.0)));
+    const MeanSd as = meanSd(r.meanAbs);
+    if (as.mean == 0.0)
+        frCv.reason = "the mean of |r| is 0, so SD/mean is undefined";
+    else
+        setValue(frCv, std::sqrt(as.sumSqDev / (nNeurons - 1.0)) / as.mean);
+}
+
+/// L_fr, L_fr_sd and L_fr_cv over the selected trials and neurons.
+void rateTerms(const Summary& s, Convention c, const std::vector<std::int64_t>& trials,
+               const std::vector<std::int64_t>& neurons, TermValues& out)
+{
+    TermValue& fr = out.terms[index(Term::Fr)];
+    TermValue& frSd = out.terms[index(Term::FrSd)];
+    TermValue& frCv = out.terms[index(Term::FrCv)];
+    fr.available = frSd.available = frCv.available = s.hasStates();
+    if (!s.hasStates()) {
+        fr.reason = frSd.reason = frCv.reason = describeMissing(s, {Dataset::States});
+        return;
+    }
+    std::int64_t bad = 0;
+    for (auto n : neurons)
+        bad += s.neuronNonFinite[n];
+    if (bad) {
+        fr.reason = frSd.reason = frCv.reason = "'states' holds " + std::to_string(bad) +
+                                                " non-finite value(s) in the selected neurons";
+        return;
+    }
+    const NeuronRates r = neuronRates(s, trials, neurons);
+    if (c == Convention::Spec)
+        specRateTerms(r, fr, frSd, frCv);
+    else
+        nn4nRateTerms(r, fr, frSd, frCv);
+}
+
+} // namespace
+
+TermValues computeTerms(const Summary& s, Convention c, const Selection& sel)
+{
+    TermValues out;
+    out.convention = c;
+    const Shape& sh = s.shape;
+    // Index lists only where data back them: a summary of weights alone may
+    // declare any batch size without holding a value per trial.
+    const bool perTrial = s.hasMse() || s.hasStates();
+    const auto trials =
+        perTrial ? selected(sel.trials, sh.batch, "trials") : std::vector<std::int64_t>{};
+    const auto neurons =
+        s.hasStates() ? selected(sel.neurons, sh.nHid, "neurons") : std::vector<std::int64_t>{};
+    mseTerm(s, trials, out.terms[index(Term::Mse)]);
+    weightTerms(s, out);
+    rateTerms(s, c, trials, neurons, out);
     return out;
 }
 

@@ -224,9 +224,12 @@ std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s)
     return frame(FrameType::Summary, encodeSummary(s));
 }
 
-std::vector<std::uint8_t> encodeSummary(const Summary& s)
+namespace {
+
+/// Shape, dataset descriptions, training lambdas and warnings: what every
+/// summary has, whatever it holds.
+void encodeHeader(Writer& w, const Summary& s)
 {
-    Writer w;
     const Shape& sh = s.shape;
     for (auto v : {sh.batch, sh.time, sh.nIn, sh.nHid, sh.nOut})
         w.put<std::int64_t>(v);
@@ -246,35 +249,49 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
     w.put<std::uint32_t>(static_cast<std::uint32_t>(s.warnings.size()));
     for (const auto& msg : s.warnings)
         w.str(msg);
+}
 
+void encodeMse(Writer& w, const Summary& s)
+{
     w.put<std::uint8_t>(s.hasMse());
     if (s.hasMse()) {
         w.raw(s.sqErrPerTrial.data(), s.sqErrPerTrial.size());
         w.raw(s.sqErrPerTime.data(), s.sqErrPerTime.size());
     }
+}
+
+void encodeStates(Writer& w, const Summary& s)
+{
     const Reduced red = reducedOf(s);
     w.put<std::uint8_t>(s.hasStates());
-    if (s.hasStates()) {
-        // Empty matrices (left out by `red`) write nothing.
-        for (const RowMatrix* m :
-             {&s.trialSum, &s.trialSumSq, red.absIsSum ? nullptr : &s.trialSumAbs, &s.timeSum,
-              &s.timeSumSq})
-            if (m)
-                w.raw(m->data(), m->size());
-        w.raw(s.neuronMin.data(), s.neuronMin.size());
-        w.raw(s.neuronMax.data(), s.neuronMax.size());
-        w.raw(s.neuronNonFinite.data(), s.neuronNonFinite.size());
-        w.raw(s.neuronActive.data(), s.neuronActive.size());
-        w.put<double>(s.activeThreshold);
-        const std::uint32_t bins =
-            s.neuronHistograms.empty() ? 0 : static_cast<std::uint32_t>(s.neuronHistograms[0].counts.size());
-        w.put<std::uint32_t>(bins);
-        for (const NeuronHistogram& h : s.neuronHistograms) {
-            w.put<double>(h.lo);
-            w.put<double>(h.width);
-            w.raw(h.counts.data(), h.counts.size());
-        }
+    if (!s.hasStates())
+        return;
+    // Empty matrices (left out by `red`) write nothing.
+    for (const RowMatrix* m :
+         {&s.trialSum, &s.trialSumSq, red.absIsSum ? nullptr : &s.trialSumAbs, &s.timeSum,
+          &s.timeSumSq})
+        if (m)
+            w.raw(m->data(), m->size());
+    w.raw(s.neuronMin.data(), s.neuronMin.size());
+    w.raw(s.neuronMax.data(), s.neuronMax.size());
+    w.raw(s.neuronNonFinite.data(), s.neuronNonFinite.size());
+    w.raw(s.neuronActive.data(), s.neuronActive.size());
+    w.put<double>(s.activeThreshold);
+    const std::uint32_t bins =
+        s.neuronHistograms.empty()
+            ? 0
+            : static_cast<std::uint32_t>(s.neuronHistograms[0].counts.size());
+    w.put<std::uint32_t>(bins);
+    for (const NeuronHistogram& h : s.neuronHistograms) {
+        w.put<double>(h.lo);
+        w.put<double>(h.width);
+        w.raw(h.counts.data(), h.counts.size());
     }
+}
+
+/// Weights, then the recording's loss convention, label, step and epoch.
+void encodeWeightsAndNaming(Writer& w, const Summary& s)
+{
     for (int i = 0; i < 3; ++i) {
         w.put<double>(s.weightNormSq[i]);
         w.put<std::int64_t>(s.weights[i].rows());
@@ -282,74 +299,110 @@ std::vector<std::uint8_t> encodeSummary(const Summary& s)
         w.raw(s.weights[i].data(), s.weights[i].size());
     }
     // The recording's loss_convention: 0 none, else 1 + the enum's value.
-    w.put<std::uint8_t>(s.lossConvention ? std::uint8_t(1 + static_cast<int>(*s.lossConvention)) : 0);
+    w.put<std::uint8_t>(s.lossConvention ? std::uint8_t(1 + static_cast<int>(*s.lossConvention))
+                                         : 0);
     w.str(s.label);
     for (const auto& v : {s.step, s.epoch}) {
         w.put<std::uint8_t>(v.has_value());
         w.put<double>(v.value_or(0.0));
     }
+}
+
+void appendSection(Writer& ext, ExtTag tag, Writer& sec)
+{
+    ext.put<std::uint16_t>(static_cast<std::uint16_t>(tag));
+    ext.put<std::uint64_t>(sec.bytes().size());
+    ext.append(sec.bytes().data(), sec.bytes().size());
+}
+
+void encodeLayoutSection(Writer& sec, const RawLayout& layout)
+{
+    sec.str(layout.file);
+    sec.put<std::uint64_t>(layout.fileSize);
+    sec.put<std::int64_t>(layout.mtimeSec);
+    sec.put<std::int64_t>(layout.mtimeNsec);
+    sec.put<std::uint32_t>(static_cast<std::uint32_t>(layout.datasets.size()));
+    for (const RawDataset& d : layout.datasets) {
+        sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.which));
+        sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.elementSize));
+        sec.put<std::uint8_t>(d.bigEndian);
+        for (auto v : {d.batch, d.time, d.width})
+            sec.put<std::int64_t>(v);
+        sec.put<std::uint64_t>(d.extents.size());
+        for (const RawExtent& e : d.extents) {
+            sec.put<std::uint64_t>(e.offset);
+            sec.put<std::uint64_t>(e.bytes);
+            sec.put<std::int64_t>(e.firstTrial);
+            sec.put<std::int64_t>(e.trials);
+        }
+    }
+}
+
+void encodeSliceSection(Writer& sec, const Slice& slice)
+{
+    const Shape& wh = slice.whole;
+    for (auto v : {wh.batch, wh.time, wh.nIn, wh.nHid, wh.nOut})
+        sec.put<std::int64_t>(v);
+    for (const auto* v : {&slice.trials, &slice.steps, &slice.neurons}) {
+        sec.put<std::uint64_t>(v->size());
+        sec.raw(v->data(), v->size());
+    }
+}
+
+void encodeLabelsSection(Writer& sec, const Summary& s)
+{
+    for (const auto* v : {&s.trialLabels, &s.neuronGroups}) {
+        sec.put<std::uint64_t>(v->size());
+        for (const std::string& l : *v)
+            sec.str(l);
+    }
+    sec.put<std::uint8_t>(s.dtMs.has_value());
+    sec.put<double>(s.dtMs.value_or(0.0));
+}
+
+/// The optional sections (layout, slice, labels) after the main part, then
+/// their length and magic: the decoder finds them from the end
+/// (splitExtensions), so the main part's layout does not change with them.
+void encodeExtensions(Writer& w, const Summary& s)
+{
     Writer ext;
     if (s.layout) {
         Writer sec;
-        sec.str(s.layout->file);
-        sec.put<std::uint64_t>(s.layout->fileSize);
-        sec.put<std::int64_t>(s.layout->mtimeSec);
-        sec.put<std::int64_t>(s.layout->mtimeNsec);
-        sec.put<std::uint32_t>(static_cast<std::uint32_t>(s.layout->datasets.size()));
-        for (const RawDataset& d : s.layout->datasets) {
-            sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.which));
-            sec.put<std::uint8_t>(static_cast<std::uint8_t>(d.elementSize));
-            sec.put<std::uint8_t>(d.bigEndian);
-            for (auto v : {d.batch, d.time, d.width})
-                sec.put<std::int64_t>(v);
-            sec.put<std::uint64_t>(d.extents.size());
-            for (const RawExtent& e : d.extents) {
-                sec.put<std::uint64_t>(e.offset);
-                sec.put<std::uint64_t>(e.bytes);
-                sec.put<std::int64_t>(e.firstTrial);
-                sec.put<std::int64_t>(e.trials);
-            }
-        }
-        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Layout));
-        ext.put<std::uint64_t>(sec.bytes().size());
-        ext.append(sec.bytes().data(), sec.bytes().size());
+        encodeLayoutSection(sec, *s.layout);
+        appendSection(ext, ExtTag::Layout, sec);
     }
     if (s.slice) {
         Writer sec;
-        const Shape& wh = s.slice->whole;
-        for (auto v : {wh.batch, wh.time, wh.nIn, wh.nHid, wh.nOut})
-            sec.put<std::int64_t>(v);
-        for (const auto* v : {&s.slice->trials, &s.slice->steps, &s.slice->neurons}) {
-            sec.put<std::uint64_t>(v->size());
-            sec.raw(v->data(), v->size());
-        }
-        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Slice));
-        ext.put<std::uint64_t>(sec.bytes().size());
-        ext.append(sec.bytes().data(), sec.bytes().size());
+        encodeSliceSection(sec, *s.slice);
+        appendSection(ext, ExtTag::Slice, sec);
     }
     if (!s.trialLabels.empty() || !s.neuronGroups.empty() || s.dtMs) {
         Writer sec;
-        for (const auto* v : {&s.trialLabels, &s.neuronGroups}) {
-            sec.put<std::uint64_t>(v->size());
-            for (const std::string& l : *v)
-                sec.str(l);
-        }
-        sec.put<std::uint8_t>(s.dtMs.has_value());
-        sec.put<double>(s.dtMs.value_or(0.0));
-        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Labels));
-        ext.put<std::uint64_t>(sec.bytes().size());
-        ext.append(sec.bytes().data(), sec.bytes().size());
+        encodeLabelsSection(sec, s);
+        appendSection(ext, ExtTag::Labels, sec);
     }
-    if (red.bits() != 0) {
-        ext.put<std::uint16_t>(static_cast<std::uint16_t>(ExtTag::Reduced));
-        ext.put<std::uint64_t>(1);
-        ext.put<std::uint8_t>(red.bits());
+    if (const Reduced red = reducedOf(s); red.bits() != 0) {
+        Writer sec;
+        sec.put<std::uint8_t>(red.bits());
+        appendSection(ext, ExtTag::Reduced, sec);
     }
     if (!ext.bytes().empty()) {
         w.append(ext.bytes().data(), ext.bytes().size());
         w.put<std::uint64_t>(ext.bytes().size());
         w.raw(kExtMagic, 8);
     }
+}
+
+} // namespace
+
+std::vector<std::uint8_t> encodeSummary(const Summary& s)
+{
+    Writer w;
+    encodeHeader(w, s);
+    encodeMse(w, s);
+    encodeStates(w, s);
+    encodeWeightsAndNaming(w, s);
+    encodeExtensions(w, s);
     return std::move(w.bytes());
 }
 
@@ -468,9 +521,30 @@ Reduced decodeReduced(Reader& r)
     return red;
 }
 
+/// Every neuron's histogram; each count at most `samples`.
+void decodeHistograms(Reader& r, Summary& s, std::uint64_t samples)
+{
+    const auto bins = r.get<std::uint32_t>("histogram bins");
+    if (bins < 4 || bins > 4096 || bins % 4 != 0)
+        throw Malformed("histogram bins " + std::to_string(bins) + " out of range");
+    r.needValues(static_cast<std::uint64_t>(s.shape.nHid), 16 + 8 * std::size_t(bins),
+                 "histograms");
+    s.neuronHistograms.resize(s.shape.nHid);
+    for (NeuronHistogram& h : s.neuronHistograms) {
+        h.lo = r.get<double>("histogram origin");
+        h.width = r.get<double>("histogram width");
+        if (!std::isfinite(h.lo) || !std::isfinite(h.width) || !(h.width > 0))
+            throw Malformed("histogram bin layout is not finite and positive");
+        readVector(r, h.counts, bins, "histogram counts");
+        for (auto c : h.counts)
+            if (c < 0 || static_cast<std::uint64_t>(c) > samples)
+                throw Malformed("histogram count out of range");
+    }
+}
+
 /// The states block: every size from the shape, checked against the bytes left
 /// before it is allocated; `red` says which parts a reduced summary left out.
-void decodeStates(Reader& r, Summary& s, const Reduced& red)
+void decodeStatesBlock(Reader& r, Summary& s, const Reduced& red)
 {
     const Shape& sh = s.shape;
     if (sh.batch == 0 || sh.time == 0 || sh.nHid == 0)
@@ -496,27 +570,14 @@ void decodeStates(Reader& r, Summary& s, const Reduced& red)
             static_cast<std::uint64_t>(s.neuronActive[n]) > samples)
             throw Malformed("neuron counts out of range");
     s.activeThreshold = r.get<double>("active threshold");
-    const auto bins = r.get<std::uint32_t>("histogram bins");
     if (red.noHistograms) {
+        const auto bins = r.get<std::uint32_t>("histogram bins");
         if (bins != 0)
             throw Malformed("histogram bins " + std::to_string(bins) +
                             " in a summary without histograms");
         return;
     }
-    if (bins < 4 || bins > 4096 || bins % 4 != 0)
-        throw Malformed("histogram bins " + std::to_string(bins) + " out of range");
-    r.needValues(static_cast<std::uint64_t>(sh.nHid), 16 + 8 * std::size_t(bins), "histograms");
-    s.neuronHistograms.resize(sh.nHid);
-    for (NeuronHistogram& h : s.neuronHistograms) {
-        h.lo = r.get<double>("histogram origin");
-        h.width = r.get<double>("histogram width");
-        if (!std::isfinite(h.lo) || !std::isfinite(h.width) || !(h.width > 0))
-            throw Malformed("histogram bin layout is not finite and positive");
-        readVector(r, h.counts, bins, "histogram counts");
-        for (auto c : h.counts)
-            if (c < 0 || static_cast<std::uint64_t>(c) > samples)
-                throw Malformed("histogram count out of range");
-    }
+    decodeHistograms(r, s, samples);
 }
 
 /// Splits off the extensions at the end of a payload; returns the main part.
@@ -568,6 +629,166 @@ std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payl
     return payload.first(mainSize);
 }
 
+/// The shape, and the extension sections checked against it: a slice's shape
+/// is its index counts; inputs and weights keep the recording's (whole)
+/// dimensions.
+void decodeShape(Reader& r, Summary& s)
+{
+    Shape& sh = s.shape;
+    for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
+        *v = r.get<std::int64_t>("shape");
+        if (*v < 0 || *v > kMaxDim)
+            throw Malformed("shape: dimension " + std::to_string(*v) + " out of range");
+    }
+    const Shape& whole = s.recordingShape();
+    if (s.slice) {
+        const std::string bad = checkSlice(*s.slice);
+        if (!bad.empty())
+            throw Malformed(bad);
+        if (sh.batch != std::int64_t(s.slice->trials.size()) ||
+            sh.time != std::int64_t(s.slice->steps.size()) ||
+            sh.nHid != std::int64_t(s.slice->neurons.size()) || sh.nIn != whole.nIn ||
+            sh.nOut != whole.nOut)
+            throw Malformed("the slice disagrees with the shape");
+    }
+    if (!s.trialLabels.empty() && std::int64_t(s.trialLabels.size()) != whole.batch)
+        throw Malformed("trial labels for " + std::to_string(s.trialLabels.size()) + " trials of " +
+                        std::to_string(whole.batch));
+    if (!s.neuronGroups.empty() && std::int64_t(s.neuronGroups.size()) != whole.nHid)
+        throw Malformed("neuron groups for " + std::to_string(s.neuronGroups.size()) +
+                        " neurons of " + std::to_string(whole.nHid));
+    if (s.layout) {
+        const std::string bad = checkLayout(*s.layout, whole);
+        if (!bad.empty())
+            throw Malformed(bad);
+    }
+}
+
+/// The dataset descriptions, each checked against the shape.
+void decodeDatasets(Reader& r, Summary& s)
+{
+    for (DatasetInfo& d : s.datasets) {
+        d.present = r.get<std::uint8_t>("dataset flag") != 0;
+        d.file = r.str("dataset file");
+        d.path = r.str("dataset path");
+        const auto nd = r.get<std::uint32_t>("dataset rank");
+        if (nd > kMaxDims)
+            throw Malformed("dataset rank " + std::to_string(nd) + " out of range");
+        for (std::uint32_t i = 0; i < nd; ++i)
+            d.dims.push_back(r.get<std::int64_t>("dataset dims"));
+        d.nonFinite = r.get<std::int64_t>("dataset non-finite count");
+        if (d.nonFinite < 0)
+            throw Malformed("negative non-finite count");
+    }
+    // The datasets of a raw layout are not reduced yet: marked absent.
+    if (s.layout)
+        for (const RawDataset& d : s.layout->datasets)
+            if (s.has(d.which))
+                throw Malformed("dataset '" + std::string(datasetName(d.which)) +
+                                "' is both in the summary and in the raw layout");
+    // Every present dataset's dimensions are the shape's. (A dimension no
+    // data back, such as the batch size of a summary of weights alone, is
+    // only a number: nothing is allocated by it; see computeTerms.)
+    const Shape& sh = s.shape;
+    const Shape& whole = s.recordingShape();
+    const std::array<std::vector<std::int64_t>, kDatasetCount> expect = {
+        {{sh.batch, sh.time, sh.nOut},
+         {sh.batch, sh.time, sh.nOut},
+         {sh.batch, sh.time, sh.nHid},
+         {whole.batch, whole.time, whole.nIn},
+         {whole.nHid, whole.nIn},
+         {whole.nHid, whole.nHid},
+         {whole.nOut, whole.nHid}}};
+    for (int d = 0; d < kDatasetCount; ++d)
+        if (s.datasets[d].present && s.datasets[d].dims != expect[d])
+            throw Malformed("dataset '" + std::string(datasetName(Dataset(d))) +
+                            "' has dimensions that disagree with the shape");
+}
+
+void decodeLambdasAndWarnings(Reader& r, Summary& s)
+{
+    for (auto& l : s.trainingLambdas) {
+        const bool has = r.get<std::uint8_t>("lambda flag") != 0;
+        const double v = r.get<double>("lambda");
+        if (has) {
+            if (!std::isfinite(v))
+                throw Malformed("a training lambda is not finite");
+            l = v;
+        }
+    }
+    const auto nw = r.get<std::uint32_t>("warning count");
+    if (nw > kMaxWarnings)
+        throw Malformed("warning count " + std::to_string(nw) + " out of range");
+    for (std::uint32_t i = 0; i < nw; ++i)
+        s.warnings.push_back(r.str("warning"));
+}
+
+void decodeMse(Reader& r, Summary& s)
+{
+    const Shape& sh = s.shape;
+    const bool hasMse = r.get<std::uint8_t>("mse flag") != 0;
+    if (hasMse != s.hasMse())
+        throw Malformed("the mse block disagrees with the dataset flags");
+    if (hasMse) {
+        if (sh.batch == 0 || sh.time == 0 || sh.nOut == 0)
+            throw Malformed("mse block with an empty shape");
+        readVector(r, s.sqErrPerTrial, sh.batch, "squared error per trial");
+        readVector(r, s.sqErrPerTime, sh.time, "squared error per time step");
+    }
+}
+
+
+void decodeStates(Reader& r, Summary& s, const std::optional<Reduced>& reduced)
+{
+    const bool hasStates = r.get<std::uint8_t>("states flag") != 0;
+    if (hasStates != s.hasStates())
+        throw Malformed("the states block disagrees with the dataset flags");
+    if (reduced && !hasStates)
+        throw Malformed("a reduced section in a summary without states");
+    if (hasStates)
+        decodeStatesBlock(r, s, reduced.value_or(Reduced{}));
+}
+
+void decodeWeights(Reader& r, Summary& s)
+{
+    const Shape& whole = s.recordingShape();
+    for (int i = 0; i < 3; ++i) {
+        s.weightNormSq[i] = r.get<double>("weight norm");
+        const auto rows = r.get<std::int64_t>("weight rows");
+        const auto cols = r.get<std::int64_t>("weight cols");
+        const auto n = checkedProduct(rows, cols, "weights");
+        if (n != 0) {
+            const std::array<std::int64_t, 3> er = {whole.nHid, whole.nHid, whole.nOut};
+            const std::array<std::int64_t, 3> ec = {whole.nIn, whole.nHid, whole.nHid};
+            if (rows != er[i] || cols != ec[i])
+                throw Malformed("weight matrix size disagrees with the shape");
+            r.needValues(n, sizeof(float), "weights");
+            s.weights[i].resize(rows, cols);
+            r.array(s.weights[i].data(), n, "weights");
+        }
+    }
+}
+
+/// The recording's loss convention, label, step and epoch.
+void decodeNaming(Reader& r, Summary& s)
+{
+    const auto convention = r.get<std::uint8_t>("loss convention");
+    if (convention > 2)
+        throw Malformed("loss convention " + std::to_string(convention) + " out of range");
+    if (convention != 0)
+        s.lossConvention = static_cast<Convention>(convention - 1);
+    s.label = r.str("label");
+    for (auto* v : {&s.step, &s.epoch}) {
+        const bool has = r.get<std::uint8_t>("step flag") != 0;
+        const double x = r.get<double>("step");
+        if (has) {
+            if (!std::isfinite(x))
+                throw Malformed("a step or epoch is not finite");
+            *v = x;
+        }
+    }
+}
+
 } // namespace
 
 Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
@@ -577,129 +798,13 @@ Decoded<Summary> decodeSummary(std::span<const std::uint8_t> payload)
         Summary s;
         std::optional<Reduced> reduced;
         Reader r(splitExtensions(payload, s, reduced));
-        Shape& sh = s.shape;
-        for (std::int64_t* v : {&sh.batch, &sh.time, &sh.nIn, &sh.nHid, &sh.nOut}) {
-            *v = r.get<std::int64_t>("shape");
-            if (*v < 0 || *v > kMaxDim)
-                throw Malformed("shape: dimension " + std::to_string(*v) + " out of range");
-        }
-        // A slice's shape is its index counts; inputs and weights keep the
-        // recording's (whole) dimensions.
-        const Shape& whole = s.recordingShape();
-        if (s.slice) {
-            const std::string bad = checkSlice(*s.slice);
-            if (!bad.empty())
-                throw Malformed(bad);
-            if (sh.batch != std::int64_t(s.slice->trials.size()) ||
-                sh.time != std::int64_t(s.slice->steps.size()) ||
-                sh.nHid != std::int64_t(s.slice->neurons.size()) || sh.nIn != whole.nIn ||
-                sh.nOut != whole.nOut)
-                throw Malformed("the slice disagrees with the shape");
-        }
-        if (!s.trialLabels.empty() && std::int64_t(s.trialLabels.size()) != whole.batch)
-            throw Malformed("trial labels for " + std::to_string(s.trialLabels.size()) +
-                            " trials of " + std::to_string(whole.batch));
-        if (!s.neuronGroups.empty() && std::int64_t(s.neuronGroups.size()) != whole.nHid)
-            throw Malformed("neuron groups for " + std::to_string(s.neuronGroups.size()) +
-                            " neurons of " + std::to_string(whole.nHid));
-        if (s.layout) {
-            const std::string bad = checkLayout(*s.layout, whole);
-            if (!bad.empty())
-                throw Malformed(bad);
-        }
-        for (DatasetInfo& d : s.datasets) {
-            d.present = r.get<std::uint8_t>("dataset flag") != 0;
-            d.file = r.str("dataset file");
-            d.path = r.str("dataset path");
-            const auto nd = r.get<std::uint32_t>("dataset rank");
-            if (nd > kMaxDims)
-                throw Malformed("dataset rank " + std::to_string(nd) + " out of range");
-            for (std::uint32_t i = 0; i < nd; ++i)
-                d.dims.push_back(r.get<std::int64_t>("dataset dims"));
-            d.nonFinite = r.get<std::int64_t>("dataset non-finite count");
-            if (d.nonFinite < 0)
-                throw Malformed("negative non-finite count");
-        }
-        // The datasets of a raw layout are not reduced yet: marked absent.
-        if (s.layout)
-            for (const RawDataset& d : s.layout->datasets)
-                if (s.has(d.which))
-                    throw Malformed("dataset '" + std::string(datasetName(d.which)) +
-                                    "' is both in the summary and in the raw layout");
-        // Every present dataset's dimensions are the shape's. (A dimension no
-        // data back, such as the batch size of a summary of weights alone, is
-        // only a number: nothing is allocated by it; see computeTerms.)
-        {
-            const std::array<std::vector<std::int64_t>, kDatasetCount> expect = {{
-                {sh.batch, sh.time, sh.nOut}, {sh.batch, sh.time, sh.nOut},
-                {sh.batch, sh.time, sh.nHid}, {whole.batch, whole.time, whole.nIn},
-                {whole.nHid, whole.nIn}, {whole.nHid, whole.nHid}, {whole.nOut, whole.nHid}}};
-            for (int d = 0; d < kDatasetCount; ++d)
-                if (s.datasets[d].present && s.datasets[d].dims != expect[d])
-                    throw Malformed("dataset '" + std::string(datasetName(Dataset(d))) +
-                                    "' has dimensions that disagree with the shape");
-        }
-        for (auto& l : s.trainingLambdas) {
-            const bool has = r.get<std::uint8_t>("lambda flag") != 0;
-            const double v = r.get<double>("lambda");
-            if (has) {
-                if (!std::isfinite(v))
-                    throw Malformed("a training lambda is not finite");
-                l = v;
-            }
-        }
-        const auto nw = r.get<std::uint32_t>("warning count");
-        if (nw > kMaxWarnings)
-            throw Malformed("warning count " + std::to_string(nw) + " out of range");
-        for (std::uint32_t i = 0; i < nw; ++i)
-            s.warnings.push_back(r.str("warning"));
-
-        const bool hasMse = r.get<std::uint8_t>("mse flag") != 0;
-        if (hasMse != s.hasMse())
-            throw Malformed("the mse block disagrees with the dataset flags");
-        if (hasMse) {
-            if (sh.batch == 0 || sh.time == 0 || sh.nOut == 0)
-                throw Malformed("mse block with an empty shape");
-            readVector(r, s.sqErrPerTrial, sh.batch, "squared error per trial");
-            readVector(r, s.sqErrPerTime, sh.time, "squared error per time step");
-        }
-        const bool hasStates = r.get<std::uint8_t>("states flag") != 0;
-        if (hasStates != s.hasStates())
-            throw Malformed("the states block disagrees with the dataset flags");
-        if (reduced && !hasStates)
-            throw Malformed("a reduced section in a summary without states");
-        if (hasStates)
-            decodeStates(r, s, reduced.value_or(Reduced{}));
-        for (int i = 0; i < 3; ++i) {
-            s.weightNormSq[i] = r.get<double>("weight norm");
-            const auto rows = r.get<std::int64_t>("weight rows");
-            const auto cols = r.get<std::int64_t>("weight cols");
-            const auto n = checkedProduct(rows, cols, "weights");
-            if (n != 0) {
-                const std::array<std::int64_t, 3> er = {whole.nHid, whole.nHid, whole.nOut};
-                const std::array<std::int64_t, 3> ec = {whole.nIn, whole.nHid, whole.nHid};
-                if (rows != er[i] || cols != ec[i])
-                    throw Malformed("weight matrix size disagrees with the shape");
-                r.needValues(n, sizeof(float), "weights");
-                s.weights[i].resize(rows, cols);
-                r.array(s.weights[i].data(), n, "weights");
-            }
-        }
-        const auto convention = r.get<std::uint8_t>("loss convention");
-        if (convention > 2)
-            throw Malformed("loss convention " + std::to_string(convention) + " out of range");
-        if (convention != 0)
-            s.lossConvention = static_cast<Convention>(convention - 1);
-        s.label = r.str("label");
-        for (auto* v : {&s.step, &s.epoch}) {
-            const bool has = r.get<std::uint8_t>("step flag") != 0;
-            const double x = r.get<double>("step");
-            if (has) {
-                if (!std::isfinite(x))
-                    throw Malformed("a step or epoch is not finite");
-                *v = x;
-            }
-        }
+        decodeShape(r, s);
+        decodeDatasets(r, s);
+        decodeLambdasAndWarnings(r, s);
+        decodeMse(r, s);
+        decodeStates(r, s, reduced);
+        decodeWeights(r, s);
+        decodeNaming(r, s);
         if (r.remaining() != 0)
             throw Malformed(std::to_string(r.remaining()) + " trailing bytes");
         out.value = std::move(s);

@@ -207,64 +207,63 @@ void reducePart(int fd, const std::string& file, const RawDataset* st, const Raw
     }
 }
 
-std::string completeLocked(Summary& s, const RawReadOptions& opt)
+/// What a raw read completes: the states, and outputs with targets (a lone
+/// one is never left to the caller; the reader scans it itself).
+struct RawSets
 {
-    const RawLayout& layout = *s.layout;
-    const Shape whole = s.recordingShape();
-    const std::string& file = layout.file;
-    if (const std::string bad = checkLayout(layout, whole); !bad.empty())
-        return file + ": " + bad;
-    std::optional<FileDescriptor> opened;
-    try {
-        opened.emplace(openUnchanged(layout));
-    } catch (const RawError& e) {
-        return e.what();
-    }
-    const FileDescriptor& fd = *opened;
+    const RawDataset* st = nullptr;
+    const RawDataset* out = nullptr;
+    const RawDataset* tgt = nullptr;
+};
 
-    const RawDataset* st = layout.find(Dataset::States);
-    const RawDataset* out = layout.find(Dataset::Outputs);
-    const RawDataset* tgt = layout.find(Dataset::Targets);
-    if (!out || !tgt)
-        out = tgt = nullptr; // a lone one is never left to the caller (the reader scans it)
-    if (!st && !out)
-        return {};
+RawSets rawSets(const RawLayout& layout)
+{
+    RawSets d{layout.find(Dataset::States), layout.find(Dataset::Outputs),
+              layout.find(Dataset::Targets)};
+    if (!d.out || !d.tgt)
+        d.out = d.tgt = nullptr;
+    return d;
+}
 
-    ReduceConfig cfg = opt.reduce;
-    cfg.threads = 1;
-    const Slice all = opt.slice ? *opt.slice : wholeSlice(whole);
-    if (opt.slice) {
-        if (opt.slice->whole != whole)
-            return file + ": the selection was made for another shape";
-        if (const std::string bad = checkSlice(*opt.slice); !bad.empty())
-            return file + ": " + bad;
-    }
-    // Threads own runs of trials of about the same length, in trial order.
+/// The trials of `all` cut into `threads` runs of about the same length, in
+/// trial order, each with the reducers it fills; `starts` gets each run's
+/// position in `all.trials`.
+std::vector<Part> splitIntoParts(const Slice& all, bool sliced, const Shape& whole,
+                                 const RawSets& d, const ReduceConfig& cfg, int threadsWanted,
+                                 std::vector<std::int64_t>& starts)
+{
     const auto B = static_cast<std::int64_t>(all.trials.size());
     const std::int64_t threads =
-        std::clamp<std::int64_t>(opt.threads, 1, std::max<std::int64_t>(1, B));
+        std::clamp<std::int64_t>(threadsWanted, 1, std::max<std::int64_t>(1, B));
     std::vector<Part> parts(static_cast<std::size_t>(threads));
-    std::vector<std::int64_t> starts;
     for (std::int64_t i = 0; i < threads; ++i) {
         const std::int64_t a = B * i / threads, z = B * (i + 1) / threads;
         Part& p = parts[static_cast<std::size_t>(i)];
         p.trials.assign(all.trials.begin() + a, all.trials.begin() + z);
         starts.push_back(a);
-        if (opt.slice) {
+        if (sliced) {
             Slice sub = all;
             sub.trials = p.trials;
             if (!sub.trials.empty())
-                p.slice.emplace(std::move(sub), st != nullptr, out != nullptr, cfg);
+                p.slice.emplace(std::move(sub), d.st != nullptr, d.out != nullptr, cfg);
         } else {
-            if (st)
+            if (d.st)
                 p.states.emplace(z - a, whole.time, whole.nHid, cfg);
-            if (out)
+            if (d.out)
                 p.errors.emplace(z - a, whole.time, whole.nOut);
         }
     }
+    return parts;
+}
+
+/// Reduces every part on a thread of its own (the first on this one); the
+/// first error in part order, or empty.
+std::string runParts(std::vector<Part>& parts, int fd, const std::string& file, const RawSets& d,
+                     const RawReadOptions& opt)
+{
     auto run = [&](Part& p) {
         try {
-            reducePart(fd.get(), file, st, out, tgt, opt.blockBytes, opt.cancel, p);
+            reducePart(fd, file, d.st, d.out, d.tgt, opt.blockBytes, opt.cancel, p);
         } catch (const RawError& e) {
             p.error = e.what();
         } catch (const std::bad_alloc&) {
@@ -280,20 +279,14 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
     for (const Part& p : parts)
         if (!p.error.empty())
             return p.error;
+    return {};
+}
 
-    // Merged in trial order.
-    for (Dataset d : {Dataset::States, Dataset::Outputs, Dataset::Targets})
-        if ((d == Dataset::States && st) || (d != Dataset::States && out))
-            s.info(d).present = true;
-    if (opt.slice) {
-        SliceReducer merged(all, st != nullptr, out != nullptr, cfg);
-        for (std::size_t i = 0; i < parts.size(); ++i)
-            if (parts[i].slice)
-                merged.merge(std::move(*parts[i].slice), starts[i]);
-        merged.finish(s);
-        return {};
-    }
-    if (st) {
+/// The parts' reductions of the whole recording merged in trial order into `s`.
+void mergeWholeParts(Summary& s, std::vector<Part>& parts, const std::vector<std::int64_t>& starts,
+                     const Shape& whole, const RawSets& d, const ReduceConfig& cfg)
+{
+    if (d.st) {
         StatesReducer merged(whole.batch, whole.time, whole.nHid, cfg);
         for (std::size_t i = 0; i < parts.size(); ++i)
             merged.merge(std::move(*parts[i].states), starts[i]);
@@ -303,7 +296,7 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
             bad += v;
         s.info(Dataset::States).nonFinite = bad;
     }
-    if (out) {
+    if (d.out) {
         ErrorReducer merged(whole.batch, whole.time, whole.nOut);
         std::int64_t badOut = 0, badTgt = 0;
         for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -315,6 +308,59 @@ std::string completeLocked(Summary& s, const RawReadOptions& opt)
         s.info(Dataset::Outputs).nonFinite = badOut;
         s.info(Dataset::Targets).nonFinite = badTgt;
     }
+}
+
+/// The parts' reductions merged in trial order into `s`.
+void mergeParts(Summary& s, std::vector<Part>& parts, const std::vector<std::int64_t>& starts,
+                const Slice& all, bool sliced, const Shape& whole, const RawSets& d,
+                const ReduceConfig& cfg)
+{
+    for (Dataset which : {Dataset::States, Dataset::Outputs, Dataset::Targets})
+        if ((which == Dataset::States && d.st) || (which != Dataset::States && d.out))
+            s.info(which).present = true;
+    if (!sliced) {
+        mergeWholeParts(s, parts, starts, whole, d, cfg);
+        return;
+    }
+    SliceReducer merged(all, d.st != nullptr, d.out != nullptr, cfg);
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        if (parts[i].slice)
+            merged.merge(std::move(*parts[i].slice), starts[i]);
+    merged.finish(s);
+}
+
+std::string completeLocked(Summary& s, const RawReadOptions& opt)
+{
+    const RawLayout& layout = *s.layout;
+    const Shape whole = s.recordingShape();
+    const std::string& file = layout.file;
+    if (const std::string bad = checkLayout(layout, whole); !bad.empty())
+        return file + ": " + bad;
+    std::optional<FileDescriptor> opened;
+    try {
+        opened.emplace(openUnchanged(layout));
+    } catch (const RawError& e) {
+        return e.what();
+    }
+    const RawSets d = rawSets(layout);
+    if (!d.st && !d.out)
+        return {};
+
+    ReduceConfig cfg = opt.reduce;
+    cfg.threads = 1;
+    const Slice all = opt.slice ? *opt.slice : wholeSlice(whole);
+    if (opt.slice) {
+        if (opt.slice->whole != whole)
+            return file + ": the selection was made for another shape";
+        if (const std::string bad = checkSlice(*opt.slice); !bad.empty())
+            return file + ": " + bad;
+    }
+    const bool sliced = opt.slice.has_value();
+    std::vector<std::int64_t> starts;
+    std::vector<Part> parts = splitIntoParts(all, sliced, whole, d, cfg, opt.threads, starts);
+    if (std::string error = runParts(parts, opened->get(), file, d, opt); !error.empty())
+        return error;
+    mergeParts(s, parts, starts, all, sliced, whole, d, cfg);
     return {};
 }
 

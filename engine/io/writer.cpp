@@ -42,14 +42,9 @@ std::string writeDataset(hid_t loc, const std::string& name, const std::vector<d
     return st < 0 ? "cannot write dataset '" + name + "'" : std::string();
 }
 
-} // namespace
-
-std::string writeRecording(const std::string& path, const Recording& rec, const WriteOptions& o)
+/// The seven arrays of the recording, under their format-v1 or state_dict names.
+std::string writeArrays(hid_t f, const Recording& rec, const WriteOptions& o)
 {
-    const auto lock = detail::hdf5Lock();
-    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0)
-        return path + ": cannot create the file";
     const Shape& s = rec.shape;
     using D = std::vector<hsize_t>;
     auto u = [](std::int64_t v) { return static_cast<hsize_t>(v); };
@@ -68,71 +63,114 @@ std::string writeRecording(const std::string& path, const Recording& rec, const 
         {u(s.nHid), u(s.nHid)});
     put(o.stateDictNames ? "readout_layer.weight" : "weights/readout", rec.wOut,
         {u(s.nOut), u(s.nHid)});
+    return err;
+}
+
+/// The training lambdas the recording has, as root attributes.
+std::string writeLambdas(hid_t f, const Recording& rec)
+{
     for (Term t : kAllTerms) {
         const auto& l = rec.trainingLambdas[index(t)];
-        if (!l || !err.empty())
+        if (!l)
             continue;
         const hid_t sp = H5Screate(H5S_SCALAR);
         const hid_t a = H5Acreate2(f, std::string(lambdaKey(t)).c_str(), H5T_IEEE_F64LE, sp,
                                    H5P_DEFAULT, H5P_DEFAULT);
+        std::string err;
         if (a < 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, &*l) < 0)
             err = "cannot write attribute " + std::string(lambdaKey(t));
         if (a >= 0)
             H5Aclose(a);
         H5Sclose(sp);
+        if (!err.empty())
+            return err;
     }
+    return {};
+}
+
+/// One label dataset (trial_labels, neuron_groups): 64-bit integers or
+/// variable-length UTF-8 strings.
+std::string writeLabelDataset(hid_t f, const char* name, const std::vector<std::string>& labels,
+                              bool integers)
+{
+    const hsize_t n = labels.size();
+    const hid_t sp = H5Screate_simple(1, &n, nullptr);
+    hid_t type = -1, d = -1;
+    herr_t w = -1;
+    if (integers) {
+        std::vector<long long> v;
+        for (const std::string& l : labels)
+            v.push_back(std::stoll(l));
+        d = H5Dcreate2(f, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        w = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    } else {
+        type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, H5T_VARIABLE);
+        H5Tset_cset(type, H5T_CSET_UTF8);
+        std::vector<const char*> v;
+        for (const std::string& l : labels)
+            v.push_back(l.c_str());
+        d = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        w = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    if (type >= 0)
+        H5Tclose(type);
+    H5Sclose(sp);
+    return w < 0 ? std::string("cannot write dataset ") + name : std::string();
+}
+
+/// dt as a number of milliseconds or as text, when the options give one.
+std::string writeDt(hid_t f, const WriteOptions& o)
+{
+    if (!o.dtMs && o.dtText.empty())
+        return {};
+    const hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t type = H5T_IEEE_F64LE, a = -1;
+    herr_t w = -1;
+    if (o.dtMs) {
+        a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        w = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &*o.dtMs);
+    } else {
+        type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, o.dtText.size());
+        a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        w = a < 0 ? -1 : H5Awrite(a, type, o.dtText.data());
+        H5Tclose(type);
+    }
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    return w < 0 ? "cannot write attribute dt" : std::string();
+}
+
+/// Everything of the recording into the created file `f`; the first error.
+std::string writeContents(hid_t f, const Recording& rec, const WriteOptions& o)
+{
+    if (std::string err = writeArrays(f, rec, o); !err.empty())
+        return err;
+    if (std::string err = writeLambdas(f, rec); !err.empty())
+        return err;
     for (auto [name, labels] : {std::pair{"trial_labels", &o.trialLabels},
                                 std::pair{"neuron_groups", &o.neuronGroups}}) {
-        if (labels->empty() || !err.empty())
+        if (labels->empty())
             continue;
-        const hsize_t n = labels->size();
-        const hid_t sp = H5Screate_simple(1, &n, nullptr);
-        hid_t type = -1, d = -1;
-        herr_t w = -1;
-        if (o.integerLabels) {
-            std::vector<long long> v;
-            for (const std::string& l : *labels)
-                v.push_back(std::stoll(l));
-            d = H5Dcreate2(f, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-            w = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-        } else {
-            type = H5Tcopy(H5T_C_S1);
-            H5Tset_size(type, H5T_VARIABLE);
-            H5Tset_cset(type, H5T_CSET_UTF8);
-            std::vector<const char*> v;
-            for (const std::string& l : *labels)
-                v.push_back(l.c_str());
-            d = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-            w = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-        }
-        if (w < 0)
-            err = std::string("cannot write dataset ") + name;
-        if (d >= 0)
-            H5Dclose(d);
-        if (type >= 0)
-            H5Tclose(type);
-        H5Sclose(sp);
+        if (std::string err = writeLabelDataset(f, name, *labels, o.integerLabels); !err.empty())
+            return err;
     }
-    if (err.empty() && (o.dtMs || !o.dtText.empty())) {
-        const hid_t sp = H5Screate(H5S_SCALAR);
-        hid_t type = H5T_IEEE_F64LE, a = -1;
-        herr_t w = -1;
-        if (o.dtMs) {
-            a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
-            w = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &*o.dtMs);
-        } else {
-            type = H5Tcopy(H5T_C_S1);
-            H5Tset_size(type, o.dtText.size());
-            a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
-            w = a < 0 ? -1 : H5Awrite(a, type, o.dtText.data());
-            H5Tclose(type);
-        }
-        if (w < 0)
-            err = "cannot write attribute dt";
-        if (a >= 0)
-            H5Aclose(a);
-        H5Sclose(sp);
-    }
+    return writeDt(f, o);
+}
+
+} // namespace
+
+std::string writeRecording(const std::string& path, const Recording& rec, const WriteOptions& o)
+{
+    const auto lock = detail::hdf5Lock();
+    const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return path + ": cannot create the file";
+    const std::string err = writeContents(f, rec, o);
     H5Fclose(f);
     return err.empty() ? err : path + ": " + err;
 }
