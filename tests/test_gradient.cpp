@@ -540,6 +540,10 @@ void TestGradient::replayError()
         x += noise(rng);
     in.states = std::span<const double>(noisy);
     r = computeGradients(c.net, in);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < noisy.size(); ++i)
+        worst = std::max(worst, std::abs(noisy[i] - sim.r[i]));
+    QVERIFY(std::abs(*r.replayError - worst) < 1e-15);
     QVERIFY(*r.replayError > kReplayTolerance * r.maxAbsRate);
     QCOMPARE(r.warnings.size(), std::size_t(1));
     QVERIFY2(r.warnings[0].find("not this network's noise-free trajectory") != std::string::npos,
