@@ -79,8 +79,10 @@ void outputErrors(std::span<const Real> targets, Block& b, const Model& m, const
                 continue;
             }
             const Real* y = targets.data() + (p.trials[b.first + j] * p.shape.time + t) * o;
-            row += m.bOut - Eigen::Map<const Eigen::Matrix<Real, 1, Eigen::Dynamic>>(y, o)
-                                .template cast<double>();
+            const auto target = Eigen::Map<const Eigen::Matrix<Real, 1, Eigen::Dynamic>>(y, o)
+                                    .template cast<double>();
+            b.sums.targetsNonFinite += o - target.array().isFinite().count();
+            row += m.bOut - target;
         }
     b.sums.sqErr = b.dy.squaredNorm();
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <new>
+#include <system_error>
 
 namespace rnnloss {
 
@@ -187,6 +188,11 @@ GradientResult computeGradients(const Network& net, const GradientInput& in,
         }
         addReplayWarning(r);
         fillGram(r, g, options.keepGradients, net);
+    } catch (const std::system_error& e) {
+        GradientResult failed;
+        failed.convention = options.convention;
+        failed.error = std::string("could not start a thread for the gradient pass: ") + e.what();
+        return failed;
     } catch (const std::bad_alloc&) {
         GradientResult failed;
         failed.convention = options.convention;

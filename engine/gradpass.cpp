@@ -103,6 +103,7 @@ RateSums combine(const std::vector<Block>& blocks, GradientResult& r, bool state
         s.abs += o.abs;
         s.sq += o.sq;
         s.sqErr += o.sqErr;
+        s.targetsNonFinite += o.targetsNonFinite;
         s.finite = s.finite && o.finite;
         replay = std::max(replay, blocks[i].replay);
         r.maxAbsRate = std::max(r.maxAbsRate, blocks[i].maxAbs);

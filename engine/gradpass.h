@@ -49,9 +49,10 @@ struct Cotangent
 /// Per-neuron sums over the slice's trials and steps of the re-simulated rates.
 struct RateSums
 {
-    Eigen::ArrayXd r, abs, sq; ///< sum of r, |r|, r^2 per hidden unit
-    double sqErr = 0.0;        ///< sum of (y - target)^2
-    bool finite = true;        ///< every simulated rate finite
+    Eigen::ArrayXd r, abs, sq;         ///< sum of r, |r|, r^2 per hidden unit
+    double sqErr = 0.0;                ///< sum of (y - target)^2
+    std::int64_t targetsNonFinite = 0; ///< in the slice's trials and steps
+    bool finite = true;                ///< every simulated rate finite
 };
 
 /// Sets the values, `defined` and reasons of mse, fr, fr_sd and fr_cv in `r`

@@ -7,6 +7,7 @@
 #include "gradpass.h"
 
 #include <cmath>
+#include <string>
 
 namespace rnnloss::gradpass {
 
@@ -108,6 +109,11 @@ void mseTerm(const RateSums& sums, const Plan& plan, bool targets, GradientResul
     }
     if (!sums.finite) {
         t.reason = kDiverges;
+        return;
+    }
+    if (sums.targetsNonFinite) {
+        t.reason = "'targets' holds " + std::to_string(sums.targetsNonFinite) +
+                   " non-finite value(s) in the selected trials and steps";
         return;
     }
     const double count = plan.samples * static_cast<double>(plan.shape.nOut);
