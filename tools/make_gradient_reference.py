@@ -243,7 +243,8 @@ def main():
     ap.add_argument("--out", default=default_out, help="default: %(default)s")
     ap.add_argument("--check", action="store_true",
                     help="compare with the existing file instead of writing it")
-    ap.add_argument("--rtol", type=float, default=1e-12)
+    ap.add_argument("--rtol", type=float, default=1e-10,
+                    help="relative tolerance for --check (default: %(default)g)")
     args = ap.parse_args()
 
     import_peers(args.nn4n)
