@@ -298,30 +298,6 @@ Fraction silentFraction(const NeuronStats& st, double threshold, const std::vect
     return f;
 }
 
-std::optional<Activation> activationFromName(std::string_view name)
-{
-    for (Activation a :
-         {Activation::Relu, Activation::Sigmoid, Activation::Tanh, Activation::Retanh})
-        if (activationName(a) == name)
-            return a;
-    return std::nullopt;
-}
-
-std::string_view activationName(Activation a)
-{
-    switch (a) {
-    case Activation::Relu:
-        return "relu";
-    case Activation::Sigmoid:
-        return "sigmoid";
-    case Activation::Tanh:
-        return "tanh";
-    case Activation::Retanh:
-        return "retanh";
-    }
-    return {};
-}
-
 SaturationCounter::SaturationCounter(Activation a, std::int64_t neurons)
     : m_activation(a),
       m_hi(a == Activation::Relu ? std::numeric_limits<double>::infinity() : kLevel),

@@ -7,6 +7,7 @@
 // chunks of states the reducer sees) and the measures are evaluated cheaply
 // from what was gathered.
 
+#include "network.h"
 #include "neuronstats.h"
 #include "summary.h"
 
@@ -129,17 +130,7 @@ inline constexpr std::string_view kParticipationRatioRule =
 Fraction silentFraction(const NeuronStats& st, double threshold = kSilentThreshold,
                         const std::vector<bool>& neurons = {});
 
-/// The activations of nn4n's CTRNN.
-enum class Activation
-{
-    Relu,
-    Sigmoid,
-    Tanh,
-    Retanh
-};
-/// "relu", "sigmoid", "tanh", "retanh" (the recording's `activation` attribute).
-std::optional<Activation> activationFromName(std::string_view name);
-std::string_view activationName(Activation a);
+// The activation (Activation, parseActivation) is network.h's: one list of nn4n's.
 
 /// Counts, per neuron, the samples near the activation's bound, streaming.
 /// A sample is saturated when r > 0.99 (0.99 of the upper bound, which is 1

@@ -391,8 +391,8 @@ void TestPopstats::saturatedFractionBruteForce()
     relu.add(data.data(), rows);
     QVERIFY(!saturatedFraction(relu).value);
     QVERIFY(saturatedFraction(relu).reason.find("relu") != std::string::npos);
-    QCOMPARE(activationFromName("retanh"), std::optional(Activation::Retanh));
-    QVERIFY(!activationFromName("softplus"));
+    QCOMPARE(parseActivation("retanh").value, std::optional(Activation::Retanh));
+    QVERIFY(!parseActivation("softplus").value);
 }
 
 void TestPopstats::meanRateByGroupHand()
