@@ -143,6 +143,15 @@ private slots:
     void conventionCombo();
     void conventionHintLinksFormulas();
     void lambdaFieldsReadableWhenNarrow();
+    void typingNeverLeavesAPrefix_data();
+    void typingNeverLeavesAPrefix();
+    void refusalMessageGoesWhenValueChanges();
+    void nextRoundValueByHand_data();
+    void nextRoundValueByHand();
+    void sliderWheelStepsByRoundValues();
+    void sliderShiftDragIsFiner();
+    void disabledTermShowsUnweightedGreyed();
+    void frCvRowSaysAcrossNeurons();
 
     // LossBreakdownView
     void breakdownShowsResult();
@@ -420,15 +429,17 @@ void TestWidgets::invalidTextRejected()
     QTest::keyClicks(edits[row], "-x");
     QCOMPARE(p.rawLambdas()[row], 0.5);
     QCOMPARE(rec.effective.size(), 0);
-    // A half-typed exponent keeps the last valid value and is undone on focus out.
+    // A half-typed exponent: "2" applied on the way is withdrawn, the value
+    // before the typing stays, and the text goes back to it on focus out.
     edits[row]->selectAll();
     QTest::keyClicks(edits[row], "2e-");
     QCOMPARE(edits[row]->text(), QStringLiteral("2e-"));
-    QCOMPARE(p.rawLambdas()[row], 2.0);
+    QCOMPARE(p.rawLambdas()[row], 0.5);
+    QCOMPARE(rec.effective.last()[row], 0.5);
     QFocusEvent out(QEvent::FocusOut, Qt::OtherFocusReason);
     QCoreApplication::sendEvent(edits[row], &out);
-    QCOMPARE(edits[row]->text(), QStringLiteral("2"));
-    QCOMPARE(p.rawLambdas()[row], 2.0);
+    QCOMPARE(edits[row]->text(), QStringLiteral("0.5"));
+    QCOMPARE(p.rawLambdas()[row], 0.5);
 }
 
 void TestWidgets::refusedInputIsMarked_data()
@@ -443,7 +454,7 @@ void TestWidgets::refusedInputIsMarked_data()
     QTest::newRow("inf") << "inf" << true << "finite";
     // Typed, "1e99" and "1" on the way are numbers and apply; pasted, nothing does.
     QTest::newRow("1e999") << "1e999" << false << "range";
-    QTest::newRow("1,5") << "1,5" << false << "not a number";
+    QTest::newRow("1,5") << "1,5" << false << "use a point: 1.5, not 1,5";
 }
 
 void TestWidgets::refusedInputIsMarked()
@@ -684,6 +695,251 @@ void TestWidgets::lambdaFieldsReadableWhenNarrow()
             QVERIFY(e->width() >= 60);
         }
     }
+}
+
+void TestWidgets::typingNeverLeavesAPrefix_data()
+{
+    // Typed key by key over a selected 0.02, then Tab: only a whole number applies.
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<double>("expected"); // the value after Tab
+    QTest::addColumn<QString>("message"); // a part of the message ("" : none)
+    QTest::newRow("0,05") << "0,05" << 0.02 << "use a point: 0.05, not 0,05; λ_fr_sd stays 0.02";
+    QTest::newRow("1,5") << "1,5" << 0.02 << "use a point: 1.5, not 1,5; λ_fr_sd stays 0.02";
+    QTest::newRow(",5") << ",5" << 0.02 << "use a point: .5, not ,5";
+    QTest::newRow("1,2,3") << "1,2,3" << 0.02 << "has a comma: use a point for decimals";
+    QTest::newRow("2e-") << "2e-" << 0.02 << "not a number";
+    QTest::newRow("-1") << "-1" << 0.02 << "negative";
+    QTest::newRow("abc") << "abc" << 0.02 << "not a number";
+    QTest::newRow("1e-3") << "1e-3" << 1e-3 << "";
+    QTest::newRow("0.05") << "0.05" << 0.05 << "";
+}
+
+void TestWidgets::typingNeverLeavesAPrefix()
+{
+    QFETCH(QString, text);
+    QFETCH(double, expected);
+    QFETCH(QString, message);
+    LambdaPanel p;
+    p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+    p.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&p));
+    p.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&p));
+    const auto edits = rowWidgets<QLineEdit>(p);
+    EditedRecorder rec(p);
+    const int row = index(Term::FrSd);
+    edits[row]->setFocus();
+    QVERIFY(edits[row]->hasFocus());
+    edits[row]->selectAll();
+    QTest::keyClicks(edits[row], text);
+    QCOMPARE(edits[row]->text(), text);
+    QCOMPARE(p.rawLambdas()[row], expected); // before Tab already
+    QTest::keyClick(edits[row], Qt::Key_Tab);
+    QVERIFY(!edits[row]->hasFocus());
+    QCOMPARE(p.rawLambdas()[row], expected);
+    QCOMPARE(p.lambdas()[row], expected);
+    // What the window last heard is the value kept, not a prefix on the way.
+    if (!rec.effective.isEmpty())
+        QCOMPARE(rec.effective.last()[row], expected);
+    for (int i = 0; i < kTermCount; ++i)
+        if (i != row)
+            QCOMPARE(p.rawLambdas()[i], (TermArray{1, 0, 0, 0, 0.05, 0.02, 0.005}[i]));
+    double shown = -1.0;
+    QVERIFY(LambdaPanel::parseLambda(edits[row]->text(), &shown));
+    QCOMPARE(shown, expected); // Tab leaves no refused text behind
+    if (message.isEmpty()) {
+        QVERIFY2(p.message().isEmpty(), qPrintable(p.message()));
+    } else {
+        QVERIFY2(p.message().contains(message), qPrintable(p.message()));
+        QVERIFY2(p.message().contains("λ_fr_sd stays 0.02"), qPrintable(p.message()));
+        QVERIFY(p.findChild<QLabel*>("lambdaMessage")->isVisible());
+    }
+}
+
+void TestWidgets::refusalMessageGoesWhenValueChanges()
+{
+    // The refusal stays after leaving the field, and goes with the next change
+    // of a lambda: by its slider, another row's slider, undo (setLambdas), a toggle.
+    for (int how = 0; how < 4; ++how) {
+        LambdaPanel p;
+        p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+        const auto edits = rowWidgets<QLineEdit>(p);
+        const auto sliders = rowWidgets<QSlider>(p);
+        const int row = index(Term::FrSd);
+        edits[row]->selectAll();
+        QTest::keyClicks(edits[row], "0,05");
+        QFocusEvent out(QEvent::FocusOut, Qt::TabFocusReason);
+        QCoreApplication::sendEvent(edits[row], &out);
+        QVERIFY2(p.message().contains("stays 0.02"), qPrintable(p.message()));
+        QCOMPARE(p.rawLambdas()[row], 0.02);
+        switch (how) {
+        case 0:
+            sliders[row]->setValue(sliders[row]->value() + 30);
+            break;
+        case 1:
+            sliders[index(Term::Fr)]->setValue(sliders[index(Term::Fr)]->value() - 30);
+            break;
+        case 2:
+            p.setLambdas({1, 0, 0, 0, 0.05, 0.03, 0.005},
+                         {true, true, true, true, true, true, true});
+            break;
+        default:
+            rowWidgets<QCheckBox>(p)[index(Term::Fr)]->setChecked(false);
+        }
+        QVERIFY2(p.message().isEmpty(), qPrintable(QString("%1: %2").arg(how).arg(p.message())));
+        QVERIFY(!p.findChild<QLabel*>("lambdaMessage")->isVisibleTo(&p));
+    }
+    // Setting the same lambdas again (an echo) keeps it: nothing changed.
+    LambdaPanel p;
+    const TermArray v{1, 0, 0, 0, 0.05, 0.02, 0.005};
+    const LambdaPanel::Flags on{true, true, true, true, true, true, true};
+    p.setLambdas(v, on);
+    auto* e = rowWidgets<QLineEdit>(p)[index(Term::FrSd)];
+    e->selectAll();
+    QTest::keyClicks(e, "abc");
+    p.setLambdas(v, on);
+    QVERIFY(p.message().contains("stays 0.02"));
+    QCOMPARE(e->text(), QStringLiteral("abc")); // still being fixed
+}
+
+void TestWidgets::nextRoundValueByHand_data()
+{
+    QTest::addColumn<double>("from");
+    QTest::addColumn<double>("up");
+    QTest::addColumn<double>("down");
+    QTest::newRow("0.05") << 0.05 << 0.051 << 0.049;
+    QTest::newRow("0.099") << 0.099 << 0.1 << 0.098;
+    QTest::newRow("0.1") << 0.1 << 0.11 << 0.099;
+    QTest::newRow("1") << 1.0 << 1.1 << 0.99;
+    QTest::newRow("0.025704 (off the grid)") << 0.025704 << 0.026 << 0.025;
+    QTest::newRow("12") << 12.0 << 13.0 << 11.0;
+    QTest::newRow("990") << 990.0 << 1000.0 << 980.0;
+    QTest::newRow("1000 (top)") << 1000.0 << 1000.0 << 990.0;
+    QTest::newRow("1e-6 (bottom)") << 1e-6 << 1.1e-6 << 1e-6;
+    QTest::newRow("0 (off)") << 0.0 << 1e-6 << 0.0;
+    QTest::newRow("2500 (beyond)") << 2500.0 << 2500.0 << 1000.0;
+}
+
+void TestWidgets::nextRoundValueByHand()
+{
+    QFETCH(double, from);
+    QFETCH(double, up);
+    QFETCH(double, down);
+    QCOMPARE(LambdaPanel::nextRoundValue(from, +1), up);
+    QCOMPARE(LambdaPanel::nextRoundValue(from, -1), down);
+}
+
+void TestWidgets::sliderWheelStepsByRoundValues()
+{
+    LambdaPanel p;
+    p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+    const auto sliders = rowWidgets<QSlider>(p);
+    const auto edits = rowWidgets<QLineEdit>(p);
+    EditedRecorder rec(p);
+    const int row = index(Term::Fr);
+    QSlider* s = sliders[row];
+    auto wheel = [&](int delta) {
+        const QPointF at(s->width() / 2.0, s->height() / 2.0);
+        QWheelEvent e(at, s->mapToGlobal(at), QPoint(), QPoint(0, delta), Qt::NoButton,
+                      Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(s, &e);
+    };
+    wheel(120);
+    QCOMPARE(p.rawLambdas()[row], 0.051);
+    QCOMPARE(rec.effective.last()[row], 0.051);
+    QCOMPARE(edits[row]->text(), QStringLiteral("0.051"));
+    QCOMPARE(s->value(), LambdaPanel::valueToSlider(0.051));
+    wheel(-240); // two notches
+    QCOMPARE(p.rawLambdas()[row], 0.049);
+    // A touchpad's small deltas add up to a notch.
+    wheel(60);
+    QCOMPARE(p.rawLambdas()[row], 0.049);
+    wheel(60);
+    QCOMPARE(p.rawLambdas()[row], 0.05);
+    for (int k = 0; k < 5; ++k)
+        wheel(120);
+    QCOMPARE(p.rawLambdas()[row], 0.055);
+    QCOMPARE(rec.effective.size(), 5 + 2 + 1); // one emission per notch that moved
+}
+
+void TestWidgets::sliderShiftDragIsFiner()
+{
+    LambdaPanel p;
+    p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+    p.resize(700, p.sizeHint().height());
+    p.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&p));
+    QSlider* s = rowWidgets<QSlider>(p)[index(Term::Fr)];
+    const int groove =
+        s->width() - s->style()->pixelMetric(QStyle::PM_SliderLength, nullptr, s);
+    QVERIFY(groove > 100);
+    const int start = s->value();
+    auto move = [&](int x, Qt::KeyboardModifiers mods) {
+        const QPointF at(x, s->height() / 2.0);
+        QMouseEvent e(QEvent::MouseMove, at, s->mapToGlobal(at), Qt::NoButton, Qt::LeftButton,
+                      mods);
+        QCoreApplication::sendEvent(s, &e);
+    };
+    s->setSliderDown(true);
+    move(50, Qt::ShiftModifier);
+    QCOMPARE(s->value(), start); // where Shift is first held: no jump
+    move(50 + 40, Qt::ShiftModifier);
+    // 40 px move the slider 40 / groove of its range, a tenth of that with Shift.
+    const double expected = 40.0 * LambdaPanel::kSliderSteps / groove / 10.0;
+    QVERIFY2(std::abs((s->value() - start) - expected) <= 1.0,
+             qPrintable(QString("moved %1 steps, expected %2").arg(s->value() - start).arg(expected)));
+    QVERIFY(s->value() > start);
+    QCOMPARE(p.rawLambdas()[index(Term::Fr)], LambdaPanel::sliderToValue(s->value()));
+    s->setSliderDown(false);
+}
+
+void TestWidgets::disabledTermShowsUnweightedGreyed()
+{
+    LambdaPanel p;
+    // fr switched off (its λ kept), fr_sd at λ = 0, the others weighted.
+    p.setLambdas({1.0, 0, 1e-3, 0, 0.05, 0.0, 0.005}, {true, true, true, true, false, true, true});
+    TermValues tv = someTerms(); // fr = 0.0432, fr_sd = 0.0859, by hand
+    const LossResult r = evaluate(tv, p.lambdas());
+    p.showResult(r);
+    auto* fr = p.findChild<QLabel*>("weighted_fr");
+    auto* frSd = p.findChild<QLabel*>("weighted_fr_sd");
+    auto* hid = p.findChild<QLabel*>("weighted_hid");
+    QVERIFY(fr && frSd && hid);
+    QCOMPARE(fr->text(), QStringLiteral("4.320e-02"));   // unweighted, not λ · L = 0
+    QCOMPARE(frSd->text(), QStringLiteral("8.590e-02")); // the same at λ = 0
+    QCOMPARE(hid->text(), QStringLiteral("2.670e-05"));  // 1e-3 * 0.0267, weighted
+    QVERIFY(fr->property("unweighted").toBool());
+    QVERIFY(frSd->property("unweighted").toBool());
+    QVERIFY(!hid->property("unweighted").toBool());
+    QVERIFY(!fr->isEnabled());                        // greyed by the disabled row
+    QVERIFY(frSd->styleSheet().contains("#8c8c8c")); // greyed in an enabled row
+    QVERIFY(hid->styleSheet().isEmpty());
+    QVERIFY2(fr->toolTip().contains("unweighted"), qPrintable(fr->toolTip()));
+    QCOMPARE(p.findChild<QLabel*>("share_fr")->text(), QStringLiteral("off"));
+    QCOMPARE(p.findChild<QLabel*>("share_fr_sd")->text(), QStringLiteral("λ = 0"));
+    // Switched on again: the weighted value, not greyed.
+    rowWidgets<QCheckBox>(p)[index(Term::Fr)]->setChecked(true);
+    p.showResult(evaluate(tv, p.lambdas()));
+    QCOMPARE(fr->text(), QStringLiteral("2.160e-03")); // 0.05 * 0.0432
+    QVERIFY(!fr->property("unweighted").toBool());
+    QVERIFY(fr->styleSheet().isEmpty());
+}
+
+void TestWidgets::frCvRowSaysAcrossNeurons()
+{
+    LambdaPanel p;
+    p.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&p));
+    auto* caption = p.findChild<QLabel*>("caption_fr_cv");
+    QVERIFY(caption);
+    QCOMPARE(caption->text().simplified(), QStringLiteral("CV across neurons"));
+    QVERIFY(caption->isVisible());
+    // Under its own row's name, not another's.
+    auto* name = p.findChild<QLabel*>("name_fr_cv");
+    QVERIFY(name);
+    QVERIFY(std::abs(caption->geometry().left() - name->geometry().left()) <= 2);
+    QVERIFY(caption->geometry().top() >= name->geometry().bottom());
+    QVERIFY(caption->geometry().top() - name->geometry().bottom() < name->height());
 }
 
 // ----------------------------------------------------------- LossBreakdownView
