@@ -3,6 +3,7 @@
 // selection, the heatmap's colour map, and exporting a view to PNG/SVG/PDF.
 
 #include "chartexport.h"
+#include "chartlegend.h"
 #include "chartutil.h"
 #include "heatmapview.h"
 #include "lambdapanel.h"
@@ -171,6 +172,12 @@ private slots:
     void detailWithoutNeuronAsksForOne();
     void detailSilentNeuronReadableAxis();
     void detailPsthOverlay();
+    void detailPsthLegendKeepsPlotWide_data();
+    void detailPsthLegendKeepsPlotWide();
+    void detailTimeTicksNeverOverlap_data();
+    void detailTimeTicksNeverOverlap();
+    void detailBandSemSdQuantilesClipped();
+    void detailEmptyHistogramDrawsNothing();
 
     // NeuronTableView
     void tableNumericSortNanLast();
@@ -1312,6 +1319,241 @@ void TestWidgets::detailPsthOverlay()
     v.setPsth(trace(4, 0.1).psth);
     QCOMPARE(v.psthTraceCount(), 1);
     QVERIFY(v.psthTitle().contains("± SD"));
+}
+
+namespace {
+
+/// A PSTH whose mean wanders between 0.1 and 0.5 over `steps` steps.
+PsthTrace wavyTrace(const QString& name, double phase, int steps = 60)
+{
+    Psth p;
+    for (int t = 0; t < steps; ++t) {
+        p.mean.push_back(0.3 + 0.2 * std::sin(0.2 * t + phase));
+        p.sd.push_back(0.15);
+    }
+    return PsthTrace{name, p, 16};
+}
+
+/// The rectangles of a horizontal value axis' tick labels as drawn: centred on
+/// their ticks, as wide as the label's text in the axis' font.
+QList<QRectF> tickLabelRects(const QChart* chart, const QValueAxis* axis)
+{
+    const QRectF plot = chart->plotArea();
+    const QFontMetricsF fm(axis->labelsFont());
+    QList<QRectF> out;
+    for (double v : tickValues(axis)) {
+        const double x = plot.left() + (v - axis->min()) / (axis->max() - axis->min()) * plot.width();
+        const double w = fm.horizontalAdvance(tickLabel(axis, v));
+        out.append(QRectF(x - w / 2.0, plot.bottom() + 2.0, w, fm.height()));
+    }
+    return out;
+}
+
+} // namespace
+
+void TestWidgets::detailPsthLegendKeepsPlotWide_data()
+{
+    QTest::addColumn<bool>("byLabel");
+    QTest::addColumn<int>("width");
+    for (int w : {420, 300, 900}) {
+        QTest::newRow(qPrintable(QString("8 neurons, %1 px").arg(w))) << false << w;
+        QTest::newRow(qPrintable(QString("4 labels, %1 px").arg(w))) << true << w;
+    }
+}
+
+void TestWidgets::detailPsthLegendKeepsPlotWide()
+{
+    QFETCH(bool, byLabel);
+    QFETCH(int, width);
+    NeuronDetailView v;
+    v.resize(width, 600);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setNeuron(12);
+    QList<PsthTrace> traces;
+    QStringList names;
+    if (byLabel)
+        names = QStringList{"context=0 · choice=0", "context=0 · choice=1", "context=1 · choice=0",
+                            "context=1 · choice=1"};
+    else
+        for (int n = 0; n < 8; ++n)
+            names << QStringLiteral("n%1").arg(100 + 37 * n);
+    for (const QString& n : names)
+        traces << wavyTrace(n, traces.size());
+    Psth population;
+    population.mean.assign(60, 0.3);
+    v.setPsths(traces, byLabel ? Psth{} : population, 20.0, byLabel);
+    QTRY_VERIFY(v.psthView()->chart()->plotArea().width() > 0);
+    QCoreApplication::processEvents(); // the legend's rows settle the layout
+    const QChart* chart = v.psthView()->chart();
+    const QRectF plot = chart->plotArea();
+    const double chartWidth = chart->size().width();
+    QVERIFY2(plot.width() >= 2.0 / 3.0 * chartWidth,
+             qPrintable(QString("plot %1 of %2 px").arg(plot.width()).arg(chartWidth)));
+    // Every name in full, none over the plot or another, all inside the chart.
+    ChartLegend* legend = v.psthLegend();
+    QVERIFY(legend);
+    QVERIFY(!chart->legend()->isVisible());
+    QStringList shown;
+    for (const ChartLegend::Entry& e : legend->entries())
+        shown << e.name;
+    QStringList want = names;
+    if (!byLabel)
+        want << "population mean";
+    QCOMPARE(shown, want);
+    const QList<QRectF> rects = legend->entryRects();
+    const QFontMetricsF fm(legend->font());
+    for (int i = 0; i < rects.size(); ++i) {
+        QVERIFY(rects[i].width() > fm.horizontalAdvance(shown[i]));
+        QVERIFY2(rects[i].left() >= 0.0 && rects[i].right() <= chartWidth,
+                 qPrintable(shown[i]));
+        QVERIFY2(rects[i].bottom() <= chart->size().height() + 0.5, qPrintable(shown[i]));
+        QVERIFY2(rects[i].top() > plot.bottom(), qPrintable(shown[i])); // under the plot
+        for (int j = 0; j < i; ++j)
+            QVERIFY(!rects[i].intersects(rects[j]));
+    }
+}
+
+void TestWidgets::detailTimeTicksNeverOverlap_data()
+{
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("steps");
+    QTest::addColumn<double>("dtMs");
+    for (int w : {240, 300, 420, 700, 1400}) {
+        QTest::newRow(qPrintable(QString("60 x 20 ms, %1 px").arg(w))) << w << 60 << 20.0;
+        QTest::newRow(qPrintable(QString("500 steps, %1 px").arg(w))) << w << 500 << 0.0;
+        QTest::newRow(qPrintable(QString("5000 x 0.1 ms, %1 px").arg(w))) << w << 5000 << 0.1;
+    }
+}
+
+void TestWidgets::detailTimeTicksNeverOverlap()
+{
+    QFETCH(int, width);
+    QFETCH(int, steps);
+    QFETCH(double, dtMs);
+    NeuronDetailView v;
+    v.resize(width, 560);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setNeuron(3);
+    v.setPsths({wavyTrace("n3", 0.0, steps)}, {}, dtMs);
+    QCoreApplication::processEvents();
+    const QChart* chart = v.psthView()->chart();
+    auto* axis = qobject_cast<QValueAxis*>(chart->axes(Qt::Horizontal).value(0));
+    QVERIFY(axis);
+    const QList<QRectF> rects = tickLabelRects(chart, axis);
+    QVERIFY2(rects.size() >= 2, qPrintable(QString::number(rects.size())));
+    for (int i = 1; i < rects.size(); ++i)
+        QVERIFY2(rects[i - 1].right() < rects[i].left(),
+                 qPrintable(QString("'%1' ends at %2, '%3' starts at %4")
+                                .arg(tickLabel(axis, tickValues(axis)[i - 1]))
+                                .arg(rects[i - 1].right())
+                                .arg(tickLabel(axis, tickValues(axis)[i]))
+                                .arg(rects[i].left())));
+    // The same once the view is resized (an export at another size lays it out alike).
+    v.resize(width / 2 + 100, 560);
+    QCoreApplication::processEvents();
+    const QList<QRectF> after = tickLabelRects(chart, axis);
+    for (int i = 1; i < after.size(); ++i)
+        QVERIFY(after[i - 1].right() < after[i].left());
+}
+
+void TestWidgets::detailBandSemSdQuantilesClipped()
+{
+    // Four trials, three steps, worked by hand:
+    //   step 0: {1, 2, 3, 6}  mean 3, population SD sqrt(3.5), sample SD sqrt(14/3)
+    //   step 1: {0, 0, 0, 4}  mean 1, population SD sqrt(3),   sample SD 2
+    //   step 2: {2, 2, 2, 2}  mean 2, SD 0
+    const std::vector<std::vector<double>> trials{{1, 2, 3, 6}, {0, 0, 0, 4}, {2, 2, 2, 2}};
+    Psth p;
+    p.mean = {3.0, 1.0, 2.0};
+    p.sd = {std::sqrt(3.5), std::sqrt(3.0), 0.0};
+    // The SEM from the raw trials: sample SD / sqrt(4).
+    std::vector<double> sem;
+    for (const auto& x : trials) {
+        double m = 0.0, q = 0.0;
+        for (double v : x)
+            m += v / 4.0;
+        for (double v : x)
+            q += (v - m) * (v - m);
+        sem.push_back(std::sqrt(q / 3.0) / 2.0);
+    }
+    QVERIFY(std::abs(sem[0] - std::sqrt(14.0 / 3.0) / 2.0) < 1e-15);
+    QCOMPARE(sem[1], 1.0);
+
+    NeuronDetailView v;
+    v.setNeuron(1);
+    PsthTrace t{"n1", p, 4};
+    v.setBand(PsthBand::Sem);
+    v.setPsths({t});
+    QList<QPointF> lo = v.bandLower(), hi = v.bandUpper();
+    QCOMPARE(lo.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(std::abs(hi[i].y() - (p.mean[i] + sem[i])) < 1e-12);
+        QVERIFY(std::abs(lo[i].y() - (p.mean[i] - sem[i])) < 1e-12);
+    }
+    QVERIFY2(v.psthTitle().contains("SEM of 4 trials"), qPrintable(v.psthTitle()));
+
+    // mean ± SD of a relu neuron: step 1 would reach 1 - 1.732 < 0; clipped at 0.
+    v.setBand(PsthBand::Sd);
+    v.setValueRange(0.0, std::numeric_limits<double>::infinity());
+    lo = v.bandLower();
+    hi = v.bandUpper();
+    QCOMPARE(lo[1].y(), 0.0);
+    QVERIFY(std::abs(lo[0].y() - (3.0 - std::sqrt(3.5))) < 1e-12); // 1.13 > 0: as is
+    QVERIFY(std::abs(hi[1].y() - (1.0 + std::sqrt(3.0))) < 1e-12);
+    for (const QPointF& q : lo)
+        QVERIFY(q.y() >= 0.0);
+    QVERIFY2(v.psthTitle().contains("clipped at 0"), qPrintable(v.psthTitle()));
+    // A bounded activation (tanh-like [-1, 4]): the top is clipped too.
+    v.setValueRange(-1.0, 4.0);
+    QCOMPARE(v.bandUpper()[0].y(), 4.0); // 3 + 1.87
+    QCOMPARE(v.bandLower()[1].y(), 1.0 - std::sqrt(3.0));
+    // Unbounded again: mean ± SD exactly.
+    v.setValueRange(-std::numeric_limits<double>::infinity(),
+                    std::numeric_limits<double>::infinity());
+    QVERIFY(std::abs(v.bandLower()[1].y() - (1.0 - std::sqrt(3.0))) < 1e-12);
+
+    // The 10–90 % band: what the caller gives, clipped like the others.
+    v.setBand(PsthBand::Quantiles);
+    QVERIFY(v.bandLower().isEmpty()); // not given: none, and the title says why
+    QVERIFY2(v.psthTitle().contains("10–90 %"), qPrintable(v.psthTitle()));
+    t.q10 = {1.3, -0.2, 2.0};
+    t.q90 = {4.8, 2.8, 2.0};
+    v.setValueRange(0.0, std::numeric_limits<double>::infinity());
+    v.setPsths({t});
+    QCOMPARE(v.bandLower()[0].y(), 1.3);
+    QCOMPARE(v.bandLower()[1].y(), 0.0);
+    QCOMPARE(v.bandUpper()[0].y(), 4.8);
+    // One trial: no SEM.
+    v.setBand(PsthBand::Sem);
+    v.setPsths({PsthTrace{"n1", p, 1}});
+    QVERIFY(v.bandLower().isEmpty());
+    QVERIFY2(v.psthTitle().contains("no SEM band"), qPrintable(v.psthTitle()));
+}
+
+void TestWidgets::detailEmptyHistogramDrawsNothing()
+{
+    // No finite sample: nothing in the plot, not even a line up the y axis.
+    NeuronDetailView v;
+    v.resize(420, 560);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setNeuron(3);
+    v.setHistogram(Histogram{0.0, 0.1, {2.0, 5.0}}); // drawn once, then emptied
+    v.setHistogram(Histogram{});
+    QCoreApplication::processEvents();
+    const QImage img = v.histogramView()->grab().toImage();
+    const QRect plot = v.histogramView()->chart()->plotArea().toAlignedRect().adjusted(-3, 0, 0, 0);
+    int blue = 0;
+    for (int y = plot.top(); y <= plot.bottom(); ++y)
+        for (int x = plot.left(); x <= plot.right(); ++x) {
+            const QColor c = img.pixelColor(x, y);
+            // The outline's colour (0x4c72b0) or anything as saturated blue.
+            blue += c.blue() - c.red() > 40 && c.blue() > 120 ? 1 : 0;
+        }
+    QCOMPARE(blue, 0);
+    QVERIFY2(v.histogramTitle().contains("no finite samples"), qPrintable(v.histogramTitle()));
 }
 
 // ------------------------------------------------------------- NeuronTableView
