@@ -3,13 +3,24 @@
 // hover text) and the λ sweep (total, shares, the marker, live lambdas),
 // checked against hand calculations.
 
+#include "chartlegend.h"
+#include "chartutil.h"
 #include "compareview.h"
 #include "historyview.h"
+#include "lossbreakdownview.h"
 #include "sweepview.h"
 
+#include <QHeaderView>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QtCharts/QBarSeries>
+#include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
 #include <QtTest>
 
 #include <cmath>
@@ -45,6 +56,45 @@ bool near(double a, double b, double tol = 1e-12)
     return std::abs(a - b) <= tol * std::max({1.0, std::abs(a), std::abs(b)});
 }
 
+/// CIELAB of an sRGB colour (D65), written out here from the standard's formulas.
+std::array<double, 3> lab(const QColor& c)
+{
+    auto lin = [](double v) { return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+    const double r = lin(c.redF()), g = lin(c.greenF()), b = lin(c.blueF());
+    const double x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    const double y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const double z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    auto f = [](double t) {
+        return t > 216.0 / 24389.0 ? std::cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
+    };
+    return {116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))};
+}
+
+double deltaE(const QColor& a, const QColor& b)
+{
+    const auto p = lab(a), q = lab(b);
+    return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
+/// n recordings named "<prefix>NNN.h5", with rates and terms.
+struct Recordings
+{
+    QStringList labels;
+    std::vector<std::vector<double>> rates;
+    std::vector<std::optional<TermValues>> values;
+};
+
+Recordings someRecordings(int n, const QString& prefix = QStringLiteral("step"))
+{
+    Recordings r;
+    for (int i = 0; i < n; ++i) {
+        r.labels << QStringLiteral("%1%2.h5").arg(prefix).arg(i * 50, 3, 10, QLatin1Char('0'));
+        r.rates.push_back({0.01 * (i + 1), 0.02 * (i + 1), 0.05, 0.1});
+        r.values.push_back(makeValues({0.03, {}, {}, {}, 0.04 * (1 + i), {}, {}}));
+    }
+    return r;
+}
+
 } // namespace
 
 class TestViewsMulti : public QObject
@@ -67,6 +117,12 @@ private slots:
     void compareRateSummariesAndSharedBins();
     void compareEcdf();
     void compareBarsAndScatter();
+    void compareShowsAReadableFewByDefault();
+    void compareColoursPairwiseDistinct_data();
+    void compareColoursPairwiseDistinct();
+    void compareFullNames();
+    void compareTableChoosesShown();
+    void compareBarsTakeTheBreakdownsLogRule();
 };
 
 // Three recordings: mse 2, 1, 0.5 and fr 10, 20, 40 (the others unavailable
@@ -372,6 +428,180 @@ void TestViewsMulti::compareBarsAndScatter()
     v.setPair(0, 2); // 3 neurons against 2: no scatter, and why
     QVERIFY(v.scatterPoints().isEmpty());
     QVERIFY2(v.scatterMessage().contains("N_hid differs"), qPrintable(v.scatterMessage()));
+}
+
+void TestViewsMulti::compareShowsAReadableFewByDefault()
+{
+    CompareView v;
+    const Recordings r = someRecordings(200);
+    v.setRecordings(r.labels, r.rates, r.values);
+    v.setLambdas(lambdas(1.0, 0.5));
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QCOMPARE(v.shown(), (QList<int>{0, 1, 2, 3, 4, 5}));
+    QCOMPARE(v.distributionView()->chart()->series().size(), CompareView::kDefaultShown);
+    QCOMPARE(v.distributionLegend()->entries().size(), CompareView::kDefaultShown);
+    QCOMPARE(v.barsLegend()->entries().size(), CompareView::kDefaultShown);
+    QVERIFY(v.plottedBars(6).isEmpty());
+    QVERIFY(v.distributionPoints(6).isEmpty());
+    QCOMPARE(v.legendTable()->rowCount(), 200); // every one can be picked
+    QCOMPARE(v.legendTable()->item(0, 0)->checkState(), Qt::Checked);
+    QCOMPARE(v.legendTable()->item(6, 0)->checkState(), Qt::Unchecked);
+    // A choice: in any order, out-of-range ignored, quiet.
+    QSignalSpy changed(&v, &CompareView::shownChanged);
+    v.setShown({150, 3, 7, 999, -1});
+    QCOMPARE(changed.size(), 0);
+    QCOMPARE(v.shown(), (QList<int>{3, 7, 150}));
+    const QList<double> drawn = v.plottedBars(150), want = v.bars(150);
+    QCOMPARE(drawn.size(), kTermCount + 1);
+    for (int k = 0; k <= kTermCount; ++k)
+        if (want[k] > 0.0)
+            QCOMPARE(drawn[k], want[k]); // zeros stand on the axis' floor
+    QVERIFY(v.plottedBars(0).isEmpty());
+    QCOMPARE(v.distributionLegend()->entries()[2].name, QStringLiteral("step7500.h5"));
+    // Given again (terms arriving): kept. With one more in front: kept by label.
+    v.setRecordings(r.labels, r.rates, r.values);
+    QCOMPARE(v.shown(), (QList<int>{3, 7, 150}));
+    Recordings more = r;
+    more.labels.prepend(QStringLiteral("first.h5"));
+    more.rates.insert(more.rates.begin(), {0.1, 0.2});
+    more.values.insert(more.values.begin(), std::nullopt);
+    v.setRecordings(more.labels, more.rates, more.values);
+    QCOMPARE(v.shown(), (QList<int>{4, 8, 151}));
+}
+
+void TestViewsMulti::compareColoursPairwiseDistinct_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<double>("minDeltaE");
+    QTest::newRow("7") << 7 << 20.0;
+    QTest::newRow("12") << 12 << 20.0;
+    QTest::newRow("30") << 30 << 0.0; // beyond the palette: at least all different
+}
+
+void TestViewsMulti::compareColoursPairwiseDistinct()
+{
+    QFETCH(int, n);
+    QFETCH(double, minDeltaE);
+    CompareView v;
+    const Recordings r = someRecordings(n);
+    v.setRecordings(r.labels, r.rates, r.values);
+    v.setLambdas(lambdas(1.0, 0.5));
+    QList<int> all;
+    for (int i = 0; i < n; ++i)
+        all << i;
+    v.setShown(all);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    const auto lines = v.distributionView()->chart()->series();
+    const auto* bars = qobject_cast<QBarSeries*>(v.barsView()->chart()->series().value(0));
+    QVERIFY(bars);
+    QCOMPARE(lines.size(), n);
+    QCOMPARE(bars->barSets().size(), n);
+    for (int i = 0; i < n; ++i) {
+        const QColor c = v.colorOf(i);
+        QVERIFY(c.isValid());
+        // The same colour in each chart and its legend.
+        QCOMPARE(static_cast<QLineSeries*>(lines[i])->pen().color(), c);
+        QCOMPARE(bars->barSets()[i]->color(), c);
+        QCOMPARE(v.distributionLegend()->entries()[i].pen.color(), c);
+        QCOMPARE(v.barsLegend()->entries()[i].brush.color(), c);
+        for (int j = 0; j < i; ++j) {
+            QVERIFY2(c != v.colorOf(j), qPrintable(QString("%1 and %2").arg(i).arg(j)));
+            QVERIFY2(deltaE(c, v.colorOf(j)) > minDeltaE,
+                     qPrintable(QString("%1 and %2: ΔE %3").arg(i).arg(j).arg(deltaE(c, v.colorOf(j)))));
+        }
+    }
+    QVERIFY(!v.colorOf(n).isValid());
+}
+
+void TestViewsMulti::compareFullNames()
+{
+    CompareView v;
+    Recordings r = someRecordings(7, QStringLiteral("ctrnn_relu_64_context_integration_seed1234_step"));
+    v.setRecordings(r.labels, r.rates, r.values);
+    v.setLambdas(lambdas(1.0, 0.5));
+    v.setShown({0, 1, 2, 3, 4, 5, 6});
+    v.resize(1100, 700);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QCoreApplication::processEvents();
+    for (ChartLegend* legend : {v.distributionLegend(), v.barsLegend()}) {
+        const QFontMetricsF fm(legend->font());
+        const QChart* chart = qobject_cast<QChart*>(legend->parentObject());
+        QVERIFY(chart);
+        QCOMPARE(legend->entries().size(), 7);
+        const QList<QRectF> rects = legend->entryRects();
+        for (int i = 0; i < 7; ++i) {
+            QCOMPARE(legend->entries()[i].name, r.labels[i]); // never "ctrnn…"
+            QVERIFY(rects[i].width() > fm.horizontalAdvance(r.labels[i]));
+            QVERIFY(rects[i].left() >= 0.0 && rects[i].right() <= chart->size().width());
+            QVERIFY(rects[i].top() > chart->plotArea().bottom());
+            for (int j = 0; j < i; ++j)
+                QVERIFY(!rects[i].intersects(rects[j]));
+        }
+    }
+    // The table names each in full, its column as wide as the name.
+    QTableWidget* t = v.legendTable();
+    const QFontMetrics fm(t->font());
+    for (int i = 0; i < 7; ++i) {
+        QCOMPARE(t->item(i, 0)->text(), r.labels[i]);
+        QVERIFY2(t->horizontalHeader()->sectionSize(0) >= fm.horizontalAdvance(r.labels[i]),
+                 qPrintable(QString::number(t->horizontalHeader()->sectionSize(0))));
+    }
+}
+
+void TestViewsMulti::compareTableChoosesShown()
+{
+    CompareView v;
+    const Recordings r = someRecordings(9);
+    v.setRecordings(r.labels, r.rates, r.values);
+    QSignalSpy changed(&v, &CompareView::shownChanged);
+    v.legendTable()->item(8, 0)->setCheckState(Qt::Checked); // what a click on the box does
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.last().at(0).value<QList<int>>(), (QList<int>{0, 1, 2, 3, 4, 5, 8}));
+    QCOMPARE(v.shown(), (QList<int>{0, 1, 2, 3, 4, 5, 8}));
+    QVERIFY(v.colorOf(8).isValid());
+    v.legendTable()->item(0, 0)->setCheckState(Qt::Unchecked);
+    QCOMPARE(v.shown(), (QList<int>{1, 2, 3, 4, 5, 8}));
+    QVERIFY(!v.colorOf(0).isValid());
+    QCOMPARE(v.distributionLegend()->entries().size(), 6);
+    QCOMPARE(changed.size(), 2);
+}
+
+void TestViewsMulti::compareBarsTakeTheBreakdownsLogRule()
+{
+    // mse 0.03 and fr: the weighted bars span 0.03 / (λ_fr 0.04): more than
+    // 100 apart from λ_fr = 2.5e-3 down (ratio 300), within 100 above.
+    struct Case
+    {
+        double lfr;
+        bool log;
+    };
+    for (const Case c : {Case{1e-4, true}, Case{2.5e-3, true}, Case{0.05, false}, Case{1.0, false}}) {
+        CompareView v;
+        v.setRecordings({"a"}, {{0.1, 0.2}}, {makeValues({0.03, {}, {}, {}, 0.04, {}, {}})});
+        v.setLambdas(lambdas(1.0, c.lfr));
+        v.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        QCOMPARE(v.barsLogScale(), c.log);
+        const auto axes = v.barsView()->chart()->axes(Qt::Vertical);
+        QCOMPARE(axes.size(), 1);
+        QCOMPARE(qobject_cast<QLogValueAxis*>(axes[0]) != nullptr, c.log);
+        // The breakdown, left to choose, picks the same for the same terms.
+        LossBreakdownView b;
+        b.setAutoLogScale(true);
+        b.setResult(evaluate(makeValues({0.03, {}, {}, {}, 0.04, {}, {}}), lambdas(1.0, c.lfr)));
+        QCOMPARE(b.logScale(), c.log);
+        if (c.log) {
+            auto* log = static_cast<QLogValueAxis*>(axes[0]);
+            // Every bar drawn above the floor; the lowest decade labelled.
+            QVERIFY(log->min() < 0.04 * c.lfr);
+            const int decades = int(std::lround(std::log10(log->max() / log->min())));
+            QCOMPARE(log->tickCount(), decades + 1);
+            QCOMPARE(v.plottedBars(0)[index(Term::Fr)], 0.04 * c.lfr);
+        }
+    }
 }
 
 QTEST_MAIN(TestViewsMulti)
