@@ -109,6 +109,8 @@ private slots:
     void historyMissingValuesLeftOut();
     void historyClickPicksRecording();
     void historyHoverText();
+    void historyStepAxisIsTight();
+    void historyTakesTheBreakdownsLogRule();
     void sweepTotalAndSharesByHand();
     void sweepFollowsOtherLambdas();
     void sweepRefusesUndefinedTerm();
@@ -253,6 +255,74 @@ void TestViewsMulti::historyHoverText()
     QVERIFY2(t.contains("fr = 2.5"), qPrintable(t)); // 0.25 * 10
     QVERIFY2(t.contains("mse = 2"), qPrintable(t));
     QVERIFY2(t.contains("total = 4.5"), qPrintable(t)); // 2 + 2.5
+}
+
+void TestViewsMulti::historyStepAxisIsTight()
+{
+    HistoryView v;
+    v.resize(640, 420);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    auto xAxis = [&] {
+        return qobject_cast<QValueAxis*>(v.chart()->axes(Qt::Horizontal).value(0));
+    };
+    std::vector<std::optional<TermValues>> five(5, makeValues({1.0, {}, {}, {}, {}, {}, {}}));
+    v.setRecordings({"a", "b", "c", "d", "e"}, {400, 0, 100, 300, 200}, "step", five);
+    v.setLambdas(lambdas(1.0, 0.0));
+    QVERIFY(xAxis());
+    QCOMPARE(xAxis()->min(), 0.0);   // not -200
+    QCOMPARE(xAxis()->max(), 400.0); // not 600
+    v.setRecordings({"a", "b"}, {25, 375}, "step", {five[0], five[1]});
+    QCOMPARE(xAxis()->min(), 25.0);
+    QCOMPARE(xAxis()->max(), 375.0);
+    // One step: a small span around it, the point inside.
+    v.setRecordings({"a"}, {300}, "step", {five[0]});
+    QVERIFY(xAxis()->min() < 300.0 && xAxis()->max() > 300.0);
+    QVERIFY2(xAxis()->max() - xAxis()->min() <= 0.1 * 300 + 1e-9,
+             qPrintable(QString("%1 … %2").arg(xAxis()->min()).arg(xAxis()->max())));
+    v.setRecordings({"a"}, {0}, "step", {five[0]});
+    QVERIFY(xAxis()->min() < 0.0 && xAxis()->max() > 0.0);
+    QVERIFY(xAxis()->max() - xAxis()->min() <= 2.0 + 1e-9);
+}
+
+void TestViewsMulti::historyTakesTheBreakdownsLogRule()
+{
+    // mse 0.03 and fr 0.04 per recording: λ_fr 2.5e-3 makes them 300 apart.
+    std::vector<std::optional<TermValues>> values{makeValues({0.03, {}, {}, {}, 0.04, {}, {}}),
+                                                  makeValues({0.02, {}, {}, {}, 0.05, {}, {}})};
+    for (const auto& [lfr, log] : {std::pair{2.5e-3, true}, std::pair{0.05, false}}) {
+        HistoryView v;
+        QVERIFY(v.autoLogScale()); // no choice made yet
+        v.setRecordings({"a", "b"}, {0, 100}, "step", values);
+        v.setLambdas(lambdas(1.0, lfr));
+        QCOMPARE(v.logScale(), log);
+        QCOMPARE(v.logScaleAction()->isChecked(), log);
+        QVERIFY(v.autoLogScale());
+        // The breakdown of the first recording, left to choose, agrees.
+        LossBreakdownView b;
+        b.setAutoLogScale(true);
+        b.setResult(evaluate(*values[0], lambdas(1.0, lfr)));
+        QCOMPARE(b.logScale(), log);
+        if (log) {
+            QLogValueAxis* axis = nullptr;
+            for (QAbstractAxis* a : v.chart()->axes(Qt::Vertical))
+                if (auto* l = qobject_cast<QLogValueAxis*>(a); l && l->isVisible())
+                    axis = l;
+            QVERIFY(axis);
+            const int decades = int(std::lround(std::log10(axis->max() / axis->min())));
+            QCOMPARE(axis->tickCount(), decades + 1); // the lowest decade labelled too
+        }
+    }
+    // The user's pick ends the automatic choice.
+    HistoryView v;
+    v.setRecordings({"a", "b"}, {0, 100}, "step", values);
+    v.setLambdas(lambdas(1.0, 2.5e-3));
+    QVERIFY(v.logScale());
+    v.logScaleAction()->trigger();
+    QVERIFY(!v.logScale());
+    QVERIFY(!v.autoLogScale());
+    v.setLambdas(lambdas(1.0, 1e-4));
+    QVERIFY(!v.logScale());
 }
 
 // mse 2, fr 4, λ_mse 1: total(x) = 2 + 4x, share_fr = 4x / (2 + 4x).
