@@ -116,6 +116,8 @@ private slots:
     void sweepRefusesUndefinedTerm();
     void sweepMarker_data();
     void sweepMarker();
+    void sweepSaysWhatItIs();
+    void sweepLowestDecadesLabelled();
     void compareRateSummariesAndSharedBins();
     void compareEcdf();
     void compareBarsAndScatter();
@@ -405,6 +407,38 @@ void TestViewsMulti::sweepMarker()
     QCOMPARE(v.markedLambda().has_value(), marked);
     if (marked)
         QCOMPARE(*v.markedLambda(), lambda);
+}
+
+void TestViewsMulti::sweepSaysWhatItIs()
+{
+    SweepView v;
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    auto* what = v.findChild<QLabel*>("sweepExplanation");
+    QVERIFY(what);
+    QVERIFY(what->isVisible());
+    QCOMPARE(what->text(), QStringLiteral("Rescales the terms of this recording; it does not "
+                                          "predict what training with that λ would give."));
+    // Above the chart, where it is read before the curves.
+    QVERIFY(what->geometry().bottom() <= v.chartView()->geometry().top());
+}
+
+void TestViewsMulti::sweepLowestDecadesLabelled()
+{
+    // Qt starts a log axis' labels at ceil(ln min / ln 10): for 1e-6 that is
+    // -5.999… -> -5, and 1e-6 went unlabelled. Each decade of the range has a tick.
+    SweepView v;
+    v.setValues(makeValues({2.0, {}, {}, {}, 4.0, {}, {}}));
+    v.setLambdas(lambdas(1.0, 0.5));
+    for (const auto& [from, to] : {std::pair{1e-6, 1e3}, std::pair{1e-3, 1.0}, std::pair{1e-4, 1e2}}) {
+        v.setRange(from, to, 19);
+        auto* x = qobject_cast<QLogValueAxis*>(v.chartView()->chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(x);
+        QCOMPARE(x->tickCount(), int(std::lround(std::log10(to / from))) + 1);
+        for (QAbstractAxis* a : v.chartView()->chart()->axes(Qt::Vertical))
+            if (auto* y = qobject_cast<QLogValueAxis*>(a))
+                QCOMPARE(y->tickCount(), int(std::lround(std::log10(y->max() / y->min()))) + 1);
+    }
 }
 
 // Rates A = {0, 1.5, 3, 6}, B = {3, 3, 3, 3}: shared bins over [0, 6], width 0.2.

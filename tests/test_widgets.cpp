@@ -1034,6 +1034,9 @@ void TestWidgets::breakdownLogFloorFollowsSmallest()
     const double height = plot.bottom() - top.y();
     QVERIFY2(height >= 0.1 * plot.height(),
              qPrintable(QString("%1 of %2 px").arg(height).arg(plot.height())));
+    // Every decade labelled, the floor's too (Qt dropped 1e-6: ln 1e-6 / ln 10 > -6).
+    const int decades = int(std::lround(std::log10(axis->max() / axis->min())));
+    QCOMPARE(axis->tickCount(), decades + 1);
 }
 
 void TestWidgets::breakdownAutoLogScale()
