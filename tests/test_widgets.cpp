@@ -183,6 +183,9 @@ private slots:
     void tableNumericSortNanLast();
     void tableSelectNeuronsIsQuiet();
     void tableColumnsFitDefaultWidth();
+    void tableColumnsNeverCutTheirText_data();
+    void tableColumnsNeverCutTheirText();
+    void tableCvIsNamedOverTime();
 
     // HeatmapView
     void heatmapColorSymmetric();
@@ -1657,6 +1660,79 @@ void TestWidgets::tableColumnsFitDefaultWidth()
                  qPrintable(QString("column %1").arg(c)));
         QVERIFY(h->sectionSize(c) >= h->sectionSizeHint(c));
     }
+}
+
+void TestWidgets::tableColumnsNeverCutTheirText_data()
+{
+    QTest::addColumn<int>("width");
+    QTest::newRow("default (470 px)") << 470;
+    QTest::newRow("narrower (400 px)") << 400;
+    QTest::newRow("wide (900 px)") << 900;
+}
+
+void TestWidgets::tableColumnsNeverCutTheirText()
+{
+    // The recording: 1024 neurons with groups, contributions like 5.90e-04.
+    QFETCH(int, width);
+    NeuronStats s;
+    std::vector<std::int64_t> ids;
+    std::vector<std::string> groups;
+    for (int i = 0; i < 1024; ++i) {
+        s.mean.push_back(0.0123456 * (1 + i % 7));
+        s.sd.push_back(0.0234567);
+        s.cv.push_back(1.23456);
+        s.min.push_back(0.0);
+        s.max.push_back(0.987654);
+        s.fractionActive.push_back(0.123);
+        s.frContribution.push_back(5.9e-4 * (1 + i % 3));
+        ids.push_back(i);
+        groups.push_back(i < 820 ? "E" : "I");
+    }
+    NeuronTableView v;
+    v.setNeuronIds(ids, groups);
+    v.setStats(s);
+    v.resize(width, 400);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QTableView* t = v.tableView();
+    QHeaderView* h = t->horizontalHeader();
+    // A cell's text has the focus frame's margin plus one pixel on each side.
+    const int margin = 2 * (t->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, t) + 1);
+    const QFontMetrics fm(t->font());
+    for (int c = 0; c < NeuronTableModel::ColCount; ++c) {
+        int widest = 0;
+        QString which;
+        for (int r = 0; r < v.model()->rowCount(); ++r) {
+            const QString text = v.model()->index(r, c).data().toString();
+            if (fm.horizontalAdvance(text) > widest) {
+                widest = fm.horizontalAdvance(text);
+                which = text;
+            }
+        }
+        QVERIFY2(h->sectionSize(c) >= widest + margin,
+                 qPrintable(QString("column %1: %2 px for '%3' (%4 px)")
+                                .arg(c)
+                                .arg(h->sectionSize(c))
+                                .arg(which)
+                                .arg(widest + margin)));
+    }
+    QCOMPARE(v.model()->index(0, NeuronTableModel::ColFrContribution).data().toString(),
+             QStringLiteral("5.90e-04"));
+    // At the default width every column is in view, the last one whole.
+    if (width >= 470)
+        QVERIFY2(h->length() <= t->viewport()->width(),
+                 qPrintable(QString("%1 > %2").arg(h->length()).arg(t->viewport()->width())));
+}
+
+void TestWidgets::tableCvIsNamedOverTime()
+{
+    NeuronTableModel m;
+    const QString header =
+        m.headerData(NeuronTableModel::ColCv, Qt::Horizontal).toString().simplified();
+    QCOMPARE(header, QStringLiteral("CV over time"));
+    const QString tip = m.headerData(NeuronTableModel::ColCv, Qt::Horizontal, Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains("over time") && tip.contains("across neurons") && tip.contains("fr_cv"),
+             qPrintable(tip));
 }
 
 // ----------------------------------------------------------------- HeatmapView
