@@ -163,6 +163,7 @@ private slots:
 
     // RateHistogramView
     void histogramBinsConsistent();
+    void histogramOuterBarsInsidePlot();
     void histogramBinClicked();
     void histogramHighlightIsProportional();
     void histogramReadoutNamesEachNumber();
@@ -1108,41 +1109,103 @@ void TestWidgets::breakdownValueLabels()
 
 void TestWidgets::histogramBinsConsistent()
 {
+    // Worked by hand: the bins run from the smallest rate (0) to the largest
+    // (1), the largest falls in the last bin, NaN in none.
+    // No rate on an inner edge (0.3 / 0.1 is 2.9999999999999996 in doubles).
+    const std::vector<double> rates{0.0, 0.12, 0.33, 0.46, 0.46, 0.63, 1.0, kNaN};
+    struct Case
+    {
+        int bins;
+        std::vector<double> counts;
+        std::vector<int> binOfNeuron; // -1: none
+    };
+    const Case cases[] = {
+        {4, {2, 3, 1, 1}, {0, 0, 1, 1, 1, 2, 3, -1}},
+        {2, {5, 2}, {0, 0, 0, 0, 0, 1, 1, -1}},
+        {5, {2, 1, 2, 1, 1}, {0, 0, 1, 2, 2, 3, 4, -1}},
+        {10, {1, 1, 0, 1, 2, 0, 1, 0, 0, 1}, {0, 1, 3, 4, 4, 6, 9, -1}},
+    };
+    RateHistogramView v;
+    v.setData(rates, RateSpread{0.429, 0.33, 0.8}, Convention::Spec);
+    for (const Case& c : cases) {
+        v.setBinCount(c.bins);
+        QCOMPARE(v.binCount(), c.bins);
+        const Histogram& h = v.histogram();
+        QCOMPARE(h.lo, 0.0);
+        QVERIFY(std::abs(h.hi() - 1.0) < 1e-12);
+        QVERIFY(std::abs(h.width - 1.0 / c.bins) < 1e-15);
+        QCOMPARE(int(h.counts.size()), c.bins);
+        for (int b = 0; b < c.bins; ++b) {
+            QCOMPARE(h.counts[std::size_t(b)], c.counts[std::size_t(b)]);
+            QVector<int> want;
+            for (int k = 0; k < int(rates.size()); ++k)
+                if (c.binOfNeuron[std::size_t(k)] == b)
+                    want << k;
+            QCOMPARE(v.neuronsInBin(b), want);
+        }
+        QVERIFY(v.neuronsInBin(-1).isEmpty());
+        QVERIFY(v.neuronsInBin(c.bins).isEmpty());
+    }
+    // Many rates: the bins still span [min, max] exactly and every neuron's
+    // bin holds its rate.
     std::mt19937 rng(7);
     std::gamma_distribution<double> g(2.0, 0.05);
-    std::vector<double> rates(300);
-    for (double& r : rates)
+    std::vector<double> many(300);
+    for (double& r : many)
         r = g(rng);
-    rates[17] = kNaN; // an undefined neuron falls in no bin
-    RateHistogramView v;
-    RateSpread spread{0.1, 0.07, 0.7};
-    v.setData(rates, spread, Convention::Spec);
-    for (int bins : {20, 7, 2, 50}) {
-        v.setBinCount(bins);
-        QCOMPARE(v.binCount(), bins);
-        const Histogram expected = histogramOf(rates, bins);
-        const Histogram& h = v.histogram();
-        QCOMPARE(h.counts.size(), expected.counts.size());
-        QCOMPARE(h.lo, expected.lo);
-        QCOMPARE(h.width, expected.width);
-        QVector<int> seen(int(rates.size()), 0);
-        int total = 0;
-        for (int b = 0; b < int(h.counts.size()); ++b) {
-            QCOMPARE(h.counts[b], expected.counts[b]);
-            const QVector<int> n = v.neuronsInBin(b);
-            QCOMPARE(double(n.size()), expected.counts[b]);
-            for (int k : n) {
-                QCOMPARE(expected.binOf(rates[k]), b);
-                ++seen[k];
-            }
-            total += n.size();
+    many[17] = kNaN;
+    double mn = 1e300, mx = -1e300;
+    for (double r : many)
+        if (!std::isnan(r)) {
+            mn = std::min(mn, r);
+            mx = std::max(mx, r);
         }
-        QCOMPARE(total, int(rates.size()) - 1);
-        for (int k = 0; k < int(rates.size()); ++k)
-            QCOMPARE(seen[k], k == 17 ? 0 : 1);
-        QVERIFY(v.neuronsInBin(-1).isEmpty());
-        QVERIFY(v.neuronsInBin(bins).isEmpty());
+    v.setData(many, RateSpread{0.1, 0.07, 0.7}, Convention::Spec);
+    for (int bins : {20, 7, 50}) {
+        v.setBinCount(bins);
+        const Histogram& h = v.histogram();
+        QCOMPARE(h.lo, mn);
+        QVERIFY(std::abs(h.hi() - mx) <= 1e-12 * mx);
+        int total = 0;
+        for (int b = 0; b < bins; ++b)
+            for (int k : v.neuronsInBin(b)) {
+                ++total;
+                const double left = mn + b * (mx - mn) / bins, right = mn + (b + 1) * (mx - mn) / bins;
+                QVERIFY2(many[std::size_t(k)] >= left - 1e-12 && many[std::size_t(k)] <= right + 1e-12,
+                         qPrintable(QString("%1 in [%2, %3]").arg(many[std::size_t(k)]).arg(left).arg(right)));
+            }
+        QCOMPARE(total, 299);
     }
+}
+
+void TestWidgets::histogramOuterBarsInsidePlot()
+{
+    // The outer bars' borders are drawn, not cut by the plot's edge, and the
+    // bars still line up with the rate axis.
+    std::vector<double> rates{0.0, 0.1, 0.3, 0.45, 0.45, 0.62, 1.0};
+    RateHistogramView v;
+    v.resize(600, 400);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setData(rates, RateSpread{0.417, 0.33, 0.8}, Convention::Spec);
+    v.setBinCount(4);
+    QCoreApplication::processEvents();
+    QChart* chart = v.chartView()->chart();
+    auto* bars = qobject_cast<QBarSeries*>(chart->series().value(0));
+    QLineSeries* mean = nullptr;
+    for (QAbstractSeries* s : chart->series())
+        if (s->name() == QStringLiteral("μ"))
+            mean = qobject_cast<QLineSeries*>(s);
+    QVERIFY(bars && mean);
+    const QRectF plot = chart->plotArea();
+    // In rate units (the μ line's axes) and in bin units (the bars' axes).
+    const double leftEdge = chart->mapToPosition(QPointF(0.0, 0.0), mean).x();
+    const double rightEdge = chart->mapToPosition(QPointF(1.0, 0.0), mean).x();
+    QVERIFY2(rightEdge <= plot.right() - 2.0,
+             qPrintable(QString("%1 vs %2").arg(rightEdge).arg(plot.right())));
+    QVERIFY(leftEdge >= plot.left() + 2.0);
+    QVERIFY(std::abs(chart->mapToPosition(QPointF(3.5, 0.0), bars).x() - rightEdge) < 0.5);
+    QVERIFY(std::abs(chart->mapToPosition(QPointF(-0.5, 0.0), bars).x() - leftEdge) < 0.5);
 }
 
 void TestWidgets::histogramBinClicked()
