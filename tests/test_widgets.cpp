@@ -14,6 +14,7 @@
 #include "neurondetailview.h"
 #include "neurontable.h"
 #include "ratehistogramview.h"
+#include "selectionbar.h"
 #include "weightsview.h"
 
 #include <QBarSeries>
@@ -187,6 +188,10 @@ private slots:
     void tableColumnsNeverCutTheirText_data();
     void tableColumnsNeverCutTheirText();
     void tableCvIsNamedOverTime();
+
+    // TimeWindowStrip
+    void timeStripUnitOffTheTicks_data();
+    void timeStripUnitOffTheTicks();
 
     // HeatmapView
     void heatmapColorSymmetric();
@@ -1796,6 +1801,68 @@ void TestWidgets::tableCvIsNamedOverTime()
     const QString tip = m.headerData(NeuronTableModel::ColCv, Qt::Horizontal, Qt::ToolTipRole).toString();
     QVERIFY2(tip.contains("over time") && tip.contains("across neurons") && tip.contains("fr_cv"),
              qPrintable(tip));
+}
+
+// ------------------------------------------------------------- TimeWindowStrip
+
+void TestWidgets::timeStripUnitOffTheTicks_data()
+{
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("steps");
+    QTest::addColumn<double>("dtMs");
+    QTest::addColumn<QString>("unit");
+    QTest::newRow("60 x 20 ms, 400 px") << 400 << 60 << 20.0 << "ms";
+    QTest::newRow("60 x 20 ms, 250 px") << 250 << 60 << 20.0 << "ms";
+    QTest::newRow("500 steps, 400 px") << 400 << 500 << 0.0 << "step";
+    QTest::newRow("500 x 1 ms, 160 px") << 160 << 500 << 1.0 << "ms";
+    QTest::newRow("5000 x 0.1 ms, 480 px") << 480 << 5000 << 0.1 << "ms";
+    QTest::newRow("7 x 3 ms, 900 px") << 900 << 7 << 3.0 << "ms";
+}
+
+void TestWidgets::timeStripUnitOffTheTicks()
+{
+    // The unit sat inside the strip at its right end, on the last tick mark.
+    QFETCH(int, width);
+    QFETCH(int, steps);
+    QFETCH(double, dtMs);
+    QFETCH(QString, unit);
+    TimeWindowStrip s;
+    s.resize(width, 34);
+    s.setSteps(steps, dtMs);
+    const QList<TimeWindowStrip::Tick> ticks = s.ticks();
+    QVERIFY(ticks.size() >= 2);
+    QVERIFY2(ticks.back().text.endsWith(QLatin1Char(' ') + unit), qPrintable(ticks.back().text));
+    QVERIFY(!ticks.back().rect.isNull());
+    const QRect marks = s.tickMarkArea();
+    QRect previous;
+    int labelled = 0;
+    for (const TimeWindowStrip::Tick& t : ticks) {
+        QVERIFY(t.x >= marks.left() && t.x <= marks.right());
+        if (t.rect.isNull())
+            continue;
+        ++labelled;
+        QVERIFY2(!t.rect.intersects(marks), qPrintable(t.text)); // no label on a tick mark
+        QVERIFY(t.rect.left() >= 0 && t.rect.right() < width);
+        // The label is as wide as its text, and touches no other.
+        QVERIFY(t.rect.width() >= QFontMetrics(s.font()).horizontalAdvance(t.text) * 0.8);
+        QVERIFY2(previous.isNull() || previous.right() < t.rect.left(), qPrintable(t.text));
+        previous = t.rect;
+    }
+    QVERIFY(labelled >= 2);
+    QCOMPARE(ticks.front().text, QStringLiteral("0"));
+    // Every width from 100 px up: no two labels touch, the unit's label is drawn.
+    for (int w = 100; w <= 1200; w += 7) {
+        s.resize(w, 34);
+        QRect last;
+        for (const TimeWindowStrip::Tick& t : s.ticks()) {
+            if (t.rect.isNull())
+                continue;
+            QVERIFY2(last.isNull() || last.right() < t.rect.left(),
+                     qPrintable(QString("%1 px: '%2'").arg(w).arg(t.text)));
+            last = t.rect;
+        }
+        QVERIFY(!s.ticks().back().rect.isNull());
+    }
 }
 
 // ----------------------------------------------------------------- HeatmapView
