@@ -111,6 +111,7 @@ private slots:
     void historyHoverText();
     void historyStepAxisIsTight();
     void historyTakesTheBreakdownsLogRule();
+    void setViewsTicksNeverOverlap();
     void sweepTotalAndSharesByHand();
     void sweepFollowsOtherLambdas();
     void sweepRefusesUndefinedTerm();
@@ -325,6 +326,80 @@ void TestViewsMulti::historyTakesTheBreakdownsLogRule()
     QVERIFY(!v.autoLogScale());
     v.setLambdas(lambdas(1.0, 1e-4));
     QVERIFY(!v.logScale());
+}
+
+namespace {
+
+/// The label rectangles of a horizontal value axis as Qt places them: centred
+/// on each tick, as wide as the label's text in the axis' font.
+QList<QRectF> labelRects(const QChart* chart, const QValueAxis* axis)
+{
+    const QRectF plot = chart->plotArea();
+    const QFontMetricsF fm(axis->labelsFont());
+    QList<QRectF> out;
+    for (double v : tickValues(axis)) {
+        const double x = plot.left() + (v - axis->min()) / (axis->max() - axis->min()) * plot.width();
+        const double w = fm.horizontalAdvance(tickLabel(axis, v));
+        out.append(QRectF(x - w / 2.0, plot.bottom(), w, fm.height()));
+    }
+    return out;
+}
+
+bool apart(const QList<QRectF>& rects, QString* why)
+{
+    for (int i = 1; i < rects.size(); ++i)
+        if (rects[i - 1].right() >= rects[i].left()) {
+            *why = QStringLiteral("label %1 ends at %2, %3 starts at %4")
+                       .arg(i - 1)
+                       .arg(rects[i - 1].right())
+                       .arg(i)
+                       .arg(rects[i].left());
+            return false;
+        }
+    return rects.size() >= 2;
+}
+
+} // namespace
+
+void TestViewsMulti::setViewsTicksNeverOverlap()
+{
+    // Wide labels (steps up to 123456, rates like 0.000123) on narrow charts.
+    std::vector<std::optional<TermValues>> values;
+    std::vector<double> steps;
+    QStringList labels;
+    for (int i = 0; i < 9; ++i) {
+        values.push_back(makeValues({1.0 + i, {}, {}, {}, {}, {}, {}}));
+        steps.push_back(1234.0 + i * 15277.75);
+        labels << QStringLiteral("r%1").arg(i);
+    }
+    for (int width : {360, 420, 600, 1000}) {
+        HistoryView h;
+        h.resize(width, 300);
+        h.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&h));
+        h.setRecordings(labels, steps, "step", values);
+        h.setLambdas(lambdas(1.0, 0.0));
+        QCoreApplication::processEvents();
+        auto* x = qobject_cast<QValueAxis*>(h.chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(x && x->isVisible());
+        QString why;
+        QVERIFY2(apart(labelRects(h.chart(), x), &why),
+                 qPrintable(QString("history, %1 px: %2").arg(width).arg(why)));
+
+        CompareView c;
+        c.resize(width * 2, 500);
+        c.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&c));
+        c.setRecordings({"a", "b"}, {{0.000123, 0.000456, 0.00123}, {0.0001, 0.0009, 0.00111}},
+                        {std::nullopt, std::nullopt});
+        QCoreApplication::processEvents();
+        for (QChartView* view : {c.distributionView(), c.scatterView()}) {
+            auto* cx = qobject_cast<QValueAxis*>(view->chart()->axes(Qt::Horizontal).value(0));
+            QVERIFY(cx);
+            QVERIFY2(apart(labelRects(view->chart(), cx), &why),
+                     qPrintable(QString("compare, %1 px: %2").arg(width).arg(why)));
+        }
+    }
 }
 
 // mse 2, fr 4, λ_mse 1: total(x) = 2 + 4x, share_fr = 4x / (2 + 4x).

@@ -575,8 +575,13 @@ void CompareView::refreshScatter()
         lo = 0.0;
         hi = 1.0;
     }
-    for (QAbstractAxis* a : m_scatterChart->axes())
-        setNiceRange(static_cast<QValueAxis*>(a), lo, hi > lo ? hi : lo + 1.0);
+    // The same range on both axes (the diagonal is "equal"), the x ticks as
+    // many as fit its width.
+    const NiceTicks t = niceTicks(lo, hi > lo ? hi : lo + 1.0, 6);
+    setNiceRange(static_cast<QValueAxis*>(m_scatterChart->axes(Qt::Vertical).front()), t.lo, t.hi);
+    setFittedRange(m_scatterChart,
+                   static_cast<QValueAxis*>(m_scatterChart->axes(Qt::Horizontal).front()), t.lo,
+                   t.hi, true, 6);
     m_scatterChart->axes(Qt::Horizontal).front()->setTitleText(m_labels.value(m_a));
     m_scatterChart->axes(Qt::Vertical).front()->setTitleText(m_labels.value(m_b));
 }
