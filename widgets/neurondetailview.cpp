@@ -398,7 +398,16 @@ void NeuronDetailView::redrawPsths()
         setNiceRange(m_rateAxis, 0.0, 1.0);
         return;
     }
+    m_psthChart->setTitle(psthTitleFor(upper.isEmpty() ? noBand : QString(),
+                                       clipped ? clippedAt : QString()));
+    setFittedRange(m_psthChart, m_timeAxis, tLo, std::max(tLo + dt, tHi), true, 7);
+    setNiceRange(m_rateAxis, lo, hi, 6);
+}
+
+QString NeuronDetailView::psthTitleFor(const QString& noBand, const QString& clippedAt) const
+{
     // The exported chart stands alone: its title names the neuron and the band.
+    const QList<PsthTrace>& traces = m_lastTraces;
     const QString who = m_neuron >= 0 && (traces.size() == 1 || m_lastByLabel)
                             ? tr(" of neuron %1").arg(m_neuron)
                             : QString();
@@ -409,20 +418,18 @@ void NeuronDetailView::redrawPsths()
                        : m_bandKind == PsthBand::Sem ? tr("mean ± SEM of %1 trials")
                                                            .arg(traces.front().trials)
                                                      : tr("mean, 10–90 % of trials");
-        if (clipped && m_bandKind != PsthBand::Quantiles)
+        if (!clippedAt.isEmpty() && m_bandKind != PsthBand::Quantiles)
             band = (m_bandKind == PsthBand::Sd ? tr("mean ± SD") : tr("mean ± SEM")) +
                    tr(", clipped at %1").arg(clippedAt);
-        title = upper.isEmpty() ? tr("PSTH%1 (mean; %2)").arg(who, noBand)
-                                : tr("PSTH%1 (%2)").arg(who, band);
+        title = !noBand.isEmpty() ? tr("PSTH%1 (mean; %2)").arg(who, noBand)
+                                  : tr("PSTH%1 (%2)").arg(who, band);
     } else {
         title = m_lastByLabel ? tr("PSTH%1 by trial label").arg(who)
                               : tr("PSTH (mean across trials)");
     }
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
-    m_psthChart->setTitle(title);
-    setFittedRange(m_psthChart, m_timeAxis, tLo, std::max(tLo + dt, tHi), true, 7);
-    setNiceRange(m_rateAxis, lo, hi, 6);
+    return title;
 }
 
 void NeuronDetailView::updatePsthLegend()

@@ -135,6 +135,9 @@ private:
     bool bandOf(const PsthTrace& t, double dt, QList<QPointF>* lower, QList<QPointF>* upper,
                 QString* why) const;
     void updatePsthLegend();
+    /// `noBand`: why the single line has no band (empty: it has one);
+    /// `clippedAt`: the bound the band was clipped at (empty: none).
+    QString psthTitleFor(const QString& noBand, const QString& clippedAt) const;
 
     int m_neuron = -1;
     std::vector<std::int64_t> m_steps;
