@@ -1566,7 +1566,7 @@ void TestWidgets::detailBandSemSdQuantilesClipped()
         QVERIFY(std::abs(hi[i].y() - (p.mean[i] + sem[i])) < 1e-12);
         QVERIFY(std::abs(lo[i].y() - (p.mean[i] - sem[i])) < 1e-12);
     }
-    QVERIFY2(v.psthTitle().contains("SEM of 4 trials"), qPrintable(v.psthTitle()));
+    QVERIFY2(v.psthTitle().contains("SEM, 4 trials"), qPrintable(v.psthTitle()));
 
     // mean ± SD of a relu neuron: step 1 would reach 1 - 1.732 < 0; clipped at 0.
     v.setBand(PsthBand::Sd);

@@ -84,6 +84,11 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
         names << qs(termKey(t));
     names << tr("total");
     m_barCats->append(names);
+    // Eight groups in half the window: small labels, never "fr…" for fr_sd.
+    QFont catFont = m_barCats->labelsFont();
+    catFont.setPointSizeF(8.0);
+    m_barCats->setLabelsFont(catFont);
+    m_barCats->setTruncateLabels(false);
     m_barAxis = new QValueAxis(m_barChart);
     m_barAxis->setTitleText(tr("λ · L"));
     m_barLogAxis = new QLogValueAxis(this);

@@ -414,8 +414,8 @@ QString NeuronDetailView::psthTitleFor(const QString& noBand, const QString& cli
     QString title;
     if (traces.size() == 1) {
         // Short: the exported chart's title must not be cut.
-        QString band = m_bandKind == PsthBand::Sd    ? tr("mean ± SD across trials")
-                       : m_bandKind == PsthBand::Sem ? tr("mean ± SEM of %1 trials")
+        QString band = m_bandKind == PsthBand::Sd    ? tr("mean ± SD of trials")
+                       : m_bandKind == PsthBand::Sem ? tr("mean ± SEM, %1 trials")
                                                            .arg(traces.front().trials)
                                                      : tr("mean, 10–90 % of trials");
         if (!clippedAt.isEmpty() && m_bandKind != PsthBand::Quantiles)
