@@ -86,7 +86,10 @@ private:
     void apply(const QRectF& r)
     {
         m_chart->setGeometry(r);
-        if (m_chart->layout())
+        // Twice: a chart that answers its new size by changing its own layout
+        // (a legend's rows, an axis' tick count) is laid out again before it
+        // is painted.
+        for (int pass = 0; pass < 2 && m_chart->layout(); ++pass)
             m_chart->layout()->activate();
     }
     QChart* m_chart = nullptr;

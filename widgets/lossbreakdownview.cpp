@@ -253,13 +253,7 @@ void LossBreakdownView::refresh()
     }
 
     if (m_autoLog) {
-        double wLo = std::numeric_limits<double>::infinity(), wHi = 0.0;
-        for (double v : w)
-            if (std::isfinite(v) && v > 0.0) {
-                wLo = std::min(wLo, v);
-                wHi = std::max(wHi, v);
-            }
-        const bool wantLog = wHi > 0.0 && wHi / wLo > 100.0;
+        const bool wantLog = wantsLogAxis(std::vector<double>(w.begin(), w.end()));
         if (wantLog != m_logScale) {
             applyLogScale(wantLog); // re-enters refresh() with the new axis
             return;
