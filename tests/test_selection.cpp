@@ -6,6 +6,7 @@
 // The numbers are checked against a brute-force re-implementation on the
 // sliced arrays (tests/bruteforce.h), never against the engine itself.
 
+#include "balancedialog.h"
 #include "bruteforce.h"
 #include "lambdapanel.h"
 #include "mainwindow.h"
@@ -95,6 +96,8 @@ private slots:
     void psthSplitByLabel();
     void headlessSelection();
     void cliLabelAndGroup();
+    void balanceOnSelection();
+    void neuronKeptAcrossSelections();
 
 private:
     bool load(MainWindow& w, const QString& file);
@@ -601,6 +604,97 @@ void TestSelection::cliLabelAndGroup()
         QCOMPARE(bad.first, 2);
         QVERIFY2(err.contains("--trial-label up: no trial has it"), qPrintable(err));
     }
+}
+
+// Issue 18, item 2: auto-balance solves on the data the views show. With
+// trials 0:6 and neurons 6: selected, fr at 5 % gives the λ_fr `rnnloss
+// balance --trials 0:6 --neurons 6:` gives, and that λ gives fr 5 % of the
+// brute force's total on that slice (not on the whole recording); the dialog
+// says which data it balances.
+void TestSelection::balanceOnSelection()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    LambdaState st = w.state();
+    st.convention = Convention::Nn4n;
+    st.values = {1.0, 0.0, 0.01, 0.0, 0.1, 0.0, 0.0};
+    st.enabled = {true, false, true, false, true, false, false};
+    w.applyState(st);
+    QVERIFY(settle(w));
+    QVERIFY(select(w, {"0:6", {}, "6:", {}, {}}));
+
+    BalanceDialog* d = w.recordingSet()->openBalance();
+    QVERIFY(d);
+    const QString said = d->dataText();
+    d->setTarget(Term::Fr, 0.05);
+    QVERIFY2(d->applyButton()->isEnabled(), qPrintable(d->errorText()));
+    d->applyButton()->click();
+    QVERIFY(settle(w));
+    const double lambdaFr = w.state().values[index(Term::Fr)];
+
+    QProcess p;
+    p.start(kCli, {"balance", m_chunked, "--trials", "0:6", "--neurons", "6:", "--share", "fr=0.05", "--json",
+                   "--convention", "nn4n", "--lambda", "mse=1", "--lambda", "hid=0.01",
+                   "--lambda", "fr=0.1"});
+    QVERIFY(p.waitForFinished(kTimeoutMs));
+    QCOMPARE(p.exitCode(), 0);
+    const QJsonObject cli = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    const double cliFr = cli["lambdas"].toObject()["lambda_fr"].toDouble();
+    QVERIFY2(near(lambdaFr, cliFr), qPrintable(QString("app λ_fr %1, CLI %2").arg(lambdaFr, 0, 'g', 17).arg(cliFr, 0, 'g', 17)));
+
+    // The share by hand on the brute force's terms of the selection and of the whole.
+    auto share = [&](const bruteforce::Terms& v) {
+        const double fr = lambdaFr * *v.fr;
+        return fr / (*v.mse + 0.01 * *v.hid + fr);
+    };
+    const double onSlice = share(bruteforce::compute(m_rec, true, range(0, 6), range(6, 10)));
+    QVERIFY2(near(onSlice, 0.05), qPrintable(QString::number(onSlice, 'g', 17)));
+    const double onWhole = share(bruteforce::compute(m_rec, true));
+    QVERIFY2(std::abs(onWhole - 0.05) > 1e-3, "the selection does not tell the balances apart");
+    QVERIFY2(said.contains("trials 0:6, neurons 6:10 of chunked.h5"), qPrintable(said));
+    // Whole again: the dialog says so.
+    QVERIFY(select(w, {}));
+    BalanceDialog* whole = w.recordingSet()->openBalance();
+    QVERIFY(whole);
+    QVERIFY2(whole->dataText().contains("the whole of chunked.h5"), qPrintable(whole->dataText()));
+}
+
+// Issue 18, item 12: a selection that still has the neuron shown keeps it (in
+// its new row), its table row selected and its PSTH that neuron's; one that
+// does not have it clears it.
+void TestSelection::neuronKeptAcrossSelections()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    w.selectNeuron(3);
+    w.neuronTable()->selectNeurons({3});
+    QVERIFY(settle(w));
+    QCOMPARE(w.neuronDetail()->neuron(), 3);
+
+    auto verifyNeuron3 = [&](int row, const std::vector<long>& trials) {
+        QCOMPARE(w.lastResult()->neuron, row);
+        QCOMPARE(w.neuronDetail()->neuron(), 3);
+        QVERIFY2(w.neuronDetail()->psthTitle().contains("neuron 3"),
+                 qPrintable(w.neuronDetail()->psthTitle()));
+        QTRY_COMPARE(w.neuronTable()->selectedNeurons(), QVector<int>{row});
+        const Psth& p = w.lastResult()->neuronPsth;
+        QCOMPARE(p.mean.size(), std::size_t(kShape.time));
+        for (long t = 0; t < kShape.time; ++t) {
+            double sum = 0;
+            for (long b : trials)
+                sum += bruteforce::at(m_rec.states, kShape, b, t, 3, kShape.nHid);
+            QVERIFY(near(p.mean[std::size_t(t)], sum / double(trials.size())));
+        }
+    };
+    QVERIFY(select(w, {{}, {}, {}, {}, "E"})); // neurons 0-7: neuron 3 in row 3
+    verifyNeuron3(3, range(0, 12));
+    QVERIFY(select(w, {"0:4", {}, "2:6", {}, {}})); // neuron 3 in row 1
+    verifyNeuron3(1, range(0, 4));
+    QVERIFY(select(w, {}));
+    verifyNeuron3(3, range(0, 12));
+    QVERIFY(select(w, {{}, {}, {}, {}, "I"})); // neurons 8, 9: not neuron 3
+    QCOMPARE(w.lastResult()->neuron, -1);
+    QVERIFY(w.neuronTable()->selectedNeurons().isEmpty());
 }
 
 QTEST_MAIN(TestSelection)

@@ -102,6 +102,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     buildViews();
     m_selection = new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail,
                                           this);
+    m_set->setShownData(m_analysis); // auto-balance balances what the views show
     buildExports();
     buildMenus();
     wire();
