@@ -5,6 +5,7 @@
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "neurondetailview.h"
+#include "neuronexports.h"
 #include "neurontable.h"
 #include "ratehistogramview.h"
 #include "report.h"
@@ -246,6 +247,7 @@ void MainWindow::buildExports()
             return std::nullopt;
         return lossJson(*a->summary(), a->lastResult()->loss, *a->lastResult()->stats);
     });
+    addNeuronTables(*m_exporter, m_analysis, m_selection); // "psth", "neuron-histogram"
     const LambdaModel* m = m_lambdas;
     m_exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
         return lambdasJson(m->state().effective(), m->state().convention);
@@ -363,6 +365,7 @@ void MainWindow::buildMenus()
                    [this] { exportInteractively("breakdown", "csv", true); });
     exp->addAction(tr("Neuron statistics as CSV…"), this,
                    [this] { exportInteractively("neurons", "csv", true); });
+    exp->addAction(tr("PSTH as CSV…"), this, [this] { exportInteractively("psth", "csv", true); });
     exp->addAction(tr("Loss and statistics as JSON…"), this,
                    [this] { exportInteractively("loss", "json", true); });
     exp->addAction(tr("Lambdas as JSON…"), this,
