@@ -5,6 +5,7 @@
 // an error naming the file and saying how the reader ended (refused, crashed,
 // stopped by the watchdog), never a crash or hang of the CLI itself.
 
+#include "rawh5.h"
 #include "report.h"
 
 #include <QtTest>
@@ -194,6 +195,9 @@ private slots:
     void sliceEcho();
     void sliceRefusals_data();
     void sliceRefusals();
+    void weightsMismatchWarns_data();
+    void weightsMismatchWarns();
+    void pytorchCheckpointRefused();
 
 private:
     QJsonObject m_expected;
@@ -883,6 +887,84 @@ void TestCli::sliceRefusals()
     const QString problem = usageErrorProblem(r, mentions);
     QVERIFY2(problem.isEmpty(), qPrintable(args.join(' ') + "\n" + problem));
     qInfo("%s", r.err.trimmed().constData());
+}
+
+// ---------------------------------------------------------------------------
+// Issue 18, item 13: a weights file whose step, epoch, label or checkpoint
+// attribute differs from the recording's gives one "warning:" line on stderr
+// naming both files, the attribute and both values; stdout is byte for byte
+// what the same weights under matching attributes give.
+
+void TestCli::weightsMismatchWarns_data()
+{
+    QTest::addColumn<QString>("attribute");
+    QTest::addColumn<QString>("inRecording");
+    QTest::addColumn<QString>("inWeights");
+    QTest::newRow("step") << "step" << "300" << "0";
+    QTest::newRow("epoch") << "epoch" << "3" << "12.5";
+    QTest::newRow("label") << "label" << "lambda_fr = 0.1" << "lambda_fr = 0.2";
+    QTest::newRow("checkpoint") << "checkpoint" << "step300.pth" << "step0.pth";
+}
+
+void TestCli::weightsMismatchWarns()
+{
+    QFETCH(QString, attribute);
+    QFETCH(QString, inRecording);
+    QFETCH(QString, inWeights);
+    const QString dir = m_tmp.filePath("mismatch-" + attribute);
+    QVERIFY(QDir().mkpath(dir));
+    const QString rec = dir + "/rec.h5", wts = dir + "/wts.h5", same = dir + "/same.h5";
+    const bool number = attribute == "step" || attribute == "epoch";
+    for (const auto& [file, value] : {std::pair{rec, inRecording}, std::pair{wts, inWeights},
+                                      std::pair{same, inRecording}}) {
+        QVERIFY(QFile::copy(QDir(kReference).filePath("cases/visible_relu.h5"), file));
+        QVERIFY(rawh5::setAttribute(file, attribute.toLatin1().constData(),
+                                    number ? std::string() : value.toStdString(), value.toDouble()));
+    }
+    for (const QStringList& format : {QStringList{"--json"}, QStringList{}}) {
+        const Run warned = runCli(QStringList{"compute", rec, "--weights", wts} + format);
+        const Run quiet = runCli(QStringList{"compute", rec, "--weights", same} + format);
+        QVERIFY2(warned.finished && warned.exitCode == 0, qPrintable(warned.describe()));
+        QVERIFY2(quiet.finished && quiet.exitCode == 0 && quiet.err.isEmpty(), qPrintable(quiet.describe()));
+        QCOMPARE(warned.out, quiet.out);
+        const QString err = QString::fromUtf8(warned.err);
+        QCOMPARE(err.count('\n'), 1);
+        QVERIFY2(err.startsWith("warning: ") && err.contains(rec) && err.contains(wts) &&
+                     err.contains("'" + attribute + "'") && err.contains(inRecording) &&
+                     err.contains(inWeights),
+                 qPrintable(err));
+    }
+}
+
+// Issue 18, item 14: a PyTorch checkpoint given as a recording is refused as
+// not HDF5, saying what it looks like and which recorder command makes a
+// recording of it; another file that is not HDF5 gets no such hint.
+void TestCli::pytorchCheckpointRefused()
+{
+    const QString zip = m_tmp.filePath("model.pth"), pickle = m_tmp.filePath("old.pt"),
+                  text = m_tmp.filePath("notes.h5");
+    auto write = [](const QString& path, const QByteArray& bytes) {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+    };
+    // torch.save's zip: a local file header (signature, version, flags, method,
+    // time, date, crc, sizes, name length 14, extra length 0) and its name.
+    QByteArray header("PK\x03\x04", 4);
+    header += QByteArray(22, '\0') + QByteArray("\x0e\x00\x00\x00", 4) + "model/data.pkl";
+    QVERIFY(write(zip, header + QByteArray(64, 'Z')));
+    QVERIFY(write(pickle, QByteArray("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8", 12)));
+    QVERIFY(write(text, "just some notes\n"));
+    for (const auto& [path, kind] : {std::pair{zip, QString("a zip archive holding data.pkl")},
+                                     std::pair{pickle, QString("a Python pickle")}}) {
+        const Run r = runCli({"compute", path});
+        const QString problem = usageErrorProblem(
+            r, {path + ": not an HDF5 file", "PyTorch checkpoint (" + kind + ")",
+                "python3 tools/rnnloss_record.py nn4n " + path});
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
+    const Run r = runCli({"compute", text});
+    QVERIFY2(usageErrorProblem(r, {text + ": not an HDF5 file"}).isEmpty(), qPrintable(r.describe()));
+    QVERIFY2(!r.err.contains("PyTorch"), r.err.constData());
 }
 
 #include "test_cli.moc"

@@ -218,6 +218,8 @@ int computeMain(const std::vector<std::string>& a)
     }
     if (!outcome.summary)
         return fail(outcome.error);
+    for (const std::string& w : outcome.weightsWarnings) // stderr: stdout stays the report
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (outcome.summary->layout) {
         const std::string err = cli::readDirect(*outcome.summary, slice, verbose);
         if (!err.empty())

@@ -307,8 +307,7 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
     }
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (out.summary && code == 0 && parser.pending() == 0) {
-        for (auto& w : warnings)
-            out.summary->warnings.push_back(std::move(w));
+        out.weightsWarnings = std::move(warnings);
         return out;
     }
     out.summary.reset();

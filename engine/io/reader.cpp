@@ -1,5 +1,6 @@
 #include "reader.h"
 
+#include "filechecks.h"
 #include "hdf5global.h"
 
 #include <hdf5.h>
@@ -185,7 +186,7 @@ public:
             m_onDisk = true;
             const htri_t is = H5Fis_hdf5(m_name.c_str());
             if (is == 0)
-                throw ReadError(m_name + ": not an HDF5 file");
+                throw ReadError(m_name + ": not an HDF5 file" + notHdf5Hint(m_name));
             if (is < 0)
                 fail("cannot read the file");
         }
@@ -647,6 +648,16 @@ void readNaming(const File& f, Summary& s)
     }
 }
 
+/// What says which checkpoint `f` holds, to compare a weights file with its
+/// recording; what is wrong with these attributes is reported elsewhere, if at all.
+FileNaming namingOf(const File& f)
+{
+    std::vector<std::string> ignored;
+    return {f.name(), f.textAttribute("label", kMaxLabelBytes, ignored),
+            f.textAttribute("checkpoint", kMaxLabelBytes, ignored),
+            f.numberAttribute("step", ignored), f.numberAttribute("epoch", ignored)};
+}
+
 /// "10", "10 ms", "10ms", "0.01 s": milliseconds; empty for anything else.
 std::optional<double> parseDuration(const std::string& text)
 {
@@ -1032,6 +1043,7 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     if (!rec && !wts)
         throw ReadError("no file given");
     const std::string mainFile = rec ? rec->name() : wts->name();
+    std::vector<std::string> weightsWarnings;
 
     // Find and validate every dataset before reading anything.
     std::vector<OpenDataset> open;
@@ -1115,6 +1127,8 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
         }
         readNaming(*rec, s);
         readLabels(*rec, s);
+        if (wts) // weights of another checkpoint give the terms of neither
+            weightsWarnings = namingMismatches(namingOf(*rec), namingOf(*wts));
     }
 
     std::uint64_t total = 0;
@@ -1247,6 +1261,7 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     }
     ReadResult result;
     result.summary = std::move(s);
+    result.weightsWarnings = std::move(weightsWarnings);
     return result;
 }
 
