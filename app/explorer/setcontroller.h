@@ -62,7 +62,7 @@ public:
     BalanceDialog* openBalance(QString* why = nullptr);
 
     /// The x positions the history uses: every recording's step, else every
-    /// one's epoch, else none (the order given). `title` names the axis.
+    /// one's epoch, else none (the list's order). `title` names the axis.
     static std::vector<double> positions(const std::vector<RecordingEntry>& entries,
                                          QString* title);
 
