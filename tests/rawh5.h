@@ -145,6 +145,24 @@ termValues(const QString& recording, const QString& weights, rnnloss::Convention
                                                    neurons, steps));
 }
 
+/// The per-neuron mean rates m_n (over every trial and step), NaN where the
+/// data is not finite.
+inline std::vector<double> meanRates(const bruteforce::Recording& r)
+{
+    std::vector<double> m;
+    const auto& s = r.shape;
+    if (r.states.empty())
+        return m;
+    for (long n = 0; n < s.nHid; ++n) {
+        double sum = 0;
+        for (long b = 0; b < s.batch; ++b)
+            for (long t = 0; t < s.time; ++t)
+                sum += bruteforce::at(r.states, s, b, t, n, s.nHid);
+        m.push_back(sum / double(s.batch * s.time));
+    }
+    return m;
+}
+
 inline bool near(double a, double b, double tol)
 {
     return std::abs(a - b) <= tol * std::max({1e-300, std::abs(a), std::abs(b)});
