@@ -26,10 +26,11 @@ std::string baseName(const std::string& path)
 std::vector<std::string> namingMismatches(const FileNaming& rec, const FileNaming& wts)
 {
     std::vector<std::string> out;
+    // The attribute first: a status bar too narrow for both paths still says it.
     auto say = [&](const char* name, const std::string& inRec, const std::string& inWts) {
-        out.push_back("the weights file " + wts.file + " may not be of the recording " + rec.file +
-                      ": attribute '" + name + "' is " + inWts + " there and " + inRec +
-                      " in the recording");
+        out.push_back("the weights may be of another checkpoint: '" + std::string(name) + "' is " +
+                      inWts + " in the weights file " + wts.file + " and " + inRec +
+                      " in the recording " + rec.file);
     };
     const std::pair<const char*, std::optional<double> FileNaming::*> numbers[] = {
         {"step", &FileNaming::step}, {"epoch", &FileNaming::epoch}};
