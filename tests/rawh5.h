@@ -48,7 +48,8 @@ inline bool readFirst(hid_t file, std::initializer_list<const char*> paths,
         for (hsize_t x : dims)
             n *= x;
         values.assign(std::size_t(n), 0.0);
-        const herr_t ok = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+        const herr_t ok =
+            H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
         H5Sclose(space);
         H5Dclose(d);
         return ok >= 0;
@@ -78,8 +79,9 @@ inline bruteforce::Recording read(const QString& recording, const QString& weigh
         r.shape.time = std::int64_t(dims[1]);
         r.shape.nHid = std::int64_t(dims[2]);
     }
-    const hid_t w =
-        weights.isEmpty() ? f : H5Fopen(weights.toLocal8Bit().constData(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t w = weights.isEmpty()
+                        ? f
+                        : H5Fopen(weights.toLocal8Bit().constData(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (w >= 0) {
         readFirst(w, {"weights/input", "recurrent_layer.input_layer.weight"}, dims, r.wIn);
         readFirst(w, {"weights/hidden", "recurrent_layer.hidden_layer.weight"}, dims, r.wHid);
@@ -107,7 +109,7 @@ inline bool setAttribute(const QString& file, const char* name, const std::strin
         H5Tset_size(type, text.size());
     const hid_t space = H5Screate(H5S_SCALAR);
     const hid_t a = H5Acreate2(f, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    const herr_t ok = a < 0 ? -1
+    const herr_t ok = a < 0          ? -1
                       : text.empty() ? H5Awrite(a, H5T_NATIVE_DOUBLE, &number)
                                      : H5Awrite(a, type, text.data());
     if (a >= 0)
@@ -121,7 +123,7 @@ inline bool setAttribute(const QString& file, const char* name, const std::strin
 /// (NaN or Inf in the data) is undefined, as the app shows it.
 inline std::array<std::optional<double>, rnnloss::kTermCount> values(const bruteforce::Terms& t)
 {
-    std::array<std::optional<double>, rnnloss::kTermCount> v{t.mse, t.in, t.hid, t.out,
+    std::array<std::optional<double>, rnnloss::kTermCount> v{t.mse, t.in,   t.hid, t.out,
                                                              t.fr,  t.frSd, t.frCv};
     for (auto& x : v)
         if (x && !std::isfinite(*x))
@@ -133,16 +135,18 @@ inline std::array<std::optional<double>, rnnloss::kTermCount> values(const brute
 /// once per test process (the raw arrays are not kept).
 inline std::array<std::optional<double>, rnnloss::kTermCount>
 termValues(const QString& recording, const QString& weights, rnnloss::Convention c,
-           std::vector<long> trials = {}, std::vector<long> neurons = {}, std::vector<long> steps = {})
+           std::vector<long> trials = {}, std::vector<long> neurons = {},
+           std::vector<long> steps = {})
 {
-    using Key = std::tuple<QString, QString, int, std::vector<long>, std::vector<long>, std::vector<long>>;
+    using Key =
+        std::tuple<QString, QString, int, std::vector<long>, std::vector<long>, std::vector<long>>;
     static std::map<Key, std::array<std::optional<double>, rnnloss::kTermCount>> cache;
     const Key key{recording, weights, int(c), trials, neurons, steps};
     if (const auto it = cache.find(key); it != cache.end())
         return it->second;
     const bruteforce::Recording r = read(recording, weights);
-    return cache[key] = values(bruteforce::compute(r, c == rnnloss::Convention::Nn4n, trials,
-                                                   neurons, steps));
+    return cache[key] = values(
+               bruteforce::compute(r, c == rnnloss::Convention::Nn4n, trials, neurons, steps));
 }
 
 /// The per-neuron mean rates m_n (over every trial and step), NaN where the

@@ -66,7 +66,8 @@ int mostActiveNeuron(const NeuronStats& stats)
 {
     int best = -1;
     for (std::size_t n = 0; n < stats.mean.size(); ++n)
-        if (std::isfinite(stats.mean[n]) && (best < 0 || stats.mean[n] > stats.mean[std::size_t(best)]))
+        if (std::isfinite(stats.mean[n]) &&
+            (best < 0 || stats.mean[n] > stats.mean[std::size_t(best)]))
             best = int(n);
     return best < 0 && !stats.mean.empty() ? 0 : best;
 }
@@ -110,7 +111,9 @@ std::string neuronHistogramCsv(const ComputeResult& r)
 void addNeuronTables(Exporter& exporter, const AnalysisController* analysis,
                      const SelectionController* selection)
 {
-    const auto neuronId = [selection](int row) { return selection ? selection->neuronId(row) : row; };
+    const auto neuronId = [selection](int row) {
+        return selection ? selection->neuronId(row) : row;
+    };
     exporter.addTable(
         "psth", "csv",
         [analysis, neuronId]() -> std::optional<std::string> {

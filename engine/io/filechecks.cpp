@@ -67,8 +67,7 @@ std::string notHdf5Hint(const std::string& path)
     return "; it looks like a PyTorch checkpoint (" + what +
            "), not a recording: make a recording of it with `python3 tools/rnnloss_record.py "
            "nn4n " +
-           path + " --inputs X.npy -o " + stem +
-           ".h5` (tools/README.md, docs/recording-format.md)";
+           path + " --inputs X.npy -o " + stem + ".h5` (tools/README.md, docs/recording-format.md)";
 }
 
 } // namespace rnnloss::io
