@@ -283,6 +283,8 @@ void TestLoss::leanTileKernel_data()
     QTest::addColumn<double>("threshold");
     QTest::newRow("float") << false << 0.0;
     QTest::newRow("float, threshold 0.5") << false << 0.5;
+    QTest::newRow("float, threshold 0.1 (not a float)") << false << 0.1;
+    QTest::newRow("float, threshold -1e300") << false << -1e300;
     QTest::newRow("double") << true << 0.0;
 }
 
@@ -315,6 +317,13 @@ void TestLoss::leanTileKernel()
     at(4, 8, 41) = -0.0;
     if (asDouble)
         at(5, 2, 30) = 1e200; // finite, but its square is not
+    // Floats at the threshold and either side of it (the kernel tests floats).
+    const float near = static_cast<float>(threshold);
+    for (long t = 0; t < T; t += 3) {
+        at(5, t, t % N) = near;
+        at(5, t, (t + 1) % N) = std::nextafter(near, 1e30f);
+        at(5, t, (t + 2) % N) = std::nextafter(near, -1e30f);
+    }
 
     auto reduce = [&](bool wide, int threads) {
         ReduceConfig cfg;
