@@ -3,6 +3,7 @@
 // change, so their ratios are not skewed by other load on a shared machine.
 
 #include "bench.h"
+#include "benchgoals.h"
 
 #include "loss.h"
 #include "neuronstats.h"
@@ -318,6 +319,8 @@ void endToEnd(const std::string& file, int reps)
 
 int benchMain(const std::vector<std::string>& a, const std::string& cli)
 {
+    if (const std::optional<int> goal = bench::goalBench(a, cli)) // --many, --versus-nn4n
+        return *goal;
     g_cli = cli;
     Shape sh{128, 500, 3, 512, 4};
     int reps = 5;
