@@ -37,7 +37,8 @@ std::optional<int> goalBench(const std::vector<std::string>& a, const std::strin
 {
     bool many = false, keep = false;
     std::vector<int> sizes{25, 50, 100, 200, 1000};
-    std::string nn4n, recording, dir;
+    std::string nn4n, recording, dir, before;
+    int beforeMax = 200;
     std::string script = std::string(RNNLOSS_SOURCE_DIR) + "/tools/nn4n_loss.py";
     int reps = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -56,6 +57,10 @@ std::optional<int> goalBench(const std::vector<std::string>& a, const std::strin
             dir = a[++i];
         } else if (a[i] == "--reps" && more) {
             reps = count("--reps", a[++i]);
+        } else if (a[i] == "--before" && more) {
+            before = a[++i];
+        } else if (a[i] == "--before-max" && more) {
+            beforeMax = count("--before-max", a[++i]);
         } else if (a[i] == "--keep") {
             keep = true;
         } else if (many || !nn4n.empty()) {
@@ -63,14 +68,14 @@ std::optional<int> goalBench(const std::vector<std::string>& a, const std::strin
         }
     }
     if (many) {
-        manyRecordings(cli, sizes, reps ? reps : 3, dir, keep);
+        manyRecordings(cli, sizes, reps ? reps : 3, dir, keep, before, beforeMax);
         return 0;
     }
     if (nn4n.empty())
         return std::nullopt;
     if (recording.empty())
         throw BenchUsageError("bench --versus-nn4n DIR needs --recording FILE");
-    versusNn4n(cli, recording, reps ? reps : 15, nn4n, script);
+    versusNn4n(cli, recording, reps ? reps : 15, nn4n, script, before);
     return 0;
 }
 

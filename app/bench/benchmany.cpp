@@ -86,12 +86,34 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
     return files;
 }
 
+std::string explorerBeside(const std::string& cli)
+{
+    return (std::filesystem::path(cli).parent_path() / "rnnloss-explorer").string();
+}
+
+std::vector<std::string> computeArgs(const std::string& cli, const std::vector<std::string>& files)
+{
+    std::vector<std::string> args{cli, "compute"};
+    args.insert(args.end(), files.begin(), files.end());
+    args.push_back("--json");
+    return args;
+}
+
+std::vector<std::string> appArgs(const std::string& exe, const std::vector<std::string>& files,
+                                 const std::string& shot)
+{
+    std::vector<std::string> args{exe};
+    args.insert(args.end(), files.begin(), files.end());
+    args.insert(args.end(), {"--screenshot", shot});
+    return args;
+}
+
 } // namespace
 
 void manyRecordings(const std::string& cli, const std::vector<int>& counts, int reps,
-                    const std::string& dir, bool keep)
+                    const std::string& dir, bool keep, const std::string& before, int beforeMax)
 {
-    const std::filesystem::path exe = std::filesystem::path(cli).parent_path() / "rnnloss-explorer";
+    const std::filesystem::path exe = explorerBeside(cli);
     if (!std::filesystem::exists(exe))
         throw std::runtime_error("rnnloss bench --many: no rnnloss-explorer beside " + cli);
     const std::filesystem::path tmp = std::filesystem::temp_directory_path();
@@ -112,17 +134,17 @@ void manyRecordings(const std::string& cli, const std::vector<int>& counts, int 
                 "app per file", "app / at 200");
     double app200 = 0.0;
     for (const int n : counts) {
-        std::vector<std::string> compute{cli, "compute"}, app{exe.string()};
-        for (int i = 0; i < n; ++i) {
-            compute.push_back(all[std::size_t(i)]);
-            app.push_back(all[std::size_t(i)]);
-        }
-        compute.push_back("--json");
-        app.insert(app.end(), {"--screenshot", shot});
-        std::vector<double> tCli, tApp;
+        const std::vector<std::string> files(all.begin(), all.begin() + n);
+        const bool old = !before.empty() && n <= beforeMax;
+        std::vector<double> tCli, tApp, tOldCli, tOldApp;
         for (int r = 0; r < reps; ++r) {
-            tCli.push_back(timeProcess(compute));
-            tApp.push_back(timeProcess(app, appEnv));
+            tCli.push_back(timeProcess(computeArgs(cli, files)));
+            tApp.push_back(timeProcess(appArgs(exe.string(), files, shot), appEnv));
+            if (old) {
+                tOldCli.push_back(timeProcess(computeArgs(before, files)));
+                tOldApp.push_back(
+                    timeProcess(appArgs(explorerBeside(before), files, shot), appEnv));
+            }
         }
         const double c = medianOf(tCli), a = medianOf(tApp);
         if (n == 200)
@@ -132,6 +154,10 @@ void manyRecordings(const std::string& cli, const std::vector<int>& counts, int 
             std::snprintf(vs200, sizeof vs200, "%.2fx", a / app200);
         std::printf("    %6d  %10.2f s  %10.2f s  %8.2fx  %10.1f ms  %13s\n", n, c, a, a / c,
                     a / n * 1e3, vs200);
+        if (old)
+            std::printf("    %6s  %10.2f s  %10.2f s  %8.2fx  %10.1f ms   (before)\n", "",
+                        medianOf(tOldCli), medianOf(tOldApp), medianOf(tOldApp) / medianOf(tOldCli),
+                        medianOf(tOldApp) / n * 1e3);
         std::fflush(stdout);
     }
     std::filesystem::remove(shot);

@@ -12,7 +12,7 @@
 namespace rnnloss::bench {
 
 void versusNn4n(const std::string& cli, const std::string& file, int reps, const std::string& nn4n,
-                const std::string& script)
+                const std::string& script, const std::string& before)
 {
     if (!std::filesystem::exists(script))
         throw std::runtime_error("rnnloss bench --versus-nn4n: no " + script +
@@ -24,13 +24,15 @@ void versusNn4n(const std::string& cli, const std::string& file, int reps, const
     // Ours as a user runs it, whole processes; the start of rnnloss and the
     // reader child alone (locating the raw extents) show where the time goes.
     const std::vector<std::string> compute{cli, "compute", file, "--json"};
-    std::vector<double> tOurs, tPeer, tStart, tReader;
+    std::vector<double> tOurs, tPeer, tStart, tReader, tBefore;
     timeProcess(compute); // the page cache holds the file for both
     for (int r = 0; r < reps; ++r) {
         tOurs.push_back(timeProcess(compute));
         tPeer.push_back(peer.ask("run") / 1e3);
         tStart.push_back(timeProcess({cli, "--version"}));
         tReader.push_back(timeProcess({reader, "--recording", file, "--raw-layout"}));
+        if (!before.empty())
+            tBefore.push_back(timeProcess({before, "compute", file, "--json"}));
     }
     const double ours = medianOf(tOurs), theirs = medianOf(tPeer);
     auto lowest = [](const std::vector<double>& v) {
@@ -48,6 +50,10 @@ void versusNn4n(const std::string& cli, const std::string& file, int reps, const
                 medianOf(tStart) * 1e3);
     std::printf("    %-48s %8.1f ms\n", "  of ours: rnnloss-reader --raw-layout alone",
                 medianOf(tReader) * 1e3);
+    if (!tBefore.empty())
+        std::printf("    %-48s %8.1f ms  (min %.1f): %.2fx h5py + nn4n\n",
+                    ("before: " + before).c_str(), medianOf(tBefore) * 1e3, lowest(tBefore) * 1e3,
+                    theirs / medianOf(tBefore));
 }
 
 } // namespace rnnloss::bench
