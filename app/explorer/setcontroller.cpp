@@ -203,11 +203,6 @@ void SetController::setBatchRedrawDelay(int firstMs)
     m_firstDelayMs = m_delayMs = std::max(1, firstMs);
 }
 
-bool SetController::loading() const
-{
-    return m_set->isLoading();
-}
-
 void SetController::onEntriesChanged()
 {
     m_listStale = m_termsStale = true;
@@ -231,7 +226,7 @@ void SetController::onTermsChanged()
 void SetController::redrawSoon()
 {
     // The list waits for the loads, the term views also for the terms.
-    const bool listWaits = loading();
+    const bool listWaits = m_set->isLoading();
     const bool termsWait = listWaits || !m_analysis->complete();
     redraw(m_listStale && !listWaits, m_termsStale && !termsWait);
     if (!termsWait) {

@@ -97,7 +97,6 @@ private:
     /// What is stale is redrawn now, or, in a batch, when the timer fires.
     void redrawSoon();
     void redraw(bool list, bool terms);
-    bool loading() const;
     void refreshTerms();
     void refreshList();
 
