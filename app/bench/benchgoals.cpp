@@ -37,7 +37,7 @@ std::optional<int> goalBench(const std::vector<std::string>& a, const std::strin
 {
     bool many = false, keep = false;
     std::vector<int> sizes{25, 50, 100, 200, 1000};
-    std::string nn4n, recording, dir, before;
+    std::string nn4n, recording, dir, before, unknown;
     int beforeMax = 200;
     std::string script = std::string(RNNLOSS_SOURCE_DIR) + "/tools/nn4n_loss.py";
     int reps = 0;
@@ -63,10 +63,12 @@ std::optional<int> goalBench(const std::vector<std::string>& a, const std::strin
             beforeMax = count("--before-max", a[++i]);
         } else if (a[i] == "--keep") {
             keep = true;
-        } else if (many || !nn4n.empty()) {
-            throw BenchUsageError("bench: " + a[i] + " does not go with --many or --versus-nn4n");
+        } else if (unknown.empty()) {
+            unknown = a[i];
         }
     }
+    if ((many || !nn4n.empty()) && !unknown.empty())
+        throw BenchUsageError("bench: " + unknown + " does not go with --many or --versus-nn4n");
     if (many) {
         manyRecordings(cli, sizes, reps ? reps : 3, dir, keep, before, beforeMax);
         return 0;
