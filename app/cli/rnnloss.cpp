@@ -49,6 +49,8 @@ Usage:
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
+  rnnloss bench --versus-nn4n NN4N_DIR --recording FILE [--reps R] [--peer-script PATH]
+  rnnloss bench --many [COUNTS] [--reps R] [--dir DIR] [--keep]
   rnnloss --help | --version
 
 compute
@@ -119,6 +121,11 @@ bench
   floor, HDF5's own read, rnnloss compute (and with --via-reader), load to the
   first result, and a slice recompute (half the trials x a 200-step window).
   --recording FILE: only the end-to-end figures, on an existing recording.
+  --versus-nn4n NN4N_DIR: rnnloss compute FILE --json (whole processes) against
+  h5py + nn4n's RNNLoss timed inside Python (tools/nn4n_loss.py --serve),
+  interleaved. --many [COUNTS]: recordings of 16 x 250 x 64 (default counts
+  25,50,100,200,1000), rnnloss compute of all against the app until it shows
+  them (rnnloss-explorer --screenshot, offscreen).
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
