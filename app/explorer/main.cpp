@@ -67,6 +67,9 @@ struct Options
     QCommandLineOption splitByLabel{"split-by-label",
                                     "The selected neuron's PSTH once per trial label."};
     QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
+    QCommandLineOption noSummaries{"no-summaries",
+                                   "Read recordings even when they have a current summary file "
+                                   "(REC.h5.rnnsum, made by rnnloss summarize)."};
     QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
                                           "total last shown, and this process's peak memory."};
 
@@ -77,10 +80,12 @@ struct Options
             "With no file, reopens the recording of the last session, else the bundled example.");
         p.addHelpOption();
         p.addVersionOption();
-        p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
+        p.addPositionalArgument("recordings",
+                                "HDF5 recordings (format v1) or their summary files (.rnnsum)",
+                                "[REC.h5...]");
         p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
                       lambdasFrom, caption, trials, steps, neurons, trialLabel, neuronGroup,
-                      splitByLabel, noSettings, verbose});
+                      splitByLabel, noSettings, noSummaries, verbose});
     }
 };
 
@@ -371,6 +376,7 @@ int main(int argc, char** argv)
         return 2;
     }
     const bool useSettings = !shot && !exporting && !p.isSet(o.noSettings);
+    LoadController::setSummariesUsed(!p.isSet(o.noSummaries));
 
     MainWindow w(QString::fromStdString(readerExecutable()));
     const QStringList recordings = startSession(w, p, o, choice, useSettings);
