@@ -208,6 +208,7 @@ private slots:
     void roundTrip_data();
     void roundTrip();
     void sweepAndBalance();
+    void several();
     void timeWindow();
     void staleness();
     void damagedSummary();
@@ -368,6 +369,32 @@ void TestSummarize::sweepAndBalance()
         const QString why = sameJson(QJsonDocument::fromJson(a.out).object(),
                                      QJsonDocument::fromJson(b.out).object(), "");
         QVERIFY2(why.isEmpty(), qPrintable(why + "\n" + a.describe() + "\n" + b.describe()));
+    }
+}
+
+void TestSummarize::several()
+{
+    // compute over several: summary files named themselves and recordings
+    // with theirs, each labelled as its recording.
+    const QStringList files{m_recs[0].path + ".rnnsum", m_recs[1].path, m_recs[2].path + ".rnnsum"};
+    const Run a = runCli(QStringList{"compute"} + files + QStringList{"--json"});
+    QStringList recs;
+    for (const Written& w : m_recs)
+        recs << w.path;
+    const Run b = runCli(QStringList{"compute"} + recs + QStringList{"--json", "--no-summaries"});
+    QVERIFY2(a.ok && a.exitCode == 0 && b.ok && b.exitCode == 0, qPrintable(a.describe()));
+    const QList<QByteArray> la = a.out.trimmed().split('\n'), lb = b.out.trimmed().split('\n');
+    QCOMPARE(la.size(), 3);
+    QCOMPARE(lb.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QJsonObject x = QJsonDocument::fromJson(la[i]).object();
+        QJsonObject y = QJsonDocument::fromJson(lb[i]).object();
+        QCOMPARE(x["file"].toString(), files[i]);
+        QCOMPARE(x["label"].toString(), QFileInfo(m_recs[std::size_t(i)].path).fileName());
+        x.remove("file");
+        y.remove("file");
+        const QString why = sameJson(x, y, "");
+        QVERIFY2(why.isEmpty(), qPrintable(why));
     }
 }
 
