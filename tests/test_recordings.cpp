@@ -608,7 +608,12 @@ void TestRecordings::batchRedrawsTheSetViewsOnce()
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QCOMPARE(int(set->compareView()->rateSummaries().size()), 39);
         QCOMPARE(set->compareView()->legendTable()->rowCount(), 39);
-        QCOMPARE(set->compareView()->plottedBars(38), set->compareView()->bars(38));
+        // A readable few are shown until the user picks others (issue 18): the
+        // first of them is drawn, the 39th is listed but not drawn.
+        QCOMPARE(set->compareView()->shown().size(), 6);
+        QCOMPARE(set->compareView()->plottedBars(5), set->compareView()->bars(5));
+        QVERIFY(!set->compareView()->bars(5).isEmpty());
+        QVERIFY(set->compareView()->plottedBars(38).isEmpty());
     }
 }
 

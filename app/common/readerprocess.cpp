@@ -322,6 +322,7 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
     if (!tail.empty())
         msg += "; it said: " + tail;
     return failWith(msg);
+}
 
 } // namespace
 

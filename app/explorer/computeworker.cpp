@@ -13,6 +13,15 @@ namespace {
 
 bool onDemand(const Summary& s);
 
+/// A summary file loaded without its recording: no per-time sums, and no raw
+/// data to read them from.
+bool summaryOnly(const Summary& s)
+{
+    return s.hasStates() && s.timeSum.size() == 0 && !onDemand(s);
+}
+constexpr const char* kSummaryOnly =
+    "a PSTH needs the recording's raw data: only its summary is here";
+
 /// Neuron `neuron` (of the summary's slice) over each trial label's trials,
 /// read from the file: the summary's sums cannot be split by trial.
 std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& note)
@@ -20,6 +29,10 @@ std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& not
     std::vector<LabelPsth> out;
     if (s.trialLabels.empty() || neuron < 0) {
         note = s.trialLabels.empty() ? "the recording has no trial_labels" : "";
+        return out;
+    }
+    if (summaryOnly(s)) {
+        note = kSummaryOnly;
         return out;
     }
     if (!s.layout || !s.layout->find(Dataset::States)) {
@@ -68,6 +81,10 @@ Psth populationPsth(const Summary& s);
 /// The same for a lean summary: its per-time sums read from the file first.
 Psth populationOf(const Summary& s, std::string& note)
 {
+    if (summaryOnly(s)) {
+        note = kSummaryOnly;
+        return {};
+    }
     if (!onDemand(s))
         return populationPsth(s);
     Summary copy = s;
@@ -123,6 +140,8 @@ void neuronDetails(const Summary& s, int neuron, const std::vector<int>& psthNeu
             rows.push_back(n);
     if (wantPsths && rows.size() != psthNeurons.size())
         r.detailNote = "some selected neurons are not in the data shown";
+    if (summaryOnly(s) && (wantNeuron || wantPsths))
+        r.detailNote = kSummaryOnly; // the histograms are in the summary; the PSTHs are not
     if (!onDemand(s)) {
         if (wantPsths)
             for (int n : rows)
