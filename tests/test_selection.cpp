@@ -24,12 +24,12 @@
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
-#include <QToolButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <hdf5.h>
 
@@ -890,7 +890,6 @@ void TestSelection::exportedNeuron()
     QVERIFY2(err.contains("--neuron x"), qPrintable(err));
 }
 
-
 // Issue 18, item 11: the band of a single PSTH. The 10–90 % band holds the
 // quantiles across the selected trials (against quantileLinear on the test's
 // own arrays), per label when split; the SEM band divides by the selection's
@@ -929,7 +928,9 @@ void TestSelection::psthQuantileAndSemBands()
         const double sem = std::sqrt(ss / double(v.size() - 1)) / std::sqrt(double(v.size()));
         QVERIFY2(near(upper[qsizetype(k)].y(), mean + sem, 1e-6),
                  qPrintable(QString("step %1: band %2, mean + SEM %3")
-                                .arg(steps[k]).arg(upper[qsizetype(k)].y()).arg(mean + sem)));
+                                .arg(steps[k])
+                                .arg(upper[qsizetype(k)].y())
+                                .arg(mean + sem)));
     }
 
     // The 10–90 % band: computed on the worker once asked for.

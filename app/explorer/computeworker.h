@@ -40,7 +40,7 @@ struct LabelPsth
 {
     std::string label;
     Psth psth;
-    int trials = 0;              ///< the label's trials in the selection
+    int trials = 0;               ///< the label's trials in the selection
     std::vector<double> q10, q90; ///< per step across those trials; empty unless asked
 };
 
