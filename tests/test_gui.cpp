@@ -988,6 +988,8 @@ void TestGui::exports()
         lines.removeFirst();
         QCOMPARE(lines.size(), int(w.summary()->shape.nHid) + 1);
         QVERIFY(lines[0].startsWith("neuron,mean_rate"));
+        // The table's CV is over time; "cv" alone would read as fr_cv (across neurons).
+        QVERIFY2(lines[0].contains(",sd,cv_over_time,min,"), qPrintable(lines[0]));
         for (int n = 0; n < int(w.summary()->shape.nHid); ++n) {
             const QStringList c = lines[1 + n].split(',');
             QCOMPARE(c.value(0).toInt(), n);

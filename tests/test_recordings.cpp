@@ -183,7 +183,7 @@ void TestRecordings::labelsAndRemoval()
     QCOMPARE(list->item(2)->text(), QStringLiteral("step 200"));
     QCOMPARE(list->currentRow(), 0);
 
-    // Not every recording has a step: the history places them in the order given.
+    // Not every recording has a step: the history places them in the list's order.
     HistoryView* h = w.recordingSet()->historyView();
     QTRY_VERIFY_WITH_TIMEOUT(w.recordingSet()->analysis()->complete(), kResultTimeoutMs);
     QCOMPARE(h->xOf(0), 1.0);

@@ -151,6 +151,8 @@ void MainWindow::wireNeurons()
     });
     connect(m_detail, &NeuronDetailView::splitByLabelChanged, m_analysis,
             &AnalysisController::setSplitByLabel);
+    connect(m_detail, &NeuronDetailView::bandChanged, m_analysis,
+            [this](PsthBand band) { m_analysis->setQuantiles(band == PsthBand::Quantiles); });
     connect(m_rates, &RateHistogramView::binClicked, this, [this](const QVector<int>& n) {
         m_table->selectNeurons(n);
         m_rates->setHighlightedNeurons(n);
