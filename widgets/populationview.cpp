@@ -181,14 +181,13 @@ void PopulationView::showMeasures()
         rows << tr("Mean rate per group: — (the recording has no neuron_groups)");
     QString pr = tr("— (%1)").arg(raw);
     if (m_m.participationRatio)
-        pr = m_m.participationRatio->value
-                 ? num(*m_m.participationRatio->value)
-                 : tr("— (%1)").arg(qs(m_m.participationRatio->reason));
+        pr = m_m.participationRatio->value ? num(*m_m.participationRatio->value)
+                                           : tr("— (%1)").arg(qs(m_m.participationRatio->reason));
     rows << tr("Participation ratio: %1").arg(pr);
     m_measures->setText(rows.join(QStringLiteral("\n")));
-    m_measures->setToolTip(QStringList{qs(kSilentRule), qs(kSaturatedRule),
-                                       qs(kParticipationRatioRule)}
-                               .join(QStringLiteral("\n")));
+    m_measures->setToolTip(
+        QStringList{qs(kSilentRule), qs(kSaturatedRule), qs(kParticipationRatioRule)}.join(
+            QStringLiteral("\n")));
 }
 
 void PopulationView::showPerformance()
@@ -284,16 +283,14 @@ void PopulationView::drawAccuracy()
         e->attachAxis(y);
     }
     m_accuracyChart->legend()->setVisible(false);
-    m_accuracyChart->setTitle(tr("Accuracy, steps %1:%2, 95 % Wilson intervals")
-                                  .arg(a.window.begin)
-                                  .arg(a.window.end));
+    m_accuracyChart->setTitle(
+        tr("Accuracy, steps %1:%2, 95 % Wilson intervals").arg(a.window.begin).arg(a.window.end));
 }
 
 void PopulationView::drawPsychometric()
 {
     resetChart(m_psychChart);
-    if (!m_m.psychometric || !m_m.psychometric->error.empty() ||
-        m_m.psychometric->points.empty()) {
+    if (!m_m.psychometric || !m_m.psychometric->error.empty() || m_m.psychometric->points.empty()) {
         m_psychChart->setTitle(tr("Psychometric curve: not available"));
         return;
     }

@@ -145,8 +145,9 @@ void StatisticView::setLabels(const QStringList& labels)
         m_labelA->addItems(labels);
         m_labelB->addItems(labels);
         m_labelA->setCurrentIndex(labels.contains(a) ? int(labels.indexOf(a)) : 0);
-        m_labelB->setCurrentIndex(labels.contains(b) && b != labelA() ? int(labels.indexOf(b))
-                                                                       : std::min(1, int(labels.size()) - 1));
+        m_labelB->setCurrentIndex(labels.contains(b) && b != labelA()
+                                      ? int(labels.indexOf(b))
+                                      : std::min(1, int(labels.size()) - 1));
     }
     rebuildCombo();
     rebuild();
@@ -286,11 +287,13 @@ void StatisticView::rebuild()
         m_sets[g]->remove(0, m_sets[g]->count());
         m_sets[g]->append(QList<qreal>(m_groupCounts[g].begin(), m_groupCounts[g].end()));
     }
-    const auto undefined = std::count_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); });
+    const auto undefined =
+        std::count_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); });
     QString note = d ? m_dPrimeNote : QString();
     if (undefined > 0)
         note += (note.isEmpty() ? QString() : QStringLiteral("  ")) +
-                tr("%n neuron(s) without a value (undefined) are not counted.", nullptr, int(undefined));
+                tr("%n neuron(s) without a value (undefined) are not counted.", nullptr,
+                   int(undefined));
     m_note->setText(note);
     m_note->setVisible(!note.isEmpty());
     updateAxes();
@@ -305,7 +308,8 @@ void StatisticView::updateAxes()
         m_binAxis->setRange(-0.5, 0.5);
         m_valueAxis->setRange(0.0, 1.0);
         m_countAxis->setRange(0.0, 1.0);
-        m_chart->setTitle(name.isEmpty() ? tr("No statistic") : tr("%1: no finite values").arg(name));
+        m_chart->setTitle(name.isEmpty() ? tr("No statistic")
+                                         : tr("%1: no finite values").arg(name));
         return;
     }
     double maxCount = 0.0;
@@ -342,7 +346,7 @@ std::string StatisticView::csv(const std::vector<std::int64_t>& ids) const
     for (std::size_t n = 0; n < v.size(); ++n) {
         out << (n < ids.size() ? ids[n] : std::int64_t(n)) << ','
             << csvField(n < m_groupIndex.size() ? m_groupNames[m_groupIndex[n]].toStdString()
-                                                 : std::string())
+                                                : std::string())
             << ',';
         if (std::isfinite(v[n]))
             out << v[n];
