@@ -223,7 +223,8 @@ void TestPopulation::panelShowsFakeSource()
     QVERIFY(text.contains("slope 2"));
     QVERIFY(v->measuresText().contains("Participation ratio: 7.25"));
     QVERIFY(v->rulesText().contains(QString::fromUtf8(kSilentRule.data(), kSilentRule.size())));
-    QVERIFY(v->rulesText().contains(QString::fromUtf8(kParticipationRatioRule.data(), kParticipationRatioRule.size())));
+    QVERIFY(v->rulesText().contains(
+        QString::fromUtf8(kParticipationRatioRule.data(), kParticipationRatioRule.size())));
     QVERIFY(v->rulesText().contains(QString::fromUtf8(kChoiceRule.data(), kChoiceRule.size())));
     // The fitted curve: the logistic of the fake fit, at x = 0 1/(1+e^-0.5).
     QLineSeries* fit = nullptr;
@@ -257,7 +258,8 @@ void TestPopulation::defaultSourceSaysWhy()
     QVERIFY(spy.wait(5000));
     QVERIFY(c.populationView()->measuresText().contains(
         "Saturated fraction: — (needs `rnnloss stats` support in the reader (not yet built))"));
-    QVERIFY(c.populationView()->measuresText().contains("Silent fraction (threshold 1e-06): 0 (0 of 2)"));
+    QVERIFY(c.populationView()->measuresText().contains(
+        "Silent fraction (threshold 1e-06): 0 (0 of 2)"));
     delete tab;
 }
 
