@@ -111,7 +111,7 @@ PopulationView::PopulationView(QWidget* parent) : QWidget(parent)
         styleChart(chart);
         auto* view = new QChartView(chart, this);
         view->setRenderHint(QPainter::Antialiasing);
-        view->setMinimumSize(280, 200);
+        view->setMinimumSize(220, 150);
         return view;
     };
     m_accuracyView = makeChart(m_accuracyChart);

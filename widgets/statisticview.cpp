@@ -44,7 +44,7 @@ StatisticView::StatisticView(QWidget* parent) : QWidget(parent)
     styleChart(m_chart);
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing);
-    m_view->setMinimumSize(320, 220);
+    m_view->setMinimumSize(240, 200);
     // Bars live on a hidden axis in bin units (bar i at x = i), the shown axis
     // is in the statistic's units: the rate histogram's arrangement.
     m_binAxis = new QValueAxis(m_chart);
