@@ -1591,7 +1591,8 @@ void TestGui::headlessExport()
         QVERIFY2(f.startsWith("example-"), qPrintable(f + " written for a recording that failed"));
     const QStringList charts{"breakdown", "rates", "neuron-histogram", "psth", "w_in", "w_hid", "w_out",
                              "w_in-histogram", "w_hid-histogram", "w_out-histogram", "history",
-                             "sweep", "compare-rates", "compare-breakdown", "compare-scatter"};
+                             "sweep", "compare-rates", "compare-breakdown", "compare-scatter",
+                             "statistic"};
     // Each chart's picture in each format: drawn, and unlike every other chart's.
     QMap<QString, QImage> png, svg, pdf;
     for (const QString& c : charts) {
@@ -1610,8 +1611,13 @@ void TestGui::headlessExport()
         const QStringList problems = pictureProblems(*pictures);
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
     }
-    // The charts, and six tables: breakdown, neurons, psth, neuron-histogram (CSV), loss, lambdas (JSON).
-    QCOMPARE(files.size(), charts.size() * 3 + 6);
+    // The charts, accuracy and psychometric (alike: both "not available" until the reader
+    // computes task performance), and seven tables: breakdown, neurons, psth,
+    // neuron-histogram, statistic (CSV), loss, lambdas (JSON).
+    for (const QString& c : {"accuracy", "psychometric"})
+        for (const QString& f : {"png", "svg", "pdf"})
+            QVERIFY2(files.contains(QString("example-%1.%2").arg(c, f)), qPrintable(c + "." + f));
+    QCOMPARE(files.size(), (charts.size() + 2) * 3 + 7);
 
     // The CSV's first line: file, convention, every lambda in effect.
     QString cliErr;
@@ -1647,7 +1653,7 @@ void TestGui::headlessExport()
     QVERIFY2(ok.exitCode() == 0, ok.readAllStandardError().constData());
     QCOMPARE(QDir(dir2).entryList(QDir::Files),
              (QStringList{"example-breakdown.csv", "example-neuron-histogram.csv",
-                          "example-neurons.csv", "example-psth.csv"}));
+                          "example-neurons.csv", "example-psth.csv", "example-statistic.csv"}));
 }
 
 // --help and --version answer without a display.

@@ -7,6 +7,7 @@
 #include "lossbreakdownview.h"
 #include "neurondetailview.h"
 #include "neurontable.h"
+#include "populationcontroller.h"
 #include "ratehistogramview.h"
 #include "resultviews.h"
 #include "weightsview.h"
@@ -26,6 +27,7 @@ namespace rnnloss {
 MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     : QMainWindow(parent), m_lambdas(new LambdaModel(this)),
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
+      m_population(new PopulationController(this)),
       m_exporter(std::make_unique<Exporter>([this] { return ExportWiring::provenance(*this); }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
@@ -107,6 +109,7 @@ void MainWindow::buildTabs()
     m_tabs->addTab(m_weights, tr("Weights"));
     m_set = new SetController(this, m_recordings, m_lambdas);
     m_set->addTabs(m_tabs);
+    m_tabs->addTab(m_population->createTab(), tr("Population"));
     addDockWidget(Qt::LeftDockWidgetArea, m_set->dock());
 }
 
@@ -124,6 +127,7 @@ void MainWindow::wire()
     connect(m_analysis, &AnalysisController::resultReady, this,
             [this](const ComputeResult& r, bool newStats, bool newNeuron) {
                 m_results->show(r, newStats, newNeuron);
+                m_population->setResult(r, newStats, {recordingFile(), weightsFile()});
                 emit resultShown();
             });
     new LambdaBinding(m_lambdaPanel, m_lambdas, m_analysis, this);
@@ -153,13 +157,15 @@ void MainWindow::wireNeurons()
             &AnalysisController::setSplitByLabel);
     connect(m_detail, &NeuronDetailView::bandChanged, m_analysis,
             [this](PsthBand band) { m_analysis->setQuantiles(band == PsthBand::Quantiles); });
-    connect(m_rates, &RateHistogramView::binClicked, this, [this](const QVector<int>& n) {
+    const auto pick = [this](const QVector<int>& n) { // a histogram bar's neurons
         m_table->selectNeurons(n);
         m_rates->setHighlightedNeurons(n);
         setPsthNeurons(n);
         if (!n.isEmpty())
             selectNeuron(n.front());
-    });
+    };
+    connect(m_rates, &RateHistogramView::binClicked, this, pick);
+    connect(m_population, &PopulationController::neuronsClicked, this, pick);
 }
 
 QString MainWindow::recordingFile() const

@@ -42,6 +42,7 @@ class LambdaPanel;
 class LossBreakdownView;
 class NeuronDetailView;
 class NeuronTableView;
+class PopulationController;
 class RateHistogramView;
 class ResultViews;
 class WeightsView;
@@ -94,6 +95,7 @@ public:
     NeuronDetailView* neuronDetail() const { return m_detail; }
     WeightsView* weightsView() const { return m_weights; }
     QTabWidget* tabs() const { return m_tabs; }
+    PopulationController* population() const { return m_population; }
 
     LambdaModel* lambdaModel() const { return m_lambdas; }
     RecordingSet* recordings() const { return m_recordings; }
@@ -112,7 +114,7 @@ public:
     void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
-    /// 4 history, 5 compare, 6 λ sweep):
+    /// 4 history, 5 compare, 6 λ sweep, 7 population):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
     /// Also what "Copy RNNLoss(...)" puts on the clipboard.
@@ -177,6 +179,7 @@ private:
     LambdaModel* m_lambdas = nullptr;
     RecordingSet* m_recordings = nullptr;
     AnalysisController* m_analysis = nullptr;
+    PopulationController* m_population = nullptr;
     std::unique_ptr<Exporter> m_exporter;
     SetController* m_set = nullptr;
     SelectionBar* m_selectionBar = nullptr;
