@@ -170,14 +170,12 @@ void MainWindow::wireNeurons()
 
 QString MainWindow::recordingFile() const
 {
-    const RecordingEntry* r = m_recordings->active();
-    return r ? r->files.recording : QString();
+    return m_recordings->active() ? m_recordings->active()->files.recording : QString();
 }
 
 QString MainWindow::weightsFile() const
 {
-    const RecordingEntry* r = m_recordings->active();
-    return r ? r->files.weights : QString();
+    return m_recordings->active() ? m_recordings->active()->files.weights : QString();
 }
 
 void MainWindow::openFiles(const QString& recording, const QString& weights)
