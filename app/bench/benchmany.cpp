@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
@@ -108,6 +109,17 @@ std::vector<std::string> appArgs(const std::string& exe, const std::vector<std::
     return args;
 }
 
+/// The app's --screenshot gives up after 120 s (exit 1): as +inf, said once.
+double timeOrGiveUp(const std::vector<std::string>& args, const Environment& env)
+{
+    try {
+        return timeProcess(args, env);
+    } catch (const std::runtime_error& e) {
+        std::printf("    (%s)\n", e.what());
+        return std::numeric_limits<double>::infinity();
+    }
+}
+
 } // namespace
 
 void manyRecordings(const std::string& cli, const std::vector<int>& counts, int reps,
@@ -143,7 +155,7 @@ void manyRecordings(const std::string& cli, const std::vector<int>& counts, int 
             if (old) {
                 tOldCli.push_back(timeProcess(computeArgs(before, files)));
                 tOldApp.push_back(
-                    timeProcess(appArgs(explorerBeside(before), files, shot), appEnv));
+                    timeOrGiveUp(appArgs(explorerBeside(before), files, shot), appEnv));
             }
         }
         const double c = medianOf(tCli), a = medianOf(tApp);

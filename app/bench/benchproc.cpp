@@ -16,11 +16,14 @@ namespace rnnloss::bench {
 
 namespace {
 
+/// The command, its arguments cut short when there are many (files).
 std::string commandLine(const std::vector<std::string>& args)
 {
     std::string line;
-    for (const std::string& a : args)
-        line += (line.empty() ? "" : " ") + a;
+    for (std::size_t i = 0; i < args.size() && i < 4; ++i)
+        line += (line.empty() ? "" : " ") + args[i];
+    if (args.size() > 4)
+        line += " ... (" + std::to_string(args.size() - 1) + " arguments)";
     return line;
 }
 
@@ -100,7 +103,10 @@ double timeProcess(const std::vector<std::string>& args, const Environment& env)
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error(commandLine(args) + " failed");
+        throw std::runtime_error(
+            commandLine(args) + " failed after " + std::to_string(int(seconds)) + " s" +
+            (WIFEXITED(status) ? " (exit code " + std::to_string(WEXITSTATUS(status)) + ")"
+                               : std::string(" (a signal)")));
     return seconds;
 }
 
