@@ -101,7 +101,7 @@ void MainWindow::buildTabs()
     neurons->addWidget(m_detail);
     neurons->setStretchFactor(0, 1);
     neurons->setStretchFactor(1, 1);
-    neurons->setSizes({650, 350}); // the table whole (issue 18, item 10) in a 1280 px window
+    neurons->setSizes({560, 440});
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_breakdown, tr("Loss breakdown"));
     m_tabs->addTab(m_rates, tr("Firing rates"));
