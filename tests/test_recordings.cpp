@@ -456,6 +456,9 @@ void TestRecordings::balanceRefusesInfeasible()
     LambdaState s = w.state();
     s.enabled[index(Term::Hid)] = false;
     w.applyState(s);
+    // The dialog balances the terms the views show, so it opens once those
+    // are computed (before, openBalance() says they are still being computed).
+    QTRY_VERIFY_WITH_TIMEOUT(resultCurrent(w), kResultTimeoutMs);
     const int steps = w.undoStack()->count();
     BalanceDialog* d = w.recordingSet()->openBalance();
     QVERIFY(d);
