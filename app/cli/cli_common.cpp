@@ -97,6 +97,7 @@ ReaderOutcome read(const Options& o, const std::string& recording)
     job.trialLabel = o.slice.trialLabel;
     job.neuronGroup = o.slice.neuronGroup;
     job.rawLayout = o.direct;
+    job.weightMatrices = false; // the CLI reports the weight terms: norms only
     ReaderProcess reader;
     ReaderOutcome outcome = reader.run(job);
     if (o.verbose)

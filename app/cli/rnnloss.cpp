@@ -205,6 +205,7 @@ int computeMain(const std::vector<std::string>& a)
     job.trialLabel = slice.trialLabel;
     job.neuronGroup = slice.neuronGroup;
     job.rawLayout = direct;
+    job.weightMatrices = false; // the report needs the norms only
     ReaderProcess reader;
     double lastShown = -1.0;
     ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {

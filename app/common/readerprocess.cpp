@@ -188,6 +188,8 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
             args.insert(args.end(), {opt, **label});
     if (job.rawLayout)
         args.push_back("--raw-layout");
+    if (!job.weightMatrices)
+        args.push_back("--weight-norms-only");
     int outPipe[2], errPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0)
         return failWith(std::string("cannot start the reader: ") + std::strerror(errno));
