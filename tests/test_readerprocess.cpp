@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <thread>
 
@@ -27,6 +28,7 @@ private slots:
     void misbehavingReader();
     void cancelFromAnotherThread();
     void limitsReachTheReader();
+    void weightNormsOnly();
 
 private:
     /// A fake reader that first writes its pid to NAME.pid, then runs `body`.
@@ -170,6 +172,34 @@ void TestReaderProcess::limitsReachTheReader()
     const ReaderOutcome limited = ReaderProcess().run(job);
     QVERIFY(!limited.summary);
     QVERIFY2(limited.error.find("cannot") == std::string::npos, limited.error.c_str());
+}
+
+// What the CLI asks for: the weights' norms without the matrices. The norms
+// are those of the matrices the full summary carries (Σ w², summed here from
+// them: they are the reader's doubles rounded to float, hence the tolerance).
+void TestReaderProcess::weightNormsOnly()
+{
+    ReaderJob job;
+    job.readerExe = RNNLOSS_READER;
+    job.recording =
+        QFileInfo(QStringLiteral(RNNLOSS_CLI)).dir().filePath("example.h5").toStdString();
+    const ReaderOutcome full = ReaderProcess().run(job);
+    QVERIFY2(full.summary, full.error.c_str());
+    job.weightMatrices = false;
+    const ReaderOutcome norms = ReaderProcess().run(job);
+    QVERIFY2(norms.summary, norms.error.c_str());
+    for (int i = 0; i < 3; ++i) {
+        const RowMatrixF& w = full.summary->weights[std::size_t(i)];
+        QVERIFY(w.size() > 0);
+        QCOMPARE(norms.summary->weights[std::size_t(i)].size(), Eigen::Index(0));
+        double sq = 0.0;
+        for (Eigen::Index k = 0; k < w.size(); ++k)
+            sq += double(w.data()[k]) * double(w.data()[k]);
+        const double got = norms.summary->weightNormSq[std::size_t(i)];
+        QVERIFY2(std::abs(got - sq) <= 1e-6 * sq, qPrintable(QString::number(got - sq)));
+        QCOMPARE(got, full.summary->weightNormSq[std::size_t(i)]);
+    }
+    QCOMPARE(norms.summary->shape.nHid, full.summary->shape.nHid);
 }
 
 QTEST_GUILESS_MAIN(TestReaderProcess)

@@ -105,6 +105,7 @@ ReaderJob readerJob(const Options& o, const std::string& recording)
     job.trialLabel = o.slice.trialLabel;
     job.neuronGroup = o.slice.neuronGroup;
     job.rawLayout = o.direct;
+    job.weightMatrices = false; // the CLI reports the weight terms: norms only
     return job;
 }
 

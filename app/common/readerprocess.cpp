@@ -79,6 +79,8 @@ std::vector<std::string> readerArguments(const ReaderJob& job)
             args.insert(args.end(), {opt, **label});
     if (job.rawLayout)
         args.push_back("--raw-layout");
+    if (!job.weightMatrices)
+        args.push_back("--weight-norms-only");
     return args;
 }
 

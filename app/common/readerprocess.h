@@ -31,6 +31,10 @@ struct ReaderJob
     /// Ask for the raw layout of outputs, targets and states instead of their
     /// sums where they can be read straight from the file (io/rawread.h).
     bool rawLayout = false;
+    /// False: the summary carries the weights' norms (the terms need no
+    /// more) but not the matrices, which only the app's weights view shows:
+    /// 1 MB less to encode, send and decode for N_hid = 512.
+    bool weightMatrices = true;
     /// The child is killed when it sends nothing for this long: a watchdog on
     /// progress, not on total time, so a 20 GB file may take minutes.
     int watchdogMs = 30000;

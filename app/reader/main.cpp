@@ -9,6 +9,7 @@
 #include "reader.h"
 #include "summarycodec.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -56,13 +57,23 @@ io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& sl
     return req;
 }
 
-int readAndSend(io::ReadRequest req, const SliceOptions& slice)
+/// Removes `flag` from `args`; whether it was there.
+bool takeFlag(std::vector<std::string>& args, const std::string& flag)
+{
+    const auto it = std::find(args.begin(), args.end(), flag);
+    if (it == args.end())
+        return false;
+    args.erase(it);
+    return true;
+}
+
+int readAndSend(io::ReadRequest req, const SliceOptions& slice, bool weightMatrices)
 {
     if (slice.any())
         req.slice = [&slice](const Summary& whole, std::string& error) {
             return resolveSlice(slice, whole, error);
         };
-    const auto result = io::readRecording(req, [](double f, const std::string& stage) {
+    auto result = io::readRecording(req, [](double f, const std::string& stage) {
         return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
     });
     if (!result.summary) {
@@ -72,6 +83,9 @@ int readAndSend(io::ReadRequest req, const SliceOptions& slice)
     for (const std::string& w : result.weightsWarnings)
         if (!writeAll(STDOUT_FILENO, encodeMessage(FrameType::Warning, w)))
             return 1;
+    if (!weightMatrices) // the norms stay: they are all the terms use
+        for (RowMatrixF& w : result.summary->weights)
+            w = RowMatrixF();
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
 }
 
@@ -100,11 +114,12 @@ std::vector<std::string> applyLimits(std::vector<std::string> args)
 int main(int argc, char** argv)
 {
     try {
-        const std::vector<std::string> args =
+        std::vector<std::string> args =
             applyLimits(std::vector<std::string>(argv + 1, argv + argc));
+        const bool normsOnly = takeFlag(args, "--weight-norms-only");
         SliceOptions slice;
         io::ReadRequest req = parseRequest(args, slice);
-        return readAndSend(std::move(req), slice);
+        return readAndSend(std::move(req), slice, !normsOnly);
     } catch (const UsageError& e) {
         return fail(e.message);
     } catch (const std::exception& e) {
