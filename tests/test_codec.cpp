@@ -1185,7 +1185,7 @@ void TestCodec::malformedFrameHeader_data()
     QTest::newRow("version 0xffff") << hdr(0xffff, 1, 12) + payload << "version";
     QTest::newRow("version byte-swapped") << hdr(0x0100, 1, 12) + payload << "version";
     QTest::newRow("type 0") << hdr(1, 0, 12) + payload << "type";
-    QTest::newRow("type 5") << hdr(1, 5, 12) + payload << "type";
+    QTest::newRow("type 7") << hdr(1, 7, 12) + payload << "type";
     QTest::newRow("type 0xffff") << hdr(1, 0xffff, 12) + payload << "type";
     QTest::newRow("frame of 2^40 bytes") << hdr(1, 4, std::uint64_t(1) << 40) + payload << "";
     QTest::newRow("frame of 4 GiB + 1") << hdr(1, 2, kMaxFramePayload + 1) << "";

@@ -1,7 +1,7 @@
 // rnnloss — the command-line tool over the engine:
 //   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
 //                   [--lambda KEY=VALUE]... [--json]
-//   rnnloss compute A.h5 B.h5 ... / sweep / balance   (cli_commands.h)
+//   rnnloss compute A.h5 B.h5 ... / sweep / balance / grad   (cli_commands.h)
 //   rnnloss bench [...]         the benchmark of docs/performance.md
 // Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
 
@@ -46,6 +46,7 @@ Usage:
   rnnloss compute A.h5 B.h5 ... [options]
   rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
+  rnnloss grad [RECORDING...] [--threads N] [options]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
@@ -248,7 +249,7 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-            std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
+            std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp << cli::kGradHelp;
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
@@ -260,7 +261,7 @@ int main(int argc, char** argv)
         args.erase(args.begin());
         for (const auto& s : args)
             if (s == "--help" || s == "-h") {
-                std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
+                std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp << cli::kGradHelp;
                 return 0;
             }
         if (cmd == "compute")
@@ -269,6 +270,8 @@ int main(int argc, char** argv)
             return cli::sweep(args);
         if (cmd == "balance")
             return cli::balance(args);
+        if (cmd == "grad")
+            return cli::grad(args);
         if (cmd == "bench")
             return runBench(args);
         return fail("unknown command '" + cmd + "' (see rnnloss --help)");

@@ -78,6 +78,12 @@ std::vector<std::string> readerArguments(const ReaderJob& job)
             args.insert(args.end(), {opt, **label});
     if (job.rawLayout)
         args.push_back("--raw-layout");
+    if (job.gradients) {
+        args.insert(args.end(),
+                    {"--gradients", "--gradient-threads", std::to_string(job.gradientThreads)});
+        if (job.convention)
+            args.insert(args.end(), {"--convention", std::string(conventionName(*job.convention))});
+    }
     return args;
 }
 
@@ -150,6 +156,7 @@ struct Streamed
 {
     FrameParser parser;
     std::optional<Summary> summary;
+    std::optional<GradientSummary> gradients;
     std::vector<std::string> warnings;
     std::string stderrTail, childError, protocolError;
     bool timedOut = false;
@@ -179,6 +186,9 @@ bool takeFrames(std::span<const std::uint8_t> bytes, const ReaderProcess::Progre
             break;
         case FrameType::Summary:
             st.summary = std::move(ev.summary);
+            break;
+        case FrameType::Gradients:
+            st.gradients = std::move(ev.gradients);
             break;
         }
     }
@@ -283,12 +293,23 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
         return failWith(msg);
     }
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (st.summary && code == 0 && st.parser.pending() == 0) {
-        out.summary = std::move(st.summary);
+    // The one result the job asked for, and nothing else.
+    const bool result = job.gradients ? st.gradients && !st.summary : st.summary && !st.gradients;
+    if (result && code == 0 && st.parser.pending() == 0) {
+        auto& warnings = job.gradients ? st.gradients->warnings : st.summary->warnings;
         for (auto& w : st.warnings)
-            out.summary->warnings.push_back(std::move(w));
+            warnings.push_back(std::move(w));
+        out.summary = std::move(st.summary);
+        out.gradients = std::move(st.gradients);
         return;
     }
+    if (code == 0 && (st.summary || st.gradients))
+        return failWith(std::string("the reader sent ") +
+                        (st.summary && st.gradients ? "a summary and gradients"
+                         : st.summary               ? "a summary"
+                                                    : "gradients") +
+                        (job.gradients ? " where gradients alone" : " where a summary alone") +
+                        " were asked for");
     if (code == 127)
         return failWith("cannot execute the reader '" + job.readerExe + "': " + tail);
     std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";
