@@ -308,8 +308,8 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
                         (st.summary && st.gradients ? "a summary and gradients"
                          : st.summary               ? "a summary"
                                                     : "gradients") +
-                        (job.gradients ? " where gradients alone" : " where a summary alone") +
-                        " were asked for");
+                        (job.gradients ? ", but gradients alone were asked for"
+                                       : ", but a summary alone was asked for"));
     if (code == 127)
         return failWith("cannot execute the reader '" + job.readerExe + "': " + tail);
     std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";
