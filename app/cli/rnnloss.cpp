@@ -50,6 +50,7 @@ Usage:
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
+  rnnloss bench --gradients [--reps R] [--threads N] [--nn4n SCRIPT] [--dir D] [--keep]
   rnnloss --help | --version
 
 compute
@@ -120,6 +121,11 @@ bench
   floor, HDF5's own read, rnnloss compute (and with --via-reader), load to the
   first result, and a slice recompute (half the trials x a 200-step window).
   --recording FILE: only the end-to-end figures, on an existing recording.
+  --gradients: the per-term gradients of a recording of B=128, T=500, N=512
+  (134 MB) and of one of 64 neurons (B=64, T=200) through the reader process,
+  end to end (read, forward, backward), and the reader's peak memory; with
+  --nn4n tools/bench_gradient_nn4n.py, nn4n + PyTorch autograd beside it in
+  each repetition (Debian's python3 with torch; nn4n from NN4N_PATH).
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.

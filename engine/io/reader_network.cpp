@@ -21,6 +21,10 @@ using namespace detail;
 
 /// The longest activation name read; nn4n's are at most 7 bytes.
 constexpr std::size_t kMaxActivationBytes = 64;
+/// The arrays are held whole for the simulation; a compressed file can declare
+/// far more than it stores, so their size is bounded before anything is
+/// allocated (the memory limit of the reader process stops less).
+constexpr std::uint64_t kMaxArrayBytes = std::uint64_t(64) << 30;
 
 /// Text from a file, fit for a one-line message: control characters shown as '?'.
 std::string printable(std::string s)
@@ -273,10 +277,18 @@ void readArrays(const ReadRequest& req, const std::vector<OpenDataset>& open,
     const OpenDataset* in = findDataset(open, Dataset::Inputs);
     const OpenDataset* tgt = findDataset(open, Dataset::Targets);
     const OpenDataset* st = findDataset(open, Dataset::States);
-    std::uint64_t total = 0;
+    std::uint64_t total = 0, bytes = 0;
     for (const OpenDataset* d : {in, tgt, st})
-        if (d)
+        if (d) {
             total += checkedProduct(d->dims, 1, d->label());
+            bytes += checkedProduct(d->dims, d->wide ? 8 : 4, d->label());
+        }
+    if (bytes > kMaxArrayBytes)
+        throw ReadError(in->file +
+                        ": the gradients hold 'inputs', 'targets' and 'states' in "
+                        "memory, " +
+                        std::to_string(bytes >> 30) + " GiB here, more than the " +
+                        std::to_string(kMaxArrayBytes >> 30) + " GiB the reader allows");
     Progress progress(progressFn, total);
     progress.advance(0, "opening");
     r.inputs = readSeries(in, req.slabBytes, progress);
