@@ -42,7 +42,14 @@ inline constexpr std::size_t kFrameHeaderSize = 16;
 inline constexpr std::uint64_t kMaxFramePayload = std::uint64_t(4) << 30;
 
 /// Gradients: a GradientSummary (gradcodec.h), from `rnnloss-reader --gradients`.
-enum class FrameType : std::uint16_t { Progress = 1, Warning = 2, Error = 3, Summary = 4, Gradients = 5 };
+enum class FrameType : std::uint16_t
+{
+    Progress = 1,
+    Warning = 2,
+    Error = 3,
+    Summary = 4,
+    Gradients = 5
+};
 
 struct ProgressFrame
 {

@@ -28,13 +28,13 @@ using namespace rnnloss;
 
 namespace {
 
-using bruteforcenet::Case;
-using bruteforcenet::FdGradients;
 using bruteforcenet::bruteLoss;
+using bruteforcenet::Case;
 using bruteforcenet::centralDifferences;
+using bruteforcenet::FdGradients;
 using bruteforcenet::flat;
-using bruteforcenet::simulate;
 using bruteforcenet::Sim;
+using bruteforcenet::simulate;
 using bruteforcenet::toLong;
 
 Case makeCase(Activation a, unsigned seed, Shape s, bool biases, long initRows)
