@@ -22,6 +22,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <sys/resource.h>
 #include <thread>
 
 namespace rnnloss {
@@ -123,8 +124,18 @@ std::string writeGradientRecording(const Shape& s, const std::string& path)
 struct OurRun
 {
     double total = 0, read = 0, forward = 0, backward = 0; ///< seconds
+    double cpu = 0;                                        ///< the reader's user + system time
     std::uint64_t peakRss = 0;
 };
+
+/// User + system seconds of the reaped children so far.
+double childrenCpu()
+{
+    struct rusage ru = {};
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 OurRun runOurs(const std::string& file, int threads)
 {
@@ -135,6 +146,7 @@ OurRun runOurs(const std::string& file, int threads)
     job.convention = Convention::Nn4n;
     job.gradientThreads = threads;
     job.memoryLimitBytes = 0;
+    const double cpu0 = childrenCpu();
     const auto start = Clock::now();
     // The last frame of the read, the last of the forward pass.
     Clock::time_point readEnd = start, forwardEnd = start;
@@ -156,6 +168,7 @@ OurRun runOurs(const std::string& file, int threads)
     r.read = sec(start, readEnd);
     r.forward = sec(readEnd, std::max(readEnd, forwardEnd));
     r.backward = sec(std::max(readEnd, forwardEnd), end);
+    r.cpu = childrenCpu() - cpu0;
     r.peakRss = out.peakRssBytes;
     return r;
 }
@@ -163,7 +176,7 @@ OurRun runOurs(const std::string& file, int threads)
 /// nn4n + autograd's own figures: forward, the four backward passes.
 struct TheirRun
 {
-    double forward = NAN, backward = NAN;
+    double forward = NAN, backward = NAN, cpu = NAN;
 };
 
 TheirRun runNn4n(const std::string& script, const Shape& s, int threads)
@@ -180,10 +193,42 @@ TheirRun runNn4n(const std::string& script, const Shape& s, int threads)
     std::ifstream f(out);
     const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     std::smatch m;
-    if (!std::regex_search(text, m,
-                           std::regex(R"(forward ([0-9.]+) s .*?backward passes ([0-9.]+) s)")))
+    const std::regex figures(R"(forward ([0-9.]+) s \(CPU ([0-9.]+) s\), 4 backward )"
+                             R"(passes ([0-9.]+) s \(CPU ([0-9.]+) s\))");
+    if (!std::regex_search(text, m, figures))
         throw std::runtime_error("no figures in the output of bench_gradient_nn4n.py: " + text);
-    return {std::stod(m[1]), std::stod(m[2])};
+    return {std::stod(m[1]), std::stod(m[3]), std::stod(m[2]) + std::stod(m[4])};
+}
+
+/// Every repetition's figures, ours and nn4n's.
+struct CaseTimes
+{
+    std::vector<double> total, read, forward, backward, cpu, theirF, theirB, theirCpu;
+    std::uint64_t peak = 0;
+};
+
+void printCase(const char* title, const Shape& s, double mb, const CaseTimes& t,
+               const GradOptions& o)
+{
+    const double statesMb = 4.0 * double(s.batch * s.time * s.nHid) / 1e6;
+    std::printf("\n%s: B=%lld T=%lld N_in=%lld N_hid=%lld N_out=%lld, file %.1f MB (states "
+                "%.1f MB float32), relu, %d threads, %d repetitions (medians)\n",
+                title, (long long)s.batch, (long long)s.time, (long long)s.nIn, (long long)s.nHid,
+                (long long)s.nOut, mb, statesMb, o.threads, o.reps);
+    std::printf("  rnnloss, reader process end to end   %8.3f s  CPU %7.3f s  (read %.3f, "
+                "forward %.3f, backward %.3f)\n",
+                median(t.total), median(t.cpu), median(t.read), median(t.forward),
+                median(t.backward));
+    std::printf("  peak RSS of the reader               %8.1f MB  (%.2fx the states)\n",
+                double(t.peak) / 1e6, double(t.peak) / 1e6 / statesMb);
+    if (t.theirF.empty())
+        return;
+    const double them = median(t.theirF) + median(t.theirB);
+    std::printf("  nn4n + autograd (float32, in process) %7.3f s  CPU %7.3f s  (forward %.3f, "
+                "4 backward %.3f)\n",
+                them, median(t.theirCpu), median(t.theirF), median(t.theirB));
+    std::printf("  ratio nn4n / rnnloss                 %8.2fx wall, %.2fx CPU\n",
+                them / median(t.total), median(t.theirCpu) / median(t.cpu));
 }
 
 void benchCase(const char* title, const Shape& s, const GradOptions& o)
@@ -194,39 +239,24 @@ void benchCase(const char* title, const Shape& s, const GradOptions& o)
     if (const std::string err = writeGradientRecording(s, file); !err.empty())
         throw std::runtime_error(err);
     const double mb = double(std::filesystem::file_size(file)) / 1e6;
-    const double statesMb = 4.0 * double(s.batch * s.time * s.nHid) / 1e6;
     runOurs(file, o.threads); // warms the page cache and the reader's binary
-    std::vector<double> total, read, forward, backward, theirF, theirB;
-    std::uint64_t peak = 0;
+    CaseTimes t;
     for (int i = 0; i < o.reps; ++i) {
         const OurRun r = runOurs(file, o.threads);
-        total.push_back(r.total);
-        read.push_back(r.read);
-        forward.push_back(r.forward);
-        backward.push_back(r.backward);
-        peak = std::max(peak, r.peakRss);
+        t.total.push_back(r.total);
+        t.read.push_back(r.read);
+        t.forward.push_back(r.forward);
+        t.backward.push_back(r.backward);
+        t.cpu.push_back(r.cpu);
+        t.peak = std::max(t.peak, r.peakRss);
         if (!o.nn4nScript.empty()) {
-            const TheirRun t = runNn4n(o.nn4nScript, s, o.threads);
-            theirF.push_back(t.forward);
-            theirB.push_back(t.backward);
+            const TheirRun n = runNn4n(o.nn4nScript, s, o.threads);
+            t.theirF.push_back(n.forward);
+            t.theirB.push_back(n.backward);
+            t.theirCpu.push_back(n.cpu);
         }
     }
-    std::printf("\n%s: B=%lld T=%lld N_in=%lld N_hid=%lld N_out=%lld, file %.1f MB (states "
-                "%.1f MB float32), relu, %d threads, %d repetitions (medians)\n",
-                title, (long long)s.batch, (long long)s.time, (long long)s.nIn, (long long)s.nHid,
-                (long long)s.nOut, mb, statesMb, o.threads, o.reps);
-    std::printf("  rnnloss, reader process end to end   %8.3f s  (read %.3f, forward %.3f, "
-                "backward %.3f)\n",
-                median(total), median(read), median(forward), median(backward));
-    std::printf("  peak RSS of the reader               %8.1f MB  (%.1fx the states)\n",
-                double(peak) / 1e6, double(peak) / 1e6 / statesMb);
-    if (!theirF.empty()) {
-        const double them = median(theirF) + median(theirB);
-        std::printf("  nn4n + autograd (float32)            %8.3f s  (forward %.3f, 4 backward "
-                    "%.3f; in process, no file)\n",
-                    them, median(theirF), median(theirB));
-        std::printf("  ratio nn4n / rnnloss                 %8.2fx\n", them / median(total));
-    }
+    printCase(title, s, mb, t, o);
     if (!o.keep)
         std::filesystem::remove(file);
 }
