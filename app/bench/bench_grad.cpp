@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -179,11 +180,15 @@ struct TheirRun
     double forward = NAN, backward = NAN, cpu = NAN;
 };
 
-TheirRun runNn4n(const std::string& script, const Shape& s, int threads)
+/// `passive`: with OMP_WAIT_POLICY=PASSIVE, so that PyTorch's OpenMP threads
+/// sleep instead of spinning while they wait (on a shared machine spinning
+/// costs it several times its time; idle, it costs little).
+TheirRun runNn4n(const std::string& script, const Shape& s, int threads, bool passive)
 {
     const std::string out =
         (std::filesystem::temp_directory_path() / "rnnloss-bench-nn4n.txt").string();
-    const std::string cmd = "/usr/bin/python3 '" + script + "' --batch " + std::to_string(s.batch) +
+    const std::string cmd = std::string(passive ? "OMP_WAIT_POLICY=PASSIVE " : "") +
+                            "/usr/bin/python3 '" + script + "' --batch " + std::to_string(s.batch) +
                             " --time " + std::to_string(s.time) + " --neurons " +
                             std::to_string(s.nHid) + " --inputs " + std::to_string(s.nIn) +
                             " --outputs " + std::to_string(s.nOut) + " --threads " +
@@ -203,7 +208,8 @@ TheirRun runNn4n(const std::string& script, const Shape& s, int threads)
 /// Every repetition's figures, ours and nn4n's.
 struct CaseTimes
 {
-    std::vector<double> total, read, forward, backward, cpu, theirF, theirB, theirCpu;
+    std::vector<double> total, read, forward, backward, cpu;
+    std::array<std::vector<double>, 2> theirF, theirB, theirCpu; ///< OpenMP default, passive
     std::uint64_t peak = 0;
 };
 
@@ -219,16 +225,23 @@ void printCase(const char* title, const Shape& s, double mb, const CaseTimes& t,
                 "forward %.3f, backward %.3f)\n",
                 median(t.total), median(t.cpu), median(t.read), median(t.forward),
                 median(t.backward));
+    double load[3] = {0, 0, 0};
+    if (getloadavg(load, 3) == 3)
+        std::printf("  load average at the end              %8.2f (1 min), %.2f (5 min)\n", load[0],
+                    load[1]);
     std::printf("  peak RSS of the reader               %8.1f MB  (%.2fx the states)\n",
                 double(t.peak) / 1e6, double(t.peak) / 1e6 / statesMb);
-    if (t.theirF.empty())
-        return;
-    const double them = median(t.theirF) + median(t.theirB);
-    std::printf("  nn4n + autograd (float32, in process) %7.3f s  CPU %7.3f s  (forward %.3f, "
-                "4 backward %.3f)\n",
-                them, median(t.theirCpu), median(t.theirF), median(t.theirB));
-    std::printf("  ratio nn4n / rnnloss                 %8.2fx wall, %.2fx CPU\n",
-                them / median(t.total), median(t.theirCpu) / median(t.cpu));
+    for (int passive = 0; passive < 2; ++passive) {
+        if (t.theirF[passive].empty())
+            continue;
+        const double them = median(t.theirF[passive]) + median(t.theirB[passive]);
+        std::printf("  nn4n + autograd, float32%s %8.3f s  CPU %7.3f s  (forward %.3f, 4 backward "
+                    "%.3f)\n",
+                    passive ? ", OMP passive" : ", OMP default", them, median(t.theirCpu[passive]),
+                    median(t.theirF[passive]), median(t.theirB[passive]));
+        std::printf("    ratio nn4n / rnnloss               %8.2fx wall, %.2fx CPU\n",
+                    them / median(t.total), median(t.theirCpu[passive]) / median(t.cpu));
+    }
 }
 
 void benchCase(const char* title, const Shape& s, const GradOptions& o)
@@ -249,11 +262,11 @@ void benchCase(const char* title, const Shape& s, const GradOptions& o)
         t.backward.push_back(r.backward);
         t.cpu.push_back(r.cpu);
         t.peak = std::max(t.peak, r.peakRss);
-        if (!o.nn4nScript.empty()) {
-            const TheirRun n = runNn4n(o.nn4nScript, s, o.threads);
-            t.theirF.push_back(n.forward);
-            t.theirB.push_back(n.backward);
-            t.theirCpu.push_back(n.cpu);
+        for (int passive = 0; passive < 2 && !o.nn4nScript.empty(); ++passive) {
+            const TheirRun n = runNn4n(o.nn4nScript, s, o.threads, passive);
+            t.theirF[passive].push_back(n.forward);
+            t.theirB[passive].push_back(n.backward);
+            t.theirCpu[passive].push_back(n.cpu);
         }
     }
     printCase(title, s, mb, t, o);

@@ -54,28 +54,18 @@ constexpr Bias kBiases[] = {
     {Param::BOut, "biases/readout", "readout_layer.bias"},
 };
 
-/// The paths a weight matrix is looked for at, for messages.
-std::string weightPaths(Dataset d)
-{
-    switch (d) {
-    case Dataset::WeightsIn:
-        return "'weights/input' (or 'recurrent_layer.input_layer.weight')";
-    case Dataset::WeightsHid:
-        return "'weights/hidden' (or 'recurrent_layer.hidden_layer.weight')";
-    default:
-        return "'weights/readout' (or 'readout_layer.weight')";
-    }
-}
-
 /// One error naming everything the gradients need that the files lack.
-void requireComplete(const File& rec, const File* wts, const std::vector<OpenDataset>& open)
+void requireComplete(const File& rec, const File* wts, const std::vector<OpenDataset>& open,
+                     const Summary& s)
 {
     std::vector<std::string> missing;
     if (!findDataset(open, Dataset::Inputs))
         missing.push_back("the dataset 'inputs'");
+    // openDatasets() left the paths it looked at in the summary ("/weights/input
+    // or /recurrent_layer.input_layer.weight").
     for (Dataset d : {Dataset::WeightsIn, Dataset::WeightsHid, Dataset::WeightsOut})
         if (!findDataset(open, d))
-            missing.push_back("the dataset " + weightPaths(d) +
+            missing.push_back("the dataset " + s.info(d).path +
                               (wts ? " in " + wts->name() : std::string()));
     if (!rec.hasAttribute("activation"))
         missing.push_back("the attribute 'activation'");
@@ -312,7 +302,7 @@ NetworkRead readNetworkLocked(const ReadRequest& req, const ProgressFn& progress
     const std::vector<OpenDataset> open = openDatasets(&rec, wts ? &*wts : nullptr, rec.name(), s);
     agreeShape(open, rec.name(), s);
     readAttributes(rec, s);
-    requireComplete(rec, wts ? &*wts : nullptr, open);
+    requireComplete(rec, wts ? &*wts : nullptr, open, s);
     r.network = readNetworkObjects(rec, wts ? &*wts : nullptr, open, s);
     r.slice = resolveSlice(req, s, rec.name());
     readArrays(req, open, progress, r);
