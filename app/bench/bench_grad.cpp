@@ -45,7 +45,8 @@ struct GradOptions
 {
     int reps = 5;
     int threads = 2;
-    std::string nn4nScript; ///< tools/bench_gradient_nn4n.py; empty: ours alone
+    std::string nn4nScript;                    ///< tools/bench_gradient_nn4n.py; empty: ours alone
+    bool ompDefault = true, ompPassive = true; ///< the modes nn4n runs in
     std::string dir = std::filesystem::temp_directory_path().string();
     bool keep = false;
 };
@@ -63,7 +64,13 @@ GradOptions parseGradOptions(const std::vector<std::string>& a)
                 o.threads = static_cast<int>(wholeNumber(a[i], value(a, i), 1, 256));
             else if (a[i] == "--nn4n")
                 o.nn4nScript = value(a, i);
-            else if (a[i] == "--dir")
+            else if (a[i] == "--nn4n-omp") {
+                const std::string m = value(a, i);
+                if (m != "default" && m != "passive" && m != "both")
+                    throw UsageError{"--nn4n-omp " + m + ": expected default, passive or both"};
+                o.ompDefault = m != "passive";
+                o.ompPassive = m != "default";
+            } else if (a[i] == "--dir")
                 o.dir = value(a, i);
             else if (a[i] == "--keep")
                 o.keep = true;
@@ -263,6 +270,8 @@ void benchCase(const char* title, const Shape& s, const GradOptions& o)
         t.cpu.push_back(r.cpu);
         t.peak = std::max(t.peak, r.peakRss);
         for (int passive = 0; passive < 2 && !o.nn4nScript.empty(); ++passive) {
+            if (!(passive ? o.ompPassive : o.ompDefault))
+                continue;
             const TheirRun n = runNn4n(o.nn4nScript, s, o.threads, passive);
             t.theirF[passive].push_back(n.forward);
             t.theirB[passive].push_back(n.backward);

@@ -50,7 +50,8 @@ Usage:
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
-  rnnloss bench --gradients [--reps R] [--threads N] [--nn4n SCRIPT] [--dir D] [--keep]
+  rnnloss bench --gradients [--reps R] [--threads N] [--nn4n SCRIPT]
+                [--nn4n-omp default|passive|both] [--dir D] [--keep]
   rnnloss --help | --version
 
 compute
@@ -125,7 +126,8 @@ bench
   (134 MB) and of one of 64 neurons (B=64, T=200) through the reader process,
   end to end (read, forward, backward), and the reader's peak memory; with
   --nn4n tools/bench_gradient_nn4n.py, nn4n + PyTorch autograd beside it in
-  each repetition (Debian's python3 with torch; nn4n from NN4N_PATH).
+  each repetition (Debian's python3 with torch; nn4n from NN4N_PATH), with
+  OpenMP's default waiting and with OMP_WAIT_POLICY=PASSIVE (--nn4n-omp).
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
