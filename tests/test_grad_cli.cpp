@@ -387,6 +387,7 @@ private slots:
     void refusals_data();
     void refusals();
     void severalRecordings();
+    void trialLabelIsItsTrials();
     void tableAndUsage();
 
 private:
@@ -680,6 +681,43 @@ void TestGradCli::severalRecordings()
     QJsonObject two = lines[1];
     two.remove("label");
     QCOMPARE(two, one);
+}
+
+void TestGradCli::trialLabelIsItsTrials()
+{
+    // The bundled example's trial_labels, read here with HDF5: the trials of
+    // "choice A" given as indices must give what --trial-label gives.
+    const QString example = QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h5");
+    const hid_t f = H5Fopen(QFile::encodeName(example).constData(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    QVERIFY(f >= 0);
+    const hid_t d = H5Dopen2(f, "trial_labels", H5P_DEFAULT);
+    const hid_t stored = H5Dget_type(d);
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5Tget_cset(stored)); // h5py writes UTF-8
+    H5Tclose(stored);
+    const hid_t space = H5Dget_space(d);
+    std::vector<char*> labels(H5Sget_simple_extent_npoints(space));
+    QVERIFY(H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels.data()) >= 0);
+    QStringList trials;
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        if (QString(labels[i]) == "choice A")
+            trials << QString::number(i);
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, labels.data());
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Dclose(d);
+    H5Fclose(f);
+    QVERIFY(trials.size() > 1 && trials.size() < int(labels.size()));
+    const Run byLabel = runCli({"grad", example, "--json", "--trial-label", "choice A"});
+    const Run byIndex = runCli({"grad", example, "--json", "--trials", trials.join(',')});
+    QVERIFY2(byLabel.exitCode == 0 && byIndex.exitCode == 0, qPrintable(byLabel.describe()));
+    QCOMPARE(jsonLines(byLabel.out), jsonLines(byIndex.out));
+    // The example holds its network: no replay warning, a replay at float32 rounding.
+    QVERIFY2(byLabel.err.isEmpty(), qPrintable(byLabel.describe()));
+    QVERIFY(jsonLines(byLabel.out)[0]["replay_error"].toDouble() < 1e-5);
+    const Run all = runCli({"grad", example, "--json"});
+    QVERIFY(jsonLines(all.out) != jsonLines(byLabel.out));
 }
 
 void TestGradCli::tableAndUsage()
