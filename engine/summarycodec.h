@@ -25,6 +25,7 @@
 // for bit: no rate is negative); 4 only with 1 or 2, so that a full
 // summary's payload is what it always was.
 
+#include "gradsummary.h"
 #include "summary.h"
 
 #include <cstdint>
@@ -40,7 +41,15 @@ inline constexpr std::size_t kFrameHeaderSize = 16;
 /// No frame may claim more than this; a larger claim is a malformed stream.
 inline constexpr std::uint64_t kMaxFramePayload = std::uint64_t(4) << 30;
 
-enum class FrameType : std::uint16_t { Progress = 1, Warning = 2, Error = 3, Summary = 4 };
+/// Gradients: a GradientSummary (gradcodec.h), from `rnnloss-reader --gradients`.
+enum class FrameType : std::uint16_t
+{
+    Progress = 1,
+    Warning = 2,
+    Error = 3,
+    Summary = 4,
+    Gradients = 5
+};
 
 struct ProgressFrame
 {
@@ -51,6 +60,8 @@ struct ProgressFrame
 std::vector<std::uint8_t> encodeProgress(const ProgressFrame& p);
 std::vector<std::uint8_t> encodeMessage(FrameType type, const std::string& text);
 std::vector<std::uint8_t> encodeSummaryFrame(const Summary& s);
+/// A frame of `type` around `payload`.
+std::vector<std::uint8_t> encodeFrame(FrameType type, const std::vector<std::uint8_t>& payload);
 
 /// The payload of a summary frame (no header). A summary with states holds
 /// its per-time sums and histograms whole or not at all (std::logic_error
@@ -85,6 +96,7 @@ public:
         ProgressFrame progress;  ///< Progress
         std::string text;        ///< Warning, Error
         std::optional<Summary> summary;
+        std::optional<GradientSummary> gradients; ///< Gradients
     };
     /// Appends bytes; returns false (and sets error()) on a malformed stream.
     bool feed(std::span<const std::uint8_t> bytes, std::vector<Event>& events);

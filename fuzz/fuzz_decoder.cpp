@@ -1,6 +1,9 @@
 // libFuzzer target: the app-side decoder of the reader's frame stream, on
-// arbitrary bytes fed in arbitrary pieces.
+// arbitrary bytes fed in arbitrary pieces; the whole input also as a summary
+// payload and as a gradient payload (engine/gradcodec.h).
 
+#include "gradcodec.h"
+#include "gradgram.h"
 #include "loss.h"
 #include "neuronstats.h"
 #include "summarycodec.h"
@@ -22,6 +25,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::int64_t n = 0; n < std::min<std::int64_t>(d.value->shape.nHid, 4); ++n) {
             neuronRateHistogram(*d.value, n);
             psth(*d.value, n);
+        }
+    }
+    // ... as a gradient payload, and what the views compute from it ...
+    auto g = decodeGradients({data, size});
+    if (g.value) {
+        std::array<bool, kTermCount> on;
+        on.fill(true);
+        const TermArray lambdas{1, 0.5, 0.1, 0, 2, 0.01, 1};
+        for (Param p : kAllParams) {
+            weightedTotalNorm((*g.value)[p], lambdas, on);
+            gradShares((*g.value)[p], lambdas, on);
+            for (Term k : kAllTerms)
+                cosine((*g.value)[p], k, Term::Fr);
+            const ShareTarget target{Term::Fr, 0.3};
+            balanceByGradient((*g.value)[p], lambdas, on, {&target, 1});
         }
     }
     // ... and as a stream, split at a point the first byte chooses.

@@ -1,11 +1,15 @@
 // The process boundary against readers that misbehave: one that hangs (the
 // watchdog), one that writes garbage, one that crashes mid-stream, one that
 // exits without a result, one that cannot be executed, and a cancel from
-// another thread; the memory limit reaching the reader. Fake readers are shell
-// scripts written at test time; the real reader is covered by test_cli and
-// test_gui (and here, for its memory limit).
+// another thread; the memory limit reaching the reader; and gradient jobs: the
+// arguments they pass, the result they take, and a reader that sends the other
+// kind of result. Fake readers are shell scripts written at test time; the real
+// reader is covered by test_cli, test_grad_cli and test_gui (and here, for its
+// memory limit).
 
+#include "gradcodec.h"
 #include "readerprocess.h"
+#include "summarycodec.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -29,8 +33,13 @@ private slots:
     void cancelFromAnotherThread();
     void limitsReachTheReader();
     void weightNormsOnly();
+    void gradientJob();
+    void wrongKindOfResult_data();
+    void wrongKindOfResult();
 
 private:
+    /// `bytes` written to NAME, for a fake reader to `cat`.
+    QString data(const QString& name, const std::vector<std::uint8_t>& bytes);
     /// A fake reader that first writes its pid to NAME.pid, then runs `body`.
     QString script(const QString& name, const QByteArray& body);
     /// Empty when the process that wrote NAME.pid no longer exists (killed or
@@ -87,8 +96,8 @@ void TestReaderProcess::misbehavingReader_data()
     QTest::newRow("aborts") << QByteArray("echo 'std::bad_alloc' >&2; kill -ABRT $$")
                             << "the reader crashed (signal 6";
     QTest::newRow("exits silently") << QByteArray("exit 3") << "the reader failed (exit code 3)";
-    QTest::newRow("exits 0 without a result") << QByteArray("exit 0")
-                                              << "the reader failed (exit code 0)";
+    QTest::newRow("exits 0 without a result")
+        << QByteArray("exit 0") << "the reader failed (exit code 0)";
 }
 
 void TestReaderProcess::misbehavingReader()
@@ -200,6 +209,113 @@ void TestReaderProcess::weightNormsOnly()
         QCOMPARE(got, full.summary->weightNormSq[std::size_t(i)]);
     }
     QCOMPARE(norms.summary->shape.nHid, full.summary->shape.nHid);
+}
+
+QString TestReaderProcess::data(const QString& name, const std::vector<std::uint8_t>& bytes)
+{
+    QFile f(m_dir.filePath(name));
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size()));
+    return f.fileName();
+}
+
+namespace {
+
+GradientSummary someGradients()
+{
+    GradientSummary g;
+    g.shape = {2, 3, 1, 4, 1};
+    g.convention = Convention::Spec;
+    g.terms[index(Term::Fr)] = {true, true, 0.5, {}};
+    g.gram[index(Param::WHid)].g[index(Term::Fr)][index(Term::Fr)] = 4.0;
+    g.warnings = {"from the pass"};
+    g.label = "run 1";
+    return g;
+}
+
+} // namespace
+
+void TestReaderProcess::gradientJob()
+{
+    const QString frames = data("gradients.bin", [] {
+        std::vector<std::uint8_t> s = encodeMessage(FrameType::Warning, "from the reader");
+        const auto g = encodeGradientsFrame(someGradients());
+        s.insert(s.end(), g.begin(), g.end());
+        return s;
+    }());
+    const QString args = m_dir.filePath("gradient-args.txt");
+    ReaderJob job;
+    job.readerExe =
+        script("grad.sh", "echo \"$@\" > '" + args.toUtf8() + "'; cat '" + frames.toUtf8() + "'")
+            .toStdString();
+    job.recording = "rec.h5";
+    job.gradients = true;
+    job.convention = Convention::Spec;
+    job.gradientThreads = 3;
+    job.trials = "0:2";
+    ReaderProcess p;
+    const ReaderOutcome out = p.run(job);
+    QVERIFY2(out.gradients && !out.summary, out.error.c_str());
+    QCOMPARE(out.gradients->label, std::string("run 1"));
+    QCOMPARE(out.gradients->gram[index(Param::WHid)].g[index(Term::Fr)][index(Term::Fr)], 4.0);
+    // The reader's warning frames follow the pass's own warnings.
+    QCOMPARE(out.gradients->warnings,
+             std::vector<std::string>({"from the pass", "from the reader"}));
+    QFile f(args);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString line = QString::fromUtf8(f.readAll());
+    for (const char* want : {"--recording rec.h5", "--trials 0:2", "--gradients",
+                             "--gradient-threads 3", "--convention spec"})
+        QVERIFY2(line.contains(want), qPrintable(line));
+    QVERIFY2(!line.contains("--raw-layout"), qPrintable(line));
+
+    // Without a convention the reader takes the recording's: none is passed.
+    job.convention.reset();
+    QVERIFY(p.run(job).gradients);
+    QVERIFY(f.seek(0));
+    QVERIFY(!QString::fromUtf8(f.readAll()).contains("--convention"));
+}
+
+void TestReaderProcess::wrongKindOfResult_data()
+{
+    QTest::addColumn<bool>("gradientJob");
+    QTest::addColumn<bool>("sendSummary");
+    QTest::addColumn<bool>("sendGradients");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("summary for gradients")
+        << true << true << false << "sent a summary, but gradients alone were asked for";
+    QTest::newRow("gradients for a summary")
+        << false << false << true << "sent gradients, but a summary alone was asked for";
+    QTest::newRow("both for gradients")
+        << true << true << true << "sent a summary and gradients, but gradients alone";
+}
+
+void TestReaderProcess::wrongKindOfResult()
+{
+    QFETCH(bool, gradientJob);
+    QFETCH(bool, sendSummary);
+    QFETCH(bool, sendGradients);
+    QFETCH(QString, expected);
+    std::vector<std::uint8_t> stream;
+    if (sendSummary) {
+        Summary s;
+        s.shape = {1, 1, 1, 1, 1};
+        stream = encodeSummaryFrame(s);
+    }
+    if (sendGradients) {
+        const auto g = encodeGradientsFrame(someGradients());
+        stream.insert(stream.end(), g.begin(), g.end());
+    }
+    const QString frames = data("wrong.bin", stream);
+    ReaderJob job;
+    job.readerExe = script("wrong.sh", "cat '" + frames.toUtf8() + "'").toStdString();
+    job.recording = "rec.h5";
+    job.gradients = gradientJob;
+    ReaderProcess p;
+    const ReaderOutcome out = p.run(job);
+    QVERIFY(!out.summary && !out.gradients);
+    QVERIFY2(QString::fromStdString(out.error).contains(expected), out.error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestReaderProcess)

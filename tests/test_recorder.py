@@ -6,12 +6,16 @@
 
 Without --nn4n: recordings written by record() from numpy arrays, read back
 with h5py and with `rnnloss compute --json`, whose terms are compared with
-the same terms computed here in numpy; a failure in the middle of a write
-leaves no file. With --nn4n (nn4n from the NN4N_PATH environment variable):
-the code blocks of docs/recording-format.md run as written, and during a short
-nn4n training run the loss RNNLoss gives at a step equals `rnnloss compute
---convention nn4n` on the recording written at that step. Without nn4n or
-torch the --nn4n run says why and exits 77, which ctest reports as skipped.
+the same terms computed here in numpy; the network's objects (biases,
+activation, tau, dt, alpha, init_state) and `rnnloss grad` on a network
+simulated here in numpy (its replay error at float32 rounding); a failure in
+the middle of a write leaves no file. With --nn4n (nn4n from the NN4N_PATH
+environment variable): the code blocks of docs/recording-format.md run as
+written, during a short nn4n training run the loss RNNLoss gives at a step
+equals `rnnloss compute --convention nn4n` on the recording written at that
+step, and `rnnloss grad` on a checkpoint recorded by the nn4n command equals
+PyTorch autograd through nn4n's own model. Without nn4n or torch the --nn4n
+run says why and exits 77, which ctest reports as skipped.
 """
 
 import argparse
@@ -152,6 +156,88 @@ class Recorder(unittest.TestCase):
             with self.assertRaises(ValueError, msg=str(kw)):
                 self.rec.record(os.path.join(self.dir, "bad.h5"), self.outputs, self.targets,
                                 states, **kw)
+        self.assertEqual(os.listdir(self.dir), [])
+
+    def simulate(self, w_in, b_in, w_hid, b_hid, w_out, b_out, alpha, v0, act=np.tanh):
+        """nn4n's CTRNN in float64 numpy: rates (B, T, N) and outputs."""
+        u = self.inputs.astype(np.float64)
+        v = np.broadcast_to(v0, (self.B, self.N)).astype(np.float64)
+        r, rates = act(v), []
+        for t in range(self.T):
+            v = (1 - alpha) * v + alpha * (r @ w_hid.T + b_hid + u[:, t] @ w_in.T + b_in)
+            r = act(v)
+            rates.append(r)
+        rates = np.stack(rates, axis=1)
+        return rates, rates @ w_out.T + b_out
+
+    def network(self):
+        rng = np.random.default_rng(11)
+        f32 = np.float32
+        sd = {
+            "recurrent_layer.input_layer.weight": rng.normal(0, 0.5, (self.N, self.Nin)).astype(f32),
+            "recurrent_layer.input_layer.bias": rng.normal(0, 0.1, self.N).astype(f32),
+            "recurrent_layer.hidden_layer.weight": rng.normal(0, 0.2, (self.N, self.N)).astype(f32),
+            "recurrent_layer.hidden_layer.bias": rng.normal(0, 0.1, self.N).astype(f32),
+            "readout_layer.weight": rng.normal(0, 0.3, (self.Nout, self.N)).astype(f32),
+            "readout_layer.bias": rng.normal(0, 0.1, self.Nout).astype(f32),
+        }
+        v0 = rng.normal(0, 0.3, (self.B, self.N)).astype(f32)
+        k = ["recurrent_layer.input_layer.weight", "recurrent_layer.input_layer.bias",
+             "recurrent_layer.hidden_layer.weight", "recurrent_layer.hidden_layer.bias",
+             "readout_layer.weight", "readout_layer.bias"]
+        states, outputs = self.simulate(*(sd[x].astype(np.float64) for x in k), 0.2, v0)
+        return sd, v0, states.astype(f32), outputs.astype(f32)
+
+    def test_network_objects(self):
+        sd, v0, states, outputs = self.network()
+        path = self.rec.record(os.path.join(self.dir, "net.h5"), outputs, self.targets, states,
+                               inputs=self.inputs, weights=sd, activation="tanh", tau=100, dt=20,
+                               init_state=v0, lambdas={"lambda_fr": 0.1})
+        with h5py.File(path, "r") as f:
+            for short, key in (("input", "recurrent_layer.input_layer.bias"),
+                               ("hidden", "recurrent_layer.hidden_layer.bias"),
+                               ("readout", "readout_layer.bias")):
+                np.testing.assert_array_equal(f["biases/" + short][()], sd[key])
+            np.testing.assert_array_equal(f["init_state"][()], v0)
+            self.assertEqual(f.attrs["activation"], "tanh")
+            self.assertEqual(float(f.attrs["tau"]), 100.0)
+            self.assertEqual(float(f.attrs["dt"]), 20.0)
+        # rnnloss re-simulates the network the file describes: the states above.
+        j = json.loads(rnnloss("grad", path, "--json").stdout)
+        self.assertLess(j["replay_error"], 1e-5 * np.abs(states).max())
+        self.assertEqual(j["parameters"]["W_in"], [self.N, self.Nin])
+        self.assertEqual(j["terms"]["fr"]["lambda"], 0.1)
+        self.assertGreater(j["terms"]["fr"]["weighted_grad_norm"]["W_hid"], 0)
+        # alpha instead of tau and dt; one initial state for every trial.
+        alt = self.rec.record(os.path.join(self.dir, "alpha.h5"), None, None, states,
+                              inputs=self.inputs, weights=sd, activation="tanh", alpha=0.2,
+                              init_state=v0[:1])
+        with h5py.File(alt, "r") as f:
+            self.assertEqual(float(f.attrs["alpha"]), 0.2)
+            self.assertEqual(f["init_state"].shape, (1, self.N))
+
+    def test_bad_network_writes_nothing(self):
+        sd, v0, states, outputs = self.network()
+        bad_bias = dict(sd)
+        bad_bias["readout_layer.bias"] = np.zeros(3, np.float32)
+        nan_bias = dict(sd)
+        nan_bias["recurrent_layer.hidden_layer.bias"] = np.full(self.N, np.nan, np.float32)
+        cases = [
+            dict(activation="gelu"),
+            dict(tau=-1.0, dt=10),
+            dict(tau=10, dt=20),                 # alpha = 2
+            dict(alpha=1.5),
+            dict(init_state=np.zeros((2, self.N))),
+            dict(init_state=np.zeros(self.N + 1)),
+            dict(weights=bad_bias),
+            dict(weights=nan_bias),
+        ]
+        for kw in cases:
+            args = dict(inputs=self.inputs, weights=sd)
+            args.update(kw)
+            with self.assertRaises(ValueError, msg=str(kw)):
+                self.rec.record(os.path.join(self.dir, "bad.h5"), outputs, self.targets, states,
+                                **args)
         self.assertEqual(os.listdir(self.dir), [])
 
     def test_failure_mid_write_leaves_no_file(self):
@@ -364,6 +450,60 @@ class Nn4n(unittest.TestCase):
                 out, hidden = model(inputs)
             np.testing.assert_allclose(f["states"][()], hidden["h"].numpy(), rtol=1e-6)
             np.testing.assert_allclose(f["outputs"][()], out.numpy(), rtol=1e-6)
+            # The network for rnnloss grad: biases, dt, the zero initial state.
+            self.assertEqual(float(f.attrs["dt"]), 10.0)
+            np.testing.assert_array_equal(f["biases/readout"][()],
+                                          model.state_dict()["readout_layer.bias"].numpy())
+            np.testing.assert_array_equal(f["init_state"][()], np.zeros(32, np.float32))
+
+    def test_grad_equals_autograd(self):
+        """rnnloss grad on a checkpoint recorded by the nn4n command against
+        PyTorch autograd through nn4n's own model and loss, in float64."""
+        import torch
+        from nn4n.model import CTRNN
+        sys.path.insert(0, os.path.join(ARGS.source, "tools"))
+        import make_gradient_reference as ref
+
+        torch.manual_seed(5)
+        kwargs = dict(dims=[3, 16, 2], dt=10, tau=50, activation="tanh", biases="normal",
+                      suppress_warnings=True)
+        model = CTRNN(**kwargs)
+        inputs = torch.randn(4, 25, 3)
+        targets = torch.rand(4, 25, 2)
+        ck = os.path.join(self.dir, "ck.pth")
+        model.save(ck)
+        np.save(os.path.join(self.dir, "x.npy"), inputs.numpy())
+        np.save(os.path.join(self.dir, "y.npy"), targets.numpy())
+        out = os.path.join(self.dir, "ck.h5")
+        p = subprocess.run([sys.executable, os.path.join(ARGS.source, "tools", "rnnloss_record.py"),
+                            "nn4n", ck, "--inputs", os.path.join(self.dir, "x.npy"),
+                            "--targets", os.path.join(self.dir, "y.npy"), "-o", out],
+                           env=self.env(), capture_output=True, text=True, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+        # nn4n's model in float64 on the recorded (float32) values.
+        ref.float64_layers()
+        m64 = CTRNN(**kwargs).double()
+        m64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+        m64.eval()
+        rec = m64.recurrent_layer
+        rec.alpha = torch.full((16,), 10 / 50, dtype=torch.float64)
+        params = [rec.input_layer.weight, rec.input_layer.bias, rec.hidden_layer.weight,
+                  rec.hidden_layer.bias, m64.readout_layer.weight, m64.readout_layer.bias]
+        for q in params:
+            q.requires_grad_(True)
+        pred, states = ref.forward(m64, inputs.double(), None)
+        for conv in ("nn4n", "spec"):
+            j = json.loads(rnnloss("grad", out, "--json", "--convention", conv).stdout)
+            self.assertLess(j["replay_error"], 1e-5)  # nn4n's float32 forward, replayed in double
+            values = ref.terms(m64, pred, targets.double(), states, None, conv)
+            for term, value in values.items():
+                grads = ref.gradients(value, params)
+                for name in ref.PARAMS:
+                    want = float(grads[name].norm())
+                    got = j["terms"][term]["grad_norm"][name]
+                    self.assertLessEqual(abs(got - want), 1e-9 * want + 1e-14,
+                                         f"{conv} L_{term} d/d{name}: {got} vs autograd {want}")
 
 
 def main():

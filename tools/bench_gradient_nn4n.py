@@ -9,10 +9,12 @@ the BLAS PyTorch was built with (Debian: OpenBLAS, libopenblas0-pthread).
 
     NN4N_PATH=/path/to/nn4n /usr/bin/python3 tools/bench_gradient_nn4n.py \\
         [--batch 128] [--time 500] [--neurons 512] [--inputs 6] [--outputs 2] \\
-        [--activation relu] [--reps 1]
+        [--activation relu] [--reps 1] [--threads 2]
 
 Prints the wall and CPU time of the forward pass and of the backward passes.
-The C++ side: RNNLOSS_GRAD_BENCH=1 build/tests/test_gradient benchmark.
+The C++ side: RNNLOSS_GRAD_BENCH=1 build/tests/test_gradient benchmark (the
+engine alone), and `rnnloss bench --gradients --nn4n tools/bench_gradient_nn4n.py`
+(through the reader process, this script run beside it in the same session).
 """
 import argparse
 import os
@@ -67,9 +69,10 @@ def main():
     ap.add_argument("--outputs", type=int, default=2)
     ap.add_argument("--activation", default="relu")
     ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     # Biases learnable, as the C++ side computes their gradients too.
     model = CTRNN(dims=[a.inputs, a.neurons, a.outputs], activation=a.activation,

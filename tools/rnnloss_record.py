@@ -6,7 +6,12 @@ tensors, batch first):
 
     from rnnloss_record import record
     record("run.h5", outputs, targets, states, inputs=inputs,
-           weights=model.state_dict(), lambdas={"lambda_fr": 0.01}, step=100)
+           weights=model.state_dict(), lambdas={"lambda_fr": 0.01}, step=100,
+           activation="relu", tau=100, dt=10)
+
+With the weights (and their biases), `inputs`, `activation` and `tau` with
+`dt` (or `alpha`), the recording holds the network itself, and `rnnloss grad`
+gives each loss term's gradient (docs/recording-format.md, "The network").
 
 As a command, from nn4n checkpoints as CTRNN.save writes them (needs torch and
 nn4n too):
@@ -38,6 +43,14 @@ WEIGHT_NAMES = {
     "hidden": ("recurrent_layer.hidden_layer.weight", "weights/hidden", "hidden"),
     "readout": ("readout_layer.weight", "weights/readout", "readout"),
 }
+# ... and their biases.
+BIAS_NAMES = {
+    "input": ("recurrent_layer.input_layer.bias", "biases/input"),
+    "hidden": ("recurrent_layer.hidden_layer.bias", "biases/hidden"),
+    "readout": ("readout_layer.bias", "biases/readout"),
+}
+# nn4n 1.2's activations (utils/helper_functions.py, get_activation).
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "retanh")
 
 
 def _numpy(x, name):
@@ -99,6 +112,60 @@ def _weights(weights, n_in, n_hid, n_out):
     return out
 
 
+def _biases(weights, n_hid, n_out):
+    """The biases in a state_dict (or a dict of the format's names), each 1-D."""
+    lengths = {"input": n_hid, "hidden": n_hid, "readout": n_out}
+    out = {}
+    for short, names in BIAS_NAMES.items():
+        key = next((k for k in names if k in weights), None)
+        if key is None:
+            continue
+        b = _numpy(weights[key], f"weights[{key!r}]")
+        want = lengths[short]
+        if b.ndim != 1 or (want is not None and b.shape[0] != want):
+            raise ValueError(f"weights[{key!r}]: shape {b.shape}, expected "
+                             f"({'?' if want is None else want},)")
+        if b.dtype.kind != "f" or not np.isfinite(b).all():
+            raise ValueError(f"weights[{key!r}]: expected finite floating-point values")
+        out[short] = b
+    return out
+
+
+def _network(activation, tau, dt, alpha, init_state, n_hid, batch):
+    """The network's attributes and its initial state, checked."""
+    attrs = {}
+    if activation is not None:
+        if str(activation) not in ACTIVATIONS:
+            raise ValueError(f"activation: {activation!r} is not one of nn4n 1.2's "
+                             f"activations: {', '.join(ACTIVATIONS)}")
+        attrs["activation"] = str(activation)
+    for name, v in (("tau", tau), ("dt", dt)):
+        if v is not None and not (math.isfinite(float(v)) and float(v) > 0):
+            raise ValueError(f"{name}: expected a positive number of ms, got {v!r}")
+    if tau is not None:
+        attrs["tau"] = np.float64(tau)
+    if tau is not None and dt is not None and not 0 < float(dt) / float(tau) <= 1:
+        raise ValueError(f"dt / tau = {float(dt) / float(tau):g}: alpha must be in (0, 1]")
+    if alpha is not None:
+        if not (math.isfinite(float(alpha)) and 0 < float(alpha) <= 1):
+            raise ValueError(f"alpha: expected a number in (0, 1], got {alpha!r}")
+        attrs["alpha"] = np.float64(alpha)
+    init = None
+    if init_state is not None:
+        init = _numpy(init_state, "init_state")
+        if n_hid is None:
+            raise ValueError("init_state needs states or weights to know N_hid")
+        ok = (init.ndim == 1 and init.shape[0] == n_hid) or \
+             (init.ndim == 2 and init.shape[1] == n_hid and init.shape[0] in (1, batch))
+        if not ok:
+            raise ValueError(f"init_state: expected ({n_hid},) or ({batch}, {n_hid}), "
+                             f"got {init.shape}")
+        if init.dtype.kind not in "fiu" or not np.isfinite(init).all():
+            raise ValueError("init_state: expected finite numbers")
+        init = init.astype(np.float32 if init.dtype == np.float32 else np.float64)
+    return attrs, init
+
+
 def _lambdas(lambdas, has_mse):
     """The training lambdas as nn4n's RNNLoss takes them. As there, a missing
     lambda_mse means 1 (RNNLoss's default), so a recording of RNNLoss(lambda_fr=...)
@@ -120,7 +187,8 @@ def _lambdas(lambdas, has_mse):
 
 def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=None,
            step=None, label=None, neuron_groups=None, trial_labels=None, dt=None,
-           attrs=None, compression=None):
+           attrs=None, compression=None, activation=None, tau=None, alpha=None,
+           init_state=None):
     """Write one recording to `path`.
 
     outputs, targets: (B, T, N_out); states: (B, T, N_hid), the firing rates
@@ -132,6 +200,12 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
     step: training step (int); label: text naming the recording; dt: ms per
     step. neuron_groups: (N_hid,) and trial_labels: (B,), integers or strings.
     attrs: more root attributes (free-form; numbers or strings).
+    The network, for the gradients of the terms (`rnnloss grad`): the biases
+    come with `weights` (a state_dict has them; else keys "biases/input",
+    "biases/hidden", "biases/readout"); activation: "relu", "tanh", "sigmoid"
+    or "retanh"; tau: ms (with dt, alpha = dt / tau), or alpha in (0, 1];
+    init_state: the pre-activation v_0 the model started from, (N_hid,) or
+    (B, N_hid) (zeros when not given, as nn4n's forward without init_state).
     compression: None (the default: one unfiltered chunk per trial, read at
     memory speed and sliced live by the app) or "gzip" (smaller, slower).
     Everything is checked before the file is opened; the file appears under
@@ -164,6 +238,12 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
             w = weights.get(WEIGHT_NAMES["hidden"][0], weights.get("hidden"))
             n_hid = _numpy(w, "weights").shape[0] if w is not None else None
         mats = _weights(weights, n_in, n_hid, n_out)
+        if n_out is None and "readout" in mats:
+            n_out = mats["readout"].shape[0]
+        biases = _biases(weights, n_hid, n_out)
+    else:
+        biases = {}
+    net_attrs, init = _network(activation, tau, dt, alpha, init_state, n_hid, batch)
     lams = _lambdas(lambdas, "outputs" in series and "targets" in series)
     extra = {}
     if neuron_groups is not None:
@@ -194,6 +274,10 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
                                  compression_opts=4 if compression == "gzip" else None)
             for short, w in mats.items():
                 f.create_dataset("weights/" + short, data=w)
+            for short, b in biases.items():
+                f.create_dataset("biases/" + short, data=b)
+            if init is not None:
+                f.create_dataset("init_state", data=init)
             for name, (data, dtype) in extra.items():
                 f.create_dataset(name, data=data, dtype=dtype)
             for key, v in lams.items():
@@ -206,6 +290,8 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
                 f.attrs["dt"] = np.float64(dt)
             for key, v in (attrs or {}).items():
                 f.attrs[key] = v if not isinstance(v, str) else str(v)
+            for key, v in net_attrs.items():
+                f.attrs[key] = v
             f.attrs["created_by"] = "tools/rnnloss_record.py"
         os.replace(tmp, path)
     except BaseException:
@@ -290,15 +376,27 @@ def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, 
                          f"{inputs_name} has N_in = {x.shape[2]} (shape {tuple(x.shape)})")
     with torch.no_grad():
         outputs, extra = model(x)
-    attrs = {"activation": str(kwargs.get("activation", "relu")),
-             "tau": float(kwargs.get("tau", 100)),
-             "preact_noise": float(kwargs.get("preact_noise", 0)),
+    attrs = {"preact_noise": float(kwargs.get("preact_noise", 0)),
              "postact_noise": float(kwargs.get("postact_noise", 0)),
              "checkpoint": os.path.basename(checkpoint)}
+    n_hid = model.recurrent_layer.hidden_layer.weight.shape[0]
+    # nn4n keeps alpha per neuron (learn_alpha=True trains it): one value is
+    # written when they agree; rnnloss's network has one alpha.
+    alphas = np.unique(model.recurrent_layer.alpha.detach().cpu().numpy())
+    alpha = float(alphas[0]) if alphas.size == 1 else None
+    if alphas.size > 1:
+        print(f"warning: {checkpoint}: alpha differs between neurons (learn_alpha); rnnloss grad "
+              "re-simulates with dt / tau, so its replay will warn", file=sys.stderr)
+    if alpha is not None and abs(alpha - float(kwargs.get("dt", 10)) / float(kwargs.get("tau", 100))) < 1e-6 * alpha:
+        alpha = None  # dt / tau says it, in double precision
+    # The network as it ran: nn4n's forward without init_state starts from zeros.
     return record(out, outputs, targets, extra["h"], inputs=x,
                   weights=model.state_dict(), lambdas=lambdas, step=step, label=label,
                   neuron_groups=_ei_groups(model), dt=float(kwargs.get("dt", 10)),
-                  trial_labels=trial_labels, attrs=attrs, compression=compression)
+                  trial_labels=trial_labels, attrs=attrs, compression=compression,
+                  activation=str(kwargs.get("activation", "relu")),
+                  tau=float(kwargs.get("tau", 100)), alpha=alpha,
+                  init_state=np.zeros(n_hid, np.float32))
 
 
 def _step_from_name(path):

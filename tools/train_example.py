@@ -257,10 +257,6 @@ def main(argv=None):
         rec_terms = loss_terms(model, pred, y, states, args.convention)
         rec_acc = accuracy(pred, c)
 
-    sd = model.state_dict()
-    w_in = sd["recurrent_layer.input_layer.weight"].numpy()
-    w_hid = sd["recurrent_layer.hidden_layer.weight"].numpy()
-    w_out = sd["readout_layer.weight"].numpy()
     st = states.numpy()
     mean_rate = st.mean(axis=(0, 1))
     print(f"recording: {args.record_batch} trials, accuracy {rec_acc:.3f}, "
@@ -272,7 +268,7 @@ def main(argv=None):
           f"{int((mean_rate < 1e-3).sum())} of {N_HID} below 0.001")
 
     write_recording(args.output, u.numpy(), pred.numpy(), y.numpy(), st,
-                    w_in, w_hid, w_out, c.numpy(), args)
+                    model.state_dict(), c.numpy(), args)
     size = os.path.getsize(args.output)
     print(f"wrote {args.output} ({size} bytes) in {time.time() - t0:.0f} s total")
     return 0
@@ -291,16 +287,16 @@ def write_checkpoint(model, step, args):
         u, y, c = make_batch(args.record_batch, torch.Generator().manual_seed(args.seed + 2000))
         pred, states = model(u)
     model.train()
-    sd = model.state_dict()
     path = checkpoint_path(args.output, step)
     write_recording(path, u.numpy(), pred.numpy(), y.numpy(), states.numpy(),
-                    sd["recurrent_layer.input_layer.weight"].numpy(),
-                    sd["recurrent_layer.hidden_layer.weight"].numpy(),
-                    sd["readout_layer.weight"].numpy(), c.numpy(), args, step=step)
+                    model.state_dict(), c.numpy(), args, step=step)
     print(f"  wrote {path} (iteration {step})", flush=True)
 
 
-def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, args, step=None):
+def write_recording(path, u, pred, y, states, sd, coherence, args, step=None):
+    """The recording, with the network (recording-format.md, "The network"):
+    the weights, the biases the model has (b_hid, b_out; its input layer has
+    none, so b_in is 0), activation, tau, dt and the initial state v0 = 0."""
     f32 = np.dtype("<f4")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
@@ -315,9 +311,13 @@ def write_recording(path, u, pred, y, states, w_in, w_hid, w_out, coherence, arg
         series("states", states)
         series("inputs", u)
         g = f.create_group("weights")
-        g.create_dataset("input", data=w_in.astype(f32))
-        g.create_dataset("hidden", data=w_hid.astype(f32))
-        g.create_dataset("readout", data=w_out.astype(f32))
+        g.create_dataset("input", data=sd["recurrent_layer.input_layer.weight"].numpy().astype(f32))
+        g.create_dataset("hidden", data=sd["recurrent_layer.hidden_layer.weight"].numpy().astype(f32))
+        g.create_dataset("readout", data=sd["readout_layer.weight"].numpy().astype(f32))
+        b = f.create_group("biases")
+        b.create_dataset("hidden", data=sd["recurrent_layer.hidden_layer.bias"].numpy().astype(f32))
+        b.create_dataset("readout", data=sd["readout_layer.bias"].numpy().astype(f32))
+        f.create_dataset("init_state", data=np.zeros(states.shape[2], dtype=f32))
 
         for key, lam in LAMBDAS.items():
             f.attrs[key] = np.float64(lam)

@@ -89,6 +89,8 @@ long long number(const std::vector<std::string>& a, std::size_t& i)
     return n;
 }
 
+} // namespace
+
 std::string cpuName()
 {
     std::ifstream f("/proc/cpuinfo");
@@ -98,6 +100,8 @@ std::string cpuName()
             return line.substr(line.find(':') + 2);
     return "unknown CPU";
 }
+
+namespace {
 
 /// Reads the whole file into a small buffer: the page-cache floor.
 void readBytes(const std::string& file)

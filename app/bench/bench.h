@@ -13,4 +13,11 @@ struct BenchUsageError : std::runtime_error
 /// `rnnloss bench`: see docs/performance.md. `cli`: the `rnnloss` it times.
 int benchMain(const std::vector<std::string>& args, const std::string& cli);
 
+/// `rnnloss bench --gradients` (bench_grad.cpp): the per-term gradients
+/// through the reader process, beside nn4n + autograd.
+int benchGradients(const std::vector<std::string>& args, const std::string& cli);
+
+/// The "model name" of /proc/cpuinfo.
+std::string cpuName();
+
 } // namespace rnnloss

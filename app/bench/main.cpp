@@ -7,6 +7,7 @@
 #include "options.h"
 #include "readerprocess.h"
 
+#include <algorithm>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -25,6 +26,8 @@ int main(int argc, char** argv)
                   .string();
     }
     try {
+        if (std::find(args.begin(), args.end(), "--gradients") != args.end())
+            return rnnloss::benchGradients(args, cli);
         return rnnloss::benchMain(args, cli);
     } catch (const rnnloss::BenchUsageError& e) {
         return rnnloss::fail(e.what());

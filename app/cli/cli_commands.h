@@ -5,6 +5,7 @@
 //   rnnloss sweep REC.h5 --term KEY ...    (cli_sweep.cpp)
 //   rnnloss balance REC.h5 --share K=F ... (cli_balance.cpp)
 //   rnnloss summarize REC.h5 ... / --list FILES.txt / --check (cli_summarize.cpp)
+//   rnnloss grad REC.h5 ...                (cli_grad.cpp)
 
 #include <string>
 #include <vector>
@@ -16,9 +17,11 @@ int computeMany(const std::vector<std::string>& args);
 int sweep(const std::vector<std::string>& args);
 int balance(const std::vector<std::string>& args);
 int summarize(const std::vector<std::string>& args);
+int grad(const std::vector<std::string>& args);
 
 /// Their part of `rnnloss --help`.
 extern const char* const kCommandsHelp;
 extern const char* const kSummarizeHelp;
+extern const char* const kGradHelp;
 
 } // namespace rnnloss::cli

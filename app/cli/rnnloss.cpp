@@ -1,7 +1,7 @@
 // rnnloss — the command-line tool over the engine:
 //   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
 //                   [--lambda KEY=VALUE]... [--json]
-//   rnnloss compute A.h5 B.h5 ... / sweep / balance   (cli_commands.h)
+//   rnnloss compute A.h5 B.h5 ... / sweep / balance / grad   (cli_commands.h)
 //   rnnloss bench [...]         the benchmark of docs/performance.md
 // Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
 
@@ -49,11 +49,14 @@ Usage:
   rnnloss summarize REC.h5... [--out-dir DIR] [--force] [--no-weights]
   rnnloss summarize --list FILES.txt [--task-index I --tasks N] [options]
   rnnloss summarize --check --list FILES.txt [--out-dir DIR]
+  rnnloss grad [RECORDING...] [--threads N] [options]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
   rnnloss bench --versus-nn4n NN4N_DIR --recording FILE [--reps R] [--peer-script PATH]
   rnnloss bench --many [COUNTS] [--reps R] [--dir DIR] [--keep]
+  rnnloss bench --gradients [--reps R] [--threads N] [--nn4n SCRIPT]
+                [--nn4n-omp default|passive|both] [--dir D] [--keep]
   rnnloss --help | --version
 
 compute
@@ -143,6 +146,12 @@ bench
   interleaved. --many [COUNTS]: recordings of 16 x 250 x 64 (default counts
   25,50,100,200,1000), rnnloss compute of all against the app until it shows
   them (rnnloss-explorer --screenshot, offscreen).
+  --gradients: the per-term gradients of a recording of B=128, T=500, N=512
+  (134 MB) and of one of 64 neurons (B=64, T=200) through the reader process,
+  end to end (read, forward, backward), and the reader's peak memory; with
+  --nn4n tools/bench_gradient_nn4n.py, nn4n + PyTorch autograd beside it in
+  each repetition (Debian's python3 with torch; nn4n from NN4N_PATH), with
+  OpenMP's default waiting and with OMP_WAIT_POLICY=PASSIVE (--nn4n-omp).
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
@@ -276,7 +285,8 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-            std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp << cli::kSharedHelp;
+            std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp << cli::kSharedHelp
+                      << cli::kGradHelp;
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
@@ -288,7 +298,8 @@ int main(int argc, char** argv)
         args.erase(args.begin());
         for (const auto& s : args)
             if (s == "--help" || s == "-h") {
-                std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp << cli::kSharedHelp;
+                std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp
+                          << cli::kSharedHelp << cli::kGradHelp;
                 return 0;
             }
         if (cmd == "compute")
@@ -299,6 +310,8 @@ int main(int argc, char** argv)
             return cli::balance(args);
         if (cmd == "summarize")
             return cli::summarize(args);
+        if (cmd == "grad")
+            return cli::grad(args);
         if (cmd == "bench")
             return runBench(args);
         return fail("unknown command '" + cmd + "' (see rnnloss --help)");

@@ -81,6 +81,12 @@ std::vector<std::string> readerArguments(const ReaderJob& job)
         args.push_back("--raw-layout");
     if (!job.weightMatrices)
         args.push_back("--weight-norms-only");
+    if (job.gradients) {
+        args.insert(args.end(),
+                    {"--gradients", "--gradient-threads", std::to_string(job.gradientThreads)});
+        if (job.convention)
+            args.insert(args.end(), {"--convention", std::string(conventionName(*job.convention))});
+    }
     return args;
 }
 
@@ -177,6 +183,7 @@ struct Streamed
 {
     FrameParser parser;
     std::optional<Summary> summary;
+    std::optional<GradientSummary> gradients;
     std::vector<std::string> warnings;
     std::string stderrTail, childError, protocolError;
     bool timedOut = false;
@@ -206,6 +213,9 @@ bool takeFrames(std::span<const std::uint8_t> bytes, const ReaderProcess::Progre
             break;
         case FrameType::Summary:
             st.summary = std::move(ev.summary);
+            break;
+        case FrameType::Gradients:
+            st.gradients = std::move(ev.gradients);
             break;
         }
     }
@@ -310,11 +320,25 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
         return failWith(msg);
     }
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (st.summary && code == 0 && st.parser.pending() == 0) {
+    // The one result the job asked for, and nothing else.
+    const bool result = job.gradients ? st.gradients && !st.summary : st.summary && !st.gradients;
+    if (result && code == 0 && st.parser.pending() == 0) {
+        if (job.gradients)
+            for (auto& w : st.warnings)
+                st.gradients->warnings.push_back(std::move(w));
+        else
+            out.weightsWarnings = std::move(st.warnings);
         out.summary = std::move(st.summary);
-        out.weightsWarnings = std::move(st.warnings);
+        out.gradients = std::move(st.gradients);
         return;
     }
+    if (code == 0 && (st.summary || st.gradients))
+        return failWith(std::string("the reader sent ") +
+                        (st.summary && st.gradients ? "a summary and gradients"
+                         : st.summary               ? "a summary"
+                                                    : "gradients") +
+                        (job.gradients ? ", but gradients alone were asked for"
+                                       : ", but a summary alone was asked for"));
     if (code == 127)
         return failWith("cannot execute the reader '" + job.readerExe + "': " + tail);
     std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";

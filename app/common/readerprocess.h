@@ -4,6 +4,7 @@
 // files; in a child process that costs an error message, not the app.
 // Plain C++ and POSIX, so the CLI and the app's loader thread share it.
 
+#include "gradsummary.h"
 #include "reducer.h"
 #include "summary.h"
 
@@ -35,6 +36,16 @@ struct ReaderJob
     /// more) but not the matrices, which only the app's weights view shows:
     /// 1 MB less to encode, send and decode for N_hid = 512.
     bool weightMatrices = true;
+    /// Compute the per-term gradients through the recorded network
+    /// (`rnnloss-reader --gradients`; docs/recording-format.md, "The
+    /// network") on the slice above, in `convention`, instead of reading a
+    /// summary: the outcome then has `gradients` and no `summary`. The
+    /// reader reads the whole recording into memory for it.
+    bool gradients = false;
+    /// Of the gradients; empty: the recording's loss_convention, else nn4n
+    /// (GradientSummary::convention says which).
+    std::optional<Convention> convention;
+    int gradientThreads = 2; ///< the gradient pass splits the trials among them
     /// The child is killed when it sends nothing for this long: a watchdog on
     /// progress, not on total time, so a 20 GB file may take minutes.
     int watchdogMs = 30000;
@@ -45,11 +56,16 @@ struct ReaderJob
 struct ReaderOutcome
 {
     std::optional<Summary> summary;
-    std::string error;      ///< names the file and what happened; set when summary is empty
     /// The reader's warnings about the files given rather than their data (a
     /// weights file whose step, epoch, label or checkpoint differs from the
     /// recording's): for stderr or a status bar, not part of the summary.
     std::vector<std::string> weightsWarnings;
+    /// With ReaderJob::gradients: the Gram matrices of the term gradients and
+    /// what goes with them; its warnings include the reader's.
+    std::optional<GradientSummary> gradients;
+    /// Names the file and what happened; set when neither summary nor
+    /// gradients is.
+    std::string error;
     bool cancelled = false;
     double seconds = 0.0;           ///< wall time of the child
     std::uint64_t peakRssBytes = 0; ///< the child's peak resident set

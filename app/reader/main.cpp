@@ -1,10 +1,14 @@
 // rnnloss-reader — the isolated reader process: the only program that links
 // HDF5. ReaderProcess (common/readerprocess.h) starts it with an address-space
 // limit and a watchdog; it parses one recording and streams progress frames and
-// then one summary (or error) frame to stdout (engine/summarycodec.h).
+// then one summary (or error) frame to stdout (engine/summarycodec.h). With
+// --gradients it reads the network and its arrays instead, computes the
+// per-term gradients (engine/gradient.h) and sends one gradient frame
+// (engine/gradcodec.h): the raw arrays never leave this process.
 // Not for people: `rnnloss` and `rnnloss-explorer` run it.
 
 #include "cliargs.h"
+#include "gradcodec.h"
 #include "options.h"
 #include "reader.h"
 #include "summarycodec.h"
@@ -22,8 +26,17 @@ using namespace rnnloss;
 
 namespace {
 
+/// What --gradients asks for besides the read.
+struct GradientMode
+{
+    bool on = false;
+    std::optional<Convention> convention; ///< empty: the recording's, else nn4n
+    int threads = 2;
+};
+
 /// The request on the command line (the options ReaderProcess::run passes).
-io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& slice)
+io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& slice,
+                             GradientMode& grad)
 {
     io::ReadRequest req;
     constexpr long long kMax = 1LL << 40;
@@ -42,8 +55,18 @@ io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& sl
             req.reduce.threads = static_cast<int>(wholeNumber(a[i], value(a, i), 0, kMax));
         else if (a[i] == "--raw-layout")
             req.rawLayout = true;
-        else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons" ||
-                 a[i] == "--trial-label" || a[i] == "--neuron-group") {
+        else if (a[i] == "--gradients")
+            grad.on = true;
+        else if (a[i] == "--gradient-threads")
+            grad.threads = static_cast<int>(wholeNumber(a[i], value(a, i), 1, 256));
+        else if (a[i] == "--convention") {
+            const std::string name = value(a, i);
+            const auto c = conventionFromName(name);
+            if (!c)
+                throw UsageError{"reader: --convention " + name + ": expected nn4n or spec"};
+            grad.convention = *c;
+        } else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons" ||
+                   a[i] == "--trial-label" || a[i] == "--neuron-group") {
             const std::string& opt = a[i];
             const std::string err = parseSliceOption(opt, value(a, i), slice);
             if (!err.empty())
@@ -67,12 +90,54 @@ bool takeFlag(std::vector<std::string>& args, const std::string& flag)
     return true;
 }
 
-int readAndSend(io::ReadRequest req, const SliceOptions& slice, bool weightMatrices)
+
+bool sendProgress(double fraction, const std::string& stage)
+{
+    return writeAll(STDOUT_FILENO, encodeProgress({std::clamp(fraction, 0.0, 1.0), stage}));
+}
+
+/// The read takes this part of the progress of a gradient pass; the pass
+/// itself, many times longer, the rest.
+constexpr double kReadShare = 0.1;
+
+int computeAndSend(const io::ReadRequest& req, const GradientMode& grad)
+{
+    const io::NetworkRead read = io::readNetwork(req, [](double f, const std::string& stage) {
+        return sendProgress(kReadShare * f, stage);
+    });
+    if (!read.network) {
+        writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, read.error));
+        return 2;
+    }
+    GradientOptions o;
+    o.convention =
+        grad.convention.value_or(read.recording.lossConvention.value_or(kDefaultConvention));
+    o.slice = read.slice;
+    o.threads = grad.threads;
+    o.progress = [](double f, const std::string& stage) {
+        return sendProgress(kReadShare + (1.0 - kReadShare) * f, stage);
+    };
+    const GradientResult r = computeGradients(*read.network, read.gradientInput(), o);
+    if (!r.ok()) {
+        // Cancelled: the client has gone away (its pipe is closed).
+        writeAll(STDOUT_FILENO,
+                 encodeMessage(FrameType::Error,
+                               req.recording + ": " + (r.cancelled ? "cancelled" : r.error)));
+        return 2;
+    }
+    const GradientSummary g = summarizeGradients(r, *read.network, read.recording);
+    return writeAll(STDOUT_FILENO, encodeGradientsFrame(g)) ? 0 : 1;
+}
+
+int readAndSend(io::ReadRequest req, const SliceOptions& slice, const GradientMode& grad,
+                bool weightMatrices)
 {
     if (slice.any())
         req.slice = [&slice](const Summary& whole, std::string& error) {
             return resolveSlice(slice, whole, error);
         };
+    if (grad.on)
+        return computeAndSend(req, grad);
     auto result = io::readRecording(req, [](double f, const std::string& stage) {
         return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
     });
@@ -118,8 +183,9 @@ int main(int argc, char** argv)
             applyLimits(std::vector<std::string>(argv + 1, argv + argc));
         const bool normsOnly = takeFlag(args, "--weight-norms-only");
         SliceOptions slice;
-        io::ReadRequest req = parseRequest(args, slice);
-        return readAndSend(std::move(req), slice, !normsOnly);
+        GradientMode grad;
+        io::ReadRequest req = parseRequest(args, slice, grad);
+        return readAndSend(std::move(req), slice, grad, !normsOnly);
     } catch (const UsageError& e) {
         return fail(e.message);
     } catch (const std::exception& e) {

@@ -40,24 +40,6 @@ void warnUnpaired(const ToReduce& d, const std::string& mainFile, Summary& s)
         s.warnings.push_back(mainFile + ": has 'targets' but no 'outputs'; L_mse is unavailable");
 }
 
-/// The slice the request asks for, checked against the shape; std::nullopt
-/// for the whole recording.
-std::optional<Slice> resolveSlice(const ReadRequest& req, const Summary& s,
-                                  const std::string& mainFile)
-{
-    if (!req.slice)
-        return std::nullopt;
-    std::string why;
-    std::optional<Slice> slice = req.slice(s, why);
-    if (slice && why.empty() && slice->whole != s.shape)
-        why = "the selection was made for another shape";
-    if (slice && why.empty())
-        why = checkSlice(*slice);
-    if (!why.empty())
-        throw ReadError(mainFile + ": " + why);
-    return slice;
-}
-
 /// The summary is O(B*N + T*N); refuse before allocating one that cannot fit.
 void checkSummarySize(const OpenDataset& st, const Slice& all, const ReadRequest& req)
 {
@@ -190,6 +172,22 @@ ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress)
     }
     H5Eclear2(H5E_DEFAULT);
     return result;
+}
+
+std::optional<Slice> detail::resolveSlice(const ReadRequest& req, const Summary& s,
+                                          const std::string& mainFile)
+{
+    if (!req.slice)
+        return std::nullopt;
+    std::string why;
+    std::optional<Slice> slice = req.slice(s, why);
+    if (slice && why.empty() && slice->whole != s.shape)
+        why = "the selection was made for another shape";
+    if (slice && why.empty())
+        why = checkSlice(*slice);
+    if (!why.empty())
+        throw ReadError(mainFile + ": " + why);
+    return slice;
 }
 
 std::unique_lock<std::mutex> detail::hdf5Lock()

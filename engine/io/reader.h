@@ -3,6 +3,8 @@
 // into a Summary. Every file is treated as untrusted: see docs/security.md.
 // HDF5 stays inside this part of the engine; nothing outside sees hdf5.h.
 
+#include "gradient.h"
+#include "network.h"
 #include "reducer.h"
 #include "slice.h"
 #include "summary.h"
@@ -12,6 +14,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
+#include <vector>
 
 namespace rnnloss::io {
 
@@ -56,6 +60,35 @@ struct ReadResult
 
 /// Never throws. Safe to call from any thread (HDF5 is serialised internally).
 ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress = {});
+
+/// Row-major values of a dataset in the precision it is stored in (half
+/// precision as float); an empty vector is an absent dataset.
+using RealData = std::variant<std::vector<double>, std::vector<float>>;
+
+/// What the gradients need of a recording (docs/recording-format.md, "The
+/// network"): the network itself and the arrays it ran on.
+struct NetworkRead
+{
+    std::optional<Network> network; ///< empty when `error` is set
+    /// The recording without its values: its shape, the datasets found, its
+    /// training lambdas, label, step, trial labels and neuron groups, and the
+    /// warnings of the read.
+    Summary recording;
+    std::optional<Slice> slice;       ///< ReadRequest::slice resolved; empty: the whole
+    RealData inputs, targets, states; ///< B x T x width; targets and states may be absent
+    std::string error;                ///< "<file>: <what is wrong>"
+
+    /// Views of the arrays for computeGradients (valid while this lives).
+    GradientInput gradientInput() const;
+};
+
+/// Reads the network (weights, biases, activation, alpha, initial state) and
+/// the inputs, targets and states it ran on, with the rules of readRecording
+/// for untrusted files. Weights and biases come from ReadRequest::weights when
+/// it is given, everything else from the recording; `reduce` and `rawLayout`
+/// are not used. A recording that lacks what the gradients need gets one
+/// error naming all of it. Never throws.
+NetworkRead readNetwork(const ReadRequest& request, const ProgressFn& progress = {});
 
 /// "1.10.8", the HDF5 library this binary runs with.
 std::string hdf5Version();

@@ -116,6 +116,14 @@ public:
 
     /// Opens and validates the dataset at `path` (which exists) for `which`.
     OpenDataset open(Dataset which, const std::string& path, int rank) const;
+    /// The same rules for an object of the network (a bias, the initial
+    /// state; reader_network.cpp) of `minRank` to `maxRank` dimensions,
+    /// which `axes` names in messages ("(N_hid)").
+    OpenDataset openNetworkObject(const std::string& path, int minRank, int maxRank,
+                                  const std::string& axes) const;
+
+    /// Whether the root attribute `name` exists, whatever it holds.
+    bool hasAttribute(const std::string& name) const;
 
     /// A root attribute holding one number; empty (with a warning) when it
     /// holds anything else.
@@ -142,15 +150,16 @@ public:
 private:
     // The phases of open(), each refusing what it finds wrong (the rule on
     // foreign storage serves labelDataset() too).
+    OpenDataset openChecked(Dataset which, const std::string& path, int minRank, int maxRank,
+                            const std::string& axes) const;
     Handle openDatasetObject(const std::string& path) const;
     void checkElementType(OpenDataset& od) const;
-    Handle readShape(OpenDataset& od, int rank) const;
+    Handle readShape(OpenDataset& od, int minRank, int maxRank, const std::string& axes) const;
     Handle checkStorage(OpenDataset& od) const;
     Handle refuseForeignStorage(const Handle& dset, const std::string& what) const;
-    void checkWritten(OpenDataset& od, const Handle& dcpl, const Handle& space, int rank,
+    void checkWritten(OpenDataset& od, const Handle& dcpl, const Handle& space,
                       std::uint64_t bytes) const;
-    void checkChunksWritten(OpenDataset& od, const Handle& dcpl, const Handle& space,
-                            int rank) const;
+    void checkChunksWritten(OpenDataset& od, const Handle& dcpl, const Handle& space) const;
 
     /// The root attribute `name`, or an empty handle when the file has none.
     Handle openAttribute(const std::string& name) const;
@@ -210,7 +219,27 @@ private:
     std::uint64_t m_done = 0;
 };
 
+// reader.cpp
+
+/// The slice the request asks for, checked against the shape of `s` (the
+/// whole recording's, with its labels); std::nullopt for the whole recording.
+/// ReadError naming `mainFile` when it does not fit.
+std::optional<Slice> resolveSlice(const ReadRequest& req, const Summary& s,
+                                  const std::string& mainFile);
+
 // reader_labels.cpp
+
+/// A root attribute holding a duration (dt, tau): a number of milliseconds or
+/// text such as "10 ms" or "0.01 s". One that holds neither text nor a single
+/// number is absent, with a warning.
+struct Duration
+{
+    bool present = false;
+    std::optional<double> ms; ///< empty when present but not a duration
+    std::string text;         ///< what it held, for messages
+};
+Duration durationAttribute(const File& f, const std::string& name,
+                           std::vector<std::string>& warnings);
 
 /// The recording's optional root attributes (training lambdas, loss
 /// convention, label, step, epoch, dt) and its trial labels and neuron
@@ -246,6 +275,19 @@ std::optional<RawLayout> directLayout(const File& rec, const OpenDataset* st,
 /// Reads the weight matrices (bounded in size) into `s`: their norms, their
 /// values for the heatmaps and their non-finite counts.
 void readWeights(const std::vector<OpenDataset>& open, Summary& s, Progress& progress);
+
+/// All the values of a weight matrix (or a bias, an initial state), row-major,
+/// refused when it has more values than a weight matrix may have.
+std::vector<double> readWeightValues(const OpenDataset& d);
+
+/// Trials per slab of `d`: as many whole trials as fit `slabBytes` at
+/// `bytesPerValue`; ReadError when one trial alone is too large.
+std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t bytesPerValue);
+
+/// Trials [first, first + count) of `d` (rows of a matrix), converted to
+/// double or float, into `out`, which has room for them.
+void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, double* out);
+void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, float* out);
 
 /// Reads the trials of `slice` and reduces exactly that slice of the states
 /// and (when both are given) of outputs and targets into `s`.

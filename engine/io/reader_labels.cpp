@@ -275,22 +275,15 @@ std::optional<double> parseDuration(const std::string& text)
 /// The optional dt: a number of milliseconds, or text such as "10 ms" or "0.01 s".
 void readDt(const File& f, Summary& s)
 {
-    std::optional<double> dt;
-    std::string text;
-    if (f.attributeIsText("dt")) {
-        text = f.textAttribute("dt", 64, s.warnings).value_or("");
-        dt = parseDuration(text);
-    } else if ((dt = f.numberAttribute("dt", s.warnings))) {
-        text = std::to_string(*dt);
-    } else {
+    const Duration d = durationAttribute(f, "dt", s.warnings);
+    if (!d.present)
         return;
-    }
     // A time step from a nanosecond to a day: anything else is a unit mix-up
     // (and would make time axes of infinite or zero span).
-    if (dt && std::isfinite(*dt) && *dt >= kMinDtMs && *dt <= kMaxDtMs)
-        s.dtMs = *dt;
+    if (d.ms && std::isfinite(*d.ms) && *d.ms >= kMinDtMs && *d.ms <= kMaxDtMs)
+        s.dtMs = d.ms;
     else
-        s.warnings.push_back(f.name() + ": attribute 'dt' is '" + text +
+        s.warnings.push_back(f.name() + ": attribute 'dt' is '" + d.text +
                              "', not a number of milliseconds from 1e-6 to 8.64e7 (or \"10 ms\", "
                              "\"0.01 s\"); ignored");
 }
@@ -332,6 +325,22 @@ FileNaming namingOf(const File& f)
 std::vector<std::string> weightsMismatches(const File& rec, const File& wts)
 {
     return namingMismatches(namingOf(rec), namingOf(wts));
+}
+
+Duration durationAttribute(const File& f, const std::string& name,
+                           std::vector<std::string>& warnings)
+{
+    Duration d;
+    if (f.attributeIsText(name)) {
+        d.present = true;
+        d.text = f.textAttribute(name, 64, warnings).value_or("");
+        d.ms = parseDuration(d.text);
+    } else if ((d.ms = f.numberAttribute(name, warnings))) {
+        // Anything else is absent here, with numberAttribute's warning.
+        d.present = true;
+        d.text = std::to_string(*d.ms);
+    }
+    return d;
 }
 
 void readAttributes(const File& rec, Summary& s)

@@ -205,13 +205,27 @@ bool File::exists(const std::string& path) const
 
 OpenDataset File::open(Dataset which, const std::string& path, int rank) const
 {
+    return openChecked(which, path, rank, rank,
+                       rank == 3 ? "(batch, time, units)" : "(out, in) as PyTorch stores weights");
+}
+
+OpenDataset File::openNetworkObject(const std::string& path, int minRank, int maxRank,
+                                    const std::string& axes) const
+{
+    // Not one of the seven datasets; `which` is never looked at for it.
+    return openChecked(Dataset::WeightsHid, path, minRank, maxRank, axes);
+}
+
+OpenDataset File::openChecked(Dataset which, const std::string& path, int minRank, int maxRank,
+                              const std::string& axes) const
+{
     OpenDataset od;
     od.which = which;
     od.file = m_name;
     od.path = path;
     od.dset = openDatasetObject(path);
     checkElementType(od);
-    const Handle space = readShape(od, rank);
+    const Handle space = readShape(od, minRank, maxRank, axes);
     std::uint64_t bytes = 0;
     try {
         bytes = checkedProduct(od.dims, od.elementSize, od.label());
@@ -219,7 +233,7 @@ OpenDataset File::open(Dataset which, const std::string& path, int rank) const
         refuse(e.what());
     }
     const Handle dcpl = checkStorage(od);
-    checkWritten(od, dcpl, space, rank, bytes);
+    checkWritten(od, dcpl, space, bytes);
     return od;
 }
 
@@ -260,20 +274,21 @@ void File::checkElementType(OpenDataset& od) const
     od.bigEndian = order == H5T_ORDER_BE;
 }
 
-/// The dimensions, `rank` of them; returns the dataset's dataspace.
-Handle File::readShape(OpenDataset& od, int rank) const
+/// The dimensions, `minRank` to `maxRank` of them; returns the dataset's dataspace.
+Handle File::readShape(OpenDataset& od, int minRank, int maxRank, const std::string& axes) const
 {
     const std::string what = od.label();
+    const std::string expected =
+        std::to_string(minRank) + (maxRank > minRank ? " or " + std::to_string(maxRank) : "");
     Handle space(H5Dget_space(od.dset.get()), H5Sclose);
     if (!space)
         fail("cannot read the shape of " + what);
     if (H5Sget_simple_extent_type(space.get()) != H5S_SIMPLE)
-        refuse(what + " is scalar or empty, expected " + std::to_string(rank) + " dimensions");
+        refuse(what + " is scalar or empty, expected " + expected + " dimensions");
     const int nd = H5Sget_simple_extent_ndims(space.get());
-    if (nd != rank)
-        refuse(what + " has " + std::to_string(nd) + " dimension(s), expected " +
-               std::to_string(rank) +
-               (rank == 3 ? " (batch, time, units)" : " (out, in) as PyTorch stores weights"));
+    if (nd < minRank || nd > maxRank)
+        refuse(what + " has " + std::to_string(nd) + " dimension(s), expected " + expected + " " +
+               axes);
     hsize_t dims[3] = {0, 0, 0};
     H5Sget_simple_extent_dims(space.get(), dims, nullptr);
     for (int i = 0; i < nd; ++i) {
@@ -331,12 +346,12 @@ Handle File::checkStorage(OpenDataset& od) const
 
 /// Fully written? Unwritten chunks would read back as fill values, not data;
 /// `bytes` is the size the shape declares.
-void File::checkWritten(OpenDataset& od, const Handle& dcpl, const Handle& space, int rank,
+void File::checkWritten(OpenDataset& od, const Handle& dcpl, const Handle& space,
                         std::uint64_t bytes) const
 {
     const std::string what = od.label();
     if (od.layout == H5D_CHUNKED) {
-        checkChunksWritten(od, dcpl, space, rank);
+        checkChunksWritten(od, dcpl, space);
     } else if (od.layout == H5D_CONTIGUOUS) {
         H5D_space_status_t status{};
         if (H5Dget_space_status(od.dset.get(), &status) < 0)
@@ -360,9 +375,9 @@ void File::checkWritten(OpenDataset& od, const Handle& dcpl, const Handle& space
 }
 
 /// Every chunk the shape needs is stored; records the chunk shape.
-void File::checkChunksWritten(OpenDataset& od, const Handle& dcpl, const Handle& space,
-                              int rank) const
+void File::checkChunksWritten(OpenDataset& od, const Handle& dcpl, const Handle& space) const
 {
+    const int rank = static_cast<int>(od.dims.size());
     const std::string what = od.label();
     hsize_t cd[3] = {0, 0, 0};
     if (H5Pget_chunk(dcpl.get(), rank, cd) != rank)
@@ -381,6 +396,11 @@ void File::checkChunksWritten(OpenDataset& od, const Handle& dcpl, const Handle&
     if (have != needed)
         refuse(what + " is not fully written: " + std::to_string(have) + " of " +
                std::to_string(needed) + " chunks are stored");
+}
+
+bool File::hasAttribute(const std::string& name) const
+{
+    return static_cast<bool>(openAttribute(name));
 }
 
 Handle File::openAttribute(const std::string& name) const

@@ -15,42 +15,31 @@ namespace {
 
 constexpr std::uint64_t kMaxWeightValues = std::uint64_t(1) << 26; // 64 Mi values, 256 MiB as float
 
-/// Trials per slab: as many whole trials as fit `slabBytes`, a multiple of the
-/// chunk's trial extent when it is smaller, so slabs never split chunks.
-std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t bytesPerValue)
-{
-    const std::uint64_t perTrial = static_cast<std::uint64_t>(d.dims[1]) *
-                                   static_cast<std::uint64_t>(d.dims[2]) * bytesPerValue;
-    const std::uint64_t cap = std::max<std::uint64_t>(slabBytes, perTrial);
-    if (perTrial > (std::uint64_t(1) << 30) && perTrial > slabBytes)
-        throw ReadError(d.file + ": dataset '" + d.path + "': one trial is " +
-                        std::to_string(perTrial >> 20) +
-                        " MiB, more than the reader holds in memory at once");
-    std::int64_t k = static_cast<std::int64_t>(cap / perTrial);
-    if (!d.chunk.empty() && d.chunk[0] <= k)
-        k -= k % d.chunk[0];
-    return std::clamp<std::int64_t>(k, 1, d.dims[0]);
-}
-
 template <class Real>
-void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std::vector<Real>& buf)
+void readInto(const OpenDataset& d, std::int64_t first, std::int64_t count, Real* out)
 {
     const int rank = static_cast<int>(d.dims.size());
     hsize_t start[3] = {static_cast<hsize_t>(first), 0, 0};
     hsize_t extent[3] = {static_cast<hsize_t>(count), 0, 0};
-    std::uint64_t n = static_cast<std::uint64_t>(count);
-    for (int i = 1; i < rank; ++i) {
+    for (int i = 1; i < rank; ++i)
         extent[i] = static_cast<hsize_t>(d.dims[i]);
-        n *= extent[i];
-    }
-    buf.resize(n);
     Handle fspace(H5Dget_space(d.dset.get()), H5Sclose);
     Handle mspace(H5Screate_simple(rank, extent, nullptr), H5Sclose);
     if (!fspace || !mspace ||
         H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr) < 0 ||
         H5Dread(d.dset.get(), std::is_same_v<Real, double> ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT,
-                mspace.get(), fspace.get(), H5P_DEFAULT, buf.data()) < 0)
+                mspace.get(), fspace.get(), H5P_DEFAULT, out) < 0)
         throw ReadError(d.file + ": cannot read " + d.label() + ": " + hdf5Detail());
+}
+
+template <class Real>
+void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std::vector<Real>& buf)
+{
+    std::uint64_t n = static_cast<std::uint64_t>(count);
+    for (std::size_t i = 1; i < d.dims.size(); ++i)
+        n *= static_cast<std::uint64_t>(d.dims[i]);
+    buf.resize(n);
+    readInto(d, first, count, buf.data());
 }
 
 /// Slabs of at most `k` consecutive trials that cover `trials` (strictly
@@ -141,6 +130,31 @@ void reduceErrorAs(const OpenDataset& out, const OpenDataset& tgt,
 
 } // namespace
 
+std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t bytesPerValue)
+{
+    const std::uint64_t perTrial = static_cast<std::uint64_t>(d.dims[1]) *
+                                   static_cast<std::uint64_t>(d.dims[2]) * bytesPerValue;
+    const std::uint64_t cap = std::max<std::uint64_t>(slabBytes, perTrial);
+    if (perTrial > (std::uint64_t(1) << 30) && perTrial > slabBytes)
+        throw ReadError(d.file + ": dataset '" + d.path + "': one trial is " +
+                        std::to_string(perTrial >> 20) +
+                        " MiB, more than the reader holds in memory at once");
+    std::int64_t k = static_cast<std::int64_t>(cap / perTrial);
+    if (!d.chunk.empty() && d.chunk[0] <= k)
+        k -= k % d.chunk[0];
+    return std::clamp<std::int64_t>(k, 1, d.dims[0]);
+}
+
+void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, double* out)
+{
+    readInto(d, first, count, out);
+}
+
+void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, float* out)
+{
+    readInto(d, first, count, out);
+}
+
 std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress& p)
 {
     std::vector<double> buf;
@@ -155,6 +169,18 @@ std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress
     return bad;
 }
 
+std::vector<double> readWeightValues(const OpenDataset& d)
+{
+    const std::uint64_t n = checkedProduct(d.dims, 1, d.label());
+    if (n > kMaxWeightValues)
+        throw ReadError(d.file + ": " + d.label() + " is " + formatDims(d.dims) +
+                        ", more than the " + std::to_string(kMaxWeightValues) +
+                        " values a weight matrix may have here");
+    std::vector<double> buf;
+    readSlab(d, 0, d.dims[0], buf);
+    return buf;
+}
+
 void readWeights(const std::vector<OpenDataset>& open, Summary& s, Progress& progress)
 {
     const std::array<Dataset, 3> wsets = {Dataset::WeightsIn, Dataset::WeightsHid,
@@ -163,13 +189,8 @@ void readWeights(const std::vector<OpenDataset>& open, Summary& s, Progress& pro
         const OpenDataset* o = findDataset(open, wsets[i]);
         if (!o)
             continue;
-        const std::uint64_t n = checkedProduct(o->dims, 1, o->label());
-        if (n > kMaxWeightValues)
-            throw ReadError(o->file + ": " + o->label() + " is " + formatDims(o->dims) +
-                            ", more than the " + std::to_string(kMaxWeightValues) +
-                            " values a weight matrix may have here");
-        std::vector<double> buf;
-        readSlab(*o, 0, o->dims[0], buf);
+        const std::vector<double> buf = readWeightValues(*o);
+        const std::uint64_t n = buf.size();
         const std::int64_t bad = countNonFinite(buf.data(), static_cast<std::int64_t>(n));
         s.info(wsets[i]).nonFinite = bad;
         double norm = 0.0;

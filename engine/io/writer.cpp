@@ -121,28 +121,50 @@ std::string writeLabelDataset(hid_t f, const char* name, const std::vector<std::
     return w < 0 ? std::string("cannot write dataset ") + name : std::string();
 }
 
-/// dt as a number of milliseconds or as text, when the options give one.
-std::string writeDt(hid_t f, const WriteOptions& o)
+/// One root attribute: a double, or text.
+std::string writeAttribute(hid_t f, const char* name, const std::optional<double>& number,
+                           const std::string& text)
 {
-    if (!o.dtMs && o.dtText.empty())
-        return {};
     const hid_t sp = H5Screate(H5S_SCALAR);
     hid_t type = H5T_IEEE_F64LE, a = -1;
     herr_t w = -1;
-    if (o.dtMs) {
-        a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
-        w = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &*o.dtMs);
+    if (number) {
+        a = H5Acreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        w = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &*number);
     } else {
         type = H5Tcopy(H5T_C_S1);
-        H5Tset_size(type, o.dtText.size());
-        a = H5Acreate2(f, "dt", type, sp, H5P_DEFAULT, H5P_DEFAULT);
-        w = a < 0 ? -1 : H5Awrite(a, type, o.dtText.data());
+        H5Tset_size(type, text.size());
+        a = H5Acreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        w = a < 0 ? -1 : H5Awrite(a, type, text.data());
         H5Tclose(type);
     }
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
-    return w < 0 ? "cannot write attribute dt" : std::string();
+    return w < 0 ? std::string("cannot write attribute ") + name : std::string();
+}
+
+/// The network's biases, initial state, activation and alpha.
+std::string writeNetwork(hid_t f, const Network& n, const WriteOptions& o)
+{
+    WriteOptions plain = o;
+    plain.chunkTrials = 0;
+    for (const auto& [name, b] :
+         {std::pair{"biases/input", &n.bIn}, std::pair{"biases/hidden", &n.bHid},
+          std::pair{"biases/readout", &n.bOut}}) {
+        const std::vector<double> v(b->data(), b->data() + b->size());
+        if (std::string err = writeDataset(f, name, v, {hsize_t(v.size())}, plain); !err.empty())
+            return err;
+    }
+    const std::vector<double> init(n.initState.data(), n.initState.data() + n.initState.size());
+    const std::vector<hsize_t> dims = {hsize_t(n.initState.rows()), hsize_t(n.initState.cols())};
+    if (std::string err = writeDataset(f, "init_state", init, dims, plain); !err.empty())
+        return err;
+    if (std::string err = writeAttribute(f, "activation", std::nullopt,
+                                         std::string(activationName(n.activation)));
+        !err.empty())
+        return err;
+    return writeAttribute(f, "alpha", n.alpha, {});
 }
 
 /// Everything of the recording into the created file `f`; the first error.
@@ -152,14 +174,20 @@ std::string writeContents(hid_t f, const Recording& rec, const WriteOptions& o)
         return err;
     if (std::string err = writeLambdas(f, rec); !err.empty())
         return err;
-    for (auto [name, labels] : {std::pair{"trial_labels", &o.trialLabels},
-                                std::pair{"neuron_groups", &o.neuronGroups}}) {
+    for (auto [name, labels] :
+         {std::pair{"trial_labels", &o.trialLabels}, std::pair{"neuron_groups", &o.neuronGroups}}) {
         if (labels->empty())
             continue;
         if (std::string err = writeLabelDataset(f, name, *labels, o.integerLabels); !err.empty())
             return err;
     }
-    return writeDt(f, o);
+    if (o.network)
+        if (std::string err = writeNetwork(f, *o.network, o); !err.empty())
+            return err;
+    // dt as a number of milliseconds or as text, when the options give one.
+    if (!o.dtMs && o.dtText.empty())
+        return {};
+    return writeAttribute(f, "dt", o.dtMs, o.dtText);
 }
 
 } // namespace

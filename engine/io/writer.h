@@ -2,6 +2,7 @@
 // Writes an in-memory Recording as a format-v1 file: for the benchmark, tools
 // and tests. Trusted input only; the reader is the hardened side.
 
+#include "network.h"
 #include "reducer.h"
 
 #include <optional>
@@ -23,6 +24,11 @@ struct WriteOptions
     /// The root attribute `dt`: a number of milliseconds, or text ("10 ms").
     std::optional<double> dtMs;
     std::string dtText;
+    /// The network's own objects (recording-format.md, "The network"): its
+    /// biases (biases/...; empty ones not written), `init_state` when it has
+    /// one, and the attributes `activation` and `alpha`. Its weights are the
+    /// Recording's.
+    const Network* network = nullptr;
 };
 
 /// Returns an empty string on success, else the error.
