@@ -4,7 +4,9 @@
 #include <QColor>
 #include <QString>
 
+#include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rnnloss {
@@ -12,6 +14,7 @@ struct Histogram;
 }
 
 QT_BEGIN_NAMESPACE
+class QAbstractAxis;
 class QChart;
 class QValueAxis;
 class QLogValueAxis;
@@ -62,6 +65,26 @@ void setDecadeRange(QLogValueAxis* axis, double lo, double hi);
 /// `smallest`: the power of ten at least half a decade below it, so the
 /// smallest bar stays visible (a fixed floor made 1.03e-5 one pixel tall).
 double logFloorBelow(double smallest);
+
+/// The smallest and the largest positive finite value; {+inf, 0} when there is none.
+std::pair<double, double> positiveRange(std::span<const double> values);
+
+/// The bar charts' rule for an automatic value axis (the loss breakdown's, the
+/// gradients'): logarithmic when the positive bars span more than two decades,
+/// so that a term at 98 % does not leave every other one invisible.
+bool wantsLogAxis(std::span<const double> bars);
+
+/// The value range of bars whose positive values span [lo, hi] (positiveRange;
+/// {+inf, 0} when there is none). A QLogValueAxis gets the decades from
+/// logFloorBelow(lo) to above 2 hi (1e-3 to 1 without bars), a QValueAxis 0 to
+/// a nice number above 1.12 hi (room for the value labels; 0 to 1 without
+/// bars). Returns where a bar of 0 stands: the log axis's floor (where it is
+/// not drawn), or 0.
+double setBarRange(QAbstractAxis* axis, double lo, double hi);
+
+/// A share of a total as the views print it: "41.0 %", "< 0.1 %" for a
+/// positive share that would print as 0.0.
+QString shareText(double fraction);
 
 /// printf format with enough decimals for ticks `step` apart.
 QString labelFormatForStep(double step);
