@@ -1470,7 +1470,8 @@ void TestGui::headlessExport()
         QVERIFY2(f.startsWith("example-"), qPrintable(f + " written for a recording that failed"));
     const QStringList charts{"breakdown", "rates", "neuron-histogram", "psth", "w_in", "w_hid", "w_out",
                              "w_in-histogram", "w_hid-histogram", "w_out-histogram", "history",
-                             "sweep", "compare-rates", "compare-breakdown", "compare-scatter"};
+                             "sweep", "compare-rates", "compare-breakdown", "compare-scatter",
+                             "gradients", "gradient-conflicts"};
     for (const QString& c : charts) {
         const QImage png(dir + "/example-" + c + ".png");
         QVERIFY2(!png.isNull() && png.width() > 50 && png.height() > 50, qPrintable(c));
@@ -1479,7 +1480,12 @@ void TestGui::headlessExport()
         QFile svg(dir + "/example-" + c + ".svg");
         QVERIFY2(svg.open(QIODevice::ReadOnly) && svg.readAll().contains("<svg"), qPrintable(c));
     }
-    QCOMPARE(files.size(), charts.size() * 3 + 4);
+    QCOMPARE(files.size(), charts.size() * 3 + 5);
+    // Without a gradient source the gradients' CSV says why it has no numbers.
+    QFile gradients(dir + "/example-gradients.csv");
+    QVERIFY(gradients.open(QIODevice::ReadOnly));
+    const QStringList gradientLines = QString::fromUtf8(gradients.readAll()).split('\n');
+    QCOMPARE(gradientLines.value(1), QStringLiteral("# no gradients: gradients not available yet"));
 
     // The CSV's first line: file, convention, every lambda in effect.
     QString cliErr;
@@ -1514,7 +1520,7 @@ void TestGui::headlessExport()
     QVERIFY(ok.waitForFinished(180000));
     QVERIFY2(ok.exitCode() == 0, ok.readAllStandardError().constData());
     QCOMPARE(QDir(dir2).entryList(QDir::Files),
-             (QStringList{"example-breakdown.csv", "example-neurons.csv"}));
+             (QStringList{"example-breakdown.csv", "example-gradients.csv", "example-neurons.csv"}));
 }
 
 // --help and --version answer without a display.

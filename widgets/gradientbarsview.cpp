@@ -202,11 +202,11 @@ void GradientBarsView::refresh()
     placeValueLabels();
 
     const QString param = m_gram ? qs(paramKey(m_gram->param)) : QStringLiteral("p");
-    QString title = tr("Gradient norms ∂/∂%1 (%2)").arg(param, qs(conventionName(m_convention)));
+    QString title = tr("∂/∂%1 per term (%2)").arg(param, qs(conventionName(m_convention)));
     if (!m_gram)
-        title = m_why.isEmpty() ? tr("Gradient norms: no gradients") : tr("No gradients");
+        title = tr("No gradients");
     else if (std::isfinite(m_values[kTermCount]))
-        title += tr(": ‖total‖ = %1").arg(QString::number(m_values[kTermCount], 'e', 3));
+        title += tr(": ‖total‖ = %1").arg(QString::number(m_values[kTermCount], 'g', 3));
     else
         title += tr(": ‖total‖ undefined");
     if (m_chart->title() != title)

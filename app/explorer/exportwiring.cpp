@@ -1,6 +1,8 @@
 #include "exportwiring.h"
 
 #include "compareview.h"
+#include "gradientcsv.h"
+#include "gradientview.h"
 #include "heatmapview.h"
 #include "historyview.h"
 #include "lossbreakdownview.h"
@@ -52,12 +54,15 @@ void ExportWiring::registerCharts()
         {"compare-rates", w.recordingSet()->compareView()->distributionView(), S::Set},
         {"compare-breakdown", w.recordingSet()->compareView()->barsView(), S::Set},
         {"compare-scatter", w.recordingSet()->compareView()->scatterView(), S::Set},
+        {"gradients", w.gradientView()->exportableCharts()[0].widget, S::Recording},
+        {"gradient-conflicts", w.gradientView()->exportableCharts()[1].widget, S::Recording},
     };
     // The views' own description of each chart (the chart alone, vector in
     // SVG/PDF); a widget no view lists is exported whole.
     QList<ExportableChart> listed =
         w.breakdownView()->exportableCharts() + w.rateView()->exportableCharts() +
-        w.neuronDetail()->exportableCharts() + w.weightsView()->exportableCharts();
+        w.neuronDetail()->exportableCharts() + w.weightsView()->exportableCharts() +
+        w.gradientView()->exportableCharts();
     for (const auto& [key, widget, scope] : charts) {
         ExportableChart chart;
         for (const ExportableChart& c : listed)
@@ -99,6 +104,14 @@ void ExportWiring::registerTables()
     const LambdaModel* m = m_window->lambdaModel();
     exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
         return lambdasJson(m->state().effective(), m->state().convention);
+    });
+    const GradientController* g = m_window->gradients();
+    exporter->addTable("gradients", "csv", [a, g, m]() -> std::optional<std::string> {
+        if (!a->summary())
+            return std::nullopt;
+        if (!g->result()) // computing, or cancelled: the file says so
+            return "# no gradients: " + g->status().toStdString() + "\n";
+        return gradientCsv(*g->result(), m->state().values, m->state().enabled);
     });
 }
 
@@ -147,6 +160,8 @@ void ExportWiring::addMenu(QMenu* file)
                    [this] { exportInteractively("loss", "json", true); });
     exp->addAction(tr("Lambdas as JSON…"), this,
                    [this] { exportInteractively("lambdas", "json", true); });
+    exp->addAction(tr("Gradient norms, shares and cosines as CSV…"), this,
+                   [this] { exportInteractively("gradients", "csv", true); });
 }
 
 void ExportWiring::askFigureSize()
@@ -208,8 +223,8 @@ Provenance ExportWiring::provenance(const MainWindow& w)
 
 QString ExportWiring::chartOfTab(int tab)
 {
-    static const QStringList keys{"breakdown", "rates",         "psth", "w_hid",
-                                  "history",   "compare-rates", "sweep"};
+    static const QStringList keys{"breakdown", "rates",         "psth",  "w_hid",
+                                  "history",   "compare-rates", "sweep", "gradients"};
     return keys.value(std::clamp(tab, 0, int(keys.size()) - 1));
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // `rnnloss-explorer REC.h5... --export DIR`: loads each recording in turn into
-// the window, waits for its numbers, writes every chart and table through the
-// Exporter, and reports. A recording that fails to load writes nothing.
+// the window, waits for its numbers (the gradients too), writes every chart
+// and table through the Exporter, and reports. A recording that fails to load
+// writes nothing.
 
 #include "cliargs.h"
 

@@ -323,7 +323,8 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
             return;
         }
         if (!w.lastResult() || w.recordings()->isLoading() ||
-            !w.recordingSet()->analysis()->complete() || !w.selectionSettled())
+            !w.recordingSet()->analysis()->complete() || !w.selectionSettled() ||
+            w.gradients()->busy())
             return;
         once = true;
         w.setTabIndexForScreenshot(tabIndex);
@@ -334,6 +335,7 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
     QObject::connect(&w, &MainWindow::resultShown, &app, ready);
     QObject::connect(&w, &MainWindow::loadFinished, &app, ready);
     QObject::connect(w.recordingSet()->analysis(), &SetAnalysis::termsChanged, &app, ready);
+    QObject::connect(w.gradients(), &GradientController::busyChanged, &app, ready);
     QTimer::singleShot(120000, &app, [&app] {
         std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
         app.exit(1);

@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 
 #include "exportwiring.h"
+#include "gradientbinding.h"
+#include "gradientview.h"
 #include "helpdialogs.h"
 #include "lambdabinding.h"
 #include "lambdapanel.h"
@@ -26,7 +28,8 @@ namespace rnnloss {
 MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     : QMainWindow(parent), m_lambdas(new LambdaModel(this)),
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
-      m_exporter(std::make_unique<Exporter>([this] { return ExportWiring::provenance(*this); }))
+      m_exporter(std::make_unique<Exporter>([this] { return ExportWiring::provenance(*this); })),
+      m_gradients(new GradientController(defaultGradientSource(readerExe), this))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
     setAcceptDrops(true);
@@ -106,6 +109,8 @@ void MainWindow::buildTabs()
     m_tabs->addTab(m_weights, tr("Weights"));
     m_set = new SetController(this, m_recordings, m_lambdas);
     m_set->addTabs(m_tabs);
+    m_gradientView = new GradientView;
+    m_tabs->addTab(m_gradientView, tr("Gradients"));
     addDockWidget(Qt::LeftDockWidgetArea, m_set->dock());
 }
 
@@ -126,6 +131,7 @@ void MainWindow::wire()
                 emit resultShown();
             });
     new LambdaBinding(m_lambdaPanel, m_lambdas, m_analysis, this);
+    new GradientBinding(m_gradientView, m_gradients, m_recordings, m_selection, m_lambdas, this);
     connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this,
             [this] { showFormulasDialog(this); });
     wireNeurons();

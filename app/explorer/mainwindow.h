@@ -6,14 +6,15 @@
 // (WindowMenus), the export wiring (ExportWiring), the settings
 // (WindowSettings), the status bar and error banner (StatusArea), the showing
 // of results (ResultViews), the lambda panel's link to the model
-// (LambdaBinding), the lambdas and the selection waiting for the next
-// recording (PendingLambdas, CommandLineSelection).
+// (LambdaBinding), the Gradients tab's (GradientBinding), the lambdas and the selection waiting for
+// the next recording (PendingLambdas, CommandLineSelection).
 
 #include "analysiscontroller.h"
 #include "cliargs.h"
 #include "commandlineselection.h"
 #include "exporter.h"
 #include "exportwiring.h"
+#include "gradientcontroller.h"
 #include "helpdialogs.h"
 #include "lambdamodel.h"
 #include "pendinglambdas.h"
@@ -38,6 +39,7 @@ class QUndoStack;
 namespace rnnloss {
 
 class ExportWiring;
+class GradientView;
 class LambdaPanel;
 class LossBreakdownView;
 class NeuronDetailView;
@@ -93,6 +95,7 @@ public:
     NeuronTableView* neuronTable() const { return m_table; }
     NeuronDetailView* neuronDetail() const { return m_detail; }
     WeightsView* weightsView() const { return m_weights; }
+    GradientView* gradientView() const { return m_gradientView; }
     QTabWidget* tabs() const { return m_tabs; }
 
     LambdaModel* lambdaModel() const { return m_lambdas; }
@@ -105,6 +108,10 @@ public:
     SetController* recordingSet() const { return m_set; }
     SelectionBar* selectionBar() const { return m_selectionBar; }
     SelectionController* selection() const { return m_selection; }
+    GradientController* gradients() const { return m_gradients; }
+    /// Where the Gradients tab's numbers come from (defaultGradientSource()
+    /// unless set); the data shown is computed again with it.
+    void setGradientSource(GradientSource source) { m_gradients->setSource(std::move(source)); }
     /// The status bar's line about the selection ("whole recording", ...).
     QString selectionStatus() const { return m_status->selectionLabel()->text(); }
     /// File ▸ Reload: reads the active recording again, keeping the lambdas
@@ -112,7 +119,7 @@ public:
     void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
-    /// 4 history, 5 compare, 6 λ sweep):
+    /// 4 history, 5 compare, 6 λ sweep, 7 gradients):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
     /// Also what "Copy RNNLoss(...)" puts on the clipboard.
@@ -171,6 +178,7 @@ private:
     NeuronTableView* m_table = nullptr;
     NeuronDetailView* m_detail = nullptr;
     WeightsView* m_weights = nullptr;
+    GradientView* m_gradientView = nullptr;
     QTabWidget* m_tabs = nullptr;
     StatusArea* m_status = nullptr;
 
@@ -181,6 +189,7 @@ private:
     SetController* m_set = nullptr;
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
+    GradientController* m_gradients = nullptr;
     ExportWiring* m_exports = nullptr;
     std::unique_ptr<ResultViews> m_results;
     PendingLambdas m_pending; ///< the lambdas the next set starts with

@@ -1,0 +1,60 @@
+#include "gradientbinding.h"
+
+#include "gradientcontroller.h"
+#include "gradientview.h"
+#include "lambdamodel.h"
+#include "recordingset.h"
+#include "selectioncontroller.h"
+
+namespace rnnloss {
+
+GradientBinding::GradientBinding(GradientView* view, GradientController* controller,
+                                 RecordingSet* recordings, SelectionController* selection,
+                                 LambdaModel* lambdas, QObject* parent)
+    : QObject(parent), m_view(view), m_controller(controller), m_recordings(recordings),
+      m_selection(selection), m_lambdas(lambdas)
+{
+    connect(m_recordings, &RecordingSet::activeChanged, this, &GradientBinding::onActiveChanged);
+    connect(m_selection, &SelectionController::selectionShown, this,
+            &GradientBinding::onSelectionShown);
+    connect(m_lambdas, &LambdaModel::changed, this, &GradientBinding::onLambdasChanged);
+    connect(m_controller, &GradientController::statusChanged, m_view, &GradientView::setStatus);
+    connect(m_controller, &GradientController::busyChanged, m_view, &GradientView::setComputing);
+    connect(m_controller, &GradientController::cleared, m_view, &GradientView::clearResult);
+    connect(m_controller, &GradientController::resultReady, m_view,
+            [this](const std::shared_ptr<const GradientResult>& r) { m_view->setResult(*r); });
+    connect(m_view, &GradientView::cancelRequested, m_controller, &GradientController::cancel);
+    connect(m_view, &GradientView::computeRequested, m_controller, &GradientController::recompute);
+    m_view->setStatus(m_controller->status());
+    onLambdasChanged();
+}
+
+void GradientBinding::onActiveChanged()
+{
+    const RecordingEntry* rec = m_recordings->active();
+    if (!rec) {
+        m_controller->clear(tr("No recording"));
+        return;
+    }
+    if (rec->generation == m_controller->generation())
+        return;
+    m_controller->setRecording(rec->files, rec->summary, rec->generation,
+                               m_lambdas->state().convention, m_selection->slice());
+}
+
+void GradientBinding::onSelectionShown()
+{
+    // The views show this selection now (of the active recording).
+    const RecordingEntry* rec = m_recordings->active();
+    if (rec && rec->generation == m_controller->generation())
+        m_controller->setSlice(m_selection->slice());
+}
+
+void GradientBinding::onLambdasChanged()
+{
+    const LambdaState& s = m_lambdas->state();
+    m_view->setLambdas(s.values, s.enabled);
+    m_controller->setConvention(s.convention);
+}
+
+} // namespace rnnloss
