@@ -115,6 +115,31 @@ inline QStringList diff(const QJsonObject& json, const rnnloss::LossResult& r, d
     return out;
 }
 
+/// The evaluation the CLI's JSON reports (convention, per term lambda,
+/// availability, value and weighted; the total), to hold it against an
+/// independent reference.
+inline rnnloss::LossResult lossOf(const QJsonObject& json)
+{
+    using namespace rnnloss;
+    auto opt = [](const QJsonValue& v) {
+        return v.isDouble() ? std::optional<double>(v.toDouble()) : std::nullopt;
+    };
+    LossResult r;
+    r.convention = conventionFromName(json["convention"].toString().toStdString())
+                       .value_or(kDefaultConvention);
+    const QJsonObject terms = json["terms"].toObject();
+    for (Term t : kAllTerms) {
+        const QJsonObject o = terms[qs(termKey(t))].toObject();
+        TermResult& tr = r.terms[std::size_t(index(t))];
+        tr.lambda = o["lambda"].toDouble();
+        tr.available = o["available"].toBool();
+        tr.value = opt(o["value"]);
+        tr.weighted = opt(o["weighted"]);
+    }
+    r.total = opt(json["total"]);
+    return r;
+}
+
 /// What differs between the CLI's per-neuron mean rates and `mean`.
 inline QStringList meanRateDiff(const QJsonObject& json, const std::vector<double>& mean, double tol)
 {

@@ -5,6 +5,7 @@
 // an error naming the file and saying how the reader ended (refused, crashed,
 // stopped by the watchdog), never a crash or hang of the CLI itself.
 
+#include "rawh5.h"
 #include "report.h"
 
 #include <QtTest>
@@ -168,6 +169,42 @@ QStringList lambdaArgs(const QJsonObject& set)
     return args;
 }
 
+/// How `rnnloss compute --json`'s object `o` differs from a reference case's
+/// expected terms, total and mean rates (to kRelTol); empty when it does not.
+QStringList referenceProblems(const QJsonObject& o, const QJsonObject& c, const QJsonObject& exp)
+{
+    QStringList problems;
+    const QJsonObject terms = o["terms"].toObject();
+    const QJsonObject eterms = exp["terms"].toObject();
+    for (const QString& key : kTermKeys) {
+        if (!terms.contains(key) || !eterms.contains(key)) {
+            problems << "no term " + key + (terms.contains(key) ? " in expected.json" : "");
+            continue;
+        }
+        const QJsonObject t = terms[key].toObject(), et = eterms[key].toObject();
+        for (const char* field : {"lambda", "value", "weighted"}) {
+            const QString p = compareNumber(key + "." + field, t[field], et[field]);
+            if (!p.isEmpty())
+                problems << p;
+        }
+        if (!t["available"].isBool())
+            problems << key + ".available is not a boolean";
+    }
+    const QString p = compareNumber("total", o["total"], exp["total"]);
+    if (!p.isEmpty())
+        problems << p;
+    const QJsonArray rate = o["neurons"].toObject()["mean_rate"].toArray();
+    const QJsonArray erate = c["mean_rate"].toArray();
+    if (rate.size() != erate.size())
+        problems << QStringLiteral("%1 mean rates, expected %2").arg(rate.size()).arg(erate.size());
+    for (qsizetype n = 0; n < std::min(rate.size(), erate.size()); ++n) {
+        const QString q = compareNumber(QStringLiteral("mean_rate[%1]").arg(n), rate[n], erate[n]);
+        if (!q.isEmpty())
+            problems << q;
+    }
+    return problems;
+}
+
 } // namespace
 
 class TestCli : public QObject
@@ -194,6 +231,9 @@ private slots:
     void sliceEcho();
     void sliceRefusals_data();
     void sliceRefusals();
+    void weightsMismatchWarns_data();
+    void weightsMismatchWarns();
+    void pytorchCheckpointRefused();
 
 private:
     QJsonObject m_expected;
@@ -266,36 +306,11 @@ void TestCli::reference()
         QCOMPARE(shape[k].toInteger(), eshape[k].toInteger());
     }
 
-    const QJsonObject terms = o["terms"].toObject();
-    const QJsonObject eterms = exp["terms"].toObject();
-    QCOMPARE(terms.size(), kTermKeys.size());
-    QStringList problems;
-    for (const QString& key : kTermKeys) {
-        QVERIFY2(terms.contains(key), qPrintable("no term " + key));
-        QVERIFY2(eterms.contains(key), qPrintable("expected.json has no term " + key));
-        const QJsonObject t = terms[key].toObject(), et = eterms[key].toObject();
-        for (const char* field : {"lambda", "value", "weighted"}) {
-            const QString p = compareNumber(key + "." + field, t[field], et[field]);
-            if (!p.isEmpty())
-                problems << p;
-        }
-        if (!t["available"].isBool())
-            problems << key + ".available is not a boolean";
-    }
-    const QString p = compareNumber("total", o["total"], exp["total"]);
-    if (!p.isEmpty())
-        problems << p;
-
-    const QJsonArray rate = o["neurons"].toObject()["mean_rate"].toArray();
-    const QJsonArray erate = c["mean_rate"].toArray();
-    QCOMPARE(rate.size(), erate.size());
-    QCOMPARE(qint64(rate.size()), eshape["n_hid"].toInteger());
-    for (qsizetype n = 0; n < rate.size(); ++n) {
-        const QString q = compareNumber(QStringLiteral("mean_rate[%1]").arg(n), rate[n], erate[n]);
-        if (!q.isEmpty())
-            problems << q;
-    }
+    QCOMPARE(o["terms"].toObject().size(), kTermKeys.size());
+    QCOMPARE(qint64(o["neurons"].toObject()["mean_rate"].toArray().size()),
+             eshape["n_hid"].toInteger());
     QVERIFY2(o["warnings"].isArray(), "no warnings array");
+    const QStringList problems = referenceProblems(o, c, exp);
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
 }
 
@@ -614,8 +629,12 @@ void TestCli::extremeOptionValues()
 {
     QFETCH(QString, option);
     QFETCH(QString, value);
-    const QStringList args = {"compute", "--json", option, value,
-                              QDir(kReference).filePath("cases/visible_relu.h5")};
+    // The reference case's lambdas, so that the numbers can be held to nn4n's.
+    const QJsonObject c = m_expected["cases"].toObject()["visible_relu"].toObject();
+    const QJsonObject exp = c["expected"].toObject()["nn4n/all"].toObject();
+    const QStringList args =
+        QStringList{"compute", "--json", option, value, "--convention", "nn4n"} +
+        lambdaArgs(m_expected["lambda_sets"].toObject()["all"].toObject()) + caseFiles(c);
     const Run r = runCli(args);
     qInfo("exit %d: %s", r.exitCode, r.err.trimmed().constData());
     QVERIFY2(r.finished && r.status == QProcess::NormalExit, qPrintable(r.describe()));
@@ -624,6 +643,10 @@ void TestCli::extremeOptionValues()
         const QJsonDocument doc = QJsonDocument::fromJson(r.out, &perr);
         QVERIFY2(perr.error == QJsonParseError::NoError && doc.isObject(), qPrintable(r.describe()));
         QCOMPARE(doc.object()["shape"].toObject()["n_hid"].toInt(), 24);
+        // An option that only bounds the reader (a slab of 1 MiB, a watchdog,
+        // a memory limit) leaves every number as nn4n gives it.
+        const QStringList problems = referenceProblems(doc.object(), c, exp);
+        QVERIFY2(problems.isEmpty(), qPrintable(args.join(' ') + "\n" + problems.join('\n')));
     } else {
         const QString problem = usageErrorProblem(r, {option});
         QVERIFY2(problem.isEmpty(),
@@ -883,6 +906,84 @@ void TestCli::sliceRefusals()
     const QString problem = usageErrorProblem(r, mentions);
     QVERIFY2(problem.isEmpty(), qPrintable(args.join(' ') + "\n" + problem));
     qInfo("%s", r.err.trimmed().constData());
+}
+
+// ---------------------------------------------------------------------------
+// Issue 18, item 13: a weights file whose step, epoch, label or checkpoint
+// attribute differs from the recording's gives one "warning:" line on stderr
+// naming both files, the attribute and both values; stdout is byte for byte
+// what the same weights under matching attributes give.
+
+void TestCli::weightsMismatchWarns_data()
+{
+    QTest::addColumn<QString>("attribute");
+    QTest::addColumn<QString>("inRecording");
+    QTest::addColumn<QString>("inWeights");
+    QTest::newRow("step") << "step" << "300" << "0";
+    QTest::newRow("epoch") << "epoch" << "3" << "12.5";
+    QTest::newRow("label") << "label" << "lambda_fr = 0.1" << "lambda_fr = 0.2";
+    QTest::newRow("checkpoint") << "checkpoint" << "step300.pth" << "step0.pth";
+}
+
+void TestCli::weightsMismatchWarns()
+{
+    QFETCH(QString, attribute);
+    QFETCH(QString, inRecording);
+    QFETCH(QString, inWeights);
+    const QString dir = m_tmp.filePath("mismatch-" + attribute);
+    QVERIFY(QDir().mkpath(dir));
+    const QString rec = dir + "/rec.h5", wts = dir + "/wts.h5", same = dir + "/same.h5";
+    const bool number = attribute == "step" || attribute == "epoch";
+    for (const auto& [file, value] : {std::pair{rec, inRecording}, std::pair{wts, inWeights},
+                                      std::pair{same, inRecording}}) {
+        QVERIFY(QFile::copy(QDir(kReference).filePath("cases/visible_relu.h5"), file));
+        QVERIFY(rawh5::setAttribute(file, attribute.toLatin1().constData(),
+                                    number ? std::string() : value.toStdString(), value.toDouble()));
+    }
+    for (const QStringList& format : {QStringList{"--json"}, QStringList{}}) {
+        const Run warned = runCli(QStringList{"compute", rec, "--weights", wts} + format);
+        const Run quiet = runCli(QStringList{"compute", rec, "--weights", same} + format);
+        QVERIFY2(warned.finished && warned.exitCode == 0, qPrintable(warned.describe()));
+        QVERIFY2(quiet.finished && quiet.exitCode == 0 && quiet.err.isEmpty(), qPrintable(quiet.describe()));
+        QCOMPARE(warned.out, quiet.out);
+        const QString err = QString::fromUtf8(warned.err);
+        QCOMPARE(err.count('\n'), 1);
+        QVERIFY2(err.startsWith("warning: ") && err.contains(rec) && err.contains(wts) &&
+                     err.contains("'" + attribute + "'") && err.contains(inRecording) &&
+                     err.contains(inWeights),
+                 qPrintable(err));
+    }
+}
+
+// Issue 18, item 14: a PyTorch checkpoint given as a recording is refused as
+// not HDF5, saying what it looks like and which recorder command makes a
+// recording of it; another file that is not HDF5 gets no such hint.
+void TestCli::pytorchCheckpointRefused()
+{
+    const QString zip = m_tmp.filePath("model.pth"), pickle = m_tmp.filePath("old.pt"),
+                  text = m_tmp.filePath("notes.h5");
+    auto write = [](const QString& path, const QByteArray& bytes) {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+    };
+    // torch.save's zip: a local file header (signature, version, flags, method,
+    // time, date, crc, sizes, name length 14, extra length 0) and its name.
+    QByteArray header("PK\x03\x04", 4);
+    header += QByteArray(22, '\0') + QByteArray("\x0e\x00\x00\x00", 4) + "model/data.pkl";
+    QVERIFY(write(zip, header + QByteArray(64, 'Z')));
+    QVERIFY(write(pickle, QByteArray("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8", 12)));
+    QVERIFY(write(text, "just some notes\n"));
+    for (const auto& [path, kind] : {std::pair{zip, QString("a zip archive holding data.pkl")},
+                                     std::pair{pickle, QString("a Python pickle")}}) {
+        const Run r = runCli({"compute", path});
+        const QString problem = usageErrorProblem(
+            r, {path + ": not an HDF5 file", "PyTorch checkpoint (" + kind + ")",
+                "python3 tools/rnnloss_record.py nn4n " + path});
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
+    const Run r = runCli({"compute", text});
+    QVERIFY2(usageErrorProblem(r, {text + ": not an HDF5 file"}).isEmpty(), qPrintable(r.describe()));
+    QVERIFY2(!r.err.contains("PyTorch"), r.err.constData());
 }
 
 #include "test_cli.moc"

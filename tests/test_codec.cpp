@@ -481,6 +481,7 @@ struct DecodeOutcome
     bool ok = false;
     std::string error;
     std::size_t largestNew = 0;
+    std::optional<Summary> summary; ///< when ok
 };
 
 DecodeOutcome decodeTracked(const Bytes& payload)
@@ -491,6 +492,7 @@ DecodeOutcome decodeTracked(const Bytes& payload)
     o.largestNew = g_largestNew.load();
     o.ok = d.value.has_value();
     o.error = d.error;
+    o.summary = std::move(d.value);
     return o;
 }
 
@@ -1305,6 +1307,16 @@ void TestCodec::randomByteFlips()
         if (o.ok) {
             ++decoded;
             QVERIFY(o.error.empty());
+            // What was accepted is a summary like any other: encoded again it
+            // decodes to the same values (a decoder that lets through what it
+            // cannot represent, or alters it, fails here).
+            const auto again = decodeSummary(encodeSummary(*o.summary));
+            QVERIFY2(again.value.has_value(),
+                     qPrintable(QStringLiteral("iteration %1: re-encoded, refused: %2")
+                                    .arg(iter)
+                                    .arg(QString::fromStdString(again.error))));
+            const QString diff = diffSummaries(*again.value, *o.summary);
+            QVERIFY2(diff.isEmpty(), qPrintable(QStringLiteral("iteration %1: %2").arg(iter).arg(diff)));
         } else {
             ++refused;
             const QString bad = badRefusal(o);
@@ -1315,8 +1327,10 @@ void TestCodec::randomByteFlips()
     }
     qInfo("%d damaged payloads: %d decoded to altered values, %d refused", iterations, decoded,
           refused);
-    QCOMPARE(decoded + refused, iterations);
-    QVERIFY(refused > 0);
+    // Both outcomes occur: flips inside numbers decode (to altered values),
+    // flips in counts and flags are refused. A decoder refusing all, or none, fails.
+    QVERIFY2(decoded > iterations / 20, qPrintable(QString::number(decoded)));
+    QVERIFY2(refused > iterations / 20, qPrintable(QString::number(refused)));
 }
 
 void TestCodec::randomStreamDamage()

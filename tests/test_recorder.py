@@ -257,6 +257,54 @@ class Nn4n(unittest.TestCase):
         for name in ("ckpt_step100.h5", "history/ckpt_step100.h5", "plain.h5"):
             self.assertTrue(os.path.exists(os.path.join(self.dir, name)), name)
 
+    def test_bad_checkpoints_are_one_line(self):
+        """Issue 18, item 14: a recording given as the checkpoint, or inputs of the wrong
+        N_in, end in one line naming the file and what is wrong, not a traceback; rnnloss
+        given a checkpoint says what it looks like and which command makes a recording."""
+        import torch
+        from nn4n.model import CTRNN
+        ck = os.path.join(self.dir, "ck.pth")
+        CTRNN(dims=[4, 16, 2], suppress_warnings=True).save(ck)
+        x3, x4 = os.path.join(self.dir, "x3.npy"), os.path.join(self.dir, "x4.npy")
+        np.save(x3, np.random.default_rng(1).random((2, 5, 3), dtype=np.float32))
+        np.save(x4, np.random.default_rng(1).random((2, 5, 4), dtype=np.float32))
+        rec = os.path.join(self.dir, "rec.h5")
+        env = self.env()
+
+        def recorder(*args):
+            return subprocess.run([sys.executable, os.path.join(ARGS.source, "tools",
+                                                                "rnnloss_record.py"), *args],
+                                  env=env, capture_output=True, text=True, timeout=600)
+
+        self.assertEqual(recorder("nn4n", ck, "--inputs", x4, "-o", rec).returncode, 0)
+
+        def one_error_line(p, *mentions):
+            self.assertEqual(p.returncode, 2, p.stderr)
+            lines = p.stderr.splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertTrue(lines[0].startswith("error: "), p.stderr)
+            for m in mentions:
+                self.assertIn(m, lines[0])
+
+        one_error_line(recorder("nn4n", rec, "--inputs", x4, "-o", self.dir + "/a.h5"),
+                       rec, "not a PyTorch checkpoint", "HDF5")
+        one_error_line(recorder("nn4n", ck, "--inputs", x3, "-o", self.dir + "/b.h5"),
+                       ck, "N_in = 4", "N_in = 3", x3)
+        junk = os.path.join(self.dir, "junk.pth")
+        with open(junk, "wb") as f:
+            f.write(b"not a checkpoint at all\n")
+        one_error_line(recorder("nn4n", junk, "--inputs", x4, "-o", self.dir + "/c.h5"),
+                       junk, "not a PyTorch checkpoint")
+        for name in ("a.h5", "b.h5", "c.h5"):
+            self.assertFalse(os.path.exists(os.path.join(self.dir, name)), name)
+
+        legacy = os.path.join(self.dir, "legacy.pt")
+        torch.save({"model_state_dict": {}}, legacy, _use_new_zipfile_serialization=False)
+        for path, kind in ((ck, "zip archive holding data.pkl"), (legacy, "Python pickle")):
+            p = rnnloss("compute", path, check=False)
+            one_error_line(p, path, "not an HDF5 file", "PyTorch checkpoint", kind,
+                           f"python3 tools/rnnloss_record.py nn4n {path}")
+
     def test_training_loss_equals_rnnloss(self):
         import torch
         from nn4n.criterion import RNNLoss

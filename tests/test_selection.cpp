@@ -6,6 +6,7 @@
 // The numbers are checked against a brute-force re-implementation on the
 // sliced arrays (tests/bruteforce.h), never against the engine itself.
 
+#include "balancedialog.h"
 #include "bruteforce.h"
 #include "lambdapanel.h"
 #include "mainwindow.h"
@@ -95,6 +96,10 @@ private slots:
     void psthSplitByLabel();
     void headlessSelection();
     void cliLabelAndGroup();
+    void balanceOnSelection();
+    void neuronKeptAcrossSelections();
+    void everyPdfRenders();
+    void exportedNeuron();
 
 private:
     bool load(MainWindow& w, const QString& file);
@@ -548,11 +553,12 @@ void TestSelection::headlessSelection()
             QVERIFY2(near(l.split(',').value(2).toDouble(), want.mse, 1e-12), qPrintable(l));
         }
     QVERIFY(found);
-    // The PSTH's figure names the neuron; the breakdown's does not.
+    // The PSTH's figure names the neuron (neuron 9, the most active: its rates
+    // are the largest by construction); the breakdown's does not.
     QFile psth(QDir(out).filePath("chunked-psth.svg")), bars(QDir(out).filePath("chunked-breakdown.svg"));
     QVERIFY(psth.open(QIODevice::ReadOnly) && bars.open(QIODevice::ReadOnly));
-    QVERIFY(psth.readAll().contains("neuron 0"));
-    QVERIFY(!bars.readAll().contains("neuron 0"));
+    QVERIFY(psth.readAll().contains("neuron 9"));
+    QVERIFY(!bars.readAll().contains("neuron 9"));
 
     // Refused: a label the file lacks, a range that selects nothing (both
     // known only once the file is read), a spec that does not parse.
@@ -601,6 +607,259 @@ void TestSelection::cliLabelAndGroup()
         QCOMPARE(bad.first, 2);
         QVERIFY2(err.contains("--trial-label up: no trial has it"), qPrintable(err));
     }
+}
+
+// Issue 18, item 2: auto-balance solves on the data the views show. With
+// trials 0:6 and neurons 6: selected, fr at 5 % gives the λ_fr `rnnloss
+// balance --trials 0:6 --neurons 6:` gives, and that λ gives fr 5 % of the
+// brute force's total on that slice (not on the whole recording); the dialog
+// says which data it balances.
+void TestSelection::balanceOnSelection()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    LambdaState st = w.state();
+    st.convention = Convention::Nn4n;
+    st.values = {1.0, 0.0, 0.01, 0.0, 0.1, 0.0, 0.0};
+    st.enabled = {true, false, true, false, true, false, false};
+    w.applyState(st);
+    QVERIFY(settle(w));
+    QVERIFY(select(w, {"0:6", {}, "6:", {}, {}}));
+
+    BalanceDialog* d = w.recordingSet()->openBalance();
+    QVERIFY(d);
+    const QString said = d->dataText();
+    d->setTarget(Term::Fr, 0.05);
+    QVERIFY2(d->applyButton()->isEnabled(), qPrintable(d->errorText()));
+    d->applyButton()->click();
+    QVERIFY(settle(w));
+    const double lambdaFr = w.state().values[index(Term::Fr)];
+
+    QProcess p;
+    p.start(kCli, {"balance", m_chunked, "--trials", "0:6", "--neurons", "6:", "--share", "fr=0.05", "--json",
+                   "--convention", "nn4n", "--lambda", "mse=1", "--lambda", "hid=0.01",
+                   "--lambda", "fr=0.1"});
+    QVERIFY(p.waitForFinished(kTimeoutMs));
+    QCOMPARE(p.exitCode(), 0);
+    const QJsonObject cli = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    const double cliFr = cli["lambdas"].toObject()["lambda_fr"].toDouble();
+    QVERIFY2(near(lambdaFr, cliFr), qPrintable(QString("app λ_fr %1, CLI %2").arg(lambdaFr, 0, 'g', 17).arg(cliFr, 0, 'g', 17)));
+
+    // The share by hand on the brute force's terms of the selection and of the whole.
+    auto share = [&](const bruteforce::Terms& v) {
+        const double fr = lambdaFr * *v.fr;
+        return fr / (*v.mse + 0.01 * *v.hid + fr);
+    };
+    const double onSlice = share(bruteforce::compute(m_rec, true, range(0, 6), range(6, 10)));
+    QVERIFY2(near(onSlice, 0.05), qPrintable(QString::number(onSlice, 'g', 17)));
+    const double onWhole = share(bruteforce::compute(m_rec, true));
+    QVERIFY2(std::abs(onWhole - 0.05) > 1e-3, "the selection does not tell the balances apart");
+    QVERIFY2(said.contains("trials 0:6, neurons 6:10 of chunked.h5"), qPrintable(said));
+    // Whole again: the dialog says so.
+    QVERIFY(select(w, {}));
+    BalanceDialog* whole = w.recordingSet()->openBalance();
+    QVERIFY(whole);
+    QVERIFY2(whole->dataText().contains("the whole of chunked.h5"), qPrintable(whole->dataText()));
+}
+
+// Issue 18, item 12: a selection that still has the neuron shown keeps it (in
+// its new row), its table row selected and its PSTH that neuron's; one that
+// does not have it clears it.
+void TestSelection::neuronKeptAcrossSelections()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    w.selectNeuron(3);
+    w.neuronTable()->selectNeurons({3});
+    QVERIFY(settle(w));
+    QCOMPARE(w.neuronDetail()->neuron(), 3);
+
+    auto verifyNeuron3 = [&](int row, const std::vector<long>& trials) {
+        QCOMPARE(w.lastResult()->neuron, row);
+        QCOMPARE(w.neuronDetail()->neuron(), 3);
+        QVERIFY2(w.neuronDetail()->psthTitle().contains("neuron 3"),
+                 qPrintable(w.neuronDetail()->psthTitle()));
+        QTRY_COMPARE(w.neuronTable()->selectedNeurons(), QVector<int>{row});
+        const Psth& p = w.lastResult()->neuronPsth;
+        QCOMPARE(p.mean.size(), std::size_t(kShape.time));
+        for (long t = 0; t < kShape.time; ++t) {
+            double sum = 0;
+            for (long b : trials)
+                sum += bruteforce::at(m_rec.states, kShape, b, t, 3, kShape.nHid);
+            QVERIFY(near(p.mean[std::size_t(t)], sum / double(trials.size())));
+        }
+    };
+    QVERIFY(select(w, {{}, {}, {}, {}, "E"})); // neurons 0-7: neuron 3 in row 3
+    verifyNeuron3(3, range(0, 12));
+    QVERIFY(select(w, {"0:4", {}, "2:6", {}, {}})); // neuron 3 in row 1
+    verifyNeuron3(1, range(0, 4));
+    QVERIFY(select(w, {}));
+    verifyNeuron3(3, range(0, 12));
+    QVERIFY(select(w, {{}, {}, {}, {}, "I"})); // neurons 8, 9: not neuron 3
+    QCOMPARE(w.lastResult()->neuron, -1);
+    QVERIFY(w.neuronTable()->selectedNeurons().isEmpty());
+}
+
+namespace {
+
+/// What pdftoppm says of each PDF in `dir` (a reader's viewer: any message is
+/// a defect of the file); empty when every one renders silently. `count` gets
+/// how many there were.
+QStringList pdfProblems(const QString& dir, int* count)
+{
+    QStringList problems;
+    const QStringList pdfs = QDir(dir).entryList({"*.pdf"}, QDir::Files);
+    *count = int(pdfs.size());
+    for (const QString& name : pdfs) {
+        QProcess p;
+        p.start("pdftoppm", {"-r", "24", "-png", QDir(dir).filePath(name),
+                             QDir(dir).filePath(name + "-render")});
+        if (!p.waitForFinished(kTimeoutMs))
+            problems << name + ": pdftoppm did not finish";
+        const QString err = QString::fromUtf8(p.readAllStandardError()).trimmed();
+        if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0 || !err.isEmpty())
+            problems << QStringLiteral("%1: exit %2: %3").arg(name).arg(p.exitCode()).arg(err);
+    }
+    return problems;
+}
+
+} // namespace
+
+// Issue 18, item 6: every chart exported to PDF renders without a message from
+// pdftoppm: the whole recording, slices, the PSTH split by trial label (its
+// band then empty: it was written as a closepath with no current point) and
+// several neurons overlaid, headless and from the window.
+void TestSelection::everyPdfRenders()
+{
+    QProcess probe;
+    probe.start("pdftoppm", {"-v"});
+    if (!probe.waitForFinished(kTimeoutMs) || probe.exitStatus() != QProcess::NormalExit)
+        QFAIL("pdftoppm (poppler-utils, scripts/deps) is needed to render the PDFs");
+    const QString example = QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h5");
+    const QList<QStringList> runs = {
+        {example, "--neurons", "19,20", "--split-by-label"}, // the issue's case
+        {m_chunked},
+        {m_chunked, "--neurons", "2,3", "--split-by-label"},
+        {m_chunked, "--trials", "0:4", "--steps", "5:20", "--neurons", "6:"},
+        {m_chunked, "--trial-label", "left", "--neuron-group", "I", "--split-by-label"},
+        {m_contiguous, "--neuron", "5", "--split-by-label"},
+    };
+    int i = 0;
+    for (const QStringList& run : runs) {
+        const QString dir = m_dir.filePath(QStringLiteral("pdf-%1").arg(i++));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        env.insert("XDG_CONFIG_HOME", m_dir.filePath("config"));
+        p.setProcessEnvironment(env);
+        p.start(kExplorer, run + QStringList{"--export", dir, "--formats", "pdf"});
+        QVERIFY(p.waitForFinished(kTimeoutMs));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        int count = 0;
+        const QStringList problems = pdfProblems(dir, &count);
+        QVERIFY2(count >= 15, qPrintable(QStringLiteral("%1 PDFs for %2").arg(count).arg(run.join(' '))));
+        QVERIFY2(problems.isEmpty(), qPrintable(run.join(' ') + ":\n" + problems.join('\n')));
+    }
+
+    // From the window: several neurons' PSTHs overlaid with the population mean.
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    w.selectNeuron(1);
+    w.setPsthNeurons({1, 2, 5});
+    QVERIFY(settle(w));
+    QCOMPARE(w.neuronDetail()->psthTraceCount(), 3);
+    const QString dir = m_dir.filePath("pdf-window");
+    QVERIFY(QDir().mkpath(dir));
+    for (const ExportOutcome& o : w.exporter()->exportAll(dir, {"pdf"}))
+        QVERIFY2(o.ok(), qPrintable(o.error));
+    int count = 0;
+    const QStringList problems = pdfProblems(dir, &count);
+    QVERIFY(count >= 15);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
+}
+
+// Issue 18, item 4: the headless export's PSTH and rate histogram are of the
+// neuron asked for with --neuron, else of the most active neuron of the
+// selection (not neuron 0); the PSTH CSV, its header and the figure's title
+// name it, and its values are that neuron's PSTH by brute force.
+void TestSelection::exportedNeuron()
+{
+    auto run = [&](const QStringList& args, QString* err) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        env.insert("XDG_CONFIG_HOME", m_dir.filePath("config"));
+        p.setProcessEnvironment(env);
+        p.start(kExplorer, args);
+        if (!p.waitForFinished(kTimeoutMs))
+            return -1;
+        *err = QString::fromUtf8(p.readAllStandardError());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    // The PSTH of neuron `n` over `trials` and `steps` against the CSV's rows.
+    auto verifyCsv = [&](const QString& dir, long n, const std::vector<long>& trials,
+                         const std::vector<long>& steps) {
+        QFile f(QDir(dir).filePath("chunked-psth.csv"));
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(dir));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        const QString name = QStringLiteral("neuron %1").arg(n);
+        QVERIFY2(lines.value(0).contains("neuron=\"" + name + "\""), qPrintable(lines.value(0)));
+        QCOMPARE(lines.value(1), QStringLiteral("step,time_ms,\"mean (%1)\",\"sd (%1)\"").arg(name));
+        QCOMPARE(lines.size(), int(steps.size()) + 2);
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const QStringList cells = lines[int(i) + 2].split(',');
+            QCOMPARE(cells.value(0).toLong(), steps[i]);
+            QVERIFY(near(cells.value(1).toDouble(), 10.0 * double(steps[i])));
+            double sum = 0, sq = 0;
+            for (long b : trials) {
+                const double x = bruteforce::at(m_rec.states, kShape, b, steps[i], n, kShape.nHid);
+                sum += x;
+                sq += x * x;
+            }
+            const double mean = sum / double(trials.size());
+            QVERIFY2(near(cells.value(2).toDouble(), mean), qPrintable(lines[int(i) + 2]));
+            QVERIFY2(near(cells.value(3).toDouble(),
+                          std::sqrt(std::max(0.0, sq / double(trials.size()) - mean * mean)), 1e-7),
+                     qPrintable(lines[int(i) + 2]));
+        }
+        QFile svg(QDir(dir).filePath("chunked-psth.svg"));
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QVERIFY2(svg.readAll().contains("PSTH of " + name.toUtf8()), qPrintable(dir));
+        QFile hist(QDir(dir).filePath("chunked-neuron-histogram.csv"));
+        QVERIFY(hist.open(QIODevice::ReadOnly));
+        QVERIFY(hist.readLine().contains("neuron=\"" + name.toUtf8() + "\""));
+    };
+    // Without --neuron: the most active of the selection, by the brute force's mean rates.
+    const std::vector<long> trials{1, 4, 7, 10}, steps = range(5, 25); // label "right"
+    long best = -1;
+    double bestRate = -1;
+    for (long n = 0; n < 8; ++n) { // group E
+        double sum = 0;
+        for (long b : trials)
+            for (long t : steps)
+                sum += bruteforce::at(m_rec.states, kShape, b, t, n, kShape.nHid);
+        if (sum > bestRate) {
+            bestRate = sum;
+            best = n;
+        }
+    }
+    QString err;
+    const QString dir = m_dir.filePath("export-neuron-auto");
+    QCOMPARE(run({m_chunked, "--trial-label", "right", "--steps", "5:25", "--neuron-group", "E",
+                  "--export", dir, "--formats", "csv,svg"}, &err), 0);
+    verifyCsv(dir, best, trials, steps);
+    // --neuron: that one, by the recording's number, within a selection of neurons.
+    const QString four = m_dir.filePath("export-neuron-4");
+    QCOMPARE(run({m_chunked, "--neurons", "2:6", "--neuron", "4", "--export", four, "--formats",
+                  "csv,svg"}, &err), 0);
+    verifyCsv(four, 4, range(0, 12), range(0, 30));
+    // A neuron the selection does not have, or no number: refused, nothing written.
+    const QString none = m_dir.filePath("export-neuron-none");
+    QCOMPARE(run({m_chunked, "--neuron-group", "E", "--neuron", "8", "--export", none}, &err), 2);
+    QVERIFY2(err.contains(m_chunked + ": --neuron 8: not among the 8 neurons shown"), qPrintable(err));
+    QVERIFY(QDir(none).entryList(QDir::Files).isEmpty());
+    QCOMPARE(run({m_chunked, "--neuron", "x", "--export", none}, &err), 2);
+    QVERIFY2(err.contains("--neuron x"), qPrintable(err));
 }
 
 QTEST_MAIN(TestSelection)

@@ -3,13 +3,24 @@
 // hover text) and the λ sweep (total, shares, the marker, live lambdas),
 // checked against hand calculations.
 
+#include "chartlegend.h"
+#include "chartutil.h"
 #include "compareview.h"
 #include "historyview.h"
+#include "lossbreakdownview.h"
 #include "sweepview.h"
 
+#include <QHeaderView>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QtCharts/QBarSeries>
+#include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
 #include <QtTest>
 
 #include <cmath>
@@ -45,6 +56,45 @@ bool near(double a, double b, double tol = 1e-12)
     return std::abs(a - b) <= tol * std::max({1.0, std::abs(a), std::abs(b)});
 }
 
+/// CIELAB of an sRGB colour (D65), written out here from the standard's formulas.
+std::array<double, 3> lab(const QColor& c)
+{
+    auto lin = [](double v) { return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+    const double r = lin(c.redF()), g = lin(c.greenF()), b = lin(c.blueF());
+    const double x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    const double y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    const double z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    auto f = [](double t) {
+        return t > 216.0 / 24389.0 ? std::cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
+    };
+    return {116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))};
+}
+
+double deltaE(const QColor& a, const QColor& b)
+{
+    const auto p = lab(a), q = lab(b);
+    return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
+/// n recordings named "<prefix>NNN.h5", with rates and terms.
+struct Recordings
+{
+    QStringList labels;
+    std::vector<std::vector<double>> rates;
+    std::vector<std::optional<TermValues>> values;
+};
+
+Recordings someRecordings(int n, const QString& prefix = QStringLiteral("step"))
+{
+    Recordings r;
+    for (int i = 0; i < n; ++i) {
+        r.labels << QStringLiteral("%1%2.h5").arg(prefix).arg(i * 50, 3, 10, QLatin1Char('0'));
+        r.rates.push_back({0.01 * (i + 1), 0.02 * (i + 1), 0.05, 0.1});
+        r.values.push_back(makeValues({0.03, {}, {}, {}, 0.04 * (1 + i), {}, {}}));
+    }
+    return r;
+}
+
 } // namespace
 
 class TestViewsMulti : public QObject
@@ -59,14 +109,25 @@ private slots:
     void historyMissingValuesLeftOut();
     void historyClickPicksRecording();
     void historyHoverText();
+    void historyStepAxisIsTight();
+    void historyTakesTheBreakdownsLogRule();
+    void setViewsTicksNeverOverlap();
     void sweepTotalAndSharesByHand();
     void sweepFollowsOtherLambdas();
     void sweepRefusesUndefinedTerm();
     void sweepMarker_data();
     void sweepMarker();
+    void sweepSaysWhatItIs();
+    void sweepLowestDecadesLabelled();
     void compareRateSummariesAndSharedBins();
     void compareEcdf();
     void compareBarsAndScatter();
+    void compareShowsAReadableFewByDefault();
+    void compareColoursPairwiseDistinct_data();
+    void compareColoursPairwiseDistinct();
+    void compareFullNames();
+    void compareTableChoosesShown();
+    void compareBarsTakeTheBreakdownsLogRule();
 };
 
 // Three recordings: mse 2, 1, 0.5 and fr 10, 20, 40 (the others unavailable
@@ -199,6 +260,148 @@ void TestViewsMulti::historyHoverText()
     QVERIFY2(t.contains("total = 4.5"), qPrintable(t)); // 2 + 2.5
 }
 
+void TestViewsMulti::historyStepAxisIsTight()
+{
+    HistoryView v;
+    v.resize(640, 420);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    auto xAxis = [&] {
+        return qobject_cast<QValueAxis*>(v.chart()->axes(Qt::Horizontal).value(0));
+    };
+    std::vector<std::optional<TermValues>> five(5, makeValues({1.0, {}, {}, {}, {}, {}, {}}));
+    v.setRecordings({"a", "b", "c", "d", "e"}, {400, 0, 100, 300, 200}, "step", five);
+    v.setLambdas(lambdas(1.0, 0.0));
+    QVERIFY(xAxis());
+    QCOMPARE(xAxis()->min(), 0.0);   // not -200
+    QCOMPARE(xAxis()->max(), 400.0); // not 600
+    v.setRecordings({"a", "b"}, {25, 375}, "step", {five[0], five[1]});
+    QCOMPARE(xAxis()->min(), 25.0);
+    QCOMPARE(xAxis()->max(), 375.0);
+    // One step: a small span around it, the point inside.
+    v.setRecordings({"a"}, {300}, "step", {five[0]});
+    QVERIFY(xAxis()->min() < 300.0 && xAxis()->max() > 300.0);
+    QVERIFY2(xAxis()->max() - xAxis()->min() <= 0.1 * 300 + 1e-9,
+             qPrintable(QString("%1 … %2").arg(xAxis()->min()).arg(xAxis()->max())));
+    v.setRecordings({"a"}, {0}, "step", {five[0]});
+    QVERIFY(xAxis()->min() < 0.0 && xAxis()->max() > 0.0);
+    QVERIFY(xAxis()->max() - xAxis()->min() <= 2.0 + 1e-9);
+}
+
+void TestViewsMulti::historyTakesTheBreakdownsLogRule()
+{
+    // mse 0.03 and fr 0.04 per recording: λ_fr 2.5e-3 makes them 300 apart.
+    std::vector<std::optional<TermValues>> values{makeValues({0.03, {}, {}, {}, 0.04, {}, {}}),
+                                                  makeValues({0.02, {}, {}, {}, 0.05, {}, {}})};
+    for (const auto& [lfr, log] : {std::pair{2.5e-3, true}, std::pair{0.05, false}}) {
+        HistoryView v;
+        QVERIFY(v.autoLogScale()); // no choice made yet
+        v.setRecordings({"a", "b"}, {0, 100}, "step", values);
+        v.setLambdas(lambdas(1.0, lfr));
+        QCOMPARE(v.logScale(), log);
+        QCOMPARE(v.logScaleAction()->isChecked(), log);
+        QVERIFY(v.autoLogScale());
+        // The breakdown of the first recording, left to choose, agrees.
+        LossBreakdownView b;
+        b.setAutoLogScale(true);
+        b.setResult(evaluate(*values[0], lambdas(1.0, lfr)));
+        QCOMPARE(b.logScale(), log);
+        if (log) {
+            QLogValueAxis* axis = nullptr;
+            for (QAbstractAxis* a : v.chart()->axes(Qt::Vertical))
+                if (auto* l = qobject_cast<QLogValueAxis*>(a); l && l->isVisible())
+                    axis = l;
+            QVERIFY(axis);
+            const int decades = int(std::lround(std::log10(axis->max() / axis->min())));
+            QCOMPARE(axis->tickCount(), decades + 1); // the lowest decade labelled too
+        }
+    }
+    // The user's pick ends the automatic choice.
+    HistoryView v;
+    v.setRecordings({"a", "b"}, {0, 100}, "step", values);
+    v.setLambdas(lambdas(1.0, 2.5e-3));
+    QVERIFY(v.logScale());
+    v.logScaleAction()->trigger();
+    QVERIFY(!v.logScale());
+    QVERIFY(!v.autoLogScale());
+    v.setLambdas(lambdas(1.0, 1e-4));
+    QVERIFY(!v.logScale());
+}
+
+namespace {
+
+/// The label rectangles of a horizontal value axis as Qt places them: centred
+/// on each tick, as wide as the label's text in the axis' font.
+QList<QRectF> labelRects(const QChart* chart, const QValueAxis* axis)
+{
+    const QRectF plot = chart->plotArea();
+    const QFontMetricsF fm(axis->labelsFont());
+    QList<QRectF> out;
+    for (double v : tickValues(axis)) {
+        const double x = plot.left() + (v - axis->min()) / (axis->max() - axis->min()) * plot.width();
+        const double w = fm.horizontalAdvance(tickLabel(axis, v));
+        out.append(QRectF(x - w / 2.0, plot.bottom(), w, fm.height()));
+    }
+    return out;
+}
+
+bool apart(const QList<QRectF>& rects, QString* why)
+{
+    for (int i = 1; i < rects.size(); ++i)
+        if (rects[i - 1].right() >= rects[i].left()) {
+            *why = QStringLiteral("label %1 ends at %2, %3 starts at %4")
+                       .arg(i - 1)
+                       .arg(rects[i - 1].right())
+                       .arg(i)
+                       .arg(rects[i].left());
+            return false;
+        }
+    return rects.size() >= 2;
+}
+
+} // namespace
+
+void TestViewsMulti::setViewsTicksNeverOverlap()
+{
+    // Wide labels (steps up to 123456, rates like 0.000123) on narrow charts.
+    std::vector<std::optional<TermValues>> values;
+    std::vector<double> steps;
+    QStringList labels;
+    for (int i = 0; i < 9; ++i) {
+        values.push_back(makeValues({1.0 + i, {}, {}, {}, {}, {}, {}}));
+        steps.push_back(1234.0 + i * 15277.75);
+        labels << QStringLiteral("r%1").arg(i);
+    }
+    for (int width : {360, 420, 600, 1000}) {
+        HistoryView h;
+        h.resize(width, 300);
+        h.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&h));
+        h.setRecordings(labels, steps, "step", values);
+        h.setLambdas(lambdas(1.0, 0.0));
+        QCoreApplication::processEvents();
+        auto* x = qobject_cast<QValueAxis*>(h.chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(x && x->isVisible());
+        QString why;
+        QVERIFY2(apart(labelRects(h.chart(), x), &why),
+                 qPrintable(QString("history, %1 px: %2").arg(width).arg(why)));
+
+        CompareView c;
+        c.resize(width * 2, 500);
+        c.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&c));
+        c.setRecordings({"a", "b"}, {{0.000123, 0.000456, 0.00123}, {0.0001, 0.0009, 0.00111}},
+                        {std::nullopt, std::nullopt});
+        QCoreApplication::processEvents();
+        for (QChartView* view : {c.distributionView(), c.scatterView()}) {
+            auto* cx = qobject_cast<QValueAxis*>(view->chart()->axes(Qt::Horizontal).value(0));
+            QVERIFY(cx);
+            QVERIFY2(apart(labelRects(view->chart(), cx), &why),
+                     qPrintable(QString("compare, %1 px: %2").arg(width).arg(why)));
+        }
+    }
+}
+
 // mse 2, fr 4, λ_mse 1: total(x) = 2 + 4x, share_fr = 4x / (2 + 4x).
 void TestViewsMulti::sweepTotalAndSharesByHand()
 {
@@ -279,6 +482,38 @@ void TestViewsMulti::sweepMarker()
     QCOMPARE(v.markedLambda().has_value(), marked);
     if (marked)
         QCOMPARE(*v.markedLambda(), lambda);
+}
+
+void TestViewsMulti::sweepSaysWhatItIs()
+{
+    SweepView v;
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    auto* what = v.findChild<QLabel*>("sweepExplanation");
+    QVERIFY(what);
+    QVERIFY(what->isVisible());
+    QCOMPARE(what->text(), QStringLiteral("Rescales the terms of this recording; it does not "
+                                          "predict what training with that λ would give."));
+    // Above the chart, where it is read before the curves.
+    QVERIFY(what->geometry().bottom() <= v.chartView()->geometry().top());
+}
+
+void TestViewsMulti::sweepLowestDecadesLabelled()
+{
+    // Qt starts a log axis' labels at ceil(ln min / ln 10): for 1e-6 that is
+    // -5.999… -> -5, and 1e-6 went unlabelled. Each decade of the range has a tick.
+    SweepView v;
+    v.setValues(makeValues({2.0, {}, {}, {}, 4.0, {}, {}}));
+    v.setLambdas(lambdas(1.0, 0.5));
+    for (const auto& [from, to] : {std::pair{1e-6, 1e3}, std::pair{1e-3, 1.0}, std::pair{1e-4, 1e2}}) {
+        v.setRange(from, to, 19);
+        auto* x = qobject_cast<QLogValueAxis*>(v.chartView()->chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(x);
+        QCOMPARE(x->tickCount(), int(std::lround(std::log10(to / from))) + 1);
+        for (QAbstractAxis* a : v.chartView()->chart()->axes(Qt::Vertical))
+            if (auto* y = qobject_cast<QLogValueAxis*>(a))
+                QCOMPARE(y->tickCount(), int(std::lround(std::log10(y->max() / y->min()))) + 1);
+    }
 }
 
 // Rates A = {0, 1.5, 3, 6}, B = {3, 3, 3, 3}: shared bins over [0, 6], width 0.2.
@@ -372,6 +607,180 @@ void TestViewsMulti::compareBarsAndScatter()
     v.setPair(0, 2); // 3 neurons against 2: no scatter, and why
     QVERIFY(v.scatterPoints().isEmpty());
     QVERIFY2(v.scatterMessage().contains("N_hid differs"), qPrintable(v.scatterMessage()));
+}
+
+void TestViewsMulti::compareShowsAReadableFewByDefault()
+{
+    CompareView v;
+    const Recordings r = someRecordings(200);
+    v.setRecordings(r.labels, r.rates, r.values);
+    v.setLambdas(lambdas(1.0, 0.5));
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QCOMPARE(v.shown(), (QList<int>{0, 1, 2, 3, 4, 5}));
+    QCOMPARE(v.distributionView()->chart()->series().size(), CompareView::kDefaultShown);
+    QCOMPARE(v.distributionLegend()->entries().size(), CompareView::kDefaultShown);
+    QCOMPARE(v.barsLegend()->entries().size(), CompareView::kDefaultShown);
+    QVERIFY(v.plottedBars(6).isEmpty());
+    QVERIFY(v.distributionPoints(6).isEmpty());
+    QCOMPARE(v.legendTable()->rowCount(), 200); // every one can be picked
+    QCOMPARE(v.legendTable()->item(0, 0)->checkState(), Qt::Checked);
+    QCOMPARE(v.legendTable()->item(6, 0)->checkState(), Qt::Unchecked);
+    // A choice: in any order, out-of-range ignored, quiet.
+    QSignalSpy changed(&v, &CompareView::shownChanged);
+    v.setShown({150, 3, 7, 999, -1});
+    QCOMPARE(changed.size(), 0);
+    QCOMPARE(v.shown(), (QList<int>{3, 7, 150}));
+    const QList<double> drawn = v.plottedBars(150), want = v.bars(150);
+    QCOMPARE(drawn.size(), kTermCount + 1);
+    for (int k = 0; k <= kTermCount; ++k)
+        if (want[k] > 0.0)
+            QCOMPARE(drawn[k], want[k]); // zeros stand on the axis' floor
+    QVERIFY(v.plottedBars(0).isEmpty());
+    QCOMPARE(v.distributionLegend()->entries()[2].name, QStringLiteral("step7500.h5"));
+    // Given again (terms arriving): kept. With one more in front: kept by label.
+    v.setRecordings(r.labels, r.rates, r.values);
+    QCOMPARE(v.shown(), (QList<int>{3, 7, 150}));
+    Recordings more = r;
+    more.labels.prepend(QStringLiteral("first.h5"));
+    more.rates.insert(more.rates.begin(), {0.1, 0.2});
+    more.values.insert(more.values.begin(), std::nullopt);
+    v.setRecordings(more.labels, more.rates, more.values);
+    QCOMPARE(v.shown(), (QList<int>{4, 8, 151}));
+}
+
+void TestViewsMulti::compareColoursPairwiseDistinct_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<double>("minDeltaE");
+    QTest::newRow("7") << 7 << 20.0;
+    QTest::newRow("12") << 12 << 20.0;
+    QTest::newRow("30") << 30 << 0.0; // beyond the palette: at least all different
+}
+
+void TestViewsMulti::compareColoursPairwiseDistinct()
+{
+    QFETCH(int, n);
+    QFETCH(double, minDeltaE);
+    CompareView v;
+    const Recordings r = someRecordings(n);
+    v.setRecordings(r.labels, r.rates, r.values);
+    v.setLambdas(lambdas(1.0, 0.5));
+    QList<int> all;
+    for (int i = 0; i < n; ++i)
+        all << i;
+    v.setShown(all);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    const auto lines = v.distributionView()->chart()->series();
+    const auto* bars = qobject_cast<QBarSeries*>(v.barsView()->chart()->series().value(0));
+    QVERIFY(bars);
+    QCOMPARE(lines.size(), n);
+    QCOMPARE(bars->barSets().size(), n);
+    for (int i = 0; i < n; ++i) {
+        const QColor c = v.colorOf(i);
+        QVERIFY(c.isValid());
+        // The same colour in each chart and its legend.
+        QCOMPARE(static_cast<QLineSeries*>(lines[i])->pen().color(), c);
+        QCOMPARE(bars->barSets()[i]->color(), c);
+        QCOMPARE(v.distributionLegend()->entries()[i].pen.color(), c);
+        QCOMPARE(v.barsLegend()->entries()[i].brush.color(), c);
+        for (int j = 0; j < i; ++j) {
+            QVERIFY2(c != v.colorOf(j), qPrintable(QString("%1 and %2").arg(i).arg(j)));
+            QVERIFY2(deltaE(c, v.colorOf(j)) > minDeltaE,
+                     qPrintable(QString("%1 and %2: ΔE %3").arg(i).arg(j).arg(deltaE(c, v.colorOf(j)))));
+        }
+    }
+    QVERIFY(!v.colorOf(n).isValid());
+}
+
+void TestViewsMulti::compareFullNames()
+{
+    CompareView v;
+    Recordings r = someRecordings(7, QStringLiteral("ctrnn_relu_64_context_integration_seed1234_step"));
+    v.setRecordings(r.labels, r.rates, r.values);
+    v.setLambdas(lambdas(1.0, 0.5));
+    v.setShown({0, 1, 2, 3, 4, 5, 6});
+    v.resize(1100, 700);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QCoreApplication::processEvents();
+    for (ChartLegend* legend : {v.distributionLegend(), v.barsLegend()}) {
+        const QFontMetricsF fm(legend->font());
+        const QChart* chart = qobject_cast<QChart*>(legend->parentObject());
+        QVERIFY(chart);
+        QCOMPARE(legend->entries().size(), 7);
+        const QList<QRectF> rects = legend->entryRects();
+        for (int i = 0; i < 7; ++i) {
+            QCOMPARE(legend->entries()[i].name, r.labels[i]); // never "ctrnn…"
+            QVERIFY(rects[i].width() > fm.horizontalAdvance(r.labels[i]));
+            QVERIFY(rects[i].left() >= 0.0 && rects[i].right() <= chart->size().width());
+            QVERIFY(rects[i].top() > chart->plotArea().bottom());
+            for (int j = 0; j < i; ++j)
+                QVERIFY(!rects[i].intersects(rects[j]));
+        }
+    }
+    // The table names each in full, its column as wide as the name.
+    QTableWidget* t = v.legendTable();
+    const QFontMetrics fm(t->font());
+    for (int i = 0; i < 7; ++i) {
+        QCOMPARE(t->item(i, 0)->text(), r.labels[i]);
+        QVERIFY2(t->horizontalHeader()->sectionSize(0) >= fm.horizontalAdvance(r.labels[i]),
+                 qPrintable(QString::number(t->horizontalHeader()->sectionSize(0))));
+    }
+}
+
+void TestViewsMulti::compareTableChoosesShown()
+{
+    CompareView v;
+    const Recordings r = someRecordings(9);
+    v.setRecordings(r.labels, r.rates, r.values);
+    QSignalSpy changed(&v, &CompareView::shownChanged);
+    v.legendTable()->item(8, 0)->setCheckState(Qt::Checked); // what a click on the box does
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.last().at(0).value<QList<int>>(), (QList<int>{0, 1, 2, 3, 4, 5, 8}));
+    QCOMPARE(v.shown(), (QList<int>{0, 1, 2, 3, 4, 5, 8}));
+    QVERIFY(v.colorOf(8).isValid());
+    v.legendTable()->item(0, 0)->setCheckState(Qt::Unchecked);
+    QCOMPARE(v.shown(), (QList<int>{1, 2, 3, 4, 5, 8}));
+    QVERIFY(!v.colorOf(0).isValid());
+    QCOMPARE(v.distributionLegend()->entries().size(), 6);
+    QCOMPARE(changed.size(), 2);
+}
+
+void TestViewsMulti::compareBarsTakeTheBreakdownsLogRule()
+{
+    // mse 0.03 and fr: the weighted bars span 0.03 / (λ_fr 0.04): more than
+    // 100 apart from λ_fr = 2.5e-3 down (ratio 300), within 100 above.
+    struct Case
+    {
+        double lfr;
+        bool log;
+    };
+    for (const Case c : {Case{1e-4, true}, Case{2.5e-3, true}, Case{0.05, false}, Case{1.0, false}}) {
+        CompareView v;
+        v.setRecordings({"a"}, {{0.1, 0.2}}, {makeValues({0.03, {}, {}, {}, 0.04, {}, {}})});
+        v.setLambdas(lambdas(1.0, c.lfr));
+        v.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&v));
+        QCOMPARE(v.barsLogScale(), c.log);
+        const auto axes = v.barsView()->chart()->axes(Qt::Vertical);
+        QCOMPARE(axes.size(), 1);
+        QCOMPARE(qobject_cast<QLogValueAxis*>(axes[0]) != nullptr, c.log);
+        // The breakdown, left to choose, picks the same for the same terms.
+        LossBreakdownView b;
+        b.setAutoLogScale(true);
+        b.setResult(evaluate(makeValues({0.03, {}, {}, {}, 0.04, {}, {}}), lambdas(1.0, c.lfr)));
+        QCOMPARE(b.logScale(), c.log);
+        if (c.log) {
+            auto* log = static_cast<QLogValueAxis*>(axes[0]);
+            // Every bar drawn above the floor; the lowest decade labelled.
+            QVERIFY(log->min() < 0.04 * c.lfr);
+            const int decades = int(std::lround(std::log10(log->max() / log->min())));
+            QCOMPARE(log->tickCount(), decades + 1);
+            QCOMPARE(v.plottedBars(0)[index(Term::Fr)], 0.04 * c.lfr);
+        }
+    }
 }
 
 QTEST_MAIN(TestViewsMulti)

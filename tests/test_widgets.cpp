@@ -3,6 +3,7 @@
 // selection, the heatmap's colour map, and exporting a view to PNG/SVG/PDF.
 
 #include "chartexport.h"
+#include "chartlegend.h"
 #include "chartutil.h"
 #include "heatmapview.h"
 #include "lambdapanel.h"
@@ -13,6 +14,7 @@
 #include "neurondetailview.h"
 #include "neurontable.h"
 #include "ratehistogramview.h"
+#include "selectionbar.h"
 #include "weightsview.h"
 
 #include <QBarSeries>
@@ -143,6 +145,15 @@ private slots:
     void conventionCombo();
     void conventionHintLinksFormulas();
     void lambdaFieldsReadableWhenNarrow();
+    void typingNeverLeavesAPrefix_data();
+    void typingNeverLeavesAPrefix();
+    void refusalMessageGoesWhenValueChanges();
+    void nextRoundValueByHand_data();
+    void nextRoundValueByHand();
+    void sliderWheelStepsByRoundValues();
+    void sliderShiftDragIsFiner();
+    void disabledTermShowsUnweightedGreyed();
+    void frCvRowSaysAcrossNeurons();
 
     // LossBreakdownView
     void breakdownShowsResult();
@@ -153,6 +164,7 @@ private slots:
 
     // RateHistogramView
     void histogramBinsConsistent();
+    void histogramOuterBarsInsidePlot();
     void histogramBinClicked();
     void histogramHighlightIsProportional();
     void histogramReadoutNamesEachNumber();
@@ -162,11 +174,24 @@ private slots:
     void detailWithoutNeuronAsksForOne();
     void detailSilentNeuronReadableAxis();
     void detailPsthOverlay();
+    void detailPsthLegendKeepsPlotWide_data();
+    void detailPsthLegendKeepsPlotWide();
+    void detailTimeTicksNeverOverlap_data();
+    void detailTimeTicksNeverOverlap();
+    void detailBandSemSdQuantilesClipped();
+    void detailEmptyHistogramDrawsNothing();
 
     // NeuronTableView
     void tableNumericSortNanLast();
     void tableSelectNeuronsIsQuiet();
     void tableColumnsFitDefaultWidth();
+    void tableColumnsNeverCutTheirText_data();
+    void tableColumnsNeverCutTheirText();
+    void tableCvIsNamedOverTime();
+
+    // TimeWindowStrip
+    void timeStripUnitOffTheTicks_data();
+    void timeStripUnitOffTheTicks();
 
     // HeatmapView
     void heatmapColorSymmetric();
@@ -420,15 +445,17 @@ void TestWidgets::invalidTextRejected()
     QTest::keyClicks(edits[row], "-x");
     QCOMPARE(p.rawLambdas()[row], 0.5);
     QCOMPARE(rec.effective.size(), 0);
-    // A half-typed exponent keeps the last valid value and is undone on focus out.
+    // A half-typed exponent: "2" applied on the way is withdrawn, the value
+    // before the typing stays, and the text goes back to it on focus out.
     edits[row]->selectAll();
     QTest::keyClicks(edits[row], "2e-");
     QCOMPARE(edits[row]->text(), QStringLiteral("2e-"));
-    QCOMPARE(p.rawLambdas()[row], 2.0);
+    QCOMPARE(p.rawLambdas()[row], 0.5);
+    QCOMPARE(rec.effective.last()[row], 0.5);
     QFocusEvent out(QEvent::FocusOut, Qt::OtherFocusReason);
     QCoreApplication::sendEvent(edits[row], &out);
-    QCOMPARE(edits[row]->text(), QStringLiteral("2"));
-    QCOMPARE(p.rawLambdas()[row], 2.0);
+    QCOMPARE(edits[row]->text(), QStringLiteral("0.5"));
+    QCOMPARE(p.rawLambdas()[row], 0.5);
 }
 
 void TestWidgets::refusedInputIsMarked_data()
@@ -443,7 +470,7 @@ void TestWidgets::refusedInputIsMarked_data()
     QTest::newRow("inf") << "inf" << true << "finite";
     // Typed, "1e99" and "1" on the way are numbers and apply; pasted, nothing does.
     QTest::newRow("1e999") << "1e999" << false << "range";
-    QTest::newRow("1,5") << "1,5" << false << "not a number";
+    QTest::newRow("1,5") << "1,5" << false << "use a point: 1.5, not 1,5";
 }
 
 void TestWidgets::refusedInputIsMarked()
@@ -686,6 +713,251 @@ void TestWidgets::lambdaFieldsReadableWhenNarrow()
     }
 }
 
+void TestWidgets::typingNeverLeavesAPrefix_data()
+{
+    // Typed key by key over a selected 0.02, then Tab: only a whole number applies.
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<double>("expected"); // the value after Tab
+    QTest::addColumn<QString>("message"); // a part of the message ("" : none)
+    QTest::newRow("0,05") << "0,05" << 0.02 << "use a point: 0.05, not 0,05; λ_fr_sd stays 0.02";
+    QTest::newRow("1,5") << "1,5" << 0.02 << "use a point: 1.5, not 1,5; λ_fr_sd stays 0.02";
+    QTest::newRow(",5") << ",5" << 0.02 << "use a point: .5, not ,5";
+    QTest::newRow("1,2,3") << "1,2,3" << 0.02 << "has a comma: use a point for decimals";
+    QTest::newRow("2e-") << "2e-" << 0.02 << "not a number";
+    QTest::newRow("-1") << "-1" << 0.02 << "negative";
+    QTest::newRow("abc") << "abc" << 0.02 << "not a number";
+    QTest::newRow("1e-3") << "1e-3" << 1e-3 << "";
+    QTest::newRow("0.05") << "0.05" << 0.05 << "";
+}
+
+void TestWidgets::typingNeverLeavesAPrefix()
+{
+    QFETCH(QString, text);
+    QFETCH(double, expected);
+    QFETCH(QString, message);
+    LambdaPanel p;
+    p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+    p.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&p));
+    p.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&p));
+    const auto edits = rowWidgets<QLineEdit>(p);
+    EditedRecorder rec(p);
+    const int row = index(Term::FrSd);
+    edits[row]->setFocus();
+    QVERIFY(edits[row]->hasFocus());
+    edits[row]->selectAll();
+    QTest::keyClicks(edits[row], text);
+    QCOMPARE(edits[row]->text(), text);
+    QCOMPARE(p.rawLambdas()[row], expected); // before Tab already
+    QTest::keyClick(edits[row], Qt::Key_Tab);
+    QVERIFY(!edits[row]->hasFocus());
+    QCOMPARE(p.rawLambdas()[row], expected);
+    QCOMPARE(p.lambdas()[row], expected);
+    // What the window last heard is the value kept, not a prefix on the way.
+    if (!rec.effective.isEmpty())
+        QCOMPARE(rec.effective.last()[row], expected);
+    for (int i = 0; i < kTermCount; ++i)
+        if (i != row)
+            QCOMPARE(p.rawLambdas()[i], (TermArray{1, 0, 0, 0, 0.05, 0.02, 0.005}[i]));
+    double shown = -1.0;
+    QVERIFY(LambdaPanel::parseLambda(edits[row]->text(), &shown));
+    QCOMPARE(shown, expected); // Tab leaves no refused text behind
+    if (message.isEmpty()) {
+        QVERIFY2(p.message().isEmpty(), qPrintable(p.message()));
+    } else {
+        QVERIFY2(p.message().contains(message), qPrintable(p.message()));
+        QVERIFY2(p.message().contains("λ_fr_sd stays 0.02"), qPrintable(p.message()));
+        QVERIFY(p.findChild<QLabel*>("lambdaMessage")->isVisible());
+    }
+}
+
+void TestWidgets::refusalMessageGoesWhenValueChanges()
+{
+    // The refusal stays after leaving the field, and goes with the next change
+    // of a lambda: by its slider, another row's slider, undo (setLambdas), a toggle.
+    for (int how = 0; how < 4; ++how) {
+        LambdaPanel p;
+        p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+        const auto edits = rowWidgets<QLineEdit>(p);
+        const auto sliders = rowWidgets<QSlider>(p);
+        const int row = index(Term::FrSd);
+        edits[row]->selectAll();
+        QTest::keyClicks(edits[row], "0,05");
+        QFocusEvent out(QEvent::FocusOut, Qt::TabFocusReason);
+        QCoreApplication::sendEvent(edits[row], &out);
+        QVERIFY2(p.message().contains("stays 0.02"), qPrintable(p.message()));
+        QCOMPARE(p.rawLambdas()[row], 0.02);
+        switch (how) {
+        case 0:
+            sliders[row]->setValue(sliders[row]->value() + 30);
+            break;
+        case 1:
+            sliders[index(Term::Fr)]->setValue(sliders[index(Term::Fr)]->value() - 30);
+            break;
+        case 2:
+            p.setLambdas({1, 0, 0, 0, 0.05, 0.03, 0.005},
+                         {true, true, true, true, true, true, true});
+            break;
+        default:
+            rowWidgets<QCheckBox>(p)[index(Term::Fr)]->setChecked(false);
+        }
+        QVERIFY2(p.message().isEmpty(), qPrintable(QString("%1: %2").arg(how).arg(p.message())));
+        QVERIFY(!p.findChild<QLabel*>("lambdaMessage")->isVisibleTo(&p));
+    }
+    // Setting the same lambdas again (an echo) keeps it: nothing changed.
+    LambdaPanel p;
+    const TermArray v{1, 0, 0, 0, 0.05, 0.02, 0.005};
+    const LambdaPanel::Flags on{true, true, true, true, true, true, true};
+    p.setLambdas(v, on);
+    auto* e = rowWidgets<QLineEdit>(p)[index(Term::FrSd)];
+    e->selectAll();
+    QTest::keyClicks(e, "abc");
+    p.setLambdas(v, on);
+    QVERIFY(p.message().contains("stays 0.02"));
+    QCOMPARE(e->text(), QStringLiteral("abc")); // still being fixed
+}
+
+void TestWidgets::nextRoundValueByHand_data()
+{
+    QTest::addColumn<double>("from");
+    QTest::addColumn<double>("up");
+    QTest::addColumn<double>("down");
+    QTest::newRow("0.05") << 0.05 << 0.051 << 0.049;
+    QTest::newRow("0.099") << 0.099 << 0.1 << 0.098;
+    QTest::newRow("0.1") << 0.1 << 0.11 << 0.099;
+    QTest::newRow("1") << 1.0 << 1.1 << 0.99;
+    QTest::newRow("0.025704 (off the grid)") << 0.025704 << 0.026 << 0.025;
+    QTest::newRow("12") << 12.0 << 13.0 << 11.0;
+    QTest::newRow("990") << 990.0 << 1000.0 << 980.0;
+    QTest::newRow("1000 (top)") << 1000.0 << 1000.0 << 990.0;
+    QTest::newRow("1e-6 (bottom)") << 1e-6 << 1.1e-6 << 1e-6;
+    QTest::newRow("0 (off)") << 0.0 << 1e-6 << 0.0;
+    QTest::newRow("2500 (beyond)") << 2500.0 << 2500.0 << 1000.0;
+}
+
+void TestWidgets::nextRoundValueByHand()
+{
+    QFETCH(double, from);
+    QFETCH(double, up);
+    QFETCH(double, down);
+    QCOMPARE(LambdaPanel::nextRoundValue(from, +1), up);
+    QCOMPARE(LambdaPanel::nextRoundValue(from, -1), down);
+}
+
+void TestWidgets::sliderWheelStepsByRoundValues()
+{
+    LambdaPanel p;
+    p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+    const auto sliders = rowWidgets<QSlider>(p);
+    const auto edits = rowWidgets<QLineEdit>(p);
+    EditedRecorder rec(p);
+    const int row = index(Term::Fr);
+    QSlider* s = sliders[row];
+    auto wheel = [&](int delta) {
+        const QPointF at(s->width() / 2.0, s->height() / 2.0);
+        QWheelEvent e(at, s->mapToGlobal(at), QPoint(), QPoint(0, delta), Qt::NoButton,
+                      Qt::NoModifier, Qt::NoScrollPhase, false);
+        QCoreApplication::sendEvent(s, &e);
+    };
+    wheel(120);
+    QCOMPARE(p.rawLambdas()[row], 0.051);
+    QCOMPARE(rec.effective.last()[row], 0.051);
+    QCOMPARE(edits[row]->text(), QStringLiteral("0.051"));
+    QCOMPARE(s->value(), LambdaPanel::valueToSlider(0.051));
+    wheel(-240); // two notches
+    QCOMPARE(p.rawLambdas()[row], 0.049);
+    // A touchpad's small deltas add up to a notch.
+    wheel(60);
+    QCOMPARE(p.rawLambdas()[row], 0.049);
+    wheel(60);
+    QCOMPARE(p.rawLambdas()[row], 0.05);
+    for (int k = 0; k < 5; ++k)
+        wheel(120);
+    QCOMPARE(p.rawLambdas()[row], 0.055);
+    QCOMPARE(rec.effective.size(), 5 + 2 + 1); // one emission per notch that moved
+}
+
+void TestWidgets::sliderShiftDragIsFiner()
+{
+    LambdaPanel p;
+    p.setLambdas({1, 0, 0, 0, 0.05, 0.02, 0.005}, {true, true, true, true, true, true, true});
+    p.resize(700, p.sizeHint().height());
+    p.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&p));
+    QSlider* s = rowWidgets<QSlider>(p)[index(Term::Fr)];
+    const int groove =
+        s->width() - s->style()->pixelMetric(QStyle::PM_SliderLength, nullptr, s);
+    QVERIFY(groove > 100);
+    const int start = s->value();
+    auto move = [&](int x, Qt::KeyboardModifiers mods) {
+        const QPointF at(x, s->height() / 2.0);
+        QMouseEvent e(QEvent::MouseMove, at, s->mapToGlobal(at), Qt::NoButton, Qt::LeftButton,
+                      mods);
+        QCoreApplication::sendEvent(s, &e);
+    };
+    s->setSliderDown(true);
+    move(50, Qt::ShiftModifier);
+    QCOMPARE(s->value(), start); // where Shift is first held: no jump
+    move(50 + 40, Qt::ShiftModifier);
+    // 40 px move the slider 40 / groove of its range, a tenth of that with Shift.
+    const double expected = 40.0 * LambdaPanel::kSliderSteps / groove / 10.0;
+    QVERIFY2(std::abs((s->value() - start) - expected) <= 1.0,
+             qPrintable(QString("moved %1 steps, expected %2").arg(s->value() - start).arg(expected)));
+    QVERIFY(s->value() > start);
+    QCOMPARE(p.rawLambdas()[index(Term::Fr)], LambdaPanel::sliderToValue(s->value()));
+    s->setSliderDown(false);
+}
+
+void TestWidgets::disabledTermShowsUnweightedGreyed()
+{
+    LambdaPanel p;
+    // fr switched off (its λ kept), fr_sd at λ = 0, the others weighted.
+    p.setLambdas({1.0, 0, 1e-3, 0, 0.05, 0.0, 0.005}, {true, true, true, true, false, true, true});
+    TermValues tv = someTerms(); // fr = 0.0432, fr_sd = 0.0859, by hand
+    const LossResult r = evaluate(tv, p.lambdas());
+    p.showResult(r);
+    auto* fr = p.findChild<QLabel*>("weighted_fr");
+    auto* frSd = p.findChild<QLabel*>("weighted_fr_sd");
+    auto* hid = p.findChild<QLabel*>("weighted_hid");
+    QVERIFY(fr && frSd && hid);
+    QCOMPARE(fr->text(), QStringLiteral("4.320e-02"));   // unweighted, not λ · L = 0
+    QCOMPARE(frSd->text(), QStringLiteral("8.590e-02")); // the same at λ = 0
+    QCOMPARE(hid->text(), QStringLiteral("2.670e-05"));  // 1e-3 * 0.0267, weighted
+    QVERIFY(fr->property("unweighted").toBool());
+    QVERIFY(frSd->property("unweighted").toBool());
+    QVERIFY(!hid->property("unweighted").toBool());
+    QVERIFY(!fr->isEnabled());                        // greyed by the disabled row
+    QVERIFY(frSd->styleSheet().contains("#8c8c8c")); // greyed in an enabled row
+    QVERIFY(hid->styleSheet().isEmpty());
+    QVERIFY2(fr->toolTip().contains("unweighted"), qPrintable(fr->toolTip()));
+    QCOMPARE(p.findChild<QLabel*>("share_fr")->text(), QStringLiteral("off"));
+    QCOMPARE(p.findChild<QLabel*>("share_fr_sd")->text(), QStringLiteral("λ = 0"));
+    // Switched on again: the weighted value, not greyed.
+    rowWidgets<QCheckBox>(p)[index(Term::Fr)]->setChecked(true);
+    p.showResult(evaluate(tv, p.lambdas()));
+    QCOMPARE(fr->text(), QStringLiteral("2.160e-03")); // 0.05 * 0.0432
+    QVERIFY(!fr->property("unweighted").toBool());
+    QVERIFY(fr->styleSheet().isEmpty());
+}
+
+void TestWidgets::frCvRowSaysAcrossNeurons()
+{
+    LambdaPanel p;
+    p.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&p));
+    auto* caption = p.findChild<QLabel*>("caption_fr_cv");
+    QVERIFY(caption);
+    QCOMPARE(caption->text().simplified(), QStringLiteral("CV across neurons"));
+    QVERIFY(caption->isVisible());
+    // Under its own row's name, not another's.
+    auto* name = p.findChild<QLabel*>("name_fr_cv");
+    QVERIFY(name);
+    QVERIFY(std::abs(caption->geometry().left() - name->geometry().left()) <= 2);
+    QVERIFY(caption->geometry().top() >= name->geometry().bottom());
+    QVERIFY(caption->geometry().top() - name->geometry().bottom() < name->height());
+}
+
 // ----------------------------------------------------------- LossBreakdownView
 
 void TestWidgets::breakdownShowsResult()
@@ -771,6 +1043,9 @@ void TestWidgets::breakdownLogFloorFollowsSmallest()
     const double height = plot.bottom() - top.y();
     QVERIFY2(height >= 0.1 * plot.height(),
              qPrintable(QString("%1 of %2 px").arg(height).arg(plot.height())));
+    // Every decade labelled, the floor's too (Qt dropped 1e-6: ln 1e-6 / ln 10 > -6).
+    const int decades = int(std::lround(std::log10(axis->max() / axis->min())));
+    QCOMPARE(axis->tickCount(), decades + 1);
 }
 
 void TestWidgets::breakdownAutoLogScale()
@@ -839,41 +1114,103 @@ void TestWidgets::breakdownValueLabels()
 
 void TestWidgets::histogramBinsConsistent()
 {
+    // Worked by hand: the bins run from the smallest rate (0) to the largest
+    // (1), the largest falls in the last bin, NaN in none.
+    // No rate on an inner edge (0.3 / 0.1 is 2.9999999999999996 in doubles).
+    const std::vector<double> rates{0.0, 0.12, 0.33, 0.46, 0.46, 0.63, 1.0, kNaN};
+    struct Case
+    {
+        int bins;
+        std::vector<double> counts;
+        std::vector<int> binOfNeuron; // -1: none
+    };
+    const Case cases[] = {
+        {4, {2, 3, 1, 1}, {0, 0, 1, 1, 1, 2, 3, -1}},
+        {2, {5, 2}, {0, 0, 0, 0, 0, 1, 1, -1}},
+        {5, {2, 1, 2, 1, 1}, {0, 0, 1, 2, 2, 3, 4, -1}},
+        {10, {1, 1, 0, 1, 2, 0, 1, 0, 0, 1}, {0, 1, 3, 4, 4, 6, 9, -1}},
+    };
+    RateHistogramView v;
+    v.setData(rates, RateSpread{0.429, 0.33, 0.8}, Convention::Spec);
+    for (const Case& c : cases) {
+        v.setBinCount(c.bins);
+        QCOMPARE(v.binCount(), c.bins);
+        const Histogram& h = v.histogram();
+        QCOMPARE(h.lo, 0.0);
+        QVERIFY(std::abs(h.hi() - 1.0) < 1e-12);
+        QVERIFY(std::abs(h.width - 1.0 / c.bins) < 1e-15);
+        QCOMPARE(int(h.counts.size()), c.bins);
+        for (int b = 0; b < c.bins; ++b) {
+            QCOMPARE(h.counts[std::size_t(b)], c.counts[std::size_t(b)]);
+            QVector<int> want;
+            for (int k = 0; k < int(rates.size()); ++k)
+                if (c.binOfNeuron[std::size_t(k)] == b)
+                    want << k;
+            QCOMPARE(v.neuronsInBin(b), want);
+        }
+        QVERIFY(v.neuronsInBin(-1).isEmpty());
+        QVERIFY(v.neuronsInBin(c.bins).isEmpty());
+    }
+    // Many rates: the bins still span [min, max] exactly and every neuron's
+    // bin holds its rate.
     std::mt19937 rng(7);
     std::gamma_distribution<double> g(2.0, 0.05);
-    std::vector<double> rates(300);
-    for (double& r : rates)
+    std::vector<double> many(300);
+    for (double& r : many)
         r = g(rng);
-    rates[17] = kNaN; // an undefined neuron falls in no bin
-    RateHistogramView v;
-    RateSpread spread{0.1, 0.07, 0.7};
-    v.setData(rates, spread, Convention::Spec);
-    for (int bins : {20, 7, 2, 50}) {
-        v.setBinCount(bins);
-        QCOMPARE(v.binCount(), bins);
-        const Histogram expected = histogramOf(rates, bins);
-        const Histogram& h = v.histogram();
-        QCOMPARE(h.counts.size(), expected.counts.size());
-        QCOMPARE(h.lo, expected.lo);
-        QCOMPARE(h.width, expected.width);
-        QVector<int> seen(int(rates.size()), 0);
-        int total = 0;
-        for (int b = 0; b < int(h.counts.size()); ++b) {
-            QCOMPARE(h.counts[b], expected.counts[b]);
-            const QVector<int> n = v.neuronsInBin(b);
-            QCOMPARE(double(n.size()), expected.counts[b]);
-            for (int k : n) {
-                QCOMPARE(expected.binOf(rates[k]), b);
-                ++seen[k];
-            }
-            total += n.size();
+    many[17] = kNaN;
+    double mn = 1e300, mx = -1e300;
+    for (double r : many)
+        if (!std::isnan(r)) {
+            mn = std::min(mn, r);
+            mx = std::max(mx, r);
         }
-        QCOMPARE(total, int(rates.size()) - 1);
-        for (int k = 0; k < int(rates.size()); ++k)
-            QCOMPARE(seen[k], k == 17 ? 0 : 1);
-        QVERIFY(v.neuronsInBin(-1).isEmpty());
-        QVERIFY(v.neuronsInBin(bins).isEmpty());
+    v.setData(many, RateSpread{0.1, 0.07, 0.7}, Convention::Spec);
+    for (int bins : {20, 7, 50}) {
+        v.setBinCount(bins);
+        const Histogram& h = v.histogram();
+        QCOMPARE(h.lo, mn);
+        QVERIFY(std::abs(h.hi() - mx) <= 1e-12 * mx);
+        int total = 0;
+        for (int b = 0; b < bins; ++b)
+            for (int k : v.neuronsInBin(b)) {
+                ++total;
+                const double left = mn + b * (mx - mn) / bins, right = mn + (b + 1) * (mx - mn) / bins;
+                QVERIFY2(many[std::size_t(k)] >= left - 1e-12 && many[std::size_t(k)] <= right + 1e-12,
+                         qPrintable(QString("%1 in [%2, %3]").arg(many[std::size_t(k)]).arg(left).arg(right)));
+            }
+        QCOMPARE(total, 299);
     }
+}
+
+void TestWidgets::histogramOuterBarsInsidePlot()
+{
+    // The outer bars' borders are drawn, not cut by the plot's edge, and the
+    // bars still line up with the rate axis.
+    std::vector<double> rates{0.0, 0.1, 0.3, 0.45, 0.45, 0.62, 1.0};
+    RateHistogramView v;
+    v.resize(600, 400);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setData(rates, RateSpread{0.417, 0.33, 0.8}, Convention::Spec);
+    v.setBinCount(4);
+    QCoreApplication::processEvents();
+    QChart* chart = v.chartView()->chart();
+    auto* bars = qobject_cast<QBarSeries*>(chart->series().value(0));
+    QLineSeries* mean = nullptr;
+    for (QAbstractSeries* s : chart->series())
+        if (s->name() == QStringLiteral("μ"))
+            mean = qobject_cast<QLineSeries*>(s);
+    QVERIFY(bars && mean);
+    const QRectF plot = chart->plotArea();
+    // In rate units (the μ line's axes) and in bin units (the bars' axes).
+    const double leftEdge = chart->mapToPosition(QPointF(0.0, 0.0), mean).x();
+    const double rightEdge = chart->mapToPosition(QPointF(1.0, 0.0), mean).x();
+    QVERIFY2(rightEdge <= plot.right() - 2.0,
+             qPrintable(QString("%1 vs %2").arg(rightEdge).arg(plot.right())));
+    QVERIFY(leftEdge >= plot.left() + 2.0);
+    QVERIFY(std::abs(chart->mapToPosition(QPointF(3.5, 0.0), bars).x() - rightEdge) < 0.5);
+    QVERIFY(std::abs(chart->mapToPosition(QPointF(-0.5, 0.0), bars).x() - leftEdge) < 0.5);
 }
 
 void TestWidgets::histogramBinClicked()
@@ -1058,6 +1395,241 @@ void TestWidgets::detailPsthOverlay()
     QVERIFY(v.psthTitle().contains("± SD"));
 }
 
+namespace {
+
+/// A PSTH whose mean wanders between 0.1 and 0.5 over `steps` steps.
+PsthTrace wavyTrace(const QString& name, double phase, int steps = 60)
+{
+    Psth p;
+    for (int t = 0; t < steps; ++t) {
+        p.mean.push_back(0.3 + 0.2 * std::sin(0.2 * t + phase));
+        p.sd.push_back(0.15);
+    }
+    return PsthTrace{name, p, 16};
+}
+
+/// The rectangles of a horizontal value axis' tick labels as drawn: centred on
+/// their ticks, as wide as the label's text in the axis' font.
+QList<QRectF> tickLabelRects(const QChart* chart, const QValueAxis* axis)
+{
+    const QRectF plot = chart->plotArea();
+    const QFontMetricsF fm(axis->labelsFont());
+    QList<QRectF> out;
+    for (double v : tickValues(axis)) {
+        const double x = plot.left() + (v - axis->min()) / (axis->max() - axis->min()) * plot.width();
+        const double w = fm.horizontalAdvance(tickLabel(axis, v));
+        out.append(QRectF(x - w / 2.0, plot.bottom() + 2.0, w, fm.height()));
+    }
+    return out;
+}
+
+} // namespace
+
+void TestWidgets::detailPsthLegendKeepsPlotWide_data()
+{
+    QTest::addColumn<bool>("byLabel");
+    QTest::addColumn<int>("width");
+    for (int w : {420, 300, 900}) {
+        QTest::newRow(qPrintable(QString("8 neurons, %1 px").arg(w))) << false << w;
+        QTest::newRow(qPrintable(QString("4 labels, %1 px").arg(w))) << true << w;
+    }
+}
+
+void TestWidgets::detailPsthLegendKeepsPlotWide()
+{
+    QFETCH(bool, byLabel);
+    QFETCH(int, width);
+    NeuronDetailView v;
+    v.resize(width, 600);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setNeuron(12);
+    QList<PsthTrace> traces;
+    QStringList names;
+    if (byLabel)
+        names = QStringList{"context=0 · choice=0", "context=0 · choice=1", "context=1 · choice=0",
+                            "context=1 · choice=1"};
+    else
+        for (int n = 0; n < 8; ++n)
+            names << QStringLiteral("n%1").arg(100 + 37 * n);
+    for (const QString& n : names)
+        traces << wavyTrace(n, traces.size());
+    Psth population;
+    population.mean.assign(60, 0.3);
+    v.setPsths(traces, byLabel ? Psth{} : population, 20.0, byLabel);
+    QTRY_VERIFY(v.psthView()->chart()->plotArea().width() > 0);
+    QCoreApplication::processEvents(); // the legend's rows settle the layout
+    const QChart* chart = v.psthView()->chart();
+    const QRectF plot = chart->plotArea();
+    const double chartWidth = chart->size().width();
+    QVERIFY2(plot.width() >= 2.0 / 3.0 * chartWidth,
+             qPrintable(QString("plot %1 of %2 px").arg(plot.width()).arg(chartWidth)));
+    // Every name in full, none over the plot or another, all inside the chart.
+    ChartLegend* legend = v.psthLegend();
+    QVERIFY(legend);
+    QVERIFY(!chart->legend()->isVisible());
+    QStringList shown;
+    for (const ChartLegend::Entry& e : legend->entries())
+        shown << e.name;
+    QStringList want = names;
+    if (!byLabel)
+        want << "population mean";
+    QCOMPARE(shown, want);
+    const QList<QRectF> rects = legend->entryRects();
+    const QFontMetricsF fm(legend->font());
+    for (int i = 0; i < rects.size(); ++i) {
+        QVERIFY(rects[i].width() > fm.horizontalAdvance(shown[i]));
+        QVERIFY2(rects[i].left() >= 0.0 && rects[i].right() <= chartWidth,
+                 qPrintable(shown[i]));
+        QVERIFY2(rects[i].bottom() <= chart->size().height() + 0.5, qPrintable(shown[i]));
+        QVERIFY2(rects[i].top() > plot.bottom(), qPrintable(shown[i])); // under the plot
+        for (int j = 0; j < i; ++j)
+            QVERIFY(!rects[i].intersects(rects[j]));
+    }
+}
+
+void TestWidgets::detailTimeTicksNeverOverlap_data()
+{
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("steps");
+    QTest::addColumn<double>("dtMs");
+    for (int w : {240, 300, 420, 700, 1400}) {
+        QTest::newRow(qPrintable(QString("60 x 20 ms, %1 px").arg(w))) << w << 60 << 20.0;
+        QTest::newRow(qPrintable(QString("500 steps, %1 px").arg(w))) << w << 500 << 0.0;
+        QTest::newRow(qPrintable(QString("5000 x 0.1 ms, %1 px").arg(w))) << w << 5000 << 0.1;
+    }
+}
+
+void TestWidgets::detailTimeTicksNeverOverlap()
+{
+    QFETCH(int, width);
+    QFETCH(int, steps);
+    QFETCH(double, dtMs);
+    NeuronDetailView v;
+    v.resize(width, 560);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setNeuron(3);
+    v.setPsths({wavyTrace("n3", 0.0, steps)}, {}, dtMs);
+    QCoreApplication::processEvents();
+    const QChart* chart = v.psthView()->chart();
+    auto* axis = qobject_cast<QValueAxis*>(chart->axes(Qt::Horizontal).value(0));
+    QVERIFY(axis);
+    const QList<QRectF> rects = tickLabelRects(chart, axis);
+    QVERIFY2(rects.size() >= 2, qPrintable(QString::number(rects.size())));
+    for (int i = 1; i < rects.size(); ++i)
+        QVERIFY2(rects[i - 1].right() < rects[i].left(),
+                 qPrintable(QString("'%1' ends at %2, '%3' starts at %4")
+                                .arg(tickLabel(axis, tickValues(axis)[i - 1]))
+                                .arg(rects[i - 1].right())
+                                .arg(tickLabel(axis, tickValues(axis)[i]))
+                                .arg(rects[i].left())));
+    // The same once the view is resized (an export at another size lays it out alike).
+    v.resize(width / 2 + 100, 560);
+    QCoreApplication::processEvents();
+    const QList<QRectF> after = tickLabelRects(chart, axis);
+    for (int i = 1; i < after.size(); ++i)
+        QVERIFY(after[i - 1].right() < after[i].left());
+}
+
+void TestWidgets::detailBandSemSdQuantilesClipped()
+{
+    // Four trials, three steps, worked by hand:
+    //   step 0: {1, 2, 3, 6}  mean 3, population SD sqrt(3.5), sample SD sqrt(14/3)
+    //   step 1: {0, 0, 0, 4}  mean 1, population SD sqrt(3),   sample SD 2
+    //   step 2: {2, 2, 2, 2}  mean 2, SD 0
+    const std::vector<std::vector<double>> trials{{1, 2, 3, 6}, {0, 0, 0, 4}, {2, 2, 2, 2}};
+    Psth p;
+    p.mean = {3.0, 1.0, 2.0};
+    p.sd = {std::sqrt(3.5), std::sqrt(3.0), 0.0};
+    // The SEM from the raw trials: sample SD / sqrt(4).
+    std::vector<double> sem;
+    for (const auto& x : trials) {
+        double m = 0.0, q = 0.0;
+        for (double v : x)
+            m += v / 4.0;
+        for (double v : x)
+            q += (v - m) * (v - m);
+        sem.push_back(std::sqrt(q / 3.0) / 2.0);
+    }
+    QVERIFY(std::abs(sem[0] - std::sqrt(14.0 / 3.0) / 2.0) < 1e-15);
+    QCOMPARE(sem[1], 1.0);
+
+    NeuronDetailView v;
+    v.setNeuron(1);
+    PsthTrace t{"n1", p, 4};
+    v.setBand(PsthBand::Sem);
+    v.setPsths({t});
+    QList<QPointF> lo = v.bandLower(), hi = v.bandUpper();
+    QCOMPARE(lo.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(std::abs(hi[i].y() - (p.mean[i] + sem[i])) < 1e-12);
+        QVERIFY(std::abs(lo[i].y() - (p.mean[i] - sem[i])) < 1e-12);
+    }
+    QVERIFY2(v.psthTitle().contains("SEM, 4 trials"), qPrintable(v.psthTitle()));
+
+    // mean ± SD of a relu neuron: step 1 would reach 1 - 1.732 < 0; clipped at 0.
+    v.setBand(PsthBand::Sd);
+    v.setValueRange(0.0, std::numeric_limits<double>::infinity());
+    lo = v.bandLower();
+    hi = v.bandUpper();
+    QCOMPARE(lo[1].y(), 0.0);
+    QVERIFY(std::abs(lo[0].y() - (3.0 - std::sqrt(3.5))) < 1e-12); // 1.13 > 0: as is
+    QVERIFY(std::abs(hi[1].y() - (1.0 + std::sqrt(3.0))) < 1e-12);
+    for (const QPointF& q : lo)
+        QVERIFY(q.y() >= 0.0);
+    QVERIFY2(v.psthTitle().contains("clipped at 0"), qPrintable(v.psthTitle()));
+    // A bounded activation (tanh-like [-1, 4]): the top is clipped too.
+    v.setValueRange(-1.0, 4.0);
+    QCOMPARE(v.bandUpper()[0].y(), 4.0); // 3 + 1.87
+    QCOMPARE(v.bandLower()[1].y(), 1.0 - std::sqrt(3.0));
+    // Unbounded again: mean ± SD exactly.
+    v.setValueRange(-std::numeric_limits<double>::infinity(),
+                    std::numeric_limits<double>::infinity());
+    QVERIFY(std::abs(v.bandLower()[1].y() - (1.0 - std::sqrt(3.0))) < 1e-12);
+
+    // The 10–90 % band: what the caller gives, clipped like the others.
+    v.setBand(PsthBand::Quantiles);
+    QVERIFY(v.bandLower().isEmpty()); // not given: none, and the title says why
+    QVERIFY2(v.psthTitle().contains("10–90 %"), qPrintable(v.psthTitle()));
+    t.q10 = {1.3, -0.2, 2.0};
+    t.q90 = {4.8, 2.8, 2.0};
+    v.setValueRange(0.0, std::numeric_limits<double>::infinity());
+    v.setPsths({t});
+    QCOMPARE(v.bandLower()[0].y(), 1.3);
+    QCOMPARE(v.bandLower()[1].y(), 0.0);
+    QCOMPARE(v.bandUpper()[0].y(), 4.8);
+    // One trial: no SEM.
+    v.setBand(PsthBand::Sem);
+    v.setPsths({PsthTrace{"n1", p, 1}});
+    QVERIFY(v.bandLower().isEmpty());
+    QVERIFY2(v.psthTitle().contains("no SEM band"), qPrintable(v.psthTitle()));
+}
+
+void TestWidgets::detailEmptyHistogramDrawsNothing()
+{
+    // No finite sample: nothing in the plot, not even a line up the y axis.
+    NeuronDetailView v;
+    v.resize(420, 560);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    v.setNeuron(3);
+    v.setHistogram(Histogram{0.0, 0.1, {2.0, 5.0}}); // drawn once, then emptied
+    v.setHistogram(Histogram{});
+    QCoreApplication::processEvents();
+    const QImage img = v.histogramView()->grab().toImage();
+    const QRect plot = v.histogramView()->chart()->plotArea().toAlignedRect().adjusted(-3, 0, 0, 0);
+    int blue = 0;
+    for (int y = plot.top(); y <= plot.bottom(); ++y)
+        for (int x = plot.left(); x <= plot.right(); ++x) {
+            const QColor c = img.pixelColor(x, y);
+            // The outline's colour (0x4c72b0) or anything as saturated blue.
+            blue += c.blue() - c.red() > 40 && c.blue() > 120 ? 1 : 0;
+        }
+    QCOMPARE(blue, 0);
+    QVERIFY2(v.histogramTitle().contains("no finite samples"), qPrintable(v.histogramTitle()));
+}
+
 // ------------------------------------------------------------- NeuronTableView
 
 void TestWidgets::tableNumericSortNanLast()
@@ -1155,6 +1727,141 @@ void TestWidgets::tableColumnsFitDefaultWidth()
                      static_cast<QAbstractItemView*>(v.tableView())->sizeHintForColumn(c),
                  qPrintable(QString("column %1").arg(c)));
         QVERIFY(h->sectionSize(c) >= h->sectionSizeHint(c));
+    }
+}
+
+void TestWidgets::tableColumnsNeverCutTheirText_data()
+{
+    QTest::addColumn<int>("width");
+    QTest::newRow("default (470 px)") << 470;
+    QTest::newRow("narrower (400 px)") << 400;
+    QTest::newRow("wide (900 px)") << 900;
+}
+
+void TestWidgets::tableColumnsNeverCutTheirText()
+{
+    // The recording: 1024 neurons with groups, contributions like 5.90e-04.
+    QFETCH(int, width);
+    NeuronStats s;
+    std::vector<std::int64_t> ids;
+    std::vector<std::string> groups;
+    for (int i = 0; i < 1024; ++i) {
+        s.mean.push_back(0.0123456 * (1 + i % 7));
+        s.sd.push_back(0.0234567);
+        s.cv.push_back(1.23456);
+        s.min.push_back(0.0);
+        s.max.push_back(0.987654);
+        s.fractionActive.push_back(0.123);
+        s.frContribution.push_back(5.9e-4 * (1 + i % 3));
+        ids.push_back(i);
+        groups.push_back(i < 820 ? "E" : "I");
+    }
+    NeuronTableView v;
+    v.setNeuronIds(ids, groups);
+    v.setStats(s);
+    v.resize(width, 400);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QTableView* t = v.tableView();
+    QHeaderView* h = t->horizontalHeader();
+    // A cell's text has the focus frame's margin plus one pixel on each side.
+    const int margin = 2 * (t->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, t) + 1);
+    const QFontMetrics fm(t->font());
+    for (int c = 0; c < NeuronTableModel::ColCount; ++c) {
+        int widest = 0;
+        QString which;
+        for (int r = 0; r < v.model()->rowCount(); ++r) {
+            const QString text = v.model()->index(r, c).data().toString();
+            if (fm.horizontalAdvance(text) > widest) {
+                widest = fm.horizontalAdvance(text);
+                which = text;
+            }
+        }
+        QVERIFY2(h->sectionSize(c) >= widest + margin,
+                 qPrintable(QString("column %1: %2 px for '%3' (%4 px)")
+                                .arg(c)
+                                .arg(h->sectionSize(c))
+                                .arg(which)
+                                .arg(widest + margin)));
+    }
+    QCOMPARE(v.model()->index(0, NeuronTableModel::ColFrContribution).data().toString(),
+             QStringLiteral("5.90e-04"));
+    // At the default width every column is in view, the last one whole.
+    if (width >= 470)
+        QVERIFY2(h->length() <= t->viewport()->width(),
+                 qPrintable(QString("%1 > %2").arg(h->length()).arg(t->viewport()->width())));
+}
+
+void TestWidgets::tableCvIsNamedOverTime()
+{
+    NeuronTableModel m;
+    const QString header =
+        m.headerData(NeuronTableModel::ColCv, Qt::Horizontal).toString().simplified();
+    QCOMPARE(header, QStringLiteral("CV over time"));
+    const QString tip = m.headerData(NeuronTableModel::ColCv, Qt::Horizontal, Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains("over time") && tip.contains("across neurons") && tip.contains("fr_cv"),
+             qPrintable(tip));
+}
+
+// ------------------------------------------------------------- TimeWindowStrip
+
+void TestWidgets::timeStripUnitOffTheTicks_data()
+{
+    QTest::addColumn<int>("width");
+    QTest::addColumn<int>("steps");
+    QTest::addColumn<double>("dtMs");
+    QTest::addColumn<QString>("unit");
+    QTest::newRow("60 x 20 ms, 400 px") << 400 << 60 << 20.0 << "ms";
+    QTest::newRow("60 x 20 ms, 250 px") << 250 << 60 << 20.0 << "ms";
+    QTest::newRow("500 steps, 400 px") << 400 << 500 << 0.0 << "step";
+    QTest::newRow("500 x 1 ms, 160 px") << 160 << 500 << 1.0 << "ms";
+    QTest::newRow("5000 x 0.1 ms, 480 px") << 480 << 5000 << 0.1 << "ms";
+    QTest::newRow("7 x 3 ms, 900 px") << 900 << 7 << 3.0 << "ms";
+}
+
+void TestWidgets::timeStripUnitOffTheTicks()
+{
+    // The unit sat inside the strip at its right end, on the last tick mark.
+    QFETCH(int, width);
+    QFETCH(int, steps);
+    QFETCH(double, dtMs);
+    QFETCH(QString, unit);
+    TimeWindowStrip s;
+    s.resize(width, 34);
+    s.setSteps(steps, dtMs);
+    const QList<TimeWindowStrip::Tick> ticks = s.ticks();
+    QVERIFY(ticks.size() >= 2);
+    QVERIFY2(ticks.back().text.endsWith(QLatin1Char(' ') + unit), qPrintable(ticks.back().text));
+    QVERIFY(!ticks.back().rect.isNull());
+    const QRect marks = s.tickMarkArea();
+    QRect previous;
+    int labelled = 0;
+    for (const TimeWindowStrip::Tick& t : ticks) {
+        QVERIFY(t.x >= marks.left() && t.x <= marks.right());
+        if (t.rect.isNull())
+            continue;
+        ++labelled;
+        QVERIFY2(!t.rect.intersects(marks), qPrintable(t.text)); // no label on a tick mark
+        QVERIFY(t.rect.left() >= 0 && t.rect.right() < width);
+        // The label is as wide as its text, and touches no other.
+        QVERIFY(t.rect.width() >= QFontMetrics(s.font()).horizontalAdvance(t.text) * 0.8);
+        QVERIFY2(previous.isNull() || previous.right() < t.rect.left(), qPrintable(t.text));
+        previous = t.rect;
+    }
+    QVERIFY(labelled >= 2);
+    QCOMPARE(ticks.front().text, QStringLiteral("0"));
+    // Every width from 100 px up: no two labels touch, the unit's label is drawn.
+    for (int w = 100; w <= 1200; w += 7) {
+        s.resize(w, 34);
+        QRect last;
+        for (const TimeWindowStrip::Tick& t : s.ticks()) {
+            if (t.rect.isNull())
+                continue;
+            QVERIFY2(last.isNull() || last.right() < t.rect.left(),
+                     qPrintable(QString("%1 px: '%2'").arg(w).arg(t.text)));
+            last = t.rect;
+        }
+        QVERIFY(!s.ticks().back().rect.isNull());
     }
 }
 

@@ -220,13 +220,29 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
 # ---------------------------------------------------------------------------
 # The nn4n command
 # ---------------------------------------------------------------------------
+def _not_a_checkpoint(path, why):
+    return ValueError(f"{path}: not a PyTorch checkpoint ({why}); give a file nn4n's "
+                      "CTRNN.save wrote")
+
+
 def _load_checkpoint(torch, path):
     import inspect
+    with open(path, "rb") as f:
+        head = f.read(8)
+    # A recording given where the checkpoint goes: say so, not pickle's complaint.
+    if head == b"\x89HDF\r\n\x1a\n":
+        raise _not_a_checkpoint(path, "it is an HDF5 file, perhaps a recording")
     extra = {}
     # torch >= 2.6 loads only tensors by default; nn4n's kwargs may hold arrays.
     if "weights_only" in inspect.signature(torch.load).parameters:
         extra["weights_only"] = False
-    ck = torch.load(path, map_location="cpu", **extra)
+    try:
+        ck = torch.load(path, map_location="cpu", **extra)
+    except OSError:
+        raise
+    except Exception as e:  # UnpicklingError, zip errors, EOFError, ...: one line, not a traceback
+        raise _not_a_checkpoint(path, f"torch.load: {type(e).__name__}: "
+                                f"{' '.join(str(e).split())}") from None
     if not isinstance(ck, dict) or "model_state_dict" not in ck or "kwargs" not in ck:
         raise ValueError(f"{path}: not a checkpoint as nn4n's CTRNN.save writes it "
                          "(a dict with 'model_state_dict' and 'kwargs')")
@@ -252,12 +268,13 @@ def _ei_groups(model):
 
 
 def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, label=None,
-                trial_labels=None, compression=None):
-    """Runs the checkpoint's CTRNN on `inputs` (eval mode, no gradients) and records it."""
+                trial_labels=None, compression=None, inputs_name="the inputs"):
+    """Runs the checkpoint's CTRNN on `inputs` (eval mode, no gradients) and records it.
+    `inputs_name` names the inputs in messages (their file, for the command)."""
     import torch
-    from nn4n.model import CTRNN
 
     ck = _load_checkpoint(torch, checkpoint)
+    from nn4n.model import CTRNN
     kwargs = dict(ck["kwargs"])
     kwargs["suppress_warnings"] = True
     model = CTRNN(**kwargs)
@@ -265,7 +282,12 @@ def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, 
     model.eval()
     x = torch.as_tensor(np.asarray(inputs), dtype=torch.float32)
     if x.ndim != 3:
-        raise ValueError(f"inputs: expected (batch, time, N_in), got shape {tuple(x.shape)}")
+        raise ValueError(f"{inputs_name}: expected (batch, time, N_in), got shape "
+                         f"{tuple(x.shape)}")
+    n_in = int(model.dims[0])
+    if x.shape[2] != n_in:
+        raise ValueError(f"{checkpoint}: the model takes N_in = {n_in} inputs per step, but "
+                         f"{inputs_name} has N_in = {x.shape[2]} (shape {tuple(x.shape)})")
     with torch.no_grad():
         outputs, extra = model(x)
     attrs = {"activation": str(kwargs.get("activation", "relu")),
@@ -335,6 +357,7 @@ def main(argv=None):
                 if step is None:
                     step = _step_from_name(ck)
             record_nn4n(ck, inputs, out, targets=targets, lambdas=lambdas, step=step,
+                        inputs_name=a.inputs,
                         label=a.label, trial_labels=trial_labels,
                         compression="gzip" if a.gzip else None)
             print(f"wrote {out}")

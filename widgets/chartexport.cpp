@@ -16,10 +16,17 @@
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QWidget>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QChart>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QXYSeries>
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace rnnloss {
 
@@ -86,12 +93,66 @@ private:
     void apply(const QRectF& r)
     {
         m_chart->setGeometry(r);
-        if (m_chart->layout())
+        // Twice: a chart that answers its new size by changing its own layout
+        // (a legend's rows, an axis' tick count) is laid out again before it
+        // is painted.
+        for (int pass = 0; pass < 2 && m_chart->layout(); ++pass)
             m_chart->layout()->activate();
     }
     QChart* m_chart = nullptr;
     QRectF m_old;
     bool m_resized = false;
+};
+
+/// Hides, for as long as it lives, the series of `chart` that have no point
+/// to draw. An empty area series (the PSTH's band while several lines are
+/// shown) still paints its empty path, which Qt's PDF engine writes as a
+/// closepath without a current point ("h f"), a syntax error for PDF readers.
+/// Their legend markers keep the visibility the view gave them.
+class EmptySeriesHidden
+{
+public:
+    explicit EmptySeriesHidden(QChart* chart)
+    {
+        if (!chart)
+            return;
+        for (QAbstractSeries* s : chart->series()) {
+            if (!s->isVisible() || !nothingToDraw(s))
+                continue;
+            Hidden h{s, {}};
+            if (chart->legend())
+                for (QLegendMarker* m : chart->legend()->markers(s))
+                    h.markers.emplace_back(m, m->isVisible());
+            s->setVisible(false);
+            m_hidden.push_back(std::move(h));
+        }
+    }
+    ~EmptySeriesHidden()
+    {
+        for (const Hidden& h : m_hidden) {
+            h.series->setVisible(true);
+            for (const auto& [marker, visible] : h.markers)
+                marker->setVisible(visible);
+        }
+    }
+    EmptySeriesHidden(const EmptySeriesHidden&) = delete;
+    EmptySeriesHidden& operator=(const EmptySeriesHidden&) = delete;
+
+private:
+    static bool nothingToDraw(const QAbstractSeries* s)
+    {
+        if (const auto* area = qobject_cast<const QAreaSeries*>(s))
+            return !area->upperSeries() || area->upperSeries()->count() == 0;
+        if (const auto* xy = qobject_cast<const QXYSeries*>(s))
+            return xy->count() == 0;
+        return false;
+    }
+    struct Hidden
+    {
+        QAbstractSeries* series = nullptr;
+        std::vector<std::pair<QLegendMarker*, bool>> markers;
+    };
+    std::vector<Hidden> m_hidden;
 };
 
 /// Paints the figure (without caption) into (0, 0, size).
@@ -104,6 +165,7 @@ void paintFigure(QPainter& p, const ExportableChart& c, const QSize& size, bool 
     }
     if (c.chart && c.chart->scene()) {
         ChartResize resize(c.chart, QSizeF(size));
+        const EmptySeriesHidden hidden(c.chart);
         const QRectF source = c.chart->mapRectToScene(c.chart->rect());
         c.chart->scene()->render(&p, QRectF(target), source, Qt::IgnoreAspectRatio);
         return;

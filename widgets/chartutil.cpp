@@ -2,6 +2,7 @@
 
 #include "neuronstats.h"
 
+#include <QFontMetricsF>
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLogValueAxis>
@@ -21,6 +22,24 @@ QColor termColor(int i)
                                     QColor(0x81, 0x72, 0xb3), QColor(0x93, 0x78, 0x60),
                                     QColor(0xda, 0x8b, 0xc3), QColor(0x20, 0x20, 0x20)};
     return colors[std::clamp(i, 0, 7)];
+}
+
+QColor distinctColor(int i)
+{
+    // matplotlib's tab10 and two dark ones; checked pairwise in CIELAB.
+    static const QColor colors[kDistinctColors] = {
+        QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+        QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
+        QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22),
+        QColor(0x17, 0xbe, 0xcf), QColor(0x39, 0x3b, 0x79), QColor(0x63, 0x79, 0x39)};
+    if (i >= 0 && i < kDistinctColors)
+        return colors[i];
+    // Beyond: the golden angle keeps neighbours' hues apart, three lightnesses
+    // tell apart the ones whose hues come close.
+    const int k = std::max(0, i - kDistinctColors);
+    const double hue = std::fmod(15.0 + 137.508 * k, 360.0);
+    const double light[] = {0.38, 0.55, 0.70};
+    return QColor::fromHslF(float(hue / 360.0), 0.65f, float(light[k % 3]));
 }
 
 double niceNumber(double x, bool round)
@@ -114,11 +133,121 @@ void setDecadeRange(QLogValueAxis* axis, double lo, double hi)
     double b = std::pow(10.0, std::ceil(std::log10(hi) - 1e-9));
     if (b <= a)
         b = a * 10.0;
-    axis->setRange(a, b);
+    setLogRange(axis, a, b);
     const double decades = std::log10(b / a);
     axis->setLabelFormat(a >= 1.0 && b <= 1e5 ? QStringLiteral("%g") : QStringLiteral("%.0e"));
     // Many decades: fewer minor ticks keep the axis readable.
     axis->setMinorTickCount(decades > 6 ? 0 : 8);
+}
+
+void setLogRange(QLogValueAxis* axis, double lo, double hi)
+{
+    axis->setRange(lo * (1.0 - 1e-9), hi);
+}
+
+QList<double> tickValues(const QValueAxis* axis)
+{
+    QList<double> out;
+    const double lo = axis->min(), hi = axis->max();
+    if (!(hi > lo))
+        return out;
+    if (axis->tickType() == QValueAxis::TicksDynamic) {
+        const double step = axis->tickInterval(), anchor = axis->tickAnchor();
+        if (!(step > 0.0) || (hi - lo) / step > 1000.0)
+            return out;
+        for (double k = std::ceil((lo - anchor) / step - 1e-9);; ++k) {
+            const double v = anchor + k * step;
+            if (v > hi + 1e-9 * step)
+                break;
+            out.append(v);
+        }
+        return out;
+    }
+    const int n = axis->tickCount();
+    for (int i = 0; i < n && n > 1; ++i)
+        out.append(lo + i * (hi - lo) / (n - 1));
+    return out;
+}
+
+QString tickLabel(const QValueAxis* axis, double v)
+{
+    const QString f = axis->labelFormat();
+    if (f.isEmpty())
+        return QString::number(v);
+    return QString::asprintf(f.toLatin1().constData(), v);
+}
+
+int fittingTickCount(double lo, double hi, double pixels, const QFont& font, int maxTicks,
+                     bool exact)
+{
+    const QFontMetricsF fm(font);
+    const double gap = 1.5 * fm.horizontalAdvance(QLatin1Char('0'));
+    for (int n = std::max(2, maxTicks); n > 2; --n) {
+        const NiceTicks t = niceTicks(lo, hi, n);
+        const double first = exact ? std::ceil(lo / t.step - 1e-9) * t.step : t.lo;
+        const double last = exact ? hi : t.hi;
+        const double span = exact ? hi - lo : t.hi - t.lo;
+        if (!(span > 0.0) || !(t.step > 0.0))
+            return n;
+        const QByteArray format = labelFormatForStep(t.step).toLatin1();
+        double widest = 0.0;
+        for (double v = first; v <= last + 1e-9 * t.step; v += t.step) {
+            const double shown = std::abs(v) < 1e-9 * t.step ? 0.0 : v; // not "-0"
+            widest = std::max(widest,
+                              fm.horizontalAdvance(QString::asprintf(format.constData(), shown)));
+        }
+        if (pixels * t.step / span >= widest + gap)
+            return n;
+    }
+    return 2;
+}
+
+namespace {
+
+const char* const kFitLo = "rnnlossFitLo";
+const char* const kFitHi = "rnnlossFitHi";
+const char* const kFitExact = "rnnlossFitExact";
+const char* const kFitMax = "rnnlossFitMax";
+
+void applyFitted(QChart* chart, QValueAxis* axis)
+{
+    const double lo = axis->property(kFitLo).toDouble();
+    const double hi = axis->property(kFitHi).toDouble();
+    const bool exact = axis->property(kFitExact).toBool();
+    const int maxTicks = axis->property(kFitMax).toInt();
+    // Before the first layout the plot has no width yet: most of the chart's.
+    double pixels = chart->plotArea().width();
+    if (!(pixels > 20.0))
+        pixels = 0.8 * chart->size().width();
+    const int n = pixels > 20.0
+                      ? fittingTickCount(lo, hi, pixels, axis->labelsFont(), maxTicks, exact)
+                      : maxTicks;
+    if (exact)
+        setExactRangeNiceTicks(axis, lo, hi, n);
+    else
+        setNiceRange(axis, lo, hi, n);
+}
+
+} // namespace
+
+void setFittedRange(QChart* chart, QValueAxis* axis, double lo, double hi, bool exact,
+                    int maxTicks)
+{
+    axis->setProperty(kFitLo, lo);
+    axis->setProperty(kFitHi, hi);
+    axis->setProperty(kFitExact, exact);
+    axis->setProperty(kFitMax, maxTicks);
+    if (!chart->property("rnnlossFitConnected").toBool()) {
+        chart->setProperty("rnnlossFitConnected", true);
+        // Every fitted axis of the chart follows its width; a change of the
+        // tick count relayouts the chart once more and then settles.
+        QObject::connect(chart, &QChart::plotAreaChanged, chart, [chart] {
+            for (QAbstractAxis* a : chart->axes(Qt::Horizontal))
+                if (auto* v = qobject_cast<QValueAxis*>(a); v && v->property(kFitMax).isValid())
+                    applyFitted(chart, v);
+        });
+    }
+    applyFitted(chart, axis);
 }
 
 double percentile(std::vector<double> values, double p)
@@ -165,9 +294,9 @@ std::pair<double, double> positiveRange(std::span<const double> values)
     return {lo, hi};
 }
 
-bool wantsLogAxis(std::span<const double> bars)
+bool wantsLogAxis(std::span<const double> values)
 {
-    const auto [lo, hi] = positiveRange(bars);
+    const auto [lo, hi] = positiveRange(values);
     return hi > 0.0 && hi / lo > 100.0;
 }
 

@@ -2,6 +2,7 @@
 // Shared helpers of the chart views: nice axis ranges and one look for all charts.
 
 #include <QColor>
+#include <QList>
 #include <QString>
 
 #include <span>
@@ -16,6 +17,7 @@ struct Histogram;
 QT_BEGIN_NAMESPACE
 class QAbstractAxis;
 class QChart;
+class QFont;
 class QValueAxis;
 class QLogValueAxis;
 class QXYSeries;
@@ -32,6 +34,12 @@ inline QString qs(std::string_view s)
 /// The colour of term `i` (0..6, in kAllTerms order) and, at 7, of the total:
 /// the same in every view that draws the terms as separate series.
 QColor termColor(int i);
+
+/// The colour of the i-th of several items shown together (recordings): the
+/// first kDistinctColors are pairwise far apart (CIELAB distance above 25),
+/// later ones are spread by hue and lightness.
+QColor distinctColor(int i);
+constexpr int kDistinctColors = 12;
 
 /// A "nice" number (1, 2, 5 times a power of ten) near `x`; rounds when
 /// `round`, else the smallest nice number >= x.
@@ -61,6 +69,30 @@ void setExactRangeNiceTicks(QValueAxis* axis, double lo, double hi, int maxTicks
 /// Decade range [10^floor(log10 lo), 10^ceil(log10 hi)] for positive lo <= hi.
 void setDecadeRange(QLogValueAxis* axis, double lo, double hi);
 
+/// Sets a log axis to [lo, hi] with the lowest decade labelled. Qt counts the
+/// ticks from ceil(ln lo / ln 10), which is -2 for 1e-3 (-2.9999999999999996):
+/// the min is set a hair below so that its own decade keeps its label.
+void setLogRange(QLogValueAxis* axis, double lo, double hi);
+
+/// The values at which Qt puts the ticks of a value axis (fixed or dynamic
+/// ticks) and the text of each label: what a test or the fitting below needs.
+QList<double> tickValues(const QValueAxis* axis);
+QString tickLabel(const QValueAxis* axis, double v);
+
+/// The most ticks, up to `maxTicks`, on nice numbers over [lo, hi] (its nice
+/// ends, or exactly [lo, hi] when `exact`) whose labels in `font` leave a gap
+/// between neighbours on an axis `pixels` wide.
+int fittingTickCount(double lo, double hi, double pixels, const QFont& font, int maxTicks,
+                     bool exact);
+
+/// Sets a horizontal value axis of `chart` to [lo, hi] (nice ends, or exactly
+/// [lo, hi] with ticks on nice numbers when `exact`) with as many ticks as fit
+/// the plot's width (fittingTickCount), and keeps them fitting as the chart is
+/// resized, on screen and when exported at another size: labels never overlap
+/// ("0 200400600800 1…").
+void setFittedRange(QChart* chart, QValueAxis* axis, double lo, double hi, bool exact,
+                    int maxTicks = 7);
+
 /// The floor of a log value axis for bars whose smallest positive value is
 /// `smallest`: the power of ten at least half a decade below it, so the
 /// smallest bar stays visible (a fixed floor made 1.03e-5 one pixel tall).
@@ -69,10 +101,11 @@ double logFloorBelow(double smallest);
 /// The smallest and the largest positive finite value; {+inf, 0} when there is none.
 std::pair<double, double> positiveRange(std::span<const double> values);
 
-/// The bar charts' rule for an automatic value axis (the loss breakdown's, the
-/// gradients'): logarithmic when the positive bars span more than two decades,
-/// so that a term at 98 % does not leave every other one invisible.
-bool wantsLogAxis(std::span<const double> bars);
+/// True when the positive finite `values` span more than two decades (the
+/// largest over 100 times the smallest): the rule by which a chart of loss
+/// terms or of their gradients picks a log axis. On a linear one an MSE at
+/// 98 % of the total leaves every regulariser a flat line.
+bool wantsLogAxis(std::span<const double> values);
 
 /// The value range of bars whose positive values span [lo, hi] (positiveRange;
 /// {+inf, 0} when there is none). A QLogValueAxis gets the decades from

@@ -1,5 +1,6 @@
 #include "compareview.h"
 
+#include "chartlegend.h"
 #include "chartutil.h"
 
 #include <QCheckBox>
@@ -7,7 +8,9 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QLabel>
+#include <QPixmap>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtCharts/QBarCategoryAxis>
@@ -16,6 +19,7 @@
 #include <QtCharts/QChartView>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
 #include <QtCharts/QScatterSeries>
 #include <QtCharts/QValueAxis>
 
@@ -42,6 +46,13 @@ QString number(double v)
     return std::isfinite(v) ? QString::number(v, 'g', 5) : QStringLiteral("—");
 }
 
+QIcon swatch(const QColor& c)
+{
+    QPixmap pm(12, 12);
+    pm.fill(c.isValid() ? c : QColor(Qt::transparent));
+    return QIcon(pm);
+}
+
 } // namespace
 
 CompareView::CompareView(QWidget* parent) : QWidget(parent)
@@ -63,6 +74,29 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_barChart = new QChart;
     m_barView = makeView(m_barChart);
     m_barChart->setTitle(tr("Loss breakdown (λ · L)"));
+    // Names in full under each chart (and in the table): Qt's legend cut them
+    // to "ste…" in a row too narrow for seven.
+    m_distLegend = new ChartLegend(m_distChart);
+    m_barLegend = new ChartLegend(m_barChart);
+    m_barCats = new QBarCategoryAxis(m_barChart);
+    QStringList names;
+    for (Term t : kAllTerms)
+        names << qs(termKey(t));
+    names << tr("total");
+    m_barCats->append(names);
+    // Eight groups in half the window: small labels, never "fr…" for fr_sd.
+    QFont catFont = m_barCats->labelsFont();
+    catFont.setPointSizeF(8.0);
+    m_barCats->setLabelsFont(catFont);
+    m_barCats->setTruncateLabels(false);
+    m_barAxis = new QValueAxis(m_barChart);
+    m_barAxis->setTitleText(tr("λ · L"));
+    m_barLogAxis = new QLogValueAxis(this);
+    m_barLogAxis->setTitleText(tr("λ · L (log)"));
+    m_barLogAxis->setBase(10.0);
+    m_barLogAxis->setMinorGridLineColor(QColor(0xee, 0xee, 0xee));
+    m_barChart->addAxis(m_barCats, Qt::AlignBottom);
+    m_barChart->addAxis(m_barAxis, Qt::AlignLeft);
     m_scatterChart = new QChart;
     m_scatterView = makeView(m_scatterChart);
     m_scatterChart->legend()->setVisible(false);
@@ -79,6 +113,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_scatterLabel->setWordWrap(true);
 
     m_table = new QTableWidget(0, 5);
+    m_table->setObjectName(QStringLiteral("compareTable"));
     m_table->setHorizontalHeaderLabels({tr("recording"), tr("N"), tr("μ"), tr("SD"), tr("CV")});
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeaderItem(3)->setToolTip(
@@ -89,6 +124,8 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setMaximumHeight(160);
+    m_table->horizontalHeaderItem(0)->setToolTip(
+        tr("Check the recordings the charts show; the swatch is each one's colour"));
 
     auto* scatterBox = new QVBoxLayout;
     scatterBox->addWidget(m_scatterView, 1);
@@ -106,6 +143,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     layout->addLayout(grid, 1);
 
     connect(m_ecdfBox, &QCheckBox::toggled, this, &CompareView::setEcdf);
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (item->column() == 0)
+            onTableItemChanged(item->row());
+    });
     connect(m_boxA, &QComboBox::activated, this, [this](int i) { setPair(i, m_b); });
     connect(m_boxB, &QComboBox::activated, this, [this](int i) { setPair(m_a, i); });
 }
@@ -114,6 +155,7 @@ void CompareView::setRecordings(const QStringList& labels,
                                 const std::vector<std::vector<double>>& meanRates,
                                 const std::vector<std::optional<TermValues>>& values)
 {
+    const QStringList oldLabels = m_labels;
     m_labels = labels;
     m_rates = meanRates;
     m_rates.resize(std::size_t(labels.size()));
@@ -131,8 +173,26 @@ void CompareView::setRecordings(const QStringList& labels,
     m_boxA->setCurrentIndex(m_a);
     m_boxB->setCurrentIndex(m_b);
 
+    if (!m_shownChosen) {
+        m_shown.clear();
+        for (int i = 0; i < std::min(n, kDefaultShown); ++i)
+            m_shown << i;
+    } else if (labels != oldLabels) {
+        // The set changed (a recording added or removed): the same ones by label.
+        QList<int> kept;
+        for (int old : m_shown) {
+            const QString& l = oldLabels.value(old);
+            for (int k = 0; k < n; ++k)
+                if (labels[k] == l && !kept.contains(k)) {
+                    kept << k;
+                    break;
+                }
+        }
+        std::sort(kept.begin(), kept.end());
+        m_shown = kept;
+    }
+
     m_summaries.clear();
-    m_table->setRowCount(n);
     for (int i = 0; i < n; ++i) {
         RateSummary s;
         const auto& r = m_rates[std::size_t(i)];
@@ -159,14 +219,86 @@ void CompareView::setRecordings(const QStringList& labels,
             s.cv = (*v)[Term::FrCv].value.value_or(nan);
         }
         m_summaries.push_back(s);
-        const QStringList cells{labels[i], QString::number(s.n), number(s.mean), number(s.sd),
-                                number(s.cv)};
-        for (int c = 0; c < cells.size(); ++c)
-            m_table->setItem(i, c, new QTableWidgetItem(cells[c]));
     }
+    refreshTable();
     refreshDistributions();
     refreshBars();
     refreshScatter();
+}
+
+void CompareView::setShown(const QList<int>& recordings)
+{
+    QList<int> shown;
+    for (int r : recordings)
+        if (r >= 0 && r < int(m_labels.size()) && !shown.contains(r))
+            shown << r;
+    std::sort(shown.begin(), shown.end());
+    m_shownChosen = true;
+    if (shown == m_shown)
+        return;
+    m_shown = shown;
+    refreshTable();
+    refreshDistributions();
+    refreshBars();
+}
+
+int CompareView::shownPosition(int recording) const
+{
+    return int(m_shown.indexOf(recording));
+}
+
+QColor CompareView::colorOf(int recording) const
+{
+    const int pos = shownPosition(recording);
+    return pos >= 0 ? distinctColor(pos) : QColor();
+}
+
+void CompareView::refreshTable()
+{
+    // Every recording, shown ones checked with their colour: the full names
+    // live here and in the legends, never cut.
+    m_fillingTable = true;
+    const int n = int(m_labels.size());
+    m_table->setRowCount(n);
+    for (int i = 0; i < n; ++i) {
+        const RateSummary& s = m_summaries[std::size_t(i)];
+        const QStringList cells{m_labels[i], QString::number(s.n), number(s.mean), number(s.sd),
+                                number(s.cv)};
+        for (int c = 0; c < cells.size(); ++c) {
+            // In place: this also runs inside the item's own itemChanged.
+            QTableWidgetItem* item = m_table->item(i, c);
+            if (!item) {
+                item = new QTableWidgetItem;
+                m_table->setItem(i, c, item);
+            }
+            item->setText(cells[c]);
+            if (c == 0) {
+                item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
+                item->setCheckState(m_shown.contains(i) ? Qt::Checked : Qt::Unchecked);
+                item->setIcon(swatch(colorOf(i)));
+                item->setToolTip(m_labels[i]);
+            }
+        }
+    }
+    m_fillingTable = false;
+}
+
+void CompareView::onTableItemChanged(int row)
+{
+    if (m_fillingTable || row < 0 || row >= int(m_labels.size()))
+        return;
+    QList<int> shown;
+    for (int i = 0; i < m_table->rowCount(); ++i)
+        if (m_table->item(i, 0) && m_table->item(i, 0)->checkState() == Qt::Checked)
+            shown << i;
+    if (shown == m_shown)
+        return;
+    m_shownChosen = true;
+    m_shown = shown;
+    refreshTable();
+    refreshDistributions();
+    refreshBars();
+    emit shownChanged(m_shown);
 }
 
 void CompareView::setLambdas(const TermArray& lambdas)
@@ -208,9 +340,10 @@ QList<double> CompareView::binFractions(int recording) const
 QList<QPointF> CompareView::distributionPoints(int recording) const
 {
     const auto series = m_distChart->series();
-    if (recording < 0 || recording >= series.size())
+    const int pos = shownPosition(recording);
+    if (pos < 0 || pos >= series.size())
         return {};
-    return static_cast<QLineSeries*>(series[recording])->points();
+    return static_cast<QLineSeries*>(series[pos])->points();
 }
 
 void CompareView::refreshDistributions()
@@ -221,19 +354,21 @@ void CompareView::refreshDistributions()
         delete a;
     }
     m_fractions.assign(m_rates.size(), {});
+    m_edges.clear();
+    m_distLegend->setEntries({});
+    // Bins shared by the shown recordings: the heights compare, and a hidden
+    // recording's outliers do not squeeze the others into a few bins.
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const auto& r : m_rates)
-        for (double v : r)
+    for (int k : m_shown)
+        for (double v : m_rates[std::size_t(k)])
             if (std::isfinite(v)) {
                 lo = std::min(lo, v);
                 hi = std::max(hi, v);
             }
-    m_edges.clear();
     if (!std::isfinite(lo))
         return;
     if (hi <= lo)
         hi = lo + 1.0;
-    // Shared bins: the same edges for every recording, so the heights compare.
     for (int i = 0; i <= kBins; ++i)
         m_edges.push_back(lo + (hi - lo) * i / kBins);
     auto* x = new QValueAxis;
@@ -244,11 +379,10 @@ void CompareView::refreshDistributions()
     m_distChart->addAxis(y, Qt::AlignLeft);
     double top = 0.0;
     for (std::size_t k = 0; k < m_rates.size(); ++k) {
-        const auto& r = m_rates[k];
         std::vector<double> counts(kBins, 0.0);
         int finite = 0;
-        for (double v : r)
-            if (std::isfinite(v)) {
+        for (double v : m_rates[k])
+            if (std::isfinite(v) && v >= lo && v <= hi) {
                 const int b = std::clamp(int((v - lo) / (hi - lo) * kBins), 0, kBins - 1);
                 counts[std::size_t(b)] += 1.0;
                 ++finite;
@@ -261,8 +395,15 @@ void CompareView::refreshDistributions()
             fr << (m_ecdf ? cum : f);
         }
         m_fractions[k] = fr;
+    }
+    QList<ChartLegend::Entry> legend;
+    for (int k : m_shown) {
+        const QList<double>& fr = m_fractions[std::size_t(k)];
         auto* s = new QLineSeries;
-        s->setName(m_labels.value(int(k)));
+        s->setName(m_labels.value(k));
+        QPen pen(colorOf(k));
+        pen.setWidthF(1.8);
+        s->setPen(pen);
         QList<QPointF> pts{{m_edges.front(), 0.0}};
         for (int b = 0; b < kBins; ++b) {
             pts << QPointF(m_edges[std::size_t(b)], fr[b])
@@ -275,8 +416,10 @@ void CompareView::refreshDistributions()
         m_distChart->addSeries(s);
         s->attachAxis(x);
         s->attachAxis(y);
+        legend.append({s->name(), pen, {}, false});
     }
-    setNiceRange(x, lo, hi);
+    m_distLegend->setEntries(legend);
+    setFittedRange(m_distChart, x, lo, hi, false, 7);
     setNiceRange(y, 0.0, std::max(top, 1e-3));
 }
 
@@ -297,40 +440,52 @@ QList<double> CompareView::plottedBars(int recording) const
 {
     QList<double> out;
     const QList<QBarSet*> sets = m_barSeries ? m_barSeries->barSets() : QList<QBarSet*>{};
-    if (recording < 0 || recording >= sets.size())
+    const int pos = shownPosition(recording);
+    if (pos < 0 || pos >= sets.size())
         return out;
-    for (int k = 0; k < sets[recording]->count(); ++k)
-        out << sets[recording]->at(k);
+    for (int k = 0; k < sets[pos]->count(); ++k)
+        out << sets[pos]->at(k);
     return out;
 }
 
 void CompareView::refreshBars()
 {
-    m_barChart->removeAllSeries();
-    for (QAbstractAxis* a : m_barChart->axes()) {
-        m_barChart->removeAxis(a);
-        delete a;
+    if (m_barSeries) {
+        m_barChart->removeSeries(m_barSeries);
+        delete m_barSeries;
     }
     m_barSeries = new QBarSeries;
-    for (int i = 0; i < int(m_labels.size()); ++i) {
-        auto* set = new QBarSet(m_labels[i]);
-        set->append(QList<double>(kTermCount + 1, 0.0));
+    m_barSeries->setBarWidth(0.85);
+    QList<ChartLegend::Entry> legend;
+    for (int k : m_shown) {
+        auto* set = new QBarSet(m_labels[k]);
+        set->setColor(colorOf(k));
+        set->setBorderColor(colorOf(k).darker(130));
+        // New bars stand on the axis' floor (0 would warn on a log axis)
+        // until updateBarValues() moves them.
+        set->append(QList<double>(kTermCount + 1, m_barsLog ? m_barLogAxis->min() : 0.0));
         m_barSeries->append(set);
+        legend.append({m_labels[k], Qt::NoPen, QBrush(colorOf(k)), true});
     }
+    m_barLegend->setEntries(legend);
     m_barChart->addSeries(m_barSeries);
-    auto* cats = new QBarCategoryAxis;
-    QStringList names;
-    for (Term t : kAllTerms)
-        names << qs(termKey(t));
-    names << tr("total");
-    cats->append(names);
-    m_barAxis = new QValueAxis;
-    m_barAxis->setTitleText(tr("λ · L"));
-    m_barChart->addAxis(cats, Qt::AlignBottom);
-    m_barChart->addAxis(m_barAxis, Qt::AlignLeft);
-    m_barSeries->attachAxis(cats);
-    m_barSeries->attachAxis(m_barAxis);
+    m_barSeries->attachAxis(m_barCats);
+    m_barSeries->attachAxis(m_barsLog ? static_cast<QAbstractAxis*>(m_barLogAxis) : m_barAxis);
     updateBarValues();
+}
+
+void CompareView::applyBarAxis(bool log)
+{
+    if (log == m_barsLog)
+        return;
+    m_barsLog = log;
+    QAbstractAxis* from = log ? static_cast<QAbstractAxis*>(m_barAxis) : m_barLogAxis;
+    QAbstractAxis* to = log ? static_cast<QAbstractAxis*>(m_barLogAxis) : m_barAxis;
+    m_barSeries->detachAxis(from);
+    m_barChart->removeAxis(from);
+    from->setParent(this); // released by the chart; kept for the next switch
+    m_barChart->addAxis(to, Qt::AlignLeft);
+    m_barSeries->attachAxis(to);
 }
 
 void CompareView::updateBarValues()
@@ -346,17 +501,39 @@ void CompareView::updateBarValues()
         return;
     }
     m_barsStale = false;
-    double top = 0.0;
-    const QList<QBarSet*> sets = m_barSeries->barSets();
-    for (int i = 0; i < int(sets.size()); ++i) {
-        const QList<double> b = bars(i);
-        for (int k = 0; k <= kTermCount; ++k) {
-            const double v = b.isEmpty() ? 0.0 : b[k];
-            top = std::max(top, v);
-            sets[i]->replace(k, v);
-        }
+    std::vector<QList<double>> values;
+    std::vector<double> all;
+    for (int k : m_shown) {
+        values.push_back(bars(k));
+        all.insert(all.end(), values.back().begin(), values.back().end());
     }
-    setNiceRange(m_barAxis, 0.0, top > 0 ? top : 1.0);
+    // The breakdown's rule: an MSE at 98 % leaves the regularisers flat on a
+    // linear axis, so bars spanning more than two decades go on a log one.
+    const bool log = wantsLogAxis(all);
+    double smallest = std::numeric_limits<double>::infinity(), top = 0.0;
+    for (double v : all)
+        if (std::isfinite(v) && v > 0.0) {
+            smallest = std::min(smallest, v);
+            top = std::max(top, v);
+        }
+    // Bars at 0 stand on the floor of a log axis, where they are not drawn.
+    const double base = log ? logFloorBelow(smallest) : 0.0;
+    // The axis that takes zeros comes in before the bars go down to 0; the log
+    // one after they are lifted to its floor (else it warns about log 0).
+    if (log)
+        setDecadeRange(m_barLogAxis, base, top * 2.0);
+    else
+        applyBarAxis(false);
+    const QList<QBarSet*> sets = m_barSeries->barSets();
+    for (int i = 0; i < int(sets.size()) && i < int(values.size()); ++i)
+        for (int k = 0; k <= kTermCount; ++k) {
+            const double v = values[std::size_t(i)].isEmpty() ? 0.0 : values[std::size_t(i)][k];
+            sets[i]->replace(k, std::isfinite(v) && v > base ? v : base);
+        }
+    if (log)
+        applyBarAxis(true);
+    else
+        setNiceRange(m_barAxis, 0.0, top > 0 ? top : 1.0);
 }
 
 QList<QPointF> CompareView::scatterPoints() const
@@ -403,8 +580,13 @@ void CompareView::refreshScatter()
         lo = 0.0;
         hi = 1.0;
     }
-    for (QAbstractAxis* a : m_scatterChart->axes())
-        setNiceRange(static_cast<QValueAxis*>(a), lo, hi > lo ? hi : lo + 1.0);
+    // The same range on both axes (the diagonal is "equal"), the x ticks as
+    // many as fit its width.
+    const NiceTicks t = niceTicks(lo, hi > lo ? hi : lo + 1.0, 6);
+    setNiceRange(static_cast<QValueAxis*>(m_scatterChart->axes(Qt::Vertical).front()), t.lo, t.hi);
+    setFittedRange(m_scatterChart,
+                   static_cast<QValueAxis*>(m_scatterChart->axes(Qt::Horizontal).front()), t.lo,
+                   t.hi, true, 6);
     m_scatterChart->axes(Qt::Horizontal).front()->setTitleText(m_labels.value(m_a));
     m_scatterChart->axes(Qt::Vertical).front()->setTitleText(m_labels.value(m_b));
 }

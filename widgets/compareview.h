@@ -3,7 +3,8 @@
 // distributions overlaid on shared bins (or as ECDFs) with the mean, SD and CV
 // of each in a table, the loss breakdown as grouped bars, and — when two
 // recordings have as many hidden neurons — the mean rate of each neuron in one
-// against the other.
+// against the other. The charts show the recordings chosen (a readable few by
+// default), each in a colour no other shown one has, named in full.
 
 #include "loss.h"
 
@@ -21,8 +22,10 @@ class QBarSeries;
 class QChart;
 class QChartView;
 class QCheckBox;
+class QColor;
 class QComboBox;
 class QLabel;
+class QLogValueAxis;
 class QScatterSeries;
 class QTableWidget;
 class QValueAxis;
@@ -30,12 +33,17 @@ QT_END_NAMESPACE
 
 namespace rnnloss {
 
+class ChartLegend;
+
 class CompareView : public QWidget
 {
     Q_OBJECT
 
 public:
     static constexpr int kBins = 30;
+    /// Shown until a choice is made: more lines and bar groups than this are
+    /// not read, only seen.
+    static constexpr int kDefaultShown = 6;
 
     explicit CompareView(QWidget* parent = nullptr);
 
@@ -45,6 +53,22 @@ public:
                        const std::vector<std::optional<TermValues>>& values);
     /// The effective lambdas, for the grouped bars.
     void setLambdas(const TermArray& lambdas);
+    /// The recordings the distributions and bars show (indices into the
+    /// recordings, in any order; out of range ones are ignored). Without a
+    /// call: the first kDefaultShown. Kept, by label, when the recordings are
+    /// given again. Does not emit shownChanged.
+    void setShown(const QList<int>& recordings);
+    /// The recordings shown, ascending.
+    QList<int> shown() const { return m_shown; }
+    /// The colour of a shown recording in every chart and the table; invalid
+    /// when it is not shown. Assigned by position among the shown ones.
+    QColor colorOf(int recording) const;
+    /// True when the grouped bars are on a log axis (the breakdown's rule:
+    /// the bars span more than two decades).
+    bool barsLogScale() const { return m_barsLog; }
+    /// The legends under the distributions and under the bars.
+    ChartLegend* distributionLegend() const { return m_distLegend; }
+    ChartLegend* barsLegend() const { return m_barLegend; }
     /// The two recordings of the scatter (A on x, B on y).
     void setPair(int a, int b);
     void setEcdf(bool on);
@@ -62,12 +86,14 @@ public:
     const std::vector<RateSummary>& rateSummaries() const { return m_summaries; }
     /// The shared bin edges (kBins + 1) of the distributions.
     const std::vector<double>& binEdges() const { return m_edges; }
-    /// Fraction of recording i's neurons in each bin (or the ECDF's steps).
+    /// Fraction of recording i's neurons in each bin (or the ECDF's steps), on
+    /// the bins shared by the shown recordings.
     QList<double> binFractions(int recording) const;
     QList<QPointF> distributionPoints(int recording) const;
     /// Weighted terms and the total of recording i, as the bars show them (0 when undefined).
     QList<double> bars(int recording) const;
-    /// The heights of recording i's bars as drawn (brought up to date when the view is shown).
+    /// The heights of recording i's bars as drawn (brought up to date when the
+    /// view is shown); empty when it is not shown.
     QList<double> plottedBars(int recording) const;
     /// (m_n in A, m_n in B) per neuron; empty when N_hid differs.
     QList<QPointF> scatterPoints() const;
@@ -78,16 +104,28 @@ public:
     QChartView* scatterView() const { return m_scatterView; }
     QTableWidget* legendTable() const { return m_table; }
 
+signals:
+    /// The user checked or unchecked a recording in the table.
+    void shownChanged(const QList<int>& recordings);
+
 protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    void refreshTable();
+    void onTableItemChanged(int row);
     void refreshDistributions();
     void refreshBars();
     void updateBarValues();
     void refreshScatter();
+    void applyBarAxis(bool log);
+    int shownPosition(int recording) const;
 
     QStringList m_labels;
+    QList<int> m_shown;
+    bool m_shownChosen = false; ///< setShown or the table picked them
+    bool m_barsLog = false;
+    bool m_fillingTable = false;
     std::vector<std::vector<double>> m_rates;
     std::vector<std::optional<TermValues>> m_values;
     TermArray m_lambdas{};
@@ -110,6 +148,10 @@ private:
     QChart* m_scatterChart = nullptr;
     QBarSeries* m_barSeries = nullptr;
     QValueAxis* m_barAxis = nullptr;
+    QLogValueAxis* m_barLogAxis = nullptr;
+    QBarCategoryAxis* m_barCats = nullptr;
+    ChartLegend* m_distLegend = nullptr;
+    ChartLegend* m_barLegend = nullptr;
     QScatterSeries* m_scatter = nullptr;
     QLabel* m_scatterLabel = nullptr;
 };

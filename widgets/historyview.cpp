@@ -77,7 +77,8 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
 
     m_actLog = new QAction(tr("Logarithmic scale"), this);
     m_actLog->setCheckable(true);
-    connect(m_actLog, &QAction::toggled, this, &HistoryView::setLogScale);
+    // triggered, not toggled: the automatic choice checks it too.
+    connect(m_actLog, &QAction::triggered, this, &HistoryView::setLogScale);
     addAction(m_actLog);
     setContextMenuPolicy(Qt::ActionsContextMenu);
     refresh();
@@ -131,6 +132,18 @@ void HistoryView::setActive(int index)
 
 void HistoryView::setLogScale(bool on)
 {
+    m_autoLog = false;
+    applyLogScale(on);
+}
+
+void HistoryView::setAutoLogScale(bool on)
+{
+    m_autoLog = on;
+    refresh();
+}
+
+void HistoryView::applyLogScale(bool on)
+{
     if (on == m_logScale)
         return;
     m_logScale = on;
@@ -176,6 +189,21 @@ std::optional<double> HistoryView::plotValue(int recording, int series) const
 
 void HistoryView::refresh()
 {
+    if (m_autoLog) {
+        std::vector<double> values;
+        for (std::size_t i = 0; i < m_results.size(); ++i)
+            for (int s = 0; s < kSeries; ++s)
+                if (m_results[i] && (s == kTotal || m_lambdas[std::size_t(s)] != 0.0)) {
+                    const auto& r = *m_results[i];
+                    if (const auto v = s == kTotal ? r.total : r[kAllTerms[s]].weighted)
+                        values.push_back(*v);
+                }
+        const bool log = wantsLogAxis(values);
+        if (log != m_logScale) {
+            applyLogScale(log); // refreshes with the new axis
+            return;
+        }
+    }
     // Lines run along the axis even when the recordings were given out of order.
     std::vector<int> byX(m_results.size());
     for (int i = 0; i < int(byX.size()); ++i)
@@ -214,9 +242,10 @@ void HistoryView::refresh()
         setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
     if (m_numericX && !m_x.empty()) {
         const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
-        // One recording: a span around it wide enough for whole-number ticks.
-        const double pad = *mx > *mn ? 0.05 * (*mx - *mn) : std::max(1.0, 0.1 * std::abs(*mn));
-        setNiceRange(m_xValue, *mn - pad, *mx + pad, 5);
+        // Steps 0…400 on 0…400 (nice ends made it −200…600); one recording gets
+        // a small span around it.
+        const double pad = *mx > *mn ? 0.0 : std::max(1.0, 0.05 * std::abs(*mn));
+        setFittedRange(m_chart, m_xValue, *mn - pad, *mx + pad, true, 7);
     } else {
         m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
     }

@@ -44,8 +44,14 @@ public:
     void setActive(int index);
     int active() const { return m_active; }
 
+    /// The user's choice of y axis; ends the automatic one.
     void setLogScale(bool on);
     bool logScale() const { return m_logScale; }
+    /// While on (the default, until a choice is made), the y axis is log when
+    /// the plotted values span more than two decades: the breakdown's rule
+    /// (chartutil's wantsLogAxis).
+    void setAutoLogScale(bool on);
+    bool autoLogScale() const { return m_autoLog; }
     QAction* logScaleAction() const { return m_actLog; }
 
     /// Each recording's evaluation (empty while its values are missing).
@@ -75,6 +81,7 @@ protected:
 
 private:
     void refresh();
+    void applyLogScale(bool on);
     void attachAxes();
     std::optional<double> plotValue(int recording, int series) const;
 
@@ -86,6 +93,7 @@ private:
     std::vector<std::optional<LossResult>> m_results;
     int m_active = -1;
     bool m_logScale = false;
+    bool m_autoLog = true;
 
     QChart* m_chart = nullptr;
     QList<QLineSeries*> m_series; ///< the seven terms, then the total

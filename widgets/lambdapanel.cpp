@@ -6,6 +6,9 @@
 #include <QComboBox>
 #include <QEvent>
 #include <QKeyEvent>
+#include <QMouseEvent>
+#include <QStyle>
+#include <QWheelEvent>
 #include <QFontDatabase>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -89,6 +92,44 @@ bool LambdaPanel::outsideSliderRange(double v)
     return v > 0.0 && (v < sliderToValue(0) || v > sliderToValue(kSliderSteps));
 }
 
+double LambdaPanel::nextRoundValue(double v, int direction)
+{
+    const double lowest = sliderToValue(0), highest = sliderToValue(kSliderSteps);
+    if (direction > 0 && !(v >= lowest))
+        return lowest; // 0 (off) and values below the slider come up to its end
+    if (direction > 0 && v >= highest)
+        return v;
+    if (direction < 0 && v > highest)
+        return highest;
+    if (direction < 0 && !(v > lowest))
+        return v;
+    // v = m * 10^(e-1) with 10 <= m < 100: the grid's neighbours are whole m.
+    int e = static_cast<int>(std::floor(std::log10(v)));
+    auto scaled = [](double x, int e_) {
+        const int k = 1 - e_;
+        return k >= 0 ? x * exactPow10(k) : x / exactPow10(-k);
+    };
+    double m = scaled(v, e);
+    if (m >= 100.0 - 1e-9) {
+        ++e;
+        m = scaled(v, e);
+    } else if (m < 10.0 - 1e-9) {
+        --e;
+        m = scaled(v, e);
+    }
+    double n = direction > 0 ? std::floor(m + 1e-9) + 1.0 : std::ceil(m - 1e-9) - 1.0;
+    if (n >= 100.0) {
+        n = 10.0;
+        ++e;
+    } else if (n < 10.0) {
+        n = 99.0;
+        --e;
+    }
+    const int k = 1 - e;
+    const double out = k >= 0 ? n / exactPow10(k) : n * exactPow10(-k);
+    return std::clamp(out, lowest, highest);
+}
+
 QString LambdaPanel::formatLambda(double v)
 {
     // Six significant digits: every step's value (two digits) and values typed
@@ -98,6 +139,19 @@ QString LambdaPanel::formatLambda(double v)
 
 bool LambdaPanel::parseLambda(const QString& text, double* value, QString* error)
 {
+    // A comma is the decimal separator a European user types. Read as "not a
+    // number" it left the value of the prefix ("0" of "0,05"); say what to type.
+    if (text.contains(QLatin1Char(','))) {
+        if (error) {
+            const QString typed = text.trimmed();
+            QString pointed = typed;
+            pointed.replace(QLatin1Char(','), QLatin1Char('.'));
+            *error = parseLambdaValue(pointed.toStdString()).value
+                         ? tr("has a comma: use a point: %1, not %2").arg(pointed, typed)
+                         : tr("has a comma: use a point for decimals: 0.05, not 0,05");
+        }
+        return false;
+    }
     const LambdaParse p = parseLambdaValue(text.toStdString());
     if (!p.value) {
         if (error)
@@ -162,11 +216,15 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         r.enable = new QCheckBox(this);
         r.enable->setToolTip(tr("Include %1 in the total").arg(qs(termKey(t))));
         r.name = new QLabel(qs(termKey(t)), this);
+        r.name->setObjectName(QStringLiteral("name_") + qs(termKey(t)));
         r.slider = new QSlider(Qt::Horizontal, this);
         r.slider->setRange(0, kSliderSteps);
         r.slider->setSingleStep(1);
         r.slider->setPageStep(kSliderSteps / 9); // one decade
-        r.slider->setMinimumWidth(80); // the slider gives way first; it stays usable at 80 px
+        // The slider gives way first; 9 decades in 120 px is still coarse, so the
+        // wheel steps by the round values and Shift slows a drag down.
+        r.slider->setMinimumWidth(120);
+        r.slider->installEventFilter(this);
         r.slider->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
         r.slider->setTracking(true);
         // No validator: it would drop the '-' of "-1" and set 1. Every text is
@@ -177,16 +235,34 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         r.edit->setAlignment(Qt::AlignRight);
         r.edit->installEventFilter(this);
         r.weighted = new QLabel(this);
+        r.weighted->setObjectName(QStringLiteral("weighted_") + qs(termKey(t)));
         r.weighted->setFont(mono);
         r.weighted->setMinimumWidth(readoutWidth);
         r.weighted->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
         r.share = new QLabel(this);
+        r.share->setObjectName(QStringLiteral("share_") + qs(termKey(t)));
         r.share->setFont(mono);
         r.share->setMinimumWidth(shareWidth);
         r.share->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
 
         grid->addWidget(r.enable, gridRow, ColEnable);
-        grid->addWidget(r.name, gridRow, ColName);
+        if (t == Term::FrCv) {
+            // The neuron table has a CV too (of one neuron over time): this one
+            // is across neurons, and says so where the name is read.
+            r.caption = new QLabel(tr("CV across\nneurons"), this);
+            r.caption->setObjectName(QStringLiteral("caption_fr_cv"));
+            QFont small = r.caption->font();
+            small.setPointSizeF(small.pointSizeF() * 0.85);
+            r.caption->setFont(small);
+            r.caption->setStyleSheet(QStringLiteral("QLabel { color: #666666; }"));
+            auto* nameBox = new QVBoxLayout;
+            nameBox->setSpacing(0);
+            nameBox->addWidget(r.name);
+            nameBox->addWidget(r.caption);
+            grid->addLayout(nameBox, gridRow, ColName);
+        } else {
+            grid->addWidget(r.name, gridRow, ColName);
+        }
         grid->addWidget(r.slider, gridRow, ColSlider);
         grid->addWidget(r.edit, gridRow, ColEdit);
         grid->addWidget(r.weighted, gridRow, ColWeighted);
@@ -201,7 +277,10 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         connect(r.enable, &QCheckBox::toggled, this, [this, i](bool on) { onToggled(i, on); });
         // A drag is one gesture from press to release; so is typing until Enter
         // or leaving the field.
-        auto endGesture = [this] { m_lastEditedTerm = -1; };
+        auto endGesture = [this] {
+            m_lastEditedTerm = -1;
+            m_typingTerm = -1;
+        };
         connect(r.slider, &QSlider::sliderPressed, this, endGesture);
         connect(r.slider, &QSlider::sliderReleased, this, endGesture);
         connect(r.edit, &QLineEdit::editingFinished, this, endGesture);
@@ -253,10 +332,22 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
 
 void LambdaPanel::setLambdas(const TermArray& values, const Flags& enabled)
 {
+    bool changed = false;
     for (int i = 0; i < kTermCount; ++i) {
-        m_values[i] = std::isfinite(values[i]) && values[i] >= 0.0 ? values[i] : 0.0;
+        const double v = std::isfinite(values[i]) && values[i] >= 0.0 ? values[i] : 0.0;
+        if (v != m_values[i] || enabled[i] != m_enabled[i]) {
+            changed = true;
+            // Undo, a reset or a file replaces what was being typed.
+            clearFieldMark(i);
+            m_rows[i].edit->setText(formatLambda(v));
+        }
+        m_values[i] = v;
         m_enabled[i] = enabled[i];
         updateRow(i);
+    }
+    if (changed) {
+        m_typingTerm = -1;
+        dropRefusalMessage();
     }
 }
 
@@ -301,16 +392,21 @@ void LambdaPanel::showResult(const LossResult& result)
         const int i = index(t);
         const TermResult& tr_ = result[t];
         Row& r = m_rows[i];
+        const QString key = qs(termKey(t));
         const QString valueText = tr_.value ? QString::number(*tr_.value, 'e', 3) : tr("undefined");
-        QString tip =
-            tr("L_%1 = %2\nλ = %3").arg(qs(termKey(t)), valueText, formatLambda(tr_.lambda));
+        QString tip = tr("L_%1 = %2\nλ = %3").arg(key, valueText, formatLambda(tr_.lambda));
         if (!tr_.reason.empty())
             tip += QStringLiteral("\n") + QString::fromStdString(tr_.reason);
+        bool unweighted = false;
         if (tr_.lambda == 0.0) {
-            // The spec leaves a zero-weighted term out of the total.
-            r.weighted->setText(QStringLiteral("—"));
-            r.share->setText(QStringLiteral("—"));
-            tip += tr("\nλ = 0: not added to the total");
+            // The spec leaves a zero-weighted term out of the total. Its own value
+            // is still worth seeing (is it worth switching on?): greyed, unweighted.
+            unweighted = tr_.value.has_value();
+            r.weighted->setText(unweighted ? valueText : QStringLiteral("—"));
+            r.share->setText(m_enabled[i] ? QStringLiteral("λ = 0") : tr("off"));
+            tip += unweighted ? tr("\nGreyed: the unweighted L_%1; λ = 0, not added to the total")
+                                    .arg(key)
+                              : tr("\nλ = 0: not added to the total");
         } else if (!tr_.weighted) {
             r.weighted->setText(tr("undefined"));
             r.share->setText(QStringLiteral("—"));
@@ -324,6 +420,11 @@ void LambdaPanel::showResult(const LossResult& result)
             } else
                 r.share->setText(QStringLiteral("—"));
         }
+        if (r.weighted->property("unweighted").toBool() != unweighted) {
+            r.weighted->setProperty("unweighted", unweighted);
+            r.weighted->setStyleSheet(unweighted ? QStringLiteral("QLabel { color: #8c8c8c; }")
+                                                 : QString());
+        }
         if (!result.total && !result.totalReason.empty())
             tip += tr("\nTotal undefined: %1").arg(QString::fromStdString(result.totalReason));
         r.weighted->setToolTip(tip);
@@ -335,11 +436,13 @@ void LambdaPanel::onSliderMoved(int term, int pos)
 {
     const double v = sliderToValue(pos);
     clearFieldMark(term);
+    m_typingTerm = -1;
     m_rows[term].edit->setText(formatLambda(v));
     if (v == m_values[term])
         return; // steps that round to the same value
     m_values[term] = v;
     updateRangeMark(term);
+    dropRefusalMessage();
     if (!m_rows[term].slider->isSliderDown())
         m_lastEditedTerm = -1; // a key press or a click on the groove: a gesture of its own
     emitEdited(term);
@@ -347,8 +450,8 @@ void LambdaPanel::onSliderMoved(int term, int pos)
 
 void LambdaPanel::onSliderAction(int term, int action)
 {
-    // Arrow keys and the wheel move one step, and near 1.0 several steps round
-    // to the same two digits: go on to the next step that changes the value.
+    // Arrow keys move one step, and near 1.0 several steps round to the same
+    // two digits: go on to the next step that changes the value.
     if (action != QAbstractSlider::SliderSingleStepAdd &&
         action != QAbstractSlider::SliderSingleStepSub)
         return;
@@ -361,23 +464,93 @@ void LambdaPanel::onSliderAction(int term, int action)
     s->setSliderPosition(p);
 }
 
+bool LambdaPanel::sliderEvent(int term, QEvent* event)
+{
+    QSlider* s = m_rows[term].slider;
+    if (event->type() == QEvent::Wheel && s->isEnabled()) {
+        // One notch, one round value: 0.05 -> 0.051, whatever the slider's width.
+        auto* w = static_cast<QWheelEvent*>(event);
+        const QPoint d = w->angleDelta();
+        m_wheelDelta[term] += d.y() != 0 ? d.y() : d.x();
+        const int notches = m_wheelDelta[term] / QWheelEvent::DefaultDeltasPerStep;
+        m_wheelDelta[term] -= notches * QWheelEvent::DefaultDeltasPerStep;
+        double v = m_values[term];
+        for (int k = 0; k < std::abs(notches); ++k)
+            v = nextRoundValue(v, notches);
+        if (v != m_values[term]) {
+            m_lastEditedTerm = -1; // each notch is an undo step of its own
+            applyValue(term, v);
+        }
+        w->accept();
+        return true;
+    }
+    if (event->type() == QEvent::MouseButtonRelease)
+        m_fineAnchor.reset();
+    if (event->type() == QEvent::MouseMove && s->isSliderDown()) {
+        // Shift during a drag: ten times finer from where Shift was first held,
+        // until the button is released (letting go of Shift first does not jump).
+        auto* m = static_cast<QMouseEvent*>(event);
+        const int x = qRound(m->position().x());
+        if (!m_fineAnchor && (m->modifiers() & Qt::ShiftModifier))
+            m_fineAnchor = std::pair{x, s->sliderPosition()};
+        if (!m_fineAnchor)
+            return false;
+        const int groove =
+            std::max(1, s->width() - s->style()->pixelMetric(QStyle::PM_SliderLength, nullptr, s));
+        const double steps = double(x - m_fineAnchor->first) * kSliderSteps / groove;
+        s->setSliderPosition(std::clamp(
+            m_fineAnchor->second + int(std::lround(steps / kFineDragFactor)), 0, kSliderSteps));
+        m->accept();
+        return true;
+    }
+    return false;
+}
+
+void LambdaPanel::applyValue(int term, double v)
+{
+    clearFieldMark(term);
+    m_typingTerm = -1;
+    m_values[term] = v;
+    m_rows[term].edit->setText(formatLambda(v));
+    {
+        const QSignalBlocker block(m_rows[term].slider);
+        m_rows[term].slider->setValue(valueToSlider(v));
+    }
+    updateRangeMark(term);
+    dropRefusalMessage();
+    emitEdited(term);
+}
+
 void LambdaPanel::onTextEdited(int term, const QString& text)
 {
+    // Typing is one gesture until Enter or leaving the field. A value applied on
+    // the way ("0" of "0,05") is withdrawn as soon as the text stops being a
+    // number: a prefix never stays applied.
+    if (m_typingTerm != term) {
+        m_typingTerm = term;
+        m_typingStart = m_values[term];
+    }
     double v = 0.0;
     QString why;
-    if (!parseLambda(text, &v, &why)) {
-        markField(term, text, why); // the value stays as it was
-        return;
+    const bool ok = parseLambda(text, &v, &why);
+    if (ok) {
+        clearFieldMark(term);
+        dropRefusalMessage();
+    } else {
+        v = m_typingStart;
     }
-    clearFieldMark(term);
-    m_values[term] = v; // exactly as typed, also beyond the slider's ends
-    {
+    const bool changed = v != m_values[term];
+    if (changed) {
+        m_values[term] = v; // exactly as typed, also beyond the slider's ends
         // Position the slider, but never write its rounded value back.
         const QSignalBlocker block(m_rows[term].slider);
         m_rows[term].slider->setValue(valueToSlider(v));
     }
     updateRangeMark(term);
-    emitEdited(term);
+    if (!ok)
+        markField(term, text, why); // after the range mark: the refusal is the news
+    if (changed)
+        emitEdited(term);
 }
 
 void LambdaPanel::markField(int term, const QString& refusedText, const QString& reason)
@@ -388,13 +561,13 @@ void LambdaPanel::markField(int term, const QString& refusedText, const QString&
     e->setProperty("refused", true);
     e->setStyleSheet(
         QStringLiteral("QLineEdit { border: 1px solid #c0392b; background: #fdecea; }"));
-    e->setToolTip(tr("Not applied: %1.\nλ_%2 stays %3.")
-                      .arg(m_refusal[term], key, formatLambda(m_values[term])));
-    showMessage(
-        tr("λ_%1: %2; it stays %3.").arg(key, m_refusal[term], formatLambda(m_values[term])));
+    const QString kept = formatLambda(m_values[term]);
+    e->setToolTip(tr("Not applied: %1.\nλ_%2 stays %3.").arg(m_refusal[term], key, kept));
+    showMessage(tr("λ_%1: %2; λ_%1 stays %3.").arg(key, m_refusal[term], kept),
+                MessageKind::Refusal, term);
 }
 
-void LambdaPanel::clearFieldMark(int term)
+void LambdaPanel::clearFieldMark(int term, bool keepMessage)
 {
     if (m_refusal[term].isEmpty())
         return;
@@ -403,7 +576,15 @@ void LambdaPanel::clearFieldMark(int term)
     e->setProperty("refused", false);
     e->setStyleSheet(QString());
     updateTooltips();
-    showMessage(QString());
+    if (!keepMessage && m_messageKind == MessageKind::Refusal && m_messageTerm == term)
+        showMessage(QString());
+}
+
+void LambdaPanel::dropRefusalMessage()
+{
+    // "λ_x stays 0.02" is news until a lambda changes by other means.
+    if (m_messageKind == MessageKind::Refusal)
+        showMessage(QString());
 }
 
 void LambdaPanel::updateRangeMark(int term)
@@ -429,13 +610,16 @@ void LambdaPanel::updateRangeMark(int term)
         showMessage(tr("λ_%1 = %2 is beyond the slider (%3 … %4): kept as typed; the slider "
                        "shows its end.")
                         .arg(key, formatLambda(v), formatLambda(sliderToValue(0)),
-                             formatLambda(sliderToValue(kSliderSteps))));
-    else if (m_message->text().startsWith(tr("λ_%1 = ").arg(key)))
+                             formatLambda(sliderToValue(kSliderSteps))),
+                    MessageKind::Range, term);
+    else if (m_messageKind == MessageKind::Range && m_messageTerm == term)
         showMessage(QString());
 }
 
-void LambdaPanel::showMessage(const QString& text)
+void LambdaPanel::showMessage(const QString& text, MessageKind kind, int term)
 {
+    m_messageKind = text.isEmpty() ? MessageKind::None : kind;
+    m_messageTerm = text.isEmpty() ? -1 : term;
     m_message->setText(text);
     m_message->setVisible(!text.isEmpty());
 }
@@ -450,11 +634,15 @@ void LambdaPanel::onToggled(int term, bool on)
     m_enabled[term] = on;
     updateRow(term);
     m_lastEditedTerm = -1;
+    dropRefusalMessage();
     emitEdited(term);
 }
 
 bool LambdaPanel::eventFilter(QObject* watched, QEvent* event)
 {
+    for (int i = 0; i < kTermCount; ++i)
+        if (watched == m_rows[i].slider)
+            return sliderEvent(i, event) || QWidget::eventFilter(watched, event);
     if (event->type() == QEvent::ShortcutOverride) {
         // Undo/redo belong to the window's history, not to the field's own
         // text history (which would record the undo as a new edit).
@@ -469,12 +657,15 @@ bool LambdaPanel::eventFilter(QObject* watched, QEvent* event)
     if (event->type() == QEvent::FocusOut) {
         for (int i = 0; i < kTermCount; ++i) {
             QLineEdit* e = m_rows[i].edit;
-            if (watched == e && !parseLambda(e->text(), nullptr)) {
-                // Leave no refused text behind; the message still says what was refused.
-                const QString msg = m_message->text();
+            if (watched != e)
+                continue;
+            if (m_typingTerm == i)
+                m_typingTerm = -1;
+            if (!parseLambda(e->text(), nullptr)) {
+                // Leave no refused text behind; the message still says what was
+                // refused and which value stays.
                 e->setText(formatLambda(m_values[i]));
-                clearFieldMark(i);
-                showMessage(msg);
+                clearFieldMark(i, true);
             }
         }
     }
@@ -491,20 +682,21 @@ void LambdaPanel::updateRow(int i)
         r.enable->setChecked(m_enabled[i]);
         r.slider->setValue(valueToSlider(m_values[i]));
     }
+    // A refused text stays while its value is unchanged: the user is fixing it.
     double shown = -1.0;
-    if (!parseLambda(r.edit->text(), &shown) || shown != m_values[i]) {
+    const bool parsed = parseLambda(r.edit->text(), &shown);
+    if ((parsed && shown != m_values[i]) || (!parsed && m_refusal[i].isEmpty()))
         r.edit->setText(formatLambda(m_values[i]));
-        clearFieldMark(i);
-    }
     updateRangeMark(i);
     r.enable->setEnabled(avail || (m_enabled[i] && m_values[i] != 0.0));
     r.name->setEnabled(avail && m_enabled[i]);
+    if (r.caption)
+        r.caption->setEnabled(avail && m_enabled[i]);
     r.slider->setEnabled(avail && m_enabled[i]);
     r.edit->setEnabled(avail && m_enabled[i]);
     r.weighted->setEnabled(avail && m_enabled[i]);
     r.share->setEnabled(avail && m_enabled[i]);
 }
-
 void LambdaPanel::updateTooltips()
 {
     for (Term t : kAllTerms) {

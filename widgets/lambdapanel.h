@@ -11,6 +11,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
@@ -72,11 +74,22 @@ public:
     /// The number field's text: parses back to the same value for every step.
     static QString formatLambda(double v);
     /// Parses a field's text with the engine's parseLambdaValue (the CLI's
-    /// parser); false unless a finite number >= 0. `error` gets the reason.
+    /// parser); false unless a finite number >= 0. `error` gets the reason. A
+    /// comma is refused by name ("use a point: 0.05, not 0,05"), never read as
+    /// the number before it.
     static bool parseLambda(const QString& text, double* value, QString* error = nullptr);
+    /// The next value of the two-significant-digit grid above (`direction` > 0)
+    /// or below `v`: 0.05 -> 0.051 / 0.049, 0.099 -> 0.1. What one wheel notch
+    /// does. Clamped to the slider's ends; 0 goes up to the lowest end.
+    static double nextRoundValue(double v, int direction);
 
     /// The panel's last message: a refused input or a value beyond the slider.
+    /// A refusal stays until a lambda changes by other means (a slider, a
+    /// valid text, undo, a reset); leaving the field keeps it.
     QString message() const;
+
+    /// Dragging a slider with Shift held moves it this many times more finely.
+    static constexpr int kFineDragFactor = 10;
 
 signals:
     void lambdasEdited(const rnnloss::TermArray& effective,
@@ -99,19 +112,30 @@ private:
         QLineEdit* edit = nullptr;
         QLabel* weighted = nullptr;
         QLabel* share = nullptr;
+        QLabel* caption = nullptr; ///< under the name, where a term needs telling apart
+    };
+
+    enum class MessageKind
+    {
+        None,
+        Refusal, ///< a field's text was not applied
+        Range    ///< a value beyond the slider was kept
     };
 
     void onSliderMoved(int term, int pos);
     void onTextEdited(int term, const QString& text);
+    bool sliderEvent(int term, QEvent* event);
+    void applyValue(int term, double v);
     void onToggled(int term, bool on);
     void onSliderAction(int term, int action);
     void updateRow(int term);
     void updateTooltips();
     void updateConventionHint();
     void markField(int term, const QString& refusedText, const QString& reason);
-    void clearFieldMark(int term);
+    void clearFieldMark(int term, bool keepMessage = false);
     void updateRangeMark(int term);
-    void showMessage(const QString& text);
+    void showMessage(const QString& text, MessageKind kind = MessageKind::None, int term = -1);
+    void dropRefusalMessage();
     void emitEdited(int term);
 
     std::array<Row, kTermCount> m_rows{};
@@ -128,6 +152,15 @@ private:
     QPushButton* m_resetTraining = nullptr;
     std::uint64_t m_editId = 1;
     int m_lastEditedTerm = -1; ///< -1 after a gesture ended
+    /// The field being typed in (-1: none) and its value before the typing
+    /// began: what a text that stops being a number falls back to.
+    int m_typingTerm = -1;
+    double m_typingStart = 0.0;
+    MessageKind m_messageKind = MessageKind::None;
+    int m_messageTerm = -1;
+    std::array<int, kTermCount> m_wheelDelta{}; ///< eighths of a degree not yet a notch
+    /// A Shift drag: the cursor's x and the slider's position where it began.
+    std::optional<std::pair<int, int>> m_fineAnchor;
 };
 
 } // namespace rnnloss

@@ -1,8 +1,10 @@
 #include "neurondetailview.h"
 
+#include "chartlegend.h"
 #include "chartutil.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -91,7 +93,9 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
         s->attachAxis(m_timeAxis);
         s->attachAxis(m_rateAxis);
     }
-    m_psthChart->legend()->setAlignment(Qt::AlignTop);
+    // Names in full under the plot, wrapped into rows: beside it, eight lines
+    // of "context=1 · choice=0" took a third of the chart's width.
+    m_psthLegend = new ChartLegend(m_psthChart);
     m_psthView = new QChartView(m_psthChart, this);
     m_psthView->setRenderHint(QPainter::Antialiasing);
     m_psthView->setMinimumSize(220, 150);
@@ -116,8 +120,20 @@ NeuronDetailView::NeuronDetailView(QWidget* parent) : QWidget(parent)
     m_note->setWordWrap(true);
     m_note->setContentsMargins(6, 0, 6, 2);
     m_note->hide();
+    m_bandBox = new QComboBox(this);
+    m_bandBox->addItem(tr("mean ± SD"), static_cast<int>(PsthBand::Sd));
+    m_bandBox->addItem(tr("mean ± SEM"), static_cast<int>(PsthBand::Sem));
+    m_bandBox->addItem(tr("10–90 % of trials"), static_cast<int>(PsthBand::Quantiles));
+    m_bandBox->setToolTip(tr("The band around a single neuron's PSTH: the spread of the trials "
+                             "(SD, or the 10–90 % quantiles) or the uncertainty of the mean (SEM)"));
+    connect(m_bandBox, &QComboBox::activated, this, [this](int i) {
+        m_bandKind = static_cast<PsthBand>(m_bandBox->itemData(i).toInt());
+        redrawPsths();
+        emit bandChanged(m_bandKind);
+    });
     auto* head = new QHBoxLayout;
     head->addWidget(m_title, 1);
+    head->addWidget(m_bandBox);
     head->addWidget(m_split);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -184,11 +200,13 @@ QString NeuronDetailView::note() const
 
 void NeuronDetailView::setHistogram(const Histogram& h)
 {
+    // An empty outline still drew a line up the y axis from (0, 0) to (0, 1).
+    m_histArea->setVisible(!h.counts.empty());
     if (h.counts.empty()) {
         setStepOutline(m_histUpper, h, 0.0);
         m_histChart->setTitle(m_neuron < 0 ? tr("Rate histogram: select a neuron in the table")
                                            : tr("Rate histogram: no finite samples"));
-        setNiceRange(m_histX, 0.0, 1.0);
+        setFittedRange(m_histChart, m_histX, 0.0, 1.0, false, 6);
         setCountRange(m_histY, 1.0);
         return;
     }
@@ -210,7 +228,7 @@ void NeuronDetailView::setHistogram(const Histogram& h)
         const double c = binLo <= 0.0 && 0.0 < binLo + h.width ? 0.0 : binLo + 0.5 * h.width;
         const double half = c == 0.0 ? 1.0 : 0.5 * std::abs(c);
         setStepOutline(m_histUpper, Histogram{c - half / 40.0, half / 20.0, {h.counts[bin]}}, 0.0);
-        setNiceRange(m_histX, c - half, c + half, 5);
+        setFittedRange(m_histChart, m_histX, c - half, c + half, false, 5);
         setCountRange(m_histY, maxCount, 5);
         m_histChart->setTitle(
             (m_neuron >= 0 ? tr("Neuron %1's rate histogram").arg(m_neuron) : tr("Rate histogram")) +
@@ -220,7 +238,7 @@ void NeuronDetailView::setHistogram(const Histogram& h)
     setStepOutline(m_histUpper, h, 0.0);
     m_histChart->setTitle(m_neuron >= 0 ? tr("Rate histogram of neuron %1").arg(m_neuron)
                                         : tr("Rate histogram"));
-    setNiceRange(m_histX, h.lo, h.hi(), 6);
+    setFittedRange(m_histChart, m_histX, h.lo, h.hi(), false, 6);
     setCountRange(m_histY, maxCount, 5);
 }
 
@@ -233,89 +251,202 @@ void NeuronDetailView::setPsth(const Psth& p, double dt)
 void NeuronDetailView::setPsths(const QList<PsthTrace>& traces, const Psth& population, double dtMs,
                                 bool byLabel)
 {
-    const bool ms = dtMs > 0.0 && std::isfinite(dtMs);
-    const double dt = ms ? dtMs : 1.0;
+    m_lastTraces = traces;
+    m_lastPopulation = population;
+    m_lastDtMs = dtMs;
+    m_lastByLabel = byLabel;
+    redrawPsths();
+}
+
+void NeuronDetailView::setBand(PsthBand band)
+{
+    m_bandKind = band;
+    {
+        const QSignalBlocker block(m_bandBox);
+        m_bandBox->setCurrentIndex(m_bandBox->findData(static_cast<int>(band)));
+    }
+    redrawPsths();
+}
+
+void NeuronDetailView::setValueRange(double lo, double hi)
+{
+    m_valueLo = std::isnan(lo) ? -std::numeric_limits<double>::infinity() : lo;
+    m_valueHi = std::isnan(hi) ? std::numeric_limits<double>::infinity() : hi;
+    redrawPsths();
+}
+
+QList<QPointF> NeuronDetailView::bandLower() const
+{
+    return m_bandLower->points();
+}
+
+QList<QPointF> NeuronDetailView::bandUpper() const
+{
+    return m_bandUpper->points();
+}
+
+bool NeuronDetailView::bandOf(const PsthTrace& t, double dt, QList<QPointF>* lower,
+                              QList<QPointF>* upper, QString* why) const
+{
+    const Psth& p = t.psth;
+    const std::size_t n = p.mean.size();
+    if (m_bandKind == PsthBand::Sem && t.trials < 2) {
+        *why = tr("no SEM band: the number of trials is not known (or is 1)");
+        return false;
+    }
+    if (m_bandKind == PsthBand::Quantiles && (t.q10.size() != n || t.q90.size() != n)) {
+        *why = tr("no 10–90 % band: the quantiles across trials were not given");
+        return false;
+    }
+    if (m_bandKind != PsthBand::Quantiles && p.sd.size() != n) {
+        *why = tr("no band: no SD across trials");
+        return false;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const double m = p.mean[i];
+        if (!std::isfinite(m))
+            continue;
+        double lo = m, hi = m;
+        if (m_bandKind == PsthBand::Quantiles) {
+            lo = t.q10[i];
+            hi = t.q90[i];
+        } else {
+            const double sd = std::isfinite(p.sd[i]) ? p.sd[i] : 0.0;
+            // Psth::sd is the population SD (÷B); the SEM is the sample SD
+            // (÷(B−1)) over √B, which is sd / √(B−1).
+            const double half =
+                m_bandKind == PsthBand::Sem ? sd / std::sqrt(double(t.trials - 1)) : sd;
+            lo = m - half;
+            hi = m + half;
+        }
+        if (!std::isfinite(lo) || !std::isfinite(hi))
+            continue;
+        // A band never leaves the range the rates can take (relu: below 0).
+        lower->append(QPointF(timeOf(i, dt), std::clamp(lo, m_valueLo, m_valueHi)));
+        upper->append(QPointF(timeOf(i, dt), std::clamp(hi, m_valueLo, m_valueHi)));
+    }
+    return !lower->isEmpty();
+}
+
+void NeuronDetailView::redrawPsths()
+{
+    const QList<PsthTrace>& traces = m_lastTraces;
+    const Psth& population = m_lastPopulation;
+    const bool ms = m_lastDtMs > 0.0 && std::isfinite(m_lastDtMs);
+    const double dt = ms ? m_lastDtMs : 1.0;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     double tLo = lo, tHi = -lo;
+    auto grow = [&](const QPointF& p) {
+        lo = std::min(lo, p.y());
+        hi = std::max(hi, p.y());
+        tLo = std::min(tLo, p.x());
+        tHi = std::max(tHi, p.x());
+    };
     auto points = [&](const std::vector<double>& v) {
         QList<QPointF> pts;
         pts.reserve(static_cast<qsizetype>(v.size()));
         for (std::size_t t = 0; t < v.size(); ++t)
             if (std::isfinite(v[t])) {
-                const double x = timeOf(t, dt);
-                pts.append(QPointF(x, v[t]));
-                lo = std::min(lo, v[t]);
-                hi = std::max(hi, v[t]);
-                tLo = std::min(tLo, x);
-                tHi = std::max(tHi, x);
+                pts.append(QPointF(timeOf(t, dt), v[t]));
+                grow(pts.back());
             }
         return pts;
     };
 
     m_traceCount = 0;
     for (int i = 0; i < kMaxPsthTraces; ++i) {
-        QLineSeries* line = m_traces[i];
         QList<QPointF> pts;
         if (i < traces.size())
             pts = points(traces[i].psth.mean);
-        line->replace(pts);
-        line->setName(i < traces.size() ? traces[i].name : QString());
+        m_traces[i]->replace(pts);
+        m_traces[i]->setName(i < traces.size() ? traces[i].name : QString());
+        m_traces[i]->setVisible(!pts.isEmpty());
         m_traceCount += pts.isEmpty() ? 0 : 1;
-        for (QLegendMarker* m : m_psthChart->legend()->markers(line))
-            m->setVisible(!pts.isEmpty());
     }
     const QList<QPointF> pop = points(population.mean);
     m_population->replace(pop);
-    for (QLegendMarker* m : m_psthChart->legend()->markers(m_population))
-        m->setVisible(!pop.isEmpty());
+    m_population->setVisible(!pop.isEmpty());
 
     // The band only for a single line: eight bands over each other hide the lines.
     QList<QPointF> upper, lower;
-    if (traces.size() == 1) {
-        const Psth& p = traces.front().psth;
-        const std::size_t n = std::min(p.mean.size(), p.sd.size());
-        for (std::size_t t = 0; t < n; ++t) {
-            const double m = p.mean[t];
-            if (!std::isfinite(m))
-                continue;
-            const double sd = std::isfinite(p.sd[t]) ? p.sd[t] : 0.0;
-            upper.append(QPointF(timeOf(t, dt), m + sd));
-            lower.append(QPointF(timeOf(t, dt), m - sd));
-            lo = std::min(lo, m - sd);
-            hi = std::max(hi, m + sd);
-        }
+    QString noBand;
+    bool clipped = false, clippedLo = false, clippedHi = false;
+    if (traces.size() == 1 && bandOf(traces.front(), dt, &lower, &upper, &noBand)) {
+        for (const QList<QPointF>* edge : {&lower, &upper})
+            for (const QPointF& p : *edge) {
+                grow(p);
+                clippedLo = clippedLo || p.y() == m_valueLo;
+                clippedHi = clippedHi || p.y() == m_valueHi;
+            }
+        clipped = clippedLo || clippedHi;
     }
+    const QString clippedAt =
+        clippedLo && clippedHi
+            ? QStringLiteral("%1 and %2").arg(m_valueLo, 0, 'g', 4).arg(m_valueHi, 0, 'g', 4)
+            : QString::number(clippedLo ? m_valueLo : m_valueHi, 'g', 4);
     m_bandUpper->replace(upper);
     m_bandLower->replace(lower);
-    for (QLegendMarker* m : m_psthChart->legend()->markers(m_band))
-        m->setVisible(!upper.isEmpty());
+    m_band->setVisible(!upper.isEmpty());
+    updatePsthLegend();
 
-    // More than two lines: the legend at the right, one line each, so that
-    // names are not cut to "co…" by a row too narrow for them.
-    m_psthChart->legend()->setAlignment(traces.size() + (population.mean.empty() ? 0 : 1) > 2
-                                            ? Qt::AlignRight
-                                            : Qt::AlignTop);
     m_timeAxis->setTitleText(ms ? tr("time (ms)") : tr("time step"));
     if (m_traceCount == 0 && pop.isEmpty()) {
         m_psthChart->setTitle(m_neuron < 0 && traces.isEmpty()
                                   ? tr("PSTH: select a neuron in the table")
                                   : tr("PSTH: no data"));
-        setNiceRange(m_timeAxis, 0.0, 1.0);
+        setFittedRange(m_psthChart, m_timeAxis, 0.0, 1.0, false, 6);
         setNiceRange(m_rateAxis, 0.0, 1.0);
         return;
     }
-    // The exported chart stands alone: its title names the neuron.
-    const QString who = m_neuron >= 0 && (traces.size() == 1 || byLabel)
+    m_psthChart->setTitle(psthTitleFor(upper.isEmpty() ? noBand : QString(),
+                                       clipped ? clippedAt : QString()));
+    setFittedRange(m_psthChart, m_timeAxis, tLo, std::max(tLo + dt, tHi), true, 7);
+    setNiceRange(m_rateAxis, lo, hi, 6);
+}
+
+QString NeuronDetailView::psthTitleFor(const QString& noBand, const QString& clippedAt) const
+{
+    // The exported chart stands alone: its title names the neuron and the band.
+    const QList<PsthTrace>& traces = m_lastTraces;
+    const QString who = m_neuron >= 0 && (traces.size() == 1 || m_lastByLabel)
                             ? tr(" of neuron %1").arg(m_neuron)
                             : QString();
-    QString title = traces.size() == 1 ? tr("PSTH%1 (mean ± SD across trials)").arg(who)
-                    : byLabel          ? tr("PSTH%1 by trial label").arg(who)
-                                       : tr("PSTH (mean across trials)");
+    QString title;
+    if (traces.size() == 1) {
+        // Short: the exported chart's title must not be cut.
+        QString band = m_bandKind == PsthBand::Sd    ? tr("mean ± SD of trials")
+                       : m_bandKind == PsthBand::Sem ? tr("mean ± SEM, %1 trials")
+                                                           .arg(traces.front().trials)
+                                                     : tr("mean, 10–90 % of trials");
+        if (!clippedAt.isEmpty() && m_bandKind != PsthBand::Quantiles)
+            band = (m_bandKind == PsthBand::Sd ? tr("mean ± SD") : tr("mean ± SEM")) +
+                   tr(", clipped at %1").arg(clippedAt);
+        title = !noBand.isEmpty() ? tr("PSTH%1 (mean; %2)").arg(who, noBand)
+                                  : tr("PSTH%1 (%2)").arg(who, band);
+    } else {
+        title = m_lastByLabel ? tr("PSTH%1 by trial label").arg(who)
+                              : tr("PSTH (mean across trials)");
+    }
     if (traces.size() > kMaxPsthTraces)
         title += tr(", first %1 of %2").arg(kMaxPsthTraces).arg(traces.size());
-    m_psthChart->setTitle(title);
-    setExactRangeNiceTicks(m_timeAxis, tLo, std::max(tLo + dt, tHi), 7);
-    setNiceRange(m_rateAxis, lo, hi, 6);
+    return title;
+}
+
+void NeuronDetailView::updatePsthLegend()
+{
+    QList<ChartLegend::Entry> entries;
+    for (QLineSeries* line : m_traces)
+        if (line->isVisible())
+            entries.append({line->name(), line->pen(), {}, false});
+    if (m_population->isVisible())
+        entries.append({m_population->name(), m_population->pen(), {}, false});
+    if (m_band->isVisible()) {
+        const QString name = m_bandKind == PsthBand::Sd    ? tr("± SD")
+                             : m_bandKind == PsthBand::Sem ? tr("± SEM")
+                                                       : tr("10–90 %");
+        entries.append({name, Qt::NoPen, m_band->brush(), true});
+    }
+    m_psthLegend->setEntries(entries);
 }
 
 QList<ExportableChart> NeuronDetailView::exportableCharts() const

@@ -11,6 +11,37 @@
 
 namespace rnnloss {
 
+namespace {
+
+/// A header that sizes a two-line label ("L_fr\ncontrib.") by its longer
+/// line: the style measures it as one line ("L_fr contrib."), which made the
+/// columns wider than their numbers and pushed the last one out of view.
+class MultiLineHeader : public QHeaderView
+{
+public:
+    using QHeaderView::QHeaderView;
+
+protected:
+    QSize sectionSizeFromContents(int logicalIndex) const override
+    {
+        QSize size = QHeaderView::sectionSizeFromContents(logicalIndex);
+        const QString text =
+            model() ? model()->headerData(logicalIndex, orientation()).toString() : QString();
+        if (!text.contains(QLatin1Char('\n')))
+            return size;
+        const QFontMetrics fm = fontMetrics();
+        int longest = 0;
+        for (const QString& line : text.split(QLatin1Char('\n')))
+            longest = std::max(longest, fm.horizontalAdvance(line));
+        QString oneLine = text;
+        oneLine.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        size.setWidth(size.width() - fm.horizontalAdvance(oneLine) + longest);
+        return size;
+    }
+};
+
+} // namespace
+
 NeuronTableModel::NeuronTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void NeuronTableModel::setStats(const NeuronStats& stats)
@@ -119,7 +150,7 @@ QVariant NeuronTableModel::headerData(int section, Qt::Orientation o, int role) 
     static const char* const names[ColCount] = {QT_TR_NOOP("neuron"),
                                                 QT_TR_NOOP("mean"),
                                                 QT_TR_NOOP("SD"),
-                                                QT_TR_NOOP("CV"),
+                                                QT_TR_NOOP("CV over\ntime"),
                                                 QT_TR_NOOP("max"),
                                                 QT_TR_NOOP("active"),
                                                 QT_TR_NOOP("L_fr\ncontrib.")};
@@ -127,7 +158,8 @@ QVariant NeuronTableModel::headerData(int section, Qt::Orientation o, int role) 
         QT_TR_NOOP("Neuron index (0-based)"),
         QT_TR_NOOP("Mean rate over trials and time steps"),
         QT_TR_NOOP("Population SD of the rate over trials and time steps"),
-        QT_TR_NOOP("SD / mean"),
+        QT_TR_NOOP("CV over time: SD / mean of this neuron's rate over time steps and trials. "
+                   "(fr_cv in the λ panel is another CV: across neurons.)"),
         QT_TR_NOOP("Largest finite rate (all trials)"),
         QT_TR_NOOP("Share of samples above the activity threshold (all trials)"),
         QT_TR_NOOP("This neuron's contribution to L_fr; the column sums to L_fr")};
@@ -166,6 +198,10 @@ NeuronTableView::NeuronTableView(QWidget* parent) : QWidget(parent)
     m_proxy->setDynamicSortFilter(true);
 
     m_table = new QTableView(this);
+    auto* header = new MultiLineHeader(Qt::Horizontal, m_table);
+    header->setSectionsClickable(true); // what QTableView's own header has
+    header->setHighlightSections(true);
+    m_table->setHorizontalHeader(header);
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(NeuronTableModel::ColNeuron, Qt::AscendingOrder);
@@ -175,9 +211,11 @@ NeuronTableView::NeuronTableView(QWidget* parent) : QWidget(parent)
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    // Columns as wide as their numbers; the last one takes what is left.
+    // Every column as wide as its widest number, the last one too: stretched
+    // to what was left, it went below its numbers ("5.90e-") when the room was
+    // short, while the others kept theirs.
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false);
 
     // Narrower than its columns only when the window is: then it scrolls
     // sideways instead of squeezing numbers to "...".

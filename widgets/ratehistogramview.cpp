@@ -273,10 +273,12 @@ void RateHistogramView::updateRanges()
             xMax = std::max(xMax, x);
         }
     const double w = m_hist.width;
-    const double padLo = std::min<double>(n, std::ceil((m_hist.lo - xMin) / w - 1e-9));
-    const double padHi = std::min<double>(n, std::ceil((xMax - m_hist.hi()) / w - 1e-9));
+    // A tenth of a bin more on each side: an outer bar ending on the plot's
+    // edge had its border clipped.
+    const double padLo = std::min<double>(n, std::ceil((m_hist.lo - xMin) / w - 1e-9)) + 0.1;
+    const double padHi = std::min<double>(n, std::ceil((xMax - m_hist.hi()) / w - 1e-9)) + 0.1;
     m_binAxis->setRange(-0.5 - padLo, n - 0.5 + padHi);
-    setExactRangeNiceTicks(m_rateAxis, m_hist.lo - padLo * w, m_hist.hi() + padHi * w, 7);
+    setFittedRange(m_chart, m_rateAxis, m_hist.lo - padLo * w, m_hist.hi() + padHi * w, true, 7);
 
     auto vline = [&](QLineSeries* s, double x) {
         if (std::isfinite(x))

@@ -81,6 +81,60 @@ std::int64_t TimeWindowStrip::stepAt(int x) const
     return std::clamp<std::int64_t>(std::llround(f * double(m_steps)), 0, m_steps);
 }
 
+QFont TimeWindowStrip::labelFont() const
+{
+    QFont f = font();
+    f.setPointSizeF(std::max(7.0, f.pointSizeF() - 1.0));
+    return f;
+}
+
+QRect TimeWindowStrip::tickMarkArea() const
+{
+    const QRect r = axisRect();
+    return QRect(QPoint(r.left(), r.bottom() - 4), QPoint(r.right() + 1, r.bottom()));
+}
+
+QList<TimeWindowStrip::Tick> TimeWindowStrip::ticks() const
+{
+    QList<Tick> out;
+    const QRect r = axisRect();
+    if (m_steps <= 0)
+        return out;
+    // Ticks in the unit the views use: milliseconds when dt is known.
+    const double unit = m_dtMs > 0.0 ? m_dtMs : 1.0;
+    const double span = double(m_steps) * unit;
+    const int target = std::max(2, r.width() / 70);
+    const double step = niceStep(span, target);
+    if (!(step > 0.0) || !std::isfinite(step) || !std::isfinite(span) || span / step > 1000.0)
+        return out;
+    for (double v = 0.0; v <= span + 1e-9 * span; v += step)
+        out.append({r.left() + static_cast<int>(std::lround(v / span * r.width())),
+                    QString::number(v, 'g', 6), QRect()});
+    if (out.isEmpty())
+        return out;
+    out.back().text += QLatin1Char(' ') + (m_dtMs > 0.0 ? tr("ms") : tr("step"));
+    const QFontMetrics fm(labelFont());
+    const int gap = fm.horizontalAdvance(QLatin1Char(' '));
+    auto place = [&](Tick& t) {
+        const int w = fm.horizontalAdvance(t.text);
+        const int left = std::clamp(t.x - w / 2, 0, std::max(0, width() - w));
+        t.rect = QRect(left, height() - 3 - fm.ascent(), w, fm.height());
+    };
+    // The last label (with the unit) first: a label in its way gives way.
+    place(out.back());
+    QRect previous;
+    for (int i = 0; i + 1 < out.size(); ++i) {
+        place(out[i]);
+        const QRect padded = out[i].rect.adjusted(-gap, 0, gap, 0);
+        if ((!previous.isNull() && padded.intersects(previous)) ||
+            padded.intersects(out.back().rect))
+            out[i].rect = QRect();
+        else
+            previous = out[i].rect;
+    }
+    return out;
+}
+
 void TimeWindowStrip::paintEvent(QPaintEvent*)
 {
     QPainter p(this);
@@ -93,28 +147,14 @@ void TimeWindowStrip::paintEvent(QPaintEvent*)
     }
     p.setPen(palette().color(QPalette::Mid));
     p.drawRect(r.adjusted(0, 0, -1, -1));
-    if (m_steps <= 0)
-        return;
-    // Ticks in the unit the views use: milliseconds when dt is known.
-    const double unit = m_dtMs > 0.0 ? m_dtMs : 1.0;
-    const double span = double(m_steps) * unit;
-    const int target = std::max(2, r.width() / 70);
-    const double step = niceStep(span, target);
-    if (!(step > 0.0) || !std::isfinite(step) || !std::isfinite(span) || span / step > 1000.0)
-        return;
-    QFont f = font();
-    f.setPointSizeF(std::max(7.0, f.pointSizeF() - 1.0));
-    p.setFont(f);
+    p.setFont(labelFont());
     p.setPen(palette().color(QPalette::WindowText));
-    for (double v = 0.0; v <= span + 1e-9 * span; v += step) {
-        const int x = r.left() + static_cast<int>(std::lround(v / span * r.width()));
-        p.drawLine(x, r.bottom() - 4, x, r.bottom());
-        const QString text = QString::number(v, 'g', 6);
-        const int w = p.fontMetrics().horizontalAdvance(text);
-        p.drawText(std::clamp(x - w / 2, 0, width() - w), height() - 3, text);
+    const QRect marks = tickMarkArea();
+    for (const Tick& t : ticks()) {
+        p.drawLine(t.x, marks.top(), t.x, marks.bottom());
+        if (!t.rect.isNull())
+            p.drawText(t.rect, Qt::AlignLeft | Qt::AlignVCenter, t.text);
     }
-    const QString unitText = m_dtMs > 0.0 ? tr("ms") : tr("step");
-    p.drawText(r.adjusted(4, 0, -4, 0), Qt::AlignRight | Qt::AlignVCenter, unitText);
 }
 
 void TimeWindowStrip::mousePressEvent(QMouseEvent* event)

@@ -37,6 +37,19 @@ public:
     std::int64_t steps() const { return m_steps; }
     /// The step under x (widget coordinates), clamped to [0, steps].
     std::int64_t stepAt(int x) const;
+
+    /// A tick of the strip: its x, and its label's text and rectangle (widget
+    /// coordinates). The last label carries the unit ("1200 ms"), so the unit
+    /// never sits on a tick; labels that would touch a neighbour are left out.
+    struct Tick
+    {
+        int x = 0;
+        QString text;
+        QRect rect; ///< empty when the label is left out
+    };
+    QList<Tick> ticks() const;
+    /// Where the tick marks are drawn (their x are the ticks' x).
+    QRect tickMarkArea() const;
     QSize sizeHint() const override;
 
 signals:
@@ -51,6 +64,7 @@ protected:
 
 private:
     QRect axisRect() const;
+    QFont labelFont() const;
     int xOf(std::int64_t step) const;
     void dragTo(int x, bool final);
 

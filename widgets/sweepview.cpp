@@ -82,9 +82,17 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent)
     m_marker->attachAxis(m_yShare);
     m_chart->legend()->setAlignment(Qt::AlignTop);
 
+    // What the sweep is, where it is read: the curves are this recording's
+    // terms reweighted, not the loss a network trained with that λ would reach.
+    auto* what = new QLabel(tr("Rescales the terms of this recording; it does not predict what "
+                               "training with that λ would give."));
+    what->setObjectName(QStringLiteral("sweepExplanation"));
+    what->setWordWrap(true);
+    what->setContentsMargins(4, 0, 4, 2);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(top);
+    layout->addWidget(what);
     layout->addWidget(m_view, 1);
 
     connect(m_termBox, &QComboBox::currentIndexChanged, this,
@@ -178,11 +186,11 @@ void SweepView::refresh()
     }
     m_marker->replace(m_marked ? QList<QPointF>{{*m_marked, 0.0}, {*m_marked, 100.0}}
                                : QList<QPointF>{});
-    m_x->setRange(m_from, m_to);
+    setLogRange(m_x, m_from, m_to); // 1e-6 labelled, not only 1e-5 up
     if (std::isfinite(lo))
         setDecadeRange(m_yTotal, lo, hi);
     else
-        m_yTotal->setRange(1e-3, 1.0);
+        setLogRange(m_yTotal, 1e-3, 1.0);
 }
 
 } // namespace rnnloss

@@ -2,7 +2,8 @@
 // The loss as the lambda of one term runs over its range, the others fixed:
 // the total and every term's share of it, against lambda on a log axis, with
 // the current lambda marked. Closed-form from the term values (engine/sweep.h),
-// so it follows the lambdas live.
+// so it follows the lambdas live. It rescales one recording's terms: a line
+// above the chart says that it does not predict training with another λ.
 
 #include "sweep.h"
 

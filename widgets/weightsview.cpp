@@ -226,10 +226,7 @@ void WeightsView::updateHistogram(int i)
     // The axis ends at the cut; the heatmap's note gives its value.
     p.x->setTitleText(m_outliers[i] > 0 ? tr("weight (%1 beyond, cut)").arg(m_outliers[i])
                                         : tr("weight"));
-    if (m_robust)
-        setExactRangeNiceTicks(p.x, -lim, lim, 5);
-    else
-        setNiceRange(p.x, -lim, lim, 5);
+    setFittedRange(p.chart, p.x, -lim, lim, m_robust, 5);
     setCountRange(p.y, maxCount, 5);
 }
 

@@ -104,6 +104,9 @@ ReaderOutcome read(const Options& o, const std::string& recording)
 {
     ReaderProcess reader;
     ReaderOutcome outcome = reader.run(readerJob(o, recording));
+    // On stderr only: what is printed on stdout stays the numbers' report.
+    for (const std::string& w : outcome.weightsWarnings)
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (o.verbose)
         std::fprintf(stderr, "%s: read in %.2f s, reader peak RSS %.1f MB\n", recording.c_str(),
                      outcome.seconds, outcome.peakRssBytes / 1e6);

@@ -187,6 +187,8 @@ ReaderOutcome readRecording(const cli::Options& o)
             job.memoryLimitBytes ? (std::to_string(job.memoryLimitBytes >> 20) + " MiB").c_str()
                                  : "none");
     }
+    for (const std::string& w : outcome.weightsWarnings) // stderr: stdout stays the report
+        std::fprintf(stderr, "warning: %s\n", w.c_str());
     return outcome;
 }
 

@@ -285,8 +285,7 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (st.summary && code == 0 && st.parser.pending() == 0) {
         out.summary = std::move(st.summary);
-        for (auto& w : st.warnings)
-            out.summary->warnings.push_back(std::move(w));
+        out.weightsWarnings = std::move(st.warnings);
         return;
     }
     if (code == 127)

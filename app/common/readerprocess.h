@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rnnloss {
 
@@ -40,7 +41,11 @@ struct ReaderJob
 struct ReaderOutcome
 {
     std::optional<Summary> summary;
-    std::string error; ///< names the file and what happened; set when summary is empty
+    std::string error;      ///< names the file and what happened; set when summary is empty
+    /// The reader's warnings about the files given rather than their data (a
+    /// weights file whose step, epoch, label or checkpoint differs from the
+    /// recording's): for stderr or a status bar, not part of the summary.
+    std::vector<std::string> weightsWarnings;
     bool cancelled = false;
     double seconds = 0.0;           ///< wall time of the child
     std::uint64_t peakRssBytes = 0; ///< the child's peak resident set

@@ -28,11 +28,12 @@ void AnalysisController::setRecording(std::shared_ptr<const Summary> summary,
     m_result.reset();
 }
 
-void AnalysisController::setSummary(std::shared_ptr<const Summary> summary, bool keepNeuron)
+void AnalysisController::setSummary(std::shared_ptr<const Summary> summary, bool keepNeuron,
+                                    int neuron)
 {
     m_summary = std::move(summary);
     if (!keepNeuron) {
-        m_neuron = -1;
+        m_neuron = neuron >= 0 && neuron < m_summary->shape.nHid ? neuron : -1;
         m_psthNeurons.clear();
     }
     request();

@@ -26,8 +26,9 @@ public:
     void setRecording(std::shared_ptr<const Summary> summary, std::uint64_t generation);
     /// The same recording's data for another selection (a slice, or the whole
     /// again): lambdas stay, and so does the neuron when `keepNeuron` (the
-    /// slice kept the same neurons); the shown result stays until the new one.
-    void setSummary(std::shared_ptr<const Summary> summary, bool keepNeuron);
+    /// slice kept the same neurons); otherwise the neuron is `neuron`, its row
+    /// in the new data (-1: none). The shown result stays until the new one.
+    void setSummary(std::shared_ptr<const Summary> summary, bool keepNeuron, int neuron = -1);
     void setLambdas(const LambdaState& state);
     /// The selected neuron's PSTH per trial label instead of pooled.
     void setSplitByLabel(bool on);

@@ -1,5 +1,6 @@
 #include "balancedialog.h"
 
+#include "slice.h"
 #include "sweep.h"
 
 #include "chartutil.h"
@@ -18,10 +19,47 @@ namespace rnnloss {
 
 namespace {
 
+/// "0:16" for a short list of indices, else "16 of 64" (a list nobody reads).
+QString indicesText(const std::vector<std::int64_t>& indices, std::int64_t whole)
+{
+    const std::string spec = indexSpecText(indices);
+    if (spec.size() <= 40)
+        return QString::fromStdString(spec);
+    return QObject::tr("%1 of %2").arg(indices.size()).arg(whole);
+}
 
 } // namespace
 
-BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state, QWidget* parent)
+QString BalanceDialog::dataDescription(const Summary& s, const QString& fileName)
+{
+    QStringList parts;
+    if (s.slice) {
+        const Slice& sl = *s.slice;
+        const std::pair<const char*, std::pair<const std::vector<std::int64_t>*, std::int64_t>>
+            axes[] = {{"trials", {&sl.trials, sl.whole.batch}},
+                      {"steps", {&sl.steps, sl.whole.time}},
+                      {"neurons", {&sl.neurons, sl.whole.nHid}}};
+        for (const auto& [name, axis] : axes)
+            if (std::int64_t(axis.first->size()) != axis.second)
+                parts << QStringLiteral("%1 %2").arg(QLatin1String(name),
+                                                     indicesText(*axis.first, axis.second));
+    }
+    if (parts.isEmpty())
+        return tr("the whole of %1").arg(fileName);
+    return tr("%1 of %2").arg(parts.join(QStringLiteral(", ")), fileName);
+}
+
+TermValues BalanceDialog::termValues(const LossResult& loss)
+{
+    TermValues v;
+    v.convention = loss.convention;
+    for (Term t : kAllTerms)
+        v.terms[std::size_t(index(t))] = {loss[t].available, loss[t].value, loss[t].reason};
+    return v;
+}
+
+BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
+                             const QString& data, QWidget* parent)
     : QDialog(parent), m_values(values), m_state(state)
 {
     setObjectName("balanceDialog");
@@ -29,6 +67,12 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
     auto* intro = new QLabel(tr("Choose the share of the total each regulariser should take. Their "
                                 "lambdas are solved with the other lambdas fixed."));
     intro->setWordWrap(true);
+    // The shares are those of this data: with a selection, the whole
+    // recording's would come out otherwise.
+    m_data = new QLabel(tr("Balances %1, the data the views show.").arg(data));
+    m_data->setObjectName("balanceData");
+    m_data->setTextFormat(Qt::PlainText);
+    m_data->setWordWrap(true);
     auto* grid = new QGridLayout;
     grid->addWidget(new QLabel(tr("<b>term</b>")), 0, 0);
     grid->addWidget(new QLabel(tr("<b>target share</b>")), 0, 1);
@@ -79,6 +123,7 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
+    layout->addWidget(m_data);
     layout->addLayout(grid);
     layout->addWidget(m_total);
     layout->addWidget(m_message);
@@ -144,6 +189,11 @@ void BalanceDialog::solve()
     m_message->setText(errorText());
     m_message->setStyleSheet(ok ? QString() : QStringLiteral("QLabel { color: #8a1f11; }"));
     applyButton()->setEnabled(ok);
+}
+
+QString BalanceDialog::dataText() const
+{
+    return m_data->text();
 }
 
 QString BalanceDialog::errorText() const

@@ -2,7 +2,8 @@
 // Auto-balance: the user gives target shares of the total for one or more
 // enabled regularisers; the dialog solves for their lambdas with the others
 // fixed (engine/balance.h), shows the result, or the engine's reason when the
-// request is infeasible. The caller applies solvedState() as one undo step.
+// request is infeasible. It balances the data the views show (the selection,
+// if any) and says which. The caller applies solvedState() as one undo step.
 
 #include "balance.h"
 #include "lambdastate.h"
@@ -26,8 +27,18 @@ class BalanceDialog : public QDialog
 {
     Q_OBJECT
 public:
-    /// `values`: the active recording's unweighted terms under `state`'s convention.
-    BalanceDialog(const TermValues& values, const LambdaState& state, QWidget* parent = nullptr);
+    /// `values`: the unweighted terms of the data shown under `state`'s
+    /// convention; `data` names that data (dataDescription()).
+    BalanceDialog(const TermValues& values, const LambdaState& state, const QString& data,
+                  QWidget* parent = nullptr);
+
+    /// "trials 0:16 of step300.h5", "the whole of step300.h5": the part of
+    /// `fileName` that `s` summarises (its slice), as the balance uses it.
+    static QString dataDescription(const Summary& s, const QString& fileName);
+    /// The unweighted terms of an evaluation (they do not depend on its lambdas).
+    static TermValues termValues(const LossResult& loss);
+    /// What the dialog says it balances.
+    QString dataText() const;
 
     /// Makes `term` a target with `share` (a fraction of the total), or not a
     /// target with nullopt. Terms that are off or unavailable cannot be targets.
@@ -56,6 +67,7 @@ private:
     std::array<Row, kTermCount> m_rows{};
     BalanceResult m_result;
     bool m_anyTarget = false;
+    QLabel* m_data = nullptr;
     QLabel* m_message = nullptr;
     QLabel* m_total = nullptr;
     QDialogButtonBox* m_buttons = nullptr;

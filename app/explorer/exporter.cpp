@@ -46,9 +46,10 @@ void Exporter::addChart(const QString& key, QWidget* widget, const ExportableCha
     m_charts.push_back({key, widget, c, scope});
 }
 
-void Exporter::addTable(const QString& key, const QString& format, TextSource text)
+void Exporter::addTable(const QString& key, const QString& format, TextSource text,
+                        ChartScope scope)
 {
-    m_tables.push_back({key, format, std::move(text)});
+    m_tables.push_back({key, format, std::move(text), scope});
 }
 
 QStringList Exporter::chartKeys() const
@@ -75,7 +76,7 @@ const Exporter::Table* Exporter::table(const QString& key, const QString& format
     return nullptr;
 }
 
-std::string Exporter::csvHeader(const Provenance& p)
+std::string Exporter::csvHeader(const Provenance& p, ChartScope scope)
 {
     std::string h = "# file=" + QFileInfo(p.recording).fileName().toStdString() +
                     " convention=" + std::string(conventionName(p.lambdas.convention));
@@ -88,6 +89,8 @@ std::string Exporter::csvHeader(const Provenance& p)
         s.replace(QLatin1Char('"'), QLatin1Char('\''));
         h.append(" selection=\"").append(s.toStdString()).append("\"");
     }
+    if (scope == ChartScope::Neuron && !p.neuron.isEmpty())
+        h.append(" neuron=\"").append(p.neuron.toStdString()).append("\"");
     return h;
 }
 
@@ -168,7 +171,7 @@ ExportOutcome Exporter::exportTable(const QString& key, const QString& path) con
         return out;
     }
     if (format == QLatin1String("csv"))
-        text = csvHeader(m_provenance()) + "\n" + *text;
+        text = csvHeader(m_provenance(), t->scope) + "\n" + *text;
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) ||
         f.write(text->data(), qint64(text->size())) != qint64(text->size()) || !f.commit())

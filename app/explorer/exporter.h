@@ -61,8 +61,10 @@ public:
     void addChart(const QString& key, QWidget* widget, const ExportableChart& chart = {},
                   ChartScope scope = ChartScope::Recording);
     /// A table in one format ("csv" or "json"). A CSV's first line records the
-    /// recording, convention and lambdas, as a '#' comment.
-    void addTable(const QString& key, const QString& format, TextSource text);
+    /// recording, convention and lambdas, as a '#' comment (and the selected
+    /// neuron for a table of ChartScope::Neuron).
+    void addTable(const QString& key, const QString& format, TextSource text,
+                  ChartScope scope = ChartScope::Recording);
 
     QStringList chartKeys() const;
     QWidget* chart(const QString& key) const;
@@ -78,8 +80,9 @@ public:
 
     static const QStringList& chartFormats();
     static const QStringList& tableFormats();
-    /// "# file=... convention=... lambda_mse=... ..." (no newline).
-    static std::string csvHeader(const Provenance& p);
+    /// "# file=... convention=... lambda_mse=... ..." (no newline); with
+    /// ChartScope::Neuron also neuron="neuron 12".
+    static std::string csvHeader(const Provenance& p, ChartScope scope = ChartScope::Recording);
     /// What a figure records of `p` (its metadata; a caption when asked for).
     ExportInfo exportInfo(const Provenance& p, ChartScope scope) const;
 
@@ -105,6 +108,7 @@ private:
         QString key;
         QString format;
         TextSource text;
+        ChartScope scope = ChartScope::Recording;
     };
     const Table* table(const QString& key, const QString& format) const;
 

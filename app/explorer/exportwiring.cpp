@@ -8,6 +8,7 @@
 #include "lossbreakdownview.h"
 #include "mainwindow.h"
 #include "neurondetailview.h"
+#include "neuronexports.h"
 #include "ratehistogramview.h"
 #include "report.h"
 #include "sweepview.h"
@@ -101,6 +102,7 @@ void ExportWiring::registerTables()
             return std::nullopt;
         return lossJson(*a->summary(), a->lastResult()->loss, *a->lastResult()->stats);
     });
+    addNeuronTables(*exporter, a, m_window->selection()); // "psth", "neuron-histogram"
     const LambdaModel* m = m_window->lambdaModel();
     exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
         return lambdasJson(m->state().effective(), m->state().convention);
@@ -156,6 +158,7 @@ void ExportWiring::addMenu(QMenu* file)
                    [this] { exportInteractively("breakdown", "csv", true); });
     exp->addAction(tr("Neuron statistics as CSV…"), this,
                    [this] { exportInteractively("neurons", "csv", true); });
+    exp->addAction(tr("PSTH as CSV…"), this, [this] { exportInteractively("psth", "csv", true); });
     exp->addAction(tr("Loss and statistics as JSON…"), this,
                    [this] { exportInteractively("loss", "json", true); });
     exp->addAction(tr("Lambdas as JSON…"), this,

@@ -1,10 +1,13 @@
 #include "headlessexport.h"
 
 #include "mainwindow.h"
+#include "neuronexports.h"
+#include "slice.h"
 
 #include <QTabWidget>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace rnnloss {
@@ -68,17 +71,45 @@ void HeadlessExport::onResultShown()
         !m_window.selectionSettled() || m_window.gradients()->busy())
         return; // a newer request (the selection's slice, the gradients) is on its way
     if (!m_neuronChosen) {
-        // The neuron views show the first neuron, as --screenshot does.
         m_neuronChosen = true;
-        if (r->stats && !r->stats->mean.empty() && r->neuron != 0) {
-            m_window.selectNeuron(0);
+        const int before = r->neuron;
+        if (!chooseNeuron(*r)) {
+            m_exitCode = 2;
+            m_waitingForResult = false;
+            QTimer::singleShot(0, this, &HeadlessExport::next);
             return;
         }
+        if (m_window.analysis()->neuron() != before)
+            return; // its PSTH and histogram are on their way
     }
     m_waitingForResult = false;
     // Each tab is shown once, in its own turn of the event loop, so that its
     // charts are laid out before they are drawn.
     showTab(0);
+}
+
+bool HeadlessExport::chooseNeuron(const ComputeResult& r)
+{
+    if (!r.stats || r.stats->mean.empty())
+        return true; // no neurons: nothing to choose
+    if (!m_neuron) {
+        // A silent neuron would be exported as a flat line: the most active one instead.
+        m_window.selectNeuron(mostActiveNeuron(*r.stats));
+        return true;
+    }
+    const Summary& s = *r.summary;
+    const std::vector<std::int64_t> ids =
+        s.slice ? s.slice->neurons : wholeSlice(s.recordingShape()).neurons;
+    const auto it = std::find(ids.begin(), ids.end(), std::int64_t(*m_neuron));
+    if (it == ids.end()) {
+        std::fprintf(stderr, "error: %s: --neuron %d: not among the %zu neurons shown (N_hid = %lld%s)\n",
+                     qPrintable(m_recordings[m_current]), *m_neuron, ids.size(),
+                     static_cast<long long>(s.recordingShape().nHid),
+                     s.slice ? ", with the selection" : "");
+        return false;
+    }
+    m_window.selectNeuron(int(it - ids.begin()));
+    return true;
 }
 
 void HeadlessExport::showTab(int tab)

@@ -1,6 +1,7 @@
 #pragma once
 // `rnnloss-explorer REC.h5... --export DIR`: loads each recording in turn into
-// the window, waits for its numbers (the gradients too), writes every chart
+// the window, waits for its numbers (the gradients too), selects the neuron the neuron charts show
+// (--neuron, else the most active one of the selection), writes every chart
 // and table through the Exporter, and reports. A recording that fails to load
 // writes nothing.
 
@@ -9,9 +10,12 @@
 #include <QObject>
 #include <QStringList>
 
+#include <optional>
+
 namespace rnnloss {
 
 class MainWindow;
+struct ComputeResult;
 
 class HeadlessExport : public QObject
 {
@@ -19,6 +23,10 @@ class HeadlessExport : public QObject
 public:
     HeadlessExport(MainWindow& window, QStringList recordings, LossOptions options, QString dir,
                    QStringList formats, QObject* parent = nullptr);
+
+    /// The neuron the PSTH and rate histogram show, by the recording's number;
+    /// without one, the most active neuron (largest mean rate) of the data shown.
+    void setNeuron(std::optional<int> neuron) { m_neuron = neuron; }
 
     void start();
 
@@ -31,6 +39,9 @@ private:
     void next();
     void onLoadFinished(bool ok);
     void onResultShown();
+    /// Selects the neuron to show; false when --neuron is not in the data shown
+    /// (the recording is then skipped with an error).
+    bool chooseNeuron(const ComputeResult& r);
     void showTab(int tab);
     void writeAll();
 
@@ -42,6 +53,7 @@ private:
     int m_current = -1;
     bool m_waitingForResult = false;
     bool m_neuronChosen = false;
+    std::optional<int> m_neuron;
     int m_exitCode = 0;
 };
 

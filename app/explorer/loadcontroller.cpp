@@ -115,8 +115,13 @@ void LoadController::finish(const std::shared_ptr<Job>& job, ReaderOutcome outco
     }
     m_running.reset();
     joinFinished();
-    if (outcome.summary)
+    if (outcome.summary) {
+        // First among the warnings, so that the status bar shows it: weights of
+        // another checkpoint change every weight term.
+        auto& w = outcome.summary->warnings;
+        w.insert(w.begin(), outcome.weightsWarnings.begin(), outcome.weightsWarnings.end());
         emit loaded(std::make_shared<const Summary>(std::move(*outcome.summary)), job->request);
+    }
     else if (outcome.cancelled)
         emit cancelled(job->request);
     else

@@ -66,6 +66,10 @@ struct Options
         "neuron-group", "Show only the neurons whose neuron_groups value is GROUP.", "GROUP"};
     QCommandLineOption splitByLabel{"split-by-label",
                                     "The selected neuron's PSTH once per trial label."};
+    QCommandLineOption neuron{"neuron",
+                              "With --export: the neuron (recording's number) the PSTH and rate "
+                              "histogram show; default: the most active one of the selection.",
+                              "N"};
     QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
     QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
                                           "total last shown, and this process's peak memory."};
@@ -78,9 +82,9 @@ struct Options
         p.addHelpOption();
         p.addVersionOption();
         p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
-        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
-                      lambdasFrom, caption, trials, steps, neurons, trialLabel, neuronGroup,
-                      splitByLabel, noSettings, verbose});
+        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize, lambdasFrom,
+                      caption, trials, steps, neurons, trialLabel, neuronGroup, splitByLabel, neuron,
+                      noSettings, verbose});
     }
 };
 
@@ -266,7 +270,8 @@ QStringList startSession(MainWindow& w, const QCommandLineParser& p, const Optio
 }
 
 /// --export: every recording's charts and tables written by a HeadlessExport
-/// on a window never shown on screen; false after printing a bad --figure-size.
+/// on a window never shown on screen; false after printing a bad --figure-size
+/// or --neuron.
 bool startExport(MainWindow& w, QApplication& app, const QCommandLineParser& p, const Options& o,
                  const QStringList& recordings, const LossOptions& opts, const QStringList& formats)
 {
@@ -279,6 +284,16 @@ bool startExport(MainWindow& w, QApplication& app, const QCommandLineParser& p, 
     }
     w.exporter()->setFigureOptions(p.isSet(o.caption), *size);
     auto* job = new HeadlessExport(w, recordings, opts, p.value(o.exportDir), formats, &app);
+    if (p.isSet(o.neuron)) {
+        bool ok = false;
+        const int n = p.value(o.neuron).toInt(&ok);
+        if (!ok || n < 0) {
+            std::fprintf(stderr, "error: --neuron %s: expected a neuron number (0, 1, ...)\n",
+                         qPrintable(p.value(o.neuron)));
+            return false;
+        }
+        job->setNeuron(n);
+    }
     QObject::connect(job, &HeadlessExport::finished, &app, [&app](int code) { app.exit(code); });
     w.resize(1280, 800);
     w.setAttribute(Qt::WA_DontShowOnScreen);

@@ -36,6 +36,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     buildViews();
     m_selection =
         new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail, this);
+    m_set->setShownData(m_analysis); // auto-balance balances what the views show
     m_results = std::make_unique<ResultViews>(m_lambdaPanel, m_breakdown, m_rates, m_table,
                                               m_detail, m_selection);
     m_exports = new ExportWiring(this);

@@ -1,10 +1,38 @@
 #include "recordingset.h"
 
+#include <QCollator>
 #include <QFileInfo>
 
 #include <algorithm>
 
 namespace rnnloss {
+
+namespace {
+
+/// The History's order: by step when every recording has one, else by epoch
+/// when every one has one (SetController::positions), then by label ("step 25"
+/// before "step 150"), then in the order asked for.
+void sortAsHistory(std::vector<RecordingEntry>& entries)
+{
+    std::optional<double> Summary::*axis = nullptr;
+    for (auto member : {&Summary::step, &Summary::epoch})
+        if (!axis && std::all_of(entries.begin(), entries.end(), [member](const RecordingEntry& e) {
+                return ((*e.summary).*member).has_value();
+            }))
+            axis = member;
+    QCollator natural;
+    natural.setNumericMode(true);
+    std::stable_sort(entries.begin(), entries.end(),
+                     [&](const RecordingEntry& a, const RecordingEntry& b) {
+                         if (axis && *((*a.summary).*axis) != *((*b.summary).*axis))
+                             return *((*a.summary).*axis) < *((*b.summary).*axis);
+                         if (const int c = natural.compare(a.label(), b.label()); c != 0)
+                             return c < 0;
+                         return a.order < b.order;
+                     });
+}
+
+} // namespace
 
 QString RecordingEntry::name() const
 {
@@ -186,6 +214,14 @@ void RecordingSet::remove(int index)
         --m_active;
     if (m_active < 0 && !m_entries.empty())
         m_active = 0;
+    // Without the one recording that had no step, the others may now sort by theirs.
+    if (m_active >= 0) {
+        const std::uint64_t shown = m_entries[std::size_t(m_active)].generation;
+        sortAsHistory(m_entries);
+        m_active = 0;
+        while (m_entries[std::size_t(m_active)].generation != shown)
+            ++m_active;
+    }
     emit entriesChanged();
     if (wasActive || m_entries.empty())
         emit activeChanged();
@@ -205,18 +241,18 @@ void RecordingSet::onLoaded(Slot& slot, std::shared_ptr<const Summary> summary, 
         m_active = 0;
         activeMoved = true;
     } else {
-        // Loads finish in any order; the set keeps the order they were asked for.
-        const auto at = std::upper_bound(m_entries.begin(), m_entries.end(), r.order,
-                                         [](std::uint64_t o, const RecordingEntry& e) { return o < e.order; });
-        const int pos = int(at - m_entries.begin());
-        m_entries.insert(at, r);
-        // Loads finish out of order: the first recording asked for is the one shown.
-        if (m_active < 0 || (m_activeFollowsFirst && pos == 0)) {
-            m_active = pos;
-            activeMoved = true;
-        } else if (pos <= m_active) {
-            ++m_active; // the same entry stays active
-        }
+        // Loads finish in any order; the list is kept in the History's order
+        // (a recording without a step may change which key that is).
+        const std::uint64_t shown = m_active >= 0 ? m_entries[std::size_t(m_active)].generation : 0;
+        m_entries.push_back(r);
+        sortAsHistory(m_entries);
+        // Into an empty set the first of the list is shown; else the same entry stays.
+        int now = 0;
+        if (!m_activeFollowsFirst && m_active >= 0)
+            while (m_entries[std::size_t(now)].generation != shown)
+                ++now;
+        activeMoved = m_active < 0 || m_entries[std::size_t(now)].generation != shown;
+        m_active = now;
     }
     ++m_batchLoaded;
     slot.busy = false; // isLoading() is false while the last load of a batch reports

@@ -1,7 +1,7 @@
 #pragma once
 // The recordings open in the window: loads through isolated reader processes
 // (LoadController, at most kParallelLoads at a time), the loaded entries in
-// the order they were asked for, which one is active, and the recent files.
+// the History's order (step, epoch, label), which one is active, and the recent files.
 // The single-recording views show the active entry; the set views show all.
 
 #include "loadcontroller.h"
@@ -22,7 +22,7 @@ struct RecordingEntry
     LoadRequest files;
     std::shared_ptr<const Summary> summary;
     std::uint64_t generation = 0; ///< unique per load: results computed for another are stale
-    std::uint64_t order = 0;      ///< when it was asked for: entries keep this order
+    std::uint64_t order = 0;      ///< when it was asked for: the last key of the list's order
     /// The file name shown for it: the recording's, else the weights file's.
     QString name() const;
     /// How the set names it (engine's recordingLabel: `label`, else step/epoch, else file name).
@@ -49,9 +49,9 @@ public:
     void load(const LoadRequest& request, Placement placement = Placement::Replace);
     /// Adds recordings to the set. Each is read in its own reader process, at
     /// most kParallelLoads at once, and reports loaded or failed on its own; a
-    /// failure leaves the set and the other loads as they are. Into an empty
-    /// set, the first of the requests that loads (in their order) is active;
-    /// otherwise the active one stays.
+    /// failure leaves the set and the other loads as they are. Entries are
+    /// kept in the History's order: by step, then epoch, then label. Into an
+    /// empty set, the first entry of that order is active; otherwise the active one stays.
     void add(const QList<LoadRequest>& requests);
     /// Cancels every load, running or queued.
     void cancel();

@@ -5,6 +5,8 @@
 #include "neurondetailview.h"
 #include "neurontable.h"
 
+#include <algorithm>
+
 namespace rnnloss {
 
 namespace {
@@ -55,6 +57,9 @@ SelectionController::SelectionController(const QString& readerExe, SelectionBar*
     connect(m_bar, &SelectionBar::tableSelectionRequested, this,
             &SelectionController::useTableSelection);
     connect(m_slices, &SliceController::sliced, this, &SelectionController::onSliced);
+    // Queued: after the window has given the table the new rows (their model is reset).
+    connect(m_analysis, &AnalysisController::resultReady, this, &SelectionController::selectKeptRow,
+            Qt::QueuedConnection);
     connect(m_slices, &SliceController::failed, this, [this](const QString& error, bool stale) {
         m_bar->setSummary(tr("Selection not applied: %1").arg(error));
         emit failed(error, stale);
@@ -123,12 +128,20 @@ void SelectionController::onSliced(std::shared_ptr<const Summary> summary, std::
         return s && s->slice ? s->slice->neurons : wholeSlice(m_whole->recordingShape()).neurons;
     };
     const auto before = m_analysis->summary();
-    const bool sameNeurons = neuronsOf(before.get()) == neuronsOf(summary.get());
+    const std::vector<std::int64_t> was = neuronsOf(before.get()), now = neuronsOf(summary.get());
+    const bool sameNeurons = was == now;
+    // The neuron shown stays shown when the new data still has it (group E
+    // after the whole recording), in its new row.
+    int kept = -1;
+    if (const int n = m_analysis->neuron(); !sameNeurons && n >= 0 && n < int(was.size()))
+        if (const auto it = std::find(now.begin(), now.end(), was[std::size_t(n)]); it != now.end())
+            kept = int(it - now.begin());
     // The time strip shows the window shown, when the steps are one run short of all.
     const auto& sl = summary->slice;
     const bool allSteps = !sl || std::int64_t(sl->steps.size()) == sl->whole.time;
     m_bar->setWindow(allSteps ? std::nullopt : stepRun(sl->steps));
-    m_analysis->setSummary(std::move(summary), sameNeurons);
+    m_keptRow = kept;
+    m_analysis->setSummary(std::move(summary), sameNeurons, kept);
     if (!sameNeurons) {
         m_table->selectNeurons({});
         emit neuronsReplaced();
@@ -136,6 +149,16 @@ void SelectionController::onSliced(std::shared_ptr<const Summary> summary, std::
     const QString text = describe();
     m_bar->setSummary(text);
     emit selectionShown(text);
+}
+
+void SelectionController::selectKeptRow()
+{
+    const ComputeResult* r = m_analysis->lastResult();
+    if (m_keptRow < 0 || !r || r->summary != m_analysis->summary())
+        return;
+    if (r->neuron == m_keptRow && m_table->selectedNeurons().isEmpty())
+        m_table->selectNeurons({m_keptRow});
+    m_keptRow = -1;
 }
 
 int SelectionController::neuronId(int local) const

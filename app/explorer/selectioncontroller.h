@@ -58,6 +58,9 @@ private:
     QString onEdited(const SelectionBar::Choice& choice, bool final);
     void onSliced(std::shared_ptr<const Summary> summary, std::uint64_t generation);
     void useTableSelection();
+    /// Selects in the table the row of the neuron kept across a change of
+    /// neurons, once the table holds the new rows.
+    void selectKeptRow();
 
     SelectionBar* m_bar;
     AnalysisController* m_analysis;
@@ -69,6 +72,7 @@ private:
     /// delivered names what is shown (describe()), not the newest asked for.
     std::vector<std::pair<std::optional<Slice>, SelectionBar::Choice>> m_requested;
     SelectionBar::Choice m_shown; ///< the choice of the data shown
+    int m_keptRow = -1;           ///< the kept neuron's row until the table has it
 };
 
 } // namespace rnnloss

@@ -1,5 +1,6 @@
 #include "setcontroller.h"
 
+#include "analysiscontroller.h"
 #include "balancedialog.h"
 #include "compareview.h"
 #include "historyview.h"
@@ -152,14 +153,28 @@ QString SetController::importLambdas(const QString& path)
 BalanceDialog* SetController::openBalance(QString* why)
 {
     const RecordingEntry* active = m_set->active();
-    const auto terms = active ? m_analysis->terms(active->generation) : nullptr;
-    if (!terms) {
+    std::optional<TermValues> values;
+    QString data;
+    if (m_shown) {
+        // The data the views show: the result of the current selection, once
+        // it is computed for the current convention.
+        const ComputeResult* r = m_shown->lastResult();
+        if (active && r && r->generation == active->generation &&
+            r->summary == m_shown->summary() && r->convention == m_lambdas->state().convention) {
+            values = BalanceDialog::termValues(r->loss);
+            data = BalanceDialog::dataDescription(*r->summary, active->name());
+        }
+    } else if (const auto terms = active ? m_analysis->terms(active->generation) : nullptr) {
+        values = terms->values;
+        data = BalanceDialog::dataDescription(*active->summary, active->name());
+    }
+    if (!values) {
         if (why)
             *why = active ? tr("The terms of %1 are still being computed.").arg(active->label())
                           : tr("No recording is open.");
         return nullptr;
     }
-    auto* d = new BalanceDialog(terms->values, m_lambdas->state(), m_window);
+    auto* d = new BalanceDialog(*values, m_lambdas->state(), data, m_window);
     d->setAttribute(Qt::WA_DeleteOnClose);
     connect(d, &QDialog::accepted, this, [this, d] {
         if (const auto s = d->solvedState())

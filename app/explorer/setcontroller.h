@@ -22,6 +22,7 @@ QT_END_NAMESPACE
 
 namespace rnnloss {
 
+class AnalysisController;
 class BalanceDialog;
 class CompareView;
 class HistoryView;
@@ -52,12 +53,16 @@ public:
     /// Sets the lambdas (and convention) a lambda export names, as one undo
     /// step. Returns the error ("<file>: <what is wrong>"), empty on success.
     QString importLambdas(const QString& path);
-    /// Opens the auto-balance dialog for the active recording; null (with the
-    /// reason in `why`) while its terms are not computed yet.
+    /// Where auto-balance takes the data the views show (the active
+    /// recording's selection): the latest result of `analysis`. Without it,
+    /// the whole active recording is balanced.
+    void setShownData(const AnalysisController* analysis) { m_shown = analysis; }
+    /// Opens the auto-balance dialog for the data the views show; null (with
+    /// the reason in `why`) while its terms are not computed yet.
     BalanceDialog* openBalance(QString* why = nullptr);
 
     /// The x positions the history uses: every recording's step, else every
-    /// one's epoch, else none (the order given). `title` names the axis.
+    /// one's epoch, else none (the list's order). `title` names the axis.
     static std::vector<double> positions(const std::vector<RecordingEntry>& entries,
                                          QString* title);
 
@@ -72,6 +77,7 @@ private:
     RecordingSet* m_set = nullptr;
     LambdaModel* m_lambdas = nullptr;
     SetAnalysis* m_analysis = nullptr;
+    const AnalysisController* m_shown = nullptr;
     QDockWidget* m_dock = nullptr;
     QListWidget* m_list = nullptr;
     QPushButton* m_remove = nullptr;

@@ -68,6 +68,9 @@ int readAndSend(io::ReadRequest req, const SliceOptions& slice)
         writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, result.error));
         return 2;
     }
+    for (const std::string& w : result.weightsWarnings)
+        if (!writeAll(STDOUT_FILENO, encodeMessage(FrameType::Warning, w)))
+            return 1;
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
 }
 

@@ -147,6 +147,9 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     warnUnpaired(d, mainFile, s);
     if (rec)
         readAttributes(*rec, s);
+    std::vector<std::string> weightsWarnings;
+    if (rec && wts)
+        weightsWarnings = weightsMismatches(*rec, *wts);
 
     std::uint64_t total = 0;
     for (const auto& o : open)
@@ -164,6 +167,7 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     warnNonFinite(open, s);
     ReadResult result;
     result.summary = std::move(s);
+    result.weightsWarnings = std::move(weightsWarnings);
     return result;
 }
 

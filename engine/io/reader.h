@@ -47,6 +47,11 @@ struct ReadResult
 {
     std::optional<Summary> summary;
     std::string error; ///< "<file>: <what is wrong>"; set when summary is empty
+    /// With a weights file: where its step, epoch, label or checkpoint
+    /// attribute disagrees with the recording's (filechecks.h), one message
+    /// each. Kept out of the summary's warnings: they concern the pairing of
+    /// two files, not the data, and leave the numbers' report unchanged.
+    std::vector<std::string> weightsWarnings;
 };
 
 /// Never throws. Safe to call from any thread (HDF5 is serialised internally).

@@ -216,6 +216,10 @@ private:
 /// convention, label, step, epoch, dt) and its trial labels and neuron
 /// groups; the shape must be known.
 void readAttributes(const File& rec, Summary& s);
+/// Where a weights file's step, epoch, label or checkpoint attribute differs
+/// from its recording's (filechecks.h): weights of another checkpoint give the
+/// terms of neither. One message each.
+std::vector<std::string> weightsMismatches(const File& rec, const File& wts);
 
 // reader_layout.cpp
 

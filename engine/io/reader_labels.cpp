@@ -5,6 +5,8 @@
 
 #include "reader_internal.h"
 
+#include "filechecks.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -316,6 +318,21 @@ void readLabels(const File& f, Summary& s)
 }
 
 } // namespace
+
+/// What says which checkpoint `f` holds, to compare a weights file with its
+/// recording; what is wrong with these attributes is reported elsewhere, if at all.
+FileNaming namingOf(const File& f)
+{
+    std::vector<std::string> ignored;
+    return {f.name(), f.textAttribute("label", kMaxLabelBytes, ignored),
+            f.textAttribute("checkpoint", kMaxLabelBytes, ignored),
+            f.numberAttribute("step", ignored), f.numberAttribute("epoch", ignored)};
+}
+
+std::vector<std::string> weightsMismatches(const File& rec, const File& wts)
+{
+    return namingMismatches(namingOf(rec), namingOf(wts));
+}
 
 void readAttributes(const File& rec, Summary& s)
 {

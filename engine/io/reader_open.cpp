@@ -4,6 +4,8 @@
 
 #include "reader_internal.h"
 
+#include "filechecks.h"
+
 #include <limits>
 #include <sstream>
 #include <sys/stat.h>
@@ -140,7 +142,7 @@ File::File(std::string name, std::span<const std::uint8_t> image) : m_name(std::
         m_onDisk = true;
         const htri_t is = H5Fis_hdf5(m_name.c_str());
         if (is == 0)
-            throw ReadError(m_name + ": not an HDF5 file");
+            throw ReadError(m_name + ": not an HDF5 file" + notHdf5Hint(m_name));
         if (is < 0)
             fail("cannot read the file");
     }
