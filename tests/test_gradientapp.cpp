@@ -13,6 +13,7 @@
 #include "gradientcontroller.h"
 #include "gradientfake.h"
 #include "gradientview.h"
+#include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "mainwindow.h"
 
@@ -39,15 +40,27 @@ const QString kExample = QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h
 const QString kReader = QStringLiteral(RNNLOSS_READER);
 constexpr int kTimeoutMs = 60000;
 
+/// W_out's gradients differ from the other parameters' (mse's is (0, 0, 0, 7)),
+/// so that a view showing another parameter's numbers is caught.
+Gradients wOutExample()
+{
+    Gradients y = example();
+    y.g[index(Term::Mse)] = Vec{0, 0, 0, 7};
+    return y;
+}
+
 /// The example's vectors times `scale`: the Gram scales by scale².
 GradientResult scaledResult(double scale, Convention c)
 {
-    Gradients x = example();
-    for (auto& g : x.g)
-        if (g)
-            for (double& v : *g)
-                v *= scale;
-    GradientResult r = resultOf(x);
+    auto scaled = [scale](Gradients x) {
+        for (auto& g : x.g)
+            if (g)
+                for (double& v : *g)
+                    v *= scale;
+        return x;
+    };
+    GradientResult r = resultOf(scaled(example()));
+    r.gram[index(Param::WOut)] = gramOf(scaled(wOutExample()), Param::WOut);
     r.convention = c;
     return r;
 }
@@ -356,6 +369,28 @@ void TestGradientApp::windowFollowsLoadSelectionAndLambdas()
     QVERIFY(near(w.gradientView()->barsView()->values()[index(Term::Out)], 0.25 * 2 * batch));
     QCOMPARE(w.gradientView()->barsView()->chartBuilds(), builds);
     QCOMPARE(calls->count(), afterLoad);
+    // The lambda panel's gradient shares, of the parameter the tab shows, beside the loss shares.
+    {
+        Gradients x = example();
+        const Expected e = bruteForce(x, s.values, s.enabled); // shares do not depend on the scale
+        QCOMPARE(w.lambdaPanel()->gradientHeader(), QStringLiteral("∇W_hid"));
+        for (Term t : {Term::Mse, Term::Out, Term::Fr})
+            QCOMPARE(w.lambdaPanel()->gradientShareText(t), shareText(e.shares[index(t)]));
+        QCOMPARE(w.lambdaPanel()->gradientShareText(Term::FrCv), QStringLiteral("off"));
+        QVERIFY(
+            QTest::qWaitFor([&] { return w.lastResult()->lambdas == s.effective(); }, kTimeoutMs));
+        const QString tip = w.lambdaPanel()->gradientShareTip(Term::Out);
+        QVERIFY2(tip.endsWith(" of loss · " + shareText(e.shares[index(Term::Out)]) + " of ∇W_hid"),
+                 qPrintable(tip));
+        // Another parameter in the tab: the panel follows it.
+        w.gradientView()->setParam(Param::WOut);
+        QCOMPARE(w.lambdaPanel()->gradientHeader(), QStringLiteral("∇W_out"));
+        const Expected o = bruteForce(wOutExample(), s.values, s.enabled);
+        QVERIFY(std::abs(o.shares[0] - e.shares[0]) > 0.01);
+        for (Term t : {Term::Mse, Term::Out, Term::Fr})
+            QCOMPARE(w.lambdaPanel()->gradientShareText(t), shareText(o.shares[index(t)]));
+        w.gradientView()->setParam(Param::WHid);
+    }
     QVERIFY(!w.gradients()->busy());
 
     // A selection: computed for its trials, then shown.

@@ -12,6 +12,7 @@
 #include "gradientfake.h"
 #include "gradientview.h"
 #include "heatmapview.h"
+#include "lambdapanel.h"
 #include "lossbreakdownview.h"
 
 #include <QBarCategoryAxis>
@@ -63,6 +64,7 @@ private slots:
     void paramChoiceAndBiases();
     void reasonWhenNoGradients();
     void statusAndButton();
+    void panelShowsGradientShares();
     void exportsRender();
     void lambdaRepaintBenchmark();
 
@@ -311,6 +313,38 @@ void TestGradientView::statusAndButton()
     v.actionButton()->click();
     QCOMPARE(compute.count(), 1);
     QCOMPARE(cancel.count(), 1);
+}
+
+void TestGradientView::panelShowsGradientShares()
+{
+    LambdaPanel p;
+    p.setLambdas(kLambdas, kOn);
+    QCOMPARE(p.gradientShareText(Term::Mse), QStringLiteral("—"));
+    QVERIFY(p.gradientShareTip(Term::Mse).contains("no gradients yet"));
+    const Expected e = bruteForce(example(), kLambdas, kOn);
+    Shares shares;
+    for (int k = 0; k < kTermCount; ++k)
+        shares[k] = e.shares[k];
+    p.setGradientShares(shares, "W_hid");
+    QCOMPARE(p.gradientHeader(), QStringLiteral("∇W_hid"));
+    // By hand: 10/13, 2/13, 1/13 of the summed weighted norms 5, 1, 0.5.
+    QCOMPARE(p.gradientShareText(Term::Mse), QStringLiteral("76.9 %"));
+    QCOMPARE(p.gradientShareText(Term::Out), QStringLiteral("15.4 %"));
+    QCOMPARE(p.gradientShareText(Term::Fr), QStringLiteral("7.7 %"));
+    QCOMPARE(p.gradientShareText(Term::In), QStringLiteral("0.0 %"));
+    QCOMPARE(p.gradientShareText(Term::Hid), QStringLiteral("λ = 0"));
+    QCOMPARE(p.gradientShareText(Term::FrSd), QStringLiteral("off"));
+    // Beside the loss share: the tooltip says both.
+    LossResult r;
+    r.total = 2.0;
+    for (int k = 0; k < kTermCount; ++k)
+        r.terms[k] = {kOn[k] ? kLambdas[k] : 0.0, true, 1.0, kOn[k] ? kLambdas[k] : 0.0, ""};
+    p.showResult(r); // mse: 1 / 2 of the loss
+    QCOMPARE(p.gradientShareTip(Term::Mse), QStringLiteral("50.0 % of loss · 76.9 % of ∇W_hid"));
+    // No shares (an enabled term without a gradient): a dash, and why.
+    p.setGradientShares({}, "W_hid");
+    QCOMPARE(p.gradientShareText(Term::Mse), QStringLiteral("—"));
+    QVERIFY(p.gradientShareTip(Term::Mse).contains("undefined"));
 }
 
 void TestGradientView::exportsRender()

@@ -211,11 +211,24 @@ void ConflictMatrixView::paintCells(QPainter& p, const QRect& grid) const
 {
     const int n = size();
     const int cell = grid.width() / n;
-    // Two decimals where they fit, one in smaller cells, none in tiny ones.
-    const QFontMetrics fm(p.font());
-    const int decimals = fm.horizontalAdvance(QStringLiteral("−0.00")) + 4 <= cell  ? 2
-                         : fm.horizontalAdvance(QStringLiteral("−0.0")) + 2 <= cell ? 1
-                                                                                    : -1;
+    // Two decimals where they fit, then one, then a smaller font; none in tiny cells.
+    QFont cellFont = p.font();
+    int decimals = -1;
+    for (double scale : {1.0, 0.85, 0.72}) {
+        QFont f = p.font();
+        f.setPointSizeF(f.pointSizeF() * scale);
+        const QFontMetrics fm(f);
+        for (int d : {2, 1})
+            if (decimals < 0 &&
+                fm.horizontalAdvance(d == 2 ? QStringLiteral("−0.00") : QStringLiteral("−0.0")) +
+                        2 <=
+                    cell) {
+                decimals = d;
+                cellFont = f;
+            }
+    }
+    p.save();
+    p.setFont(cellFont);
     for (int r = 0; r < n; ++r)
         for (int c = 0; c < n; ++c) {
             const QRect box(grid.left() + c * cell, grid.top() + r * cell, cell, cell);
@@ -234,6 +247,7 @@ void ConflictMatrixView::paintCells(QPainter& p, const QRect& grid) const
             p.setPen(dark ? Qt::white : QColor(0x30, 0x30, 0x30));
             p.drawText(box, Qt::AlignCenter, v ? cellValueText(*v, decimals) : QStringLiteral("–"));
         }
+    p.restore();
     p.setPen(QPen(QColor(0x90, 0x90, 0x90), 1));
     p.setBrush(Qt::NoBrush);
     p.drawRect(grid);

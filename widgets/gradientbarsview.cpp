@@ -103,7 +103,10 @@ void GradientBarsView::build()
         item->hide();
         m_valueItems << item;
     }
-    connect(m_chart, &QChart::plotAreaChanged, this, &GradientBarsView::placeValueLabels);
+    connect(m_chart, &QChart::plotAreaChanged, this, [this] {
+        refreshLabels();
+        placeValueLabels();
+    });
     connect(m_set, &QBarSet::hovered, this, &GradientBarsView::onHovered);
 }
 
@@ -216,18 +219,27 @@ void GradientBarsView::refresh()
 void GradientBarsView::refreshLabels()
 {
     const bool haveShares = m_shares[0].has_value();
+    // Qt hides a category label wider than its bar's space: narrow bars get
+    // whole percents ("77 %") and "undef.".
+    const QFontMetrics fm(m_categoryAxis->labelsFont());
+    const bool narrow =
+        m_chart->plotArea().width() / kBars < fm.horizontalAdvance(QStringLiteral("100.0 %")) + 6;
+    const QString undefinedText = narrow ? tr("undef.") : tr("undefined");
     for (int i = 0; i < kBars; ++i) {
         QString second;
         if (!m_gram) {
         } else if (i == kTermCount) {
             if (!std::isfinite(m_values[kTermCount]))
-                second = tr("undefined");
+                second = undefinedText;
         } else if (!counts(m_lambdas, m_enabled, i)) {
             second = m_enabled[std::size_t(i)] ? QStringLiteral("λ = 0") : tr("off");
         } else if (std::isnan(m_values[std::size_t(i)])) {
-            second = tr("undefined");
+            second = undefinedText;
         } else if (haveShares) {
-            second = shareText(*m_shares[std::size_t(i)]);
+            const double s = *m_shares[std::size_t(i)];
+            second = !narrow                ? shareText(s)
+                     : s > 0.0 && s < 0.005 ? QStringLiteral("< 1 %")
+                                            : QString::number(100.0 * s, 'f', 0) + " %";
         }
         const QString plain =
             second.isEmpty() ? barName(i) : barName(i) + QLatin1Char('\n') + second;

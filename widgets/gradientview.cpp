@@ -73,7 +73,7 @@ GradientView::GradientView(QWidget* parent) : QWidget(parent)
     m_split->addWidget(m_matrix);
     m_split->setStretchFactor(0, 1);
     m_split->setStretchFactor(1, 1);
-    m_split->setSizes({560, 440});
+    m_split->setSizes({480, 520});
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(top);

@@ -1,8 +1,11 @@
 #include "gradientbinding.h"
 
+#include "chartutil.h"
+#include "gradgram.h"
 #include "gradientcontroller.h"
 #include "gradientview.h"
 #include "lambdamodel.h"
+#include "lambdapanel.h"
 #include "recordingset.h"
 #include "selectioncontroller.h"
 
@@ -10,9 +13,9 @@ namespace rnnloss {
 
 GradientBinding::GradientBinding(GradientView* view, GradientController* controller,
                                  RecordingSet* recordings, SelectionController* selection,
-                                 LambdaModel* lambdas, QObject* parent)
+                                 LambdaModel* lambdas, LambdaPanel* panel, QObject* parent)
     : QObject(parent), m_view(view), m_controller(controller), m_recordings(recordings),
-      m_selection(selection), m_lambdas(lambdas)
+      m_selection(selection), m_lambdas(lambdas), m_panel(panel)
 {
     connect(m_recordings, &RecordingSet::activeChanged, this, &GradientBinding::onActiveChanged);
     connect(m_selection, &SelectionController::selectionShown, this,
@@ -20,9 +23,16 @@ GradientBinding::GradientBinding(GradientView* view, GradientController* control
     connect(m_lambdas, &LambdaModel::changed, this, &GradientBinding::onLambdasChanged);
     connect(m_controller, &GradientController::statusChanged, m_view, &GradientView::setStatus);
     connect(m_controller, &GradientController::busyChanged, m_view, &GradientView::setComputing);
-    connect(m_controller, &GradientController::cleared, m_view, &GradientView::clearResult);
-    connect(m_controller, &GradientController::resultReady, m_view,
-            [this](const std::shared_ptr<const GradientResult>& r) { m_view->setResult(*r); });
+    connect(m_controller, &GradientController::cleared, this, [this](const QString& why) {
+        m_view->clearResult(why);
+        updatePanelShares();
+    });
+    connect(m_controller, &GradientController::resultReady, this,
+            [this](const std::shared_ptr<const GradientResult>& r) {
+                m_view->setResult(*r);
+                updatePanelShares();
+            });
+    connect(m_view, &GradientView::paramChanged, this, &GradientBinding::updatePanelShares);
     connect(m_view, &GradientView::cancelRequested, m_controller, &GradientController::cancel);
     connect(m_view, &GradientView::computeRequested, m_controller, &GradientController::recompute);
     m_view->setStatus(m_controller->status());
@@ -54,7 +64,20 @@ void GradientBinding::onLambdasChanged()
 {
     const LambdaState& s = m_lambdas->state();
     m_view->setLambdas(s.values, s.enabled);
+    updatePanelShares();
     m_controller->setConvention(s.convention);
+}
+
+void GradientBinding::updatePanelShares()
+{
+    const std::optional<GradientResult>& r = m_view->result();
+    if (!r) {
+        m_panel->setGradientShares({}, {}, m_controller->status());
+        return;
+    }
+    const LambdaState& s = m_lambdas->state();
+    const Param p = m_view->param();
+    m_panel->setGradientShares(gradShares((*r)[p], s.values, s.enabled), qs(paramKey(p)));
 }
 
 } // namespace rnnloss

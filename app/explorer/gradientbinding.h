@@ -2,7 +2,8 @@
 // Keeps the Gradients tab in step with the window: the recording shown and
 // its selection go to the GradientController, its progress, status and
 // results to the GradientView, and every lambda change to the view (which
-// answers it from the Gram matrices, without the controller).
+// answers it from the Gram matrices, without the controller) and to the
+// lambda panel's gradient shares (of the parameter the tab shows).
 
 #include <QObject>
 
@@ -11,6 +12,7 @@ namespace rnnloss {
 class GradientController;
 class GradientView;
 class LambdaModel;
+class LambdaPanel;
 class RecordingSet;
 class SelectionController;
 
@@ -19,18 +21,21 @@ class GradientBinding : public QObject
     Q_OBJECT
 public:
     GradientBinding(GradientView* view, GradientController* controller, RecordingSet* recordings,
-                    SelectionController* selection, LambdaModel* lambdas, QObject* parent);
+                    SelectionController* selection, LambdaModel* lambdas, LambdaPanel* panel,
+                    QObject* parent);
 
 private:
     void onActiveChanged();
     void onSelectionShown();
     void onLambdasChanged();
+    void updatePanelShares();
 
     GradientView* m_view;
     GradientController* m_controller;
     RecordingSet* m_recordings;
     SelectionController* m_selection;
     LambdaModel* m_lambdas;
+    LambdaPanel* m_panel;
 };
 
 } // namespace rnnloss

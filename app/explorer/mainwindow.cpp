@@ -110,8 +110,7 @@ void MainWindow::buildTabs()
     m_tabs->addTab(m_weights, tr("Weights"));
     m_set = new SetController(this, m_recordings, m_lambdas);
     m_set->addTabs(m_tabs);
-    m_gradientView = new GradientView;
-    m_tabs->addTab(m_gradientView, tr("Gradients"));
+    m_tabs->addTab(m_gradientView = new GradientView, tr("Gradients"));
     addDockWidget(Qt::LeftDockWidgetArea, m_set->dock());
 }
 
@@ -132,7 +131,8 @@ void MainWindow::wire()
                 emit resultShown();
             });
     new LambdaBinding(m_lambdaPanel, m_lambdas, m_analysis, this);
-    new GradientBinding(m_gradientView, m_gradients, m_recordings, m_selection, m_lambdas, this);
+    new GradientBinding(m_gradientView, m_gradients, m_recordings, m_selection, m_lambdas,
+                        m_lambdaPanel, this);
     connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this,
             [this] { showFormulasDialog(this); });
     wireNeurons();
