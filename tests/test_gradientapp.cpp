@@ -6,9 +6,11 @@
 // a new computation) the lambdas; a failing source leaves its reason in the
 // tab and every other view working; the exports carry the gradients.
 
+#include "balancedialog.h"
 #include "chartexport.h"
 #include "chartutil.h"
 #include "conflictmatrixview.h"
+#include "gradgram.h"
 #include "gradientbarsview.h"
 #include "gradientcontroller.h"
 #include "gradientfake.h"
@@ -16,14 +18,18 @@
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "mainwindow.h"
+#include "setcontroller.h"
 
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
+#include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QUndoStack>
 #include <QtTest>
 
 #include <atomic>
@@ -161,6 +167,8 @@ private slots:
     void windowShowsTheSourcesReason();
     void windowFollowsLoadSelectionAndLambdas();
     void windowExportsGradients();
+    void balanceByGradientIsOneUndoStep();
+    void balanceByGradientRefuses();
 
 private:
     /// Opens `file` in `w` and waits for the load and the gradients.
@@ -489,6 +497,113 @@ void TestGradientApp::windowExportsGradients()
     }
     if (qEnvironmentVariableIsSet("RNNLOSS_KEEP_EXPORTS"))
         w.grab().save(qEnvironmentVariable("RNNLOSS_KEEP_EXPORTS") + "/window-gradients.png");
+}
+
+void TestGradientApp::balanceByGradientIsOneUndoStep()
+{
+    auto calls = std::make_shared<Calls>();
+    MainWindow w(kReader);
+    w.setGradientSource(fakeSource(calls));
+    QVERIFY(loadAndSettle(w, kExample));
+    LambdaState s = w.state();
+    s.values = {1.0, 0.0, 0.0, 0.5, 0.1, 0.2, 0.0};
+    s.enabled = {true, false, false, true, true, true, false};
+    w.applyState(s);
+    QVERIFY(QTest::qWaitFor([&] { return w.lastResult()->lambdas == s.effective(); }, kTimeoutMs));
+    const int steps = w.undoStack()->count();
+    const double b = double(w.summary()->recordingShape().batch);
+
+    for (Param p : {Param::WHid, Param::WOut}) {
+        w.gradientView()->setParam(p);
+        QString why;
+        BalanceDialog* d = w.recordingSet()->openBalance(&why);
+        QVERIFY2(d, qPrintable(why));
+        QVERIFY(d->gradientsAvailable());
+        QCOMPARE(d->param(), p); // the tab's parameter is proposed
+        d->findChild<QRadioButton*>("basisGradient")->click();
+        QCOMPARE(d->basis(), BalanceDialog::Basis::Gradient);
+        d->setTarget(Term::Fr, 0.3);
+        d->setTarget(Term::FrSd, 0.1);
+        QVERIFY2(d->applyButton()->isEnabled(), qPrintable(d->errorText()));
+        if (qEnvironmentVariableIsSet("RNNLOSS_KEEP_EXPORTS"))
+            d->grab().save(qEnvironmentVariable("RNNLOSS_KEEP_EXPORTS") + "/balance.png");
+        d->applyButton()->click();
+        QCOMPARE(w.undoStack()->count(), steps + 1);
+
+        // The applied lambdas' shares of the gradient, from the vectors (times B).
+        Gradients x = p == Param::WOut ? wOutExample() : example();
+        const LambdaState a = w.state();
+        double sum = 0.0;
+        for (int k = 0; k < kTermCount; ++k)
+            if (a.enabled[k] && a.values[k] != 0.0)
+                sum += a.values[k] * norm(*x.g[k]) * b;
+        QVERIFY(near(a.values[index(Term::Fr)] * 5.0 * b / sum, 0.3, 1e-9));
+        QVERIFY(near(a.values[index(Term::FrSd)] * 5.0 * b / sum, 0.1, 1e-9));
+        for (Term t : {Term::Mse, Term::Out})
+            QCOMPARE(a.values[index(t)], s.values[index(t)]);
+        // The panel says so.
+        QCOMPARE(w.lambdaPanel()->gradientShareText(Term::Fr), QStringLiteral("30.0 %"));
+        w.undoStack()->undo();
+        QCOMPARE(w.state(), s);
+    }
+}
+
+void TestGradientApp::balanceByGradientRefuses()
+{
+    {
+        // Without gradients the choice is there, disabled, and says why.
+        MainWindow w(kReader);
+        QVERIFY(loadAndSettle(w, kExample));
+        BalanceDialog* d = w.recordingSet()->openBalance();
+        QVERIFY(d);
+        QVERIFY(!d->gradientsAvailable());
+        d->setBasis(BalanceDialog::Basis::Gradient);
+        QCOMPARE(d->basis(), BalanceDialog::Basis::Loss);
+        const auto* radio = d->findChild<QRadioButton*>("basisGradient");
+        QVERIFY(!radio->isEnabled());
+        QVERIFY2(radio->toolTip().contains("gradients not available yet"),
+                 qPrintable(radio->toolTip()));
+        d->close();
+    }
+    auto calls = std::make_shared<Calls>();
+    MainWindow w(kReader);
+    w.setGradientSource(fakeSource(calls));
+    QVERIFY(loadAndSettle(w, kExample));
+    LambdaState s = w.state();
+    s.values = {1.0, 0.1, 0.0, 0.5, 0.1, 0.0, 0.0};
+    s.enabled = {true, true, false, true, true, false, false};
+    w.applyState(s);
+    QVERIFY(QTest::qWaitFor([&] { return w.lastResult()->lambdas == s.effective(); }, kTimeoutMs));
+    const int steps = w.undoStack()->count();
+    BalanceDialog* d = w.recordingSet()->openBalance();
+    QVERIFY(d);
+    d->setBasis(BalanceDialog::Basis::Gradient);
+    // L_in does not depend on W_hid: its gradient is 0 and no lambda gives it a share.
+    d->setTarget(Term::In, 0.1);
+    QVERIFY(!d->applyButton()->isEnabled());
+    QVERIFY(!d->solvedState());
+    const ShareTarget targets[] = {{Term::In, 0.1}};
+    const BalanceResult engine =
+        balanceByGradient(gramOf(example(), Param::WHid), s.values, s.enabled, targets);
+    QVERIFY(!engine.lambdas);
+    QCOMPARE(d->errorText(), QString::fromStdString(engine.error));
+    QVERIFY2(d->errorText().contains("is 0"), qPrintable(d->errorText()));
+    // Shares of the loss for the same target are another question, with an answer.
+    d->setBasis(BalanceDialog::Basis::Loss);
+    QVERIFY2(d->applyButton()->isEnabled(), qPrintable(d->errorText()));
+    d->reject();
+    QCOMPARE(w.undoStack()->count(), steps);
+
+    // While the selection's gradients are computed, they are not offered.
+    w.setGradientSource(fakeSource(calls, 400, 2));
+    QVERIFY(w.gradients()->busy());
+    BalanceDialog* busy = w.recordingSet()->openBalance();
+    QVERIFY(busy);
+    QVERIFY(!busy->gradientsAvailable());
+    QVERIFY(busy->findChild<QRadioButton*>("basisGradient")
+                ->toolTip()
+                .contains("still being computed"));
+    busy->reject();
 }
 
 QTEST_MAIN(TestGradientApp)

@@ -8,12 +8,14 @@
 #include "lambdapanel.h"
 #include "recordingset.h"
 #include "selectioncontroller.h"
+#include "setcontroller.h"
 
 namespace rnnloss {
 
 GradientBinding::GradientBinding(GradientView* view, GradientController* controller,
                                  RecordingSet* recordings, SelectionController* selection,
-                                 LambdaModel* lambdas, LambdaPanel* panel, QObject* parent)
+                                 LambdaModel* lambdas, LambdaPanel* panel, SetController* set,
+                                 QObject* parent)
     : QObject(parent), m_view(view), m_controller(controller), m_recordings(recordings),
       m_selection(selection), m_lambdas(lambdas), m_panel(panel)
 {
@@ -35,6 +37,7 @@ GradientBinding::GradientBinding(GradientView* view, GradientController* control
     connect(m_view, &GradientView::paramChanged, this, &GradientBinding::updatePanelShares);
     connect(m_view, &GradientView::cancelRequested, m_controller, &GradientController::cancel);
     connect(m_view, &GradientView::computeRequested, m_controller, &GradientController::recompute);
+    set->setShownGradients(m_controller, m_view);
     m_view->setStatus(m_controller->status());
     onLambdasChanged();
 }

@@ -3,7 +3,8 @@
 // its selection go to the GradientController, its progress, status and
 // results to the GradientView, and every lambda change to the view (which
 // answers it from the Gram matrices, without the controller) and to the
-// lambda panel's gradient shares (of the parameter the tab shows).
+// lambda panel's gradient shares (of the parameter the tab shows); the set's
+// auto-balance takes its gradients from here too.
 
 #include <QObject>
 
@@ -15,6 +16,7 @@ class LambdaModel;
 class LambdaPanel;
 class RecordingSet;
 class SelectionController;
+class SetController;
 
 class GradientBinding : public QObject
 {
@@ -22,7 +24,7 @@ class GradientBinding : public QObject
 public:
     GradientBinding(GradientView* view, GradientController* controller, RecordingSet* recordings,
                     SelectionController* selection, LambdaModel* lambdas, LambdaPanel* panel,
-                    QObject* parent);
+                    SetController* set, QObject* parent);
 
 private:
     void onActiveChanged();

@@ -132,7 +132,7 @@ void MainWindow::wire()
             });
     new LambdaBinding(m_lambdaPanel, m_lambdas, m_analysis, this);
     new GradientBinding(m_gradientView, m_gradients, m_recordings, m_selection, m_lambdas,
-                        m_lambdaPanel, this);
+                        m_lambdaPanel, m_set, this);
     connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this,
             [this] { showFormulasDialog(this); });
     wireNeurons();

@@ -3,6 +3,8 @@
 #include "analysiscontroller.h"
 #include "balancedialog.h"
 #include "compareview.h"
+#include "gradientcontroller.h"
+#include "gradientview.h"
 #include "historyview.h"
 #include "lambdapanel.h"
 #include "lambdasfile.h"
@@ -154,6 +156,7 @@ BalanceDialog* SetController::openBalance(QString* why)
 {
     const RecordingEntry* active = m_set->active();
     std::optional<TermValues> values;
+    std::optional<Slice> slice; // of the data balanced
     QString data;
     if (m_shown) {
         // The data the views show: the result of the current selection, once
@@ -162,6 +165,7 @@ BalanceDialog* SetController::openBalance(QString* why)
         if (active && r && r->generation == active->generation &&
             r->summary == m_shown->summary() && r->convention == m_lambdas->state().convention) {
             values = BalanceDialog::termValues(r->loss);
+            slice = r->summary->slice;
             data = BalanceDialog::dataDescription(*r->summary, active->name());
         }
     } else if (const auto terms = active ? m_analysis->terms(active->generation) : nullptr) {
@@ -176,11 +180,34 @@ BalanceDialog* SetController::openBalance(QString* why)
     }
     auto* d = new BalanceDialog(*values, m_lambdas->state(), data, m_window);
     d->setAttribute(Qt::WA_DeleteOnClose);
+    offerGradients(d, slice, active->generation);
     connect(d, &QDialog::accepted, this, [this, d] {
         if (const auto s = d->solvedState())
             m_lambdas->edit(*s); // one undo step
     });
     return d;
+}
+
+void SetController::offerGradients(BalanceDialog* d, const std::optional<Slice>& slice,
+                                   std::uint64_t generation) const
+{
+    if (!m_gradients) {
+        d->setGradients(nullptr, Param::WHid, tr("the window computes none"));
+        return;
+    }
+    const Param param = m_gradientView ? m_gradientView->param() : Param::WHid;
+    const auto g = m_gradients->result();
+    QString why;
+    if (m_gradients->busy())
+        why = tr("they are still being computed");
+    else if (!g)
+        why = m_gradients->status();
+    else if (!g->ok())
+        why = QString::fromStdString(g->error);
+    else if (m_gradients->generation() != generation || m_gradients->slice() != slice ||
+             g->convention != m_lambdas->state().convention)
+        why = tr("they are of other data than the views show");
+    d->setGradients(why.isEmpty() ? g : nullptr, param, why);
 }
 
 std::vector<double> SetController::positions(const std::vector<RecordingEntry>& entries,

@@ -25,6 +25,8 @@ namespace rnnloss {
 class AnalysisController;
 class BalanceDialog;
 class CompareView;
+class GradientController;
+class GradientView;
 class HistoryView;
 class SweepView;
 
@@ -57,6 +59,14 @@ public:
     /// recording's selection): the latest result of `analysis`. Without it,
     /// the whole active recording is balanced.
     void setShownData(const AnalysisController* analysis) { m_shown = analysis; }
+    /// Where auto-balance takes the gradients of the data the views show (the
+    /// shares of a parameter's gradient), and the parameter the Gradients tab
+    /// shows, which the dialog proposes.
+    void setShownGradients(const GradientController* gradients, const GradientView* view)
+    {
+        m_gradients = gradients;
+        m_gradientView = view;
+    }
     /// Opens the auto-balance dialog for the data the views show; null (with
     /// the reason in `why`) while its terms are not computed yet.
     BalanceDialog* openBalance(QString* why = nullptr);
@@ -72,12 +82,16 @@ private:
     void onLambdasChanged();
     void refreshTerms();
     void refreshList();
+    void offerGradients(BalanceDialog* dialog, const std::optional<Slice>& slice,
+                        std::uint64_t generation) const;
 
     QMainWindow* m_window = nullptr;
     RecordingSet* m_set = nullptr;
     LambdaModel* m_lambdas = nullptr;
     SetAnalysis* m_analysis = nullptr;
     const AnalysisController* m_shown = nullptr;
+    const GradientController* m_gradients = nullptr;
+    const GradientView* m_gradientView = nullptr;
     QDockWidget* m_dock = nullptr;
     QListWidget* m_list = nullptr;
     QPushButton* m_remove = nullptr;
