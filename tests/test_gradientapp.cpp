@@ -15,6 +15,7 @@
 #include "gradientcontroller.h"
 #include "gradientfake.h"
 #include "gradientview.h"
+#include "historyview.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "mainwindow.h"
@@ -22,6 +23,7 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QProcess>
 #include <QPushButton>
@@ -35,6 +37,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace rnnloss;
@@ -55,14 +58,15 @@ Gradients wOutExample()
     return y;
 }
 
-/// The example's vectors times `scale`: the Gram scales by scale².
-GradientResult scaledResult(double scale, Convention c)
+/// The example's vectors times `scale` (the Gram scales by scale²), fr's
+/// times `frFactor` too (which changes the shares).
+GradientResult scaledResult(double scale, Convention c, double frFactor = 1.0)
 {
-    auto scaled = [scale](Gradients x) {
-        for (auto& g : x.g)
-            if (g)
-                for (double& v : *g)
-                    v *= scale;
+    auto scaled = [scale, frFactor](Gradients x) {
+        for (int k = 0; k < kTermCount; ++k)
+            if (x.g[k])
+                for (double& v : *x.g[k])
+                    v *= scale * (k == index(Term::Fr) ? frFactor : 1.0);
         return x;
     };
     GradientResult r = resultOf(scaled(example()));
@@ -90,6 +94,14 @@ struct Calls
     }
 };
 
+/// 1 + the digit a file name ends in ("history_2.h5": 3), else 1: each
+/// recording of a set gets gradients of its own.
+double frFactorOf(const GradientRequest& r)
+{
+    const QString base = QFileInfo(r.files.recording).completeBaseName();
+    return !base.isEmpty() && base.back().isDigit() ? 1.0 + base.back().digitValue() : 1.0;
+}
+
 std::int64_t trialsOf(const GradientRequest& r)
 {
     if (r.slice)
@@ -115,7 +127,7 @@ GradientSource fakeSource(std::shared_ptr<Calls> calls, int steps = 0, int stepM
                 return c;
             }
         }
-        return scaledResult(double(trialsOf(r)), r.convention);
+        return scaledResult(double(trialsOf(r)), r.convention, frFactorOf(r));
     };
 }
 
@@ -169,6 +181,7 @@ private slots:
     void windowExportsGradients();
     void balanceByGradientIsOneUndoStep();
     void balanceByGradientRefuses();
+    void historyPlotsGradientShares();
 
 private:
     /// Opens `file` in `w` and waits for the load and the gradients.
@@ -604,6 +617,93 @@ void TestGradientApp::balanceByGradientRefuses()
                 ->toolTip()
                 .contains("still being computed"));
     busy->reject();
+}
+
+void TestGradientApp::historyPlotsGradientShares()
+{
+    auto calls = std::make_shared<Calls>();
+    MainWindow w(kReader);
+    w.setGradientSource(fakeSource(calls));
+    QStringList files;
+    for (int i = 0; i < 3; ++i)
+        files << QStringLiteral(RNNLOSS_FIXTURE_DIR "/history_%1.h5").arg(i);
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    w.addRecordings(files);
+    QVERIFY(done.wait(kTimeoutMs));
+    QCOMPARE(w.recordings()->entries().size(), std::size_t(3));
+    QVERIFY(QTest::qWaitFor([&] { return !w.gradients()->busy(); }, kTimeoutMs));
+    LambdaState s = w.state();
+    s.values = {1.0, 0.0, 0.0, 0.5, 0.1, 0.0, 0.0};
+    s.enabled = {true, false, false, true, true, false, false};
+    w.applyState(s);
+    // Nothing is computed for the set until the History asks for gradient shares
+    // (only the active recording's, for the Gradients tab, once or twice as
+    // the loads finish and the first one asked for becomes active).
+    const int before = calls->count();
+    QTest::qWait(100);
+    QCOMPARE(calls->count(), before);
+    HistoryView* h = w.recordingSet()->historyView();
+    h->gradientSharesAction()->trigger();
+    QVERIFY(h->gradientShares());
+    SetGradients* set = w.recordingSet()->setGradients();
+    QVERIFY(QTest::qWaitFor([&] { return set->complete(); }, kTimeoutMs));
+    QCOMPARE(calls->count(), before + 3);
+
+    // Each recording's share of ∇W_hid from its vectors (fr's times 1 + the file's digit).
+    const auto& entries = w.recordings()->entries();
+    std::set<double> frShares;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        Gradients x = example();
+        const QString base = QFileInfo(entries[i].files.recording).completeBaseName();
+        for (double& v : *x.g[index(Term::Fr)])
+            v *= 1.0 + base.back().digitValue();
+        const Expected e = bruteForce(x, s.values, s.enabled);
+        const QList<QPointF> fr = h->plotted(Term::Fr);
+        bool found = false;
+        for (const QPointF& pt : fr)
+            if (pt.x() == h->xOf(int(i))) {
+                found = true;
+                QVERIFY2(near(pt.y(), 100.0 * e.shares[index(Term::Fr)], 1e-12),
+                         qPrintable(QString("%1: %2 vs %3")
+                                        .arg(base)
+                                        .arg(pt.y())
+                                        .arg(100.0 * e.shares[index(Term::Fr)])));
+            }
+        QVERIFY(found);
+        frShares.insert(e.shares[index(Term::Fr)]);
+        QVERIFY(h->hoverText(int(i)).contains("of ∇W_hid"));
+    }
+    QCOMPARE(frShares.size(), std::size_t(3)); // three different answers
+    QVERIFY(h->plottedTotal().isEmpty());
+    QVERIFY(h->chart()->title().contains("gradient of W_hid"));
+
+    // A lambda change: the shares follow without a computation.
+    s.values[index(Term::Fr)] = 0.4;
+    w.applyState(s);
+    {
+        Gradients x = example();
+        const QString base = QFileInfo(entries[0].files.recording).completeBaseName();
+        for (double& v : *x.g[index(Term::Fr)])
+            v *= 1.0 + base.back().digitValue();
+        const Expected e = bruteForce(x, s.values, s.enabled);
+        QVERIFY(near(*h->shares()[0][index(Term::Fr)], e.shares[index(Term::Fr)]));
+    }
+    QCOMPARE(calls->count(), before + 3);
+    // The Gradients tab's parameter: the History follows it.
+    w.gradientView()->setParam(Param::WOut);
+    QVERIFY(h->chart()->title().contains("gradient of W_out"));
+    // Back to loss values.
+    h->gradientSharesAction()->trigger();
+    QVERIFY(!h->gradientShares());
+    QVERIFY(!h->plottedTotal().isEmpty());
+    if (qEnvironmentVariableIsSet("RNNLOSS_KEEP_EXPORTS")) {
+        h->gradientSharesAction()->trigger();
+        w.resize(1200, 760);
+        w.show();
+        w.tabs()->setCurrentWidget(h);
+        QTest::qWait(100);
+        w.grab().save(qEnvironmentVariable("RNNLOSS_KEEP_EXPORTS") + "/history-gradients.png");
+    }
 }
 
 QTEST_MAIN(TestGradientApp)

@@ -12,6 +12,7 @@
 #include "gradientfake.h"
 #include "gradientview.h"
 #include "heatmapview.h"
+#include "historyview.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 
@@ -65,6 +66,7 @@ private slots:
     void reasonWhenNoGradients();
     void statusAndButton();
     void panelShowsGradientShares();
+    void historyPlotsGradientShares();
     void exportsRender();
     void lambdaRepaintBenchmark();
 
@@ -345,6 +347,59 @@ void TestGradientView::panelShowsGradientShares()
     p.setGradientShares({}, "W_hid");
     QCOMPARE(p.gradientShareText(Term::Mse), QStringLiteral("—"));
     QVERIFY(p.gradientShareTip(Term::Mse).contains("undefined"));
+}
+
+void TestGradientView::historyPlotsGradientShares()
+{
+    // Three checkpoints; fr's gradient grows 1x, 2x, 3x; the second has no gradients yet.
+    std::vector<std::optional<ParamGram>> grams;
+    std::vector<Gradients> xs;
+    for (int i = 0; i < 3; ++i) {
+        Gradients x = example();
+        for (double& v : *x.g[index(Term::Fr)])
+            v *= i + 1;
+        xs.push_back(x);
+        grams.push_back(i == 1 ? std::nullopt : std::optional<ParamGram>(gramOf(x, Param::WHid)));
+    }
+    TermValues tv;
+    for (int k = 0; k < kTermCount; ++k)
+        tv.terms[k] = {true, 1.0 + k, ""};
+    HistoryView h;
+    h.resize(700, 400);
+    h.setRecordings({"a", "b", "c"}, {100, 200, 300}, "step", {tv, tv, tv});
+    const TermArray effective{1.0, 0.3, 0.0, 0.5, 0.1, 0.0, 0.0}; // kLambdas with fr_sd off
+    h.setLambdas(effective);
+    h.setGradients(grams, "W_hid", "computing the gradients of b");
+    QVERIFY(!h.gradientShares());
+    QCOMPARE(h.plottedTotal().size(), 3); // loss values until asked
+    QSignalSpy toggled(&h, &HistoryView::gradientSharesToggled);
+    h.gradientSharesAction()->trigger();
+    QCOMPARE(toggled.count(), 1);
+    QVERIFY(h.gradientShares());
+    QVERIFY(h.plottedTotal().isEmpty());
+    for (Term t : {Term::Mse, Term::Out, Term::Fr}) {
+        const QList<QPointF> pts = h.plotted(t);
+        QCOMPARE(pts.size(), 2); // b has none
+        for (const QPointF& p : pts) {
+            const int i = int(p.x() / 100) - 1;
+            QVERIFY(i != 1);
+            const Expected e = bruteForce(xs[std::size_t(i)], effective,
+                                          Flags{true, true, true, true, true, true, true});
+            QVERIFY2(near(p.y(), 100.0 * e.shares[index(t)]), qPrintable(QString::number(p.y())));
+        }
+    }
+    // By hand for a (fr 1x): 10/13, 2/13, 1/13; for c (fr 3x: 15 · 0.1 = 1.5): 5/7.5,
+    // 1/7.5, 1.5/7.5.
+    QVERIFY(near(h.plotted(Term::Fr)[0].y(), 100.0 / 13.0));
+    QVERIFY(near(h.plotted(Term::Fr)[1].y(), 20.0));
+    QVERIFY(h.plotted(Term::Hid).isEmpty()); // λ 0
+    QVERIFY2(h.chart()->title().contains("W_hid") && h.chart()->title().contains("computing"),
+             qPrintable(h.chart()->title()));
+    QVERIFY(h.hoverText(1).contains("no gradient shares"));
+    QVERIFY(h.hoverText(2).contains("fr: 20.0 % of ∇W_hid"));
+    h.setGradientShares(false);
+    QCOMPARE(h.plottedTotal().size(), 3);
+    QVERIFY(h.chart()->title().isEmpty());
 }
 
 void TestGradientView::exportsRender()

@@ -38,6 +38,8 @@ GradientBinding::GradientBinding(GradientView* view, GradientController* control
     connect(m_view, &GradientView::cancelRequested, m_controller, &GradientController::cancel);
     connect(m_view, &GradientView::computeRequested, m_controller, &GradientController::recompute);
     set->setShownGradients(m_controller, m_view);
+    set->setGradientSource(m_controller->source());
+    connect(m_view, &GradientView::paramChanged, set, &SetController::setGradientParam);
     m_view->setStatus(m_controller->status());
     onLambdasChanged();
 }

@@ -27,6 +27,7 @@ public:
 
     /// Replaces the source; the data shown is computed again with it.
     void setSource(GradientSource source);
+    const GradientSource& source() const { return m_source; }
     /// A recording is shown, the whole of it or `slice`: its gradients are computed.
     void setRecording(const LoadRequest& files, std::shared_ptr<const Summary> whole,
                       std::uint64_t generation, Convention convention,

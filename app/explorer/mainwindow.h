@@ -109,9 +109,14 @@ public:
     SelectionBar* selectionBar() const { return m_selectionBar; }
     SelectionController* selection() const { return m_selection; }
     GradientController* gradients() const { return m_gradients; }
-    /// Where the Gradients tab's numbers come from (defaultGradientSource()
-    /// unless set); the data shown is computed again with it.
-    void setGradientSource(GradientSource source) { m_gradients->setSource(std::move(source)); }
+    /// Where the gradients come from (defaultGradientSource() unless set): the
+    /// Gradients tab's, the lambda panel's, auto-balance's and the History's;
+    /// the data shown is computed again with it.
+    void setGradientSource(const GradientSource& source)
+    {
+        m_gradients->setSource(source);
+        m_set->setGradientSource(source); // the History's, per recording
+    }
     /// The status bar's line about the selection ("whole recording", ...).
     QString selectionStatus() const { return m_status->selectionLabel()->text(); }
     /// File ▸ Reload: reads the active recording again, keeping the lambdas

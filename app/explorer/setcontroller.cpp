@@ -2,6 +2,7 @@
 
 #include "analysiscontroller.h"
 #include "balancedialog.h"
+#include "chartutil.h"
 #include "compareview.h"
 #include "gradientcontroller.h"
 #include "gradientview.h"
@@ -30,7 +31,7 @@ namespace rnnloss {
 
 SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel* lambdas)
     : QObject(window), m_window(window), m_set(set), m_lambdas(lambdas),
-      m_analysis(new SetAnalysis(this))
+      m_analysis(new SetAnalysis(this)), m_setGradients(new SetGradients(this))
 {
     m_list = new QListWidget;
     m_list->setObjectName("recordingList");
@@ -74,6 +75,10 @@ SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel
     connect(m_set, &RecordingSet::activeChanged, this, &SetController::onActiveChanged);
     connect(m_lambdas, &LambdaModel::changed, this, &SetController::onLambdasChanged);
     connect(m_analysis, &SetAnalysis::termsChanged, this, &SetController::refreshTerms);
+    // The set's gradients are computed while the History plots their shares.
+    connect(m_history, &HistoryView::gradientSharesToggled, m_setGradients,
+            &SetGradients::setWanted);
+    connect(m_setGradients, &SetGradients::changed, this, &SetController::refreshGradients);
     onLambdasChanged();
     refreshList();
 }
@@ -191,20 +196,20 @@ BalanceDialog* SetController::openBalance(QString* why)
 void SetController::offerGradients(BalanceDialog* d, const std::optional<Slice>& slice,
                                    std::uint64_t generation) const
 {
-    if (!m_gradients) {
+    if (!m_shownGradients) {
         d->setGradients(nullptr, Param::WHid, tr("the window computes none"));
         return;
     }
     const Param param = m_gradientView ? m_gradientView->param() : Param::WHid;
-    const auto g = m_gradients->result();
+    const auto g = m_shownGradients->result();
     QString why;
-    if (m_gradients->busy())
+    if (m_shownGradients->busy())
         why = tr("they are still being computed");
     else if (!g)
-        why = m_gradients->status();
+        why = m_shownGradients->status();
     else if (!g->ok())
         why = QString::fromStdString(g->error);
-    else if (m_gradients->generation() != generation || m_gradients->slice() != slice ||
+    else if (m_shownGradients->generation() != generation || m_shownGradients->slice() != slice ||
              g->convention != m_lambdas->state().convention)
         why = tr("they are of other data than the views show");
     d->setGradients(why.isEmpty() ? g : nullptr, param, why);
@@ -232,6 +237,7 @@ std::vector<double> SetController::positions(const std::vector<RecordingEntry>& 
 void SetController::onEntriesChanged()
 {
     m_analysis->setEntries(m_set->entries());
+    m_setGradients->setEntries(m_set->entries());
     refreshList();
     refreshTerms();
 }
@@ -249,6 +255,7 @@ void SetController::onLambdasChanged()
     // Terms computed under another convention no longer apply; the views wait
     // for the new ones (termsChanged) rather than show stale numbers.
     m_analysis->setConvention(s.convention);
+    m_setGradients->setConvention(s.convention);
     m_history->setLambdas(s.effective());
     m_sweep->setLambdas(s.effective());
     m_compare->setLambdas(s.effective());
@@ -270,10 +277,32 @@ void SetController::refreshTerms()
     QString title;
     const std::vector<double> x = positions(entries, &title);
     m_history->setRecordings(labels, x, title, values);
+    refreshGradients();
     m_history->setActive(m_set->activeIndex());
     const RecordingEntry* active = m_set->active();
     const auto t = active ? m_analysis->terms(active->generation) : nullptr;
     m_sweep->setValues(t ? std::optional<TermValues>(t->values) : std::nullopt);
+}
+
+void SetController::setGradientParam(Param param)
+{
+    m_gradientParam = param;
+    refreshGradients();
+}
+
+void SetController::refreshGradients()
+{
+    std::vector<std::optional<ParamGram>> grams;
+    QString problem;
+    for (const RecordingEntry& e : m_set->entries()) {
+        const auto r = m_setGradients->result(e.generation);
+        grams.push_back(r && r->ok() ? std::optional<ParamGram>((*r)[m_gradientParam])
+                                     : std::nullopt);
+        if (r && !r->ok() && problem.isEmpty())
+            problem = tr("no gradients of %1: %2").arg(e.label(), QString::fromStdString(r->error));
+    }
+    m_history->setGradients(grams, qs(paramKey(m_gradientParam)),
+                            problem.isEmpty() ? m_setGradients->status() : problem);
 }
 
 void SetController::refreshList()

@@ -7,6 +7,7 @@
 #include "lambdamodel.h"
 #include "recordingset.h"
 #include "setanalysis.h"
+#include "setgradients.h"
 
 #include <QObject>
 #include <QStringList>
@@ -42,6 +43,7 @@ public:
     SweepView* sweepView() const { return m_sweep; }
     CompareView* compareView() const { return m_compare; }
     SetAnalysis* analysis() const { return m_analysis; }
+    SetGradients* setGradients() const { return m_setGradients; }
 
     /// Adds the History, Compare and λ sweep tabs.
     void addTabs(QTabWidget* tabs);
@@ -64,9 +66,13 @@ public:
     /// shows, which the dialog proposes.
     void setShownGradients(const GradientController* gradients, const GradientView* view)
     {
-        m_gradients = gradients;
+        m_shownGradients = gradients;
         m_gradientView = view;
     }
+    /// The source of the History's gradient shares (the window's).
+    void setGradientSource(GradientSource source) { m_setGradients->setSource(std::move(source)); }
+    /// The parameter whose gradient shares the History plots (the Gradients tab's).
+    void setGradientParam(Param param);
     /// Opens the auto-balance dialog for the data the views show; null (with
     /// the reason in `why`) while its terms are not computed yet.
     BalanceDialog* openBalance(QString* why = nullptr);
@@ -81,6 +87,7 @@ private:
     void onActiveChanged();
     void onLambdasChanged();
     void refreshTerms();
+    void refreshGradients();
     void refreshList();
     void offerGradients(BalanceDialog* dialog, const std::optional<Slice>& slice,
                         std::uint64_t generation) const;
@@ -89,8 +96,10 @@ private:
     RecordingSet* m_set = nullptr;
     LambdaModel* m_lambdas = nullptr;
     SetAnalysis* m_analysis = nullptr;
+    SetGradients* m_setGradients = nullptr; ///< every recording's, for the History
+    Param m_gradientParam = Param::WHid;
     const AnalysisController* m_shown = nullptr;
-    const GradientController* m_gradients = nullptr;
+    const GradientController* m_shownGradients = nullptr;
     const GradientView* m_gradientView = nullptr;
     QDockWidget* m_dock = nullptr;
     QListWidget* m_list = nullptr;
