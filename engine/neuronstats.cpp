@@ -25,6 +25,10 @@ NeuronStats computeNeuronStats(const Summary& s, Convention c, const std::vector
             tr.push_back(b);
     const double samples = static_cast<double>(tr.size()) * static_cast<double>(s.shape.time);
     const double allSamples = static_cast<double>(B) * static_cast<double>(s.shape.time);
+    // A trial selection taken from a summary file does not know these (summaryslice.h).
+    const bool samplesKnown = std::int64_t(s.neuronMin.size()) == N &&
+                              std::int64_t(s.neuronMax.size()) == N &&
+                              std::int64_t(s.neuronActive.size()) == N;
     for (auto* v : {&st.mean, &st.sd, &st.cv, &st.min, &st.max, &st.fractionActive,
                     &st.frContribution})
         v->assign(N, kNaN);
@@ -43,6 +47,8 @@ NeuronStats computeNeuronStats(const Summary& s, Convention c, const std::vector
                                        ? sq / (samples * static_cast<double>(N))
                                        : m * m / static_cast<double>(N);
         }
+        if (!samplesKnown)
+            continue;
         if (s.neuronMin[n] <= s.neuronMax[n]) {
             st.min[n] = s.neuronMin[n];
             st.max[n] = s.neuronMax[n];

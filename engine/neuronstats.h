@@ -19,7 +19,8 @@ struct NeuronStats
 };
 
 /// `trials` selects trials (empty = all) for mean/sd/cv/contribution; min, max
-/// and fraction active always cover all trials (they are gathered while reading).
+/// and fraction active always cover all trials (they are gathered while reading),
+/// and are NaN when the summary does not know them (summary.h: neuronMin).
 NeuronStats computeNeuronStats(const Summary& s, Convention c,
                                const std::vector<bool>& trials = {});
 

@@ -1,5 +1,7 @@
 #include "reducer.h"
 
+#include "leankernel.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -235,6 +237,10 @@ void StatesReducer::addRange(const Real* data, std::int64_t firstTrial, std::int
     // in trial order), so the result does not depend on the blocking.
     if (!m_config.perTime) {
         // Nothing is kept per time step: a trial's rows in order.
+        if (!m_config.histograms && m_avx2) {
+            addLeanTrials(data, firstTrial, trials, n0, n1);
+            return;
+        }
         for (std::int64_t b = 0; b < trials; ++b) {
             const std::int64_t gb = firstTrial + b;
             for (std::int64_t t = 0; t < m_time; ++t)
@@ -256,6 +262,20 @@ void StatesReducer::addRange(const Real* data, std::int64_t firstTrial, std::int
                        &m_trialSumAbs(gb, 0), ps, pq, idx);
             }
         }
+    }
+}
+
+template <class Real>
+void StatesReducer::addLeanTrials(const Real* data, std::int64_t firstTrial, std::int64_t trials,
+                                  std::int64_t n0, std::int64_t n1)
+{
+    for (std::int64_t b = 0; b < trials; ++b) {
+        const std::int64_t gb = firstTrial + b;
+        const detail::LeanTargets a{&m_trialSum(gb, 0), &m_trialSumSq(gb, 0),
+                                    &m_trialSumAbs(gb, 0), m_min.data(),
+                                    m_max.data(),       m_active.data(),
+                                    m_nonFinite.data(), m_config.activeThreshold};
+        detail::leanTrialAvx2(data + b * m_time * m_neurons, m_time, m_neurons, n0, n1, a);
     }
 }
 

@@ -53,6 +53,11 @@ private:
     template <class Real>
     void addRange(const Real* data, std::int64_t firstTrial, std::int64_t trials,
                   std::int64_t n0, std::int64_t n1);
+    /// The lean pass (no per-time sums, no histograms) through the AVX2 tile
+    /// kernel (detail::leanTrialAvx2); only when m_avx2.
+    template <class Real>
+    void addLeanTrials(const Real* data, std::int64_t firstTrial, std::int64_t trials,
+                       std::int64_t n0, std::int64_t n1);
     template <class Real>
     void addRow(const Real* row, std::int64_t n0, std::int64_t n1, double* ts, double* tq,
                 double* ta, double* ps, double* pq, std::int32_t* idx);

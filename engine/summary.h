@@ -138,6 +138,8 @@ struct Summary
     RowMatrix trialSum, trialSumSq, trialSumAbs;
     // ... and per (time, neuron) sums over trials of r and r^2 (T x N), for PSTHs.
     RowMatrix timeSum, timeSumSq;
+    // Per neuron. neuronMin, neuronMax and neuronActive are empty when not
+    // known: a trial selection taken from a summary file (summaryslice.h).
     std::vector<double> neuronMin, neuronMax;         ///< over finite samples
     std::vector<std::int64_t> neuronNonFinite;        ///< per neuron
     std::vector<std::int64_t> neuronActive;           ///< samples with r > activeThreshold

@@ -1,7 +1,9 @@
 #include "terms.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <string>
 #include <system_error>
 
 namespace rnnloss {
@@ -77,6 +79,17 @@ LambdaParse parseLambdaValue(std::string_view text)
         text.remove_suffix(1);
     if (text.empty())
         return {std::nullopt, "is empty (type a number >= 0, e.g. 0.001 or 1e-3)"};
+    // A comma is the decimal separator a European user types. Read as "not a
+    // number" it gave no hint (and a prefix, "0" of "0,05", once gave a value);
+    // say what to type, in the app and the CLI alike.
+    if (text.find(',') != std::string_view::npos) {
+        std::string pointed(text);
+        std::replace(pointed.begin(), pointed.end(), ',', '.');
+        if (parseLambdaValue(pointed).value)
+            return {std::nullopt,
+                    "has a comma: use a point: " + pointed + ", not " + std::string(text)};
+        return {std::nullopt, "has a comma: use a point for decimals: 0.05, not 0,05"};
+    }
     std::string_view digits = text;
     bool negative = false;
     if (digits.front() == '+' || digits.front() == '-') {

@@ -497,6 +497,13 @@ void TestCli::usageErrors_data()
     row("lambda value trailing junk", {"compute", "--json", relu, "--lambda", "lambda_fr=1e-3x"},
         {"1e-3x"});
     row("lambda without =", {"compute", "--json", relu, "--lambda", "lambda_fr"}, {"lambda_fr"});
+    // A decimal comma is named, with the value to type: the panel's message
+    // (one parser, parseLambdaValue, for both).
+    row("lambda value with a decimal comma",
+        {"compute", "--json", relu, "--lambda", "lambda_fr=0,05"},
+        {"lambda_fr=0,05", "has a comma: use a point: 0.05, not 0,05"});
+    row("lambda value with two commas", {"compute", "--json", relu, "--lambda", "lambda_fr=1,2,3"},
+        {"has a comma: use a point for decimals"});
     row("lambda without an argument", {"compute", "--json", relu, "--lambda"}, {"--lambda"});
     row("unknown lambda key", {"compute", "--json", relu, "--lambda", "lambda_foo=1"},
         {"lambda_foo"});

@@ -988,6 +988,8 @@ void TestGui::exports()
         lines.removeFirst();
         QCOMPARE(lines.size(), int(w.summary()->shape.nHid) + 1);
         QVERIFY(lines[0].startsWith("neuron,mean_rate"));
+        // The table's CV is over time; "cv" alone would read as fr_cv (across neurons).
+        QVERIFY2(lines[0].contains(",sd,cv_over_time,min,"), qPrintable(lines[0]));
         for (int n = 0; n < int(w.summary()->shape.nHid); ++n) {
             const QStringList c = lines[1 + n].split(',');
             QCOMPARE(c.value(0).toInt(), n);
@@ -1590,7 +1592,7 @@ void TestGui::headlessExport()
     const QStringList charts{"breakdown", "rates", "neuron-histogram", "psth", "w_in", "w_hid", "w_out",
                              "w_in-histogram", "w_hid-histogram", "w_out-histogram", "history",
                              "sweep", "compare-rates", "compare-breakdown", "compare-scatter",
-                             "gradients", "gradient-conflicts"};
+                             "statistic", "gradients", "gradient-conflicts"};
     // Each chart's picture in each format: drawn, and unlike every other chart's.
     QMap<QString, QImage> png, svg, pdf;
     for (const QString& c : charts) {
@@ -1609,9 +1611,13 @@ void TestGui::headlessExport()
         const QStringList problems = pictureProblems(*pictures);
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
     }
-    // The charts, and seven tables: breakdown, neurons, psth, neuron-histogram, gradients (CSV),
-    // loss, lambdas (JSON).
-    QCOMPARE(files.size(), charts.size() * 3 + 7);
+    // The charts, accuracy and psychometric (alike: both "not available" until the reader
+    // computes task performance), and eight tables: breakdown, neurons, psth,
+    // neuron-histogram, statistic, gradients (CSV), loss, lambdas (JSON).
+    for (const QString& c : {"accuracy", "psychometric"})
+        for (const QString& f : {"png", "svg", "pdf"})
+            QVERIFY2(files.contains(QString("example-%1.%2").arg(c, f)), qPrintable(c + "." + f));
+    QCOMPARE(files.size(), (charts.size() + 2) * 3 + 8);
     // Without a gradient source the gradients' CSV says why it has no numbers.
     QFile gradients(dir + "/example-gradients.csv");
     QVERIFY(gradients.open(QIODevice::ReadOnly));
@@ -1653,7 +1659,7 @@ void TestGui::headlessExport()
     QCOMPARE(QDir(dir2).entryList(QDir::Files),
              (QStringList{"example-breakdown.csv", "example-gradients.csv",
                           "example-neuron-histogram.csv", "example-neurons.csv",
-                          "example-psth.csv"}));
+                          "example-psth.csv", "example-statistic.csv"}));
 }
 
 // --help and --version answer without a display.

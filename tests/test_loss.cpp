@@ -57,6 +57,8 @@ private slots:
     void bruteForce();
     void slabAndThreadInvariance();
     void floatRowKernels();
+    void leanTileKernel_data();
+    void leanTileKernel();
     void selection();
     void lambdasAndTotal();
     void undefinedCases();
@@ -273,6 +275,111 @@ void TestLoss::floatRowKernels()
         QCOMPARE(h.counts, want);
     }
     QCOMPARE(ref.neuronNonFinite[7] + ref.neuronNonFinite[36] + ref.neuronNonFinite[0], std::int64_t(3));
+}
+
+void TestLoss::leanTileKernel_data()
+{
+    QTest::addColumn<bool>("asDouble");
+    QTest::addColumn<double>("threshold");
+    QTest::newRow("float") << false << 0.0;
+    QTest::newRow("float, threshold 0.5") << false << 0.5;
+    QTest::newRow("float, threshold 0.1 (not a float)") << false << 0.1;
+    QTest::newRow("float, threshold -1e300") << false << -1e300;
+    QTest::newRow("double") << true << 0.0;
+}
+
+// The lean pass (no per-time sums, no histograms: what the app and the CLI
+// read) through the AVX2 tile kernel (when the CPU has it) and the row
+// kernel, against sums, extremes and counts done here element by element: a
+// neuron count that leaves a remainder past the 8-neuron blocks, a trial
+// length that leaves a part-tile, -0.0, and NaN or Inf in the first row of a
+// tile, in its middle, in a later tile of a trial that had one already, in
+// the remainder neurons, and a huge double whose square overflows.
+void TestLoss::leanTileKernel()
+{
+    QFETCH(bool, asDouble);
+    QFETCH(double, threshold);
+    const long B = 6, T = 37, N = 45;
+    std::mt19937 gen(123);
+    std::normal_distribution<double> dist(0.2, 2.0);
+    std::vector<double> x(B * T * N);
+    for (double& v : x)
+        v = asDouble ? dist(gen) : double(float(dist(gen)));
+    const double inf = std::numeric_limits<double>::infinity();
+    auto at = [&](long b, long t, long n) -> double& { return x[(b * T + t) * N + n]; };
+    at(0, 0, 3) = std::numeric_limits<double>::quiet_NaN(); // first row of a tile
+    at(1, 20, 9) = inf;                                      // middle of the second tile
+    at(1, 35, 9) = -inf;                                     // a later tile, same neuron
+    at(2, 5, 44) = -inf;                                     // the remainder neurons
+    at(3, 16, 15) = std::numeric_limits<double>::quiet_NaN();
+    at(3, 36, 15) = 7.0;                                     // the part-tile after it
+    at(4, 7, 0) = -0.0;
+    at(4, 8, 41) = -0.0;
+    if (asDouble)
+        at(5, 2, 30) = 1e200; // finite, but its square is not
+    // Floats at the threshold and either side of it (the kernel tests floats).
+    const float near = static_cast<float>(threshold);
+    for (long t = 0; t < T; t += 3) {
+        at(5, t, t % N) = near;
+        at(5, t, (t + 1) % N) = std::nextafter(near, 1e30f);
+        at(5, t, (t + 2) % N) = std::nextafter(near, -1e30f);
+    }
+
+    auto reduce = [&](bool wide, int threads) {
+        ReduceConfig cfg;
+        cfg.wideVectors = wide;
+        cfg.threads = threads;
+        cfg.perTime = cfg.histograms = false;
+        cfg.activeThreshold = threshold;
+        StatesReducer r(B, T, N, cfg);
+        const std::vector<float> f(x.begin(), x.end());
+        for (long b = 0; b < B; b += 2) {
+            const long n = std::min(2L, B - b);
+            asDouble ? r.addTrials(x.data() + b * T * N, b, n)
+                     : r.addTrials(f.data() + b * T * N, b, n);
+        }
+        Summary s;
+        r.finish(s);
+        return s;
+    };
+    auto same = [](double p, double q) {
+        return (p == q && std::signbit(p) == std::signbit(q)) || (std::isnan(p) && std::isnan(q));
+    };
+    for (bool wide : {false, true}) {
+        for (int threads : {1, 2}) {
+            const Summary s = reduce(wide, threads);
+            QCOMPARE(s.timeSum.size(), Eigen::Index(0));
+            QVERIFY(s.neuronHistograms.empty());
+            for (long n = 0; n < N; ++n) {
+                double mn = inf, mx = -inf, active = 0;
+                std::int64_t bad = 0;
+                for (long b = 0; b < B; ++b) {
+                    double ts = 0, tq = 0, ta = 0;
+                    for (long t = 0; t < T; ++t) {
+                        const double v = at(b, t, n);
+                        ts += v;
+                        tq += v * v;
+                        ta += std::abs(v);
+                        if (!std::isfinite(v)) {
+                            ++bad;
+                            continue;
+                        }
+                        mn = v < mn ? v : mn;
+                        mx = mx < v ? v : mx;
+                        active += v > threshold;
+                    }
+                    QVERIFY2(same(s.trialSum(b, n), ts) && same(s.trialSumSq(b, n), tq) &&
+                                 same(s.trialSumAbs(b, n), ta),
+                             qPrintable(QStringLiteral("wide %1 trial %2 neuron %3")
+                                            .arg(wide).arg(b).arg(n)));
+                }
+                QVERIFY2(same(s.neuronMin[n], mn) && same(s.neuronMax[n], mx),
+                         qPrintable(QStringLiteral("extremes of neuron %1").arg(n)));
+                QCOMPARE(s.neuronActive[n], std::int64_t(active));
+                QCOMPARE(s.neuronNonFinite[n], bad);
+            }
+        }
+    }
 }
 
 void TestLoss::selection()

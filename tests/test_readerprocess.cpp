@@ -1,11 +1,14 @@
 // The process boundary against readers that misbehave: one that hangs (the
 // watchdog), one that writes garbage, one that crashes mid-stream, one that
 // exits without a result, one that cannot be executed, and a cancel from
-// another thread. Fake readers are shell scripts written at test time; the
-// real reader is covered by test_cli and test_gui.
+// another thread; the memory limit reaching the reader. Fake readers are shell
+// scripts written at test time; the real reader is covered by test_cli and
+// test_gui (and here, for its memory limit).
 
 #include "readerprocess.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QtTest>
 
 #include <cerrno>
@@ -23,6 +26,7 @@ private slots:
     void misbehavingReader_data();
     void misbehavingReader();
     void cancelFromAnotherThread();
+    void limitsReachTheReader();
 
 private:
     /// A fake reader that first writes its pid to NAME.pid, then runs `body`.
@@ -133,6 +137,39 @@ void TestReaderProcess::cancelFromAnotherThread()
     QVERIFY2(QString::fromStdString(out.error).contains("cancelled"), out.error.c_str());
     const QString left = survivor("slow.sh");
     QVERIFY2(left.isEmpty(), qPrintable(left));
+}
+
+// The reader is started with posix_spawn, which cannot set limits in the
+// child; the client passes the address-space limit as the reader's first
+// argument and the reader sets it before it reads anything. A fake reader
+// shows what it is given; the real one, under a limit far below what it
+// needs, fails to read the bundled example that it reads without one.
+void TestReaderProcess::limitsReachTheReader()
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    QSKIP("sanitizer runtimes need more address space than any limit allows");
+#endif
+    ReaderJob job;
+    job.readerExe = script("args.sh", "echo \"args: $*\" >&2; exit 3").toStdString();
+    job.recording = "/data/a.h5";
+    job.memoryLimitBytes = std::uint64_t(300) << 20;
+    const ReaderOutcome shown = ReaderProcess().run(job);
+    QVERIFY2(QString::fromStdString(shown.error)
+                 .contains("args: --memory-limit 314572800 --recording"),
+             shown.error.c_str());
+
+    job.readerExe = RNNLOSS_READER;
+    job.recording =
+        QFileInfo(QStringLiteral(RNNLOSS_CLI)).dir().filePath("example.h5").toStdString();
+    job.memoryLimitBytes = 0; // none
+    const ReaderOutcome free = ReaderProcess().run(job);
+    QVERIFY2(free.summary, free.error.c_str());
+    // Less than the reader has mapped at start: its first allocations fail
+    // (it may then crash inside HDF5 rather than report them).
+    job.memoryLimitBytes = std::uint64_t(8) << 20;
+    const ReaderOutcome limited = ReaderProcess().run(job);
+    QVERIFY(!limited.summary);
+    QVERIFY2(limited.error.find("cannot") == std::string::npos, limited.error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestReaderProcess)

@@ -13,24 +13,27 @@
 #include "neurondetailview.h"
 #include "neurontable.h"
 #include "reader.h"
+#include "resultviews.h"
 #include "selectionbar.h"
 #include "writer.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
-#include <QToolButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -67,6 +70,28 @@ std::vector<std::string> neuronGroups()
     return v;
 }
 
+/// Quantile p of v by linear interpolation between order statistics, numpy.quantile's
+/// default (Hyndman & Fan type 7): h = (n - 1) p, v[floor h] + (h - floor h) (v[floor h + 1] -
+/// v[floor h]) of the sorted values. Written out here, apart from the engine's.
+double quantileLinear(std::vector<double> v, double p)
+{
+    std::sort(v.begin(), v.end());
+    const double h = (double(v.size()) - 1.0) * p;
+    const double lo = std::floor(h);
+    const auto i = static_cast<std::size_t>(lo);
+    const double next = i + 1 < v.size() ? v[i + 1] : v[i];
+    return v[i] + (h - lo) * (next - v[i]);
+}
+
+/// Picks band `index` in the PSTH's combo box as a user does (emits bandChanged).
+void pickBand(NeuronDetailView* d, int index)
+{
+    auto* box = d->findChild<QComboBox*>();
+    QVERIFY(box);
+    box->setCurrentIndex(index);
+    emit box->activated(index);
+}
+
 std::vector<long> range(long a, long b)
 {
     std::vector<long> v;
@@ -100,6 +125,9 @@ private slots:
     void neuronKeptAcrossSelections();
     void everyPdfRenders();
     void exportedNeuron();
+    void psthQuantileAndSemBands();
+    void psthBandStaysAboveZero();
+    void quantilesNeedUncompressedStates();
 
 private:
     bool load(MainWindow& w, const QString& file);
@@ -860,6 +888,130 @@ void TestSelection::exportedNeuron()
     QVERIFY(QDir(none).entryList(QDir::Files).isEmpty());
     QCOMPARE(run({m_chunked, "--neuron", "x", "--export", none}, &err), 2);
     QVERIFY2(err.contains("--neuron x"), qPrintable(err));
+}
+
+// Issue 18, item 11: the band of a single PSTH. The 10–90 % band holds the
+// quantiles across the selected trials (against quantileLinear on the test's
+// own arrays), per label when split; the SEM band divides by the selection's
+// trial count.
+void TestSelection::psthQuantileAndSemBands()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    QVERIFY(select(w, {"1:11", "10:20", {}, {}, {}}));
+    const std::vector<long> trials = range(1, 11), steps = range(10, 20);
+    QVERIFY(w.summary()->slice);
+    QCOMPARE(w.summary()->slice->trials.size(), trials.size());
+    w.selectNeuron(3);
+    QVERIFY(settle(w));
+    NeuronDetailView* d = w.neuronDetail();
+    auto column = [&](long t, const std::vector<long>& bs) {
+        std::vector<double> v;
+        for (long b : bs)
+            v.push_back(bruteforce::at(m_rec.states, kShape, b, t, 3, kShape.nHid));
+        return v;
+    };
+
+    // SEM: the sample SD over the root of the 10 trials.
+    pickBand(d, 1);
+    QVERIFY(settle(w));
+    QCOMPARE(w.lastResult()->trials, 10);
+    QList<QPointF> upper = d->bandUpper();
+    QCOMPARE(upper.size(), qsizetype(steps.size()));
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+        const std::vector<double> v = column(steps[k], trials);
+        double mean = 0, ss = 0;
+        for (double x : v)
+            mean += x / double(v.size());
+        for (double x : v)
+            ss += (x - mean) * (x - mean);
+        const double sem = std::sqrt(ss / double(v.size() - 1)) / std::sqrt(double(v.size()));
+        QVERIFY2(near(upper[qsizetype(k)].y(), mean + sem, 1e-6),
+                 qPrintable(QString("step %1: band %2, mean + SEM %3")
+                                .arg(steps[k])
+                                .arg(upper[qsizetype(k)].y())
+                                .arg(mean + sem)));
+    }
+
+    // The 10–90 % band: computed on the worker once asked for.
+    QVERIFY(w.lastResult()->neuronQ10.empty());
+    pickBand(d, 2);
+    QVERIFY(settle(w));
+    const ComputeResult& r = *w.lastResult();
+    QVERIFY2(r.detailNote.empty(), r.detailNote.c_str());
+    QCOMPARE(r.neuronQ10.size(), steps.size());
+    const QList<QPointF> lower = d->bandLower();
+    upper = d->bandUpper();
+    QCOMPARE(lower.size(), qsizetype(steps.size()));
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+        const std::vector<double> v = column(steps[k], trials);
+        QVERIFY(near(r.neuronQ10[k], quantileLinear(v, 0.1), 1e-12));
+        QVERIFY(near(r.neuronQ90[k], quantileLinear(v, 0.9), 1e-12));
+        QVERIFY(near(lower[qsizetype(k)].y(), quantileLinear(v, 0.1), 1e-12));
+        QVERIFY(near(upper[qsizetype(k)].y(), quantileLinear(v, 0.9), 1e-12));
+    }
+
+    // Split by label: each label's trial count and quantiles over its trials.
+    w.analysis()->setSplitByLabel(true);
+    QVERIFY(settle(w));
+    const ComputeResult& s = *w.lastResult();
+    QCOMPARE(s.labelPsths.size(), std::size_t(3));
+    for (const LabelPsth& l : s.labelPsths) {
+        std::vector<long> own;
+        for (long b : trials)
+            if (trialLabels()[std::size_t(b)] == l.label)
+                own.push_back(b);
+        QCOMPARE(l.trials, int(own.size()));
+        QCOMPARE(l.q90.size(), steps.size());
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+            QVERIFY(near(l.q10[k], quantileLinear(column(steps[k], own), 0.1), 1e-12));
+            QVERIFY(near(l.q90[k], quantileLinear(column(steps[k], own), 0.9), 1e-12));
+        }
+    }
+}
+
+// Issue 18, item 11: no rate of this recording is below 0 (rectified), so
+// the SD band, whose mean - SD does go below 0 here, is clipped at 0.
+void TestSelection::psthBandStaysAboveZero()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_chunked));
+    w.selectNeuron(2);
+    QVERIFY(settle(w));
+    pickBand(w.neuronDetail(), 0);
+    QVERIFY(settle(w));
+    const Psth& p = w.lastResult()->neuronPsth;
+    bool wouldCross = false;
+    for (std::size_t t = 0; t < p.mean.size(); ++t)
+        wouldCross = wouldCross || p.mean[t] - p.sd[t] < 0;
+    QVERIFY2(wouldCross, "the test needs a neuron whose mean - SD goes below 0");
+    const QList<QPointF> lower = w.neuronDetail()->bandLower();
+    QCOMPARE(lower.size(), qsizetype(kShape.time));
+    for (const QPointF& q : lower)
+        QVERIFY2(q.y() >= 0.0, qPrintable(QString("band at %1 is %2").arg(q.x()).arg(q.y())));
+
+    // A recording with negative rates is not clipped: the range is open.
+    Summary neg;
+    neg.neuronMin = {0.0, -0.5, 1.0};
+    const auto [lo, hi] = rateRange(&neg);
+    QVERIFY(std::isinf(lo) && lo < 0 && std::isinf(hi));
+    neg.neuronMin = {0.0, 0.5, 1.0};
+    QCOMPARE(rateRange(&neg).first, 0.0);
+}
+
+// The gzip file has no raw layout: the quantile band says what it needs.
+void TestSelection::quantilesNeedUncompressedStates()
+{
+    MainWindow w(kReader);
+    QVERIFY(load(w, m_gzip));
+    w.selectNeuron(1);
+    QVERIFY(settle(w));
+    pickBand(w.neuronDetail(), 2);
+    QVERIFY(settle(w));
+    QVERIFY(w.lastResult()->neuronQ10.empty());
+    QVERIFY2(w.neuronDetail()->note().contains("uncompressed recording"),
+             qPrintable(w.neuronDetail()->note()));
+    QVERIFY(w.neuronDetail()->bandLower().isEmpty());
 }
 
 QTEST_MAIN(TestSelection)

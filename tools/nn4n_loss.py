@@ -3,9 +3,11 @@
 outputs, targets and states of a recording, nn4n's RNNLoss computes every term
 (PyTorch CPU, 2 threads). Prints the total and, with --reps R, the median
 time of read + loss over R runs inside one process (Python's start and the
-import of torch, about a second, left out).
+import of torch, about a second, left out). With --serve (what `rnnloss bench
+--versus-nn4n` runs, to interleave it with rnnloss compute): after one run,
+answers each line read on stdin with the milliseconds of one more run.
 
-    NN4N_PATH=/path/to/nn4n /usr/bin/python3 tools/nn4n_loss.py REC.h5 [--reps R]
+    NN4N_PATH=/path/to/nn4n /usr/bin/python3 tools/nn4n_loss.py REC.h5 [--reps R | --serve]
 """
 import os
 import statistics
@@ -42,6 +44,13 @@ def once(path):
 
 
 reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 0
+if "--serve" in sys.argv:
+    once(sys.argv[1])
+    for _ in sys.stdin:
+        a = time.perf_counter()
+        once(sys.argv[1])
+        print(f"{(time.perf_counter() - a) * 1e3:.3f}", flush=True)
+    sys.exit(0)
 print(once(sys.argv[1]))
 if reps:
     times = []

@@ -61,7 +61,7 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
     m_xValue = new QValueAxis(m_chart);
     m_xOrder = new QCategoryAxis(m_chart);
     m_xOrder->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    m_xOrder->setTitleText(tr("recording (in the order given)"));
+    m_xOrder->setTitleText(tr("recording (in the Recordings list's order)"));
     m_yLinear = new QValueAxis(m_chart);
     m_yLinear->setTitleText(tr("λ · L"));
     m_yLog = new QLogValueAxis(m_chart);

@@ -142,19 +142,8 @@ QString LambdaPanel::formatLambda(double v)
 
 bool LambdaPanel::parseLambda(const QString& text, double* value, QString* error)
 {
-    // A comma is the decimal separator a European user types. Read as "not a
-    // number" it left the value of the prefix ("0" of "0,05"); say what to type.
-    if (text.contains(QLatin1Char(','))) {
-        if (error) {
-            const QString typed = text.trimmed();
-            QString pointed = typed;
-            pointed.replace(QLatin1Char(','), QLatin1Char('.'));
-            *error = parseLambdaValue(pointed.toStdString()).value
-                         ? tr("has a comma: use a point: %1, not %2").arg(pointed, typed)
-                         : tr("has a comma: use a point for decimals: 0.05, not 0,05");
-        }
-        return false;
-    }
+    // parseLambdaValue refuses a comma by name ("use a point: 0.05, not 0,05"),
+    // the same message as the CLI's.
     const LambdaParse p = parseLambdaValue(text.toStdString());
     if (!p.value) {
         if (error)
@@ -791,6 +780,7 @@ void LambdaPanel::updateRow(int i)
     r.weighted->setEnabled(avail && m_enabled[i]);
     r.share->setEnabled(avail && m_enabled[i]);
     r.gradShare->setEnabled(avail && m_enabled[i]);
+    updateGradientShare(i); // "off" and "λ = 0" follow the row
 }
 void LambdaPanel::updateTooltips()
 {

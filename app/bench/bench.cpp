@@ -3,6 +3,7 @@
 // change, so their ratios are not skewed by other load on a shared machine.
 
 #include "bench.h"
+#include "benchgoals.h"
 
 #include "loss.h"
 #include "neuronstats.h"
@@ -563,6 +564,8 @@ void printSynthetic(const SyntheticTimes& t, double mb)
 
 int benchMain(const std::vector<std::string>& a, const std::string& cli)
 {
+    if (const std::optional<int> goal = bench::goalBench(a, cli)) // --many, --versus-nn4n
+        return *goal;
     g_cli = cli;
     const BenchOptions o = parseOptions(a);
     const Shape& sh = o.shape;

@@ -3,6 +3,7 @@
 #include "lambdasfile.h"
 #include "loss.h"
 #include "rawread.h"
+#include "summaryslice.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -26,7 +27,8 @@ const char* const kSharedHelp =
   --json                  JSON instead of the table
   --trials SPEC, --steps SPEC, --neurons SPEC, --trial-label L, --neuron-group G
                           the same slice of every recording, as for compute
-  --watchdog SECONDS, --memory-limit MB, --slab-mb MB, --via-reader, --verbose
+  --watchdog SECONDS, --memory-limit MB, --slab-mb MB, --via-reader, --verbose,
+  --no-summaries, --summary-dir DIR
                           as for compute
 )";
 
@@ -65,6 +67,12 @@ bool parseShared(const std::vector<std::string>& a, std::size_t& i, Options& o)
             throw UsageError{err};
     } else if (s == "--via-reader") {
         o.direct = false;
+    } else if (s == "--no-summaries") {
+        o.summaries.use = false;
+    } else if (s == "--summary-dir") {
+        o.summaries.summaryDir = value(a, i);
+        if (o.summaries.summaryDir.empty())
+            throw UsageError{"--summary-dir needs a folder"};
     } else if (s == "--slab-mb") {
         o.job.slabBytes = static_cast<std::size_t>(wholeNumber(s, value(a, i), 1, 1 << 16)) << 20;
     } else if (!s.empty() && s[0] == '-') {
@@ -100,8 +108,80 @@ ReaderJob readerJob(const Options& o, const std::string& recording)
     return job;
 }
 
-ReaderOutcome read(const Options& o, const std::string& recording)
+namespace {
+
+ReaderOutcome failure(std::string error)
 {
+    ReaderOutcome out;
+    out.error = std::move(error);
+    return out;
+}
+
+/// The summary of `c` under the slice of `o`: taken from its sums when it
+/// can be; empty when it needs the raw data and the recording is here.
+std::optional<ReaderOutcome> fromSummary(const Options& o, const std::string& given,
+                                         SummaryChoice& c)
+{
+    ReaderOutcome out;
+    Summary& whole = *c.summary;
+    std::string why;
+    const std::optional<Slice> slice = resolveSlice(o.slice, whole, why);
+    if (!why.empty())
+        return failure(given + ": " + why);
+    if (!slice) {
+        out.summary = std::move(whole);
+        return out;
+    }
+    SummarySliceResult part = sliceFromSummary(whole, *slice);
+    if (!part.value) {
+        if (!c.recording.empty()) {
+            if (o.verbose)
+                std::fprintf(stderr, "%s: reading the recording: %s\n", given.c_str(),
+                             part.error.c_str());
+            return std::nullopt;
+        }
+        return failure(given + ": " + part.error + "; only its summary (" + c.summaryFile +
+                       ") is here");
+    }
+    if (part.value->neuronActive.empty() && part.value->hasStates())
+        part.value->warnings.push_back(
+            given + ": the neurons' max and fraction active over the selected trials are not "
+                    "in its summary (" + c.summaryFile + "): left out (--no-summaries reads "
+                    "the recording)");
+    out.summary = std::move(part.value);
+    return out;
+}
+
+} // namespace
+
+Source source(const Options& o, const std::string& given)
+{
+    SummaryLookup lookup = o.summaries;
+    if (!o.loss.weights.empty()) {
+        // A summary file holds the recording's own weights.
+        lookup.use = false;
+        lookup.readReason = "--weights";
+    }
+    SummaryChoice c = chooseSummary(given, lookup);
+    if (!c.warning.empty())
+        std::fprintf(stderr, "warning: %s\n", c.warning.c_str());
+    if (o.verbose && !c.note.empty())
+        std::fprintf(stderr, "%s: %s\n", given.c_str(), c.note.c_str());
+    Source src;
+    if (!c.error.empty())
+        src.outcome = failure(c.error);
+    else if (c.summary)
+        src.outcome = fromSummary(o, given, c);
+    src.read = c.recording;
+    return src;
+}
+
+ReaderOutcome read(const Options& o, const std::string& given)
+{
+    Source src = source(o, given);
+    if (src.outcome)
+        return std::move(*src.outcome);
+    const std::string& recording = src.read;
     ReaderProcess reader;
     ReaderOutcome outcome = reader.run(readerJob(o, recording));
     // On stderr only: what is printed on stdout stays the numbers' report.

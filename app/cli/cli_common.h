@@ -8,6 +8,7 @@
 #include "loss.h"
 #include "readerprocess.h"
 #include "summary.h"
+#include "summaryfiles.h"
 
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@ struct Options
     SliceOptions slice;  ///< --trials, --steps, --neurons: the same slice of every recording
     bool direct = true;  ///< read unfiltered data straight from the file (not --via-reader)
     ReaderJob job;
+    SummaryLookup summaries; ///< --no-summaries, --summary-dir DIR
 };
 
 
@@ -44,9 +46,21 @@ void finish(Options& o);
 /// The reader process's job for `recording` under the options of `o`.
 ReaderJob readerJob(const Options& o, const std::string& recording);
 
-/// Reads `recording` (and --weights): the isolated reader process parses the
-/// file; unfiltered data is then read straight from it (readDirect), and the
-/// slice of `o` taken.
+/// What `given` (a recording or a summary file) comes to under `o`: its
+/// summary file's summary (or the slice of `o` of it) in `outcome`, or the
+/// recording to read in `read`. Which file and why are said on stderr under
+/// --verbose; a summary file that could not be used always.
+struct Source
+{
+    std::optional<ReaderOutcome> outcome;
+    std::string read; ///< when outcome is empty
+};
+Source source(const Options& o, const std::string& given);
+
+/// Reads `recording` (and --weights), or its current summary file in its
+/// place (source()): the isolated reader process parses the file;
+/// unfiltered data is then read straight from it (readDirect), and the slice
+/// of `o` taken.
 ReaderOutcome read(const Options& o, const std::string& recording);
 
 /// The CLI's half of a direct read: the reader sent the raw layout of the

@@ -138,7 +138,9 @@ int computeMany(const std::vector<std::string>& args)
             status = fail(path + ": " + r.errors.front());
             continue;
         }
-        const std::string label = recordingLabel(s, path);
+        // A summary file is labelled as its recording would be (ckpt.h5, not ckpt.h5.rnnsum).
+        const std::string label = recordingLabel(
+            s, isSummaryFile(path) ? path.substr(0, path.size() - kSidecarSuffix.size()) : path);
         if (o.json) {
             // Today's single-recording object, with the file and its label in front.
             const std::string one = lossJson(s, r, computeNeuronStats(s, conv));

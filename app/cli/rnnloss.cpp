@@ -46,9 +46,14 @@ Usage:
   rnnloss compute A.h5 B.h5 ... [options]
   rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
+  rnnloss summarize REC.h5... [--out-dir DIR] [--force] [--no-weights]
+  rnnloss summarize --list FILES.txt [--task-index I --tasks N] [options]
+  rnnloss summarize --check --list FILES.txt [--out-dir DIR]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
+  rnnloss bench --versus-nn4n NN4N_DIR --recording FILE [--reps R] [--peer-script PATH]
+  rnnloss bench --many [COUNTS] [--reps R] [--dir DIR] [--keep]
   rnnloss --help | --version
 
 compute
@@ -108,6 +113,20 @@ compute
                        stored contiguous or in unfiltered chunks of whole trials
                        is read here from the extents the reader located (pread,
                        two threads), the rest in the reader
+  --no-summaries       read the recording even when it has a current summary
+                       file. By default RECORDING's summary file (REC.h5.rnnsum,
+                       see summarize) is used in its place when it records the
+                       recording's name, size and modification time as they are
+                       (--verbose says which is used, and why a stale one is
+                       not). RECORDING may also be a summary file itself. From
+                       a summary: --trials, --trial-label, --neurons and
+                       --neuron-group are taken from its per-trial sums (a
+                       selection of some trials then leaves out the neurons'
+                       max and fraction active, with a warning); --steps reads
+                       the recording when it is there, and is refused when only
+                       the summary is. --weights reads the recording.
+  --summary-dir DIR    also look for the summary file under DIR, where
+                       summarize --out-dir DIR puts it
 
 bench
   Builds a synthetic recording (default B=128, T=500, N=512, N_out=4: 131 MB of
@@ -119,6 +138,11 @@ bench
   floor, HDF5's own read, rnnloss compute (and with --via-reader), load to the
   first result, and a slice recompute (half the trials x a 200-step window).
   --recording FILE: only the end-to-end figures, on an existing recording.
+  --versus-nn4n NN4N_DIR: rnnloss compute FILE --json (whole processes) against
+  h5py + nn4n's RNNLoss timed inside Python (tools/nn4n_loss.py --serve),
+  interleaved. --many [COUNTS]: recordings of 16 x 250 x 64 (default counts
+  25,50,100,200,1000), rnnloss compute of all against the app until it shows
+  them (rnnloss-explorer --screenshot, offscreen).
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.
@@ -162,24 +186,23 @@ ComputeArgs parseCompute(const std::vector<std::string>& a)
     return c;
 }
 
-/// Reads the recording in the reader process, with progress and the read's
+/// Reads `recording` in the reader process, with progress and the read's
 /// figures on stderr under --verbose.
-ReaderOutcome readRecording(const cli::Options& o)
+ReaderOutcome readRecording(const cli::Options& o, const std::string& recording)
 {
-    const LossOptions& opts = o.loss;
-    const ReaderJob job = cli::readerJob(o, opts.recording);
+    const ReaderJob job = cli::readerJob(o, recording);
     ReaderProcess reader;
     double lastShown = -1.0;
     ReaderOutcome outcome = reader.run(job, [&](double f, const std::string& stage) {
         if (o.verbose && f - lastShown >= 0.1) {
-            std::fprintf(stderr, "reading %s: %3.0f%% (%s)\n", opts.recording.c_str(), 100 * f,
+            std::fprintf(stderr, "reading %s: %3.0f%% (%s)\n", recording.c_str(), 100 * f,
                          stage.c_str());
             lastShown = f;
         }
     });
     if (o.verbose) {
         struct stat st = {};
-        const double mb = ::stat(opts.recording.c_str(), &st) == 0 ? st.st_size / 1e6 : 0.0;
+        const double mb = ::stat(recording.c_str(), &st) == 0 ? st.st_size / 1e6 : 0.0;
         std::fprintf(
             stderr, "reader: %.1f MB in %.2f s (%.0f MB/s), peak RSS %.1f MB, memory limit %s\n",
             mb, outcome.seconds, outcome.seconds > 0 ? mb / outcome.seconds : 0.0,
@@ -216,7 +239,10 @@ int computeMain(const std::vector<std::string>& a)
     ComputeArgs c = parseCompute(a);
     if (c.several)
         return cli::computeMany(a);
-    ReaderOutcome outcome = readRecording(c.o);
+    // Its current summary file in its place when it has one (cli::source).
+    cli::Source src = cli::source(c.o, c.o.loss.recording);
+    ReaderOutcome outcome =
+        src.outcome ? std::move(*src.outcome) : readRecording(c.o, src.read);
     if (!outcome.summary)
         return fail(outcome.error);
     if (outcome.summary->layout) {
@@ -250,7 +276,7 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-            std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
+            std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp << cli::kSharedHelp;
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
@@ -262,7 +288,7 @@ int main(int argc, char** argv)
         args.erase(args.begin());
         for (const auto& s : args)
             if (s == "--help" || s == "-h") {
-                std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
+                std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp << cli::kSharedHelp;
                 return 0;
             }
         if (cmd == "compute")
@@ -271,6 +297,8 @@ int main(int argc, char** argv)
             return cli::sweep(args);
         if (cmd == "balance")
             return cli::balance(args);
+        if (cmd == "summarize")
+            return cli::summarize(args);
         if (cmd == "bench")
             return runBench(args);
         return fail("unknown command '" + cmd + "' (see rnnloss --help)");

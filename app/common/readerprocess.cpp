@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <span>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,12 +100,48 @@ struct Child
     int errFd = -1;
 };
 
-/// Starts the reader with stdout and stderr on pipes, stdin on /dev/null, an
-/// address-space limit and no core dumps. Returns why it cannot, else empty.
+/// Runs argv[0] with stdout and stderr on `outFd` and `errFd` and stdin on
+/// /dev/null, without copying this process: posix_spawn (vfork, then exec).
+/// fork() would copy the page tables of the app, which grow with the
+/// recordings it holds, and make every page it then writes fault once more:
+/// per load, a cost that grew with the set. The reader applies its memory
+/// limit itself (--memory-limit) before it reads anything, as the setrlimit
+/// in a forked child did before exec. Returns the pid, or -1 with errno set.
+pid_t spawnReader(char* const argv[], int outFd, int errFd)
+{
+    posix_spawn_file_actions_t files;
+    posix_spawnattr_t attr;
+    if (int e = ::posix_spawn_file_actions_init(&files); e != 0) {
+        errno = e;
+        return -1;
+    }
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawn_file_actions_adddup2(&files, outFd, STDOUT_FILENO);
+    ::posix_spawn_file_actions_adddup2(&files, errFd, STDERR_FILENO);
+    ::posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    // The loader threads may block signals; the reader starts with none blocked.
+    sigset_t none;
+    sigemptyset(&none);
+    ::posix_spawnattr_setsigmask(&attr, &none);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid = -1;
+    const int e = ::posix_spawn(&pid, argv[0], &files, &attr, argv, environ);
+    ::posix_spawnattr_destroy(&attr);
+    ::posix_spawn_file_actions_destroy(&files);
+    if (e != 0) {
+        errno = e;
+        return -1;
+    }
+    return pid;
+}
+
+/// Starts the reader with stdout and stderr on pipes and stdin on /dev/null,
+/// asking it for the address-space limit `limit` (it sets that and no core
+/// dumps itself, before it reads anything). Returns why it cannot, else empty.
 std::string startChild(std::vector<std::string>& args, rlim_t limit, Child& child)
 {
-    // Everything the child needs is prepared before fork(): after it, only
-    // async-signal-safe calls.
+    if (limit != RLIM_INFINITY)
+        args.insert(args.begin() + 1, {"--memory-limit", std::to_string(limit)});
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());
@@ -112,32 +149,20 @@ std::string startChild(std::vector<std::string>& args, rlim_t limit, Child& chil
 
     int outPipe[2], errPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0)
-        return std::strerror(errno);
+        return std::string("cannot start the reader: ") + std::strerror(errno);
     if (::pipe2(errPipe, O_CLOEXEC) != 0) {
         ::close(outPipe[0]);
         ::close(outPipe[1]);
-        return std::strerror(errno);
+        return std::string("cannot start the reader: ") + std::strerror(errno);
     }
-    const pid_t pid = ::fork();
+    const pid_t pid = spawnReader(argv.data(), outPipe[1], errPipe[1]);
     if (pid < 0) {
+        const int why = errno;
         for (int fd : {outPipe[0], outPipe[1], errPipe[0], errPipe[1]})
             ::close(fd);
-        return std::strerror(errno);
-    }
-    if (pid == 0) {
-        ::dup2(outPipe[1], STDOUT_FILENO);
-        ::dup2(errPipe[1], STDERR_FILENO);
-        const int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            ::dup2(devnull, STDIN_FILENO);
-        struct rlimit as = {limit, limit};
-        ::setrlimit(RLIMIT_AS, &as);
-        struct rlimit core = {0, 0};
-        ::setrlimit(RLIMIT_CORE, &core);
-        ::execv(argv[0], argv.data());
-        const char* why = ::strerror(errno); // not async-signal-safe in theory; glibc's is
-        [[maybe_unused]] auto r = ::write(STDERR_FILENO, why, ::strlen(why));
-        ::_exit(127);
+        return why == ENOENT || why == EACCES || why == ENOEXEC
+                   ? "cannot execute the reader '" + args.front() + "': " + std::strerror(why)
+                   : std::string("cannot start the reader: ") + std::strerror(why);
     }
     ::close(outPipe[1]);
     ::close(errPipe[1]);
@@ -376,7 +401,7 @@ ReaderOutcome ReaderProcess::run(const ReaderJob& job, const ProgressFn& progres
     const auto started = std::chrono::steady_clock::now();
     Child child;
     if (const std::string why = startChild(args, addressSpaceLimit(job), child); !why.empty()) {
-        out.error = name + ": cannot start the reader: " + why;
+        out.error = name + ": " + why;
         return out;
     }
     Streamed streamed;

@@ -193,7 +193,7 @@ std::string neuronCsv(const NeuronStats& st, const std::vector<std::int64_t>& id
     };
     std::ostringstream o;
     o << "neuron," << (groups.empty() ? "" : "group,")
-      << "mean_rate,sd,cv,min,max,fraction_active,fr_contribution\n";
+      << "mean_rate,sd,cv_over_time,min,max,fraction_active,fr_contribution\n";
     for (std::size_t n = 0; n < st.size(); ++n) {
         const std::int64_t id = n < ids.size() ? ids[n] : static_cast<std::int64_t>(n);
         o << id << ",";

@@ -47,6 +47,14 @@ void AnalysisController::setSplitByLabel(bool on)
     request();
 }
 
+void AnalysisController::setQuantiles(bool on)
+{
+    if (on == m_quantiles)
+        return;
+    m_quantiles = on;
+    request();
+}
+
 void AnalysisController::setLambdas(const LambdaState& state)
 {
     m_lambdas = state;
@@ -88,6 +96,7 @@ void AnalysisController::request()
     r.neuron = m_neuron;
     r.psthNeurons = m_psthNeurons;
     r.splitByLabel = m_split;
+    r.quantiles = m_quantiles;
     m_worker->submit(std::move(r));
 }
 
@@ -97,10 +106,10 @@ void AnalysisController::onResult(const ComputeResult& r)
     if (r.summary != m_summary)
         return; // computed for data that has since been replaced (another file or slice)
     const bool newStats = !m_result || m_result->stats != r.stats;
-    const bool newNeuron = !m_result || m_result->neuron != r.neuron ||
-                           m_result->psthNeurons != r.psthNeurons ||
-                           m_result->splitByLabel != r.splitByLabel ||
-                           m_result->labelPsths.size() != r.labelPsths.size();
+    const bool newNeuron =
+        !m_result || m_result->neuron != r.neuron || m_result->psthNeurons != r.psthNeurons ||
+        m_result->splitByLabel != r.splitByLabel || m_result->quantiles != r.quantiles ||
+        m_result->labelPsths.size() != r.labelPsths.size();
     m_result = r;
     emit resultReady(*m_result, newStats, newNeuron);
 }

@@ -32,6 +32,8 @@ public:
     void setLambdas(const LambdaState& state);
     /// The selected neuron's PSTH per trial label instead of pooled.
     void setSplitByLabel(bool on);
+    /// The PSTH band shows the 10–90 % quantiles across trials: compute them.
+    void setQuantiles(bool on);
     void setNeuron(int neuron);
     /// The neurons whose PSTHs the Neurons tab overlays (the table's selection).
     void setPsthNeurons(std::vector<int> neurons);
@@ -59,6 +61,7 @@ private:
     int m_neuron = -1;
     std::vector<int> m_psthNeurons;
     bool m_split = false;
+    bool m_quantiles = false;
     std::optional<ComputeResult> m_result;
 };
 

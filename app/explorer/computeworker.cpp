@@ -13,13 +13,26 @@ namespace {
 
 bool onDemand(const Summary& s);
 
+/// A summary file loaded without its recording: no per-time sums, and no raw
+/// data to read them from.
+bool summaryOnly(const Summary& s)
+{
+    return s.hasStates() && s.timeSum.size() == 0 && !onDemand(s);
+}
+constexpr const char* kSummaryOnly =
+    "a PSTH needs the recording's raw data: only its summary is here";
+
 /// Neuron `neuron` (of the summary's slice) over each trial label's trials,
 /// read from the file: the summary's sums cannot be split by trial.
-std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& note)
+std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, bool quantiles, std::string& note)
 {
     std::vector<LabelPsth> out;
     if (s.trialLabels.empty() || neuron < 0) {
         note = s.trialLabels.empty() ? "the recording has no trial_labels" : "";
+        return out;
+    }
+    if (summaryOnly(s)) {
+        note = kSummaryOnly;
         return out;
     }
     if (!s.layout || !s.layout->find(Dataset::States)) {
@@ -49,6 +62,7 @@ std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& not
     for (const std::string& label : seen) {
         Slice one = base;
         std::erase_if(one.trials, [&](std::int64_t b) { return s.trialLabels[std::size_t(b)] != label; });
+        const int trials = static_cast<int>(one.trials.size());
         io::RawReadOptions options;
         options.slice = std::move(one);
         io::NeuronDetail d = io::neuronFromRaw(s, id, options);
@@ -56,9 +70,39 @@ std::vector<LabelPsth> labelPsths(const Summary& s, int neuron, std::string& not
             note = d.error;
             return {};
         }
-        out.push_back({label, std::move(d.psth)});
+        io::NeuronQuantiles q;
+        if (quantiles && (q = io::neuronQuantilesFromRaw(s, id, 0.1, 0.9, options)).error.size())
+            note = q.error;
+        out.push_back({label, std::move(d.psth), trials, std::move(q.lo), std::move(q.hi)});
     }
     return out;
+}
+
+constexpr const char* kNoQuantiles =
+    "the 10–90 % band needs the trials themselves: an uncompressed recording (states chunked or "
+    "contiguous, no filters); this file's are compressed";
+
+/// The selected neuron's 10 % and 90 % quantiles across the selection's
+/// trials, per step, from the file (a summary's sums cannot give them).
+void neuronQuantiles(const Summary& s, int neuron, ComputeResult& r)
+{
+    if (neuron < 0 || neuron >= s.shape.nHid)
+        return;
+    if (!s.layout || !s.layout->find(Dataset::States)) {
+        r.detailNote = kNoQuantiles;
+        return;
+    }
+    io::RawReadOptions o;
+    if (s.slice)
+        o.slice = *s.slice;
+    const std::int64_t id = s.slice ? s.slice->neurons[static_cast<std::size_t>(neuron)] : neuron;
+    io::NeuronQuantiles q = io::neuronQuantilesFromRaw(s, id, 0.1, 0.9, o);
+    if (!q.error.empty()) {
+        r.detailNote = q.error;
+        return;
+    }
+    r.neuronQ10 = std::move(q.lo);
+    r.neuronQ90 = std::move(q.hi);
 }
 
 /// The population mean rate over time: the mean over neurons of psth(n).mean.
@@ -68,6 +112,10 @@ Psth populationPsth(const Summary& s);
 /// The same for a lean summary: its per-time sums read from the file first.
 Psth populationOf(const Summary& s, std::string& note)
 {
+    if (summaryOnly(s)) {
+        note = kSummaryOnly;
+        return {};
+    }
     if (!onDemand(s))
         return populationPsth(s);
     Summary copy = s;
@@ -123,6 +171,8 @@ void neuronDetails(const Summary& s, int neuron, const std::vector<int>& psthNeu
             rows.push_back(n);
     if (wantPsths && rows.size() != psthNeurons.size())
         r.detailNote = "some selected neurons are not in the data shown";
+    if (summaryOnly(s) && (wantNeuron || wantPsths))
+        r.detailNote = kSummaryOnly; // the histograms are in the summary; the PSTHs are not
     if (!onDemand(s)) {
         if (wantPsths)
             for (int n : rows)
@@ -223,6 +273,8 @@ void ComputeWorker::processLatest()
     r.lambdas = req.lambdas;
     r.neuron = req.neuron;
     r.psthNeurons = req.psthNeurons;
+    r.trials = static_cast<int>(req.summary->shape.batch);
+    r.quantiles = req.quantiles;
     if (sameData) {
         // A lambda change: O(terms).
         r.loss = evaluate(*m_lastTerms, req.lambdas);
@@ -249,13 +301,23 @@ void ComputeWorker::processLatest()
         r.neuronPsth = m_last->neuronPsth;
     }
     neuronDetails(*req.summary, req.neuron, req.psthNeurons, !sameNeuron, !samePsths, r);
+    // Quantiles cost a pass over the neuron's trials: kept while the neuron stays.
+    const bool haveQuantiles = sameNeuron && (m_last->quantiles || !req.quantiles);
+    if (req.quantiles && !req.splitByLabel) {
+        if (haveQuantiles && m_last->quantiles && !m_last->neuronQ10.empty()) {
+            r.neuronQ10 = m_last->neuronQ10;
+            r.neuronQ90 = m_last->neuronQ90;
+        } else {
+            neuronQuantiles(*req.summary, req.neuron, r);
+        }
+    }
     r.splitByLabel = req.splitByLabel;
     if (req.splitByLabel) {
-        if (sameNeuron && m_last->splitByLabel) {
+        if (haveQuantiles && m_last->splitByLabel) {
             r.labelPsths = m_last->labelPsths;
             r.detailNote = m_last->detailNote;
         } else {
-            r.labelPsths = labelPsths(*req.summary, req.neuron, r.detailNote);
+            r.labelPsths = labelPsths(*req.summary, req.neuron, req.quantiles, r.detailNote);
         }
     }
     m_last = r;
@@ -276,8 +338,12 @@ ComputeResult ComputeWorker::compute(const ComputeRequest& req)
     r.lambdas = req.lambdas;
     r.neuron = req.neuron;
     r.splitByLabel = req.splitByLabel;
+    r.trials = static_cast<int>(req.summary->shape.batch);
+    r.quantiles = req.quantiles;
     if (req.splitByLabel)
-        r.labelPsths = labelPsths(*req.summary, req.neuron, r.detailNote);
+        r.labelPsths = labelPsths(*req.summary, req.neuron, req.quantiles, r.detailNote);
+    else if (req.quantiles)
+        neuronQuantiles(*req.summary, req.neuron, r);
     r.loss = evaluate(computeTerms(*req.summary, req.convention), req.lambdas);
     r.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*req.summary, req.convention));
     r.spread = rateSpread(*req.summary, req.convention);

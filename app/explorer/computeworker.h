@@ -29,6 +29,10 @@ struct ComputeRequest
         psthNeurons; ///< the selected neurons whose PSTHs are overlaid (the view shows 8)
     /// The selected neuron's PSTH once per trial label (read from the file).
     bool splitByLabel = false;
+    /// The 10 % and 90 % quantiles across trials of the selected neuron (and
+    /// of each label's trials when split): read from the file, so only when
+    /// the view's band shows them.
+    bool quantiles = false;
 };
 
 /// One PSTH line of a neuron over the trials of one label.
@@ -36,6 +40,8 @@ struct LabelPsth
 {
     std::string label;
     Psth psth;
+    int trials = 0;               ///< the label's trials in the selection
+    std::vector<double> q10, q90; ///< per step across those trials; empty unless asked
 };
 
 struct ComputeResult
@@ -51,6 +57,9 @@ struct ComputeResult
     int neuron = -1;
     Histogram neuronHistogram;
     Psth neuronPsth;
+    int trials = 0; ///< behind each PSTH that is not split by label (B of the selection)
+    bool quantiles = false;
+    std::vector<double> neuronQ10, neuronQ90; ///< per step; empty unless asked (or unreadable)
     std::vector<int> psthNeurons;
     std::vector<Psth> psths; ///< one per psthNeurons entry
     Psth populationPsth;     ///< mean over neurons of their PSTH means (no SD)

@@ -9,8 +9,11 @@
 #include "mainwindow.h"
 #include "neurondetailview.h"
 #include "neuronexports.h"
+#include "populationcontroller.h"
+#include "populationview.h"
 #include "ratehistogramview.h"
 #include "report.h"
+#include "statisticview.h"
 #include "sweepview.h"
 #include "weightsview.h"
 
@@ -55,6 +58,9 @@ void ExportWiring::registerCharts()
         {"compare-rates", w.recordingSet()->compareView()->distributionView(), S::Set},
         {"compare-breakdown", w.recordingSet()->compareView()->barsView(), S::Set},
         {"compare-scatter", w.recordingSet()->compareView()->scatterView(), S::Set},
+        {"statistic", w.population()->statisticView()->chartView(), S::Recording},
+        {"accuracy", w.population()->populationView()->accuracyView(), S::Recording},
+        {"psychometric", w.population()->populationView()->psychometricView(), S::Recording},
         {"gradients", w.gradientView()->exportableCharts()[0].widget, S::Recording},
         {"gradient-conflicts", w.gradientView()->exportableCharts()[1].widget, S::Recording},
     };
@@ -63,6 +69,8 @@ void ExportWiring::registerCharts()
     QList<ExportableChart> listed =
         w.breakdownView()->exportableCharts() + w.rateView()->exportableCharts() +
         w.neuronDetail()->exportableCharts() + w.weightsView()->exportableCharts() +
+        w.population()->statisticView()->exportableCharts() +
+        w.population()->populationView()->exportableCharts() +
         w.gradientView()->exportableCharts();
     for (const auto& [key, widget, scope] : charts) {
         ExportableChart chart;
@@ -103,6 +111,13 @@ void ExportWiring::registerTables()
         return lossJson(*a->summary(), a->lastResult()->loss, *a->lastResult()->stats);
     });
     addNeuronTables(*exporter, a, m_window->selection()); // "psth", "neuron-histogram"
+    const StatisticView* stat = m_window->population()->statisticView();
+    exporter->addTable("statistic", "csv", [a, stat]() -> std::optional<std::string> {
+        if (!a->lastResult() || stat->values().empty())
+            return std::nullopt;
+        const Summary* s = a->lastResult()->summary.get();
+        return stat->csv(s && s->slice ? s->slice->neurons : std::vector<std::int64_t>{});
+    });
     const LambdaModel* m = m_window->lambdaModel();
     exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
         return lambdasJson(m->state().effective(), m->state().convention);
@@ -158,6 +173,8 @@ void ExportWiring::addMenu(QMenu* file)
                    [this] { exportInteractively("breakdown", "csv", true); });
     exp->addAction(tr("Neuron statistics as CSV…"), this,
                    [this] { exportInteractively("neurons", "csv", true); });
+    exp->addAction(tr("Per-neuron statistic as CSV…"), this,
+                   [this] { exportInteractively("statistic", "csv", true); });
     exp->addAction(tr("PSTH as CSV…"), this, [this] { exportInteractively("psth", "csv", true); });
     exp->addAction(tr("Loss and statistics as JSON…"), this,
                    [this] { exportInteractively("loss", "json", true); });
@@ -227,7 +244,8 @@ Provenance ExportWiring::provenance(const MainWindow& w)
 QString ExportWiring::chartOfTab(int tab)
 {
     static const QStringList keys{"breakdown", "rates",         "psth",  "w_hid",
-                                  "history",   "compare-rates", "sweep", "gradients"};
+                                  "history",   "compare-rates", "sweep", "statistic",
+                                  "gradients"};
     return keys.value(std::clamp(tab, 0, int(keys.size()) - 1));
 }
 

@@ -6,19 +6,22 @@
 #include "gradientview.h"
 #include "lambdamodel.h"
 #include "lambdapanel.h"
+#include "mainwindow.h"
 #include "recordingset.h"
 #include "selectioncontroller.h"
 #include "setcontroller.h"
 
+#include <QTabWidget>
+
 namespace rnnloss {
 
-GradientBinding::GradientBinding(GradientView* view, GradientController* controller,
-                                 RecordingSet* recordings, SelectionController* selection,
-                                 LambdaModel* lambdas, LambdaPanel* panel, SetController* set,
-                                 QObject* parent)
-    : QObject(parent), m_view(view), m_controller(controller), m_recordings(recordings),
-      m_selection(selection), m_lambdas(lambdas), m_panel(panel)
+GradientBinding::GradientBinding(MainWindow& window, const QString& readerExe)
+    : QObject(&window), m_window(window),
+      m_controller(new GradientController(defaultGradientSource(readerExe), this)),
+      m_view(new GradientView), m_recordings(window.recordings()), m_selection(window.selection()),
+      m_lambdas(window.lambdaModel()), m_panel(window.lambdaPanel())
 {
+    window.tabs()->addTab(m_view, tr("Gradients"));
     connect(m_recordings, &RecordingSet::activeChanged, this, &GradientBinding::onActiveChanged);
     connect(m_selection, &SelectionController::selectionShown, this,
             &GradientBinding::onSelectionShown);
@@ -37,11 +40,18 @@ GradientBinding::GradientBinding(GradientView* view, GradientController* control
     connect(m_view, &GradientView::paramChanged, this, &GradientBinding::updatePanelShares);
     connect(m_view, &GradientView::cancelRequested, m_controller, &GradientController::cancel);
     connect(m_view, &GradientView::computeRequested, m_controller, &GradientController::recompute);
+    SetController* set = window.recordingSet();
     set->setShownGradients(m_controller, m_view);
     set->setGradientSource(m_controller->source());
     connect(m_view, &GradientView::paramChanged, set, &SetController::setGradientParam);
     m_view->setStatus(m_controller->status());
     onLambdasChanged();
+}
+
+void GradientBinding::setSource(const GradientSource& source)
+{
+    m_controller->setSource(source);
+    m_window.recordingSet()->setGradientSource(source); // the History's, per recording
 }
 
 void GradientBinding::onActiveChanged()

@@ -1,6 +1,7 @@
 #include "loadcontroller.h"
 
 #include "rawread.h"
+#include "summaryfiles.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -10,6 +11,9 @@
 
 namespace rnnloss {
 
+namespace {
+std::atomic<bool> g_summariesUsed{true};
+}
 
 struct LoadController::Job
 {
@@ -66,7 +70,7 @@ void LoadController::load(const LoadRequest& request)
     QPointer<LoadController> self(this);
     job->thread = std::thread([self, job, rj] {
         auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-        ReaderOutcome outcome = job->reader.run(rj, [&](double f, const std::string& stage) {
+        ReaderOutcome outcome = run(*job, rj, [&](double f, const std::string& stage) {
             // At most ~20 progress updates a second reach the GUI thread.
             const auto now = std::chrono::steady_clock::now();
             if (now - last < std::chrono::milliseconds(50) && f < 1.0)
@@ -78,23 +82,61 @@ void LoadController::load(const LoadRequest& request)
                     emit self->progress(f, st);
             }, Qt::QueuedConnection);
         });
-        if (outcome.summary && outcome.summary->layout) {
-            io::RawReadOptions raw = io::leanOptions();
-            raw.cancel = &job->cancelled;
-            if (std::string err = io::completeFromRaw(*outcome.summary, raw); !err.empty()) {
-                outcome.summary.reset();
-                outcome.error = std::move(err);
-            }
-            outcome.cancelled = outcome.cancelled || job->cancelled;
-            if (outcome.cancelled)
-                outcome.summary.reset();
-        }
         QMetaObject::invokeMethod(self, [self, job, outcome = std::move(outcome)]() mutable {
             if (self)
                 self->finish(job, std::move(outcome));
         }, Qt::QueuedConnection);
         job->done = true;
     });
+}
+
+void LoadController::setSummariesUsed(bool used)
+{
+    g_summariesUsed = used;
+}
+
+/// The loader thread's work: the summary file in the recording's place, or
+/// the reader process and then the direct read of unfiltered data.
+ReaderOutcome LoadController::run(Job& job, ReaderJob rj,
+                                  const ReaderProcess::ProgressFn& progress)
+{
+    ReaderOutcome outcome;
+    SummaryLookup lookup;
+    lookup.use = g_summariesUsed && rj.weights.empty(); // a summary holds its own weights
+    SummaryChoice choice = chooseSummary(rj.recording, lookup);
+    if (!choice.error.empty()) {
+        outcome.error = std::move(choice.error);
+        return outcome;
+    }
+    if (choice.summary && choice.recording.empty()) {
+        job.request.summary = QString::fromStdString(choice.summaryFile);
+        outcome.summary = std::move(choice.summary);
+        return outcome;
+    }
+    rj.recording = choice.recording;
+    outcome = job.reader.run(rj, progress);
+    if (!outcome.summary)
+        return outcome;
+    if (choice.summary && attachLayout(*choice.summary, choice.header, *outcome.summary).empty()) {
+        // The raw data need not be read: its sums are in the summary file.
+        job.request.summary = QString::fromStdString(choice.summaryFile);
+        outcome.summary = std::move(choice.summary);
+        return outcome;
+    }
+    if (!choice.warning.empty())
+        outcome.summary->warnings.push_back(choice.warning);
+    if (outcome.summary->layout) {
+        io::RawReadOptions raw = io::leanOptions();
+        raw.cancel = &job.cancelled;
+        if (std::string err = io::completeFromRaw(*outcome.summary, raw); !err.empty()) {
+            outcome.summary.reset();
+            outcome.error = std::move(err);
+        }
+        outcome.cancelled = outcome.cancelled || job.cancelled;
+        if (outcome.cancelled)
+            outcome.summary.reset();
+    }
+    return outcome;
 }
 
 void LoadController::cancel()

@@ -1,6 +1,10 @@
 #pragma once
 // Loads a recording through the isolated reader process on a background
 // thread. The GUI thread gets progress and exactly one of loaded / failed.
+// A summary file (.rnnsum) loads in a recording's place: named itself, or
+// beside the recording and current (common/summaryfiles.h). With the recording
+// there, the reader still parses its metadata, for the raw layout that
+// selections and PSTHs read; only its summary: the summary alone.
 
 #include "readerprocess.h"
 #include "summary.h"
@@ -15,8 +19,16 @@ namespace rnnloss {
 
 struct LoadRequest
 {
+    LoadRequest(QString recording = {}, QString weights = {})
+        : recording(std::move(recording)), weights(std::move(weights))
+    {
+    }
     QString recording;
     QString weights;
+    /// Set by the loader: the summary file loaded in the recording's place
+    /// (empty when the recording was read). With no raw layout in the summary
+    /// loaded, only the summary is here: what needs raw data cannot be had.
+    QString summary;
 };
 
 class LoadController : public QObject
@@ -37,6 +49,9 @@ public:
     void setWatchdogMs(int ms) { m_watchdogMs = ms; }
     void setMemoryLimit(std::uint64_t bytes) { m_memoryLimit = bytes; }
     void setSlabBytes(std::size_t bytes) { m_slabBytes = bytes; }
+    /// Whether current summary files are loaded in recordings' places, for
+    /// every loader of the process (rnnloss-explorer --no-summaries).
+    static void setSummariesUsed(bool used);
 
 signals:
     void progress(double fraction, const QString& stage);
@@ -46,6 +61,7 @@ signals:
 
 private:
     struct Job;
+    static ReaderOutcome run(Job& job, ReaderJob rj, const ReaderProcess::ProgressFn& progress);
     void finish(const std::shared_ptr<Job>& job, ReaderOutcome outcome);
     void joinFinished();
 

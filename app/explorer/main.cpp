@@ -39,7 +39,7 @@ struct Options
         "screenshot",
         "Render the window after loading and computing, write it to FILE.png and exit.",
         "FILE.png"};
-    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-6).", "N", "0"};
+    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-7).", "N", "0"};
     QCommandLineOption exportDir{
         "export",
         "Write every chart and table of each recording into DIR (named RECORDING-VIEW.FORMAT) "
@@ -71,6 +71,9 @@ struct Options
                               "histogram show; default: the most active one of the selection.",
                               "N"};
     QCommandLineOption noSettings{"no-settings", "Do not restore the saved lambdas and layout."};
+    QCommandLineOption noSummaries{"no-summaries",
+                                   "Read recordings even when they have a current summary file "
+                                   "(REC.h5.rnnsum, made by rnnloss summarize)."};
     QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
                                           "total last shown, and this process's peak memory."};
 
@@ -81,10 +84,12 @@ struct Options
             "With no file, reopens the recording of the last session, else the bundled example.");
         p.addHelpOption();
         p.addVersionOption();
-        p.addPositionalArgument("recordings", "HDF5 recordings (format v1)", "[REC.h5...]");
-        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize, lambdasFrom,
-                      caption, trials, steps, neurons, trialLabel, neuronGroup, splitByLabel, neuron,
-                      noSettings, verbose});
+        p.addPositionalArgument("recordings",
+                                "HDF5 recordings (format v1) or their summary files (.rnnsum)",
+                                "[REC.h5...]");
+        p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
+                      lambdasFrom, caption, trials, steps, neurons, trialLabel, neuronGroup,
+                      splitByLabel, neuron, noSettings, noSummaries, verbose});
     }
 };
 
@@ -388,6 +393,7 @@ int main(int argc, char** argv)
         return 2;
     }
     const bool useSettings = !shot && !exporting && !p.isSet(o.noSettings);
+    LoadController::setSummariesUsed(!p.isSet(o.noSummaries));
 
     MainWindow w(QString::fromStdString(readerExecutable()));
     const QStringList recordings = startSession(w, p, o, choice, useSettings);

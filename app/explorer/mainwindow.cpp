@@ -1,14 +1,11 @@
 #include "mainwindow.h"
 
-#include "exportwiring.h"
-#include "gradientbinding.h"
-#include "gradientview.h"
-#include "helpdialogs.h"
 #include "lambdabinding.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
 #include "neurondetailview.h"
 #include "neurontable.h"
+#include "populationcontroller.h"
 #include "ratehistogramview.h"
 #include "resultviews.h"
 #include "weightsview.h"
@@ -28,8 +25,8 @@ namespace rnnloss {
 MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     : QMainWindow(parent), m_lambdas(new LambdaModel(this)),
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
-      m_exporter(std::make_unique<Exporter>([this] { return ExportWiring::provenance(*this); })),
-      m_gradients(new GradientController(defaultGradientSource(readerExe), this))
+      m_population(new PopulationController(this)),
+      m_exporter(std::make_unique<Exporter>([this] { return ExportWiring::provenance(*this); }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));
     setAcceptDrops(true);
@@ -37,6 +34,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     m_selection =
         new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail, this);
     m_set->setShownData(m_analysis); // auto-balance balances what the views show
+    m_gradientTab = new GradientBinding(*this, readerExe); // the last tab, Gradients
     m_results = std::make_unique<ResultViews>(m_lambdaPanel, m_breakdown, m_rates, m_table,
                                               m_detail, m_selection);
     m_exports = new ExportWiring(this);
@@ -102,7 +100,7 @@ void MainWindow::buildTabs()
     neurons->addWidget(m_detail);
     neurons->setStretchFactor(0, 1);
     neurons->setStretchFactor(1, 1);
-    neurons->setSizes({560, 440});
+    neurons->setSizes({650, 350}); // the table whole (issue 18, item 10) in a 1280 px window
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_breakdown, tr("Loss breakdown"));
     m_tabs->addTab(m_rates, tr("Firing rates"));
@@ -110,7 +108,7 @@ void MainWindow::buildTabs()
     m_tabs->addTab(m_weights, tr("Weights"));
     m_set = new SetController(this, m_recordings, m_lambdas);
     m_set->addTabs(m_tabs);
-    m_tabs->addTab(m_gradientView = new GradientView, tr("Gradients"));
+    m_tabs->addTab(m_population->createTab(), tr("Population"));
     addDockWidget(Qt::LeftDockWidgetArea, m_set->dock());
 }
 
@@ -128,11 +126,10 @@ void MainWindow::wire()
     connect(m_analysis, &AnalysisController::resultReady, this,
             [this](const ComputeResult& r, bool newStats, bool newNeuron) {
                 m_results->show(r, newStats, newNeuron);
+                m_population->setResult(r, newStats, {recordingFile(), weightsFile()});
                 emit resultShown();
             });
     new LambdaBinding(m_lambdaPanel, m_lambdas, m_analysis, this);
-    new GradientBinding(m_gradientView, m_gradients, m_recordings, m_selection, m_lambdas,
-                        m_lambdaPanel, m_set, this);
     connect(m_lambdaPanel, &LambdaPanel::formulasRequested, this,
             [this] { showFormulasDialog(this); });
     wireNeurons();
@@ -157,25 +154,27 @@ void MainWindow::wireNeurons()
     });
     connect(m_detail, &NeuronDetailView::splitByLabelChanged, m_analysis,
             &AnalysisController::setSplitByLabel);
-    connect(m_rates, &RateHistogramView::binClicked, this, [this](const QVector<int>& n) {
+    connect(m_detail, &NeuronDetailView::bandChanged, m_analysis,
+            [this](PsthBand band) { m_analysis->setQuantiles(band == PsthBand::Quantiles); });
+    const auto pick = [this](const QVector<int>& n) { // a histogram bar's neurons
         m_table->selectNeurons(n);
         m_rates->setHighlightedNeurons(n);
         setPsthNeurons(n);
         if (!n.isEmpty())
             selectNeuron(n.front());
-    });
+    };
+    connect(m_rates, &RateHistogramView::binClicked, this, pick);
+    connect(m_population, &PopulationController::neuronsClicked, this, pick);
 }
 
 QString MainWindow::recordingFile() const
 {
-    const RecordingEntry* r = m_recordings->active();
-    return r ? r->files.recording : QString();
+    return m_recordings->active() ? m_recordings->active()->files.recording : QString();
 }
 
 QString MainWindow::weightsFile() const
 {
-    const RecordingEntry* r = m_recordings->active();
-    return r ? r->files.weights : QString();
+    return m_recordings->active() ? m_recordings->active()->files.weights : QString();
 }
 
 void MainWindow::openFiles(const QString& recording, const QString& weights)

@@ -6,15 +6,16 @@
 // (WindowMenus), the export wiring (ExportWiring), the settings
 // (WindowSettings), the status bar and error banner (StatusArea), the showing
 // of results (ResultViews), the lambda panel's link to the model
-// (LambdaBinding), the Gradients tab's (GradientBinding), the lambdas and the selection waiting for
-// the next recording (PendingLambdas, CommandLineSelection).
+// (LambdaBinding), the Gradients tab and its links (GradientBinding), the
+// lambdas and the selection waiting for the next recording (PendingLambdas,
+// CommandLineSelection).
 
 #include "analysiscontroller.h"
 #include "cliargs.h"
 #include "commandlineselection.h"
 #include "exporter.h"
 #include "exportwiring.h"
-#include "gradientcontroller.h"
+#include "gradientbinding.h"
 #include "helpdialogs.h"
 #include "lambdamodel.h"
 #include "pendinglambdas.h"
@@ -39,11 +40,11 @@ class QUndoStack;
 namespace rnnloss {
 
 class ExportWiring;
-class GradientView;
 class LambdaPanel;
 class LossBreakdownView;
 class NeuronDetailView;
 class NeuronTableView;
+class PopulationController;
 class RateHistogramView;
 class ResultViews;
 class WeightsView;
@@ -95,8 +96,9 @@ public:
     NeuronTableView* neuronTable() const { return m_table; }
     NeuronDetailView* neuronDetail() const { return m_detail; }
     WeightsView* weightsView() const { return m_weights; }
-    GradientView* gradientView() const { return m_gradientView; }
+    GradientView* gradientView() const { return m_gradientTab->view(); }
     QTabWidget* tabs() const { return m_tabs; }
+    PopulationController* population() const { return m_population; }
 
     LambdaModel* lambdaModel() const { return m_lambdas; }
     RecordingSet* recordings() const { return m_recordings; }
@@ -108,15 +110,11 @@ public:
     SetController* recordingSet() const { return m_set; }
     SelectionBar* selectionBar() const { return m_selectionBar; }
     SelectionController* selection() const { return m_selection; }
-    GradientController* gradients() const { return m_gradients; }
+    GradientController* gradients() const { return m_gradientTab->controller(); }
     /// Where the gradients come from (defaultGradientSource() unless set): the
     /// Gradients tab's, the lambda panel's, auto-balance's and the History's;
     /// the data shown is computed again with it.
-    void setGradientSource(const GradientSource& source)
-    {
-        m_gradients->setSource(source);
-        m_set->setGradientSource(source); // the History's, per recording
-    }
+    void setGradientSource(const GradientSource& source) { m_gradientTab->setSource(source); }
     /// The status bar's line about the selection ("whole recording", ...).
     QString selectionStatus() const { return m_status->selectionLabel()->text(); }
     /// File ▸ Reload: reads the active recording again, keeping the lambdas
@@ -124,7 +122,7 @@ public:
     void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
-    /// 4 history, 5 compare, 6 λ sweep, 7 gradients):
+    /// 4 history, 5 compare, 6 λ sweep, 7 population, 8 gradients):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
     /// Also what "Copy RNNLoss(...)" puts on the clipboard.
@@ -183,18 +181,18 @@ private:
     NeuronTableView* m_table = nullptr;
     NeuronDetailView* m_detail = nullptr;
     WeightsView* m_weights = nullptr;
-    GradientView* m_gradientView = nullptr;
     QTabWidget* m_tabs = nullptr;
     StatusArea* m_status = nullptr;
 
     LambdaModel* m_lambdas = nullptr;
     RecordingSet* m_recordings = nullptr;
     AnalysisController* m_analysis = nullptr;
+    PopulationController* m_population = nullptr;
     std::unique_ptr<Exporter> m_exporter;
     SetController* m_set = nullptr;
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
-    GradientController* m_gradients = nullptr;
+    GradientBinding* m_gradientTab = nullptr;
     ExportWiring* m_exports = nullptr;
     std::unique_ptr<ResultViews> m_results;
     PendingLambdas m_pending; ///< the lambdas the next set starts with

@@ -2,6 +2,7 @@
 
 #include <QCollator>
 #include <QFileInfo>
+#include <QThread>
 
 #include <algorithm>
 
@@ -47,9 +48,14 @@ QString RecordingEntry::label() const
     return QString::fromStdString(recordingLabel(*summary, path.toStdString()));
 }
 
+int RecordingSet::parallelLoads()
+{
+    return std::clamp(QThread::idealThreadCount(), kParallelLoads, 8);
+}
+
 RecordingSet::RecordingSet(const QString& readerExe, QObject* parent) : QObject(parent)
 {
-    m_slots.resize(kParallelLoads);
+    m_slots.resize(std::size_t(parallelLoads()));
     for (std::size_t i = 0; i < m_slots.size(); ++i) {
         auto* loader = new LoadController(readerExe, this);
         m_slots[i].loader = loader;

@@ -1,6 +1,6 @@
 #pragma once
 // The recordings open in the window: loads through isolated reader processes
-// (LoadController, at most kParallelLoads at a time), the loaded entries in
+// (LoadController, at most parallelLoads() at a time), the loaded entries in
 // the History's order (step, epoch, label), which one is active, and the recent files.
 // The single-recording views show the active entry; the set views show all.
 
@@ -38,7 +38,10 @@ public:
         Replace,
         Append
     };
-    static constexpr int kParallelLoads = 2;
+    static constexpr int kParallelLoads = 2; ///< at least; see parallelLoads()
+    /// Reader processes at a time: one per core (at least kParallelLoads, so
+    /// that one reader's start overlaps another's read; at most 8).
+    static int parallelLoads();
 
     /// `readerExe`: the `rnnloss` binary that reads files in its own process.
     explicit RecordingSet(const QString& readerExe, QObject* parent = nullptr);
@@ -48,7 +51,7 @@ public:
     /// the set is left as it was.
     void load(const LoadRequest& request, Placement placement = Placement::Replace);
     /// Adds recordings to the set. Each is read in its own reader process, at
-    /// most kParallelLoads at once, and reports loaded or failed on its own; a
+    /// most parallelLoads() at once, and reports loaded or failed on its own; a
     /// failure leaves the set and the other loads as they are. Entries are
     /// kept in the History's order: by step, then epoch, then label. Into an
     /// empty set, the first entry of that order is active; otherwise the active one stays.
@@ -58,7 +61,7 @@ public:
     bool isLoading() const;
     /// Loads of the current batch not yet finished (running and queued).
     int pendingCount() const;
-    /// Reader processes running for the set now (at most kParallelLoads).
+    /// Reader processes running for the set now (at most parallelLoads()).
     int runningCount() const;
     /// The reader of single loads; its limits apply to every reader of the set.
     LoadController* loader() const { return m_slots.front().loader; }

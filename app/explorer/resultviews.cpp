@@ -7,8 +7,27 @@
 #include "neurontable.h"
 #include "ratehistogramview.h"
 #include "selectioncontroller.h"
+#include "slicecontroller.h"
+
+#include <cmath>
+#include <limits>
 
 namespace rnnloss {
+
+std::pair<double, double> rateRange(const Summary* whole)
+{
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    // TODO: take the range from the recording's `activation` attribute (relu
+    // [0, inf), tanh [-1, 1], sigmoid [0, 1]) once the Summary carries it;
+    // until then the data's own bound: a recording whose every rate is >= 0
+    // (relu, or any non-negative activation) keeps its bands >= 0.
+    if (!whole || whole->neuronMin.empty())
+        return {-inf, inf};
+    for (double m : whole->neuronMin)
+        if (m < 0.0) // NaN (no finite sample) says nothing either way
+            return {-inf, inf};
+    return {0.0, inf};
+}
 
 ResultViews::ResultViews(LambdaPanel* panel, LossBreakdownView* breakdown, RateHistogramView* rates,
                          NeuronTableView* table, NeuronDetailView* detail,
@@ -48,6 +67,8 @@ void ResultViews::showStats(const ComputeResult& r)
     m_table->setNeuronIds(s && s->slice ? s->slice->neurons : std::vector<std::int64_t>{},
                           s ? s->neuronGroups : std::vector<std::string>{});
     m_detail->setPsthSteps(s && s->slice ? s->slice->steps : std::vector<std::int64_t>{});
+    const auto [lo, hi] = rateRange(m_selection->slices()->whole().get());
+    m_detail->setValueRange(lo, hi);
     m_table->setStats(*r.stats);
 }
 
@@ -64,17 +85,19 @@ void ResultViews::showNeuron(const ComputeResult& r)
         QList<PsthTrace> traces;
         // Named by label alone: the title says whose PSTH it is.
         for (const LabelPsth& l : r.labelPsths)
-            traces.append({QString::fromStdString(l.label), l.psth});
+            traces.append({QString::fromStdString(l.label), l.psth, l.trials, l.q10, l.q90});
         m_detail->setPsths(traces, {}, dt, true);
     } else if (r.psths.size() > 1) {
         // Several neurons selected: their PSTHs overlaid with the population mean.
         QList<PsthTrace> traces;
         for (std::size_t i = 0; i < r.psths.size(); ++i)
-            traces.append(
-                {QStringLiteral("n%1").arg(m_selection->neuronId(r.psthNeurons[i])), r.psths[i]});
+            traces.append({QStringLiteral("n%1").arg(m_selection->neuronId(r.psthNeurons[i])),
+                           r.psths[i], r.trials});
         m_detail->setPsths(traces, r.populationPsth, dt);
     } else {
-        m_detail->setPsths({PsthTrace{QStringLiteral("n%1").arg(id), r.neuronPsth}}, {}, dt);
+        m_detail->setPsths({PsthTrace{QStringLiteral("n%1").arg(id), r.neuronPsth, r.trials,
+                                      r.neuronQ10, r.neuronQ90}},
+                           {}, dt);
     }
 }
 

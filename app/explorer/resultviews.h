@@ -3,6 +3,8 @@
 // availability and values, the loss breakdown, the rate histogram, the neuron
 // table and the selected neuron's detail (its PSTH per neuron or per label).
 
+#include <utility>
+
 namespace rnnloss {
 
 class LambdaPanel;
@@ -12,6 +14,11 @@ class NeuronTableView;
 class RateHistogramView;
 class SelectionController;
 struct ComputeResult;
+struct Summary;
+
+/// The range a recording's rates can take, for clipping the PSTH band: [0, inf)
+/// when every neuron's minimum over the whole recording is >= 0, else unbounded.
+std::pair<double, double> rateRange(const Summary* whole);
 
 class ResultViews
 {

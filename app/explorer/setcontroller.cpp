@@ -13,6 +13,7 @@
 
 #include <QDir>
 #include <QDockWidget>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -23,8 +24,10 @@
 #include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace rnnloss {
@@ -56,6 +59,7 @@ SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel
     m_history->setObjectName("historyView");
     m_compare = new CompareView;
     m_compare->setObjectName("compareView");
+    m_compare->installEventFilter(this);
     m_sweep = new SweepView;
     m_sweep->setObjectName("sweepView");
     m_sweep->setRange(std::pow(10.0, LambdaPanel::kMinExp), std::pow(10.0, LambdaPanel::kMaxExp));
@@ -71,10 +75,17 @@ SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel
     connect(m_list, &QListWidget::itemClicked, this,
             [this](QListWidgetItem* item) { m_set->setActive(m_list->row(item)); });
     connect(m_history, &HistoryView::recordingClicked, m_set, &RecordingSet::setActive);
+    m_redrawTimer = new QTimer(this);
+    m_redrawTimer->setSingleShot(true);
+    connect(m_redrawTimer, &QTimer::timeout, this, [this] {
+        m_delayMs = std::min(2 * m_delayMs, 1 << 24);
+        redraw(m_listStale, m_termsStale);
+    });
     connect(m_set, &RecordingSet::entriesChanged, this, &SetController::onEntriesChanged);
     connect(m_set, &RecordingSet::activeChanged, this, &SetController::onActiveChanged);
+    connect(m_set, &RecordingSet::batchFinished, this, &SetController::redrawSoon);
     connect(m_lambdas, &LambdaModel::changed, this, &SetController::onLambdasChanged);
-    connect(m_analysis, &SetAnalysis::termsChanged, this, &SetController::refreshTerms);
+    connect(m_analysis, &SetAnalysis::termsChanged, this, &SetController::onTermsChanged);
     // The set's gradients are computed while the History plots their shares.
     connect(m_history, &HistoryView::gradientSharesToggled, m_setGradients,
             &SetGradients::setWanted);
@@ -234,54 +245,116 @@ std::vector<double> SetController::positions(const std::vector<RecordingEntry>& 
     return {};
 }
 
+void SetController::setBatchRedrawDelay(int firstMs)
+{
+    m_firstDelayMs = m_delayMs = std::max(1, firstMs);
+}
+
 void SetController::onEntriesChanged()
 {
-    m_analysis->setEntries(m_set->entries());
+    m_listStale = m_termsStale = true;
+    m_analysis->setEntries(m_set->entries()); // its termsChanged draws what may be drawn
     m_setGradients->setEntries(m_set->entries());
-    refreshList();
-    refreshTerms();
+    redrawSoon();
 }
 
 void SetController::onActiveChanged()
 {
-    refreshList();
     m_history->setActive(m_set->activeIndex());
-    refreshTerms();
+    m_listStale = m_termsStale = true;
+    redrawSoon();
+}
+
+void SetController::onTermsChanged()
+{
+    m_termsStale = true;
+    redrawSoon();
+}
+
+void SetController::redrawSoon()
+{
+    // The list waits for the loads, the term views also for the terms.
+    const bool listWaits = m_set->isLoading();
+    const bool termsWait = listWaits || !m_analysis->complete();
+    redraw(m_listStale && !listWaits, m_termsStale && !termsWait);
+    if (!termsWait) {
+        m_redrawTimer->stop();
+        m_delayMs = m_firstDelayMs; // the next batch starts afresh
+        return;
+    }
+    if ((m_listStale || m_termsStale) && !m_redrawTimer->isActive())
+        m_redrawTimer->start(m_delayMs);
+}
+
+void SetController::redraw(bool list, bool terms)
+{
+    if (list) {
+        m_listStale = false;
+        refreshList();
+    }
+    if (terms) {
+        m_termsStale = false;
+        refreshTerms();
+    }
 }
 
 void SetController::onLambdasChanged()
 {
     const LambdaState& s = m_lambdas->state();
     // Terms computed under another convention no longer apply; the views wait
-    // for the new ones (termsChanged) rather than show stale numbers.
+    // for the new ones (termsChanged) rather than show stale numbers: they
+    // drop the old ones at once.
+    const bool otherConvention = s.convention != m_analysis->convention();
     m_analysis->setConvention(s.convention);
     m_setGradients->setConvention(s.convention);
+    if (otherConvention)
+        redraw(false, true);
     m_history->setLambdas(s.effective());
     m_sweep->setLambdas(s.effective());
     m_compare->setLambdas(s.effective());
 }
 
+SetController::SetTerms SetController::setTerms() const
+{
+    SetTerms out;
+    for (const RecordingEntry& e : m_set->entries()) {
+        out.labels << e.label();
+        const auto t = m_analysis->terms(e.generation);
+        out.values.push_back(t ? std::optional<TermValues>(t->values) : std::nullopt);
+        out.rates.push_back(t ? t->meanRates : std::vector<double>{});
+    }
+    return out;
+}
+
 void SetController::refreshTerms()
 {
-    const auto& entries = m_set->entries();
-    QStringList labels;
-    std::vector<std::optional<TermValues>> values;
-    std::vector<std::vector<double>> rates;
-    for (const RecordingEntry& e : entries) {
-        labels << e.label();
-        const auto t = m_analysis->terms(e.generation);
-        values.push_back(t ? std::optional<TermValues>(t->values) : std::nullopt);
-        rates.push_back(t ? t->meanRates : std::vector<double>{});
-    }
-    m_compare->setRecordings(labels, rates, values);
+    const SetTerms in = setTerms();
+    // Compare builds a chart series and a bar set per recording (Qt Charts:
+    // seconds for a thousand); hidden, it is given the set when it is shown.
+    m_compareStale = !m_compare->isVisible();
+    if (!m_compareStale)
+        m_compare->setRecordings(in.labels, in.rates, in.values);
     QString title;
-    const std::vector<double> x = positions(entries, &title);
-    m_history->setRecordings(labels, x, title, values);
+    const std::vector<double> x = positions(m_set->entries(), &title);
+    m_history->setRecordings(in.labels, x, title, in.values);
     refreshGradients();
     m_history->setActive(m_set->activeIndex());
     const RecordingEntry* active = m_set->active();
     const auto t = active ? m_analysis->terms(active->generation) : nullptr;
     m_sweep->setValues(t ? std::optional<TermValues>(t->values) : std::nullopt);
+    ++m_termRedraws;
+    emit termViewsRedrawn();
+}
+
+bool SetController::eventFilter(QObject* watched, QEvent* event)
+{
+    // Before Compare's own showEvent, which draws what it was given.
+    if (watched == m_compare && event->type() == QEvent::Show && m_compareStale) {
+        m_compareStale = false;
+        const SetTerms in = setTerms();
+        m_compare->setRecordings(in.labels, in.rates, in.values);
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 void SetController::setGradientParam(Param param)
@@ -320,6 +393,7 @@ void SetController::refreshList()
     }
     m_list->setCurrentRow(m_set->activeIndex());
     m_remove->setEnabled(entries.size() > 1);
+    ++m_listRedraws;
 }
 
 } // namespace rnnloss

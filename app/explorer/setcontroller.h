@@ -19,6 +19,7 @@ class QMainWindow;
 class QMenu;
 class QPushButton;
 class QTabWidget;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace rnnloss {
@@ -82,10 +83,41 @@ public:
     static std::vector<double> positions(const std::vector<RecordingEntry>& entries,
                                          QString* title);
 
+    /// While a batch of recordings loads (or their terms are computed), the
+    /// set's views (the list, History, Compare, λ sweep: each redraw costs
+    /// O(recordings)) are redrawn once when it is done and in between only
+    /// after `firstMs`, then twice that, and so on: a batch of N recordings
+    /// costs O(log) redraws instead of N. Outside a batch a change is drawn at
+    /// once. The default waits 1 s for the first redraw in between.
+    void setBatchRedrawDelay(int firstMs);
+    /// How many times the list and how many times the term views were redrawn.
+    int listRedraws() const { return m_listRedraws; }
+    int termRedraws() const { return m_termRedraws; }
+
+signals:
+    /// The term views (History, Compare, λ sweep) were redrawn.
+    void termViewsRedrawn();
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    /// What the term views are given: per recording, its label, terms (empty
+    /// while computing) and mean rates.
+    struct SetTerms
+    {
+        QStringList labels;
+        std::vector<std::optional<TermValues>> values;
+        std::vector<std::vector<double>> rates;
+    };
+    SetTerms setTerms() const;
     void onEntriesChanged();
     void onActiveChanged();
     void onLambdasChanged();
+    void onTermsChanged();
+    /// What is stale is redrawn now, or, in a batch, when the timer fires.
+    void redrawSoon();
+    void redraw(bool list, bool terms);
     void refreshTerms();
     void refreshGradients();
     void refreshList();
@@ -107,6 +139,14 @@ private:
     HistoryView* m_history = nullptr;
     SweepView* m_sweep = nullptr;
     CompareView* m_compare = nullptr;
+    QTimer* m_redrawTimer = nullptr;
+    int m_firstDelayMs = 1000;
+    int m_delayMs = 1000; ///< the next redraw in between; doubles each time
+    bool m_listStale = false;
+    bool m_compareStale = false; ///< Compare, hidden, waits to be shown for the set
+    bool m_termsStale = false;
+    int m_listRedraws = 0;
+    int m_termRedraws = 0;
 };
 
 } // namespace rnnloss

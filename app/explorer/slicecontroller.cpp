@@ -2,6 +2,7 @@
 
 #include "rawread.h"
 #include "readerprocess.h"
+#include "summaryslice.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -102,6 +103,18 @@ SliceController::Outcome SliceController::compute(const Summary& whole, const Lo
     Outcome out;
     if (!slice) {
         out.summary = std::make_shared<const Summary>(whole);
+        return out;
+    }
+    // Only a summary file is here (LoadRequest::summary): trials and neurons
+    // from its per-trial sums, a time window not at all.
+    if (!whole.layout && !files.summary.isEmpty()) {
+        SummarySliceResult part = sliceFromSummary(whole, *slice);
+        if (!part.value) {
+            out.error = QObject::tr("%1: %2; only its summary is here")
+                            .arg(files.recording, QString::fromStdString(part.error));
+            return out;
+        }
+        out.summary = std::make_shared<const Summary>(std::move(*part.value));
         return out;
     }
     // Both paths read the file again: refuse one that changed since its load.

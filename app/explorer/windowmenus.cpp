@@ -52,7 +52,9 @@ void WindowMenus::buildFile(ExportWiring* exports)
 void WindowMenus::openRecording()
 {
     const QString f = QFileDialog::getOpenFileName(
-        m_window, tr("Open recording"), {}, tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)"));
+        m_window, tr("Open recording"), {},
+        tr("Recordings and summaries (*.h5 *.hdf5 *.rnnsum);;HDF5 recordings (*.h5 *.hdf5);;"
+           "Summary files (*.rnnsum);;All files (*)"));
     if (!f.isEmpty())
         m_window->openFiles(f);
 }

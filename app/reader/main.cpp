@@ -13,6 +13,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -74,12 +75,33 @@ int readAndSend(io::ReadRequest req, const SliceOptions& slice)
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
 }
 
+/// The limits ReaderProcess asks for, set before anything is read: no core
+/// dumps, and the address space of --memory-limit BYTES (first when given).
+/// The client starts this program with posix_spawn, which cannot set them in
+/// the child before exec as fork() could; from here on the process is the same.
+std::vector<std::string> applyLimits(std::vector<std::string> args)
+{
+    struct rlimit core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &core);
+    if (args.size() >= 2 && args[0] == "--memory-limit") {
+        const rlim_t bytes = std::strtoull(args[1].c_str(), nullptr, 10);
+        if (bytes == 0)
+            throw UsageError{"reader: --memory-limit " + args[1] + ": expected bytes > 0"};
+        // As before, a hard limit already lower than this one stays.
+        struct rlimit as{bytes, bytes};
+        ::setrlimit(RLIMIT_AS, &as);
+        args.erase(args.begin(), args.begin() + 2);
+    }
+    return args;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
-    const std::vector<std::string> args(argv + 1, argv + argc);
     try {
+        const std::vector<std::string> args =
+            applyLimits(std::vector<std::string>(argv + 1, argv + argc));
         SliceOptions slice;
         io::ReadRequest req = parseRequest(args, slice);
         return readAndSend(std::move(req), slice);

@@ -492,3 +492,96 @@ std::string completeFromRaw(Summary& s, const RawReadOptions& options)
 }
 
 } // namespace rnnloss::io
+
+// Appended apart from the rest of the file: the quantile band of a PSTH.
+#include <cmath>
+#include <limits>
+
+namespace rnnloss::io {
+
+namespace {
+
+/// Quantile `p` of `v` (sorted, finite, not empty): linear interpolation
+/// between the order statistics at (n - 1) p, as numpy.quantile's default.
+double sortedQuantile(const std::vector<double>& v, double p)
+{
+    const double h = static_cast<double>(v.size() - 1) * p;
+    const auto k = static_cast<std::size_t>(h);
+    if (k + 1 >= v.size())
+        return v.back();
+    return v[k] + (h - static_cast<double>(k)) * (v[k + 1] - v[k]);
+}
+
+/// The neuron's state at each step of `sl` for each of its trials: T rows of B.
+std::vector<std::vector<double>> neuronColumnsByStep(const Summary& s, std::int64_t neuron,
+                                                     const Slice& sl, const RawReadOptions& opt)
+{
+    const RawLayout& layout = *s.layout;
+    const RawDataset& st = *layout.find(Dataset::States);
+    const std::string& file = layout.file;
+    if (const std::string bad = checkLayout(layout, s.recordingShape()); !bad.empty())
+        throw RawError(file + ": " + bad);
+    if (sl.whole != s.recordingShape() || !checkSlice(sl).empty())
+        throw RawError(file + ": the selection does not fit the recording");
+    if (neuron < 0 || neuron >= sl.whole.nHid)
+        throw RawError(file + ": neuron " + std::to_string(neuron) + " is out of range");
+    const FileDescriptor fd = openUnchanged(layout);
+    std::vector<std::vector<double>> byStep(sl.steps.size());
+    for (auto& row : byStep)
+        row.reserve(sl.trials.size());
+    const auto values = static_cast<std::size_t>(st.time * st.width);
+    Buffer<float> f;
+    Buffer<double> d;
+    auto gather = [&](const auto* v) {
+        for (std::size_t k = 0; k < sl.steps.size(); ++k) {
+            const double x = static_cast<double>(v[sl.steps[k] * st.width + neuron]);
+            if (std::isfinite(x))
+                byStep[k].push_back(x);
+        }
+    };
+    for (std::int64_t b : sl.trials) {
+        if (opt.cancel && opt.cancel->load(std::memory_order_relaxed))
+            throw RawError(file + ": cancelled");
+        if (st.elementSize == 4) {
+            float* v = f.get(values);
+            readTrials(fd.get(), file, st, b, 1, v);
+            gather(v);
+        } else {
+            double* v = d.get(values);
+            readTrials(fd.get(), file, st, b, 1, v);
+            gather(v);
+        }
+    }
+    return byStep;
+}
+
+} // namespace
+
+NeuronQuantiles neuronQuantilesFromRaw(const Summary& s, std::int64_t neuron, double pLo,
+                                       double pHi, const RawReadOptions& opt)
+{
+    NeuronQuantiles q;
+    if (!s.layout || !s.layout->find(Dataset::States)) {
+        q.error = "neuronQuantilesFromRaw: the summary has no raw layout of the states";
+        return q;
+    }
+    try {
+        const Slice sl = opt.slice ? *opt.slice : wholeSlice(s.recordingShape());
+        std::vector<std::vector<double>> byStep = neuronColumnsByStep(s, neuron, sl, opt);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        for (std::vector<double>& v : byStep) {
+            std::sort(v.begin(), v.end());
+            q.lo.push_back(v.empty() ? nan : sortedQuantile(v, std::clamp(pLo, 0.0, 1.0)));
+            q.hi.push_back(v.empty() ? nan : sortedQuantile(v, std::clamp(pHi, 0.0, 1.0)));
+        }
+    } catch (const RawError& e) {
+        q = {};
+        q.error = e.what();
+    } catch (const std::bad_alloc&) {
+        q = {};
+        q.error = s.layout->file + ": out of memory while reading";
+    }
+    return q;
+}
+
+} // namespace rnnloss::io

@@ -74,3 +74,23 @@ std::vector<NeuronDetail> neuronsFromRaw(const Summary& s, const std::vector<std
 std::string addPerTimeFromRaw(Summary& s, const RawReadOptions& options = {});
 
 } // namespace rnnloss::io
+
+namespace rnnloss::io {
+
+/// Per step, two quantiles of one neuron's state across trials.
+struct NeuronQuantiles
+{
+    std::vector<double> lo, hi; ///< one per step of the slice; NaN where no trial is finite
+    std::string error;          ///< "<file>: <what>"; set when lo and hi are empty
+};
+
+/// The `pLo` and `pHi` quantiles (in [0, 1]) of neuron `neuron` (an index of
+/// the recording) at each step of `options.slice` (or everything) across its
+/// trials, read from the raw extents of `s`'s layout. Quantiles interpolate
+/// linearly between order statistics (numpy's default, Hyndman & Fan type 7)
+/// over the finite values; the sums of a summary cannot give them, so this
+/// needs the states stored uncompressed (a raw layout).
+NeuronQuantiles neuronQuantilesFromRaw(const Summary& s, std::int64_t neuron, double pLo,
+                                       double pHi, const RawReadOptions& options = {});
+
+} // namespace rnnloss::io

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # ctest test_slurm_harness (label slurm): the test cluster of tests/slurm/cluster
 # runs real job arrays, and scripts/slurm/summarize.sbatch hands each array task
-# its share of the list. Until `rnnloss summarize` exists, RNNLOSS names a stand-in
-# that records its arguments; the issue-16 test of 40 recordings is this script
-# with the real program. Skipped (77) without the Slurm packages
+# its share of the list: RNNLOSS names a stand-in that records its arguments
+# (test_summarize.sh, issue 16's test of 40 recordings, runs the real
+# `rnnloss summarize`). Skipped (77) without the Slurm packages
 # (RNNLOSS_WITH_SLURM=1 scripts/deps) or without root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
