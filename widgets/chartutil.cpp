@@ -42,17 +42,6 @@ QColor distinctColor(int i)
     return QColor::fromHslF(float(hue / 360.0), 0.65f, float(light[k % 3]));
 }
 
-bool wantsLogAxis(const std::vector<double>& values)
-{
-    double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
-    for (double v : values)
-        if (std::isfinite(v) && v > 0.0) {
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-        }
-    return hi > 0.0 && hi / lo > 100.0;
-}
-
 double niceNumber(double x, bool round)
 {
     if (!(x > 0.0) || !std::isfinite(x))
@@ -284,6 +273,46 @@ double logFloorBelow(double smallest)
     if (!(smallest > 0.0) || !std::isfinite(smallest))
         return 1e-3;
     return std::pow(10.0, std::floor(std::log10(smallest) - 0.5 + 1e-9));
+}
+
+QString shareText(double fraction)
+{
+    const double pct = 100.0 * fraction;
+    if (pct > 0.0 && pct < 0.1)
+        return QStringLiteral("< 0.1 %");
+    return QString::number(pct, 'f', 1) + QStringLiteral(" %");
+}
+
+std::pair<double, double> positiveRange(std::span<const double> values)
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+    for (double v : values)
+        if (std::isfinite(v) && v > 0.0) {
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    return {lo, hi};
+}
+
+bool wantsLogAxis(std::span<const double> values)
+{
+    const auto [lo, hi] = positiveRange(values);
+    return hi > 0.0 && hi / lo > 100.0;
+}
+
+double setBarRange(QAbstractAxis* axis, double lo, double hi)
+{
+    if (auto* log = qobject_cast<QLogValueAxis*>(axis)) {
+        if (!(hi > 0.0)) {
+            lo = 1e-3;
+            hi = 1.0;
+        }
+        setDecadeRange(log, logFloorBelow(lo), hi * 2.0);
+        return log->min();
+    }
+    if (auto* linear = qobject_cast<QValueAxis*>(axis))
+        setNiceRange(linear, 0.0, hi > 0.0 ? hi * 1.12 : 1.0, 6);
+    return 0.0;
 }
 
 void styleChart(QChart* chart)

@@ -5,7 +5,9 @@
 #include <QList>
 #include <QString>
 
+#include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rnnloss {
@@ -13,6 +15,7 @@ struct Histogram;
 }
 
 QT_BEGIN_NAMESPACE
+class QAbstractAxis;
 class QChart;
 class QFont;
 class QValueAxis;
@@ -37,12 +40,6 @@ QColor termColor(int i);
 /// later ones are spread by hue and lightness.
 QColor distinctColor(int i);
 constexpr int kDistinctColors = 12;
-
-/// True when the positive finite `values` span more than two decades (the
-/// largest over 100 times the smallest): the rule by which a chart of loss
-/// terms picks a log axis. On a linear one an MSE at 98 % of the total leaves
-/// every regulariser a flat line.
-bool wantsLogAxis(const std::vector<double>& values);
 
 /// A "nice" number (1, 2, 5 times a power of ten) near `x`; rounds when
 /// `round`, else the smallest nice number >= x.
@@ -100,6 +97,27 @@ void setFittedRange(QChart* chart, QValueAxis* axis, double lo, double hi, bool 
 /// `smallest`: the power of ten at least half a decade below it, so the
 /// smallest bar stays visible (a fixed floor made 1.03e-5 one pixel tall).
 double logFloorBelow(double smallest);
+
+/// The smallest and the largest positive finite value; {+inf, 0} when there is none.
+std::pair<double, double> positiveRange(std::span<const double> values);
+
+/// True when the positive finite `values` span more than two decades (the
+/// largest over 100 times the smallest): the rule by which a chart of loss
+/// terms or of their gradients picks a log axis. On a linear one an MSE at
+/// 98 % of the total leaves every regulariser a flat line.
+bool wantsLogAxis(std::span<const double> values);
+
+/// The value range of bars whose positive values span [lo, hi] (positiveRange;
+/// {+inf, 0} when there is none). A QLogValueAxis gets the decades from
+/// logFloorBelow(lo) to above 2 hi (1e-3 to 1 without bars), a QValueAxis 0 to
+/// a nice number above 1.12 hi (room for the value labels; 0 to 1 without
+/// bars). Returns where a bar of 0 stands: the log axis's floor (where it is
+/// not drawn), or 0.
+double setBarRange(QAbstractAxis* axis, double lo, double hi);
+
+/// A share of a total as the views print it: "41.0 %", "< 0.1 %" for a
+/// positive share that would print as 0.0.
+QString shareText(double fraction);
 
 /// printf format with enough decimals for ticks `step` apart.
 QString labelFormatForStep(double step);

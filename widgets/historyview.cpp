@@ -1,6 +1,7 @@
 #include "historyview.h"
 
 #include "chartutil.h"
+#include "gradgram.h"
 
 #include <QAction>
 #include <QMouseEvent>
@@ -80,8 +81,71 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
     // triggered, not toggled: the automatic choice checks it too.
     connect(m_actLog, &QAction::triggered, this, &HistoryView::setLogScale);
     addAction(m_actLog);
+    m_actGradient = new QAction(tr("Gradient shares instead of loss values"), this);
+    m_actGradient->setCheckable(true);
+    m_actGradient->setToolTip(tr("Each term's share of the gradient of the parameter the "
+                                 "Gradients tab shows, per recording"));
+    connect(m_actGradient, &QAction::triggered, this, [this](bool on) {
+        setGradientShares(on);
+        emit gradientSharesToggled(on);
+    });
+    addAction(m_actGradient);
     setContextMenuPolicy(Qt::ActionsContextMenu);
     refresh();
+}
+
+void HistoryView::setGradients(const std::vector<std::optional<ParamGram>>& grams,
+                               const QString& param, const QString& note)
+{
+    m_grams = grams;
+    m_gradParam = param;
+    m_gradNote = note;
+    computeShares();
+    refresh();
+}
+
+void HistoryView::setGradientShares(bool on)
+{
+    if (on == m_gradientMode)
+        return;
+    m_gradientMode = on;
+    m_actGradient->setChecked(on);
+    m_actLog->setEnabled(!on);
+    m_yLinear->setTitleText(on ? tr("share of the gradient (%)") : tr("λ · L"));
+    attachAxes();
+    refresh();
+}
+
+void HistoryView::computeShares()
+{
+    // The lambdas are the effective ones: a term that is off has λ 0 and does not count.
+    std::array<bool, kTermCount> all{};
+    all.fill(true);
+    m_shares.assign(m_labels.size(), Shares{});
+    for (std::size_t i = 0; i < m_shares.size() && i < m_grams.size(); ++i)
+        if (m_grams[i])
+            m_shares[i] = gradShares(*m_grams[i], m_lambdas, all);
+}
+
+bool HistoryView::seriesShown(int s) const
+{
+    // A term that is switched off weighs nothing: its line would lie on 0.
+    if (s == kTotal)
+        return !m_gradientMode;
+    return m_lambdas[std::size_t(s)] != 0.0;
+}
+
+void HistoryView::refreshTitle()
+{
+    QString title;
+    if (m_gradientMode) {
+        title = tr("Share of each term in the gradient of %1")
+                    .arg(m_gradParam.isEmpty() ? tr("a parameter") : m_gradParam);
+        if (!m_gradNote.isEmpty())
+            title += QStringLiteral(" — ") + m_gradNote;
+    }
+    if (m_chart->title() != title)
+        m_chart->setTitle(title);
 }
 
 void HistoryView::setRecordings(const QStringList& labels, const std::vector<double>& x,
@@ -121,6 +185,7 @@ void HistoryView::setLambdas(const TermArray& lambdas)
     for (std::size_t i = 0; i < m_values.size(); ++i)
         if (m_values[i])
             m_results[i] = evaluate(*m_values[i], lambdas);
+    computeShares();
     refresh();
 }
 
@@ -159,7 +224,7 @@ void HistoryView::applyLogScale(bool on)
 void HistoryView::attachAxes()
 {
     QAbstractAxis* x = m_numericX ? static_cast<QAbstractAxis*>(m_xValue) : m_xOrder;
-    QAbstractAxis* y = m_logScale ? static_cast<QAbstractAxis*>(m_yLog) : m_yLinear;
+    QAbstractAxis* y = logAxis() ? static_cast<QAbstractAxis*>(m_yLog) : m_yLinear;
     QList<QAbstractSeries*> all;
     for (QLineSeries* s : m_series)
         all << s;
@@ -172,24 +237,31 @@ void HistoryView::attachAxes()
     }
     m_xValue->setVisible(m_numericX);
     m_xOrder->setVisible(!m_numericX);
-    m_yLinear->setVisible(!m_logScale);
-    m_yLog->setVisible(m_logScale);
+    m_yLinear->setVisible(!logAxis());
+    m_yLog->setVisible(logAxis());
 }
 
 std::optional<double> HistoryView::plotValue(int recording, int series) const
 {
+    if (m_gradientMode) {
+        if (series == kTotal || recording >= int(m_shares.size()))
+            return std::nullopt;
+        const auto& share = m_shares[std::size_t(recording)][std::size_t(series)];
+        return share ? std::optional<double>(100.0 * *share) : std::nullopt;
+    }
     const auto& r = m_results[std::size_t(recording)];
     if (!r)
         return std::nullopt;
     const std::optional<double> v = series == kTotal ? r->total : (*r)[kAllTerms[series]].weighted;
-    if (!v || !std::isfinite(*v) || (m_logScale && *v <= 0.0))
+    if (!v || !std::isfinite(*v) || (logAxis() && *v <= 0.0))
         return std::nullopt;
     return v;
 }
 
 void HistoryView::refresh()
 {
-    if (m_autoLog) {
+    refreshTitle();
+    if (m_autoLog && !m_gradientMode) {
         std::vector<double> values;
         for (std::size_t i = 0; i < m_results.size(); ++i)
             for (int s = 0; s < kSeries; ++s)
@@ -212,8 +284,7 @@ void HistoryView::refresh()
                      [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (int s = 0; s < kSeries; ++s) {
-        // A term that is switched off weighs nothing: its line would lie on 0.
-        const bool shown = s == kTotal || m_lambdas[std::size_t(s)] != 0.0;
+        const bool shown = seriesShown(s);
         QList<QPointF> pts;
         for (int i : byX)
             if (const auto v = shown ? plotValue(i, s) : std::nullopt) {
@@ -227,15 +298,19 @@ void HistoryView::refresh()
             m->setVisible(shown);
     }
     QList<QPointF> mark;
-    if (const auto p = m_active >= 0 ? plotValue(m_active, kTotal) : std::nullopt)
-        mark << QPointF(m_x[std::size_t(m_active)], *p);
+    for (int s = kTotal; s >= 0 && m_active >= 0 && mark.isEmpty(); --s)
+        if (const auto p = seriesShown(s) ? plotValue(m_active, s) : std::nullopt)
+            mark << QPointF(m_x[std::size_t(m_active)], *p);
     m_activeMark->replace(mark);
 
     if (!std::isfinite(lo)) {
-        lo = m_logScale ? 1e-3 : 0.0;
+        lo = logAxis() ? 1e-3 : 0.0;
         hi = 1.0;
     }
-    if (m_logScale)
+    if (m_gradientMode)
+        // Shares: the whole 0-100 % at a glance, the top point not cut by the frame.
+        setExactRangeNiceTicks(m_yLinear, 0.0, 103.0, 6);
+    else if (logAxis())
         setDecadeRange(m_yLog, lo, hi);
     else
         // 5 % headroom: the top point (and its ring) is drawn whole, not cut by the frame.
@@ -313,6 +388,19 @@ QString HistoryView::hoverText(int recording) const
         lines << QStringLiteral("%1 = %2")
                      .arg(m_xValue->titleText())
                      .arg(m_x[std::size_t(recording)], 0, 'g', 10);
+    if (m_gradientMode) {
+        const Shares sh =
+            recording < int(m_shares.size()) ? m_shares[std::size_t(recording)] : Shares{};
+        if (!sh[0])
+            return lines.join(QStringLiteral("<br>")) + tr("<br>no gradient shares") +
+                   (m_gradNote.isEmpty() ? QString() : QStringLiteral(": ") + m_gradNote);
+        for (Term t : kAllTerms)
+            if (m_lambdas[index(t)] != 0.0)
+                lines << tr("%1: %2 of ∇%3")
+                             .arg(qs(termKey(t)), shareText(*sh[std::size_t(index(t))]),
+                                  m_gradParam);
+        return lines.join(QStringLiteral("<br>"));
+    }
     const auto& r = m_results[std::size_t(recording)];
     if (!r)
         return lines.join(QStringLiteral("<br>")) + tr("<br>computing…");

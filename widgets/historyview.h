@@ -2,9 +2,13 @@
 // The loss over a set of recordings: each weighted term and the total against
 // the recordings' positions (training step, epoch, or their order). It is given
 // each recording's unweighted term values once and the lambdas on every change,
-// so a lambda change costs one evaluate() (O(7)) per recording.
+// so a lambda change costs one evaluate() (O(7)) per recording. It can plot
+// instead each term's share of the gradient of one parameter (gradgram.h's
+// gradShares, from each recording's Gram matrix: O(7^2) per recording).
 
+#include "gradient.h"
 #include "loss.h"
+#include "sweep.h"
 
 #include <QList>
 #include <QPointF>
@@ -40,6 +44,18 @@ public:
                        const QString& xTitle, const std::vector<std::optional<TermValues>>& values);
     /// The effective lambdas (a disabled term is 0).
     void setLambdas(const TermArray& lambdas);
+    /// Each recording's Gram matrix of the gradients of `param` (in the order
+    /// of setRecordings; empty while missing or when it has none) and a note
+    /// on what is missing (shown in the title).
+    void setGradients(const std::vector<std::optional<ParamGram>>& grams, const QString& param,
+                      const QString& note = {});
+    /// Plots each term's share of the gradient (in %) instead of the loss
+    /// values; the total is not drawn and the axis is linear.
+    void setGradientShares(bool on);
+    bool gradientShares() const { return m_gradientMode; }
+    QAction* gradientSharesAction() const { return m_actGradient; }
+    /// Each recording's gradient shares under the current lambdas (empty ones while missing).
+    const std::vector<Shares>& shares() const { return m_shares; }
     /// The recording the single-recording views show, marked with a ring.
     void setActive(int index);
     int active() const { return m_active; }
@@ -74,6 +90,8 @@ public:
 signals:
     /// The user clicked a recording's point.
     void recordingClicked(int index);
+    /// The user switched between loss values and gradient shares.
+    void gradientSharesToggled(bool on);
 
 protected:
     void mousePressEvent(QMouseEvent* event) override;
@@ -81,6 +99,11 @@ protected:
 
 private:
     void refresh();
+    void refreshTitle();
+    void computeShares();
+    /// The y axis in use is logarithmic (never for the shares).
+    bool logAxis() const { return m_logScale && !m_gradientMode; }
+    bool seriesShown(int series) const;
     void applyLogScale(bool on);
     void attachAxes();
     std::optional<double> plotValue(int recording, int series) const;
@@ -92,6 +115,11 @@ private:
     TermArray m_lambdas{};
     std::vector<std::optional<LossResult>> m_results;
     int m_active = -1;
+    std::vector<std::optional<ParamGram>> m_grams;
+    std::vector<Shares> m_shares;
+    QString m_gradParam;
+    QString m_gradNote;
+    bool m_gradientMode = false;
     bool m_logScale = false;
     bool m_autoLog = true;
 
@@ -103,6 +131,7 @@ private:
     QValueAxis* m_yLinear = nullptr;
     QLogValueAxis* m_yLog = nullptr;
     QAction* m_actLog = nullptr;
+    QAction* m_actGradient = nullptr;
 };
 
 } // namespace rnnloss

@@ -37,6 +37,9 @@ enum Column
     ColShare
 };
 
+/// The gradient share's colour: told apart from the loss share above it.
+const QString kGradStyle = QStringLiteral("QLabel { color: #2f5f99; }");
+
 } // namespace
 
 namespace {
@@ -186,7 +189,22 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         QFont f = h->font();
         f.setBold(true);
         h->setFont(f);
-        grid->addWidget(h, 0, c, c >= ColWeighted ? Qt::AlignRight : Qt::AlignLeft);
+        if (c != ColShare) {
+            grid->addWidget(h, 0, c, c >= ColWeighted ? Qt::AlignRight : Qt::AlignLeft);
+            continue;
+        }
+        // The share of the loss, and under it the share of a parameter's gradient.
+        h->setToolTip(tr("Each term's share of the loss: λ · L over the total"));
+        m_gradHeader = new QLabel(QStringLiteral("∇"), this);
+        m_gradHeader->setObjectName(QStringLiteral("gradientHeader"));
+        f.setPointSizeF(f.pointSizeF() * 0.85);
+        m_gradHeader->setFont(f);
+        m_gradHeader->setStyleSheet(kGradStyle);
+        auto* box = new QVBoxLayout;
+        box->setSpacing(0);
+        box->addWidget(h, 0, Qt::AlignRight);
+        box->addWidget(m_gradHeader, 0, Qt::AlignRight);
+        grid->addLayout(box, 0, c);
     }
 
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
@@ -255,7 +273,18 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         grid->addWidget(r.slider, gridRow, ColSlider);
         grid->addWidget(r.edit, gridRow, ColEdit);
         grid->addWidget(r.weighted, gridRow, ColWeighted);
-        grid->addWidget(r.share, gridRow, ColShare);
+        r.gradShare = new QLabel(this);
+        r.gradShare->setObjectName(QStringLiteral("gradShare_") + qs(termKey(t)));
+        QFont smallMono = mono;
+        smallMono.setPointSizeF(mono.pointSizeF() * 0.85);
+        r.gradShare->setFont(smallMono);
+        r.gradShare->setStyleSheet(kGradStyle);
+        r.gradShare->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        auto* shareBox = new QVBoxLayout;
+        shareBox->setSpacing(0);
+        shareBox->addWidget(r.share);
+        shareBox->addWidget(r.gradShare);
+        grid->addLayout(shareBox, gridRow, ColShare);
 
         connect(r.slider, &QSlider::valueChanged, this,
                 [this, i](int pos) { onSliderMoved(i, pos); });
@@ -317,6 +346,7 @@ LambdaPanel::LambdaPanel(QWidget* parent) : QWidget(parent)
         m_rows[i].weighted->setText(QStringLiteral("—"));
         m_rows[i].share->setText(QStringLiteral("—"));
     }
+    setGradientShares({}, {}, tr("no gradients yet"));
 }
 
 void LambdaPanel::setLambdas(const TermArray& values, const Flags& enabled)
@@ -418,7 +448,71 @@ void LambdaPanel::showResult(const LossResult& result)
             tip += tr("\nTotal undefined: %1").arg(QString::fromStdString(result.totalReason));
         r.weighted->setToolTip(tip);
         r.share->setToolTip(tip);
+        updateGradientShare(i); // its tooltip names the loss share too
     }
+}
+
+void LambdaPanel::setGradientShares(const Shares& shares, const QString& param, const QString& why)
+{
+    m_gradShares = shares;
+    m_gradParam = param;
+    m_gradWhy = why;
+    const QString header = param.isEmpty() ? QStringLiteral("∇") : QStringLiteral("∇") + param;
+    if (m_gradHeader->text() != header)
+        m_gradHeader->setText(header);
+    m_gradHeader->setToolTip(
+        param.isEmpty()
+            ? tr("Each term's share of a parameter's gradient: %1").arg(why)
+            : tr("Each term's share of the gradient of %1: λ_k ‖∂L_k/∂%1‖ over the sum of "
+                 "them (the parameter the Gradients tab shows)")
+                  .arg(param));
+    for (int i = 0; i < kTermCount; ++i)
+        updateGradientShare(i);
+}
+
+void LambdaPanel::updateGradientShare(int i)
+{
+    Row& r = m_rows[std::size_t(i)];
+    QString text = QStringLiteral("—");
+    if (!m_gradParam.isEmpty()) {
+        if (!m_enabled[std::size_t(i)])
+            text = tr("off");
+        else if (m_values[std::size_t(i)] == 0.0)
+            text = QStringLiteral("λ = 0");
+        else if (const auto& s = m_gradShares[std::size_t(i)])
+            text = shareText(*s);
+    }
+    if (r.gradShare->text() != text)
+        r.gradShare->setText(text);
+    const QString loss = r.share->text();
+    QString tip;
+    if (m_gradParam.isEmpty())
+        tip = tr("No gradient share: %1").arg(m_gradWhy);
+    else if (m_gradShares[std::size_t(i)] && text.endsWith(QLatin1Char('%')))
+        tip = tr("%1 of loss · %2 of ∇%3")
+                  .arg(loss.endsWith('%') ? loss : tr("—"), text, m_gradParam);
+    else
+        tip =
+            tr("%1 of ∇%2: %3")
+                .arg(qs(termKey(kAllTerms[std::size_t(i)])), m_gradParam,
+                     text == QStringLiteral("—") ? tr("undefined (an enabled term has no gradient)")
+                                                 : text);
+    r.gradShare->setToolTip(tip);
+}
+
+QString LambdaPanel::gradientShareText(Term t) const
+{
+    return m_rows[std::size_t(index(t))].gradShare->text();
+}
+
+QString LambdaPanel::gradientShareTip(Term t) const
+{
+    return m_rows[std::size_t(index(t))].gradShare->toolTip();
+}
+
+QString LambdaPanel::gradientHeader() const
+{
+    return m_gradHeader->text();
 }
 
 void LambdaPanel::onSliderMoved(int term, int pos)
@@ -685,6 +779,8 @@ void LambdaPanel::updateRow(int i)
     r.edit->setEnabled(avail && m_enabled[i]);
     r.weighted->setEnabled(avail && m_enabled[i]);
     r.share->setEnabled(avail && m_enabled[i]);
+    r.gradShare->setEnabled(avail && m_enabled[i]);
+    updateGradientShare(i); // "off" and "λ = 0" follow the row
 }
 void LambdaPanel::updateTooltips()
 {

@@ -1,9 +1,11 @@
 #pragma once
 // The lambdas of the seven loss terms: one row per term with an enable box, a
 // logarithmic slider, a number field and read-outs of the weighted value and
-// its share of the total.
+// its share of the total, and beside it the term's share of the gradient of
+// one parameter (the one the Gradients tab shows).
 
 #include "loss.h"
+#include "sweep.h"
 #include "terms.h"
 
 #include <QString>
@@ -55,6 +57,14 @@ public:
     Convention convention() const { return m_convention; }
     /// Updates the read-outs (weighted value, share of the total).
     void showResult(const LossResult& result);
+    /// Each term's share of the gradient of `param` (gradgram.h's gradShares),
+    /// beside its share of the loss: "3.0 % of loss · 41.0 % of ∇W_hid". An
+    /// empty `param` shows none, with `why` (no gradients yet, or their error).
+    void setGradientShares(const Shares& shares, const QString& param, const QString& why = {});
+    /// The gradient share column's text and tooltip of a term, and its header.
+    QString gradientShareText(Term t) const;
+    QString gradientShareTip(Term t) const;
+    QString gradientHeader() const;
     void setTrainingLambdasAvailable(bool available);
 
     /// Identifies the gesture the latest lambdasEdited / conventionChanged came
@@ -112,6 +122,7 @@ private:
         QLineEdit* edit = nullptr;
         QLabel* weighted = nullptr;
         QLabel* share = nullptr;
+        QLabel* gradShare = nullptr; ///< the share of the chosen parameter's gradient
         QLabel* caption = nullptr; ///< under the name, where a term needs telling apart
     };
 
@@ -129,6 +140,7 @@ private:
     void onToggled(int term, bool on);
     void onSliderAction(int term, int action);
     void updateRow(int term);
+    void updateGradientShare(int term);
     void updateTooltips();
     void updateConventionHint();
     void markField(int term, const QString& refusedText, const QString& reason);
@@ -143,6 +155,10 @@ private:
     Flags m_enabled{};
     Flags m_available{};
     Reasons m_reasons{};
+    Shares m_gradShares{};
+    QString m_gradParam; ///< empty: no gradient shares
+    QString m_gradWhy;
+    QLabel* m_gradHeader = nullptr;
     Convention m_convention = kDefaultConvention;
     std::array<QString, kTermCount> m_refusal{}; ///< why a field's text is refused, or empty
     QComboBox* m_convCombo = nullptr;

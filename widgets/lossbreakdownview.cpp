@@ -35,14 +35,6 @@ QString valueText(double v)
     return QString::number(v, 'g', 3);
 }
 
-QString shareText(double share)
-{
-    const double pct = 100.0 * share;
-    if (pct > 0.0 && pct < 0.1)
-        return QStringLiteral("< 0.1 %");
-    return QString::number(pct, 'f', 1) + QStringLiteral(" %");
-}
-
 } // namespace
 
 LossBreakdownView::LossBreakdownView(QWidget* parent) : QChartView(parent)
@@ -241,37 +233,24 @@ void LossBreakdownView::refresh()
     w[kTermCount] = m_result.total ? *m_result.total : nan;
     u[kTermCount] = nan; // an unweighted total means nothing
 
-    double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
     const bool withU = m_showUnweighted;
-    for (int i = 0; i < kBars; ++i) {
-        for (double v : {w[i], withU ? u[i] : nan}) {
-            if (std::isfinite(v) && v > 0.0) {
-                lo = std::min(lo, v);
-                hi = std::max(hi, v);
-            }
-        }
-    }
+    std::array<double, 2 * kBars> shown{};
+    std::copy(w.begin(), w.end(), shown.begin());
+    for (int i = 0; i < kBars; ++i)
+        shown[kBars + i] = withU ? u[i] : nan;
+    const auto [lo, hi] = positiveRange(shown);
 
     if (m_autoLog) {
-        const bool wantLog = wantsLogAxis(std::vector<double>(w.begin(), w.end()));
+        const bool wantLog = wantsLogAxis(w);
         if (wantLog != m_logScale) {
             applyLogScale(wantLog); // re-enters refresh() with the new axis
             return;
         }
     }
 
-    // Headroom above the tallest bar for its value label.
-    double base = 0.0;
-    if (m_logScale) {
-        if (!(hi > 0.0)) {
-            lo = 1e-3;
-            hi = 1.0;
-        }
-        setDecadeRange(m_logAxis, logFloorBelow(lo), hi * 2.0);
-        base = m_logAxis->min(); // bars at the axis floor are not drawn
-    } else {
-        setNiceRange(m_linearAxis, 0.0, hi > 0.0 ? hi * 1.12 : 1.0, 6);
-    }
+    // Bars at the log axis's floor are not drawn.
+    const double base =
+        setBarRange(m_logScale ? static_cast<QAbstractAxis*>(m_logAxis) : m_linearAxis, lo, hi);
     auto plotted = [&](double v) { return std::isfinite(v) && v > base ? v : base; };
     for (int i = 0; i < kBars; ++i) {
         if (m_weighted->at(i) != plotted(w[i]))

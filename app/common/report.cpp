@@ -34,12 +34,12 @@ std::string shortest(double v)
     return g(v, 17);
 }
 
+} // namespace
+
 std::string csvNumber(double v)
 {
     return std::isfinite(v) ? shortest(v) : std::string();
 }
-
-} // namespace
 
 std::string jsonNumber(std::optional<double> v)
 {

@@ -14,6 +14,8 @@ namespace rnnloss {
 /// A double with 17 significant digits, or `null` when empty or not finite.
 std::string jsonNumber(std::optional<double> v);
 std::string jsonString(const std::string& s);
+/// The shortest text that reads back as the same double; empty when not finite.
+std::string csvNumber(double v);
 
 /// The CLI's `--json` object (see `rnnloss --help`).
 std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& stats);

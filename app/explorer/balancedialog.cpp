@@ -1,16 +1,21 @@
 #include "balancedialog.h"
 
+#include "gradgram.h"
 #include "slice.h"
 #include "sweep.h"
 
 #include "chartutil.h"
 
+#include <QButtonGroup>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QVBoxLayout>
 
 #include <vector>
@@ -64,9 +69,8 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
 {
     setObjectName("balanceDialog");
     setWindowTitle(tr("Auto-balance"));
-    auto* intro = new QLabel(tr("Choose the share of the total each regulariser should take. Their "
-                                "lambdas are solved with the other lambdas fixed."));
-    intro->setWordWrap(true);
+    m_intro = new QLabel;
+    m_intro->setWordWrap(true);
     // The shares are those of this data: with a selection, the whole
     // recording's would come out otherwise.
     m_data = new QLabel(tr("Balances %1, the data the views show.").arg(data));
@@ -122,12 +126,78 @@ BalanceDialog::BalanceDialog(const TermValues& values, const LambdaState& state,
             &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(intro);
+    layout->addWidget(m_intro);
+    layout->addLayout(buildBasisRow());
     layout->addWidget(m_data);
     layout->addLayout(grid);
     layout->addWidget(m_total);
     layout->addWidget(m_message);
     layout->addWidget(m_buttons);
+    solve();
+}
+
+QLayout* BalanceDialog::buildBasisRow()
+{
+    m_byLoss = new QRadioButton(tr("Shares of the loss"));
+    m_byLoss->setObjectName("basisLoss");
+    m_byLoss->setChecked(true);
+    m_byGradient = new QRadioButton(tr("Shares of the gradient of"));
+    m_byGradient->setObjectName("basisGradient");
+    m_byGradient->setEnabled(false);
+    m_byGradient->setToolTip(tr("No gradients of this data"));
+    auto* group = new QButtonGroup(this);
+    group->addButton(m_byLoss);
+    group->addButton(m_byGradient);
+    m_paramBox = new QComboBox;
+    m_paramBox->setObjectName("basisParam");
+    for (Param p : kAllParams)
+        m_paramBox->addItem(qs(paramKey(p)), index(p));
+    m_paramBox->setCurrentIndex(index(m_param));
+    m_paramBox->setEnabled(false);
+    connect(m_byGradient, &QRadioButton::toggled, this,
+            [this](bool on) { setBasis(on ? Basis::Gradient : Basis::Loss); });
+    connect(m_paramBox, &QComboBox::activated, this,
+            [this](int i) { setParam(static_cast<Param>(m_paramBox->itemData(i).toInt())); });
+    auto* row = new QHBoxLayout;
+    row->addWidget(m_byLoss);
+    row->addSpacing(12);
+    row->addWidget(m_byGradient);
+    row->addWidget(m_paramBox);
+    row->addStretch(1);
+    return row;
+}
+
+void BalanceDialog::setGradients(std::shared_ptr<const GradientResult> gradients, Param param,
+                                 const QString& why)
+{
+    m_gradients = gradients && gradients->ok() ? std::move(gradients) : nullptr;
+    m_param = param;
+    m_paramBox->setCurrentIndex(index(param));
+    m_byGradient->setEnabled(m_gradients != nullptr);
+    m_byGradient->setToolTip(m_gradients ? tr("λ_k ‖∂L_k/∂p‖ over the sum of them: the shares "
+                                              "the Gradients tab and the lambda panel show")
+                                         : tr("No gradients of this data: %1").arg(why));
+    if (!m_gradients)
+        setBasis(Basis::Loss);
+    solve();
+}
+
+void BalanceDialog::setBasis(Basis basis)
+{
+    if (basis == Basis::Gradient && !m_gradients)
+        basis = Basis::Loss;
+    m_basis = basis;
+    const bool byGradient = basis == Basis::Gradient;
+    if (m_byGradient->isChecked() != byGradient)
+        (byGradient ? m_byGradient : m_byLoss)->setChecked(true); // re-enters once
+    m_paramBox->setEnabled(byGradient);
+    solve();
+}
+
+void BalanceDialog::setParam(Param param)
+{
+    m_param = param;
+    m_paramBox->setCurrentIndex(index(param));
     solve();
 }
 
@@ -153,8 +223,37 @@ QPushButton* BalanceDialog::applyButton() const
     return m_buttons->button(QDialogButtonBox::Apply);
 }
 
+void BalanceDialog::solveShares(const std::vector<ShareTarget>& targets)
+{
+    m_solvedShares = {};
+    if (m_basis == Basis::Loss) {
+        m_result = balanceShares(m_values, m_state.effective(), targets);
+        if (m_result.lambdas)
+            m_solvedShares = termShares(evaluate(m_values, *m_result.lambdas));
+        return;
+    }
+    const ParamGram& g = (*m_gradients)[m_param];
+    m_result = balanceByGradient(g, m_state.values, m_state.enabled, targets);
+    if (!m_result.lambdas)
+        return;
+    std::array<bool, kTermCount> enabled = m_state.enabled;
+    for (const ShareTarget& t : targets)
+        enabled[std::size_t(index(t.term))] = true; // applied with its term on
+    m_solvedShares = gradShares(g, *m_result.lambdas, enabled);
+}
+
 void BalanceDialog::solve()
 {
+    if (!m_buttons)
+        return; // still being built
+    const bool byGradient = m_basis == Basis::Gradient;
+    m_intro->setText(byGradient ? tr("Choose the share of the gradient of %1 each regulariser "
+                                     "should take (λ_k ‖∂L_k/∂%1‖ over the sum of them). Their "
+                                     "lambdas are solved with the other lambdas fixed.")
+                                      .arg(qs(paramKey(m_param)))
+                                : tr("Choose the share of the total each regulariser should "
+                                     "take. Their lambdas are solved with the other lambdas "
+                                     "fixed."));
     std::vector<ShareTarget> targets;
     for (Term t : kAllTerms) {
         const Row& r = m_rows[std::size_t(index(t))];
@@ -162,20 +261,17 @@ void BalanceDialog::solve()
             targets.push_back({t, r.percent->value() / 100.0});
     }
     m_anyTarget = !targets.empty();
-    m_result =
-        m_anyTarget ? balanceShares(m_values, m_state.effective(), targets) : BalanceResult{};
+    m_result = {};
+    m_solvedShares = {};
+    if (m_anyTarget)
+        solveShares(targets);
     const bool ok = m_anyTarget && m_result.lambdas.has_value();
-    std::optional<LossResult> loss;
-    if (ok)
-        loss = evaluate(m_values, *m_result.lambdas);
-    const Shares shares = loss ? termShares(*loss) : Shares{};
     for (Term t : kAllTerms) {
         const Row& r = m_rows[std::size_t(index(t))];
         if (!r.solved)
             continue;
-        const bool target = r.target->isChecked();
-        if (ok && target) {
-            const auto s = shares[std::size_t(index(t))];
+        if (ok && r.target->isChecked()) {
+            const auto s = m_solvedShares[std::size_t(index(t))];
             r.solved->setText(
                 QStringLiteral("%1  (%2 %)")
                     .arg(QString::number((*m_result.lambdas)[std::size_t(index(t))], 'g', 6))
@@ -184,8 +280,11 @@ void BalanceDialog::solve()
             r.solved->setText(QStringLiteral("—"));
         }
     }
-    m_total->setText(ok ? tr("Total after balancing: %1").arg(m_result.total, 0, 'g', 6)
-                        : QString());
+    const QString totalText =
+        byGradient ? tr("Sum of the weighted gradient norms ∂/∂%1 after balancing: %2")
+                         .arg(qs(paramKey(m_param)))
+                   : tr("Total after balancing: %1");
+    m_total->setText(ok ? totalText.arg(m_result.total, 0, 'g', 6) : QString());
     m_message->setText(errorText());
     m_message->setStyleSheet(ok ? QString() : QStringLiteral("QLabel { color: #8a1f11; }"));
     applyButton()->setEnabled(ok);

@@ -1,6 +1,8 @@
 #include "exportwiring.h"
 
 #include "compareview.h"
+#include "gradientcsv.h"
+#include "gradientview.h"
 #include "heatmapview.h"
 #include "historyview.h"
 #include "lossbreakdownview.h"
@@ -59,6 +61,8 @@ void ExportWiring::registerCharts()
         {"statistic", w.population()->statisticView()->chartView(), S::Recording},
         {"accuracy", w.population()->populationView()->accuracyView(), S::Recording},
         {"psychometric", w.population()->populationView()->psychometricView(), S::Recording},
+        {"gradients", w.gradientView()->exportableCharts()[0].widget, S::Recording},
+        {"gradient-conflicts", w.gradientView()->exportableCharts()[1].widget, S::Recording},
     };
     // The views' own description of each chart (the chart alone, vector in
     // SVG/PDF); a widget no view lists is exported whole.
@@ -66,7 +70,8 @@ void ExportWiring::registerCharts()
         w.breakdownView()->exportableCharts() + w.rateView()->exportableCharts() +
         w.neuronDetail()->exportableCharts() + w.weightsView()->exportableCharts() +
         w.population()->statisticView()->exportableCharts() +
-        w.population()->populationView()->exportableCharts();
+        w.population()->populationView()->exportableCharts() +
+        w.gradientView()->exportableCharts();
     for (const auto& [key, widget, scope] : charts) {
         ExportableChart chart;
         for (const ExportableChart& c : listed)
@@ -116,6 +121,14 @@ void ExportWiring::registerTables()
     const LambdaModel* m = m_window->lambdaModel();
     exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
         return lambdasJson(m->state().effective(), m->state().convention);
+    });
+    const GradientController* g = m_window->gradients();
+    exporter->addTable("gradients", "csv", [a, g, m]() -> std::optional<std::string> {
+        if (!a->summary())
+            return std::nullopt;
+        if (!g->result()) // computing, or cancelled: the file says so
+            return "# no gradients: " + g->status().toStdString() + "\n";
+        return gradientCsv(*g->result(), m->state().values, m->state().enabled);
     });
 }
 
@@ -167,6 +180,8 @@ void ExportWiring::addMenu(QMenu* file)
                    [this] { exportInteractively("loss", "json", true); });
     exp->addAction(tr("Lambdas as JSON…"), this,
                    [this] { exportInteractively("lambdas", "json", true); });
+    exp->addAction(tr("Gradient norms, shares and cosines as CSV…"), this,
+                   [this] { exportInteractively("gradients", "csv", true); });
 }
 
 void ExportWiring::askFigureSize()
@@ -229,7 +244,8 @@ Provenance ExportWiring::provenance(const MainWindow& w)
 QString ExportWiring::chartOfTab(int tab)
 {
     static const QStringList keys{"breakdown", "rates",         "psth",  "w_hid",
-                                  "history",   "compare-rates", "sweep", "statistic"};
+                                  "history",   "compare-rates", "sweep", "statistic",
+                                  "gradients"};
     return keys.value(std::clamp(tab, 0, int(keys.size()) - 1));
 }
 

@@ -19,6 +19,11 @@ HeadlessExport::HeadlessExport(MainWindow& window, QStringList recordings, LossO
 {
     connect(&m_window, &MainWindow::loadFinished, this, &HeadlessExport::onLoadFinished);
     connect(&m_window, &MainWindow::resultShown, this, &HeadlessExport::onResultShown);
+    // The gradients come on their own thread: the charts wait for them too.
+    connect(m_window.gradients(), &GradientController::busyChanged, this, [this](bool busy) {
+        if (!busy)
+            onResultShown();
+    });
 }
 
 void HeadlessExport::start()
@@ -63,8 +68,8 @@ void HeadlessExport::onResultShown()
         return;
     }
     if (!m_waitingForResult || !r || r->sequence != m_window.worker()->requestsSubmitted() ||
-        !m_window.selectionSettled())
-        return; // a newer request (or the selection's slice) is on its way
+        !m_window.selectionSettled() || m_window.gradients()->busy())
+        return; // a newer request (the selection's slice, the gradients) is on its way
     if (!m_neuronChosen) {
         m_neuronChosen = true;
         const int before = r->neuron;

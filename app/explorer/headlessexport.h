@@ -1,6 +1,6 @@
 #pragma once
 // `rnnloss-explorer REC.h5... --export DIR`: loads each recording in turn into
-// the window, waits for its numbers, selects the neuron the neuron charts show
+// the window, waits for its numbers (the gradients too), selects the neuron the neuron charts show
 // (--neuron, else the most active one of the selection), writes every chart
 // and table through the Exporter, and reports. A recording that fails to load
 // writes nothing.

@@ -39,7 +39,7 @@ struct Options
         "screenshot",
         "Render the window after loading and computing, write it to FILE.png and exit.",
         "FILE.png"};
-    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-7).", "N", "0"};
+    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-8; 8 is Gradients).", "N", "0"};
     QCommandLineOption exportDir{
         "export",
         "Write every chart and table of each recording into DIR (named RECORDING-VIEW.FORMAT) "
@@ -343,7 +343,8 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
             return;
         }
         if (!w.lastResult() || w.recordings()->isLoading() ||
-            !w.recordingSet()->analysis()->complete() || !w.selectionSettled())
+            !w.recordingSet()->analysis()->complete() || !w.selectionSettled() ||
+            w.gradients()->busy())
             return;
         once = true;
         w.setTabIndexForScreenshot(tabIndex);
@@ -354,6 +355,7 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
     QObject::connect(&w, &MainWindow::resultShown, &app, ready);
     QObject::connect(&w, &MainWindow::loadFinished, &app, ready);
     QObject::connect(w.recordingSet()->analysis(), &SetAnalysis::termsChanged, &app, ready);
+    QObject::connect(w.gradients(), &GradientController::busyChanged, &app, ready);
     QTimer::singleShot(120000, &app, [&app] {
         std::fprintf(stderr, "error: --screenshot: no result after 120 s\n");
         app.exit(1);

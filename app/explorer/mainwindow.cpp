@@ -1,7 +1,5 @@
 #include "mainwindow.h"
 
-#include "exportwiring.h"
-#include "helpdialogs.h"
 #include "lambdabinding.h"
 #include "lambdapanel.h"
 #include "lossbreakdownview.h"
@@ -36,6 +34,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     m_selection =
         new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail, this);
     m_set->setShownData(m_analysis); // auto-balance balances what the views show
+    m_gradientTab = new GradientBinding(*this, readerExe); // the last tab, Gradients
     m_results = std::make_unique<ResultViews>(m_lambdaPanel, m_breakdown, m_rates, m_table,
                                               m_detail, m_selection);
     m_exports = new ExportWiring(this);

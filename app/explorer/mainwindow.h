@@ -6,14 +6,16 @@
 // (WindowMenus), the export wiring (ExportWiring), the settings
 // (WindowSettings), the status bar and error banner (StatusArea), the showing
 // of results (ResultViews), the lambda panel's link to the model
-// (LambdaBinding), the lambdas and the selection waiting for the next
-// recording (PendingLambdas, CommandLineSelection).
+// (LambdaBinding), the Gradients tab and its links (GradientBinding), the
+// lambdas and the selection waiting for the next recording (PendingLambdas,
+// CommandLineSelection).
 
 #include "analysiscontroller.h"
 #include "cliargs.h"
 #include "commandlineselection.h"
 #include "exporter.h"
 #include "exportwiring.h"
+#include "gradientbinding.h"
 #include "helpdialogs.h"
 #include "lambdamodel.h"
 #include "pendinglambdas.h"
@@ -94,6 +96,7 @@ public:
     NeuronTableView* neuronTable() const { return m_table; }
     NeuronDetailView* neuronDetail() const { return m_detail; }
     WeightsView* weightsView() const { return m_weights; }
+    GradientView* gradientView() const { return m_gradientTab->view(); }
     QTabWidget* tabs() const { return m_tabs; }
     PopulationController* population() const { return m_population; }
 
@@ -107,6 +110,11 @@ public:
     SetController* recordingSet() const { return m_set; }
     SelectionBar* selectionBar() const { return m_selectionBar; }
     SelectionController* selection() const { return m_selection; }
+    GradientController* gradients() const { return m_gradientTab->controller(); }
+    /// Where the gradients come from (defaultGradientSource() unless set): the
+    /// Gradients tab's, the lambda panel's, auto-balance's and the History's;
+    /// the data shown is computed again with it.
+    void setGradientSource(const GradientSource& source) { m_gradientTab->setSource(source); }
     /// The status bar's line about the selection ("whole recording", ...).
     QString selectionStatus() const { return m_status->selectionLabel()->text(); }
     /// File ▸ Reload: reads the active recording again, keeping the lambdas
@@ -114,7 +122,7 @@ public:
     void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
-    /// 4 history, 5 compare, 6 λ sweep, 7 population):
+    /// 4 history, 5 compare, 6 λ sweep, 7 population, 8 gradients):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
     /// Also what "Copy RNNLoss(...)" puts on the clipboard.
@@ -184,6 +192,7 @@ private:
     SetController* m_set = nullptr;
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
+    GradientBinding* m_gradientTab = nullptr;
     ExportWiring* m_exports = nullptr;
     std::unique_ptr<ResultViews> m_results;
     PendingLambdas m_pending; ///< the lambdas the next set starts with

@@ -2,7 +2,10 @@
 
 #include "analysiscontroller.h"
 #include "balancedialog.h"
+#include "chartutil.h"
 #include "compareview.h"
+#include "gradientcontroller.h"
+#include "gradientview.h"
 #include "historyview.h"
 #include "lambdapanel.h"
 #include "lambdasfile.h"
@@ -31,7 +34,7 @@ namespace rnnloss {
 
 SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel* lambdas)
     : QObject(window), m_window(window), m_set(set), m_lambdas(lambdas),
-      m_analysis(new SetAnalysis(this))
+      m_analysis(new SetAnalysis(this)), m_setGradients(new SetGradients(this))
 {
     m_list = new QListWidget;
     m_list->setObjectName("recordingList");
@@ -83,6 +86,10 @@ SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel
     connect(m_set, &RecordingSet::batchFinished, this, &SetController::redrawSoon);
     connect(m_lambdas, &LambdaModel::changed, this, &SetController::onLambdasChanged);
     connect(m_analysis, &SetAnalysis::termsChanged, this, &SetController::onTermsChanged);
+    // The set's gradients are computed while the History plots their shares.
+    connect(m_history, &HistoryView::gradientSharesToggled, m_setGradients,
+            &SetGradients::setWanted);
+    connect(m_setGradients, &SetGradients::changed, this, &SetController::refreshGradients);
     onLambdasChanged();
     refreshList();
 }
@@ -165,6 +172,7 @@ BalanceDialog* SetController::openBalance(QString* why)
 {
     const RecordingEntry* active = m_set->active();
     std::optional<TermValues> values;
+    std::optional<Slice> slice; // of the data balanced
     QString data;
     if (m_shown) {
         // The data the views show: the result of the current selection, once
@@ -173,6 +181,7 @@ BalanceDialog* SetController::openBalance(QString* why)
         if (active && r && r->generation == active->generation &&
             r->summary == m_shown->summary() && r->convention == m_lambdas->state().convention) {
             values = BalanceDialog::termValues(r->loss);
+            slice = r->summary->slice;
             data = BalanceDialog::dataDescription(*r->summary, active->name());
         }
     } else if (const auto terms = active ? m_analysis->terms(active->generation) : nullptr) {
@@ -187,11 +196,34 @@ BalanceDialog* SetController::openBalance(QString* why)
     }
     auto* d = new BalanceDialog(*values, m_lambdas->state(), data, m_window);
     d->setAttribute(Qt::WA_DeleteOnClose);
+    offerGradients(d, slice, active->generation);
     connect(d, &QDialog::accepted, this, [this, d] {
         if (const auto s = d->solvedState())
             m_lambdas->edit(*s); // one undo step
     });
     return d;
+}
+
+void SetController::offerGradients(BalanceDialog* d, const std::optional<Slice>& slice,
+                                   std::uint64_t generation) const
+{
+    if (!m_shownGradients) {
+        d->setGradients(nullptr, Param::WHid, tr("the window computes none"));
+        return;
+    }
+    const Param param = m_gradientView ? m_gradientView->param() : Param::WHid;
+    const auto g = m_shownGradients->result();
+    QString why;
+    if (m_shownGradients->busy())
+        why = tr("they are still being computed");
+    else if (!g)
+        why = m_shownGradients->status();
+    else if (!g->ok())
+        why = QString::fromStdString(g->error);
+    else if (m_shownGradients->generation() != generation || m_shownGradients->slice() != slice ||
+             g->convention != m_lambdas->state().convention)
+        why = tr("they are of other data than the views show");
+    d->setGradients(why.isEmpty() ? g : nullptr, param, why);
 }
 
 std::vector<double> SetController::positions(const std::vector<RecordingEntry>& entries,
@@ -222,6 +254,7 @@ void SetController::onEntriesChanged()
 {
     m_listStale = m_termsStale = true;
     m_analysis->setEntries(m_set->entries()); // its termsChanged draws what may be drawn
+    m_setGradients->setEntries(m_set->entries());
     redrawSoon();
 }
 
@@ -273,6 +306,7 @@ void SetController::onLambdasChanged()
     // drop the old ones at once.
     const bool otherConvention = s.convention != m_analysis->convention();
     m_analysis->setConvention(s.convention);
+    m_setGradients->setConvention(s.convention);
     if (otherConvention)
         redraw(false, true);
     m_history->setLambdas(s.effective());
@@ -303,6 +337,7 @@ void SetController::refreshTerms()
     QString title;
     const std::vector<double> x = positions(m_set->entries(), &title);
     m_history->setRecordings(in.labels, x, title, in.values);
+    refreshGradients();
     m_history->setActive(m_set->activeIndex());
     const RecordingEntry* active = m_set->active();
     const auto t = active ? m_analysis->terms(active->generation) : nullptr;
@@ -320,6 +355,27 @@ bool SetController::eventFilter(QObject* watched, QEvent* event)
         m_compare->setRecordings(in.labels, in.rates, in.values);
     }
     return QObject::eventFilter(watched, event);
+}
+
+void SetController::setGradientParam(Param param)
+{
+    m_gradientParam = param;
+    refreshGradients();
+}
+
+void SetController::refreshGradients()
+{
+    std::vector<std::optional<ParamGram>> grams;
+    QString problem;
+    for (const RecordingEntry& e : m_set->entries()) {
+        const auto r = m_setGradients->result(e.generation);
+        grams.push_back(r && r->ok() ? std::optional<ParamGram>((*r)[m_gradientParam])
+                                     : std::nullopt);
+        if (r && !r->ok() && problem.isEmpty())
+            problem = tr("no gradients of %1: %2").arg(e.label(), QString::fromStdString(r->error));
+    }
+    m_history->setGradients(grams, qs(paramKey(m_gradientParam)),
+                            problem.isEmpty() ? m_setGradients->status() : problem);
 }
 
 void SetController::refreshList()

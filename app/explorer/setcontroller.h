@@ -7,6 +7,7 @@
 #include "lambdamodel.h"
 #include "recordingset.h"
 #include "setanalysis.h"
+#include "setgradients.h"
 
 #include <QObject>
 #include <QStringList>
@@ -26,6 +27,8 @@ namespace rnnloss {
 class AnalysisController;
 class BalanceDialog;
 class CompareView;
+class GradientController;
+class GradientView;
 class HistoryView;
 class SweepView;
 
@@ -41,6 +44,7 @@ public:
     SweepView* sweepView() const { return m_sweep; }
     CompareView* compareView() const { return m_compare; }
     SetAnalysis* analysis() const { return m_analysis; }
+    SetGradients* setGradients() const { return m_setGradients; }
 
     /// Adds the History, Compare and λ sweep tabs.
     void addTabs(QTabWidget* tabs);
@@ -58,6 +62,18 @@ public:
     /// recording's selection): the latest result of `analysis`. Without it,
     /// the whole active recording is balanced.
     void setShownData(const AnalysisController* analysis) { m_shown = analysis; }
+    /// Where auto-balance takes the gradients of the data the views show (the
+    /// shares of a parameter's gradient), and the parameter the Gradients tab
+    /// shows, which the dialog proposes.
+    void setShownGradients(const GradientController* gradients, const GradientView* view)
+    {
+        m_shownGradients = gradients;
+        m_gradientView = view;
+    }
+    /// The source of the History's gradient shares (the window's).
+    void setGradientSource(GradientSource source) { m_setGradients->setSource(std::move(source)); }
+    /// The parameter whose gradient shares the History plots (the Gradients tab's).
+    void setGradientParam(Param param);
     /// Opens the auto-balance dialog for the data the views show; null (with
     /// the reason in `why`) while its terms are not computed yet.
     BalanceDialog* openBalance(QString* why = nullptr);
@@ -103,13 +119,20 @@ private:
     void redrawSoon();
     void redraw(bool list, bool terms);
     void refreshTerms();
+    void refreshGradients();
     void refreshList();
+    void offerGradients(BalanceDialog* dialog, const std::optional<Slice>& slice,
+                        std::uint64_t generation) const;
 
     QMainWindow* m_window = nullptr;
     RecordingSet* m_set = nullptr;
     LambdaModel* m_lambdas = nullptr;
     SetAnalysis* m_analysis = nullptr;
+    SetGradients* m_setGradients = nullptr; ///< every recording's, for the History
+    Param m_gradientParam = Param::WHid;
     const AnalysisController* m_shown = nullptr;
+    const GradientController* m_shownGradients = nullptr;
+    const GradientView* m_gradientView = nullptr;
     QDockWidget* m_dock = nullptr;
     QListWidget* m_list = nullptr;
     QPushButton* m_remove = nullptr;
