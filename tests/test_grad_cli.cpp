@@ -9,6 +9,7 @@
 // one "error:" line naming the file and the object), several recordings.
 
 #include "bruteforcenet.h"
+#include "gradientref.h"
 
 #include <QtTest>
 
@@ -26,6 +27,7 @@
 
 using namespace rnnloss;
 using namespace bruteforcenet;
+using namespace gradientref;
 
 Q_DECLARE_METATYPE(rnnloss::TermArray)
 
@@ -33,7 +35,6 @@ namespace {
 
 const QString kCli = QStringLiteral(RNNLOSS_CLI);
 const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
-const QString kReference = QStringLiteral(RNNLOSS_TESTDATA_DIR "/gradient/reference.json");
 
 struct Run
 {
@@ -85,58 +86,6 @@ QList<QJsonObject> jsonLines(const QByteArray& out)
 }
 
 // ---- HDF5, written and read here without the reader ------------------------------
-
-/// Writes float64 datasets and attributes (intermediate groups created).
-class H5Writer
-{
-public:
-    explicit H5Writer(const QString& path)
-        : m_file(H5Fcreate(QFile::encodeName(path).constData(), H5F_ACC_TRUNC, H5P_DEFAULT,
-                           H5P_DEFAULT)),
-          m_lcpl(H5Pcreate(H5P_LINK_CREATE))
-    {
-        H5Pset_create_intermediate_group(m_lcpl, 1);
-    }
-    ~H5Writer()
-    {
-        H5Pclose(m_lcpl);
-        if (m_file >= 0)
-            H5Fclose(m_file);
-    }
-    bool ok() const { return m_file >= 0; }
-    void data(const char* path, const std::vector<hsize_t>& dims, const std::vector<double>& v)
-    {
-        const hid_t sp = H5Screate_simple(int(dims.size()), dims.data(), nullptr);
-        const hid_t d =
-            H5Dcreate2(m_file, path, H5T_IEEE_F64LE, sp, m_lcpl, H5P_DEFAULT, H5P_DEFAULT);
-        H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-        H5Dclose(d);
-        H5Sclose(sp);
-    }
-    void number(const char* name, double v)
-    {
-        const hid_t sp = H5Screate(H5S_SCALAR);
-        const hid_t a = H5Acreate2(m_file, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-        H5Aclose(a);
-        H5Sclose(sp);
-    }
-    void text(const char* name, const std::string& v)
-    {
-        const hid_t t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, v.size());
-        const hid_t sp = H5Screate(H5S_SCALAR);
-        const hid_t a = H5Acreate2(m_file, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(a, t, v.data());
-        H5Aclose(a);
-        H5Sclose(sp);
-        H5Tclose(t);
-    }
-
-private:
-    hid_t m_file;
-    hid_t m_lcpl;
-};
 
 /// Reads whole datasets and root attributes of an existing file.
 class H5Reader
@@ -296,77 +245,12 @@ QStringList lambdaArgs(const TermArray& lambdas)
     return args;
 }
 
-const QJsonObject& referenceCases()
-{
-    static const QJsonObject cases = [] {
-        QFile f(kReference);
-        if (!f.open(QIODevice::ReadOnly))
-            return QJsonObject();
-        return QJsonDocument::fromJson(f.readAll()).object()["cases"].toObject();
-    }();
-    return cases;
-}
-
-std::vector<double> numbers(const QJsonValue& v)
-{
-    std::vector<double> out;
-    for (const QJsonValue& x : v.toArray()) {
-        if (x.isArray())
-            for (double y : numbers(x))
-                out.push_back(y);
-        else
-            out.push_back(x.toDouble());
-    }
-    return out;
-}
-
 QString spec(const QJsonValue& v)
 {
     QStringList parts;
     for (const QJsonValue& x : v.toArray())
         parts << QString::number(x.toInteger());
     return parts.join(',');
-}
-
-/// The reference case as a recording: format-v1 names, or nn4n's state_dict
-/// names with `stateDict`; tau and dt as numbers.
-bool writeReferenceCase(const QJsonObject& j, const QString& path, bool stateDict)
-{
-    H5Writer w(path);
-    if (!w.ok())
-        return false;
-    const QJsonObject s = j["shape"].toObject();
-    const hsize_t B = s["batch"].toInteger(), T = s["time"].toInteger(), I = s["n_in"].toInteger(),
-                  N = s["n_hid"].toInteger(), O = s["n_out"].toInteger();
-    w.data("inputs", {B, T, I}, numbers(j["inputs"]));
-    w.data("targets", {B, T, O}, numbers(j["targets"]));
-    w.data("states", {B, T, N}, numbers(j["states"]));
-    w.data("outputs", {B, T, O}, numbers(j["outputs"]));
-    const QJsonObject wts = j["weights"].toObject();
-    w.data(stateDict ? "recurrent_layer.input_layer.weight" : "weights/input", {N, I},
-           numbers(wts["W_in"]));
-    w.data(stateDict ? "recurrent_layer.hidden_layer.weight" : "weights/hidden", {N, N},
-           numbers(wts["W_hid"]));
-    w.data(stateDict ? "readout_layer.weight" : "weights/readout", {O, N}, numbers(wts["W_out"]));
-    if (j["biases"].isObject()) {
-        const QJsonObject b = j["biases"].toObject();
-        w.data(stateDict ? "recurrent_layer.input_layer.bias" : "biases/input", {N},
-               numbers(b["b_in"]));
-        w.data(stateDict ? "recurrent_layer.hidden_layer.bias" : "biases/hidden", {N},
-               numbers(b["b_hid"]));
-        w.data(stateDict ? "readout_layer.bias" : "biases/readout", {O}, numbers(b["b_out"]));
-    }
-    const QJsonValue init = j["init_state"];
-    if (init.isArray()) {
-        if (init.toArray()[0].isArray())
-            w.data("init_state", {B, N}, numbers(init));
-        else
-            w.data("init_state", {N}, numbers(init));
-    }
-    w.text("activation", j["activation"].toString().toStdString());
-    w.number("tau", j["tau"].toDouble());
-    w.number("dt", j["dt"].toDouble());
-    return true;
 }
 
 } // namespace

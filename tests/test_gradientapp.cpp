@@ -14,6 +14,7 @@
 #include "gradientbarsview.h"
 #include "gradientcontroller.h"
 #include "gradientfake.h"
+#include "gradientref.h"
 #include "gradientview.h"
 #include "historyview.h"
 #include "lambdapanel.h"
@@ -47,6 +48,7 @@ namespace {
 
 const QString kExample = QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h5");
 const QString kReader = QStringLiteral(RNNLOSS_READER);
+const QString kFixtures = QStringLiteral(RNNLOSS_FIXTURE_DIR);
 constexpr int kTimeoutMs = 60000;
 
 /// W_out's gradients differ from the other parameters' (mse's is (0, 0, 0, 7)),
@@ -177,6 +179,7 @@ private slots:
     void failingAndThrowingSources();
     void destroyedWhileRunning();
     void windowShowsTheSourcesReason();
+    void readerGradientsMatchNn4n();
     void windowFollowsLoadSelectionAndLambdas();
     void windowExportsGradients();
     void balanceByGradientIsOneUndoStep();
@@ -310,11 +313,17 @@ bool TestGradientApp::loadAndSettle(MainWindow& w, const QString& file)
 void TestGradientApp::windowShowsTheSourcesReason()
 {
     {
-        // Without a source of its own the window says gradients are not there yet.
+        // The window's own source, the reader process, on a recording without
+        // the network's attributes: the reader's reason, naming the file.
         MainWindow w(kReader);
-        QVERIFY(loadAndSettle(w, kExample));
+        const QString file = kFixtures + "/compact.h5";
+        QVERIFY(loadAndSettle(w, file));
+        QVERIFY(QTest::qWaitFor([&] { return !w.gradients()->busy(); }, kTimeoutMs));
         QCOMPARE(w.gradientView()->status(),
-                 QStringLiteral("No gradients: gradients not available yet"));
+                 "No gradients: " + file +
+                     ": the gradients need the attribute 'activation' and the attributes 'tau' "
+                     "and 'dt' (or 'alpha'), which the file does not hold (recording-format.md, "
+                     "\"The network\")");
     }
     MainWindow w(kReader);
     const std::string why = "example.h5: the recording has no 'inputs'; the gradients need the "
@@ -344,6 +353,64 @@ void TestGradientApp::windowShowsTheSourcesReason()
         QTest::qWait(50);
         w.grab().save(qEnvironmentVariable("RNNLOSS_KEEP_EXPORTS") + "/window-reason.png");
     }
+}
+
+// The window's own source: the reader process reads a recording made from
+// nn4n's reference case (nn4n 1.2.0 + PyTorch autograd) and computes its
+// gradients; the tab's bars are lambda_k ||dL_k/dW_hid|| with autograd's
+// norms, in both conventions, and the panel's shares are those bars over
+// their sum. A lambda change needs no new pass; a convention change does.
+void TestGradientApp::readerGradientsMatchNn4n()
+{
+    const QJsonObject j = gradientref::referenceCases()["relu_whole"].toObject();
+    QVERIFY2(!j.isEmpty(), "tests/data/gradient/reference.json is missing or unreadable");
+    const QString file = m_tmp.filePath("relu_whole.h5");
+    QVERIFY(gradientref::writeReferenceCase(j, file, false));
+    MainWindow w(kReader);
+    w.resize(1200, 760);
+    w.show();
+    QVERIFY(loadAndSettle(w, file));
+    LambdaState s = w.state();
+    s.values = {0.5, 2.0, 0.25, 1.5, 3.0, 0.125, 0.75};
+    s.enabled.fill(true);
+    for (Convention conv : {Convention::Nn4n, Convention::Spec}) {
+        s.convention = conv;
+        w.applyState(s);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const auto r = w.gradientView()->result();
+                return r && r->convention == conv && !w.gradients()->busy();
+            },
+            kTimeoutMs));
+        QVERIFY2(w.gradientView()->result()->ok(), qPrintable(w.gradientView()->status()));
+        const QJsonObject want = j["expected"].toObject()[conventionName(conv).data()].toObject();
+        const auto& bars = w.gradientView()->barsView()->values();
+        double sum = 0.0;
+        std::array<double, kTermCount> expected{};
+        for (Term k : kAllTerms) {
+            const QJsonObject norms = want[termKey(k).data()].toObject()["grad_norm"].toObject();
+            expected[index(k)] = s.values[index(k)] * norms["W_hid"].toDouble();
+            sum += expected[index(k)];
+        }
+        for (Term k : kAllTerms) {
+            const double got = bars[index(k)];
+            const double e = expected[index(k)];
+            QVERIFY2(std::abs(got - e) <= 1e-9 * std::abs(e) + 1e-15 * sum,
+                     qPrintable(QString("%1, L_%2: bar %3, nn4n/autograd %4")
+                                    .arg(conventionName(conv).data(), termKey(k).data())
+                                    .arg(got, 0, 'g', 17)
+                                    .arg(e, 0, 'g', 17)));
+            QCOMPARE(w.lambdaPanel()->gradientShareText(k), shareText(e / sum));
+        }
+    }
+    // Half of lambda_fr: its bar halves at once, without another pass.
+    const std::uint64_t runs = w.gradients()->jobsRun();
+    const double frBar = w.gradientView()->barsView()->values()[index(Term::Fr)];
+    s.values[index(Term::Fr)] /= 2;
+    w.applyState(s);
+    QVERIFY(std::abs(w.gradientView()->barsView()->values()[index(Term::Fr)] - frBar / 2) <=
+            1e-12 * frBar);
+    QCOMPARE(w.gradients()->jobsRun(), runs);
 }
 
 void TestGradientApp::windowFollowsLoadSelectionAndLambdas()
@@ -564,9 +631,11 @@ void TestGradientApp::balanceByGradientIsOneUndoStep()
 void TestGradientApp::balanceByGradientRefuses()
 {
     {
-        // Without gradients the choice is there, disabled, and says why.
+        // Without gradients (a recording without its network's attributes,
+        // through the real reader) the choice is there, disabled, and says why.
         MainWindow w(kReader);
-        QVERIFY(loadAndSettle(w, kExample));
+        QVERIFY(loadAndSettle(w, kFixtures + "/compact.h5"));
+        QVERIFY(QTest::qWaitFor([&] { return !w.gradients()->busy(); }, kTimeoutMs));
         BalanceDialog* d = w.recordingSet()->openBalance();
         QVERIFY(d);
         QVERIFY(!d->gradientsAvailable());
@@ -574,7 +643,7 @@ void TestGradientApp::balanceByGradientRefuses()
         QCOMPARE(d->basis(), BalanceDialog::Basis::Loss);
         const auto* radio = d->findChild<QRadioButton*>("basisGradient");
         QVERIFY(!radio->isEnabled());
-        QVERIFY2(radio->toolTip().contains("gradients not available yet"),
+        QVERIFY2(radio->toolTip().contains("the gradients need the attribute 'activation'"),
                  qPrintable(radio->toolTip()));
         d->close();
     }
