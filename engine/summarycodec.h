@@ -25,6 +25,7 @@
 // for bit: no rate is negative); 4 only with 1 or 2, so that a full
 // summary's payload is what it always was.
 
+#include "statspass.h"
 #include "summary.h"
 
 #include <cstdint>
@@ -40,7 +41,14 @@ inline constexpr std::size_t kFrameHeaderSize = 16;
 /// No frame may claim more than this; a larger claim is a malformed stream.
 inline constexpr std::uint64_t kMaxFramePayload = std::uint64_t(4) << 30;
 
-enum class FrameType : std::uint16_t { Progress = 1, Warning = 2, Error = 3, Summary = 4 };
+enum class FrameType : std::uint16_t
+{
+    Progress = 1,
+    Warning = 2,
+    Error = 3,
+    Summary = 4,
+    Stats = 6 ///< a PassStats (statscodec.h)
+};
 
 struct ProgressFrame
 {
@@ -85,6 +93,7 @@ public:
         ProgressFrame progress;  ///< Progress
         std::string text;        ///< Warning, Error
         std::optional<Summary> summary;
+        std::optional<PassStats> stats; ///< Stats
     };
     /// Appends bytes; returns false (and sets error()) on a malformed stream.
     bool feed(std::span<const std::uint8_t> bytes, std::vector<Event>& events);

@@ -188,21 +188,27 @@ TrialChoices ChoiceAccumulator::choices() const
     return c;
 }
 
+std::string tooFewOutputsError(std::int64_t nOut)
+{
+    if (nOut >= 2)
+        return {};
+    return "the recording has " + std::to_string(nOut) +
+           " output unit(s); a choice by the largest output needs at least 2";
+}
+
 ChoicesResult trialChoices(const double* outputs, const double* targets, std::int64_t batch,
                            std::int64_t time, std::int64_t nOut, std::optional<StepWindow> window)
 {
     ChoicesResult r;
-    if (nOut < 2) {
-        r.error = "the recording has " + std::to_string(nOut) +
-                  " output unit(s); a choice by the largest output needs at least 2";
+    r.error = tooFewOutputsError(nOut);
+    if (!r.error.empty())
         return r;
-    }
     if (!window) {
         TargetSpan span(time, nOut);
         span.add(targets, batch);
         window = span.window();
         if (!window) {
-            r.error = "every target is zero, so there is no default response window; give one";
+            r.error = kNoDefaultWindowError;
             return r;
         }
     }

@@ -126,6 +126,13 @@ struct ChoicesResult
     std::string error; ///< e.g. every target is zero, fewer than 2 output units
 };
 
+/// Why there are no choices: too few output units (empty when nOut >= 2),
+/// and no target to find the default window from. One wording for every
+/// caller (trialChoices, the reader's stats pass).
+std::string tooFewOutputsError(std::int64_t nOut);
+inline constexpr std::string_view kNoDefaultWindowError =
+    "every target is zero, so there is no default response window; give one";
+
 /// The choices of in-memory outputs and targets (B x T x nOut, row-major),
 /// in the given window or the default one.
 ChoicesResult trialChoices(const double* outputs, const double* targets, std::int64_t batch,
