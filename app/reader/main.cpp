@@ -1,12 +1,15 @@
 // rnnloss-reader — the isolated reader process: the only program that links
 // HDF5. ReaderProcess (common/readerprocess.h) starts it with an address-space
 // limit and a watchdog; it parses one recording and streams progress frames and
-// then one summary (or error) frame to stdout (engine/summarycodec.h).
+// then one summary (or error) frame to stdout (engine/summarycodec.h); with
+// --stats, one stats frame instead (engine/statscodec.h, the stats pass of
+// engine/statspass.h, on demand).
 // Not for people: `rnnloss` and `rnnloss-explorer` run it.
 
 #include "cliargs.h"
 #include "options.h"
 #include "reader.h"
+#include "statscodec.h"
 #include "summarycodec.h"
 
 #include <cstdlib>
@@ -20,8 +23,16 @@ using namespace rnnloss;
 
 namespace {
 
+/// --stats: the stats pass instead of the summary (one Stats frame).
+struct StatsMode
+{
+    bool on = false;
+    io::StatsRequest request;
+};
+
 /// The request on the command line (the options ReaderProcess::run passes).
-io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& slice)
+io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& slice,
+                             StatsMode& stats)
 {
     io::ReadRequest req;
     constexpr long long kMax = 1LL << 40;
@@ -40,6 +51,10 @@ io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& sl
             req.reduce.threads = static_cast<int>(wholeNumber(a[i], value(a, i), 0, kMax));
         else if (a[i] == "--raw-layout")
             req.rawLayout = true;
+        else if (a[i] == "--stats")
+            stats.on = true;
+        else if (a[i] == "--response-window")
+            stats.request.responseWindow = value(a, i);
         else if (a[i] == "--trials" || a[i] == "--steps" || a[i] == "--neurons" ||
                  a[i] == "--trial-label" || a[i] == "--neuron-group") {
             const std::string& opt = a[i];
@@ -55,20 +70,40 @@ io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& sl
     return req;
 }
 
-int readAndSend(io::ReadRequest req, const SliceOptions& slice)
+/// The slice of the options, resolved when the reader knows the recording's shape and labels.
+void withSlice(io::ReadRequest& req, const SliceOptions& slice)
 {
     if (slice.any())
         req.slice = [&slice](const Summary& whole, std::string& error) {
             return resolveSlice(slice, whole, error);
         };
-    const auto result = io::readRecording(req, [](double f, const std::string& stage) {
-        return writeAll(STDOUT_FILENO, encodeProgress({f, stage}));
-    });
+}
+
+bool sendProgress(double fraction, const std::string& stage)
+{
+    return writeAll(STDOUT_FILENO, encodeProgress({fraction, stage}));
+}
+
+int readAndSend(io::ReadRequest req, const SliceOptions& slice)
+{
+    withSlice(req, slice);
+    const auto result = io::readRecording(req, sendProgress);
     if (!result.summary) {
         writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, result.error));
         return 2;
     }
     return writeAll(STDOUT_FILENO, encodeSummaryFrame(*result.summary)) ? 0 : 1;
+}
+
+int statsAndSend(io::ReadRequest req, const SliceOptions& slice, const io::StatsRequest& stats)
+{
+    withSlice(req, slice);
+    const auto result = io::readStats(req, stats, sendProgress);
+    if (!result.stats) {
+        writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, result.error));
+        return 2;
+    }
+    return writeAll(STDOUT_FILENO, encodeStatsFrame(*result.stats)) ? 0 : 1;
 }
 
 } // namespace
@@ -78,7 +113,10 @@ int main(int argc, char** argv)
     const std::vector<std::string> args(argv + 1, argv + argc);
     try {
         SliceOptions slice;
-        io::ReadRequest req = parseRequest(args, slice);
+        StatsMode stats;
+        io::ReadRequest req = parseRequest(args, slice, stats);
+        if (stats.on)
+            return statsAndSend(std::move(req), slice, stats.request);
         return readAndSend(std::move(req), slice);
     } catch (const UsageError& e) {
         return fail(e.message);

@@ -40,24 +40,6 @@ void warnUnpaired(const ToReduce& d, const std::string& mainFile, Summary& s)
         s.warnings.push_back(mainFile + ": has 'targets' but no 'outputs'; L_mse is unavailable");
 }
 
-/// The slice the request asks for, checked against the shape; std::nullopt
-/// for the whole recording.
-std::optional<Slice> resolveSlice(const ReadRequest& req, const Summary& s,
-                                  const std::string& mainFile)
-{
-    if (!req.slice)
-        return std::nullopt;
-    std::string why;
-    std::optional<Slice> slice = req.slice(s, why);
-    if (slice && why.empty() && slice->whole != s.shape)
-        why = "the selection was made for another shape";
-    if (slice && why.empty())
-        why = checkSlice(*slice);
-    if (!why.empty())
-        throw ReadError(mainFile + ": " + why);
-    return slice;
-}
-
 /// The summary is O(B*N + T*N); refuse before allocating one that cannot fit.
 void checkSummarySize(const OpenDataset& st, const Slice& all, const ReadRequest& req)
 {
@@ -145,8 +127,10 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     ToReduce d{findDataset(open, Dataset::States), findDataset(open, Dataset::Outputs),
                findDataset(open, Dataset::Targets)};
     warnUnpaired(d, mainFile, s);
-    if (rec)
+    if (rec) {
         readAttributes(*rec, s);
+        rec->trialValues(s.shape.batch); // refused when bad, like every dataset
+    }
 
     std::uint64_t total = 0;
     for (const auto& o : open)
@@ -171,21 +155,45 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
 
 ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress)
 {
-    const auto lock = detail::hdf5Lock();
     ReadResult result;
+    std::string error = guardedRead(request, [&] { result = readLocked(request, progress); });
+    if (!error.empty())
+        result.error = std::move(error);
+    return result;
+}
+
+std::string detail::guardedRead(const ReadRequest& request, const std::function<void()>& read)
+{
+    const auto lock = hdf5Lock();
+    const std::string& name = request.recording.empty() ? request.weights : request.recording;
+    std::string error;
     try {
-        result = readLocked(request, progress);
+        read();
     } catch (const ReadError& e) {
-        result.error = e.what();
+        error = e.what();
     } catch (const Cancelled&) {
-        result.error = (request.recording.empty() ? request.weights : request.recording) +
-                       ": reading cancelled";
+        error = name + ": reading cancelled";
     } catch (const std::bad_alloc&) {
-        result.error = (request.recording.empty() ? request.weights : request.recording) +
-                       ": out of memory while reading";
+        error = name + ": out of memory while reading";
     }
     H5Eclear2(H5E_DEFAULT);
-    return result;
+    return error;
+}
+
+std::optional<Slice> detail::resolveSlice(const ReadRequest& req, const Summary& s,
+                                          const std::string& mainFile)
+{
+    if (!req.slice)
+        return std::nullopt;
+    std::string why;
+    std::optional<Slice> slice = req.slice(s, why);
+    if (slice && why.empty() && slice->whole != s.shape)
+        why = "the selection was made for another shape";
+    if (slice && why.empty())
+        why = checkSlice(*slice);
+    if (!why.empty())
+        throw ReadError(mainFile + ": " + why);
+    return slice;
 }
 
 std::unique_lock<std::mutex> detail::hdf5Lock()

@@ -15,59 +15,31 @@ namespace {
 
 constexpr std::uint64_t kMaxWeightValues = std::uint64_t(1) << 26; // 64 Mi values, 256 MiB as float
 
-/// Trials per slab: as many whole trials as fit `slabBytes`, a multiple of the
-/// chunk's trial extent when it is smaller, so slabs never split chunks.
-std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t bytesPerValue)
-{
-    const std::uint64_t perTrial = static_cast<std::uint64_t>(d.dims[1]) *
-                                   static_cast<std::uint64_t>(d.dims[2]) * bytesPerValue;
-    const std::uint64_t cap = std::max<std::uint64_t>(slabBytes, perTrial);
-    if (perTrial > (std::uint64_t(1) << 30) && perTrial > slabBytes)
-        throw ReadError(d.file + ": dataset '" + d.path + "': one trial is " +
-                        std::to_string(perTrial >> 20) +
-                        " MiB, more than the reader holds in memory at once");
-    std::int64_t k = static_cast<std::int64_t>(cap / perTrial);
-    if (!d.chunk.empty() && d.chunk[0] <= k)
-        k -= k % d.chunk[0];
-    return std::clamp<std::int64_t>(k, 1, d.dims[0]);
-}
-
 template <class Real>
-void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std::vector<Real>& buf)
+void readInto(const OpenDataset& d, std::int64_t first, std::int64_t count, Real* out)
 {
     const int rank = static_cast<int>(d.dims.size());
     hsize_t start[3] = {static_cast<hsize_t>(first), 0, 0};
     hsize_t extent[3] = {static_cast<hsize_t>(count), 0, 0};
-    std::uint64_t n = static_cast<std::uint64_t>(count);
-    for (int i = 1; i < rank; ++i) {
+    for (int i = 1; i < rank; ++i)
         extent[i] = static_cast<hsize_t>(d.dims[i]);
-        n *= extent[i];
-    }
-    buf.resize(n);
     Handle fspace(H5Dget_space(d.dset.get()), H5Sclose);
     Handle mspace(H5Screate_simple(rank, extent, nullptr), H5Sclose);
     if (!fspace || !mspace ||
         H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, extent, nullptr) < 0 ||
         H5Dread(d.dset.get(), std::is_same_v<Real, double> ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT,
-                mspace.get(), fspace.get(), H5P_DEFAULT, buf.data()) < 0)
+                mspace.get(), fspace.get(), H5P_DEFAULT, out) < 0)
         throw ReadError(d.file + ": cannot read " + d.label() + ": " + hdf5Detail());
 }
 
-/// Slabs of at most `k` consecutive trials that cover `trials` (strictly
-/// increasing), in order: the whole recording is one run cut every k trials.
-std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
-                                                           std::int64_t k)
+template <class Real>
+void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std::vector<Real>& buf)
 {
-    std::vector<std::pair<std::int64_t, std::int64_t>> slabs;
-    for (std::size_t i = 0; i < trials.size();) {
-        std::size_t j = i + 1;
-        while (j < trials.size() && trials[j] == trials[j - 1] + 1 &&
-               static_cast<std::int64_t>(j - i) < k)
-            ++j;
-        slabs.emplace_back(trials[i], static_cast<std::int64_t>(j - i));
-        i = j;
-    }
-    return slabs;
+    std::uint64_t n = static_cast<std::uint64_t>(count);
+    for (std::size_t i = 1; i < d.dims.size(); ++i)
+        n *= static_cast<std::uint64_t>(d.dims[i]);
+    buf.resize(n);
+    readInto(d, first, count, buf.data());
 }
 
 /// Reads and reduces the states in a pipeline of two slab buffers of half the
@@ -140,6 +112,46 @@ void reduceErrorAs(const OpenDataset& out, const OpenDataset& tgt,
 }
 
 } // namespace
+
+std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t bytesPerValue)
+{
+    const std::uint64_t perTrial = static_cast<std::uint64_t>(d.dims[1]) *
+                                   static_cast<std::uint64_t>(d.dims[2]) * bytesPerValue;
+    const std::uint64_t cap = std::max<std::uint64_t>(slabBytes, perTrial);
+    if (perTrial > (std::uint64_t(1) << 30) && perTrial > slabBytes)
+        throw ReadError(d.file + ": dataset '" + d.path + "': one trial is " +
+                        std::to_string(perTrial >> 20) +
+                        " MiB, more than the reader holds in memory at once");
+    std::int64_t k = static_cast<std::int64_t>(cap / perTrial);
+    if (!d.chunk.empty() && d.chunk[0] <= k)
+        k -= k % d.chunk[0];
+    return std::clamp<std::int64_t>(k, 1, d.dims[0]);
+}
+
+void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, double* out)
+{
+    readInto(d, first, count, out);
+}
+
+void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, float* out)
+{
+    readInto(d, first, count, out);
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
+                                                           std::int64_t k)
+{
+    std::vector<std::pair<std::int64_t, std::int64_t>> slabs;
+    for (std::size_t i = 0; i < trials.size();) {
+        std::size_t j = i + 1;
+        while (j < trials.size() && trials[j] == trials[j - 1] + 1 &&
+               static_cast<std::int64_t>(j - i) < k)
+            ++j;
+        slabs.emplace_back(trials[i], static_cast<std::int64_t>(j - i));
+        i = j;
+    }
+    return slabs;
+}
 
 std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress& p)
 {
