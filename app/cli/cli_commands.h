@@ -4,6 +4,7 @@
 //   rnnloss compute A.h5 B.h5 ...          (cli_multi.cpp)
 //   rnnloss sweep REC.h5 --term KEY ...    (cli_sweep.cpp)
 //   rnnloss balance REC.h5 --share K=F ... (cli_balance.cpp)
+//   rnnloss stats A.h5 B.h5 ...            (cli_stats.cpp)
 
 #include <string>
 #include <vector>
@@ -14,8 +15,10 @@ namespace rnnloss::cli {
 int computeMany(const std::vector<std::string>& args);
 int sweep(const std::vector<std::string>& args);
 int balance(const std::vector<std::string>& args);
+int stats(const std::vector<std::string>& args);
 
 /// Their part of `rnnloss --help`.
 extern const char* const kCommandsHelp;
+extern const char* const kStatsHelp;
 
 } // namespace rnnloss::cli

@@ -1,7 +1,7 @@
 // rnnloss — the command-line tool over the engine:
 //   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
 //                   [--lambda KEY=VALUE]... [--json]
-//   rnnloss compute A.h5 B.h5 ... / sweep / balance   (cli_commands.h)
+//   rnnloss compute A.h5 B.h5 ... / sweep / balance / stats   (cli_commands.h)
 //   rnnloss bench [...]         the benchmark of docs/performance.md
 // Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
 
@@ -46,6 +46,8 @@ Usage:
   rnnloss compute A.h5 B.h5 ... [options]
   rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
+  rnnloss stats [RECORDING...] [--response-window A:B] [--silent-threshold X]
+                [--dprime A,B] [--json] [options]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
@@ -248,7 +250,7 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-            std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
+            std::cout << kHelp << cli::kStatsHelp << cli::kCommandsHelp << cli::kSharedHelp;
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
@@ -260,7 +262,7 @@ int main(int argc, char** argv)
         args.erase(args.begin());
         for (const auto& s : args)
             if (s == "--help" || s == "-h") {
-                std::cout << kHelp << cli::kCommandsHelp << cli::kSharedHelp;
+                std::cout << kHelp << cli::kStatsHelp << cli::kCommandsHelp << cli::kSharedHelp;
                 return 0;
             }
         if (cmd == "compute")
@@ -269,6 +271,8 @@ int main(int argc, char** argv)
             return cli::sweep(args);
         if (cmd == "balance")
             return cli::balance(args);
+        if (cmd == "stats")
+            return cli::stats(args);
         if (cmd == "bench")
             return runBench(args);
         return fail("unknown command '" + cmd + "' (see rnnloss --help)");

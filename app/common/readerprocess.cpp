@@ -78,6 +78,10 @@ std::vector<std::string> readerArguments(const ReaderJob& job)
             args.insert(args.end(), {opt, **label});
     if (job.rawLayout)
         args.push_back("--raw-layout");
+    if (job.stats)
+        args.push_back("--stats");
+    if (job.stats && !job.responseWindow.empty())
+        args.insert(args.end(), {"--response-window", job.responseWindow});
     return args;
 }
 
@@ -150,6 +154,7 @@ struct Streamed
 {
     FrameParser parser;
     std::optional<Summary> summary;
+    std::optional<PassStats> stats;
     std::vector<std::string> warnings;
     std::string stderrTail, childError, protocolError;
     bool timedOut = false;
@@ -179,6 +184,9 @@ bool takeFrames(std::span<const std::uint8_t> bytes, const ReaderProcess::Progre
             break;
         case FrameType::Summary:
             st.summary = std::move(ev.summary);
+            break;
+        case FrameType::Stats:
+            st.stats = std::move(ev.stats);
             break;
         }
     }
@@ -283,10 +291,14 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
         return failWith(msg);
     }
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (st.summary && code == 0 && st.parser.pending() == 0) {
+    // What the job asked for: a summary, or a stats pass.
+    const bool arrived = job.stats ? st.stats.has_value() : st.summary.has_value();
+    if (arrived && code == 0 && st.parser.pending() == 0) {
         out.summary = std::move(st.summary);
+        out.stats = std::move(st.stats);
         for (auto& w : st.warnings)
-            out.summary->warnings.push_back(std::move(w));
+            if (out.summary)
+                out.summary->warnings.push_back(std::move(w));
         return;
     }
     if (code == 127)

@@ -5,6 +5,7 @@
 // Plain C++ and POSIX, so the CLI and the app's loader thread share it.
 
 #include "reducer.h"
+#include "statspass.h"
 #include "summary.h"
 
 #include <atomic>
@@ -30,6 +31,16 @@ struct ReaderJob
     /// Ask for the raw layout of outputs, targets and states instead of their
     /// sums where they can be read straight from the file (io/rawread.h).
     bool rawLayout = false;
+    /// Run the stats pass (engine/statspass.h) over the recording or the slice
+    /// above instead of reading its summary: the outcome then has `stats` and
+    /// no summary. Costs about N^2 / 2 multiply-adds per sample (the
+    /// covariance; N = 512, B = 128, T = 500: about 1.3 s of CPU, shared by
+    /// reduce.threads threads), so it is asked for on demand, not at a load.
+    bool stats = false;
+    /// With `stats`: the response window "a:b" in the recording's steps (a
+    /// --steps slice does not restrict it); empty: the default window (where
+    /// any trial's target is not zero). One that does not fit is an error.
+    std::string responseWindow;
     /// The child is killed when it sends nothing for this long: a watchdog on
     /// progress, not on total time, so a 20 GB file may take minutes.
     int watchdogMs = 30000;
@@ -39,8 +50,13 @@ struct ReaderJob
 
 struct ReaderOutcome
 {
-    std::optional<Summary> summary;
-    std::string error; ///< names the file and what happened; set when summary is empty
+    std::optional<Summary> summary; ///< of a read (ReaderJob::stats false)
+    /// Of a stats job: what the pass gathered over the job's slice. Put it
+    /// together with the summary of the same slice by populationReport
+    /// (engine/popreport.h), which checks that they match (statsMismatch).
+    std::optional<PassStats> stats;
+    /// Names the file and what happened; set when neither summary nor stats is there.
+    std::string error;
     bool cancelled = false;
     double seconds = 0.0;           ///< wall time of the child
     std::uint64_t peakRssBytes = 0; ///< the child's peak resident set
