@@ -83,18 +83,19 @@ StatsArgs parseStats(const std::vector<std::string>& a)
 {
     StatsArgs s;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i] == "--response-window") {
+        const std::string option = a[i];
+        if (option == "--response-window") {
             s.responseWindow = value(a, i);
             if (const IndexSpec spec = parseIndexSpec(s.responseWindow); !spec.error.empty())
                 throw UsageError{"--response-window " + s.responseWindow + ": " + spec.error};
-        } else if (a[i] == "--silent-threshold") {
-            s.population.silentThreshold = realNumber(a[i], value(a, i));
+        } else if (option == "--silent-threshold") {
+            s.population.silentThreshold = realNumber(option, value(a, i));
             if (s.population.silentThreshold < 0)
                 throw UsageError{"--silent-threshold: expected a number >= 0"};
-        } else if (a[i] == "--dprime") {
+        } else if (option == "--dprime") {
             s.population.dPrimeLabels = labelPair(value(a, i));
-        } else if (a[i] == "--threads") {
-            s.threads = static_cast<int>(wholeNumber(a[i], value(a, i), 1, 64));
+        } else if (option == "--threads") {
+            s.threads = static_cast<int>(wholeNumber(option, value(a, i), 1, 64));
         } else if (!parseShared(a, i, s.o)) {
             throw UsageError{"unknown option " + a[i] + " (see rnnloss --help)"};
         }
@@ -153,10 +154,15 @@ int stats(const std::vector<std::string>& args)
         return fail(e.message);
     }
     int status = 0;
-    for (const std::string& path : a.o.recordings)
+    bool printed = false;
+    for (const std::string& path : a.o.recordings) {
         if (const std::string err = statsOf(a, path); !err.empty())
             status = fail(err);
-    if (!a.o.json)
+        else
+            printed = true;
+    }
+    // The rules once, under the tables; nothing on stdout when nothing was read.
+    if (!a.o.json && printed)
         std::cout << populationRules();
     std::cout.flush();
     return std::cout ? status : 1;
