@@ -1,9 +1,13 @@
 // libFuzzer target: the app-side decoder of the reader's frame stream, on
-// arbitrary bytes fed in arbitrary pieces.
+// arbitrary bytes fed in arbitrary pieces, and of its summary and stats
+// payloads.
 
 #include "loss.h"
 #include "neuronstats.h"
+#include "popstats.h"
+#include "statscodec.h"
 #include "summarycodec.h"
+#include "taskperf.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +26,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::int64_t n = 0; n < std::min<std::int64_t>(d.value->shape.nHid, 4); ++n) {
             neuronRateHistogram(*d.value, n);
             psth(*d.value, n);
+        }
+    }
+    // ... as a stats payload, and whatever decodes must be safe to report on ...
+    auto st = decodeStats({data, size});
+    if (st.value) {
+        if (st.value->saturation)
+            saturatedFraction(*st.value->saturation);
+        if (st.value->choices) {
+            accuracy(*st.value->choices);
+            if (!st.value->trialValues.empty())
+                psychometric(*st.value->choices, st.value->trialValues);
         }
     }
     // ... and as a stream, split at a point the first byte chooses.
