@@ -23,6 +23,7 @@ private slots:
     void misbehavingReader_data();
     void misbehavingReader();
     void cancelFromAnotherThread();
+    void statsJob();
 
 private:
     /// A fake reader that first writes its pid to NAME.pid, then runs `body`.
@@ -133,6 +134,39 @@ void TestReaderProcess::cancelFromAnotherThread()
     QVERIFY2(QString::fromStdString(out.error).contains("cancelled"), out.error.c_str());
     const QString left = survivor("slow.sh");
     QVERIFY2(left.isEmpty(), qPrintable(left));
+}
+
+void TestReaderProcess::statsJob()
+{
+    // The real reader, asked for the stats pass: the outcome has the stats and
+    // no summary, of the job's slice and window; the arguments reach it.
+    ReaderJob job;
+    job.readerExe = RNNLOSS_READER;
+    job.recording = RNNLOSS_SOURCE_DIR "/resources/example.h5";
+    job.stats = true;
+    job.reduce.threads = 2;
+    ReaderProcess p;
+    ReaderOutcome out = p.run(job);
+    QVERIFY2(out.stats && !out.summary, out.error.c_str());
+    QCOMPARE(out.stats->trials, std::int64_t(32));
+    QCOMPARE(out.stats->neurons, std::int64_t(64));
+    QCOMPARE(out.stats->activation, std::optional(Activation::Relu));
+    QVERIFY(out.stats->choices);
+    QCOMPARE(out.stats->choices->window, (StepWindow{70, 100})); // where the targets are not zero
+    job.responseWindow = "80:90";
+    job.trials = "0:10";
+    job.neurons = "5:";
+    out = p.run(job);
+    QVERIFY2(out.stats, out.error.c_str());
+    QCOMPARE(out.stats->trials, std::int64_t(10));
+    QCOMPARE(out.stats->neurons, std::int64_t(59));
+    QCOMPARE(out.stats->choices->window, (StepWindow{80, 90}));
+    // A window that does not fit is the reader's error, naming the file.
+    job.responseWindow = "90:101";
+    out = p.run(job);
+    QVERIFY(!out.stats && !out.summary);
+    QVERIFY2(out.error.find("example.h5: response window") != std::string::npos,
+             out.error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestReaderProcess)

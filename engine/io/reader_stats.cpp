@@ -8,6 +8,7 @@
 
 #include "reader_internal.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace rnnloss::io {
@@ -15,6 +16,8 @@ namespace rnnloss::io {
 namespace {
 
 using namespace detail;
+
+constexpr std::size_t kStatsSlabBytes = std::size_t(16) << 20;
 
 /// The trials of `d` in slabs of whole trials read in the precision `Real`:
 /// fn(values, first trial, count) for each.
@@ -147,7 +150,9 @@ PassStats statsLocked(const ReadRequest& req, const StatsRequest& sreq, const Pr
     StatsPass pass(slice, std::move(in), config);
     Progress progress(fn, valuesToRead(d, slice, pass.needsTargets()));
     progress.advance(0, "opening");
-    feedPass(pass, d, slice, req.slabBytes, progress);
+    // The pass is bound by the covariance, not by the read: smaller slabs cost
+    // no time and halve the reader's memory (docs/performance.md).
+    feedPass(pass, d, slice, std::min(req.slabBytes, kStatsSlabBytes), progress);
     return pass.finish();
 }
 
