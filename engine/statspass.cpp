@@ -104,27 +104,27 @@ void StatsPass::Impl::makeParts()
 }
 
 StatsPass::StatsPass(Slice slice, PassInput input, StatsPassConfig config)
-    : m(std::make_unique<Impl>())
+    : m_impl(std::make_unique<Impl>())
 {
     if (const std::string bad = checkSlice(slice); !bad.empty())
         throw std::invalid_argument("StatsPass: " + bad);
-    m->slice = std::move(slice);
-    m->input = std::move(input);
-    m->config = config;
-    const Slice& sl = m->slice;
-    m->local.assign(static_cast<std::size_t>(sl.whole.batch), -1);
+    m_impl->slice = std::move(slice);
+    m_impl->input = std::move(input);
+    m_impl->config = config;
+    const Slice& sl = m_impl->slice;
+    m_impl->local.assign(static_cast<std::size_t>(sl.whole.batch), -1);
     for (std::size_t i = 0; i < sl.trials.size(); ++i)
-        m->local[sl.trials[i]] = static_cast<std::int64_t>(i);
-    m->allNeurons = static_cast<std::int64_t>(sl.neurons.size()) == sl.whole.nHid;
-    m->stepRun = !sl.steps.empty() && sl.steps.back() - sl.steps.front() + 1 ==
-                                          static_cast<std::int64_t>(sl.steps.size());
-    m->makeParts();
-    if (m->input.nOut == 0)
-        m->choicesError = "the recording has no outputs and targets";
+        m_impl->local[sl.trials[i]] = static_cast<std::int64_t>(i);
+    m_impl->allNeurons = static_cast<std::int64_t>(sl.neurons.size()) == sl.whole.nHid;
+    m_impl->stepRun = !sl.steps.empty() && sl.steps.back() - sl.steps.front() + 1 ==
+                                               static_cast<std::int64_t>(sl.steps.size());
+    m_impl->makeParts();
+    if (m_impl->input.nOut == 0)
+        m_impl->choicesError = "the recording has no outputs and targets";
     else
-        m->choicesError = tooFewOutputsError(m->input.nOut);
-    if (m->choicesError.empty() && !m->config.responseWindow)
-        m->span.emplace(sl.whole.time, m->input.nOut);
+        m_impl->choicesError = tooFewOutputsError(m_impl->input.nOut);
+    if (m_impl->choicesError.empty() && !m_impl->config.responseWindow)
+        m_impl->span.emplace(sl.whole.time, m_impl->input.nOut);
 }
 
 StatsPass::~StatsPass() = default;
@@ -133,22 +133,22 @@ StatsPass& StatsPass::operator=(StatsPass&&) noexcept = default;
 
 bool StatsPass::needsTargets() const
 {
-    return m->span.has_value() && !m->choicesStarted;
+    return m_impl->span.has_value() && !m_impl->choicesStarted;
 }
 
 void StatsPass::addTargets(const float* targets, std::int64_t trials)
 {
-    m->span->add(targets, trials);
+    m_impl->span->add(targets, trials);
 }
 void StatsPass::addTargets(const double* targets, std::int64_t trials)
 {
-    m->span->add(targets, trials);
+    m_impl->span->add(targets, trials);
 }
 
 template <class Real>
 void StatsPass::states(const Real* data, std::int64_t first, std::int64_t count)
 {
-    Impl& im = *m;
+    Impl& im = *m_impl;
     const std::int64_t perTrial = im.slice.whole.time * im.width();
     const auto P = static_cast<std::int64_t>(im.parts.size());
     // Each part's trials of this block, then each part on its own thread
@@ -189,7 +189,7 @@ void StatsPass::addStates(const double* data, std::int64_t first, std::int64_t c
 
 void StatsPass::startChoices()
 {
-    Impl& im = *m;
+    Impl& im = *m_impl;
     im.choicesStarted = true;
     if (!im.choicesError.empty())
         return;
@@ -214,14 +214,15 @@ template <class Real>
 void StatsPass::choices(const Real* outputs, const Real* targets, std::int64_t first,
                         std::int64_t count)
 {
-    if (!m->choicesStarted)
+    if (!m_impl->choicesStarted)
         startChoices();
-    if (!m->acc)
+    if (!m_impl->acc)
         return;
-    const std::int64_t perTrial = m->slice.whole.time * m->input.nOut;
+    const std::int64_t perTrial = m_impl->slice.whole.time * m_impl->input.nOut;
     for (std::int64_t b = first; b < first + count; ++b)
-        if (const std::int64_t l = m->local[b]; l >= 0)
-            m->acc->add(outputs + (b - first) * perTrial, targets + (b - first) * perTrial, l, 1);
+        if (const std::int64_t l = m_impl->local[b]; l >= 0)
+            m_impl->acc->add(outputs + (b - first) * perTrial, targets + (b - first) * perTrial, l,
+                             1);
 }
 
 void StatsPass::addChoices(const float* outputs, const float* targets, std::int64_t first,
@@ -237,7 +238,7 @@ void StatsPass::addChoices(const double* outputs, const double* targets, std::in
 
 PassStats StatsPass::finish()
 {
-    Impl& im = *m;
+    Impl& im = *m_impl;
     PassStats r;
     r.trials = static_cast<std::int64_t>(im.slice.trials.size());
     r.steps = im.rows();

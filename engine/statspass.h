@@ -113,7 +113,7 @@ private:
     template <class Real>
     void choices(const Real* outputs, const Real* targets, std::int64_t first, std::int64_t count);
     void startChoices();
-    std::unique_ptr<Impl> m;
+    std::unique_ptr<Impl> m_impl;
 };
 
 /// The pass over an in-memory recording (tests, tools): what `rnnloss-reader
