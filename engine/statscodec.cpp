@@ -155,8 +155,8 @@ void decodeChoices(Reader& r, PassStats& s)
         if (c.window.begin < 0 || c.window.end > s.recordingSteps || c.window.begin >= c.window.end)
             throw Malformed("response window out of range");
         c.nOut = r.get<std::int64_t>("output units");
-        if (c.nOut < 2 || c.nOut > kMaxDim)
-            throw Malformed("output units out of range");
+        if (!choiceUnitsError(c.nOut).empty())
+            throw Malformed("output units " + std::to_string(c.nOut) + " out of range");
         c.targetTies = r.get<std::int64_t>("target ties");
         if (c.targetTies < 0 || c.targetTies > s.trials)
             throw Malformed("target ties out of range");

@@ -122,7 +122,7 @@ StatsPass::StatsPass(Slice slice, PassInput input, StatsPassConfig config)
     if (m_impl->input.nOut == 0)
         m_impl->choicesError = "the recording has no outputs and targets";
     else
-        m_impl->choicesError = tooFewOutputsError(m_impl->input.nOut);
+        m_impl->choicesError = choiceUnitsError(m_impl->input.nOut);
     if (m_impl->choicesError.empty() && !m_impl->config.responseWindow)
         m_impl->span.emplace(sl.whole.time, m_impl->input.nOut);
 }

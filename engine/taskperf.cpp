@@ -188,19 +188,22 @@ TrialChoices ChoiceAccumulator::choices() const
     return c;
 }
 
-std::string tooFewOutputsError(std::int64_t nOut)
+std::string choiceUnitsError(std::int64_t nOut)
 {
-    if (nOut >= 2)
-        return {};
-    return "the recording has " + std::to_string(nOut) +
-           " output unit(s); a choice by the largest output needs at least 2";
+    if (nOut < 2)
+        return "the recording has " + std::to_string(nOut) +
+               " output unit(s); a choice by the largest output needs at least 2";
+    if (nOut > kMaxChoiceUnits)
+        return "the recording has " + std::to_string(nOut) +
+               " output units; choices are made among at most " + std::to_string(kMaxChoiceUnits);
+    return {};
 }
 
 ChoicesResult trialChoices(const double* outputs, const double* targets, std::int64_t batch,
                            std::int64_t time, std::int64_t nOut, std::optional<StepWindow> window)
 {
     ChoicesResult r;
-    r.error = tooFewOutputsError(nOut);
+    r.error = choiceUnitsError(nOut);
     if (!r.error.empty())
         return r;
     if (!window) {
@@ -423,13 +426,24 @@ Psychometric psychometric(const TrialChoices& c, std::span<const double> values)
                   std::to_string(B) + " trials";
         return p;
     }
-    std::map<double, std::vector<std::int64_t>> counts; // value -> trials per unit
-    for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t b = 0; b < B; ++b)
         if (!std::isfinite(values[b])) {
             p.error = "trial_values[" + std::to_string(b) + "] is not finite";
-            p.points.clear();
             return p;
         }
+    // The cells before any of them: a table of every unit at every value.
+    std::vector<double> distinct(values.begin(), values.end());
+    std::sort(distinct.begin(), distinct.end());
+    const auto levels = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
+    if (c.nOut > kMaxChoiceUnits ||
+        levels * std::max<std::int64_t>(c.nOut, 1) > kMaxPsychometricCells) {
+        p.error = "trial_values takes " + std::to_string(levels) + " distinct values for " +
+                  std::to_string(c.nOut) + " output units: more than " +
+                  std::to_string(kMaxPsychometricCells) + " points to tabulate; bin the values";
+        return p;
+    }
+    std::map<double, std::vector<std::int64_t>> counts; // value -> trials per unit
+    for (std::size_t b = 0; b < B; ++b) {
         auto& row = counts[values[b]];
         row.resize(static_cast<std::size_t>(c.nOut), 0);
         if (c.choice[b] < 0)

@@ -243,6 +243,8 @@ private slots:
     void malformed();
     void randomDamage();
     void frameParser();
+    void fuzzRegression();
+    void psychometricBounded();
 };
 
 void TestStatsPass::againstBruteForce_data()
@@ -504,6 +506,8 @@ void TestStatsPass::malformed_data()
                                   << "window";
     QTest::newRow("one output unit")
         << edit([&](Bytes& b) { poke<std::int64_t>(b, window + 16, 1); }) << "output units";
+    QTest::newRow("257 output units")
+        << edit([&](Bytes& b) { poke<std::int64_t>(b, window + 16, 257); }) << "output units";
     QTest::newRow("ties above the trials")
         << edit([&](Bytes& b) { poke<std::int64_t>(b, window + 24, 6); }) << "ties";
     QTest::newRow("a choice of unit 3 of 3")
@@ -583,6 +587,53 @@ void TestStatsPass::frameParser()
     QVERIFY(!parser.feed(bad, events));
     QVERIFY(parser.error().rfind("malformed stats", 0) == 0);
     QVERIFY(decodeFrameHeader({frame.data(), kFrameHeaderSize}).value->type == FrameType::Stats);
+}
+
+void TestStatsPass::fuzzRegression()
+{
+    // fuzz_decoder's out-of-memory: 16,777,218 output units claimed for 17
+    // trials, which the psychometric curve then tabulated (3.5 GB).
+    QFile in(QStringLiteral(RNNLOSS_SOURCE_DIR
+                            "/tests/fuzz-regressions/decoder-stats-huge-output-units.bin"));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray bytes = in.readAll();
+    g_largestNew = 0;
+    const auto d = decodeStats(
+        {reinterpret_cast<const std::uint8_t*>(bytes.constData()), std::size_t(bytes.size())});
+    QVERIFY(!d.value);
+    QVERIFY2(d.error.find("output units 16777218 out of range") != std::string::npos,
+             d.error.c_str());
+    QVERIFY(g_largestNew.load() < kAbsurdAllocation);
+}
+
+void TestStatsPass::psychometricBounded()
+{
+    // Every trial its own value (a continuous stimulus) for many units: more
+    // cells than the table holds is an error before anything is tabulated.
+    TrialChoices c;
+    c.nOut = 256;
+    c.window = {0, 1};
+    const std::size_t B = 5000;
+    std::vector<double> values;
+    for (std::size_t b = 0; b < B; ++b) {
+        c.choice.push_back(int(b % 256));
+        c.target.push_back(0);
+        values.push_back(double(b));
+    }
+    g_largestNew = 0;
+    const Psychometric p = psychometric(c, values);
+    QVERIFY(p.points.empty() && p.fits.empty());
+    QVERIFY2(p.error.find("bin the values") != std::string::npos, p.error.c_str());
+    QVERIFY(g_largestNew.load() < kAbsurdAllocation);
+    // Two units: the same trials are tabulated.
+    c.nOut = 2;
+    for (int& k : c.choice)
+        k %= 2;
+    QCOMPARE(psychometric(c, values).points.size(), B);
+    // And the pass says why it makes no choices among 257 units.
+    Recording r = randomRecording(4, Shape{3, 4, 0, 2, 257});
+    QCOMPARE(statsOf(r, wholeSlice(r.shape), {}).choicesError,
+             std::string("the recording has 257 output units; choices are made among at most 256"));
 }
 
 QTEST_GUILESS_MAIN(TestStatsPass)
