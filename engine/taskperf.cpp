@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace rnnloss {
 
@@ -234,21 +235,30 @@ Accuracy accuracy(const TrialChoices& c, const std::vector<std::string>& labels)
                   std::to_string(B) + " trials";
         return a;
     }
-    const auto tally = [&](std::optional<std::string_view> label) {
-        std::int64_t correct = 0, trials = 0;
-        for (std::size_t b = 0; b < B; ++b) {
-            if ((label && labels[b] != *label) || c.choice[b] < 0 || c.target[b] < 0)
-                continue;
-            ++trials;
-            correct += c.choice[b] == c.target[b];
+    // One pass, each trial counted under its label's index: labels may be as
+    // many as the trials (a trial id), so no pass per label.
+    const std::vector<std::string> order =
+        labels.empty() ? std::vector<std::string>{} : distinctLabels(labels);
+    std::unordered_map<std::string_view, std::size_t> index;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        index.emplace(order[i], i);
+    std::vector<std::int64_t> correct(order.size() + 1, 0), trials(order.size() + 1, 0);
+    for (std::size_t b = 0; b < B; ++b) {
+        if (c.choice[b] < 0 || c.target[b] < 0)
+            continue;
+        const bool right = c.choice[b] == c.target[b];
+        ++trials.back(); // overall
+        correct.back() += right;
+        if (!labels.empty()) {
+            const std::size_t i = index[labels[b]];
+            ++trials[i];
+            correct[i] += right;
         }
-        return wilson(correct, trials);
-    };
-    a.overall = tally(std::nullopt);
+    }
+    a.overall = wilson(correct.back(), trials.back());
     a.undefined = static_cast<std::int64_t>(B) - a.overall.trials;
-    if (!labels.empty())
-        for (const std::string& l : distinctLabels(labels))
-            a.byLabel.push_back({l, tally(l)});
+    for (std::size_t i = 0; i < order.size(); ++i)
+        a.byLabel.push_back({order[i], wilson(correct[i], trials[i])});
     return a;
 }
 
