@@ -4,7 +4,9 @@
 // another thread. Fake readers are shell scripts written at test time; the
 // real reader is covered by test_cli and test_gui.
 
+#include "popreport.h"
 #include "readerprocess.h"
+#include "statsjob.h"
 
 #include <QtTest>
 
@@ -165,8 +167,32 @@ void TestReaderProcess::statsJob()
     job.responseWindow = "90:101";
     out = p.run(job);
     QVERIFY(!out.stats && !out.summary);
-    QVERIFY2(out.error.find("example.h5: response window") != std::string::npos,
-             out.error.c_str());
+    QVERIFY2(out.error.find("example.h5: response window") != std::string::npos, out.error.c_str());
+
+    // statsJob: the pass over exactly what a summary covers, however it was
+    // chosen (here a trial label and a neuron range).
+    ReaderJob read;
+    read.readerExe = RNNLOSS_READER;
+    read.recording = job.recording;
+    read.trialLabel = "choice A";
+    read.neurons = "3:9";
+    const ReaderOutcome shown = p.run(read);
+    QVERIFY2(shown.summary && shown.summary->slice, shown.error.c_str());
+    const ReaderJob sj = rnnloss::statsJob(read, *shown.summary, "");
+    QVERIFY(sj.stats && !sj.trialLabel && sj.neurons == "3:9" && sj.steps == "0:100");
+    out = p.run(sj);
+    QVERIFY2(out.stats, out.error.c_str());
+    QCOMPARE(out.stats->trials, std::int64_t(shown.summary->slice->trials.size()));
+    QCOMPARE(out.stats->neurons, std::int64_t(6));
+    QVERIFY(statsMismatch(*shown.summary, *out.stats).empty());
+    // A whole recording's summary asks for the whole recording.
+    read.trialLabel.reset();
+    read.neurons.clear();
+    const ReaderOutcome whole = p.run(read);
+    QVERIFY(whole.summary && !whole.summary->slice);
+    const ReaderJob wj = rnnloss::statsJob(read, *whole.summary, "70:80");
+    QVERIFY(wj.trials.empty() && wj.steps.empty() && wj.neurons.empty());
+    QCOMPARE(wj.responseWindow, std::string("70:80"));
 }
 
 QTEST_GUILESS_MAIN(TestReaderProcess)

@@ -10,6 +10,7 @@
 #include "cli_common.h"
 #include "popreport.h"
 #include "slice.h"
+#include "statsjob.h"
 #include "statsreport.h"
 
 #include <algorithm>
@@ -109,13 +110,11 @@ StatsArgs parseStats(const std::vector<std::string>& a)
     return s;
 }
 
-/// The stats pass over `path` (the slice of the options) in a reader process.
-ReaderOutcome runPass(const StatsArgs& a, const std::string& path)
+/// The stats pass over what `shown` (the summary of `path`) covers, in a
+/// reader process.
+ReaderOutcome runPass(const StatsArgs& a, const std::string& path, const Summary& shown)
 {
-    ReaderJob job = readerJob(a.o, path);
-    job.rawLayout = false;
-    job.stats = true;
-    job.responseWindow = a.responseWindow;
+    ReaderJob job = statsJob(readerJob(a.o, path), shown, a.responseWindow);
     job.reduce.threads = a.threads;
     ReaderProcess reader;
     ReaderOutcome out = reader.run(job);
@@ -131,7 +130,7 @@ std::string statsOf(const StatsArgs& a, const std::string& path)
     ReaderOutcome read = cli::read(a.o, path);
     if (!read.summary)
         return read.error;
-    ReaderOutcome pass = runPass(a, path);
+    ReaderOutcome pass = runPass(a, path, *read.summary);
     if (!pass.stats)
         return pass.error;
     const Summary& s = *read.summary;
