@@ -41,7 +41,8 @@ stats [RECORDING...] [--response-window A:B] [--silent-threshold X]
                          trial label, with the Wilson 95 % interval. The window
                          (--response-window A:B, steps A to B-1 of the
                          recording) defaults to the steps at which any trial's
-                         target is not zero. --steps does not restrict it: the
+                         target is not zero (any trial of the recording,
+                         selected or not). --steps does not restrict it: the
                          steps choose the samples of the population measures.
     psychometric         with `trial_values`: the share of trials choosing each
                          output at each value, and a logistic fit of
