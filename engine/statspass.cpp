@@ -80,11 +80,12 @@ struct StatsPass::Impl
 
 void StatsPass::Impl::makeParts()
 {
-    const int threads = std::max(1, config.threads);
+    // Each part keeps its own counts: far more parts than cores only costs memory.
+    const int threads = std::clamp(config.threads, 1, 64);
     int count = threads;
     if (input.states) {
         const std::uint64_t per = covarianceBytesPerPart(cols());
-        const std::uint64_t fit = config.covarianceBytes / per;
+        const std::uint64_t fit = config.covarianceBytes / std::max<std::uint64_t>(per, 1);
         if (fit == 0)
             covarianceError = "the covariance of " + std::to_string(cols()) + " neurons needs " +
                               mib(per) + ", more than the " + mib(config.covarianceBytes) +
