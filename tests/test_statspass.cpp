@@ -594,7 +594,7 @@ void TestStatsPass::fuzzRegression()
     // fuzz_decoder's out-of-memory: 16,777,218 output units claimed for 17
     // trials, which the psychometric curve then tabulated (3.5 GB).
     QFile in(QStringLiteral(RNNLOSS_SOURCE_DIR
-                            "/tests/fuzz-regressions/decoder-stats-huge-output-units.bin"));
+                            "/tests/fuzz-regressions/stats-frame-huge-output-units.bin"));
     QVERIFY(in.open(QIODevice::ReadOnly));
     const QByteArray bytes = in.readAll();
     g_largestNew = 0;
