@@ -343,6 +343,21 @@ void SaturationCounter::merge(const SaturationCounter& other)
         m_counts[n] += other.m_counts[n];
 }
 
+SaturationCounter SaturationCounter::fromCounts(Activation a, std::int64_t samples,
+                                                std::span<const std::int64_t> counts)
+{
+    SaturationCounter c(a, static_cast<std::int64_t>(counts.size()));
+    if (samples < 0)
+        throw std::invalid_argument("SaturationCounter::fromCounts: negative samples");
+    c.m_samples = samples;
+    for (std::size_t n = 0; n < counts.size(); ++n) {
+        if (counts[n] < 0 || counts[n] > samples || (!c.applies() && counts[n] != 0))
+            throw std::invalid_argument("SaturationCounter::fromCounts: a count out of range");
+        c.m_counts[n] = static_cast<double>(counts[n]);
+    }
+    return c;
+}
+
 std::int64_t SaturationCounter::count(std::int64_t n) const
 {
     return static_cast<std::int64_t>(m_counts.at(static_cast<std::size_t>(n)));

@@ -143,6 +143,12 @@ public:
     static constexpr double kLevel = 0.99;
 
     SaturationCounter(Activation a, std::int64_t neurons);
+    /// A counter that has counted `samples` samples with `counts` saturated
+    /// ones per neuron: what a stats frame carries (statscodec.h). Throws
+    /// std::invalid_argument unless every count is in [0, samples] (and 0 for
+    /// relu).
+    static SaturationCounter fromCounts(Activation a, std::int64_t samples,
+                                        std::span<const std::int64_t> counts);
 
     /// `rows` samples of all neurons, row-major (rows x neurons): a block of
     /// whole trials (B x T x N) or any run of (trial, step) rows.

@@ -5,6 +5,8 @@
 
 #include "rawlayout.h"
 #include "slice.h"
+#include "statscodec.h"
+#include "wirecodec.h"
 
 #include <bit>
 #include <cmath>
@@ -750,7 +752,7 @@ Decoded<FrameHeader> decodeFrameHeader(std::span<const std::uint8_t> bytes)
                     std::to_string(kWireVersion);
         return out;
     }
-    if (type < 1 || type > 5) {
+    if (type < 1 || type > 6) {
         out.error = "unknown frame type " + std::to_string(type);
         return out;
     }
@@ -810,6 +812,15 @@ bool FrameParser::feed(std::span<const std::uint8_t> bytes, std::vector<Event>& 
                     return false;
                 }
                 ev.gradients = std::move(d.value);
+                break;
+            }
+            case FrameType::Stats: {
+                auto d = decodeStats(payload);
+                if (!d.value) {
+                    m_error = d.error;
+                    return false;
+                }
+                ev.stats = std::move(d.value);
                 break;
             }
             }

@@ -26,6 +26,7 @@
 // summary's payload is what it always was.
 
 #include "gradsummary.h"
+#include "statspass.h"
 #include "summary.h"
 
 #include <cstdint>
@@ -48,7 +49,8 @@ enum class FrameType : std::uint16_t
     Warning = 2,
     Error = 3,
     Summary = 4,
-    Gradients = 5
+    Gradients = 5,
+    Stats = 6 ///< a PassStats (statscodec.h)
 };
 
 struct ProgressFrame
@@ -97,6 +99,7 @@ public:
         std::string text;        ///< Warning, Error
         std::optional<Summary> summary;
         std::optional<GradientSummary> gradients; ///< Gradients
+        std::optional<PassStats> stats; ///< Stats
     };
     /// Appends bytes; returns false (and sets error()) on a malformed stream.
     bool feed(std::span<const std::uint8_t> bytes, std::vector<Event>& events);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace rnnloss {
 
@@ -188,21 +189,30 @@ TrialChoices ChoiceAccumulator::choices() const
     return c;
 }
 
+std::string choiceUnitsError(std::int64_t nOut)
+{
+    if (nOut < 2)
+        return "the recording has " + std::to_string(nOut) +
+               " output unit(s); a choice by the largest output needs at least 2";
+    if (nOut > kMaxChoiceUnits)
+        return "the recording has " + std::to_string(nOut) +
+               " output units; choices are made among at most " + std::to_string(kMaxChoiceUnits);
+    return {};
+}
+
 ChoicesResult trialChoices(const double* outputs, const double* targets, std::int64_t batch,
                            std::int64_t time, std::int64_t nOut, std::optional<StepWindow> window)
 {
     ChoicesResult r;
-    if (nOut < 2) {
-        r.error = "the recording has " + std::to_string(nOut) +
-                  " output unit(s); a choice by the largest output needs at least 2";
+    r.error = choiceUnitsError(nOut);
+    if (!r.error.empty())
         return r;
-    }
     if (!window) {
         TargetSpan span(time, nOut);
         span.add(targets, batch);
         window = span.window();
         if (!window) {
-            r.error = "every target is zero, so there is no default response window; give one";
+            r.error = kNoDefaultWindowError;
             return r;
         }
     }
@@ -225,21 +235,30 @@ Accuracy accuracy(const TrialChoices& c, const std::vector<std::string>& labels)
                   std::to_string(B) + " trials";
         return a;
     }
-    const auto tally = [&](std::optional<std::string_view> label) {
-        std::int64_t correct = 0, trials = 0;
-        for (std::size_t b = 0; b < B; ++b) {
-            if ((label && labels[b] != *label) || c.choice[b] < 0 || c.target[b] < 0)
-                continue;
-            ++trials;
-            correct += c.choice[b] == c.target[b];
+    // One pass, each trial counted under its label's index: labels may be as
+    // many as the trials (a trial id), so no pass per label.
+    const std::vector<std::string> order =
+        labels.empty() ? std::vector<std::string>{} : distinctLabels(labels);
+    std::unordered_map<std::string_view, std::size_t> index;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        index.emplace(order[i], i);
+    std::vector<std::int64_t> correct(order.size() + 1, 0), trials(order.size() + 1, 0);
+    for (std::size_t b = 0; b < B; ++b) {
+        if (c.choice[b] < 0 || c.target[b] < 0)
+            continue;
+        const bool right = c.choice[b] == c.target[b];
+        ++trials.back(); // overall
+        correct.back() += right;
+        if (!labels.empty()) {
+            const std::size_t i = index[labels[b]];
+            ++trials[i];
+            correct[i] += right;
         }
-        return wilson(correct, trials);
-    };
-    a.overall = tally(std::nullopt);
+    }
+    a.overall = wilson(correct.back(), trials.back());
     a.undefined = static_cast<std::int64_t>(B) - a.overall.trials;
-    if (!labels.empty())
-        for (const std::string& l : distinctLabels(labels))
-            a.byLabel.push_back({l, tally(l)});
+    for (std::size_t i = 0; i < order.size(); ++i)
+        a.byLabel.push_back({order[i], wilson(correct[i], trials[i])});
     return a;
 }
 
@@ -417,13 +436,24 @@ Psychometric psychometric(const TrialChoices& c, std::span<const double> values)
                   std::to_string(B) + " trials";
         return p;
     }
-    std::map<double, std::vector<std::int64_t>> counts; // value -> trials per unit
-    for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t b = 0; b < B; ++b)
         if (!std::isfinite(values[b])) {
             p.error = "trial_values[" + std::to_string(b) + "] is not finite";
-            p.points.clear();
             return p;
         }
+    // The cells before any of them: a table of every unit at every value.
+    std::vector<double> distinct(values.begin(), values.end());
+    std::sort(distinct.begin(), distinct.end());
+    const auto levels = std::unique(distinct.begin(), distinct.end()) - distinct.begin();
+    if (c.nOut > kMaxChoiceUnits ||
+        levels * std::max<std::int64_t>(c.nOut, 1) > kMaxPsychometricCells) {
+        p.error = "trial_values takes " + std::to_string(levels) + " distinct values for " +
+                  std::to_string(c.nOut) + " output units: more than " +
+                  std::to_string(kMaxPsychometricCells) + " points to tabulate; bin the values";
+        return p;
+    }
+    std::map<double, std::vector<std::int64_t>> counts; // value -> trials per unit
+    for (std::size_t b = 0; b < B; ++b) {
         auto& row = counts[values[b]];
         row.resize(static_cast<std::size_t>(c.nOut), 0);
         if (c.choice[b] < 0)

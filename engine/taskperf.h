@@ -126,6 +126,17 @@ struct ChoicesResult
     std::string error; ///< e.g. every target is zero, fewer than 2 output units
 };
 
+/// Choices are made among at most this many output units: a decision task has
+/// a few, and the psychometric curve tabulates every unit at every value.
+inline constexpr std::int64_t kMaxChoiceUnits = 256;
+
+/// Why there are no choices: too few or too many output units (empty when
+/// 2 <= nOut <= kMaxChoiceUnits), and no target to find the default window
+/// from. One wording for every caller (trialChoices, the reader's stats pass).
+std::string choiceUnitsError(std::int64_t nOut);
+inline constexpr std::string_view kNoDefaultWindowError =
+    "every target is zero, so there is no default response window; give one";
+
 /// The choices of in-memory outputs and targets (B x T x nOut, row-major),
 /// in the given window or the default one.
 ChoicesResult trialChoices(const double* outputs, const double* targets, std::int64_t batch,
@@ -177,6 +188,10 @@ struct PsychometricPoint
     std::vector<Proportion> choice; ///< per output unit: share choosing it
 };
 
+/// The psychometric curve holds at most this many cells (distinct values x
+/// output units); with more, trial values are continuous and want binning.
+inline constexpr std::int64_t kMaxPsychometricCells = std::int64_t(1) << 20;
+
 struct Psychometric
 {
     std::vector<PsychometricPoint> points; ///< per distinct value, ascending
@@ -190,6 +205,7 @@ struct Psychometric
 
 /// The share of trials choosing each output unit at each distinct value of
 /// `values` (one finite number per trial: the recording's `trial_values`).
+/// An error, and nothing tabulated, beyond kMaxPsychometricCells.
 Psychometric psychometric(const TrialChoices& c, std::span<const double> values);
 
 } // namespace rnnloss

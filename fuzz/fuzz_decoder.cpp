@@ -1,12 +1,15 @@
 // libFuzzer target: the app-side decoder of the reader's frame stream, on
 // arbitrary bytes fed in arbitrary pieces; the whole input also as a summary
-// payload and as a gradient payload (engine/gradcodec.h).
+// payload, as a gradient payload (engine/gradcodec.h) and as a stats payload.
 
 #include "gradcodec.h"
 #include "gradgram.h"
 #include "loss.h"
 #include "neuronstats.h"
+#include "popstats.h"
+#include "statscodec.h"
 #include "summarycodec.h"
+#include "taskperf.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +43,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 cosine((*g.value)[p], k, Term::Fr);
             const ShareTarget target{Term::Fr, 0.3};
             balanceByGradient((*g.value)[p], lambdas, on, {&target, 1});
+        }
+    }
+    // ... as a stats payload, and whatever decodes must be safe to report on ...
+    auto st = decodeStats({data, size});
+    if (st.value) {
+        if (st.value->saturation)
+            saturatedFraction(*st.value->saturation);
+        if (st.value->choices) {
+            accuracy(*st.value->choices);
+            if (!st.value->trialValues.empty())
+                psychometric(*st.value->choices, st.value->trialValues);
         }
     }
     // ... and as a stream, split at a point the first byte chooses.

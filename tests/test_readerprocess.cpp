@@ -8,7 +8,9 @@
 // memory limit).
 
 #include "gradcodec.h"
+#include "popreport.h"
 #include "readerprocess.h"
+#include "statsjob.h"
 #include "summarycodec.h"
 
 #include <QDir>
@@ -36,6 +38,7 @@ private slots:
     void gradientJob();
     void wrongKindOfResult_data();
     void wrongKindOfResult();
+    void statsJob();
 
 private:
     /// `bytes` written to NAME, for a fake reader to `cat`.
@@ -316,6 +319,63 @@ void TestReaderProcess::wrongKindOfResult()
     const ReaderOutcome out = p.run(job);
     QVERIFY(!out.summary && !out.gradients);
     QVERIFY2(QString::fromStdString(out.error).contains(expected), out.error.c_str());
+}
+
+void TestReaderProcess::statsJob()
+{
+    // The real reader, asked for the stats pass: the outcome has the stats and
+    // no summary, of the job's slice and window; the arguments reach it.
+    ReaderJob job;
+    job.readerExe = RNNLOSS_READER;
+    job.recording = RNNLOSS_SOURCE_DIR "/resources/example.h5";
+    job.stats = true;
+    job.reduce.threads = 2;
+    ReaderProcess p;
+    ReaderOutcome out = p.run(job);
+    QVERIFY2(out.stats && !out.summary, out.error.c_str());
+    QCOMPARE(out.stats->trials, std::int64_t(32));
+    QCOMPARE(out.stats->neurons, std::int64_t(64));
+    QCOMPARE(out.stats->activation, std::optional(Activation::Relu));
+    QVERIFY(out.stats->choices);
+    QCOMPARE(out.stats->choices->window, (StepWindow{70, 100})); // where the targets are not zero
+    job.responseWindow = "80:90";
+    job.trials = "0:10";
+    job.neurons = "5:";
+    out = p.run(job);
+    QVERIFY2(out.stats, out.error.c_str());
+    QCOMPARE(out.stats->trials, std::int64_t(10));
+    QCOMPARE(out.stats->neurons, std::int64_t(59));
+    QCOMPARE(out.stats->choices->window, (StepWindow{80, 90}));
+    // A window that does not fit is the reader's error, naming the file.
+    job.responseWindow = "90:101";
+    out = p.run(job);
+    QVERIFY(!out.stats && !out.summary);
+    QVERIFY2(out.error.find("example.h5: response window") != std::string::npos, out.error.c_str());
+
+    // statsJob: the pass over exactly what a summary covers, however it was
+    // chosen (here a trial label and a neuron range).
+    ReaderJob read;
+    read.readerExe = RNNLOSS_READER;
+    read.recording = job.recording;
+    read.trialLabel = "choice A";
+    read.neurons = "3:9";
+    const ReaderOutcome shown = p.run(read);
+    QVERIFY2(shown.summary && shown.summary->slice, shown.error.c_str());
+    const ReaderJob sj = rnnloss::statsJob(read, *shown.summary, "");
+    QVERIFY(sj.stats && !sj.trialLabel && sj.neurons == "3:9" && sj.steps == "0:100");
+    out = p.run(sj);
+    QVERIFY2(out.stats, out.error.c_str());
+    QCOMPARE(out.stats->trials, std::int64_t(shown.summary->slice->trials.size()));
+    QCOMPARE(out.stats->neurons, std::int64_t(6));
+    QVERIFY(statsMismatch(*shown.summary, *out.stats).empty());
+    // A whole recording's summary asks for the whole recording.
+    read.trialLabel.reset();
+    read.neurons.clear();
+    const ReaderOutcome whole = p.run(read);
+    QVERIFY(whole.summary && !whole.summary->slice);
+    const ReaderJob wj = rnnloss::statsJob(read, *whole.summary, "70:80");
+    QVERIFY(wj.trials.empty() && wj.steps.empty() && wj.neurons.empty());
+    QCOMPARE(wj.responseWindow, std::string("70:80"));
 }
 
 QTEST_GUILESS_MAIN(TestReaderProcess)

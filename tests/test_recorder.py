@@ -134,6 +134,19 @@ class Recorder(unittest.TestCase):
         lines = rnnloss("compute", path, other, "--json").stdout.splitlines()
         self.assertEqual([json.loads(x)["label"] for x in lines], ["λ_fr 0.4", "step 500"])
 
+    def test_trial_values_and_activation(self):
+        values = [0.2, -0.1, 0.2, 0.0, -0.1, 0.4]
+        path = self.write(trial_values=values, activation="tanh")
+        with h5py.File(path, "r") as f:
+            self.assertEqual(f["trial_values"].dtype, np.float64)
+            np.testing.assert_array_equal(f["trial_values"][()], values)
+            self.assertEqual(f.attrs["activation"], "tanh")
+        j = json.loads(rnnloss("stats", path, "--json", "--response-window", "0:40").stdout)
+        self.assertEqual(j["activation"], "tanh")
+        self.assertEqual(j["psychometric"]["values"], sorted(set(values)))
+        self.assertEqual(j["psychometric"]["trials"], [2, 1, 2, 1])
+        self.assertIsNotNone(j["saturated_fraction"])
+
     def test_partial_and_torch_free(self):
         # States only: the firing-rate terms, nothing else needed.
         path = self.rec.record(os.path.join(self.dir, "p.h5"), None, None, self.states)
@@ -150,6 +163,10 @@ class Recorder(unittest.TestCase):
             dict(lambdas={"lambda_xx": 1}),                         # unknown key
             dict(weights={"readout_layer.weight": np.zeros((2, 7), np.float32)}),  # N_hid
             dict(step=1.5),
+            dict(trial_values=[0.1] * 5),                           # not one per trial
+            dict(trial_values=[0.1, 0.2, float("nan"), 0, 0, 0]),   # not finite
+            dict(trial_values=["a"] * 6),                           # not numbers
+            dict(activation="gelu"),                                # not nn4n's
         ]
         for kw in cases:
             states = kw.pop("states", self.states)

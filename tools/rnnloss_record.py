@@ -18,7 +18,7 @@ nn4n too):
 
     python3 tools/rnnloss_record.py nn4n CHECKPOINT.pth --inputs X.npy \\
         [--targets Y.npy] [--lambda lambda_fr=0.01]... [--step N] [--label TEXT]
-        [--trial-labels LABELS.npy] [--gzip] -o OUT.h5
+        [--trial-labels LABELS.npy] [--trial-values VALUES.npy] [--gzip] -o OUT.h5
     python3 tools/rnnloss_record.py nn4n CK1.pth CK2.pth ... --inputs X.npy -o DIR
 
 A recording is written to a temporary name next to its destination and renamed
@@ -87,6 +87,22 @@ def _labels(x, name, length):
     if a.dtype.kind in "USO":
         return np.array([str(v) for v in a], dtype=object), h5py.string_dtype("utf-8")
     raise ValueError(f"{name}: expected integers or strings, got dtype {a.dtype}")
+
+
+def _trial_values(x, batch):
+    """trial_values: (B,) finite numbers (a coherence, a stimulus level, ...)."""
+    a = _numpy(x, "trial_values")
+    if a.ndim != 1 or a.shape[0] != batch:
+        raise ValueError(f"trial_values: expected shape ({batch},), got {a.shape}")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"trial_values: expected numbers, got dtype {a.dtype}")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"trial_values: value {int(np.argmin(np.isfinite(a)))} is not finite")
+    return a
+
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "retanh")  # nn4n 1.2's
 
 
 def _weights(weights, n_in, n_hid, n_out):
@@ -188,7 +204,7 @@ def _lambdas(lambdas, has_mse):
 def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=None,
            step=None, label=None, neuron_groups=None, trial_labels=None, dt=None,
            attrs=None, compression=None, activation=None, tau=None, alpha=None,
-           init_state=None):
+           init_state=None, trial_values=None):
     """Write one recording to `path`.
 
     outputs, targets: (B, T, N_out); states: (B, T, N_hid), the firing rates
@@ -199,13 +215,16 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
     as given to nn4n's RNNLoss: a missing lambda_mse means 1, as there.
     step: training step (int); label: text naming the recording; dt: ms per
     step. neuron_groups: (N_hid,) and trial_labels: (B,), integers or strings.
+    trial_values: (B,) finite numbers, one per trial (a coherence, ...): the x
+    axis of `rnnloss stats`' psychometric curve.
     attrs: more root attributes (free-form; numbers or strings).
     The network, for the gradients of the terms (`rnnloss grad`): the biases
     come with `weights` (a state_dict has them; else keys "biases/input",
     "biases/hidden", "biases/readout"); activation: "relu", "tanh", "sigmoid"
-    or "retanh"; tau: ms (with dt, alpha = dt / tau), or alpha in (0, 1];
-    init_state: the pre-activation v_0 the model started from, (N_hid,) or
-    (B, N_hid) (zeros when not given, as nn4n's forward without init_state).
+    or "retanh" (also the saturated fraction of `rnnloss stats`); tau: ms
+    (with dt, alpha = dt / tau), or alpha in (0, 1]; init_state: the
+    pre-activation v_0 the model started from, (N_hid,) or (B, N_hid) (zeros
+    when not given, as nn4n's forward without init_state).
     compression: None (the default: one unfiltered chunk per trial, read at
     memory speed and sliced live by the app) or "gzip" (smaller, slower).
     Everything is checked before the file is opened; the file appears under
@@ -254,6 +273,10 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
         if batch is None:
             raise ValueError("trial_labels needs a time series to know the batch size")
         extra["trial_labels"] = _labels(trial_labels, "trial_labels", batch)
+    if trial_values is not None:
+        if batch is None:
+            raise ValueError("trial_values needs a time series to know the batch size")
+        values = _trial_values(trial_values, batch)
     if step is not None and (isinstance(step, bool) or int(step) != step):
         raise ValueError(f"step: expected a whole number, got {step!r}")
     if dt is not None and not (math.isfinite(float(dt)) and float(dt) > 0):
@@ -280,6 +303,8 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
                 f.create_dataset("init_state", data=init)
             for name, (data, dtype) in extra.items():
                 f.create_dataset(name, data=data, dtype=dtype)
+            if trial_values is not None:
+                f.create_dataset("trial_values", data=values)
             for key, v in lams.items():
                 f.attrs[key] = np.float64(v)
             if step is not None:
@@ -354,7 +379,8 @@ def _ei_groups(model):
 
 
 def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, label=None,
-                trial_labels=None, compression=None, inputs_name="the inputs"):
+                trial_labels=None, compression=None, inputs_name="the inputs",
+                trial_values=None):
     """Runs the checkpoint's CTRNN on `inputs` (eval mode, no gradients) and records it.
     `inputs_name` names the inputs in messages (their file, for the command)."""
     import torch
@@ -396,7 +422,7 @@ def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, 
                   trial_labels=trial_labels, attrs=attrs, compression=compression,
                   activation=str(kwargs.get("activation", "relu")),
                   tau=float(kwargs.get("tau", 100)), alpha=alpha,
-                  init_state=np.zeros(n_hid, np.float32))
+                  init_state=np.zeros(n_hid, np.float32), trial_values=trial_values)
 
 
 def _step_from_name(path):
@@ -419,6 +445,9 @@ def main(argv=None):
     n.add_argument("--trial-labels", metavar="LABELS.npy",
                    help="(B,) array, .npy: a label per trial (condition, choice, ...), for "
                    "selecting trials and splitting PSTHs in the app")
+    n.add_argument("--trial-values", metavar="VALUES.npy",
+                   help="(B,) array, .npy: a number per trial (coherence, stimulus level, ...), "
+                   "for the psychometric curve of rnnloss stats")
     n.add_argument("--gzip", action="store_true",
                    help="compress the time series (smaller files; the app then reads them "
                    "through its slower reader process)")
@@ -446,6 +475,7 @@ def main(argv=None):
         inputs = np.load(a.inputs)
         targets = np.load(a.targets) if a.targets else None
         trial_labels = np.load(a.trial_labels) if a.trial_labels else None
+        trial_values = np.load(a.trial_values) if a.trial_values else None
         into_folder = os.path.isdir(a.output)
         for ck in a.checkpoints:
             out, step = a.output, a.step
@@ -456,7 +486,7 @@ def main(argv=None):
                     step = _step_from_name(ck)
             record_nn4n(ck, inputs, out, targets=targets, lambdas=lambdas, step=step,
                         inputs_name=a.inputs,
-                        label=a.label, trial_labels=trial_labels,
+                        label=a.label, trial_labels=trial_labels, trial_values=trial_values,
                         compression="gzip" if a.gzip else None)
             print(f"wrote {out}")
     except (OSError, ValueError, KeyError, RuntimeError) as e:

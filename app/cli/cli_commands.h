@@ -6,6 +6,7 @@
 //   rnnloss balance REC.h5 --share K=F ... (cli_balance.cpp)
 //   rnnloss summarize REC.h5 ... / --list FILES.txt / --check (cli_summarize.cpp)
 //   rnnloss grad REC.h5 ...                (cli_grad.cpp)
+//   rnnloss stats A.h5 B.h5 ...            (cli_stats.cpp)
 
 #include <string>
 #include <vector>
@@ -18,10 +19,12 @@ int sweep(const std::vector<std::string>& args);
 int balance(const std::vector<std::string>& args);
 int summarize(const std::vector<std::string>& args);
 int grad(const std::vector<std::string>& args);
+int stats(const std::vector<std::string>& args);
 
 /// Their part of `rnnloss --help`.
 extern const char* const kCommandsHelp;
 extern const char* const kSummarizeHelp;
 extern const char* const kGradHelp;
+extern const char* const kStatsHelp;
 
 } // namespace rnnloss::cli

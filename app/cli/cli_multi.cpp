@@ -39,7 +39,7 @@ balance [RECORDING] --share KEY=FRACTION [--share KEY=FRACTION]... [options]
   (shares summing to 1 or more, a term whose value is 0 or undefined, nothing
   else contributing to the total) exits 2 with one "error:" line saying why.
 
-Options of compute (several recordings), sweep and balance:
+Options of compute (several recordings), sweep, balance and stats:
 )";
 
 namespace {

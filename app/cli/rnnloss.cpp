@@ -1,7 +1,7 @@
 // rnnloss — the command-line tool over the engine:
 //   rnnloss compute [RECORDING] [--weights FILE] [--convention nn4n|spec]
 //                   [--lambda KEY=VALUE]... [--json]
-//   rnnloss compute A.h5 B.h5 ... / sweep / balance / grad   (cli_commands.h)
+//   rnnloss compute A.h5 B.h5 ... / sweep / balance / grad / stats   (cli_commands.h)
 //   rnnloss bench [...]         the benchmark of docs/performance.md
 // Exit codes: 0 success, 2 unusable input ("error: ..." on stderr), 1 internal failure.
 
@@ -50,6 +50,8 @@ Usage:
   rnnloss summarize --list FILES.txt [--task-index I --tasks N] [options]
   rnnloss summarize --check --list FILES.txt [--out-dir DIR]
   rnnloss grad [RECORDING...] [--threads N] [options]
+  rnnloss stats [RECORDING...] [--response-window A:B] [--silent-threshold X]
+                [--dprime A,B] [--json] [options]
   rnnloss bench [--batch B] [--time T] [--neurons N] [--outputs O] [--reps R]
                 [--file PATH] [--keep] [--chunk-trials K]
   rnnloss bench --recording FILE [--reps R]
@@ -285,8 +287,8 @@ int main(int argc, char** argv)
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-            std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp << cli::kSharedHelp
-                      << cli::kGradHelp;
+            std::cout << kHelp << cli::kSummarizeHelp << cli::kStatsHelp << cli::kCommandsHelp
+                      << cli::kSharedHelp << cli::kGradHelp;
             return args.empty() ? 2 : 0;
         }
         if (args[0] == "--version") {
@@ -298,7 +300,7 @@ int main(int argc, char** argv)
         args.erase(args.begin());
         for (const auto& s : args)
             if (s == "--help" || s == "-h") {
-                std::cout << kHelp << cli::kSummarizeHelp << cli::kCommandsHelp
+                std::cout << kHelp << cli::kSummarizeHelp << cli::kStatsHelp << cli::kCommandsHelp
                           << cli::kSharedHelp << cli::kGradHelp;
                 return 0;
             }
@@ -312,6 +314,8 @@ int main(int argc, char** argv)
             return cli::summarize(args);
         if (cmd == "grad")
             return cli::grad(args);
+        if (cmd == "stats")
+            return cli::stats(args);
         if (cmd == "bench")
             return runBench(args);
         return fail("unknown command '" + cmd + "' (see rnnloss --help)");

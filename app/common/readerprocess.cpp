@@ -87,6 +87,10 @@ std::vector<std::string> readerArguments(const ReaderJob& job)
         if (job.convention)
             args.insert(args.end(), {"--convention", std::string(conventionName(*job.convention))});
     }
+    if (job.stats)
+        args.push_back("--stats");
+    if (job.stats && !job.responseWindow.empty())
+        args.insert(args.end(), {"--response-window", job.responseWindow});
     return args;
 }
 
@@ -184,6 +188,7 @@ struct Streamed
     FrameParser parser;
     std::optional<Summary> summary;
     std::optional<GradientSummary> gradients;
+    std::optional<PassStats> stats;
     std::vector<std::string> warnings;
     std::string stderrTail, childError, protocolError;
     bool timedOut = false;
@@ -216,6 +221,9 @@ bool takeFrames(std::span<const std::uint8_t> bytes, const ReaderProcess::Progre
             break;
         case FrameType::Gradients:
             st.gradients = std::move(ev.gradients);
+            break;
+        case FrameType::Stats:
+            st.stats = std::move(ev.stats);
             break;
         }
     }
@@ -321,7 +329,11 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
     }
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     // The one result the job asked for, and nothing else.
-    const bool result = job.gradients ? st.gradients && !st.summary : st.summary && !st.gradients;
+    const int sent = int(st.summary.has_value()) + int(st.gradients.has_value()) +
+                     int(st.stats.has_value());
+    const bool result = sent == 1 && (job.gradients ? st.gradients.has_value()
+                                      : job.stats   ? st.stats.has_value()
+                                                    : st.summary.has_value());
     if (result && code == 0 && st.parser.pending() == 0) {
         if (job.gradients)
             for (auto& w : st.warnings)
@@ -330,15 +342,21 @@ void judge(ReaderOutcome& out, const std::string& name, const ReaderJob& job, bo
             out.weightsWarnings = std::move(st.warnings);
         out.summary = std::move(st.summary);
         out.gradients = std::move(st.gradients);
+        out.stats = std::move(st.stats);
         return;
     }
-    if (code == 0 && (st.summary || st.gradients))
-        return failWith(std::string("the reader sent ") +
-                        (st.summary && st.gradients ? "a summary and gradients"
-                         : st.summary               ? "a summary"
-                                                    : "gradients") +
+    if (code == 0 && sent > 0) {
+        std::string what;
+        for (const auto& [there, name] : {std::pair{st.summary.has_value(), "a summary"},
+                                          std::pair{st.gradients.has_value(), "gradients"},
+                                          std::pair{st.stats.has_value(), "statistics"}})
+            if (there)
+                what += (what.empty() ? "" : " and ") + std::string(name);
+        return failWith("the reader sent " + what +
                         (job.gradients ? ", but gradients alone were asked for"
+                         : job.stats   ? ", but statistics alone were asked for"
                                        : ", but a summary alone was asked for"));
+    }
     if (code == 127)
         return failWith("cannot execute the reader '" + job.readerExe + "': " + tail);
     std::string msg = "the reader failed (exit code " + std::to_string(code) + ")";

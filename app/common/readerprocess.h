@@ -6,6 +6,7 @@
 
 #include "gradsummary.h"
 #include "reducer.h"
+#include "statspass.h"
 #include "summary.h"
 
 #include <atomic>
@@ -46,6 +47,16 @@ struct ReaderJob
     /// (GradientSummary::convention says which).
     std::optional<Convention> convention;
     int gradientThreads = 2; ///< the gradient pass splits the trials among them
+    /// Run the stats pass (engine/statspass.h) over the recording or the slice
+    /// above instead of reading its summary: the outcome then has `stats` and
+    /// no summary. Costs about N^2 / 2 multiply-adds per sample (the
+    /// covariance; N = 512, B = 128, T = 500: about 1.3 s of CPU, shared by
+    /// reduce.threads threads), so it is asked for on demand, not at a load.
+    bool stats = false;
+    /// With `stats`: the response window "a:b" in the recording's steps (a
+    /// --steps slice does not restrict it); empty: the default window (where
+    /// any trial's target is not zero). One that does not fit is an error.
+    std::string responseWindow;
     /// The child is killed when it sends nothing for this long: a watchdog on
     /// progress, not on total time, so a 20 GB file may take minutes.
     int watchdogMs = 30000;
@@ -63,8 +74,11 @@ struct ReaderOutcome
     /// With ReaderJob::gradients: the Gram matrices of the term gradients and
     /// what goes with them; its warnings include the reader's.
     std::optional<GradientSummary> gradients;
-    /// Names the file and what happened; set when neither summary nor
-    /// gradients is.
+    /// Of a stats job (ReaderJob::stats): what the pass gathered over the
+    /// job's slice. Put it together with the summary of the same slice by
+    /// populationReport (engine/popreport.h), which checks that they match.
+    std::optional<PassStats> stats;
+    /// Names the file and what happened; set when no result is there.
     std::string error;
     bool cancelled = false;
     double seconds = 0.0;           ///< wall time of the child

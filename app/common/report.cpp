@@ -104,16 +104,22 @@ std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& s
     for (std::size_t i = 0; i < s.warnings.size(); ++i)
         o << (i ? ", " : "") << jsonString(s.warnings[i]);
     o << "]";
-    if (s.slice) {
-        o << ", \"selection\": {";
-        const std::pair<const char*, const std::vector<std::int64_t>*> axes[] = {
-            {"trials", &s.slice->trials}, {"steps", &s.slice->steps}, {"neurons", &s.slice->neurons}};
-        for (const auto& [name, v] : axes)
-            o << (name == axes[0].first ? "" : ", ") << "\"" << name << "\": {\"spec\": "
-              << jsonString(indexSpecText(*v)) << ", \"count\": " << v->size() << "}";
-        o << "}";
-    }
+    if (s.slice)
+        o << ", \"selection\": " << selectionJson(*s.slice);
     o << "}\n";
+    return o.str();
+}
+
+std::string selectionJson(const Slice& slice)
+{
+    std::ostringstream o;
+    o << "{";
+    const std::pair<const char*, const std::vector<std::int64_t>*> axes[] = {
+        {"trials", &slice.trials}, {"steps", &slice.steps}, {"neurons", &slice.neurons}};
+    for (const auto& [name, v] : axes)
+        o << (name == axes[0].first ? "" : ", ") << "\"" << name << "\": {\"spec\": "
+          << jsonString(indexSpecText(*v)) << ", \"count\": " << v->size() << "}";
+    o << "}";
     return o.str();
 }
 

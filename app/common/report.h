@@ -20,6 +20,10 @@ std::string csvNumber(double v);
 /// The CLI's `--json` object (see `rnnloss --help`).
 std::string lossJson(const Summary& s, const LossResult& r, const NeuronStats& stats);
 
+/// {"trials": {"spec": "0:16,20", "count": 17}, "steps": ..., "neurons": ...}:
+/// the `selection` of a JSON report on a slice.
+std::string selectionJson(const Slice& slice);
+
 /// A readable table of the terms and the total.
 std::string lossTable(const Summary& s, const LossResult& r, const std::string& title);
 

@@ -4,13 +4,16 @@
 // then one summary (or error) frame to stdout (engine/summarycodec.h). With
 // --gradients it reads the network and its arrays instead, computes the
 // per-term gradients (engine/gradient.h) and sends one gradient frame
-// (engine/gradcodec.h): the raw arrays never leave this process.
+// (engine/gradcodec.h): the raw arrays never leave this process. With
+// --stats, one stats frame instead (engine/statscodec.h, the stats pass of
+// engine/statspass.h, on demand).
 // Not for people: `rnnloss` and `rnnloss-explorer` run it.
 
 #include "cliargs.h"
 #include "gradcodec.h"
 #include "options.h"
 #include "reader.h"
+#include "statscodec.h"
 #include "summarycodec.h"
 
 #include <algorithm>
@@ -26,6 +29,13 @@ using namespace rnnloss;
 
 namespace {
 
+/// --stats: the stats pass instead of the summary (one Stats frame).
+struct StatsMode
+{
+    bool on = false;
+    io::StatsRequest request;
+};
+
 /// What --gradients asks for besides the read.
 struct GradientMode
 {
@@ -36,7 +46,7 @@ struct GradientMode
 
 /// The request on the command line (the options ReaderProcess::run passes).
 io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& slice,
-                             GradientMode& grad)
+                             GradientMode& grad, StatsMode& stats)
 {
     io::ReadRequest req;
     constexpr long long kMax = 1LL << 40;
@@ -57,6 +67,10 @@ io::ReadRequest parseRequest(const std::vector<std::string>& a, SliceOptions& sl
             req.rawLayout = true;
         else if (a[i] == "--gradients")
             grad.on = true;
+        else if (a[i] == "--stats")
+            stats.on = true;
+        else if (a[i] == "--response-window")
+            stats.request.responseWindow = value(a, i);
         else if (a[i] == "--gradient-threads")
             grad.threads = static_cast<int>(wholeNumber(a[i], value(a, i), 1, 256));
         else if (a[i] == "--convention") {
@@ -129,13 +143,30 @@ int computeAndSend(const io::ReadRequest& req, const GradientMode& grad)
     return writeAll(STDOUT_FILENO, encodeGradientsFrame(g)) ? 0 : 1;
 }
 
-int readAndSend(io::ReadRequest req, const SliceOptions& slice, const GradientMode& grad,
-                bool weightMatrices)
+/// The slice of the options, resolved when the reader knows the recording's shape and labels.
+void withSlice(io::ReadRequest& req, const SliceOptions& slice)
 {
     if (slice.any())
         req.slice = [&slice](const Summary& whole, std::string& error) {
             return resolveSlice(slice, whole, error);
         };
+}
+
+int statsAndSend(io::ReadRequest req, const SliceOptions& slice, const io::StatsRequest& stats)
+{
+    withSlice(req, slice);
+    const auto result = io::readStats(req, stats, sendProgress);
+    if (!result.stats) {
+        writeAll(STDOUT_FILENO, encodeMessage(FrameType::Error, result.error));
+        return 2;
+    }
+    return writeAll(STDOUT_FILENO, encodeStatsFrame(*result.stats)) ? 0 : 1;
+}
+
+int readAndSend(io::ReadRequest req, const SliceOptions& slice, const GradientMode& grad,
+                bool weightMatrices)
+{
+    withSlice(req, slice);
     if (grad.on)
         return computeAndSend(req, grad);
     auto result = io::readRecording(req, [](double f, const std::string& stage) {
@@ -184,7 +215,12 @@ int main(int argc, char** argv)
         const bool normsOnly = takeFlag(args, "--weight-norms-only");
         SliceOptions slice;
         GradientMode grad;
-        io::ReadRequest req = parseRequest(args, slice, grad);
+        StatsMode stats;
+        io::ReadRequest req = parseRequest(args, slice, grad, stats);
+        if (grad.on && stats.on)
+            throw UsageError{"reader: --gradients and --stats: one pass at a time"};
+        if (stats.on)
+            return statsAndSend(std::move(req), slice, stats.request);
         return readAndSend(std::move(req), slice, grad, !normsOnly);
     } catch (const UsageError& e) {
         return fail(e.message);

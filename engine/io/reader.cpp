@@ -127,8 +127,10 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
     ToReduce d{findDataset(open, Dataset::States), findDataset(open, Dataset::Outputs),
                findDataset(open, Dataset::Targets)};
     warnUnpaired(d, mainFile, s);
-    if (rec)
+    if (rec) {
         readAttributes(*rec, s);
+        rec->trialValues(s.shape.batch); // refused when bad, like every dataset
+    }
     std::vector<std::string> weightsWarnings;
     if (rec && wts)
         weightsWarnings = weightsMismatches(*rec, *wts);
@@ -157,21 +159,29 @@ ReadResult readLocked(const ReadRequest& req, const ProgressFn& progressFn)
 
 ReadResult readRecording(const ReadRequest& request, const ProgressFn& progress)
 {
-    const auto lock = detail::hdf5Lock();
     ReadResult result;
+    std::string error = guardedRead(request, [&] { result = readLocked(request, progress); });
+    if (!error.empty())
+        result.error = std::move(error);
+    return result;
+}
+
+std::string detail::guardedRead(const ReadRequest& request, const std::function<void()>& read)
+{
+    const auto lock = hdf5Lock();
+    const std::string& name = request.recording.empty() ? request.weights : request.recording;
+    std::string error;
     try {
-        result = readLocked(request, progress);
+        read();
     } catch (const ReadError& e) {
-        result.error = e.what();
+        error = e.what();
     } catch (const Cancelled&) {
-        result.error = (request.recording.empty() ? request.weights : request.recording) +
-                       ": reading cancelled";
+        error = name + ": reading cancelled";
     } catch (const std::bad_alloc&) {
-        result.error = (request.recording.empty() ? request.weights : request.recording) +
-                       ": out of memory while reading";
+        error = name + ": out of memory while reading";
     }
     H5Eclear2(H5E_DEFAULT);
-    return result;
+    return error;
 }
 
 std::optional<Slice> detail::resolveSlice(const ReadRequest& req, const Summary& s,

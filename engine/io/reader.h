@@ -7,6 +7,7 @@
 #include "network.h"
 #include "reducer.h"
 #include "slice.h"
+#include "statspass.h"
 #include "summary.h"
 
 #include <cstdint>
@@ -89,6 +90,28 @@ struct NetworkRead
 /// are not used. A recording that lacks what the gradients need gets one
 /// error naming all of it. Never throws.
 NetworkRead readNetwork(const ReadRequest& request, const ProgressFn& progress = {});
+/// What `rnnloss-reader --stats` asks of the stats pass besides the read.
+struct StatsRequest
+{
+    /// "a:b": the response window in the recording's steps (taskperf.h's
+    /// parseStepWindow); empty: the default window.
+    std::string responseWindow;
+};
+
+struct StatsResult
+{
+    std::optional<PassStats> stats;
+    std::string error; ///< "<file>: <what is wrong>"; set when stats is empty
+};
+
+/// The stats pass (statspass.h) over the recording of `request`, or the slice
+/// it asks for, with the rules of readRecording for untrusted files (every
+/// dataset found and checked before a value is read). Threads: those of
+/// `request.reduce`; its other settings and `rawLayout` are not used. A
+/// response window that does not fit the recording is an error. Never
+/// throws; safe from any thread.
+StatsResult readStats(const ReadRequest& request, const StatsRequest& stats,
+                      const ProgressFn& progress = {});
 
 /// "1.10.8", the HDF5 library this binary runs with.
 std::string hdf5Version();

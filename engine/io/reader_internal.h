@@ -4,12 +4,14 @@
 // is part of rnnloss::io's interface. Every function here runs while the
 // caller holds detail::hdf5Lock().
 
+#include "network.h"
 #include "reader.h"
 
 #include <hdf5.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -147,6 +149,12 @@ public:
                                           std::size_t maxBytes,
                                           std::vector<std::string>& warnings) const;
 
+    /// The optional dataset `trial_values`: one finite number per trial of
+    /// the `batch`, IEEE floating point, stored as every dataset must be.
+    /// Empty when absent; anything else refuses the recording (ReadError
+    /// naming the file and the dataset): the statistics it feeds would be wrong.
+    std::vector<double> trialValues(std::int64_t batch) const;
+
 private:
     // The phases of open(), each refusing what it finds wrong (the rule on
     // foreign storage serves labelDataset() too).
@@ -221,6 +229,11 @@ private:
 
 // reader.cpp
 
+/// Runs `read` under the HDF5 lock; returns the error of a refused, cancelled
+/// or too large read ("<file>: <what>"), else empty. HDF5's error stack is
+/// cleared after.
+std::string guardedRead(const ReadRequest& request, const std::function<void()>& read);
+
 /// The slice the request asks for, checked against the shape of `s` (the
 /// whole recording's, with its labels); std::nullopt for the whole recording.
 /// ReadError naming `mainFile` when it does not fit.
@@ -240,6 +253,16 @@ struct Duration
 };
 Duration durationAttribute(const File& f, const std::string& name,
                            std::vector<std::string>& warnings);
+/// The recording's `activation` attribute: one of nn4n's names (relu, tanh,
+/// sigmoid, retanh). Empty when it has none or it holds anything else, and
+/// then `note` says which. Never refuses: only the statistics that need it
+/// (the saturated fraction) go without.
+struct ActivationRead
+{
+    std::optional<Activation> value;
+    std::string note;
+};
+ActivationRead activationAttribute(const File& rec);
 
 /// The recording's optional root attributes (training lambdas, loss
 /// convention, label, step, epoch, dt) and its trial labels and neuron
@@ -288,6 +311,12 @@ std::int64_t slabTrials(const OpenDataset& d, std::size_t slabBytes, std::size_t
 /// double or float, into `out`, which has room for them.
 void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, double* out);
 void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, float* out);
+
+/// Slabs (first trial, count) of at most `k` consecutive trials that cover
+/// `trials` (strictly increasing), in order: the whole recording is one run
+/// cut every k trials.
+std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
+                                                           std::int64_t k);
 
 /// Reads the trials of `slice` and reduces exactly that slice of the states
 /// and (when both are given) of outputs and targets into `s`.

@@ -1,12 +1,14 @@
 // What a recording may add to its data (docs/recording-format.md): root
-// attributes (training lambdas, loss convention, label, step, epoch, dt) and
-// the trial_labels / neuron_groups datasets. They only add: anything odd in
-// them is a warning, never a refusal (storage outside the file excepted).
+// attributes (training lambdas, loss convention, label, step, epoch, dt,
+// activation) and the trial_labels / neuron_groups datasets. They only add:
+// anything odd in them is a warning, never a refusal (storage outside the
+// file excepted). trial_values is data, refused when bad like every dataset.
 
 #include "reader_internal.h"
 
 #include "filechecks.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -217,6 +219,41 @@ std::vector<std::string> File::readFixedLabels(const Handle& dset, const Handle&
     return out;
 }
 
+std::vector<double> File::trialValues(std::int64_t batch) const
+{
+    const std::string name = "trial_values";
+    if (!exists(name))
+        return {};
+    const std::string what = "dataset '" + name + "'";
+    const std::string wanted = "one finite number per trial";
+    {
+        // The rank first, in the words of this dataset (open()'s speak of
+        // time series and weights).
+        const Handle dset = openDatasetObject(name);
+        const Handle space(H5Dget_space(dset.get()), H5Sclose);
+        if (!space)
+            fail("cannot read the shape of " + what);
+        const int nd = H5Sget_simple_extent_ndims(space.get());
+        if (nd != 1)
+            refuse(what + " has " + std::to_string(std::max(nd, 0)) +
+                   " dimension(s); it must hold " + wanted + ", shape (B,)");
+    }
+    if (batch <= 0)
+        refuse(what + " needs outputs, targets, states or inputs to know the number of trials");
+    const OpenDataset od = open(Dataset::Inputs, name, 1); // type, storage, written
+    if (od.dims[0] != batch)
+        refuse(what + " holds " + std::to_string(od.dims[0]) + " values for " +
+               std::to_string(batch) + " trials; it must hold " + wanted);
+    std::vector<double> v(static_cast<std::size_t>(batch));
+    if (H5Dread(od.dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+        fail("cannot read " + what);
+    for (std::size_t b = 0; b < v.size(); ++b)
+        if (!std::isfinite(v[b]))
+            refuse(what + " holds " + (std::isnan(v[b]) ? "NaN" : "an infinity") + " at trial " +
+                   std::to_string(b) + "; it must hold " + wanted);
+    return v;
+}
+
 namespace {
 
 /// Drops a UTF-8 sequence that a cut at the byte limit left incomplete, so the
@@ -341,6 +378,30 @@ Duration durationAttribute(const File& f, const std::string& name,
         d.text = std::to_string(*d.ms);
     }
     return d;
+}
+
+ActivationRead activationAttribute(const File& rec)
+{
+    ActivationRead a;
+    std::vector<std::string> odd;
+    const std::optional<std::string> text = rec.textAttribute("activation", 64, odd);
+    if (!text) {
+        a.note = odd.empty() ? "the recording has no 'activation' attribute (nn4n's relu, tanh, "
+                               "sigmoid or retanh)"
+                             : "the recording's 'activation' attribute is not a single string";
+        return a;
+    }
+    const ActivationParse p = parseActivation(*text);
+    if (p.value) {
+        a.value = p.value;
+        return a;
+    }
+    // parseActivation quotes the text: printable ASCII only, for a JSON or a table.
+    a.note = "attribute 'activation': " + p.error;
+    for (char& c : a.note)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+            c = '?';
+    return a;
 }
 
 void readAttributes(const File& rec, Summary& s)

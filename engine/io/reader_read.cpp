@@ -42,23 +42,6 @@ void readSlab(const OpenDataset& d, std::int64_t first, std::int64_t count, std:
     readInto(d, first, count, buf.data());
 }
 
-/// Slabs of at most `k` consecutive trials that cover `trials` (strictly
-/// increasing), in order: the whole recording is one run cut every k trials.
-std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
-                                                           std::int64_t k)
-{
-    std::vector<std::pair<std::int64_t, std::int64_t>> slabs;
-    for (std::size_t i = 0; i < trials.size();) {
-        std::size_t j = i + 1;
-        while (j < trials.size() && trials[j] == trials[j - 1] + 1 &&
-               static_cast<std::int64_t>(j - i) < k)
-            ++j;
-        slabs.emplace_back(trials[i], static_cast<std::int64_t>(j - i));
-        i = j;
-    }
-    return slabs;
-}
-
 /// Reads and reduces the states in a pipeline of two slab buffers of half the
 /// slab budget each: while `sink` reduces one slab (on its own threads), this
 /// thread reads the next with HDF5, so the whole takes about as long as the
@@ -153,6 +136,21 @@ void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count
 void readTrialsInto(const OpenDataset& d, std::int64_t first, std::int64_t count, float* out)
 {
     readInto(d, first, count, out);
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> slabsOf(const std::vector<std::int64_t>& trials,
+                                                           std::int64_t k)
+{
+    std::vector<std::pair<std::int64_t, std::int64_t>> slabs;
+    for (std::size_t i = 0; i < trials.size();) {
+        std::size_t j = i + 1;
+        while (j < trials.size() && trials[j] == trials[j - 1] + 1 &&
+               static_cast<std::int64_t>(j - i) < k)
+            ++j;
+        slabs.emplace_back(trials[i], static_cast<std::int64_t>(j - i));
+        i = j;
+    }
+    return slabs;
 }
 
 std::int64_t scanNonFinite(const OpenDataset& d, std::size_t slabBytes, Progress& p)
