@@ -3,10 +3,12 @@
 // raw-data source, and the worker's latest-wins coalescing.
 
 #include "computeworker.h"
+#include "mainwindow.h"
 #include "populationcontroller.h"
 #include "populationview.h"
 #include "reducer.h"
 #include "statisticview.h"
+#include "statsref.h"
 
 #include <QApplication>
 #include <QChartView>
@@ -70,6 +72,7 @@ private slots:
     void dPrimeAgainstBruteForce();
     void panelShowsFakeSource();
     void defaultSourceSaysWhy();
+    void windowAsksTheReader();
     void latestRequestWins();
 };
 
@@ -257,10 +260,49 @@ void TestPopulation::defaultSourceSaysWhy()
     c.setResult(resultOf(s), true, {});
     QVERIFY(spy.wait(5000));
     QVERIFY(c.populationView()->measuresText().contains(
-        "Saturated fraction: — (needs `rnnloss stats` support in the reader (not yet built))"));
+        "Saturated fraction: — (no source of the raw-data statistics (the window gives the "
+        "reader process))"));
     QVERIFY(c.populationView()->measuresText().contains(
         "Silent fraction (threshold 1e-06): 0 (0 of 2)"));
     delete tab;
+}
+
+// The window's own source: the reader process's stats pass over the shown
+// recording (a stats fixture of float32 tanh rates), held to brute force over
+// the arrays it was written from: the saturated fraction by its rule, the
+// participation ratio from the eigenvalues of a two-pass covariance.
+void TestPopulation::windowAsksTheReader()
+{
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    QSignalSpy loaded(&w, &MainWindow::loadFinished);
+    QSignalSpy ready(w.population(), &PopulationController::ready);
+    w.openFiles(QStringLiteral(RNNLOSS_FIXTURE_DIR "/stats_tanh.h5"));
+    QVERIFY(loaded.wait(60000));
+    QVERIFY(loaded.first().first().toBool());
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const auto& r = w.population()->last();
+            return r && r->measures.saturated && !w.population()->busy();
+        },
+        60000));
+    const PopulationMeasures& m = w.population()->last()->measures;
+    QVERIFY2(m.rawReason.empty(), m.rawReason.c_str());
+    const statsref::Arrays a = statsref::arrays(32);
+    const Eigen::MatrixXd x = statsref::samples(a, statsref::whole());
+    QVERIFY(m.saturated->value);
+    QCOMPARE(*m.saturated->value, statsref::saturatedRef(x, true));
+    QVERIFY(m.participationRatio && m.participationRatio->value);
+    const double pr = statsref::participationRef(x);
+    QVERIFY2(std::abs(*m.participationRatio->value - pr) <= 1e-9 * pr,
+             qPrintable(QString("%1 vs %2").arg(*m.participationRatio->value, 0, 'g', 17).arg(pr, 0, 'g', 17)));
+    QVERIFY(m.accuracy && m.accuracy->error.empty());
+    // And the panel shows them.
+    QVERIFY2(w.population()->populationView()->measuresText().contains(
+                 QString("Saturated fraction: %1 (%2 of %3)")
+                     .arg(QString::number(*m.saturated->value, 'g', 3))
+                     .arg(m.saturated->count)
+                     .arg(sfx::N)),
+             qPrintable(w.population()->populationView()->measuresText()));
 }
 
 void TestPopulation::latestRequestWins()

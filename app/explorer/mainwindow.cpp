@@ -6,6 +6,7 @@
 #include "neurondetailview.h"
 #include "neurontable.h"
 #include "populationcontroller.h"
+#include "populationsource.h"
 #include "ratehistogramview.h"
 #include "resultviews.h"
 #include "weightsview.h"
@@ -25,7 +26,7 @@ namespace rnnloss {
 MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     : QMainWindow(parent), m_lambdas(new LambdaModel(this)),
       m_recordings(new RecordingSet(readerExe, this)), m_analysis(new AnalysisController(this)),
-      m_population(new PopulationController(this)),
+      m_population(new PopulationController(readerPopulationSource(readerExe), this)),
       m_exporter(std::make_unique<Exporter>([this] { return ExportWiring::provenance(*this); }))
 {
     setWindowTitle(tr("RNNLoss Explorer"));

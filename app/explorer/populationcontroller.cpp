@@ -47,12 +47,15 @@ struct PopulationController::Job
 PopulationRaw unavailablePopulationSource(const PopulationRequest&, const PopulationProgress&)
 {
     PopulationRaw raw;
-    raw.error = "needs `rnnloss stats` support in the reader (not yet built)";
+    raw.error = "no source of the raw-data statistics (the window gives the reader process)";
     raw.psychometricReason = raw.error;
     return raw;
 }
 
-PopulationController::PopulationController(QObject* parent) : QObject(parent) {}
+PopulationController::PopulationController(PopulationSource source, QObject* parent)
+    : QObject(parent), m_source(std::move(source))
+{
+}
 
 PopulationController::~PopulationController()
 {

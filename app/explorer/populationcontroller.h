@@ -58,7 +58,8 @@ using PopulationProgress = std::function<bool(double)>;
 using PopulationSource =
     std::function<PopulationRaw(const PopulationRequest&, const PopulationProgress&)>;
 
-/// The source until the reader process provides one: says it is not built.
+/// A controller without a source (tests): says so. The window passes
+/// readerPopulationSource (populationsource.h).
 PopulationRaw unavailablePopulationSource(const PopulationRequest&, const PopulationProgress&);
 
 struct PopulationResult
@@ -75,7 +76,9 @@ class PopulationController : public QObject
 {
     Q_OBJECT
 public:
-    explicit PopulationController(QObject* parent = nullptr);
+    /// `source`: the raw-data parts (the window passes the reader process's).
+    explicit PopulationController(PopulationSource source = unavailablePopulationSource,
+                                  QObject* parent = nullptr);
     ~PopulationController() override;
 
     /// The tab: the statistic's histogram beside the population panel, wired here.
