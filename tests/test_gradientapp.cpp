@@ -35,6 +35,7 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -180,6 +181,7 @@ private slots:
     void destroyedWhileRunning();
     void windowShowsTheSourcesReason();
     void readerGradientsMatchNn4n();
+    void measureGradientLatency();
     void windowFollowsLoadSelectionAndLambdas();
     void windowExportsGradients();
     void balanceByGradientIsOneUndoStep();
@@ -411,6 +413,51 @@ void TestGradientApp::readerGradientsMatchNn4n()
     QVERIFY(std::abs(w.gradientView()->barsView()->values()[index(Term::Fr)] - frBar / 2) <=
             1e-12 * frBar);
     QCOMPARE(w.gradients()->jobsRun(), runs);
+}
+
+// Issue 15's app figures, measured by hand (docs/performance.md), not
+// checked: RNNLOSS_GRAD_NET names a recording with its network (`rnnloss
+// bench --gradients --keep --dir D` writes the 64-neuron one). The window's
+// own source (the reader process): from openFiles to the Gradients tab's
+// first result; then 100 lambda changes, each until the tab has its new bars
+// and has been repainted (a synchronous repaint(), raster backend).
+void TestGradientApp::measureGradientLatency()
+{
+    const QString file = qEnvironmentVariable("RNNLOSS_GRAD_NET");
+    if (file.isEmpty())
+        QSKIP("RNNLOSS_GRAD_NET is not set: a measurement run by hand, not a check");
+    MainWindow w(kReader);
+    w.resize(1280, 800);
+    w.show();
+    w.tabs()->setCurrentWidget(w.gradientView());
+    QElapsedTimer clock;
+    clock.start();
+    w.openFiles(file);
+    QVERIFY(QTest::qWaitFor([&] { return w.gradientView()->result().has_value(); }, kTimeoutMs));
+    const double loadMs = clock.nsecsElapsed() / 1e6;
+    QVERIFY2(w.gradientView()->result()->ok(), qPrintable(w.gradientView()->status()));
+    const std::uint64_t runs = w.gradients()->jobsRun();
+    std::vector<double> shown, painted;
+    LambdaState s = w.state();
+    s.enabled[index(Term::Fr)] = true;
+    for (int i = 0; i < 100; ++i) {
+        s.values[index(Term::Fr)] = 1e-3 * (1 + i);
+        clock.restart();
+        w.applyState(s);
+        shown.push_back(clock.nsecsElapsed() / 1e6);
+        w.gradientView()->repaint();
+        painted.push_back(clock.nsecsElapsed() / 1e6);
+    }
+    QCOMPARE(w.gradients()->jobsRun(), runs); // the lambdas needed no new pass
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    qInfo("%s: load to gradient view %.1f ms; lambda change to new bars median %.2f ms (max "
+          "%.2f), to repainted tab median %.2f ms (max %.2f), n = 100",
+          qPrintable(QFileInfo(file).fileName()), loadMs, median(shown),
+          *std::max_element(shown.begin(), shown.end()), median(painted),
+          *std::max_element(painted.begin(), painted.end()));
 }
 
 void TestGradientApp::windowFollowsLoadSelectionAndLambdas()
