@@ -26,8 +26,10 @@ std::string name(Term t)
     return "L_" + std::string(termKey(t));
 }
 
-/// Empty when the targets themselves make sense; else why not.
-std::string checkTargets(std::span<const ShareTarget> targets)
+
+} // namespace
+
+std::string checkShareTargets(std::span<const ShareTarget> targets)
 {
     if (targets.empty())
         return "no target share given";
@@ -51,13 +53,11 @@ std::string checkTargets(std::span<const ShareTarget> targets)
     return {};
 }
 
-} // namespace
-
 BalanceResult balanceShares(const TermValues& values, const TermArray& lambdas,
                             std::span<const ShareTarget> targets)
 {
     BalanceResult r;
-    if (std::string why = checkTargets(targets); !why.empty()) {
+    if (std::string why = checkShareTargets(targets); !why.empty()) {
         r.error = std::move(why);
         return r;
     }

@@ -25,6 +25,11 @@ struct BalanceResult
     std::string error;                ///< why the request is infeasible; set when lambdas is empty
 };
 
+/// Empty when the targets themselves make sense (each term once, each share
+/// finite in [0, 1), their sum below 1); else why not, naming the term.
+/// balanceShares and balanceByGradient (gradgram.h) both check with it.
+std::string checkShareTargets(std::span<const ShareTarget> targets);
+
 /// Solves for the lambdas of the target terms. Refused, with the reason, when
 /// the shares are negative, not finite or sum to 1 or more, a term is named
 /// twice, a target term's value is missing, undefined, 0 or negative, another

@@ -36,29 +36,6 @@ std::string percent(double fraction)
     return buf;
 }
 
-/// Empty when the targets make sense; the rules of balanceShares (balance.h).
-std::string checkTargets(std::span<const ShareTarget> targets)
-{
-    if (targets.empty())
-        return "no target share given";
-    std::array<bool, kTermCount> seen{};
-    double sum = 0.0;
-    for (const ShareTarget& t : targets) {
-        const std::string key(termKey(t.term));
-        if (seen[index(t.term)])
-            return "the share of " + key + " is given twice";
-        seen[index(t.term)] = true;
-        if (!std::isfinite(t.share) || t.share < 0.0)
-            return "the share of " + key + " is " + std::to_string(t.share) +
-                   "; a share is a fraction from 0 to below 1";
-        sum += t.share;
-    }
-    if (sum >= 1.0)
-        return "the target shares sum to " + percent(sum) +
-               "; they must leave room for the other terms, below 100%";
-    return {};
-}
-
 /// Empty when every target term has a gradient that a lambda can scale.
 std::string checkTargetGradients(const ParamGram& g, std::span<const ShareTarget> targets)
 {
@@ -133,7 +110,7 @@ BalanceResult balanceByGradient(const ParamGram& g, const TermArray& lambdas,
                                 std::span<const ShareTarget> targets)
 {
     BalanceResult r;
-    r.error = checkTargets(targets);
+    r.error = checkShareTargets(targets);
     if (r.error.empty())
         r.error = checkTargetGradients(g, targets);
     if (!r.error.empty())
