@@ -522,23 +522,23 @@ SidecarGradients decodeGradientSection(std::span<const std::uint8_t> bytes, cons
     SidecarGradients out;
     std::size_t pos = 4;
     for (Convention c : {Convention::Spec, Convention::Nn4n}) {
-        const std::string which = where + "the " + std::string(conventionName(c)) + " pass ";
+        const std::string which = where + "the " + std::string(conventionName(c)) + " pass";
         if (bytes.size() - pos < 8)
-            throw Refused(which + "is truncated (its length is missing)");
+            throw Refused(which + " is truncated (its length is missing)");
         const auto length = load<std::uint64_t>(bytes.data() + pos);
         pos += 8;
         if (length > bytes.size() - pos)
-            throw Refused(which + "claims " + std::to_string(length) + " bytes, " +
+            throw Refused(which + " claims " + std::to_string(length) + " bytes, " +
                           std::to_string(bytes.size() - pos) + " left");
         auto d = decodeGradients(bytes.subspan(pos, static_cast<std::size_t>(length)));
         pos += static_cast<std::size_t>(length);
         if (!d.value)
-            throw Refused(which + d.error);
+            throw Refused(which + ": " + d.error);
         if (d.value->convention != c)
-            throw Refused(which + "is of the " + std::string(conventionName(d.value->convention)) +
+            throw Refused(which + " is of the " + std::string(conventionName(d.value->convention)) +
                           " convention");
         if (const std::string bad = badGradients(*d.value, shape); !bad.empty())
-            throw Refused(which + bad);
+            throw Refused(which + ": " + bad);
         (c == Convention::Spec ? out.spec : out.nn4n) = std::move(*d.value);
     }
     if (pos != bytes.size())
