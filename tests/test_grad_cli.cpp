@@ -17,6 +17,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -689,6 +690,28 @@ void TestGradCli::fromSummaryFile()
     QVERIFY2(made.exitCode == 0 && made.out.startsWith((file + ": written\n").toUtf8()) &&
                  made.err.isEmpty(),
              qPrintable(made.describe()));
+    // Staleness as before: current for a plain summarize and for --gradients;
+    // one made without gradients gets them added, the bytes of one made with.
+    QFile made1(summary);
+    QVERIFY(made1.open(QIODevice::ReadOnly));
+    const QByteArray withGradients = made1.readAll();
+    made1.close();
+    for (const QStringList& args :
+         {QStringList({"summarize", file}), QStringList({"summarize", file, "--gradients"})}) {
+        const Run again = runCli(args);
+        QVERIFY2(again.exitCode == 0 && again.out.startsWith((file + ": current\n").toUtf8()),
+                 qPrintable(again.describe()));
+    }
+    const Run plain = runCli({"summarize", file, "--force"});
+    QVERIFY2(plain.exitCode == 0, qPrintable(plain.describe()));
+    QVERIFY(QFileInfo(summary).size() < withGradients.size());
+    const Run added = runCli({"summarize", file, "--gradients"});
+    QVERIFY2(added.exitCode == 0 && added.out.startsWith((file + ": written\n").toUtf8()),
+             qPrintable(added.describe()));
+    QVERIFY(made1.open(QIODevice::ReadOnly));
+    QVERIFY(made1.readAll() == withGradients);
+    made1.close();
+
     const TermArray lambdas = {0.5, 2.0, 0.0, 0.25, 3.0, 0.125, 1.5};
     const QJsonObject shape = j["shape"].toObject();
     for (const QString convention : {"nn4n", "spec"}) {
