@@ -1,5 +1,6 @@
 #include "sidecar.h"
 
+#include "gradcodec.h"
 #include "summarycodec.h"
 
 #include <atomic>
@@ -249,6 +250,70 @@ const SidecarSection* Sidecar::find(std::uint16_t tag) const
     return nullptr;
 }
 
+namespace {
+
+std::string shapeText(const Shape& s)
+{
+    return std::to_string(s.batch) + " x " + std::to_string(s.time) + " x " +
+           std::to_string(s.nIn) + " x " + std::to_string(s.nHid) + " x " + std::to_string(s.nOut);
+}
+
+std::string gramEntry(Param p, Term k, Term l)
+{
+    return "the Gram matrix of " + std::string(paramKey(p)) + " (row L_" + std::string(termKey(k)) +
+           ", column L_" + std::string(termKey(l)) + ")";
+}
+
+/// What no gradient pass gives in one parameter's Gram matrix.
+std::string badGram(const ParamGram& gram, const GradientSummary& g)
+{
+    for (Term k : kAllTerms)
+        for (Term l : kAllTerms) {
+            const double v = gram.g[index(k)][index(l)];
+            if (std::isnan(v))
+                return "NaN in " + gramEntry(gram.param, k, l);
+            if (k == l && v < 0)
+                return "a negative squared norm in " + gramEntry(gram.param, k, l);
+            if (v != gram.g[index(l)][index(k)])
+                return gramEntry(gram.param, k, l) + " differs from its transpose";
+            if (v != 0 && (!g[k].defined || !g[l].defined))
+                return gramEntry(gram.param, k, l) + " is not 0 though L_" +
+                       std::string(termKey(g[k].defined ? l : k)) + " has no gradient";
+        }
+    return {};
+}
+
+} // namespace
+
+std::string badGradients(const GradientSummary& g, const Shape& shape)
+{
+    if (g.shape != shape)
+        return "the gradients are of a recording of " + shapeText(g.shape) +
+               " (B x T x N_in x N_hid x N_out), the summary of one of " + shapeText(shape);
+    for (const ParamGram& gram : g.gram)
+        if (std::string bad = badGram(gram, g); !bad.empty())
+            return bad;
+    return {};
+}
+
+std::vector<std::uint8_t> encodeGradientSection(const GradientSummary& spec,
+                                                const GradientSummary& nn4n)
+{
+    if (spec.convention != Convention::Spec || nn4n.convention != Convention::Nn4n)
+        throw std::invalid_argument("encodeGradientSection: the passes are not spec's and nn4n's");
+    for (const GradientSummary* g : {&spec, &nn4n})
+        if (const std::string bad = badGradients(*g, spec.shape); !bad.empty())
+            throw std::invalid_argument("encodeGradientSection: " + bad);
+    Writer w;
+    w.put<std::uint32_t>(2);
+    for (const GradientSummary* g : {&spec, &nn4n}) {
+        const std::vector<std::uint8_t> payload = encodeGradients(*g);
+        w.put<std::uint64_t>(payload.size());
+        w.append(payload.data(), payload.size());
+    }
+    return std::move(w.bytes());
+}
+
 std::vector<std::uint8_t> encodeSidecar(const SidecarHeader& header, const Summary& summary,
                                         const std::vector<SidecarSection>& sections)
 {
@@ -442,6 +507,45 @@ std::string badValues(const Summary& s)
     return {};
 }
 
+/// The gradient section of a summary of `shape`: two payloads, each
+/// length checked against the bytes left before it is decoded.
+SidecarGradients decodeGradientSection(std::span<const std::uint8_t> bytes, const Shape& shape)
+{
+    const std::string where = "gradient Gram section: ";
+    if (bytes.size() < 4)
+        throw Refused(where + "truncated: " + std::to_string(bytes.size()) +
+                      " bytes, fewer than its count's 4");
+    const auto count = load<std::uint32_t>(bytes.data());
+    if (count != 2)
+        throw Refused(where + "holds " + std::to_string(count) +
+                      " gradient passes, not 2 (spec and nn4n)");
+    SidecarGradients out;
+    std::size_t pos = 4;
+    for (Convention c : {Convention::Spec, Convention::Nn4n}) {
+        const std::string which = where + "the " + std::string(conventionName(c)) + " pass";
+        if (bytes.size() - pos < 8)
+            throw Refused(which + " is truncated (its length is missing)");
+        const auto length = load<std::uint64_t>(bytes.data() + pos);
+        pos += 8;
+        if (length > bytes.size() - pos)
+            throw Refused(which + " claims " + std::to_string(length) + " bytes, " +
+                          std::to_string(bytes.size() - pos) + " left");
+        auto d = decodeGradients(bytes.subspan(pos, static_cast<std::size_t>(length)));
+        pos += static_cast<std::size_t>(length);
+        if (!d.value)
+            throw Refused(which + ": " + d.error);
+        if (d.value->convention != c)
+            throw Refused(which + " is of the " + std::string(conventionName(d.value->convention)) +
+                          " convention");
+        if (const std::string bad = badGradients(*d.value, shape); !bad.empty())
+            throw Refused(which + ": " + bad);
+        (c == Convention::Spec ? out.spec : out.nn4n) = std::move(*d.value);
+    }
+    if (pos != bytes.size())
+        throw Refused(where + std::to_string(bytes.size() - pos) + " bytes after its last pass");
+    return out;
+}
+
 Sidecar decodeSections(const std::vector<RawSection>& raw, std::uint32_t version)
 {
     Sidecar out;
@@ -479,6 +583,8 @@ Sidecar decodeSections(const std::vector<RawSection>& raw, std::uint32_t version
                       ", not of the whole recording reduced");
     if (const std::string bad = badValues(out.summary); !bad.empty())
         throw Refused("summary section: " + bad);
+    if (const SidecarSection* g = out.find(kSidecarTagGradientGram))
+        out.gradients = decodeGradientSection(g->bytes, out.summary.recordingShape());
     return out;
 }
 

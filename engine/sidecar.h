@@ -22,11 +22,18 @@
 //   2 summary (required, once): encodeSummary()'s payload, normally of a
 //     reduced summary (no per-time sums: what needs them, the PSTH, reads the
 //     recording), of the whole recording: no slice, no raw layout.
-//   0x8001 gradient Gram matrices (optional, at most once): opaque bytes
-//     whose format belongs to the gradient code (issue 15).
+//   0x8001 gradients (optional, at most once; `rnnloss summarize
+//     --gradients`): the whole recording's gradient pass in both conventions,
+//     spec then nn4n, as u32 count (2) | count x (u64 length | payload), each
+//     payload a GradientSummary as gradcodec.h encodes it (the Gram matrices
+//     of the term gradients, the terms, the replay error). Checked on
+//     decoding like the summary: every count against the bytes left, the
+//     shape against the summary's, no NaN, no negative squared norm, no
+//     asymmetric matrix, nothing in the rows of a term without a gradient.
 // Nothing in the file depends on when or where it was written, so the same
 // recording summarised by the same build gives the same bytes anywhere.
 
+#include "gradsummary.h"
 #include "summary.h"
 
 #include <cstdint>
@@ -70,10 +77,19 @@ struct SidecarSection
     bool operator==(const SidecarSection&) const = default;
 };
 
+/// The gradient section's contents.
+struct SidecarGradients
+{
+    GradientSummary spec, nn4n;
+    const GradientSummary& of(Convention c) const { return c == Convention::Spec ? spec : nn4n; }
+};
+
 struct Sidecar
 {
     SidecarHeader header;
     Summary summary;
+    /// Decoded from the kSidecarTagGradientGram section when there is one.
+    std::optional<SidecarGradients> gradients;
     /// The optional sections this build knows (kSidecarTagGradientGram), in
     /// file order; unknown optional sections are skipped.
     std::vector<SidecarSection> sections;
@@ -92,6 +108,17 @@ struct SidecarDecodeResult
 /// long, a summary of a slice or with a raw layout, too many sections.
 std::vector<std::uint8_t> encodeSidecar(const SidecarHeader& header, const Summary& summary,
                                         const std::vector<SidecarSection>& sections = {});
+
+/// The bytes of the gradient section. Refused with std::invalid_argument:
+/// passes not of spec and nn4n respectively, or one that badGradients()
+/// refuses against the other's shape.
+std::vector<std::uint8_t> encodeGradientSection(const GradientSummary& spec,
+                                                const GradientSummary& nn4n);
+
+/// Empty when `g` could be the gradient pass of a whole recording of
+/// `shape`; else what is wrong (decodeSidecar refuses such a section, so a
+/// writer leaves it out).
+std::string badGradients(const GradientSummary& g, const Shape& shape);
 
 /// Decodes a summary file's bytes; `fileName` names it in the error. Beyond
 /// the format, the summary's values are checked for what no reduction gives

@@ -6,14 +6,18 @@
 //   (tests/bruteforcenet.h) on makefixtures' network fixtures, whose values
 //   this test reads back itself with HDF5;
 // and the replay warning, the refusals of malformed network objects (exit 2,
-// one "error:" line naming the file and the object), several recordings.
+// one "error:" line naming the file and the object), several recordings; and
+// grad answered from a summary file (summarize --gradients) against the same
+// command on the recording and against nn4n/autograd.
 
 #include "bruteforcenet.h"
 #include "gradientref.h"
 
 #include <QtTest>
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -273,6 +277,9 @@ private slots:
     void severalRecordings();
     void trialLabelIsItsTrials();
     void tableAndUsage();
+    void fromSummaryFile_data();
+    void fromSummaryFile();
+    void summaryWithoutNetwork();
 
 private:
     QTemporaryDir m_dir;
@@ -621,6 +628,198 @@ void TestGradCli::tableAndUsage()
     }
     const Run help = runCli({"grad", "--help"});
     QVERIFY(help.exitCode == 0 && help.out.contains("grad [RECORDING...]"));
+}
+
+// ---- From summary files (summarize --gradients) -----------------------------------
+
+/// Empty when `got` and `want` have the same keys and types, texts and
+/// booleans equal and numbers within `rel` relative; else where they differ.
+QString jsonDifference(const QJsonValue& got, const QJsonValue& want, double rel,
+                       const QString& where = "$")
+{
+    if (got.type() != want.type())
+        return where + ": of another type";
+    if (got.isDouble()) {
+        const double a = got.toDouble(), b = want.toDouble();
+        return std::abs(a - b) <= rel * std::max(std::abs(a), std::abs(b))
+                   ? QString()
+                   : where + QString(": %1 vs %2").arg(a, 0, 'g', 17).arg(b, 0, 'g', 17);
+    }
+    if (got.isArray()) {
+        const QJsonArray a = got.toArray(), b = want.toArray();
+        if (a.size() != b.size())
+            return where + ": arrays of other sizes";
+        for (qsizetype i = 0; i < a.size(); ++i)
+            if (QString d = jsonDifference(a[i], b[i], rel, where + QString("[%1]").arg(i));
+                !d.isEmpty())
+                return d;
+        return {};
+    }
+    if (got.isObject()) {
+        const QJsonObject a = got.toObject(), b = want.toObject();
+        if (a.keys() != b.keys())
+            return where + ": keys " + a.keys().join(',') + " vs " + b.keys().join(',');
+        for (const QString& k : a.keys())
+            if (QString d = jsonDifference(a[k], b[k], rel, where + "." + k); !d.isEmpty())
+                return d;
+        return {};
+    }
+    return got == want ? QString() : where + ": differs";
+}
+
+void TestGradCli::fromSummaryFile_data()
+{
+    QTest::addColumn<QString>("name");
+    for (const QString& name : referenceCases().keys())
+        QTest::addRow("%s", qPrintable(name)) << name;
+}
+
+void TestGradCli::fromSummaryFile()
+{
+    // summarize --gradients keeps both conventions' Gram matrices; grad then
+    // answers from them, the same JSON as computed from the recording, and
+    // (on the whole recording) nn4n + autograd's norms.
+    QFETCH(QString, name);
+    const QJsonObject j = referenceCases()[name].toObject();
+    QVERIFY2(!j.isEmpty(), "tests/data/gradient/reference.json is missing or unreadable");
+    const QString dir = m_dir.filePath("summaries_" + name);
+    QVERIFY(QDir().mkpath(dir) && QDir().mkpath(dir + "/moved"));
+    const QString file = dir + "/rec.h5", summary = file + ".rnnsum";
+    QVERIFY(writeReferenceCase(j, file, false));
+    const Run made = runCli({"summarize", file, "--gradients"});
+    QVERIFY2(made.exitCode == 0 && made.out.startsWith((file + ": written\n").toUtf8()) &&
+                 made.err.isEmpty(),
+             qPrintable(made.describe()));
+    // Staleness as before: current for a plain summarize and for --gradients;
+    // one made without gradients gets them added, the bytes of one made with.
+    QFile made1(summary);
+    QVERIFY(made1.open(QIODevice::ReadOnly));
+    const QByteArray withGradients = made1.readAll();
+    made1.close();
+    for (const QStringList& args :
+         {QStringList({"summarize", file}), QStringList({"summarize", file, "--gradients"})}) {
+        const Run again = runCli(args);
+        QVERIFY2(again.exitCode == 0 && again.out.startsWith((file + ": current\n").toUtf8()),
+                 qPrintable(again.describe()));
+    }
+    const Run plain = runCli({"summarize", file, "--force"});
+    QVERIFY2(plain.exitCode == 0, qPrintable(plain.describe()));
+    QVERIFY(QFileInfo(summary).size() < withGradients.size());
+    const Run added = runCli({"summarize", file, "--gradients"});
+    QVERIFY2(added.exitCode == 0 && added.out.startsWith((file + ": written\n").toUtf8()),
+             qPrintable(added.describe()));
+    QVERIFY(made1.open(QIODevice::ReadOnly));
+    QVERIFY(made1.readAll() == withGradients);
+    made1.close();
+
+    const TermArray lambdas = {0.5, 2.0, 0.0, 0.25, 3.0, 0.125, 1.5};
+    const QJsonObject shape = j["shape"].toObject();
+    for (const QString convention : {"nn4n", "spec"}) {
+        const QStringList args =
+            QStringList({"grad", file, "--json", "--convention", convention}) + lambdaArgs(lambdas);
+        const Run used = runCli(args + QStringList({"--verbose"}));
+        QVERIFY2(used.exitCode == 0 && used.err.contains("using its summary"),
+                 qPrintable(used.describe()));
+        QVERIFY2(!used.err.contains("gradients in"), qPrintable(used.describe())); // no reader
+        const Run read = runCli(args + QStringList({"--no-summaries"}));
+        QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
+        const QJsonObject fromSummary = jsonLines(used.out).value(0);
+        const QJsonObject fromRecording = jsonLines(read.out).value(0);
+        QVERIFY(!fromRecording.isEmpty());
+        const QString d = jsonDifference(fromSummary, fromRecording, 1e-12);
+        QVERIFY2(d.isEmpty(), qPrintable(d));
+        QCOMPARE(fromSummary["file"].toString(), file);
+
+        // The summary file alone, named itself: the same numbers.
+        QFile::remove(dir + "/moved/rec.h5.rnnsum");
+        QVERIFY(QFile::copy(summary, dir + "/moved/rec.h5.rnnsum"));
+        const Run alone = runCli(QStringList({"grad", dir + "/moved/rec.h5.rnnsum", "--json",
+                                              "--convention", convention}) +
+                                 lambdaArgs(lambdas));
+        QVERIFY2(alone.exitCode == 0, qPrintable(alone.describe()));
+        QJsonObject a = jsonLines(alone.out).value(0);
+        QCOMPARE(a["file"].toString(), dir + "/moved/rec.h5.rnnsum");
+        a["file"] = file;
+        QVERIFY2(jsonDifference(a, fromRecording, 1e-12).isEmpty(),
+                 qPrintable(jsonDifference(a, fromRecording, 1e-12)));
+        if (j["slice"].isObject())
+            continue; // nn4n's numbers are of a slice: the next test's
+        // Against nn4n + autograd, independently of the reader.
+        const QJsonObject expected = j["expected"].toObject()[convention].toObject();
+        for (Term k : kAllTerms) {
+            const QString key(termKey(k).data());
+            const QJsonObject want = expected[key].toObject()["grad_norm"].toObject();
+            double largest = 0.0;
+            for (Param p : kAllParams)
+                largest = std::max(largest, want[paramKey(p).data()].toDouble());
+            for (Param p : kAllParams) {
+                const QString pk(paramKey(p).data());
+                const double got = at(fromSummary, {"terms", key, "grad_norm", pk}).toDouble();
+                QVERIFY2(close(got, want[pk].toDouble(), 1e-9, 1e-15 * largest),
+                         qPrintable(QString("L_%1 d/d%2: %3 vs nn4n %4")
+                                        .arg(key, pk)
+                                        .arg(got)
+                                        .arg(want[pk].toDouble())));
+            }
+        }
+        QCOMPARE(at(fromSummary, {"parameters", "W_in"}).toArray(),
+                 QJsonArray({shape["n_hid"], shape["n_in"]}));
+    }
+    if (!j["slice"].isObject())
+        return;
+    // A selection needs the recording: read when it is there (nn4n's numbers
+    // of the slice), refused when only the summary is.
+    const QJsonObject sl = j["slice"].toObject();
+    const QStringList slice = {"--trials",        spec(sl["trials"]), "--steps",
+                               spec(sl["steps"]), "--neurons",        spec(sl["neurons"])};
+    const Run sliced =
+        runCli(QStringList({"grad", file, "--json", "--convention", "nn4n"}) + slice);
+    QVERIFY2(sliced.exitCode == 0, qPrintable(sliced.describe()));
+    const QJsonObject want = j["expected"].toObject()["nn4n"].toObject()["mse"].toObject();
+    const double got =
+        at(jsonLines(sliced.out).value(0), {"terms", "mse", "grad_norm", "W_hid"}).toDouble();
+    QVERIFY2(close(got, want["grad_norm"].toObject()["W_hid"].toDouble(), 1e-9, 1e-300),
+             qPrintable(sliced.describe()));
+    const Run refused =
+        runCli(QStringList({"grad", dir + "/moved/rec.h5.rnnsum", "--json"}) + slice);
+    QVERIFY2(refused.exitCode == 2 && refused.out.isEmpty() &&
+                 refused.err.contains("a selection (--trials") &&
+                 refused.err.contains("needs the recording") &&
+                 refused.err.contains("only its summary"),
+             qPrintable(refused.describe()));
+}
+
+void TestGradCli::summaryWithoutNetwork()
+{
+    // A recording without its network gets its summary, without gradients,
+    // and a warning naming the file and what it lacks; a malformed network
+    // fails the recording (no summary).
+    const QString dir = m_dir.filePath("nonetwork");
+    QVERIFY(QDir().mkpath(dir));
+    const QString noTau = dir + "/net_no_tau.h5", bad = dir + "/net_bad_activation.h5";
+    QVERIFY(QFile::copy(kFixtures + "/net_no_tau.h5", noTau));
+    QVERIFY(QFile::copy(kFixtures + "/net_bad_activation.h5", bad));
+    const Run r = runCli({"summarize", noTau, bad, "--gradients"});
+    QVERIFY2(r.exitCode == 2, qPrintable(r.describe()));
+    QVERIFY2(r.out.contains((noTau + ": written\n").toUtf8()), qPrintable(r.describe()));
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains("warning: " + noTau + ": the gradients need the attribute 'tau'") &&
+                 err.contains("its summary has no gradients"),
+             qPrintable(r.describe()));
+    QVERIFY2(err.contains(bad + ": ") && err.contains("'gelu'"), qPrintable(r.describe()));
+    QVERIFY(QFile::exists(noTau + ".rnnsum") && !QFile::exists(bad + ".rnnsum"));
+    // Again: current, nothing written (the network is still missing).
+    const Run again = runCli({"summarize", noTau, "--gradients"});
+    QVERIFY2(again.exitCode == 0 && again.out.startsWith((noTau + ": current\n").toUtf8()),
+             qPrintable(again.describe()));
+    // grad: the summary holds no gradients, the recording is read (and lacks tau).
+    const Run g = runCli({"grad", noTau, "--json"});
+    QVERIFY2(g.exitCode == 2 && g.err.contains("'tau'"), qPrintable(g.describe()));
+    QVERIFY(QFile::rename(noTau, noTau + ".away"));
+    const Run alone = runCli({"grad", noTau + ".rnnsum", "--json"});
+    QVERIFY2(alone.exitCode == 2 && alone.err.contains("holds no gradients") &&
+                 alone.err.contains("only its summary"),
+             qPrintable(alone.describe()));
 }
 
 QTEST_GUILESS_MAIN(TestGradCli)

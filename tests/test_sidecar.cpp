@@ -9,6 +9,7 @@
 // paths, and the atomic write under real failures.
 
 #include "bruteforce.h"
+#include "gradcodec.h"
 #include "loss.h"
 #include "neuronstats.h"
 #include "reducer.h"
@@ -196,19 +197,81 @@ SidecarHeader testHeader()
     return h;
 }
 
-Bytes gramBytes()
+/// A gradient pass as the reader sends it, made up: the Gram matrices of
+/// random vectors (symmetric, non-negative diagonal, by construction), L_fr_cv
+/// without a gradient (its rows and columns 0).
+GradientSummary madeUpGradients(const Shape& shape, Convention c)
 {
-    Bytes g(100);
-    for (std::size_t i = 0; i < g.size(); ++i)
-        g[i] = static_cast<std::uint8_t>(255 - i);
+    GradientSummary g;
+    g.convention = c;
+    g.shape = shape;
+    g.activation = Activation::Tanh;
+    g.alpha = 0.2;
+    std::mt19937 rng(c == Convention::Spec ? 1 : 2);
+    std::normal_distribution<double> normal;
+    std::array<std::array<double, 5>, kTermCount> v{};
+    for (Term k : kAllTerms) {
+        TermGradient& t = g.terms[index(k)];
+        t.available = true;
+        t.defined = k != Term::FrCv;
+        t.value = 0.5 + index(k);
+        t.reason = t.defined ? "" : "the mean rate is 0";
+        for (double& x : v[index(k)])
+            x = t.defined ? normal(rng) : 0.0;
+    }
+    for (Param p : kAllParams) {
+        ParamGram& gram = g.gram[index(p)];
+        gram.param = p;
+        for (Term k : kAllTerms) {
+            gram.defined[index(k)] = g[k].defined;
+            gram.reason[index(k)] = g[k].reason;
+            for (Term l : kAllTerms) {
+                double dot = 0;
+                for (std::size_t i = 0; i < 5; ++i)
+                    dot += v[index(k)][i] * v[index(l)][i];
+                gram.g[index(k)][index(l)] = (1 + index(p)) * dot;
+            }
+        }
+    }
+    g.replayError = 1e-7;
+    g.maxAbsRate = 1.5;
+    g.warnings = {"ckpt_0100.h5: a warning of the read"};
+    g.trainingLambdas = {1.0, std::nullopt, 0.25, std::nullopt, 1e-3, 0.0, 2.5};
+    g.label = "\xce\xbb_fr = 0.1, seed 3";
+    g.step = 4000;
+    g.epoch = 12;
     return g;
+}
+
+/// A valid gradient section for a summary of `shape`.
+Bytes gramBytes(const Shape& shape)
+{
+    return encodeGradientSection(madeUpGradients(shape, Convention::Spec),
+                                 madeUpGradients(shape, Convention::Nn4n));
+}
+
+void compareGradients(const GradientSummary& got, const GradientSummary& want)
+{
+    QCOMPARE(got.convention, want.convention);
+    QVERIFY(got.shape == want.shape);
+    QCOMPARE(got.alpha, want.alpha);
+    for (Term k : kAllTerms) {
+        QCOMPARE(got[k].defined, want[k].defined);
+        QCOMPARE(got[k].value, want[k].value);
+        QCOMPARE(got[k].reason, want[k].reason);
+    }
+    for (Param p : kAllParams)
+        QVERIFY(got[p].g == want[p].g);
+    QVERIFY(got.warnings == want.warnings);
+    QCOMPARE(got.replayError, want.replayError);
 }
 
 /// A small file with every kind of section, the base of the malformed cases.
 Bytes smallFile()
 {
     const Recording r = bruteforce::random({3, 5, 2, 4, 2}, 5, true);
-    return encodeSidecar(testHeader(), sidecarSummary(r), {{kSidecarTagGradientGram, gramBytes()}});
+    return encodeSidecar(testHeader(), sidecarSummary(r),
+                         {{kSidecarTagGradientGram, gramBytes({3, 5, 2, 4, 2})}});
 }
 
 // ---------------------------------------------------------------------------
@@ -407,6 +470,7 @@ private slots:
     void checksum();
     void sizesDisagree();
     void sections();
+    void gradientSection();
     void randomDamage();
     void staleness();
     void paths();
@@ -477,7 +541,7 @@ void TestSidecar::roundTrip()
             w.resize(0, 0); // the norms stay: the terms need only them
     std::vector<SidecarSection> extra;
     if (gram)
-        extra.push_back({kSidecarTagGradientGram, gramBytes()});
+        extra.push_back({kSidecarTagGradientGram, gramBytes(s.shape)});
     const Bytes file = encodeSidecar(testHeader(), s, extra);
     const auto d = decodeSidecar(file, kName);
     QVERIFY2(d.value, d.error.c_str());
@@ -485,8 +549,13 @@ void TestSidecar::roundTrip()
     const Sidecar& sc = *d.value;
     QVERIFY(sc.header == testHeader());
     QCOMPARE(sc.sections.size(), std::size_t(gram));
-    if (gram)
-        QVERIFY(sc.find(kSidecarTagGradientGram)->bytes == gramBytes());
+    QCOMPARE(sc.gradients.has_value(), gram);
+    if (gram) {
+        QVERIFY(sc.find(kSidecarTagGradientGram)->bytes == gramBytes(s.shape));
+        compareGradients(sc.gradients->spec, madeUpGradients(s.shape, Convention::Spec));
+        compareGradients(sc.gradients->nn4n, madeUpGradients(s.shape, Convention::Nn4n));
+        QCOMPARE(sc.gradients->of(Convention::Nn4n).convention, Convention::Nn4n);
+    }
 
     // The numbers, against the raw arrays: whole, and with trial and neuron selections.
     const Summary& got = sc.summary;
@@ -829,8 +898,8 @@ void TestSidecar::sections()
     const Summary s = sidecarSummary(r);
     // An unknown optional section is skipped; an unknown required one refused.
     {
-        const Bytes b =
-            encodeSidecar(testHeader(), s, {{0x8123, {1, 2, 3}}, {kSidecarTagGradientGram, {9}}});
+        const Bytes b = encodeSidecar(
+            testHeader(), s, {{0x8123, {1, 2, 3}}, {kSidecarTagGradientGram, gramBytes(s.shape)}});
         const auto d = decodeSidecar(b, kName);
         QVERIFY2(d.value, d.error.c_str());
         QCOMPARE(d.value->sections.size(), std::size_t(1));
@@ -886,6 +955,108 @@ void TestSidecar::sections()
     b[id.data + 4 + 4] = '/';
     reseal(b);
     QVERIFY_REFUSED(b, "identity section: the recording's name is not a file name");
+}
+
+/// Offsets in a gradient payload (gradcodec.h) that starts at `at`: the
+/// Gram matrices and the warning count.
+struct PayloadAt
+{
+    std::size_t gram = 0, warnings = 0;
+};
+
+PayloadAt payloadAt(const Bytes& b, std::size_t at)
+{
+    std::size_t pos = at + 56; // magic, version, convention, activation, alpha, shape
+    for (int k = 0; k < kTermCount; ++k) {
+        pos += 9; // flags, value
+        pos += 4 + peek<std::uint32_t>(b, pos);
+    }
+    return {pos, pos + kParamCount * kTermCount * kTermCount * 8 + 17};
+}
+
+void TestSidecar::gradientSection()
+{
+    // The gradient section is untrusted like the rest: every count checked
+    // before it is used, every value against what a gradient pass gives.
+    const Shape shape{3, 5, 2, 4, 2};
+    const Bytes file = smallFile();
+    const Bytes sec = gramBytes(shape);
+    const auto with = [&](const Bytes& section) {
+        return withSection(file, kSidecarTagGradientGram, section);
+    };
+    for (std::size_t n = 0; n < sec.size(); ++n)
+        QVERIFY_REFUSED(with(Bytes(sec.begin(), sec.begin() + std::ptrdiff_t(n))),
+                        "gradient Gram section: ");
+    Bytes b = sec;
+    b.push_back(0);
+    QVERIFY_REFUSED(with(b), "gradient Gram section: 1 bytes after its last pass");
+
+    // Huge counts: of passes, a pass's length, the warnings inside one.
+    const std::size_t specLength = peek<std::uint64_t>(sec, 4);
+    const PayloadAt spec = payloadAt(sec, 12);
+    for (std::uint32_t n : {0u, 1u, 3u, 0xFFFFFFFFu}) {
+        b = sec;
+        poke<std::uint32_t>(b, 0, n);
+        QVERIFY_REFUSED(with(b), "holds " + std::to_string(n) + " gradient passes, not 2");
+    }
+    b = sec;
+    poke<std::uint64_t>(b, 4, ~std::uint64_t(0));
+    QVERIFY_REFUSED(with(b), "the spec pass claims 18446744073709551615 bytes");
+    b = sec;
+    poke<std::uint64_t>(b, 12 + specLength, std::uint64_t(1) << 62);
+    QVERIFY_REFUSED(with(b), "the nn4n pass claims 4611686018427387904 bytes");
+    for (std::uint32_t n : {9999u, 0xFFFFFFFFu}) {
+        b = sec;
+        poke<std::uint32_t>(b, spec.warnings, n);
+        QVERIFY_REFUSED(with(b), "the spec pass: malformed gradients");
+    }
+
+    // Values no gradient pass gives, in W_hid's Gram matrix of the spec pass.
+    const std::size_t wHid =
+        spec.gram + std::size_t(index(Param::WHid)) * kTermCount * kTermCount * 8;
+    const auto at = [&](Term k, Term l) {
+        return wHid + std::size_t(index(k) * kTermCount + index(l)) * 8;
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    b = sec;
+    poke<double>(b, at(Term::Mse, Term::Fr), nan);
+    poke<double>(b, at(Term::Fr, Term::Mse), nan);
+    QVERIFY_REFUSED(with(b),
+                    "the spec pass: NaN in the Gram matrix of W_hid (row L_mse, column L_fr)");
+    b = sec;
+    poke<double>(b, at(Term::Hid, Term::Hid), -1.0);
+    QVERIFY_REFUSED(with(b), "a negative squared norm in the Gram matrix of W_hid (row L_hid");
+    b = sec;
+    poke<double>(b, at(Term::Mse, Term::Fr), 2 * peek<double>(sec, at(Term::Mse, Term::Fr)) + 1);
+    QVERIFY_REFUSED(with(b), "(row L_mse, column L_fr) differs from its transpose");
+    b = sec;
+    poke<double>(b, at(Term::Mse, Term::FrCv), 0.5);
+    poke<double>(b, at(Term::FrCv, Term::Mse), 0.5);
+    QVERIFY_REFUSED(with(b), "is not 0 though L_fr_cv has no gradient");
+
+    // Of another recording; the conventions swapped.
+    QVERIFY_REFUSED(with(gramBytes({3, 5, 2, 4, 3})),
+                    "the gradients are of a recording of 3 x 5 x 2 x 4 x 3 (B x T x N_in x N_hid x "
+                    "N_out), the summary of one of 3 x 5 x 2 x 4 x 2");
+    b.assign({2, 0, 0, 0});
+    for (Convention c : {Convention::Nn4n, Convention::Spec}) {
+        const Bytes payload = encodeGradients(madeUpGradients(shape, c));
+        const std::uint64_t n = payload.size();
+        b.insert(b.end(), reinterpret_cast<const std::uint8_t*>(&n),
+                 reinterpret_cast<const std::uint8_t*>(&n) + 8);
+        b.insert(b.end(), payload.begin(), payload.end());
+    }
+    QVERIFY_REFUSED(with(b), "the spec pass is of the nn4n convention");
+
+    // The encoder refuses what the decoder would.
+    const GradientSummary good = madeUpGradients(shape, Convention::Spec);
+    const GradientSummary other = madeUpGradients(shape, Convention::Nn4n);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, encodeGradientSection(other, good));
+    GradientSummary bad = good;
+    bad.gram[2].g[0][4] = nan;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, encodeGradientSection(bad, other));
+    QVERIFY(badGradients(bad, shape).find("NaN in the Gram matrix of W_hid") != std::string::npos);
+    QCOMPARE(badGradients(good, shape), std::string());
 }
 
 void TestSidecar::randomDamage()
@@ -1209,8 +1380,8 @@ void TestSidecar::writeFuzzSeeds()
         Summary s = summarize(r, 1, sidecarConfig(histograms));
         seeds.push_back(encodeSidecar(testHeader(), s));
         addAttributes(s);
-        seeds.push_back(
-            encodeSidecar(testHeader(), s, {{kSidecarTagGradientGram, {1, 2, 3}}, {0x8abc, {4}}}));
+        seeds.push_back(encodeSidecar(
+            testHeader(), s, {{kSidecarTagGradientGram, gramBytes(s.shape)}, {0x8abc, {4}}}));
     }
     seeds.push_back(encodeSidecar(testHeader(), summarize(bruteforce::random({2, 3, 1, 2, 1}, 6))));
     Recording weightsOnly = bruteforce::random({2, 3, 1, 2, 1}, 4, false);

@@ -17,6 +17,10 @@ int benchMain(const std::vector<std::string>& args, const std::string& cli);
 /// through the reader process, beside nn4n + autograd.
 int benchGradients(const std::vector<std::string>& args, const std::string& cli);
 
+/// `rnnloss bench --write-sweep DIR` and `--summaries DIR` (benchsweep.cpp):
+/// a lab's sweep as summary files, and rnnloss compute over them.
+int benchSweep(const std::vector<std::string>& args, const std::string& cli);
+
 /// The "model name" of /proc/cpuinfo.
 std::string cpuName();
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,11 +65,16 @@ pid_t spawn(SpawnArgs& s, const posix_spawn_file_actions_t* files)
     return pid;
 }
 
-int waitFor(pid_t pid)
+int waitFor(pid_t pid, long* peakKb = nullptr)
 {
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage
+    {
+    };
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    if (peakKb)
+        *peakKb = usage.ru_maxrss;
     return status;
 }
 
@@ -83,7 +89,7 @@ double medianOf(std::vector<double> v)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-double timeProcess(const std::vector<std::string>& args, const Environment& env)
+double timeProcess(const std::vector<std::string>& args, const Environment& env, long* peakKb)
 {
     SpawnArgs s(args, env);
     posix_spawn_file_actions_t files;
@@ -99,7 +105,7 @@ double timeProcess(const std::vector<std::string>& args, const Environment& env)
         throw;
     }
     ::posix_spawn_file_actions_destroy(&files);
-    const int status = waitFor(pid);
+    const int status = waitFor(pid, peakKb);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

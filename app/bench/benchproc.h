@@ -18,8 +18,10 @@ double medianOf(std::vector<double> v);
 
 /// Runs `args` (args[0] the program) with `env` added to the environment and
 /// its output discarded; returns the wall seconds from start to exit.
-/// Throws std::runtime_error naming the command unless it exits 0.
-double timeProcess(const std::vector<std::string>& args, const Environment& env = {});
+/// Throws std::runtime_error naming the command unless it exits 0. With
+/// `peakKb`: the peak resident set of the program (its own, not its children's).
+double timeProcess(const std::vector<std::string>& args, const Environment& env = {},
+                   long* peakKb = nullptr);
 
 /// A program that answers each line it reads on stdin with one line on
 /// stdout (here: the milliseconds one repetition took, timed inside it).

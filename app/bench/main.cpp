@@ -26,6 +26,9 @@ int main(int argc, char** argv)
                   .string();
     }
     try {
+        if (std::find(args.begin(), args.end(), "--write-sweep") != args.end() ||
+            std::find(args.begin(), args.end(), "--summaries") != args.end())
+            return rnnloss::benchSweep(args, cli);
         if (std::find(args.begin(), args.end(), "--gradients") != args.end())
             return rnnloss::benchGradients(args, cli);
         return rnnloss::benchMain(args, cli);

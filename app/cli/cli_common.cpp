@@ -155,7 +155,7 @@ std::optional<ReaderOutcome> fromSummary(const Options& o, const std::string& gi
 
 } // namespace
 
-Source source(const Options& o, const std::string& given)
+SummaryChoice lookupSummary(const Options& o, const std::string& given)
 {
     SummaryLookup lookup = o.summaries;
     if (!o.loss.weights.empty()) {
@@ -168,6 +168,12 @@ Source source(const Options& o, const std::string& given)
         std::fprintf(stderr, "warning: %s\n", c.warning.c_str());
     if (o.verbose && !c.note.empty())
         std::fprintf(stderr, "%s: %s\n", given.c_str(), c.note.c_str());
+    return c;
+}
+
+Source source(const Options& o, const std::string& given)
+{
+    SummaryChoice c = lookupSummary(o, given);
     Source src;
     if (!c.error.empty())
         src.outcome = failure(c.error);

@@ -46,6 +46,11 @@ void finish(Options& o);
 /// The reader process's job for `recording` under the options of `o`.
 ReaderJob readerJob(const Options& o, const std::string& recording);
 
+/// The summary file that stands for `given` under `o` (chooseSummary with
+/// --no-summaries and --summary-dir; --weights reads the recording), its
+/// warning said on stderr, and its note under --verbose.
+SummaryChoice lookupSummary(const Options& o, const std::string& given);
+
 /// What `given` (a recording or a summary file) comes to under `o`: its
 /// summary file's summary (or the slice of `o` of it) in `outcome`, or the
 /// recording to read in `read`. Which file and why are said on stderr under

@@ -44,6 +44,10 @@ grad [RECORDING...] [--weights W.h5] [--convention nn4n|spec] [--lambda KEY=VALU
                        cosine of the unweighted gradients, null where either
                        is 0 or undefined}}}}
   A non-zero lambda on a term whose data is missing is an error, as for compute.
+  A summary file (or the current one beside a recording, as for compute;
+  --no-summaries reads the recording) made with summarize --gradients answers
+  without the recording, from its Gram matrices, when no slice is asked; a
+  slice needs the recording.
 )";
 
 namespace {
@@ -90,6 +94,45 @@ ReaderOutcome runGradients(const GradArgs& g, const std::string& path)
     return out;
 }
 
+ReaderOutcome failure(std::string error)
+{
+    ReaderOutcome out;
+    out.error = std::move(error);
+    return out;
+}
+
+/// The gradients of `path`: from the Gram matrices of the summary file that
+/// stands for it (summarize --gradients) when no selection is asked, else
+/// computed from the recording by the reader process.
+ReaderOutcome gradientsOf(const GradArgs& g, const std::string& path)
+{
+    SummaryChoice c = lookupSummary(g.o, path);
+    if (!c.error.empty())
+        return failure(c.error);
+    if (!c.summary)
+        return runGradients(g, c.recording);
+    const bool selection = g.o.slice.any();
+    if (!selection && c.gradients) {
+        // As the reader chooses: the command line, else the recording's own.
+        const Convention conv =
+            g.o.loss.convention.value_or(c.summary->lossConvention.value_or(kDefaultConvention));
+        ReaderOutcome out;
+        out.gradients = c.gradients->of(conv);
+        return out;
+    }
+    const std::string why =
+        selection ? "a selection (--trials, --steps, --neurons, --trial-label, --neuron-group) "
+                    "needs the recording"
+                  : "its summary file holds no gradients (rnnloss summarize --gradients adds "
+                    "them)";
+    if (!c.recording.empty()) {
+        if (g.o.verbose)
+            std::fprintf(stderr, "%s: reading the recording: %s\n", path.c_str(), why.c_str());
+        return runGradients(g, c.recording);
+    }
+    return failure(path + ": " + why + ", and only its summary (" + c.summaryFile + ") is here");
+}
+
 /// Empty when every term with a non-zero lambda has its data; else the error.
 std::string missingData(const GradientSummary& gs, const TermArray& lambdas,
                         const std::string& path)
@@ -115,7 +158,7 @@ int grad(const std::vector<std::string>& args)
     const bool several = g.o.recordings.size() > 1;
     int status = 0;
     for (const std::string& path : g.o.recordings) {
-        const ReaderOutcome out = runGradients(g, path);
+        const ReaderOutcome out = gradientsOf(g, path);
         if (!out.gradients) {
             status = fail(out.error);
             continue;

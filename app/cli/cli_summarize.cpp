@@ -4,6 +4,7 @@
 
 #include "cli_commands.h"
 #include "cli_common.h"
+#include "networkerror.h"
 #include "rawread.h"
 #include "readerprocess.h"
 #include "sidecar.h"
@@ -25,7 +26,7 @@
 namespace rnnloss::cli {
 
 const char* const kSummarizeHelp = R"(
-summarize REC.h5... [--out-dir DIR] [--force] [--no-weights] [--verbose]
+summarize REC.h5... [--out-dir DIR] [--force] [--no-weights] [--gradients] [--verbose]
 summarize --list FILES.txt [--task-index I --tasks N] [options]
 summarize --check (--list FILES.txt | REC.h5...) [--task-index I --tasks N] [--out-dir DIR]
   Writes each recording's summary file, REC.h5.rnnsum, beside it or with
@@ -42,6 +43,13 @@ summarize --check (--list FILES.txt | REC.h5...) [--task-index I --tasks N] [--o
   (removed when it succeeds), and the others go on; exit status 2 if any
   failed. --no-weights leaves out the weight matrices (their norms, all the
   terms need, stay): 1.34 MB instead of 2.40 MB for a 134 MB recording.
+  --gradients: also the whole recording's per-term gradients in both
+  conventions (as rnnloss grad computes them; the recording must hold its
+  network), kept as their Gram matrices, from which grad answers without the
+  recording. It costs two gradient passes per recording (docs/cluster.md). A
+  recording without its network gets its summary without them and a warning
+  on stderr naming what it lacks. A current summary file without gradients
+  gets them added (the summary is not read again).
   --list FILES.txt: the recordings of FILES.txt, one path per line (blank lines
   and lines starting with # are skipped; relative paths are taken from the
   current folder). --task-index I --tasks N: only the recordings at positions
@@ -60,7 +68,7 @@ struct SummarizeArgs
     std::vector<std::string> files;
     std::string list;
     std::string outDir;
-    bool force = false, weights = true, check = false, verbose = false;
+    bool force = false, weights = true, check = false, verbose = false, gradients = false;
     std::optional<long long> taskIndex, tasks;
     ReaderJob job;
 };
@@ -81,6 +89,8 @@ SummarizeArgs parseSummarize(const std::vector<std::string>& a)
             s.weights = false;
         else if (o == "--check")
             s.check = true;
+        else if (o == "--gradients")
+            s.gradients = true;
         else if (o == "--verbose")
             s.verbose = true;
         else if (o == "--list")
@@ -163,9 +173,11 @@ std::string errorLine(const std::string& recording, std::string error)
 }
 
 /// Why the summary file at `file` is not the current one of `recording`
-/// (empty when it is). `weights`: one without the weight matrices (made with
-/// --no-weights) does not do when they are asked for.
-std::string whyRedo(const std::string& recording, const std::string& file, bool weights)
+/// (empty when it is; then `current`, when given, gets it). `weights`: one
+/// without the weight matrices (made with --no-weights) does not do when they
+/// are asked for.
+std::string whyRedo(const std::string& recording, const std::string& file, bool weights,
+                    std::optional<Sidecar>* current = nullptr)
 {
     if (!exists(file))
         return "no summary file";
@@ -179,6 +191,8 @@ std::string whyRedo(const std::string& recording, const std::string& file, bool 
     for (int i = 0; i < 3; ++i)
         if (weights && s.has(w[i]) && s.weights[std::size_t(i)].size() == 0)
             return "made without the weight matrices (--no-weights)";
+    if (current)
+        *current = std::move(r.value);
     return {};
 }
 
@@ -217,6 +231,93 @@ std::optional<Summary> reduceRecording(const SummarizeArgs& a, const std::string
     return std::move(r.summary);
 }
 
+/// The gradient passes of a summary file: both conventions.
+struct GradientPasses
+{
+    std::optional<SidecarGradients> value;
+    std::string error;   ///< they failed: the recording fails
+    std::string warning; ///< the recording lacks its network: none, and why
+};
+
+/// The gradients of `recording`, whose summary is of `shape`.
+GradientPasses gradientPasses(const SummarizeArgs& a, const std::string& recording,
+                              const Shape& shape)
+{
+    GradientPasses out;
+    SidecarGradients g;
+    for (Convention c : {Convention::Spec, Convention::Nn4n}) {
+        ReaderJob job = a.job;
+        job.readerExe = readerExecutable();
+        job.recording = recording;
+        job.rawLayout = false;
+        job.gradients = true;
+        job.convention = c;
+        // A fixed count of threads, as for the sums: the trials' parts of the
+        // Gram matrices add in an order that depends on it.
+        job.gradientThreads = 2;
+        ReaderProcess reader;
+        ReaderOutcome r = reader.run(job);
+        if (a.verbose)
+            std::fprintf(stderr, "%s: %s gradients %.2f s, reader peak RSS %.1f MB\n",
+                         recording.c_str(), std::string(conventionName(c)).c_str(), r.seconds,
+                         r.peakRssBytes / 1e6);
+        if (!r.gradients) {
+            if (io::isNetworkMissing(r.error))
+                out.warning = errorLine(recording, r.error) + "; its summary has no gradients";
+            else
+                out.error = r.error;
+            return out;
+        }
+        (c == Convention::Spec ? g.spec : g.nn4n) = std::move(*r.gradients);
+    }
+    for (const GradientSummary* pass : {&g.spec, &g.nn4n})
+        if (const std::string bad = badGradients(*pass, shape); !bad.empty()) {
+            out.warning = recording + ": its gradients are left out of its summary: " + bad;
+            return out;
+        }
+    out.value = std::move(g);
+    return out;
+}
+
+void warn(const std::string& warning)
+{
+    if (!warning.empty())
+        std::cerr << "warning: " << warning << "\n" << std::flush;
+}
+
+/// Whether `recording` still has the size and time of `before`.
+bool unchanged(const std::string& recording, const FileStamp& before)
+{
+    const FileStampResult now = fileStamp(recording);
+    return now.value && now.value->size == before.size && now.value->mtimeNs == before.mtimeNs;
+}
+
+/// Adds the gradients to `current`, the current summary file of `recording`
+/// at `file`, which lacks them: the bytes a summary made with them would
+/// have. `added` is false when the recording lacks its network (warned).
+/// Returns the error.
+std::string addGradients(const SummarizeArgs& a, const std::string& recording,
+                         const std::string& file, Sidecar current, bool& added)
+{
+    added = false;
+    // Current: the recording has the size and time its summary records.
+    const FileStamp before{current.header.recordingSize, current.header.recordingMtimeNs};
+    GradientPasses g = gradientPasses(a, recording, current.summary.recordingShape());
+    if (!g.error.empty())
+        return g.error;
+    warn(g.warning);
+    if (!g.value)
+        return {};
+    if (!unchanged(recording, before))
+        return recording + ": changed while it was read; summarize it again";
+    renameFile(*g.value, recording, current.header.recordingName);
+    const std::vector<std::uint8_t> bytes = encodeSidecar(
+        current.header, current.summary,
+        {{kSidecarTagGradientGram, encodeGradientSection(g.value->spec, g.value->nn4n)}});
+    added = true;
+    return writeFileAtomically(file, bytes);
+}
+
 /// Writes the summary file of `recording` at `file`. Returns the error.
 std::string writeSummary(const SummarizeArgs& a, const std::string& recording,
                          const std::string& file)
@@ -228,12 +329,18 @@ std::string writeSummary(const SummarizeArgs& a, const std::string& recording,
     std::optional<Summary> s = reduceRecording(a, recording, error);
     if (!s)
         return error;
-    const FileStampResult after = fileStamp(recording);
-    if (!after.value || after.value->size != before.value->size ||
-        after.value->mtimeNs != before.value->mtimeNs)
+    GradientPasses g;
+    if (a.gradients) {
+        g = gradientPasses(a, recording, s->recordingShape());
+        if (!g.error.empty())
+            return g.error;
+        warn(g.warning);
+    }
+    if (!unchanged(recording, *before.value))
         return recording + ": changed while it was read; summarize it again";
-    const std::vector<std::uint8_t> bytes = summaryFileBytes(
-        std::move(*s), recording, *before.value, a.weights, "rnnloss " RNNLOSS_VERSION);
+    const std::vector<std::uint8_t> bytes =
+        summaryFileBytes(std::move(*s), recording, *before.value, a.weights,
+                         "rnnloss " RNNLOSS_VERSION, std::move(g.value));
     return writeFileAtomically(file, bytes);
 }
 
@@ -259,15 +366,22 @@ Done summarizeOne(const SummarizeArgs& a, const std::string& recording)
     const std::string file = sidecarPathFor(recording, a.outDir);
     const std::string marker = file + ".failed";
     std::string error;
-    if (!a.force && whyRedo(recording, file, a.weights).empty()) {
-        ::unlink(marker.c_str());
-        std::cout << recording << ": current\n" << std::flush;
-        return Done::Current;
+    std::optional<Sidecar> current;
+    if (!a.force && whyRedo(recording, file, a.weights, &current).empty()) {
+        bool added = false;
+        if (a.gradients && !current->gradients)
+            error = addGradients(a, recording, file, std::move(*current), added);
+        if (error.empty() && !added) {
+            ::unlink(marker.c_str());
+            std::cout << recording << ": current\n" << std::flush;
+            return Done::Current;
+        }
+    } else {
+        if (!a.outDir.empty())
+            error = makeFolderOf(file);
+        if (error.empty())
+            error = writeSummary(a, recording, file);
     }
-    if (!a.outDir.empty())
-        error = makeFolderOf(file);
-    if (error.empty())
-        error = writeSummary(a, recording, file);
     if (error.empty()) {
         ::unlink(marker.c_str());
         std::cout << recording << ": written\n" << std::flush;

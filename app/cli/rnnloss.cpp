@@ -46,7 +46,7 @@ Usage:
   rnnloss compute A.h5 B.h5 ... [options]
   rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
-  rnnloss summarize REC.h5... [--out-dir DIR] [--force] [--no-weights]
+  rnnloss summarize REC.h5... [--out-dir DIR] [--force] [--no-weights] [--gradients]
   rnnloss summarize --list FILES.txt [--task-index I --tasks N] [options]
   rnnloss summarize --check --list FILES.txt [--out-dir DIR]
   rnnloss grad [RECORDING...] [--threads N] [options]
@@ -59,6 +59,8 @@ Usage:
   rnnloss bench --many [COUNTS] [--reps R] [--dir DIR] [--keep]
   rnnloss bench --gradients [--reps R] [--threads N] [--nn4n SCRIPT]
                 [--nn4n-omp default|passive|both] [--dir D] [--keep]
+  rnnloss bench --write-sweep DIR [--runs R] [--checkpoints C] [--keep-recordings]
+  rnnloss bench --summaries DIR [--reps R]
   rnnloss --help | --version
 
 compute
@@ -154,6 +156,13 @@ bench
   --nn4n tools/bench_gradient_nn4n.py, nn4n + PyTorch autograd beside it in
   each repetition (Debian's python3 with torch; nn4n from NN4N_PATH), with
   OpenMP's default waiting and with OMP_WAIT_POLICY=PASSIVE (--nn4n-omp).
+  --write-sweep DIR: a lab's sweep as summary files, DIR/run_XX/ckpt_YYYY.h5.
+  rnnsum (default 100 runs x 100 checkpoints): small real recordings (8 x 50 x
+  16 neurons) written, summarized in process and removed (--keep-recordings
+  keeps them); each run its own lambda_fr x lambda_hid, each checkpoint its
+  step. --summaries DIR: the summary files under DIR decoded in process, and
+  rnnloss compute over them (the folder when compute takes one, else the
+  files): time, per summary, peak RSS.
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.

@@ -53,6 +53,9 @@ void take(SummaryChoice& c, Sidecar&& sc, const std::string& file, const std::st
     c.header = std::move(sc.header);
     c.summary = std::move(sc.summary);
     renameFile(*c.summary, c.header.recordingName, nameAs);
+    c.gradients = std::move(sc.gradients);
+    if (c.gradients)
+        renameFile(*c.gradients, c.header.recordingName, nameAs);
 }
 
 /// A summary file named itself.
@@ -172,7 +175,8 @@ std::uint64_t metadataFingerprint(const Summary& s)
 
 std::vector<std::uint8_t> summaryFileBytes(Summary s, const std::string& recordingPath,
                                            const FileStamp& stamp, bool weights,
-                                           const std::string& producer)
+                                           const std::string& producer,
+                                           std::optional<SidecarGradients> gradients)
 {
     if (s.slice)
         throw std::invalid_argument("summaryFileBytes: the summary of a slice");
@@ -189,7 +193,13 @@ std::vector<std::uint8_t> summaryFileBytes(Summary s, const std::string& recordi
     h.fingerprint = metadataFingerprint(s);
     h.producer = producer;
     renameFile(s, recordingPath, h.recordingName);
-    return encodeSidecar(h, s);
+    std::vector<SidecarSection> sections;
+    if (gradients) {
+        renameFile(*gradients, recordingPath, h.recordingName);
+        sections.push_back(
+            {kSidecarTagGradientGram, encodeGradientSection(gradients->spec, gradients->nn4n)});
+    }
+    return encodeSidecar(h, s, sections);
 }
 
 void renameFile(Summary& s, const std::string& from, const std::string& to)
@@ -203,6 +213,17 @@ void renameFile(Summary& s, const std::string& from, const std::string& to)
     for (std::string& w : s.warnings)
         if (w.starts_with(head))
             w = to + w.substr(from.size());
+}
+
+void renameFile(SidecarGradients& g, const std::string& from, const std::string& to)
+{
+    if (from.empty() || from == to)
+        return;
+    const std::string head = from + ":";
+    for (GradientSummary* pass : {&g.spec, &g.nn4n})
+        for (std::string& w : pass->warnings)
+            if (w.starts_with(head))
+                w = to + w.substr(from.size());
 }
 
 std::string attachLayout(Summary& s, const SidecarHeader& header, const Summary& read)

@@ -36,6 +36,8 @@ struct SummaryChoice
     /// Set: use this summary instead of reading the recording. Its file names
     /// are those of `recording` (or of where it would be).
     std::optional<Summary> summary;
+    /// With `summary`: its file's gradients (summarize --gradients), named as it is.
+    std::optional<SidecarGradients> gradients;
     std::string summaryFile; ///< the summary file used, or looked at
     SidecarHeader header;    ///< of the summary file used
     /// The recording to read raw data from (a time window, a PSTH), present
@@ -66,13 +68,17 @@ std::uint64_t metadataFingerprint(const Summary& s);
 /// summary file: no per-time sums, no raw layout, file names without folders
 /// (so that the bytes do not depend on where the recording was named from),
 /// and without the weight matrices when `weights` is false (their norms stay).
+/// `gradients`, when given, go in the gradient section, named alike.
 std::vector<std::uint8_t> summaryFileBytes(Summary s, const std::string& recordingPath,
                                            const FileStamp& stamp, bool weights,
-                                           const std::string& producer);
+                                           const std::string& producer,
+                                           std::optional<SidecarGradients> gradients = {});
 
 /// Replaces the file name `from` by `to` in the datasets' files and at the
 /// head of the warnings.
 void renameFile(Summary& s, const std::string& from, const std::string& to);
+/// The same at the head of the gradients' warnings.
+void renameFile(SidecarGradients& g, const std::string& from, const std::string& to);
 
 /// Gives a summary file's summary `s` the raw layout of its recording, which
 /// the reader process sent in `read` (a read asked for the raw layout): then

@@ -7,6 +7,7 @@
 #include "reader.h"
 
 #include "hdf5global.h"
+#include "networkerror.h"
 #include "reader_internal.h"
 
 #include <cmath>
@@ -83,8 +84,7 @@ void requireComplete(const File& rec, const File* wts, const std::vector<OpenDat
     std::string list;
     for (std::size_t i = 0; i < missing.size(); ++i)
         list += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
-    throw ReadError(rec.name() + ": the gradients need " + list +
-                    ", which the file does not hold (recording-format.md, \"The network\")");
+    throw ReadError(rec.name() + ": the gradients need " + list + std::string(kNetworkMissing));
 }
 
 Activation readActivation(const File& rec)
