@@ -71,6 +71,8 @@ public:
     template <class T> void array(T* out, std::uint64_t count, const char* what)
     {
         needValues(count, sizeof(T), what);
+        if (count == 0)
+            return; // `out` may be an empty vector's data(), null: memcpy must not see it
         std::memcpy(out, m_in.data() + m_pos, count * sizeof(T));
         m_pos += count * sizeof(T);
     }
