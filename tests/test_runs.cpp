@@ -64,7 +64,8 @@ private slots:
 
 void TestRuns::runIsAttributeElseFolder()
 {
-    QCOMPARE(runOf(checkpoint(1), "/data/sweep/fr0.1-seed2/ckpt_100.h5"), std::string("fr0.1-seed2"));
+    QCOMPARE(runOf(checkpoint(1), "/data/sweep/fr0.1-seed2/ckpt_100.h5"),
+             std::string("fr0.1-seed2"));
     QCOMPARE(runOf(checkpoint(1, {}, "named"), "/data/sweep/fr0.1-seed2/ckpt_100.h5"),
              std::string("named"));
     // An empty attribute counts as none.
@@ -91,12 +92,18 @@ void TestRuns::naturalOrder_data()
 {
     QTest::addColumn<QString>("a");
     QTest::addColumn<QString>("b");
-    QTest::newRow("numbers by value") << "run2" << "run10";
-    QTest::newRow("digits before letters") << "run2" << "runA";
-    QTest::newRow("prefix first") << "run" << "run1";
-    QTest::newRow("in the middle") << "fr0.01-seed2" << "fr0.01-seed11";
-    QTest::newRow("leading zeros: equal value, bytewise") << "s007" << "s7";
-    QTest::newRow("bytewise otherwise") << "Zeta" << "alpha";
+    QTest::newRow("numbers by value") << "run2"
+                                      << "run10";
+    QTest::newRow("digits before letters") << "run2"
+                                           << "runA";
+    QTest::newRow("prefix first") << "run"
+                                  << "run1";
+    QTest::newRow("in the middle") << "fr0.01-seed2"
+                                   << "fr0.01-seed11";
+    QTest::newRow("leading zeros: equal value, bytewise") << "s007"
+                                                          << "s7";
+    QTest::newRow("bytewise otherwise") << "Zeta"
+                                        << "alpha";
 }
 
 void TestRuns::naturalOrder()
@@ -112,14 +119,14 @@ void TestRuns::groupsHandMadeSet()
 {
     // Seven recordings, given out of order; the expected runs written out by hand.
     const std::vector<Summary> s = {
-        checkpoint(300),                        // 0 /s/runB/c3.h5
-        checkpoint(20),                         // 1 /s/runA/c1.h5
-        checkpoint(5, {}, "seed 2"),            // 2 /s/run10/x.h5: the attribute wins
-        checkpoint(10),                         // 3 /s/runA/c0.h5
-        checkpoint({}, 3.0),                    // 4 /s/run2/y.h5: by epoch
-        checkpoint({}, 1.0),                    // 5 /s/run2/z.h5
-        checkpoint(15, {}, "runA"),             // 6 /s/other/k.h5: joins runA by its attribute
-        checkpoint({}),                         // 7 /s/runA/nostep.h5: last in its run
+        checkpoint(300),             // 0 /s/runB/c3.h5
+        checkpoint(20),              // 1 /s/runA/c1.h5
+        checkpoint(5, {}, "seed 2"), // 2 /s/run10/x.h5: the attribute wins
+        checkpoint(10),              // 3 /s/runA/c0.h5
+        checkpoint({}, 3.0),         // 4 /s/run2/y.h5: by epoch
+        checkpoint({}, 1.0),         // 5 /s/run2/z.h5
+        checkpoint(15, {}, "runA"),  // 6 /s/other/k.h5: joins runA by its attribute
+        checkpoint({}),              // 7 /s/runA/nostep.h5: last in its run
     };
     const char* paths[] = {"/s/runB/c3.h5", "/s/runA/c1.h5", "/s/run10/x.h5", "/s/runA/c0.h5",
                            "/s/run2/y.h5",  "/s/run2/z.h5",  "/s/other/k.h5", "/s/runA/nostep.h5"};
@@ -150,13 +157,13 @@ void TestRuns::folderFiles()
     QVERIFY(QFile::link(root, dir.filePath("run2/loop")));
     const FolderFiles got = filesUnder(root.toStdString());
     QVERIFY2(got.errors.empty(), got.errors.empty() ? "" : got.errors.front().c_str());
-    const std::vector<std::string> want = {"run2/b.h5", "run2/c.hdf5",
-                                           "run2/deeper/e.h5", "run10/a.h5", "sums/d.h5.rnnsum"};
+    const std::vector<std::string> want = {"run2/b.h5", "run2/c.hdf5", "run2/deeper/e.h5",
+                                           "run10/a.h5", "sums/d.h5.rnnsum"};
     QCOMPARE(relative(got.files, root), want);
 
     // Files stay as given, folders expand in place.
-    const FolderFiles mixed = expandFolders(
-        {dir.filePath("x.h5.tmp").toStdString(), dir.filePath("run10").toStdString(), "missing.h5"});
+    const FolderFiles mixed = expandFolders({dir.filePath("x.h5.tmp").toStdString(),
+                                             dir.filePath("run10").toStdString(), "missing.h5"});
     QCOMPARE(mixed.files.size(), std::size_t(3));
     QCOMPARE(relative({mixed.files[0], mixed.files[1]}, root),
              (std::vector<std::string>{"x.h5.tmp", "run10/a.h5"}));
@@ -189,7 +196,8 @@ void TestRuns::summaryFileCarriesRun()
     s.step = 700;
     s.run = "fr0.01-seed3";
     const FileStamp stamp{1234, 5678};
-    const std::vector<std::uint8_t> bytes = summaryFileBytes(s, "/data/run/ckpt.h5", stamp, true, "test");
+    const std::vector<std::uint8_t> bytes =
+        summaryFileBytes(s, "/data/run/ckpt.h5", stamp, true, "test");
     const SidecarDecodeResult d = decodeSidecar(bytes, "ckpt.h5.rnnsum");
     QVERIFY2(d.value, d.error.c_str());
     QCOMPARE(d.value->summary.run.value_or("(none)"), std::string("fr0.01-seed3"));

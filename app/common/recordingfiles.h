@@ -16,7 +16,7 @@ bool isRecordingOrSummary(const std::string& path);
 
 struct FolderFiles
 {
-    std::vector<std::string> files; ///< by path, naturally ordered ("run2" before "run10")
+    std::vector<std::string> files;  ///< by path, naturally ordered ("run2" before "run10")
     std::vector<std::string> errors; ///< "PATH: cannot list: why", for folders passed over
 };
 
