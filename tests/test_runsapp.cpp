@@ -7,6 +7,7 @@
 // rows (checkpoints, training lambdas or "mixed", the last checkpoint's total),
 // its sorting, and its selection narrowing the History to the runs selected.
 
+#include "compareview.h"
 #include "fixtures/fixturedata.h"
 #include "historyview.h"
 #include "mainwindow.h"
@@ -16,9 +17,11 @@
 #include "setcontroller.h"
 
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -172,6 +175,7 @@ void TestRunsApp::historyDrawsOneLinePerRun()
 
     HistoryView* h = w.recordingSet()->historyView();
     QVERIFY(h->perRun());
+    QVERIFY(!w.recordingSet()->runs()->dock()->isHidden()); // hidden until there were runs
     QCOMPARE(h->runLineCount(), 4);
     const QStringList runs{"runA", "runB", "runC", "runD"};
     auto check = [&](int only, const char* when) {
@@ -218,14 +222,14 @@ void TestRunsApp::runsTableRowsAndSorting()
         // The last checkpoint's total under the panel's lambdas.
         QVERIFY2(rawh5::near(t->sortKey(r, RunsTable::kTotalColumn), want.at(run).back().y(), 1e-9),
                  qPrintable(run));
-        QVERIFY(
-            rawh5::near(t->sortKey(r, RunsTable::kFirstTermColumn + index(Term::Fr)),
-                        0.5 * rawh5::termValues(run == "runA" || run == "runD" ? fixture("history_0.h5")
-                                                : run == "runB"                ? fixture("history_2.h5")
-                                                                               : fixture("history_1.h5"),
-                                                {}, Convention::Nn4n)[std::size_t(index(Term::Fr))]
-                                  .value(),
-                        1e-9));
+        QVERIFY(rawh5::near(
+            t->sortKey(r, RunsTable::kFirstTermColumn + index(Term::Fr)),
+            0.5 * rawh5::termValues(run == "runA" || run == "runD" ? fixture("history_0.h5")
+                                    : run == "runB"                ? fixture("history_2.h5")
+                                                                   : fixture("history_1.h5"),
+                                    {}, Convention::Nn4n)[std::size_t(index(Term::Fr))]
+                      .value(),
+            1e-9));
     }
     // Sorted by the total, largest first; again after a lambda change.
     for (double l : {0.5, 40.0}) {
@@ -258,6 +262,10 @@ void TestRunsApp::selectingRunsNarrowsHistory()
     QCOMPARE(h->runLineCount(), 2);
     QVERIFY(comparePoints(h->plottedRun(0), want.at("runA")).isEmpty());
     QVERIFY(comparePoints(h->plottedRun(1), want.at("runC")).isEmpty());
+    // Compare, shown, has the same three: runA's checkpoints and runC's.
+    w.show();
+    w.tabs()->setCurrentWidget(w.recordingSet()->compareView());
+    QTRY_COMPARE(int(w.recordingSet()->compareView()->rateSummaries().size()), 3);
     // One run: the History as before, its terms and total per checkpoint.
     t->selectRuns({"runB"});
     QVERIFY(!h->perRun());

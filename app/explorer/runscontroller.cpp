@@ -18,6 +18,9 @@ RunsController::RunsController(QMainWindow* window, const RecordingSet* set,
     m_dock->setObjectName("runsDock");
     m_dock->setWidget(m_table);
     window->addDockWidget(Qt::BottomDockWidgetArea, m_dock);
+    // Hidden until the set has runs to compare: one recording, or one run,
+    // keeps the window's whole height (View ▸ Runs table shows it).
+    m_dock->hide();
     connect(m_table, &RunsTable::runsSelected, this, [this](const QStringList& runs) {
         if (runs == m_shown)
             return;
@@ -64,7 +67,12 @@ std::vector<RunRow> RunsController::rows(const std::vector<RecordingEntry>& entr
 
 void RunsController::refresh()
 {
-    m_table->setRuns(rows(m_set->entries(), *m_analysis));
+    const std::vector<RunRow> runs = rows(m_set->entries(), *m_analysis);
+    if (runs.size() > 1 && !m_shownOnce) {
+        m_shownOnce = true;
+        m_dock->show();
+    }
+    m_table->setRuns(runs);
 }
 
 } // namespace rnnloss

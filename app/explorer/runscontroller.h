@@ -26,7 +26,8 @@ class RunsController : public QObject
 {
     Q_OBJECT
 public:
-    /// Makes the table and its dock ("Runs", below the views of `window`).
+    /// Makes the table and its dock ("Runs", below the views of `window`),
+    /// hidden until the set first has more than one run.
     RunsController(QMainWindow* window, const RecordingSet* set, const SetAnalysis* analysis);
 
     QDockWidget* dock() const { return m_dock; }
@@ -53,6 +54,7 @@ private:
     QDockWidget* m_dock = nullptr;
     RunsTable* m_table = nullptr;
     QStringList m_shown;
+    bool m_shownOnce = false; ///< shown by itself the first time the set had runs
 };
 
 } // namespace rnnloss

@@ -461,7 +461,8 @@ void SetController::refreshList()
     m_list->clear();
     for (int i = 0; i < int(entries.size()); ++i) {
         auto* item = new QListWidgetItem(entries[std::size_t(i)].label(), m_list);
-        item->setToolTip(entries[std::size_t(i)].files.recording);
+        item->setToolTip(tr("%1\nrun %2").arg(entries[std::size_t(i)].files.recording,
+                                             entries[std::size_t(i)].run()));
         if (i == m_set->activeIndex()) {
             QFont f = item->font();
             f.setBold(true);
