@@ -73,6 +73,7 @@ private slots:
     void historyDrawsOneLinePerRun();
     void runsTableRowsAndSorting();
     void selectingRunsNarrowsHistory();
+    void historyRunsWithoutSteps();
 
 private:
     /// The expected points of each run's line (runs by name), under `l`.
@@ -279,6 +280,50 @@ void TestRunsApp::selectingRunsNarrowsHistory()
     t->selectRuns({});
     QCOMPARE(int(w.recordingSet()->shownRecordings().size()), 5);
     QCOMPARE(h->runLineCount(), 4);
+}
+
+// The History alone, fed hand-made terms: two runs of recordings without a
+// step are placed at their order in their run (1, 2, ...), each point λ·value
+// by hand; hovering names the run, clicking a run's point picks its recording;
+// one run draws the terms as before.
+void TestRunsApp::historyRunsWithoutSteps()
+{
+    HistoryView v;
+    v.resize(640, 420);
+    std::vector<std::optional<TermValues>> values;
+    for (double m : {1.0, 3.0, 2.0, 5.0}) {
+        TermValues t;
+        t.terms[std::size_t(index(Term::Mse))].available = true;
+        t.terms[std::size_t(index(Term::Mse))].value = m;
+        t.terms[std::size_t(index(Term::Fr))].available = true;
+        t.terms[std::size_t(index(Term::Fr))].value = 10 * m;
+        values.push_back(t);
+    }
+    v.setRecordings({"a1", "b1", "a2", "b2"}, {}, "recording", values);
+    TermArray l{};
+    l[index(Term::Mse)] = 2.0;
+    l[index(Term::Fr)] = 0.1;
+    v.setLambdas(l);
+    v.setRuns({0, 1, 0, 1}, {"run a", "run b"});
+    QCOMPARE(v.runLineCount(), 2);
+    // total = 2 m + 0.1 * 10 m = 3 m
+    QCOMPARE(v.plottedRun(0), (QList<QPointF>{{1, 3.0}, {2, 6.0}}));
+    QCOMPARE(v.plottedRun(1), (QList<QPointF>{{1, 9.0}, {2, 15.0}}));
+    v.setRunQuantity(index(Term::Mse));
+    QCOMPARE(v.plottedRun(1), (QList<QPointF>{{1, 6.0}, {2, 10.0}}));
+    QVERIFY2(v.hoverText(3).contains("run run b"), qPrintable(v.hoverText(3)));
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    for (int i : {3, 0, 2, 1}) {
+        const auto pos = v.pointPosition(i);
+        QVERIFY(pos.has_value());
+        QCOMPARE(v.recordingAt(*pos), i);
+    }
+    // One run: no run lines, the terms per recording.
+    v.setRuns({0, 0, 0, 0}, {"only"});
+    QVERIFY(!v.perRun());
+    QCOMPARE(v.plottedRun(0), QList<QPointF>{});
+    QCOMPARE(v.plottedTotal().size(), 4);
 }
 
 QTEST_MAIN(TestRunsApp)
