@@ -121,6 +121,9 @@ struct Summary
     /// Root attributes that name the recording among others (empty when absent).
     std::string label;
     std::optional<double> step, epoch;
+    /// The root attribute `run`: the training run the recording is a
+    /// checkpoint of (runs.h), when present and not empty.
+    std::optional<std::string> run;
     /// The recording's optional `trial_labels` (one per trial of the whole
     /// recording) and `neuron_groups` (one per hidden unit) as text, integers
     /// in decimal; empty when absent. Never sliced: a slice indexes into them.

@@ -28,9 +28,11 @@ constexpr std::uint32_t kMaxDims = 8;
 constexpr char kExtMagic[8] = {'R', 'N', 'L', 'X', 'T', 'N', 'D', '1'};
 constexpr std::size_t kExtTrailer = 16; ///< u64 length + magic
 constexpr std::int64_t kMaxDim = std::int64_t(1) << 40;
-enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2, Labels = 3, Reduced = 4 };
+enum class ExtTag : std::uint16_t { Slice = 1, Layout = 2, Labels = 3, Reduced = 4, Run = 5 };
 /// A trial label or neuron group is short display text.
 constexpr std::uint32_t kMaxLabelText = 256;
+/// A run name is read as a label is (io/reader_labels.cpp): at most 1 KiB.
+constexpr std::uint32_t kMaxRunText = 1024;
 constexpr std::uint32_t kMaxRawDatasets = 3;
 constexpr std::size_t kExtentBytes = 32;
 
@@ -296,6 +298,11 @@ void encodeExtensions(Writer& w, const Summary& s)
         encodeLabelsSection(sec, s);
         appendSection(ext, ExtTag::Labels, sec);
     }
+    if (s.run && !s.run->empty()) {
+        Writer sec;
+        sec.str(*s.run);
+        appendSection(ext, ExtTag::Run, sec);
+    }
     if (const Reduced red = reducedOf(s); red.bits() != 0) {
         Writer sec;
         sec.put<std::uint8_t>(red.bits());
@@ -420,6 +427,17 @@ void decodeLabels(Reader& r, Summary& s)
         throw Malformed("labels section: " + std::to_string(r.remaining()) + " trailing bytes");
 }
 
+/// The run section: the run's name, not empty, at most kMaxRunText bytes.
+std::string decodeRun(Reader& r)
+{
+    std::string run = r.str("run");
+    if (run.empty() || run.size() > kMaxRunText)
+        throw Malformed("run name of " + std::to_string(run.size()) + " bytes");
+    if (r.remaining() != 0)
+        throw Malformed("run section: " + std::to_string(r.remaining()) + " trailing bytes");
+    return run;
+}
+
 /// The reduced section: one byte of known flags, at least one set.
 Reduced decodeReduced(Reader& r)
 {
@@ -527,6 +545,12 @@ std::span<const std::uint8_t> splitExtensions(std::span<const std::uint8_t> payl
                 throw Malformed("two labels sections");
             labels = true;
             decodeLabels(section, s);
+            continue;
+        }
+        if (tag == static_cast<std::uint16_t>(ExtTag::Run)) {
+            if (s.run)
+                throw Malformed("two run sections");
+            s.run = decodeRun(section);
             continue;
         }
         if (tag == static_cast<std::uint16_t>(ExtTag::Reduced)) {

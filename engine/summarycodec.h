@@ -23,7 +23,8 @@
 // are not in the states block), 2 = no per-neuron sample histograms (the bin
 // count is 0 and none follow), 4 = no sums of |r| (they are the sums of r bit
 // for bit: no rate is negative); 4 only with 1 or 2, so that a full
-// summary's payload is what it always was.
+// summary's payload is what it always was. Tag 5: the recording's run
+// (Summary::run): u32 length | 1 to 1024 bytes.
 
 #include "gradsummary.h"
 #include "statspass.h"

@@ -484,7 +484,11 @@ void TestCli::usageErrors_data()
     row("text file", {"compute", "--json", text}, {"notes.h5"});
     row("empty file", {"compute", "--json", empty}, {"empty.h5"});
     row("HDF5 signature then noise", {"compute", "--json", garbage}, {"garbage.h5"});
-    row("a directory", {"compute", "--json", dir}, {dir});
+    // A folder stands for the recordings under it (compute DIR); one with none is refused.
+    const QString noRecordings = dir + "/no-recordings";
+    QVERIFY(QDir().mkpath(noRecordings + "/sub"));
+    row("a directory without recordings", {"compute", "--json", noRecordings},
+        {noRecordings, "no recording (*.h5, *.hdf5) or summary file (*.rnnsum)"});
     row("lambda value abc", {"compute", "--json", relu, "--lambda", "lambda_fr=abc"},
         {"lambda_fr=abc"});
     row("lambda value negative", {"compute", "--json", relu, "--lambda", "lambda_fr=-1"},

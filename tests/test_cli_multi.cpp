@@ -11,6 +11,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -166,6 +167,7 @@ private slots:
     void computeOneIsTodaysObject();
     void namingAttributesOfTheWrongKind();
     void computeFailingFileAmongGood();
+    void computeFolderAsRuns();
     void computeSeveralSliced();
     void sweepJson();
     void sweepDefaultGridAndTable();
@@ -356,13 +358,18 @@ void TestCliMulti::computeSeveralTable()
     QCOMPARE(lines.size(), 4);
     QVERIFY(lines[0].contains("spec"));
     QVERIFY(lines[1].startsWith("label") && lines[1].endsWith("total"));
+    QVERIFY2(lines[1].split(' ', Qt::SkipEmptyParts).value(1) == "run", qPrintable(lines[1]));
     const double total =
         value("visible_relu", "spec", "mse") + 0.2 * value("visible_relu", "spec", "hid");
     const QStringList labels = {"step 400", "visible_relu.h5"};
+    const QStringList runs = {QFileInfo(m_step).dir().dirName(), "cases"};
     for (int i = 0; i < 2; ++i) {
         const QString row = lines[2 + i];
         QVERIFY2(row.startsWith(labels[i]), qPrintable(row));
-        const QStringList cells = row.mid(labels[i].size()).split(' ', Qt::SkipEmptyParts);
+        // The run (the folder of each: a name without spaces) first.
+        QStringList cells = row.mid(labels[i].size()).split(' ', Qt::SkipEmptyParts);
+        QCOMPARE(cells.size(), 9);
+        QCOMPARE(cells.takeFirst(), runs[i]);
         QCOMPARE(cells.size(), 8);               // seven weighted terms and the total
         QCOMPARE(cells[1], QStringLiteral("-")); // lambda_in is 0
         QVERIFY(near(cells[0].toDouble(), value("visible_relu", "spec", "mse"), 1e-5));
@@ -426,6 +433,75 @@ void TestCliMulti::computeFailingFileAmongGood()
     QCOMPARE(t.exitCode, 2);
     QVERIFY(QString::fromUtf8(t.out).contains("visible_relu.h5"));
     QVERIFY(QString::fromUtf8(t.out).contains("step 400"));
+}
+
+// compute DIR: every recording and summary file under the folder, by path,
+// a current summary used in its recording's place, each line with its file,
+// label and run (the `run` attribute, else the folder). Every recording is a
+// copy of visible_relu, so each total is nn4n's under the lambdas given.
+void TestCliMulti::computeFolderAsRuns()
+{
+    const QString root = m_dir.filePath("sweep");
+    for (const char* d : {"run2", "run10", "sums", "empty"})
+        QVERIFY(QDir().mkpath(root + "/" + d));
+    const QString a = root + "/run10/a.h5", b = root + "/run2/b.h5", c = root + "/run2/c.h5",
+                  lone = root + "/sums/d.h5";
+    for (const QString& p : {a, b, c, lone})
+        QVERIFY(QFile::copy(m_relu, p));
+    {
+        H5Edit e(b);
+        e.number("step", H5T_NATIVE_INT, 20);
+        e.variableString("run", "fr0.4 \"seed\" 1");
+    }
+    {
+        H5Edit e(c);
+        e.number("step", H5T_NATIVE_INT, 10);
+        e.variableString("run", ""); // empty: the folder's name
+    }
+    // c's summary beside it (used while current) and d's summary alone.
+    const Run sum = runCli({"summarize", c, lone});
+    QVERIFY2(sum.ok && sum.exitCode == 0, qPrintable(sum.describe()));
+    QVERIFY(QFile::remove(lone));
+    QVERIFY(write("sweep/run2/notes.txt", "not a recording\n").size() > 0);
+
+    const Run r = runCli({"compute", root, "--json", "--verbose", "--lambda", "mse=1", "--lambda",
+                          "fr=0.4", "--lambda", "hid=0.2"});
+    QVERIFY2(r.ok && r.exitCode == 0, qPrintable(r.describe()));
+    const auto objs = jsonLines(r.out);
+    QCOMPARE(objs.size(), 4);
+    // By path: run2 before run10.
+    const QStringList files = {b, c, a, lone + ".rnnsum"};
+    const QStringList labels = {"step 20", "step 10", "a.h5", "d.h5"};
+    const QStringList runs = {QStringLiteral("fr0.4 \"seed\" 1"), "run2", "run10", "sums"};
+    const double total = value("visible_relu", "nn4n", "mse") + 0.4 * value("visible_relu", "nn4n", "fr") +
+                         0.2 * value("visible_relu", "nn4n", "hid");
+    for (int i = 0; i < 4; ++i) {
+        QCOMPARE(objs[i]["file"].toString(), files[i]);
+        QCOMPARE(objs[i]["label"].toString(), labels[i]);
+        QCOMPARE(objs[i]["run"].toString(), runs[i]);
+        QVERIFY2(near(objs[i]["total"].toDouble(), total), qPrintable(QString::number(i)));
+        QVERIFY(objs[i].contains("terms") && objs[i].contains("shape"));
+    }
+    // Summaries preferred: c's beside it, d's alone; a and b were read.
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains("using its summary " + c + ".rnnsum"), qPrintable(err));
+    QVERIFY2(err.contains("using the summary file " + lone + ".rnnsum"), qPrintable(err));
+    QVERIFY2(!err.contains("summary " + a) && !err.contains("error"), qPrintable(err));
+
+    // The table: a run column after the label.
+    const Run t = runCli({"compute", root + "/run2", "--lambda", "mse=1"});
+    QVERIFY2(t.ok && t.exitCode == 0, qPrintable(t.describe()));
+    const QStringList lines = QString::fromUtf8(t.out).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    QVERIFY2(lines[1].startsWith("label   run ") && lines[1].endsWith("total"), qPrintable(lines[1]));
+    QVERIFY2(lines[2].startsWith(QStringLiteral("step 20 fr0.4 \"seed\" 1 ")), qPrintable(lines[2]));
+    QVERIFY2(lines[3].startsWith("step 10 run2 "), qPrintable(lines[3]));
+
+    // A folder with nothing to compute is an error; the others are still computed.
+    const Run e = runCli({"compute", root + "/empty", root + "/run10", "--json"});
+    QCOMPARE(e.exitCode, 2);
+    QCOMPARE(jsonLines(e.out).size(), 1);
+    QVERIFY2(e.err.startsWith("error: ") && e.err.contains("empty: no recording"), e.err.constData());
 }
 
 void TestCliMulti::sweepJson()

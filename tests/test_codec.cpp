@@ -280,8 +280,8 @@ QString diffSummaries(const Summary& a, const Summary& b)
     }
     if (a.warnings != b.warnings)
         return "warnings differ";
-    if (a.label != b.label || a.step != b.step || a.epoch != b.epoch)
-        return "label, step or epoch differs";
+    if (a.label != b.label || a.step != b.step || a.epoch != b.epoch || a.run != b.run)
+        return "label, step, epoch or run differs";
     QString d;
     if (!(d = diffVector("sqErrPerTrial", a.sqErrPerTrial, b.sqErrPerTrial)).isEmpty() ||
         !(d = diffVector("sqErrPerTime", a.sqErrPerTime, b.sqErrPerTime)).isEmpty() ||
@@ -529,6 +529,10 @@ private slots:
     void labelsRoundTrip();
     void malformedLabels_data();
     void malformedLabels();
+    void runRoundTrip();
+    void runTruncatedAndEdited();
+    void malformedRun_data();
+    void malformedRun();
 };
 
 // ---------------------------------------------------------------------------
@@ -1415,6 +1419,147 @@ void TestCodec::malformedLabels()
         poke<std::uint64_t>(twice, twice.size() - 16, 2 * extLen);
         payload = twice;
     }
+    const DecodeOutcome o = decodeTracked(payload);
+    const QString bad = badRefusal(o);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad));
+    QVERIFY2(o.error.find(mention.toStdString()) != std::string::npos, o.error.c_str());
+}
+
+namespace {
+
+/// The full base summary of a run: its name has a space, a quote and a
+/// two-byte character, as a user's run names may.
+Summary runSummary()
+{
+    Summary s = makeSummary(baseSpec(0));
+    s.run = "fr=0.01 \"seed\" 3 \xce\xbb";
+    return s;
+}
+
+} // namespace
+
+void TestCodec::runRoundTrip()
+{
+    const Summary s = runSummary();
+    const Bytes payload = encodeSummary(s);
+    const auto d = decodeSummary(payload);
+    QVERIFY2(d.value, d.error.c_str());
+    QCOMPARE(d.value->run.value_or("(none)"), std::string("fr=0.01 \"seed\" 3 \xce\xbb"));
+    const QString diff = diffSummaries(s, *d.value);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+    QVERIFY(encodeSummary(*d.value) == payload);
+    // An extension: the main part is byte for byte that of the summary
+    // without a run, which an older stream holds and which decodes without one.
+    Summary plain = s;
+    plain.run.reset();
+    const Bytes old = encodeSummary(plain);
+    QCOMPARE(old.size(), layoutOf(plain).end);
+    QVERIFY(std::equal(old.begin(), old.end(), payload.begin()));
+    const auto o = decodeSummary(old);
+    QVERIFY2(o.value, o.error.c_str());
+    QVERIFY(!o.value->run);
+    // 1024 bytes, the reader's limit, pass; an empty run is not sent.
+    Summary longest = s;
+    longest.run = std::string(1024, 'r');
+    const auto l = decodeSummary(encodeSummary(longest));
+    QVERIFY2(l.value, l.error.c_str());
+    QCOMPARE(l.value->run->size(), std::size_t(1024));
+    Summary empty = s;
+    empty.run = "";
+    QCOMPARE(encodeSummary(empty).size(), layoutOf(empty).end);
+}
+
+void TestCodec::runTruncatedAndEdited()
+{
+    // Every prefix of a summary with a run is refused with a message and no
+    // absurd allocation; random edits decode to a summary that re-encodes to
+    // itself, or are refused the same way.
+    const Bytes payload = encodeSummary(runSummary());
+    const std::size_t mainPart = layoutOf(runSummary()).end;
+    for (std::size_t n = 0; n < payload.size(); ++n) {
+        const DecodeOutcome o = decodeTracked(Bytes(payload.begin(), payload.begin() + std::ptrdiff_t(n)));
+        if (n == mainPart) { // the summary without its extensions, as an older stream holds it
+            QVERIFY2(o.ok && !o.summary->run, o.error.c_str());
+            continue;
+        }
+        const QString bad = badRefusal(o);
+        QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("prefix of %1: %2").arg(n).arg(bad)));
+    }
+    std::mt19937_64 rng(0x70e5);
+    auto uniform = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+    // The run's section lies in the last 16 + 2 + 8 + 4 + its length bytes: edits go there half the time.
+    const std::size_t tail = 16 + 2 + 8 + 4 + runSummary().run->size();
+    int decoded = 0, refused = 0;
+    for (int iter = 0; iter < 2000; ++iter) {
+        Bytes p = payload;
+        for (int e = 0; e < 1 + int(uniform(3)); ++e) {
+            const std::size_t off = uniform(2) ? p.size() - 1 - uniform(tail) : uniform(p.size());
+            p[off] ^= std::uint8_t(1 + uniform(255));
+        }
+        const DecodeOutcome o = decodeTracked(p);
+        if (o.ok) {
+            ++decoded;
+            const auto again = decodeSummary(encodeSummary(*o.summary));
+            QVERIFY2(again.value, again.error.c_str());
+            const QString diff = diffSummaries(*again.value, *o.summary);
+            QVERIFY2(diff.isEmpty(), qPrintable(QStringLiteral("iteration %1: %2").arg(iter).arg(diff)));
+        } else {
+            ++refused;
+            const QString bad = badRefusal(o);
+            QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("iteration %1: %2").arg(iter).arg(bad)));
+        }
+        QVERIFY(o.largestNew < kAbsurdAllocation);
+    }
+    qInfo("2000 edited payloads with a run: %d decoded, %d refused", decoded, refused);
+    QVERIFY(decoded > 100 && refused > 100);
+}
+
+void TestCodec::malformedRun_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<QString>("mention");
+    QTest::newRow("empty run") << 0 << "run name of 0 bytes";
+    QTest::newRow("1025-byte run") << 1 << "run name of 1025 bytes";
+    QTest::newRow("two run sections") << 2 << "two run sections";
+    QTest::newRow("trailing byte in the section") << 3 << "run section: 1 trailing bytes";
+    QTest::newRow("run length beyond the section") << 4 << "ends early";
+}
+
+void TestCodec::malformedRun()
+{
+    QFETCH(int, which);
+    QFETCH(QString, mention);
+    // Built by hand: the main part of a summary without a run, then the
+    // extensions as summarycodec.h documents them: tag 5, u64 length, u32
+    // string length, bytes; u64 length of the sections; "RNLXTND1".
+    Summary s = makeSummary(baseSpec(0));
+    Bytes payload = encodeSummary(s);
+    QCOMPARE(payload.size(), layoutOf(s).end);
+    const auto section = [](const std::string& run, std::uint32_t claimed, bool extra) {
+        Bytes b(2 + 8 + 4);
+        const std::uint16_t tag = 5;
+        const std::uint64_t len = 4 + run.size() + (extra ? 1 : 0);
+        std::memcpy(b.data(), &tag, 2);
+        std::memcpy(b.data() + 2, &len, 8);
+        std::memcpy(b.data() + 10, &claimed, 4);
+        b.insert(b.end(), run.begin(), run.end());
+        if (extra)
+            b.push_back(0);
+        return b;
+    };
+    Bytes ext;
+    const std::string run = which == 1 ? std::string(1025, 'r') : which == 0 ? "" : "run";
+    ext = section(run, std::uint32_t(run.size() + (which == 4 ? 9 : 0)), which == 3);
+    if (which == 2) {
+        const Bytes again = section("other", 5, false);
+        ext.insert(ext.end(), again.begin(), again.end());
+    }
+    payload.insert(payload.end(), ext.begin(), ext.end());
+    const std::uint64_t n = ext.size();
+    payload.resize(payload.size() + 8);
+    std::memcpy(payload.data() + payload.size() - 8, &n, 8);
+    for (char c : std::string("RNLXTND1"))
+        payload.push_back(std::uint8_t(c));
     const DecodeOutcome o = decodeTracked(payload);
     const QString bad = badRefusal(o);
     QVERIFY2(bad.isEmpty(), qPrintable(bad));

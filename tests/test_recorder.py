@@ -134,6 +134,23 @@ class Recorder(unittest.TestCase):
         lines = rnnloss("compute", path, other, "--json").stdout.splitlines()
         self.assertEqual([json.loads(x)["label"] for x in lines], ["λ_fr 0.4", "step 500"])
 
+    def test_run_attribute(self):
+        # run= becomes the root attribute `run`; rnnloss compute DIR reads it
+        # back as each line's run, and falls back to the folder without it.
+        os.makedirs(os.path.join(self.dir, "seed1"))
+        named = self.write(os.path.join("seed1", "a.h5"), step=10, run="fr0.4-seed1")
+        plain = self.write(os.path.join("seed1", "b.h5"), step=20)
+        with h5py.File(named, "r") as f:
+            self.assertEqual(f.attrs["run"], "fr0.4-seed1")
+        with h5py.File(plain, "r") as f:
+            self.assertNotIn("run", f.attrs)
+        lines = rnnloss("compute", self.dir, "--json").stdout.splitlines()
+        got = [(json.loads(x)["file"], json.loads(x)["run"]) for x in lines]
+        self.assertEqual(got, [(named, "fr0.4-seed1"), (plain, "seed1")])
+        for bad in ("", "x" * 1025, 7):
+            with self.assertRaises(ValueError, msg=repr(bad)):
+                self.write("bad.h5", run=bad)
+
     def test_trial_values_and_activation(self):
         values = [0.2, -0.1, 0.2, 0.0, -0.1, 0.4]
         path = self.write(trial_values=values, activation="tanh")

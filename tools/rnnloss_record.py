@@ -7,7 +7,7 @@ tensors, batch first):
     from rnnloss_record import record
     record("run.h5", outputs, targets, states, inputs=inputs,
            weights=model.state_dict(), lambdas={"lambda_fr": 0.01}, step=100,
-           activation="relu", tau=100, dt=10)
+           run="fr0.01-seed3", activation="relu", tau=100, dt=10)
 
 With the weights (and their biases), `inputs`, `activation` and `tau` with
 `dt` (or `alpha`), the recording holds the network itself, and `rnnloss grad`
@@ -18,6 +18,7 @@ nn4n too):
 
     python3 tools/rnnloss_record.py nn4n CHECKPOINT.pth --inputs X.npy \\
         [--targets Y.npy] [--lambda lambda_fr=0.01]... [--step N] [--label TEXT]
+        [--run NAME]
         [--trial-labels LABELS.npy] [--trial-values VALUES.npy] [--gzip] -o OUT.h5
     python3 tools/rnnloss_record.py nn4n CK1.pth CK2.pth ... --inputs X.npy -o DIR
 
@@ -204,7 +205,7 @@ def _lambdas(lambdas, has_mse):
 def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=None,
            step=None, label=None, neuron_groups=None, trial_labels=None, dt=None,
            attrs=None, compression=None, activation=None, tau=None, alpha=None,
-           init_state=None, trial_values=None):
+           init_state=None, trial_values=None, run=None):
     """Write one recording to `path`.
 
     outputs, targets: (B, T, N_out); states: (B, T, N_hid), the firing rates
@@ -213,8 +214,10 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
     state_dict (nn4n names) or a dict with keys "input", "hidden", "readout".
     lambdas: {"lambda_fr": 0.01, ...} (or {"fr": 0.01}), the training lambdas
     as given to nn4n's RNNLoss: a missing lambda_mse means 1, as there.
-    step: training step (int); label: text naming the recording; dt: ms per
-    step. neuron_groups: (N_hid,) and trial_labels: (B,), integers or strings.
+    step: training step (int); label: text naming the recording; run: the
+    training run the recording is a checkpoint of (short text, e.g.
+    "fr0.01-seed3"; without it the app and rnnloss group by the recording's
+    folder); dt: ms per step. neuron_groups: (N_hid,) and trial_labels: (B,), integers or strings.
     trial_values: (B,) finite numbers, one per trial (a coherence, ...): the x
     axis of `rnnloss stats`' psychometric curve.
     attrs: more root attributes (free-form; numbers or strings).
@@ -279,6 +282,8 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
         values = _trial_values(trial_values, batch)
     if step is not None and (isinstance(step, bool) or int(step) != step):
         raise ValueError(f"step: expected a whole number, got {step!r}")
+    if run is not None and not (isinstance(run, str) and 0 < len(run.encode()) <= 1024):
+        raise ValueError(f"run: expected a name of 1 to 1024 bytes, got {run!r}")
     if dt is not None and not (math.isfinite(float(dt)) and float(dt) > 0):
         raise ValueError(f"dt: expected a positive number of ms, got {dt!r}")
 
@@ -311,6 +316,8 @@ def record(path, outputs, targets, states, inputs=None, weights=None, lambdas=No
                 f.attrs["step"] = np.int64(step)
             if label is not None:
                 f.attrs["label"] = str(label)
+            if run is not None:
+                f.attrs["run"] = run
             if dt is not None:
                 f.attrs["dt"] = np.float64(dt)
             for key, v in (attrs or {}).items():
@@ -380,7 +387,7 @@ def _ei_groups(model):
 
 def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, label=None,
                 trial_labels=None, compression=None, inputs_name="the inputs",
-                trial_values=None):
+                trial_values=None, run=None):
     """Runs the checkpoint's CTRNN on `inputs` (eval mode, no gradients) and records it.
     `inputs_name` names the inputs in messages (their file, for the command)."""
     import torch
@@ -422,7 +429,8 @@ def record_nn4n(checkpoint, inputs, out, targets=None, lambdas=None, step=None, 
                   trial_labels=trial_labels, attrs=attrs, compression=compression,
                   activation=str(kwargs.get("activation", "relu")),
                   tau=float(kwargs.get("tau", 100)), alpha=alpha,
-                  init_state=np.zeros(n_hid, np.float32), trial_values=trial_values)
+                  init_state=np.zeros(n_hid, np.float32), trial_values=trial_values,
+                  run=run)
 
 
 def _step_from_name(path):
@@ -442,6 +450,10 @@ def main(argv=None):
     n.add_argument("--step", type=int, help="training step (one checkpoint; otherwise, "
                    "when -o is a folder, the last number in the checkpoint's file name)")
     n.add_argument("--label", help="text naming the recording (one checkpoint)")
+    n.add_argument("--run", metavar="NAME",
+                   help="the training run the checkpoints belong to (e.g. fr0.01-seed3): "
+                   "the app's History and Runs table and rnnloss compute DIR group by it "
+                   "(without it, by the recording's folder)")
     n.add_argument("--trial-labels", metavar="LABELS.npy",
                    help="(B,) array, .npy: a label per trial (condition, choice, ...), for "
                    "selecting trials and splitting PSTHs in the app")
@@ -486,7 +498,8 @@ def main(argv=None):
                     step = _step_from_name(ck)
             record_nn4n(ck, inputs, out, targets=targets, lambdas=lambdas, step=step,
                         inputs_name=a.inputs,
-                        label=a.label, trial_labels=trial_labels, trial_values=trial_values,
+                        label=a.label, run=a.run, trial_labels=trial_labels,
+                        trial_values=trial_values,
                         compression="gzip" if a.gzip else None)
             print(f"wrote {out}")
     except (OSError, ValueError, KeyError, RuntimeError) as e:

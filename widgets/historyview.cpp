@@ -4,6 +4,8 @@
 #include "gradgram.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QHash>
 #include <QMouseEvent>
 #include <QToolTip>
 #include <QtCharts/QCategoryAxis>
@@ -25,6 +27,8 @@ namespace {
 constexpr int kSeries = kTermCount + 1; // the terms, then the total
 constexpr int kTotal = kTermCount;
 constexpr double kPickRadiusPx = 12.0;
+/// More run lines than this are drawn without legend entries (hovering names the run).
+constexpr int kMaxRunLegend = 12;
 
 
 
@@ -91,7 +95,81 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
     });
     addAction(m_actGradient);
     setContextMenuPolicy(Qt::ActionsContextMenu);
+
+    // What the run lines plot, chosen over the chart; shown only with runs.
+    m_quantityBox = new QComboBox(this);
+    m_quantityBox->setObjectName("historyRunQuantity");
+    for (Term t : kAllTerms)
+        m_quantityBox->addItem(tr("λ·L %1 per run").arg(qs(termKey(t))));
+    m_quantityBox->addItem(tr("total per run"));
+    m_quantityBox->setCurrentIndex(m_runQuantity);
+    m_quantityBox->move(8, 8);
+    m_quantityBox->adjustSize();
+    m_quantityBox->hide();
+    connect(m_quantityBox, &QComboBox::activated, this, &HistoryView::setRunQuantity);
     refresh();
+}
+
+void HistoryView::setRuns(const std::vector<int>& runOfRecording, const QStringList& names)
+{
+    const bool fits = runOfRecording.size() == std::size_t(m_labels.size()) &&
+                      std::all_of(runOfRecording.begin(), runOfRecording.end(),
+                                  [&](int r) { return r >= 0 && r < names.size(); });
+    m_runOf = fits ? runOfRecording : std::vector<int>{};
+    m_runNames = fits ? names : QStringList{};
+    // Without positions, a checkpoint's place in its run (in the order given) is its x.
+    m_runOrder.assign(m_runOf.size(), 0.0);
+    std::vector<int> count(std::size_t(m_runNames.size()), 0);
+    for (std::size_t i = 0; i < m_runOf.size(); ++i)
+        m_runOrder[i] = ++count[std::size_t(m_runOf[i])];
+    syncRunSeries();
+    attachAxes();
+    refresh();
+}
+
+bool HistoryView::perRun() const
+{
+    return m_runNames.size() > 1 && !m_gradientMode;
+}
+
+void HistoryView::setRunQuantity(int quantity)
+{
+    if (quantity < 0 || quantity >= kSeries)
+        return;
+    m_runQuantity = quantity;
+    m_quantityBox->setCurrentIndex(quantity);
+    refresh();
+}
+
+int HistoryView::runLineCount() const
+{
+    return perRun() ? int(m_runNames.size()) : 0;
+}
+
+QList<QPointF> HistoryView::plottedRun(int run) const
+{
+    return perRun() && run >= 0 && run < m_runSeries.size() ? m_runSeries[run]->points()
+                                                             : QList<QPointF>{};
+}
+
+void HistoryView::syncRunSeries()
+{
+    while (m_runSeries.size() > m_runNames.size()) {
+        QLineSeries* s = m_runSeries.takeLast();
+        m_chart->removeSeries(s);
+        delete s;
+    }
+    while (m_runSeries.size() < m_runNames.size()) {
+        auto* s = new QLineSeries(m_chart);
+        QPen pen(distinctColor(int(m_runSeries.size())));
+        pen.setWidthF(1.8);
+        s->setPen(pen);
+        s->setPointsVisible(true);
+        m_chart->addSeries(s);
+        m_runSeries << s;
+    }
+    for (int r = 0; r < m_runSeries.size(); ++r)
+        m_runSeries[r]->setName(m_runNames[r]);
 }
 
 void HistoryView::setGradients(const std::vector<std::optional<ParamGram>>& grams,
@@ -160,7 +238,15 @@ void HistoryView::setRecordings(const QStringList& labels, const std::vector<dou
             m_x.push_back(i + 1);
     m_values = values;
     m_values.resize(std::size_t(labels.size()));
+    m_xTitle = xTitle;
     m_xValue->setTitleText(xTitle);
+    // The runs are of other recordings until setRuns says otherwise.
+    if (m_runOf.size() != std::size_t(labels.size())) {
+        m_runOf.clear();
+        m_runNames.clear();
+        m_runOrder.clear();
+        syncRunSeries();
+    }
     // Category labels must be unique; two files may carry the same one.
     for (const QString& c : m_xOrder->categoriesLabels())
         m_xOrder->remove(c);
@@ -223,10 +309,13 @@ void HistoryView::applyLogScale(bool on)
 
 void HistoryView::attachAxes()
 {
-    QAbstractAxis* x = m_numericX ? static_cast<QAbstractAxis*>(m_xValue) : m_xOrder;
+    const bool numeric = m_numericX || perRun();
+    QAbstractAxis* x = numeric ? static_cast<QAbstractAxis*>(m_xValue) : m_xOrder;
     QAbstractAxis* y = logAxis() ? static_cast<QAbstractAxis*>(m_yLog) : m_yLinear;
     QList<QAbstractSeries*> all;
     for (QLineSeries* s : m_series)
+        all << s;
+    for (QLineSeries* s : m_runSeries)
         all << s;
     all << m_activeMark;
     for (QAbstractSeries* s : all) {
@@ -235,8 +324,8 @@ void HistoryView::attachAxes()
         s->attachAxis(x);
         s->attachAxis(y);
     }
-    m_xValue->setVisible(m_numericX);
-    m_xOrder->setVisible(!m_numericX);
+    m_xValue->setVisible(numeric);
+    m_xOrder->setVisible(!numeric);
     m_yLinear->setVisible(!logAxis());
     m_yLog->setVisible(logAxis());
 }
@@ -258,51 +347,95 @@ std::optional<double> HistoryView::plotValue(int recording, int series) const
     return v;
 }
 
+std::optional<bool> HistoryView::wantedLog() const
+{
+    if (!m_autoLog || m_gradientMode)
+        return std::nullopt;
+    const bool runs = perRun();
+    std::vector<double> values;
+    for (std::size_t i = 0; i < m_results.size(); ++i)
+        for (int s = 0; s < kSeries; ++s) {
+            const bool drawn = runs ? s == m_runQuantity
+                                    : (s == kTotal || m_lambdas[std::size_t(s)] != 0.0);
+            if (m_results[i] && drawn) {
+                const auto& r = *m_results[i];
+                if (const auto v = s == kTotal ? r.total : r[kAllTerms[s]].weighted)
+                    values.push_back(*v);
+            }
+        }
+    return wantsLogAxis(values);
+}
+
+QLineSeries* HistoryView::lineOf(int recording, int series) const
+{
+    if (perRun())
+        return series == m_runQuantity ? m_runSeries[m_runOf[std::size_t(recording)]] : nullptr;
+    return seriesShown(series) ? m_series[series] : nullptr;
+}
+
+double HistoryView::plotX(int recording) const
+{
+    return perRun() && !m_numericX ? m_runOrder[std::size_t(recording)]
+                                   : m_x[std::size_t(recording)];
+}
+
 void HistoryView::refresh()
 {
     refreshTitle();
-    if (m_autoLog && !m_gradientMode) {
-        std::vector<double> values;
-        for (std::size_t i = 0; i < m_results.size(); ++i)
-            for (int s = 0; s < kSeries; ++s)
-                if (m_results[i] && (s == kTotal || m_lambdas[std::size_t(s)] != 0.0)) {
-                    const auto& r = *m_results[i];
-                    if (const auto v = s == kTotal ? r.total : r[kAllTerms[s]].weighted)
-                        values.push_back(*v);
-                }
-        const bool log = wantsLogAxis(values);
-        if (log != m_logScale) {
-            applyLogScale(log); // refreshes with the new axis
-            return;
-        }
+    if (const auto log = wantedLog(); log && *log != m_logScale) {
+        applyLogScale(*log); // refreshes with the new axis
+        return;
     }
+    const bool runs = perRun();
+    m_quantityBox->setVisible(runs);
     // Lines run along the axis even when the recordings were given out of order.
     std::vector<int> byX(m_results.size());
     for (int i = 0; i < int(byX.size()); ++i)
         byX[std::size_t(i)] = i;
     std::stable_sort(byX.begin(), byX.end(),
-                     [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
+                     [this](int a, int b) { return plotX(a) < plotX(b); });
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    // Each line gets the points of the recordings drawn in it.
+    QHash<QLineSeries*, QList<QPointF>> points;
+    for (int i : byX)
+        for (int s = 0; s < kSeries; ++s)
+            if (QLineSeries* line = lineOf(i, s))
+                if (const auto v = plotValue(i, s)) {
+                    points[line] << QPointF(plotX(i), *v);
+                    lo = std::min(lo, *v);
+                    hi = std::max(hi, *v);
+                }
     for (int s = 0; s < kSeries; ++s) {
-        const bool shown = seriesShown(s);
-        QList<QPointF> pts;
-        for (int i : byX)
-            if (const auto v = shown ? plotValue(i, s) : std::nullopt) {
-                pts << QPointF(m_x[std::size_t(i)], *v);
-                lo = std::min(lo, *v);
-                hi = std::max(hi, *v);
-            }
-        m_series[s]->replace(pts);
+        const bool shown = !runs && seriesShown(s);
+        m_series[s]->replace(points.value(m_series[s]));
         m_series[s]->setVisible(shown);
         for (QLegendMarker* m : m_chart->legend()->markers(m_series[s]))
             m->setVisible(shown);
     }
+    for (QLineSeries* line : m_runSeries) {
+        line->replace(points.value(line));
+        line->setVisible(runs);
+        for (QLegendMarker* m : m_chart->legend()->markers(line))
+            m->setVisible(runs && m_runSeries.size() <= kMaxRunLegend);
+    }
     QList<QPointF> mark;
     for (int s = kTotal; s >= 0 && m_active >= 0 && mark.isEmpty(); --s)
-        if (const auto p = seriesShown(s) ? plotValue(m_active, s) : std::nullopt)
-            mark << QPointF(m_x[std::size_t(m_active)], *p);
+        if (const auto p = lineOf(m_active, s) ? plotValue(m_active, s) : std::nullopt)
+            mark << QPointF(plotX(m_active), *p);
     m_activeMark->replace(mark);
+    refreshRanges(lo, hi);
+}
 
+void HistoryView::refreshRanges(double lo, double hi)
+{
+    const bool runs = perRun();
+    const QString quantity = m_runQuantity == kTotal ? tr("total")
+                                                     : qs(termKey(kAllTerms[m_runQuantity]));
+    if (!m_gradientMode) {
+        m_yLinear->setTitleText(runs ? tr("λ · L: %1").arg(quantity) : tr("λ · L"));
+        m_yLog->setTitleText(runs ? tr("λ · L: %1 (log)").arg(quantity) : tr("λ · L (log)"));
+    }
+    m_xValue->setTitleText(runs && !m_numericX ? tr("checkpoint (in its run's order)") : m_xTitle);
     if (!std::isfinite(lo)) {
         lo = logAxis() ? 1e-3 : 0.0;
         hi = 1.0;
@@ -315,12 +448,16 @@ void HistoryView::refresh()
     else
         // 5 % headroom: the top point (and its ring) is drawn whole, not cut by the frame.
         setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
-    if (m_numericX && !m_x.empty()) {
-        const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
+    if ((m_numericX || runs) && !m_x.empty()) {
+        double mn = std::numeric_limits<double>::infinity(), mx = -mn;
+        for (int i = 0; i < int(m_x.size()); ++i) {
+            mn = std::min(mn, plotX(i));
+            mx = std::max(mx, plotX(i));
+        }
         // Steps 0…400 on 0…400 (nice ends made it −200…600); one recording gets
         // a small span around it.
-        const double pad = *mx > *mn ? 0.0 : std::max(1.0, 0.05 * std::abs(*mn));
-        setFittedRange(m_chart, m_xValue, *mn - pad, *mx + pad, true, 7);
+        const double pad = mx > mn ? 0.0 : std::max(1.0, 0.05 * std::abs(mn));
+        setFittedRange(m_chart, m_xValue, mn - pad, mx + pad, true, 7);
     } else {
         m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
     }
@@ -346,11 +483,11 @@ std::optional<QPoint> HistoryView::pointPosition(int recording) const
     if (recording < 0 || recording >= int(m_results.size()))
         return std::nullopt;
     for (int s = kTotal; s >= 0; --s) {
-        if (!m_series[s]->isVisible())
+        QLineSeries* line = lineOf(recording, s);
+        if (!line)
             continue;
         if (const auto v = plotValue(recording, s)) {
-            const QPointF c =
-                m_chart->mapToPosition(QPointF(m_x[std::size_t(recording)], *v), m_series[s]);
+            const QPointF c = m_chart->mapToPosition(QPointF(plotX(recording), *v), line);
             return mapFromScene(m_chart->mapToScene(c));
         }
     }
@@ -363,12 +500,11 @@ int HistoryView::recordingAt(const QPoint& pos) const
     double bestDist = kPickRadiusPx;
     for (int i = 0; i < int(m_results.size()); ++i)
         for (int s = 0; s < kSeries; ++s) {
-            if (!m_series[s]->isVisible())
-                continue;
-            const auto v = plotValue(i, s);
+            QLineSeries* line = lineOf(i, s);
+            const auto v = line ? plotValue(i, s) : std::nullopt;
             if (!v)
                 continue;
-            const QPointF c = m_chart->mapToPosition(QPointF(m_x[std::size_t(i)], *v), m_series[s]);
+            const QPointF c = m_chart->mapToPosition(QPointF(plotX(i), *v), line);
             const QPointF d = QPointF(mapFromScene(m_chart->mapToScene(c))) - QPointF(pos);
             const double dist = std::hypot(d.x(), d.y());
             if (dist <= bestDist) {
@@ -384,6 +520,8 @@ QString HistoryView::hoverText(int recording) const
     if (recording < 0 || recording >= int(m_results.size()))
         return {};
     QStringList lines{QStringLiteral("<b>%1</b>").arg(m_labels.value(recording).toHtmlEscaped())};
+    if (recording < int(m_runOf.size()))
+        lines << tr("run %1").arg(m_runNames.value(m_runOf[std::size_t(recording)]).toHtmlEscaped());
     if (m_numericX)
         lines << QStringLiteral("%1 = %2")
                      .arg(m_xValue->titleText())

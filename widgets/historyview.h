@@ -20,6 +20,7 @@
 
 QT_BEGIN_NAMESPACE
 class QAction;
+class QComboBox;
 class QCategoryAxis;
 class QLineSeries;
 class QLogValueAxis;
@@ -44,6 +45,22 @@ public:
                        const QString& xTitle, const std::vector<std::optional<TermValues>>& values);
     /// The effective lambdas (a disabled term is 0).
     void setLambdas(const TermArray& lambdas);
+    /// The run of each recording of setRecordings (an index into `names`).
+    /// With more than one run, one line per run is drawn of one quantity
+    /// (runQuantity) against the recordings' positions, or their order in the
+    /// run when they have none; with one run (or none given) the terms are
+    /// drawn as before. Call after setRecordings.
+    void setRuns(const std::vector<int>& runOfRecording, const QStringList& names);
+    /// Lines per run: more than one run and not the gradient shares.
+    bool perRun() const;
+    /// What the run lines plot: a term's weighted value (0..6, kAllTerms'
+    /// order) or the total (7, the default).
+    void setRunQuantity(int quantity);
+    int runQuantity() const { return m_runQuantity; }
+    /// The points of run r's line: (x, y) per recording of it that has one, in the order of x.
+    QList<QPointF> plottedRun(int run) const;
+    /// Lines drawn, one per run (0 unless perRun()).
+    int runLineCount() const;
     /// Each recording's Gram matrix of the gradients of `param` (in the order
     /// of setRecordings; empty while missing or when it has none) and a note
     /// on what is missing (shown in the title).
@@ -107,9 +124,18 @@ private:
     void applyLogScale(bool on);
     void attachAxes();
     std::optional<double> plotValue(int recording, int series) const;
+    /// The series recording i is drawn in for `series` (a term or the total),
+    /// or its run's line; null when it is not drawn.
+    QLineSeries* lineOf(int recording, int series) const;
+    double plotX(int recording) const;
+    void syncRunSeries();
+    /// The log axis the automatic choice wants, when it decides.
+    std::optional<bool> wantedLog() const;
+    void refreshRanges(double lo, double hi);
 
     QStringList m_labels;
     std::vector<double> m_x;
+    QString m_xTitle;
     bool m_numericX = false;
     std::vector<std::optional<TermValues>> m_values;
     TermArray m_lambdas{};
@@ -132,6 +158,13 @@ private:
     QLogValueAxis* m_yLog = nullptr;
     QAction* m_actLog = nullptr;
     QAction* m_actGradient = nullptr;
+
+    std::vector<int> m_runOf; ///< per recording, an index into m_runNames
+    QStringList m_runNames;
+    std::vector<double> m_runOrder; ///< per recording: its place in its run (1, 2, ...)
+    int m_runQuantity = kTermCount; ///< the total
+    QList<QLineSeries*> m_runSeries;
+    QComboBox* m_quantityBox = nullptr;
 };
 
 } // namespace rnnloss

@@ -5,7 +5,9 @@
 #include "cli_common.h"
 #include "loss.h"
 #include "neuronstats.h"
+#include "recordingfiles.h"
 #include "report.h"
+#include "runs.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,14 +18,18 @@
 namespace rnnloss::cli {
 
 const char* const kCommandsHelp = R"(
-compute A.h5 B.h5 ...
+compute A.h5 B.h5 ... | compute DIR ...
   With several recordings: the same options, one result per recording in the
-  order given. The table has one row per recording: its label (root attribute
-  `label`, else `step`/`epoch`, else the file name), each weighted term and the
+  order given. A folder stands for every recording (*.h5, *.hdf5) and summary
+  file (*.rnnsum) under it at any depth, by path; a recording's current
+  summary file is used in its place (a summary beside its recording is not
+  listed apart). The table has one row per recording: its label (root
+  attribute `label`, else `step`/`epoch`, else the file name), its run (root
+  attribute `run`, else the name of its folder), each weighted term and the
   total. --json prints one object per line (JSON Lines), each the object of a
-  single-recording compute with "file" and "label" added. A recording that
-  cannot be read or evaluated gets its "error:" line on stderr; the others are
-  still computed, and the exit status is 2.
+  single-recording compute with "file", "label" and "run" added. A recording
+  that cannot be read or evaluated gets its "error:" line on stderr; the
+  others are still computed, and the exit status is 2.
 
 sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   The total and every term's share of it as the lambda of KEY runs over a log
@@ -47,6 +53,7 @@ namespace {
 struct Row
 {
     std::string label;
+    std::string run;
     LossResult result;
 };
 
@@ -82,21 +89,22 @@ std::string padded(const std::string& s, std::size_t width)
 
 std::string table(const std::vector<Row>& rows, Convention c)
 {
-    std::size_t width = 5;
-    for (const Row& r : rows)
+    std::size_t width = 5, runWidth = 3;
+    for (const Row& r : rows) {
         width = std::max(width, std::min<std::size_t>(displayWidth(r.label), 40));
+        runWidth = std::max(runWidth, std::min<std::size_t>(displayWidth(r.run), 24));
+    }
     std::ostringstream o;
     o << "weighted terms, convention " << conventionName(c) << "\n\n";
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%-*s", int(width), "label");
-    o << buf;
+    o << padded("label", width) << " " << padded("run", runWidth);
     for (Term t : kAllTerms) {
         std::snprintf(buf, sizeof buf, " %12s", std::string(termKey(t)).c_str());
         o << buf;
     }
     o << " " << std::string(12 - 5, ' ') << "total\n";
     for (const Row& r : rows) {
-        o << padded(r.label, width);
+        o << padded(r.label, width) << " " << padded(r.run, runWidth);
         for (Term t : kAllTerms) {
             std::snprintf(buf, sizeof buf, " %12s", cell(r.result[t]).c_str());
             o << buf;
@@ -108,6 +116,23 @@ std::string table(const std::vector<Row>& rows, Convention c)
         o << buf;
     }
     return o.str();
+}
+
+/// The files of `given`, each folder replaced by what is under it; a folder
+/// that holds none, or cannot be listed, is an error on stderr (`status` 2).
+std::vector<std::string> filesOf(const std::vector<std::string>& given, int& status)
+{
+    std::vector<std::string> files;
+    for (const std::string& path : given) {
+        FolderFiles found = expandFolders({path});
+        for (const std::string& e : found.errors)
+            status = fail(e);
+        if (found.files.empty())
+            status = fail(path + ": no recording (*.h5, *.hdf5) or summary file (*.rnnsum) in "
+                                 "this folder or under it");
+        files.insert(files.end(), found.files.begin(), found.files.end());
+    }
+    return files;
 }
 
 } // namespace
@@ -126,7 +151,7 @@ int computeMany(const std::vector<std::string>& args)
     const Convention conv = o.loss.convention.value_or(kDefaultConvention);
     std::vector<Row> rows;
     int status = 0;
-    for (const std::string& path : o.recordings) {
+    for (const std::string& path : filesOf(o.recordings, status)) {
         const ReaderOutcome outcome = read(o, path);
         if (!outcome.summary) {
             status = fail(outcome.error);
@@ -141,16 +166,17 @@ int computeMany(const std::vector<std::string>& args)
         // A summary file is labelled as its recording would be (ckpt.h5, not ckpt.h5.rnnsum).
         const std::string label = recordingLabel(
             s, isSummaryFile(path) ? path.substr(0, path.size() - kSidecarSuffix.size()) : path);
+        const std::string run = runOf(s, path);
         if (o.json) {
-            // Today's single-recording object, with the file and its label in front.
+            // Today's single-recording object, with the file, its label and run in front.
             const std::string one = lossJson(s, r, computeNeuronStats(s, conv));
             std::cout << "{\"file\": " << jsonString(path) << ", \"label\": " << jsonString(label)
-                      << ", " << one.substr(1);
+                      << ", \"run\": " << jsonString(run) << ", " << one.substr(1);
             std::cout.flush();
         } else {
             for (const auto& w : s.warnings)
                 std::cerr << "warning: " << w << "\n";
-            rows.push_back({label, std::move(r)});
+            rows.push_back({label, run, std::move(r)});
         }
     }
     if (!o.json && !rows.empty())

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <sys/stat.h>
@@ -43,7 +44,7 @@ Usage:
                   [--lambda KEY=VALUE]... [--lambdas-from FILE.json] [--json]
                   [--trials SPEC] [--steps SPEC] [--neurons SPEC]
                   [--trial-label LABEL] [--neuron-group GROUP]
-  rnnloss compute A.h5 B.h5 ... [options]
+  rnnloss compute A.h5 B.h5 ... | DIR ... [options]   (JSON Lines with file, label, run)
   rnnloss sweep [RECORDING] --term KEY [--from X] [--to Y] [--points N] [options]
   rnnloss balance [RECORDING] --share KEY=FRACTION [--share ...] [options]
   rnnloss summarize REC.h5... [--out-dir DIR] [--force] [--no-weights] [--gradients]
@@ -198,6 +199,12 @@ ComputeArgs parseCompute(const std::vector<std::string>& a)
             c.several = true;
             return c;
         }
+    }
+    // A folder stands for the recordings under it: compute over several.
+    std::error_code ec;
+    if (c.o.recordings.size() == 1 && std::filesystem::is_directory(c.o.recordings.front(), ec)) {
+        c.several = true;
+        return c;
     }
     LossOptions& opts = c.o.loss;
     if (c.lambdasFile)

@@ -162,6 +162,10 @@ std::uint64_t metadataFingerprint(const Summary& s)
         optional(l);
     f.integer(s.lossConvention ? 1 + static_cast<int>(*s.lossConvention) : 0);
     f.text(s.label);
+    // Only when present, so that a recording without one keeps the
+    // fingerprint it had before the attribute was read.
+    if (s.run)
+        f.text("run").text(*s.run);
     optional(s.step);
     optional(s.epoch);
     optional(s.dtMs);

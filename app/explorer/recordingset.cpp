@@ -1,6 +1,9 @@
 #include "recordingset.h"
 
+#include "runs.h"
+
 #include <QCollator>
+#include <QFile>
 #include <QFileInfo>
 #include <QThread>
 
@@ -46,6 +49,13 @@ QString RecordingEntry::label() const
     if (!summary)
         return name();
     return QString::fromStdString(recordingLabel(*summary, path.toStdString()));
+}
+
+QString RecordingEntry::run() const
+{
+    const QString path = files.recording.isEmpty() ? files.weights : files.recording;
+    const std::string p = QFile::encodeName(path).toStdString();
+    return QString::fromStdString(summary ? runOf(*summary, p) : folderName(p));
 }
 
 int RecordingSet::parallelLoads()
@@ -145,6 +155,23 @@ void RecordingSet::cancel()
     for (Slot& slot : m_slots)
         if (slot.busy)
             slot.loader->cancel();
+}
+
+void RecordingSet::clear()
+{
+    // As a replacing load: what still runs is dropped when it reports.
+    m_queue.clear();
+    for (Slot& slot : m_slots)
+        if (slot.busy) {
+            slot.discard = true;
+            slot.loader->cancel();
+        }
+    if (m_entries.empty())
+        return;
+    m_entries.clear();
+    m_active = -1;
+    emit entriesChanged();
+    emit activeChanged();
 }
 
 bool RecordingSet::isLoading() const

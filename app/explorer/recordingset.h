@@ -27,6 +27,8 @@ struct RecordingEntry
     QString name() const;
     /// How the set names it (engine's recordingLabel: `label`, else step/epoch, else file name).
     QString label() const;
+    /// The run it is a checkpoint of (engine's runOf: `run`, else its folder's name).
+    QString run() const;
 };
 
 class RecordingSet : public QObject
@@ -58,6 +60,9 @@ public:
     void add(const QList<LoadRequest>& requests);
     /// Cancels every load, running or queued.
     void cancel();
+    /// Cancels every load without a report and empties the set (File ▸ Open
+    /// folder… replaces it with the folder's recordings).
+    void clear();
     bool isLoading() const;
     /// Loads of the current batch not yet finished (running and queued).
     int pendingCount() const;

@@ -9,6 +9,9 @@
 #include "historyview.h"
 #include "lambdapanel.h"
 #include "lambdasfile.h"
+#include "recordingfiles.h"
+#include "runs.h"
+#include "runscontroller.h"
 #include "sweepview.h"
 
 #include <QDir>
@@ -74,7 +77,16 @@ SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel
             [this](QListWidgetItem* item) { m_set->setActive(m_list->row(item)); });
     connect(m_list, &QListWidget::itemClicked, this,
             [this](QListWidgetItem* item) { m_set->setActive(m_list->row(item)); });
-    connect(m_history, &HistoryView::recordingClicked, m_set, &RecordingSet::setActive);
+    connect(m_history, &HistoryView::recordingClicked, this, [this](int i) {
+        if (i >= 0 && i < int(m_shownIdx.size()))
+            m_set->setActive(m_shownIdx[std::size_t(i)]);
+    });
+    m_runs = new RunsController(window, set, m_analysis);
+    connect(m_runs, &RunsController::shownRunsChanged, this, [this](const QStringList& runs) {
+        m_shownRuns = runs;
+        if (!m_refreshingRuns) // else the redraw under way shows them
+            redraw(false, true);
+    });
     m_redrawTimer = new QTimer(this);
     m_redrawTimer->setSingleShot(true);
     connect(m_redrawTimer, &QTimer::timeout, this, [this] {
@@ -108,9 +120,16 @@ void SetController::addFileActions(QMenu* file)
                                                tr("HDF5 recordings (*.h5 *.hdf5);;All files (*)")));
     });
     add->setObjectName("addRecordings");
+    QAction* open = file->addAction(tr("Open &folder…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            m_window, tr("Open the recordings and summaries under a folder"));
+        if (!dir.isEmpty())
+            openFolder(dir);
+    });
+    open->setObjectName("openFolder");
     file->addAction(tr("Add &folder…"), this, [this] {
-        const QString dir =
-            QFileDialog::getExistingDirectory(m_window, tr("Add the recordings of a folder"));
+        const QString dir = QFileDialog::getExistingDirectory(
+            m_window, tr("Add the recordings and summaries under a folder"));
         if (!dir.isEmpty())
             addFiles({dir});
     });
@@ -138,20 +157,36 @@ void SetController::addEditActions(QMenu* edit)
     balance->setObjectName("autoBalance");
 }
 
-void SetController::addFiles(const QStringList& paths)
+QList<LoadRequest> SetController::requestsFor(const QStringList& paths)
 {
     QList<LoadRequest> requests;
+    QStringList problems;
     for (const QString& p : paths) {
-        const QFileInfo fi(p);
-        if (fi.isDir()) {
-            const QStringList names =
-                QDir(p).entryList({"*.h5", "*.hdf5"}, QDir::Files | QDir::Readable, QDir::Name);
-            for (const QString& n : names)
-                requests << LoadRequest{QDir(p).filePath(n), {}};
-        } else {
-            requests << LoadRequest{p, {}};
-        }
+        const FolderFiles found = expandFolders({QFile::encodeName(p).toStdString()});
+        for (const std::string& e : found.errors)
+            problems << QString::fromStdString(e);
+        if (found.files.empty())
+            problems << tr("%1: no recording (*.h5, *.hdf5) or summary file (*.rnnsum) under it")
+                            .arg(p);
+        for (const std::string& f : found.files)
+            requests << LoadRequest{QFile::decodeName(QByteArray::fromStdString(f)), {}};
     }
+    if (auto* bar = m_window->statusBar(); bar && !problems.isEmpty())
+        bar->showMessage(problems.join(QStringLiteral("; ")), 10000);
+    return requests;
+}
+
+void SetController::addFiles(const QStringList& paths)
+{
+    m_set->add(requestsFor(paths));
+}
+
+void SetController::openFolder(const QString& folder)
+{
+    const QList<LoadRequest> requests = requestsFor({folder});
+    if (requests.isEmpty())
+        return;
+    m_set->clear();
     m_set->add(requests);
 }
 
@@ -253,6 +288,7 @@ void SetController::setBatchRedrawDelay(int firstMs)
 void SetController::onEntriesChanged()
 {
     m_listStale = m_termsStale = true;
+    updateShown(); // no index of a removed entry stays
     m_analysis->setEntries(m_set->entries()); // its termsChanged draws what may be drawn
     m_setGradients->setEntries(m_set->entries());
     redrawSoon();
@@ -260,7 +296,7 @@ void SetController::onEntriesChanged()
 
 void SetController::onActiveChanged()
 {
-    m_history->setActive(m_set->activeIndex());
+    m_history->setActive(shownIndexOf(m_set->activeIndex()));
     m_listStale = m_termsStale = true;
     redrawSoon();
 }
@@ -310,14 +346,32 @@ void SetController::onLambdasChanged()
     if (otherConvention)
         redraw(false, true);
     m_history->setLambdas(s.effective());
+    m_runs->setLambdas(s.effective());
     m_sweep->setLambdas(s.effective());
     m_compare->setLambdas(s.effective());
+}
+
+void SetController::updateShown()
+{
+    m_shownIdx.clear();
+    const auto& entries = m_set->entries();
+    // Without a selection no run is looked up: this runs on every load of a batch.
+    for (int i = 0; i < int(entries.size()); ++i)
+        if (m_shownRuns.isEmpty() || m_shownRuns.contains(entries[std::size_t(i)].run()))
+            m_shownIdx.push_back(i);
+}
+
+int SetController::shownIndexOf(int entry) const
+{
+    const auto it = std::find(m_shownIdx.begin(), m_shownIdx.end(), entry);
+    return it == m_shownIdx.end() ? -1 : int(it - m_shownIdx.begin());
 }
 
 SetController::SetTerms SetController::setTerms() const
 {
     SetTerms out;
-    for (const RecordingEntry& e : m_set->entries()) {
+    for (int i : m_shownIdx) {
+        const RecordingEntry& e = m_set->entries()[std::size_t(i)];
         out.labels << e.label();
         const auto t = m_analysis->terms(e.generation);
         out.values.push_back(t ? std::optional<TermValues>(t->values) : std::nullopt);
@@ -328,17 +382,39 @@ SetController::SetTerms SetController::setTerms() const
 
 void SetController::refreshTerms()
 {
+    // The table first: a run it no longer has is no longer selected.
+    m_refreshingRuns = true;
+    m_runs->refresh();
+    m_refreshingRuns = false;
+    updateShown();
     const SetTerms in = setTerms();
     // Compare builds a chart series and a bar set per recording (Qt Charts:
     // seconds for a thousand); hidden, it is given the set when it is shown.
     m_compareStale = !m_compare->isVisible();
     if (!m_compareStale)
         m_compare->setRecordings(in.labels, in.rates, in.values);
+    std::vector<RecordingEntry> shown;
+    std::vector<RunMember> members;
+    for (int i : m_shownIdx) {
+        shown.push_back(m_set->entries()[std::size_t(i)]);
+        const LoadRequest& f = shown.back().files;
+        members.push_back({shown.back().summary.get(),
+                           QFile::encodeName(f.recording.isEmpty() ? f.weights : f.recording)
+                               .toStdString()});
+    }
     QString title;
-    const std::vector<double> x = positions(m_set->entries(), &title);
+    const std::vector<double> x = positions(shown, &title);
     m_history->setRecordings(in.labels, x, title, in.values);
+    std::vector<int> runOf(shown.size());
+    QStringList runNames;
+    for (const Run& run : groupRuns(members)) {
+        for (std::size_t i : run.checkpoints)
+            runOf[i] = int(runNames.size());
+        runNames << QString::fromStdString(run.name);
+    }
+    m_history->setRuns(runOf, runNames);
     refreshGradients();
-    m_history->setActive(m_set->activeIndex());
+    m_history->setActive(shownIndexOf(m_set->activeIndex()));
     const RecordingEntry* active = m_set->active();
     const auto t = active ? m_analysis->terms(active->generation) : nullptr;
     m_sweep->setValues(t ? std::optional<TermValues>(t->values) : std::nullopt);
@@ -367,7 +443,8 @@ void SetController::refreshGradients()
 {
     std::vector<std::optional<ParamGram>> grams;
     QString problem;
-    for (const RecordingEntry& e : m_set->entries()) {
+    for (int i : m_shownIdx) {
+        const RecordingEntry& e = m_set->entries()[std::size_t(i)];
         const auto r = m_setGradients->result(e.generation);
         grams.push_back(r && r->ok() ? std::optional<ParamGram>((*r)[m_gradientParam])
                                      : std::nullopt);
@@ -384,7 +461,8 @@ void SetController::refreshList()
     m_list->clear();
     for (int i = 0; i < int(entries.size()); ++i) {
         auto* item = new QListWidgetItem(entries[std::size_t(i)].label(), m_list);
-        item->setToolTip(entries[std::size_t(i)].files.recording);
+        item->setToolTip(tr("%1\nrun %2").arg(entries[std::size_t(i)].files.recording,
+                                             entries[std::size_t(i)].run()));
         if (i == m_set->activeIndex()) {
             QFont f = item->font();
             f.setBold(true);

@@ -30,6 +30,7 @@ class CompareView;
 class GradientController;
 class GradientView;
 class HistoryView;
+class RunsController;
 class SweepView;
 
 class SetController : public QObject
@@ -45,16 +46,27 @@ public:
     CompareView* compareView() const { return m_compare; }
     SetAnalysis* analysis() const { return m_analysis; }
     SetGradients* setGradients() const { return m_setGradients; }
+    /// The Runs table and its dock.
+    RunsController* runs() const { return m_runs; }
+    /// The recordings History and Compare show (indices into the set's
+    /// entries): those of the runs selected in the Runs table, else all.
+    const std::vector<int>& shownRecordings() const { return m_shownIdx; }
 
     /// Adds the History, Compare and λ sweep tabs.
     void addTabs(QTabWidget* tabs);
-    /// File ▸ Add recordings…, Add folder…, Import lambdas…
+    /// File ▸ Open folder…, Add recordings…, Add folder…, Import lambdas…
     void addFileActions(QMenu* file);
     /// Edit ▸ Auto-balance…
     void addEditActions(QMenu* edit);
 
-    /// Adds files to the set; a folder stands for the HDF5 files in it (by name).
+    /// Adds files to the set; a folder stands for every recording and summary
+    /// file under it (recordingfiles.h: recursively, a recording's summary
+    /// used in its place while current). A folder that holds none, or cannot
+    /// be listed, is said in the status bar.
     void addFiles(const QStringList& paths);
+    /// Replaces the set by the recordings and summaries under `folder`
+    /// (File ▸ Open folder…); the set stays as it is when there are none.
+    void openFolder(const QString& folder);
     /// Sets the lambdas (and convention) a lambda export names, as one undo
     /// step. Returns the error ("<file>: <what is wrong>"), empty on success.
     QString importLambdas(const QString& path);
@@ -121,6 +133,11 @@ private:
     void refreshTerms();
     void refreshGradients();
     void refreshList();
+    /// Which entries History and Compare show (the Runs table's selection).
+    void updateShown();
+    /// The History's place of entry `entry`, or -1 when it is not shown.
+    int shownIndexOf(int entry) const;
+    QList<LoadRequest> requestsFor(const QStringList& paths);
     void offerGradients(BalanceDialog* dialog, const std::optional<Slice>& slice,
                         std::uint64_t generation) const;
 
@@ -129,6 +146,10 @@ private:
     LambdaModel* m_lambdas = nullptr;
     SetAnalysis* m_analysis = nullptr;
     SetGradients* m_setGradients = nullptr; ///< every recording's, for the History
+    RunsController* m_runs = nullptr;
+    QStringList m_shownRuns;   ///< selected in the Runs table; empty: all
+    std::vector<int> m_shownIdx; ///< the entries History and Compare show
+    bool m_refreshingRuns = false;
     Param m_gradientParam = Param::WHid;
     const AnalysisController* m_shown = nullptr;
     const GradientController* m_shownGradients = nullptr;

@@ -4,6 +4,7 @@
 #include "helpdialogs.h"
 #include "lossbreakdownview.h"
 #include "mainwindow.h"
+#include "runscontroller.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -89,6 +90,9 @@ void WindowMenus::buildView()
     dock->setText(tr("&Lambdas panel"));
     dock->setShortcut(QKeySequence(tr("Ctrl+L")));
     view->addAction(dock);
+    QAction* runs = m_window->recordingSet()->runs()->dock()->toggleViewAction();
+    runs->setText(tr("&Runs table"));
+    view->addAction(runs);
     view->addSeparator();
     QTabWidget* tabs = m_window->tabs();
     for (int i = 0; i < tabs->count(); ++i) {

@@ -1,5 +1,5 @@
 // What a recording may add to its data (docs/recording-format.md): root
-// attributes (training lambdas, loss convention, label, step, epoch, dt,
+// attributes (training lambdas, loss convention, label, run, step, epoch, dt,
 // activation) and the trial_labels / neuron_groups datasets. They only add:
 // anything odd in them is a warning, never a refusal (storage outside the
 // file excepted). trial_values is data, refused when bad like every dataset.
@@ -279,6 +279,16 @@ void readNaming(const File& f, Summary& s)
     s.label = f.textAttribute("label", kMaxLabelBytes, s.warnings).value_or("");
     if (s.label.size() == kMaxLabelBytes)
         dropIncompleteUtf8(s.label);
+    // The run groups checkpoints (runs.h); it is read as the label is, and
+    // shown in tables and JSON lines: control characters become spaces.
+    if (auto run = f.textAttribute("run", kMaxLabelBytes, s.warnings); run && !run->empty()) {
+        if (run->size() == kMaxLabelBytes)
+            dropIncompleteUtf8(*run);
+        for (char& c : *run)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                c = ' ';
+        s.run = std::move(*run);
+    }
     for (auto [name, slot] : {std::pair{"step", &s.step}, std::pair{"epoch", &s.epoch}}) {
         *slot = f.numberAttribute(name, s.warnings);
         if (*slot && !std::isfinite(**slot)) {

@@ -1,0 +1,78 @@
+#include "runscontroller.h"
+
+#include "runs.h"
+
+#include <QDockWidget>
+#include <QFile>
+#include <QMainWindow>
+
+namespace rnnloss {
+
+RunsController::RunsController(QMainWindow* window, const RecordingSet* set,
+                               const SetAnalysis* analysis)
+    : QObject(window), m_set(set), m_analysis(analysis)
+{
+    m_table = new RunsTable;
+    m_table->setObjectName("runsTable");
+    m_dock = new QDockWidget(tr("Runs"), window);
+    m_dock->setObjectName("runsDock");
+    m_dock->setWidget(m_table);
+    window->addDockWidget(Qt::BottomDockWidgetArea, m_dock);
+    // Hidden until the set has runs to compare: one recording, or one run,
+    // keeps the window's whole height (View ▸ Runs table shows it).
+    m_dock->hide();
+    connect(m_table, &RunsTable::runsSelected, this, [this](const QStringList& runs) {
+        if (runs == m_shown)
+            return;
+        m_shown = runs;
+        emit shownRunsChanged(m_shown);
+    });
+}
+
+std::vector<RunRow> RunsController::rows(const std::vector<RecordingEntry>& entries,
+                                         const SetAnalysis& analysis)
+{
+    std::vector<RunMember> members;
+    members.reserve(entries.size());
+    for (const RecordingEntry& e : entries) {
+        const QString& path = e.files.recording.isEmpty() ? e.files.weights : e.files.recording;
+        members.push_back({e.summary.get(), QFile::encodeName(path).toStdString()});
+    }
+    std::vector<RunRow> out;
+    for (const Run& run : groupRuns(members)) {
+        RunRow row;
+        row.name = QString::fromStdString(run.name);
+        row.checkpoints = int(run.checkpoints.size());
+        for (int t = 0; t < kTermCount; ++t) {
+            bool first = true;
+            for (std::size_t i : run.checkpoints) {
+                const auto& l = entries[i].summary->trainingLambdas[std::size_t(t)];
+                if (first)
+                    row.trainingLambdas[std::size_t(t)] = l;
+                else if (l != row.trainingLambdas[std::size_t(t)])
+                    row.mixed[std::size_t(t)] = true;
+                first = false;
+            }
+            if (row.mixed[std::size_t(t)])
+                row.trainingLambdas[std::size_t(t)].reset();
+        }
+        const RecordingEntry& last = entries[run.checkpoints.back()];
+        row.lastLabel = last.label();
+        if (const auto terms = analysis.terms(last.generation))
+            row.last = terms->values;
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+void RunsController::refresh()
+{
+    const std::vector<RunRow> runs = rows(m_set->entries(), *m_analysis);
+    if (runs.size() > 1 && !m_shownOnce) {
+        m_shownOnce = true;
+        m_dock->show();
+    }
+    m_table->setRuns(runs);
+}
+
+} // namespace rnnloss
