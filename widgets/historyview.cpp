@@ -51,6 +51,13 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
         m_chart->addSeries(s);
         m_series << s;
     }
+    m_metricSeries = new QLineSeries(m_chart);
+    QPen metricPen(QColor(0x2a, 0x6f, 0xb5));
+    metricPen.setWidthF(2.2);
+    m_metricSeries->setPen(metricPen);
+    m_metricSeries->setPointsVisible(true);
+    m_metricSeries->setVisible(false);
+    m_chart->addSeries(m_metricSeries);
     m_activeMark = new QScatterSeries(m_chart);
     m_activeMark->setName(tr("active"));
     m_activeMark->setMarkerSize(16);
@@ -74,6 +81,7 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
     m_chart->addAxis(m_yLog, Qt::AlignLeft);
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->legend()->markers(m_activeMark).front()->setVisible(false);
+    m_chart->legend()->markers(m_metricSeries).front()->setVisible(false);
     attachAxes();
 
     m_actLog = new QAction(tr("Logarithmic scale"), this);
@@ -129,6 +137,10 @@ void HistoryView::computeShares()
 
 bool HistoryView::seriesShown(int s) const
 {
+    if (!m_metric.isEmpty())
+        return s == kSeries;
+    if (s == kSeries)
+        return false;
     // A term that is switched off weighs nothing: its line would lie on 0.
     if (s == kTotal)
         return !m_gradientMode;
@@ -138,7 +150,11 @@ bool HistoryView::seriesShown(int s) const
 void HistoryView::refreshTitle()
 {
     QString title;
-    if (m_gradientMode) {
+    if (!m_metric.isEmpty()) {
+        title = tr("%1 of each recording").arg(m_metric);
+        if (!m_metricNote.isEmpty())
+            title += QStringLiteral(" — ") + m_metricNote;
+    } else if (m_gradientMode) {
         title = tr("Share of each term in the gradient of %1")
                     .arg(m_gradParam.isEmpty() ? tr("a parameter") : m_gradParam);
         if (!m_gradNote.isEmpty())
@@ -228,7 +244,7 @@ void HistoryView::attachAxes()
     QList<QAbstractSeries*> all;
     for (QLineSeries* s : m_series)
         all << s;
-    all << m_activeMark;
+    all << m_metricSeries << m_activeMark;
     for (QAbstractSeries* s : all) {
         for (QAbstractAxis* a : s->attachedAxes())
             s->detachAxis(a);
@@ -241,8 +257,19 @@ void HistoryView::attachAxes()
     m_yLog->setVisible(logAxis());
 }
 
+QLineSeries* HistoryView::seriesAt(int series) const
+{
+    return series == kSeries ? m_metricSeries : m_series[series];
+}
+
 std::optional<double> HistoryView::plotValue(int recording, int series) const
 {
+    if (series == kSeries) {
+        if (recording >= int(m_metricValues.size()))
+            return std::nullopt;
+        const auto& v = m_metricValues[std::size_t(recording)];
+        return v && std::isfinite(*v) ? v : std::nullopt;
+    }
     if (m_gradientMode) {
         if (series == kTotal || recording >= int(m_shares.size()))
             return std::nullopt;
@@ -261,6 +288,10 @@ std::optional<double> HistoryView::plotValue(int recording, int series) const
 void HistoryView::refresh()
 {
     refreshTitle();
+    if (!m_metric.isEmpty()) {
+        refreshMetric();
+        return;
+    }
     if (m_autoLog && !m_gradientMode) {
         std::vector<double> values;
         for (std::size_t i = 0; i < m_results.size(); ++i)
@@ -345,12 +376,12 @@ std::optional<QPoint> HistoryView::pointPosition(int recording) const
 {
     if (recording < 0 || recording >= int(m_results.size()))
         return std::nullopt;
-    for (int s = kTotal; s >= 0; --s) {
-        if (!m_series[s]->isVisible())
+    for (int s = kSeries; s >= 0; --s) {
+        if (!seriesAt(s)->isVisible())
             continue;
         if (const auto v = plotValue(recording, s)) {
             const QPointF c =
-                m_chart->mapToPosition(QPointF(m_x[std::size_t(recording)], *v), m_series[s]);
+                m_chart->mapToPosition(QPointF(m_x[std::size_t(recording)], *v), seriesAt(s));
             return mapFromScene(m_chart->mapToScene(c));
         }
     }
@@ -362,13 +393,13 @@ int HistoryView::recordingAt(const QPoint& pos) const
     int best = -1;
     double bestDist = kPickRadiusPx;
     for (int i = 0; i < int(m_results.size()); ++i)
-        for (int s = 0; s < kSeries; ++s) {
-            if (!m_series[s]->isVisible())
+        for (int s = 0; s <= kSeries; ++s) {
+            if (!seriesAt(s)->isVisible())
                 continue;
             const auto v = plotValue(i, s);
             if (!v)
                 continue;
-            const QPointF c = m_chart->mapToPosition(QPointF(m_x[std::size_t(i)], *v), m_series[s]);
+            const QPointF c = m_chart->mapToPosition(QPointF(m_x[std::size_t(i)], *v), seriesAt(s));
             const QPointF d = QPointF(mapFromScene(m_chart->mapToScene(c))) - QPointF(pos);
             const double dist = std::hypot(d.x(), d.y());
             if (dist <= bestDist) {
@@ -388,6 +419,12 @@ QString HistoryView::hoverText(int recording) const
         lines << QStringLiteral("%1 = %2")
                      .arg(m_xValue->titleText())
                      .arg(m_x[std::size_t(recording)], 0, 'g', 10);
+    if (!m_metric.isEmpty()) {
+        const auto v = plotValue(recording, kSeries);
+        lines << QStringLiteral("%1 = %2").arg(
+                     m_metric, v ? QString::number(*v, 'g', 6) : tr("not computed"));
+        return lines.join(QStringLiteral("<br>"));
+    }
     if (m_gradientMode) {
         const Shares sh =
             recording < int(m_shares.size()) ? m_shares[std::size_t(recording)] : Shares{};
@@ -435,6 +472,104 @@ void HistoryView::mouseMoveEvent(QMouseEvent* event)
     else
         QToolTip::hideText();
     QChartView::mouseMoveEvent(event);
+}
+
+} // namespace rnnloss
+
+namespace rnnloss {
+
+void HistoryView::setMetricChoices(const QStringList& names)
+{
+    for (QAction* a : m_metricActions) {
+        removeAction(a);
+        delete a;
+    }
+    m_metricActions.clear();
+    // One exclusive choice of what the lines are: the terms, or one metric.
+    QStringList all{QString()};
+    all << names;
+    for (const QString& name : all) {
+        auto* a = new QAction(name.isEmpty() ? tr("Plot the loss terms")
+                                             : tr("Plot the %1 instead").arg(name),
+                              this);
+        a->setCheckable(true);
+        a->setData(name);
+        a->setChecked(name == m_metric);
+        connect(a, &QAction::triggered, this, [this, name] { emit metricChosen(name); });
+        addAction(a);
+        m_metricActions << a;
+    }
+}
+
+void HistoryView::setMetric(const QString& name, const std::vector<std::optional<double>>& values,
+                            const QString& note)
+{
+    const bool modeChanged = name.isEmpty() != m_metric.isEmpty();
+    m_metric = name;
+    m_metricValues = values;
+    m_metricNote = note;
+    for (QAction* a : m_metricActions)
+        a->setChecked(a->data().toString() == name);
+    m_actLog->setEnabled(name.isEmpty() && !m_gradientMode);
+    m_actGradient->setEnabled(name.isEmpty());
+    m_metricSeries->setName(name);
+    m_metricSeries->setVisible(!name.isEmpty());
+    if (name.isEmpty()) {
+        m_metricSeries->clear();
+        m_yLinear->setTitleText(m_gradientMode ? tr("share of the gradient (%)") : tr("λ · L"));
+    }
+    if (modeChanged)
+        attachAxes();
+    refresh();
+}
+
+QList<QPointF> HistoryView::plottedMetric() const
+{
+    return m_metric.isEmpty() ? QList<QPointF>{} : m_metricSeries->points();
+}
+
+void HistoryView::refreshMetric()
+{
+    // One line in the terms' place, on a linear axis titled by the metric.
+    for (QLineSeries* s : m_series) {
+        s->clear();
+        s->setVisible(false);
+        for (QLegendMarker* m : m_chart->legend()->markers(s))
+            m->setVisible(false);
+    }
+    std::vector<int> byX(m_labels.size());
+    for (int i = 0; i < int(byX.size()); ++i)
+        byX[std::size_t(i)] = i;
+    std::stable_sort(byX.begin(), byX.end(),
+                     [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    QList<QPointF> pts;
+    for (int i : byX)
+        if (const auto v = plotValue(i, kSeries)) {
+            pts << QPointF(m_x[std::size_t(i)], *v);
+            lo = std::min(lo, *v);
+            hi = std::max(hi, *v);
+        }
+    m_metricSeries->replace(pts);
+    QList<QPointF> mark;
+    if (m_active >= 0)
+        if (const auto v = plotValue(m_active, kSeries))
+            mark << QPointF(m_x[std::size_t(m_active)], *v);
+    m_activeMark->replace(mark);
+    m_yLinear->setTitleText(m_metric);
+    if (!std::isfinite(lo)) {
+        lo = 0.0;
+        hi = 1.0;
+    }
+    const double pad = hi > lo ? 0.05 * (hi - lo) : std::max(1e-3, 0.05 * std::abs(hi));
+    setNiceRange(m_yLinear, std::min(lo, 0.0), hi + pad);
+    if (m_numericX && !m_x.empty()) {
+        const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
+        const double xpad = *mx > *mn ? 0.0 : std::max(1.0, 0.05 * std::abs(*mn));
+        setFittedRange(m_chart, m_xValue, *mn - xpad, *mx + xpad, true, 7);
+    } else {
+        m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
+    }
 }
 
 } // namespace rnnloss

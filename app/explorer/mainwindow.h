@@ -23,6 +23,7 @@
 #include "report.h"
 #include "selectioncontroller.h"
 #include "setcontroller.h"
+#include "setmetricsbinding.h"
 #include "statusarea.h"
 #include "windowsettings.h"
 
@@ -99,6 +100,8 @@ public:
     GradientView* gradientView() const { return m_gradientTab->view(); }
     QTabWidget* tabs() const { return m_tabs; }
     PopulationController* population() const { return m_population; }
+    /// The Runs scatter tab, the History's metric mode and Compare's statistics.
+    SetMetricsBinding* setMetrics() const { return m_setMetrics; }
 
     LambdaModel* lambdaModel() const { return m_lambdas; }
     RecordingSet* recordings() const { return m_recordings; }
@@ -122,7 +125,7 @@ public:
     void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
-    /// 4 history, 5 compare, 6 λ sweep, 7 population, 8 gradients):
+    /// 4 history, 5 compare, 6 λ sweep, 7 population, 8 gradients, 9 runs scatter):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
     /// Also what "Copy RNNLoss(...)" puts on the clipboard.
@@ -193,6 +196,7 @@ private:
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
     GradientBinding* m_gradientTab = nullptr;
+    SetMetricsBinding* m_setMetrics = nullptr;
     ExportWiring* m_exports = nullptr;
     std::unique_ptr<ResultViews> m_results;
     PendingLambdas m_pending; ///< the lambdas the next set starts with
