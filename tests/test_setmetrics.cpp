@@ -62,14 +62,15 @@ statsref::Arrays arraysOf(const QString& file)
     return statsref::arrays(32, true, true);
 }
 
-/// Each neuron's population SD over every (trial, step) sample, two passes.
-std::vector<double> sdRef(const statsref::Arrays& a)
+/// Each neuron's population SD over every (trial, step) sample (two
+/// passes), or its largest sample.
+std::vector<double> statRef(const statsref::Arrays& a, bool sd)
 {
     const Eigen::MatrixXd x = statsref::samples(a, statsref::whole());
     std::vector<double> out;
     for (int j = 0; j < x.cols(); ++j) {
         const double m = x.col(j).mean();
-        out.push_back(std::sqrt((x.col(j).array() - m).square().mean()));
+        out.push_back(sd ? std::sqrt((x.col(j).array() - m).square().mean()) : x.col(j).maxCoeff());
     }
     return out;
 }
@@ -158,6 +159,7 @@ class TestSetMetrics : public QObject
 {
     Q_OBJECT
 private slots:
+    void compareSharedBins_data();
     void compareSharedBins();
     void compareDPrime();
     void setPopulationAgainstBruteForce();
@@ -171,15 +173,23 @@ private slots:
 // Compare in the window: SD over time of two recordings on one set of bins
 // spanning both, counts per bin, against edges and counts computed here from
 // the fixtures' arrays.
+void TestSetMetrics::compareSharedBins_data()
+{
+    QTest::addColumn<int>("statistic");
+    QTest::newRow("SD over time") << 1;
+    QTest::newRow("max") << 4; // relu's and tanh's span different ranges
+}
+
 void TestSetMetrics::compareSharedBins()
 {
+    QFETCH(int, statistic);
     MainWindow w(QStringLiteral(RNNLOSS_READER));
     w.show();
     QVERIFY(loadSet(w, {kTanh, kRelu}));
     CompareView* v = w.recordingSet()->compareView();
     w.tabs()->setCurrentWidget(v);
     QSignalSpy ready(w.setMetrics()->compareStatistics(), &CompareStatistics::ready);
-    v->setStatistic(1); // SD over time
+    v->setStatistic(statistic);
     QVERIFY(ready.wait(30000));
 
     std::vector<std::vector<double>> ref(2);
@@ -187,7 +197,7 @@ void TestSetMetrics::compareSharedBins()
     for (const QString& f : {kTanh, kRelu}) {
         const int i = entryOf(w, f);
         QVERIFY(i >= 0);
-        ref[std::size_t(i)] = sdRef(arraysOf(f));
+        ref[std::size_t(i)] = statRef(arraysOf(f), statistic == 1);
         for (double s : ref[std::size_t(i)]) {
             lo = std::min(lo, s);
             hi = std::max(hi, s);
@@ -225,7 +235,7 @@ void TestSetMetrics::compareSharedBins()
         QCOMPARE(line->points().front().x(), edges.front());
         QCOMPARE(line->points().back().x(), edges.back());
     }
-    QVERIFY(v->distributionView()->chart()->title().contains("SD over time"));
+    QVERIFY(v->distributionView()->chart()->title().contains(QTest::currentDataTag()));
     // The CSV export holds the same edges and counts.
     const QStringList rows =
         QString::fromStdString(v->distributionCsv()).split('\n', Qt::SkipEmptyParts);
