@@ -57,7 +57,7 @@ QIcon swatch(const QColor& c)
 
 } // namespace
 
-CompareView::CompareView(QWidget* parent) : QWidget(parent)
+QHBoxLayout* CompareView::makeControls()
 {
     m_boxA = new QComboBox;
     m_boxB = new QComboBox;
@@ -81,6 +81,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     controls->addWidget(m_boxA);
     controls->addWidget(new QLabel(tr("B")));
     controls->addWidget(m_boxB);
+    return controls;
+}
+
+CompareView::CompareView(QWidget* parent) : QWidget(parent)
+{
+    QHBoxLayout* controls = makeControls();
 
     m_distChart = new QChart;
     m_distView = makeView(m_distChart);

@@ -25,6 +25,7 @@ class QChart;
 class QChartView;
 class QCheckBox;
 class QColor;
+class QHBoxLayout;
 class QComboBox;
 class QLabel;
 class QLogValueAxis;
@@ -139,6 +140,7 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    QHBoxLayout* makeControls();
     void refreshTable();
     void onTableItemChanged(int row);
     void refreshDistributions();

@@ -105,6 +105,11 @@ void RunsScatterView::setAxisTitles(const QString& x, const QString& y)
     refresh();
 }
 
+void RunsScatterView::setPointsName(const QString& name)
+{
+    m_points->setName(name);
+}
+
 void RunsScatterView::setGoals(Goal x, Goal y)
 {
     m_gx = x;

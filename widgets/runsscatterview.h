@@ -34,6 +34,8 @@ public:
     void setPoints(const QStringList& names, const std::vector<double>& x,
                    const std::vector<double>& y);
     void setAxisTitles(const QString& x, const QString& y);
+    /// What the points are, in the legend: "runs" (the default), "recordings".
+    void setPointsName(const QString& name);
     /// Which way each axis is better (default: both minimised).
     void setGoals(Goal x, Goal y);
     Goal xGoal() const { return m_gx; }

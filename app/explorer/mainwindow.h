@@ -7,6 +7,7 @@
 // (WindowSettings), the status bar and error banner (StatusArea), the showing
 // of results (ResultViews), the lambda panel's link to the model
 // (LambdaBinding), the Gradients tab and its links (GradientBinding), the
+// Runs scatter tab and the set's population measures (SetMetricsBinding), the
 // lambdas and the selection waiting for the next recording (PendingLambdas,
 // CommandLineSelection).
 

@@ -95,6 +95,7 @@ QWidget* SetMetricsBinding::makeTab()
     m_tab->setObjectName("runsScatterTab");
     m_scatter = new RunsScatterView;
     m_scatter->setObjectName("runsScatter");
+    m_scatter->setPointsName(tr("recordings")); // until runs exist
     const QStringList choices = axisChoices();
     auto goalBox = [] {
         auto* b = new QComboBox;
