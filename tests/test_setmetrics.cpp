@@ -473,6 +473,21 @@ void TestSetMetrics::clickActivatesRecording()
                int(choices.indexOf("total loss (the panel's λ)")));
     RunsScatterView* v = b->scatter();
     QTRY_COMPARE(v->plottedPoints().size(), 2);
+    // x is each recording's MSE: the mean of (output - target)^2 over every
+    // trial, step and output unit of its arrays.
+    for (const QString& f : {kTanh, kRelu}) {
+        const statsref::Arrays a = arraysOf(f);
+        double sq = 0.0;
+        for (std::size_t i = 0; i < a.outputs.size(); ++i)
+            sq += (a.outputs[i] - a.targets[i]) * (a.outputs[i] - a.targets[i]);
+        const double want = sq / double(a.outputs.size());
+        const auto p = v->pointPosition(entryOf(w, f));
+        QVERIFY(p);
+        bool found = false;
+        for (const QPointF& q : v->plottedPoints())
+            found |= near(q.x(), want, 1e-9);
+        QVERIFY2(found, qPrintable(QString("%1: MSE %2 not plotted").arg(f).arg(want)));
+    }
     const int active = w.recordings()->activeIndex();
     const int other = 1 - active;
     QTest::qWait(100); // the chart lays out its plot area when shown

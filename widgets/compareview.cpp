@@ -387,10 +387,10 @@ void CompareView::refreshDistributions()
     }
     const auto& data = distributionData();
     const QString name = m_stat == 0 ? tr("mean rate") : m_statTitle;
-    m_distChart->setTitle(tr("Per-neuron %1").arg(name) +
-                          (m_stat != 0 && !m_statNote.isEmpty()
-                               ? QStringLiteral(" — ") + m_statNote
-                               : QString()));
+    QString title = tr("Per-neuron %1").arg(name);
+    if (m_stat != 0 && !m_statNote.isEmpty())
+        title += QStringLiteral(" — ") + m_statNote;
+    m_distChart->setTitle(title);
     m_fractions.assign(m_labels.size(), {});
     m_counts.assign(m_labels.size(), {});
     m_edges.clear();

@@ -421,8 +421,8 @@ QString HistoryView::hoverText(int recording) const
                      .arg(m_x[std::size_t(recording)], 0, 'g', 10);
     if (!m_metric.isEmpty()) {
         const auto v = plotValue(recording, kSeries);
-        lines << QStringLiteral("%1 = %2").arg(
-                     m_metric, v ? QString::number(*v, 'g', 6) : tr("not computed"));
+        const QString value = v ? QString::number(*v, 'g', 6) : tr("not computed");
+        lines << QStringLiteral("%1 = %2").arg(m_metric, value);
         return lines.join(QStringLiteral("<br>"));
     }
     if (m_gradientMode) {
@@ -489,9 +489,8 @@ void HistoryView::setMetricChoices(const QStringList& names)
     QStringList all{QString()};
     all << names;
     for (const QString& name : all) {
-        auto* a = new QAction(name.isEmpty() ? tr("Plot the loss terms")
-                                             : tr("Plot the %1 instead").arg(name),
-                              this);
+        auto* a = new QAction(
+            name.isEmpty() ? tr("Plot the loss terms") : tr("Plot the %1 instead").arg(name), this);
         a->setCheckable(true);
         a->setData(name);
         a->setChecked(name == m_metric);

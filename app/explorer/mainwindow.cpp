@@ -35,7 +35,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     m_selection =
         new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail, this);
     m_set->setShownData(m_analysis); // auto-balance balances what the views show
-    m_gradientTab = new GradientBinding(*this, readerExe);   // the Gradients tab
+    m_gradientTab = new GradientBinding(*this, readerExe);  // the Gradients tab
     m_setMetrics = new SetMetricsBinding(*this, readerExe); // Runs scatter, the last tab
     m_results = std::make_unique<ResultViews>(m_lambdaPanel, m_breakdown, m_rates, m_table,
                                               m_detail, m_selection);
