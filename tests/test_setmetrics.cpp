@@ -467,11 +467,13 @@ void TestSetMetrics::clickActivatesRecording()
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QVERIFY(loadSet(w, {kTanh, kRelu}));
     SetMetricsBinding* b = w.setMetrics();
-    w.tabs()->setCurrentWidget(b->tab());
     const QStringList choices = SetMetricsBinding::axisChoices();
     b->setAxes(int(choices.indexOf("MSE (unweighted)")),
                int(choices.indexOf("total loss (the panel's λ)")));
+    w.tabs()->setCurrentWidget(b->tab());
     RunsScatterView* v = b->scatter();
+    // Axes without a population measure need no stats pass: none ran.
+    QCOMPARE(b->population()->jobsRun(), std::uint64_t(0));
     QTRY_COMPARE(v->plottedPoints().size(), 2);
     // x is each recording's MSE: the mean of (output - target)^2 over every
     // trial, step and output unit of its arrays.
