@@ -1592,7 +1592,7 @@ void TestGui::headlessExport()
     const QStringList charts{"breakdown", "rates", "neuron-histogram", "psth", "w_in", "w_hid", "w_out",
                              "w_in-histogram", "w_hid-histogram", "w_out-histogram", "history",
                              "sweep", "compare-rates", "compare-breakdown", "compare-scatter",
-                             "statistic", "gradients", "gradient-conflicts"};
+                             "statistic", "gradients", "gradient-conflicts", "runs-scatter"};
     // Each chart's picture in each format: drawn, and unlike every other chart's.
     QMap<QString, QImage> png, svg, pdf;
     for (const QString& c : charts) {
@@ -1612,12 +1612,13 @@ void TestGui::headlessExport()
         QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
     }
     // The charts, accuracy and psychometric (alike: both "not available" until the reader
-    // computes task performance), and eight tables: breakdown, neurons, psth,
-    // neuron-histogram, statistic, gradients (CSV), loss, lambdas (JSON).
+    // computes task performance), and ten tables: breakdown, neurons, psth,
+    // neuron-histogram, statistic, gradients, compare-statistic, runs-scatter
+    // (CSV), loss, lambdas (JSON).
     for (const QString& c : {"accuracy", "psychometric"})
         for (const QString& f : {"png", "svg", "pdf"})
             QVERIFY2(files.contains(QString("example-%1.%2").arg(c, f)), qPrintable(c + "." + f));
-    QCOMPARE(files.size(), (charts.size() + 2) * 3 + 8);
+    QCOMPARE(files.size(), (charts.size() + 2) * 3 + 10);
     // The gradients' CSV holds the reader's gradients: a row per parameter and
     // term. MSE's on W_out has a closed form, 2/(B T O) sum_bt (y^ - y) r^T,
     // brute-forced here from the recorded outputs, targets and rates (the
@@ -1681,9 +1682,10 @@ void TestGui::headlessExport()
     QVERIFY(ok.waitForFinished(180000));
     QVERIFY2(ok.exitCode() == 0, ok.readAllStandardError().constData());
     QCOMPARE(QDir(dir2).entryList(QDir::Files),
-             (QStringList{"example-breakdown.csv", "example-gradients.csv",
-                          "example-neuron-histogram.csv", "example-neurons.csv",
-                          "example-psth.csv", "example-statistic.csv"}));
+             (QStringList{"example-breakdown.csv", "example-compare-statistic.csv",
+                          "example-gradients.csv", "example-neuron-histogram.csv",
+                          "example-neurons.csv", "example-psth.csv", "example-runs-scatter.csv",
+                          "example-statistic.csv"}));
 }
 
 // --help and --version answer without a display.

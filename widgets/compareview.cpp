@@ -2,6 +2,8 @@
 
 #include "chartlegend.h"
 #include "chartutil.h"
+#include "neuronstats.h"
+#include "popstats.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -55,18 +57,36 @@ QIcon swatch(const QColor& c)
 
 } // namespace
 
-CompareView::CompareView(QWidget* parent) : QWidget(parent)
+QHBoxLayout* CompareView::makeControls()
 {
     m_boxA = new QComboBox;
     m_boxB = new QComboBox;
     m_ecdfBox = new QCheckBox(tr("ECDF"));
+    m_statBox = new QComboBox;
+    m_statBox->setObjectName(QStringLiteral("compareStatistic"));
+    m_statBox->addItem(tr("mean rate"));
+    m_statBox->setToolTip(tr("The per-neuron statistic whose distributions are compared"));
+    m_labelBoxA = new QComboBox;
+    m_labelBoxB = new QComboBox;
+    m_labelsText = new QLabel(tr("between"));
     auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Distribution of")));
+    controls->addWidget(m_statBox);
+    controls->addWidget(m_labelsText);
+    controls->addWidget(m_labelBoxA);
+    controls->addWidget(m_labelBoxB);
     controls->addWidget(m_ecdfBox);
     controls->addStretch(1);
     controls->addWidget(new QLabel(tr("Scatter: A")));
     controls->addWidget(m_boxA);
     controls->addWidget(new QLabel(tr("B")));
     controls->addWidget(m_boxB);
+    return controls;
+}
+
+CompareView::CompareView(QWidget* parent) : QWidget(parent)
+{
+    QHBoxLayout* controls = makeControls();
 
     m_distChart = new QChart;
     m_distView = makeView(m_distChart);
@@ -143,6 +163,10 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     layout->addLayout(grid, 1);
 
     connect(m_ecdfBox, &QCheckBox::toggled, this, &CompareView::setEcdf);
+    connect(m_statBox, &QComboBox::activated, this, &CompareView::setStatistic);
+    connect(m_labelBoxA, &QComboBox::activated, this, &CompareView::onStatisticBoxes);
+    connect(m_labelBoxB, &QComboBox::activated, this, &CompareView::onStatisticBoxes);
+    setStatisticChoices({tr("mean rate")});
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (item->column() == 0)
             onTableItemChanged(item->row());
@@ -346,6 +370,14 @@ QList<QPointF> CompareView::distributionPoints(int recording) const
     return static_cast<QLineSeries*>(series[pos])->points();
 }
 
+const std::vector<std::vector<double>>& CompareView::distributionData() const
+{
+    static const std::vector<std::vector<double>> none;
+    if (m_stat == 0)
+        return m_rates;
+    return m_statLabels == m_labels ? m_statValues : none;
+}
+
 void CompareView::refreshDistributions()
 {
     m_distChart->removeAllSeries();
@@ -353,52 +385,54 @@ void CompareView::refreshDistributions()
         m_distChart->removeAxis(a);
         delete a;
     }
-    m_fractions.assign(m_rates.size(), {});
+    const auto& data = distributionData();
+    const QString name = m_stat == 0 ? tr("mean rate") : m_statTitle;
+    QString title = tr("Per-neuron %1").arg(name);
+    if (m_stat != 0 && !m_statNote.isEmpty())
+        title += QStringLiteral(" — ") + m_statNote;
+    m_distChart->setTitle(title);
+    m_fractions.assign(m_labels.size(), {});
+    m_counts.assign(m_labels.size(), {});
     m_edges.clear();
     m_distLegend->setEntries({});
     // Bins shared by the shown recordings: the heights compare, and a hidden
     // recording's outliers do not squeeze the others into a few bins.
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    std::vector<std::vector<double>> shownSets;
     for (int k : m_shown)
-        for (double v : m_rates[std::size_t(k)])
-            if (std::isfinite(v)) {
-                lo = std::min(lo, v);
-                hi = std::max(hi, v);
-            }
-    if (!std::isfinite(lo))
+        if (std::size_t(k) < data.size())
+            shownSets.push_back(data[std::size_t(k)]);
+    const Histogram bins = sharedBins(shownSets, kBins);
+    if (bins.counts.empty())
         return;
-    if (hi <= lo)
-        hi = lo + 1.0;
     for (int i = 0; i <= kBins; ++i)
-        m_edges.push_back(lo + (hi - lo) * i / kBins);
+        m_edges.push_back(i == kBins ? bins.hi() : bins.lo + bins.width * i);
     auto* x = new QValueAxis;
     auto* y = new QValueAxis;
-    x->setTitleText(tr("mean rate"));
-    y->setTitleText(m_ecdf ? tr("fraction of neurons ≤ rate") : tr("fraction of neurons"));
+    x->setTitleText(name);
+    y->setTitleText(m_ecdf ? tr("fraction of neurons ≤ value") : tr("fraction of neurons"));
     m_distChart->addAxis(x, Qt::AlignBottom);
     m_distChart->addAxis(y, Qt::AlignLeft);
-    double top = 0.0;
-    for (std::size_t k = 0; k < m_rates.size(); ++k) {
-        std::vector<double> counts(kBins, 0.0);
-        int finite = 0;
-        for (double v : m_rates[k])
-            if (std::isfinite(v) && v >= lo && v <= hi) {
-                const int b = std::clamp(int((v - lo) / (hi - lo) * kBins), 0, kBins - 1);
-                counts[std::size_t(b)] += 1.0;
-                ++finite;
-            }
+    for (std::size_t k = 0; k < data.size() && k < m_labels.size(); ++k) {
+        const Histogram h = countOnBins(bins, data[k]);
+        double counted = 0.0;
+        for (double c : h.counts)
+            counted += c;
         QList<double> fr;
         double cum = 0.0;
-        for (double c : counts) {
-            const double f = finite > 0 ? c / finite : 0.0;
+        for (double c : h.counts) {
+            const double f = counted > 0 ? c / counted : 0.0;
             cum += f;
             fr << (m_ecdf ? cum : f);
         }
         m_fractions[k] = fr;
+        m_counts[k] = h.counts;
     }
+    double top = 0.0;
     QList<ChartLegend::Entry> legend;
     for (int k : m_shown) {
         const QList<double>& fr = m_fractions[std::size_t(k)];
+        if (fr.isEmpty())
+            continue;
         auto* s = new QLineSeries;
         s->setName(m_labels.value(k));
         QPen pen(colorOf(k));
@@ -419,8 +453,107 @@ void CompareView::refreshDistributions()
         legend.append({s->name(), pen, {}, false});
     }
     m_distLegend->setEntries(legend);
-    setFittedRange(m_distChart, x, lo, hi, false, 7);
+    setFittedRange(m_distChart, x, m_edges.front(), m_edges.back(), false, 7);
     setNiceRange(y, 0.0, std::max(top, 1e-3));
+}
+
+void CompareView::setStatisticChoices(const QStringList& names, int dPrime)
+{
+    const QString current = m_statBox->currentText();
+    m_statBox->clear();
+    m_statBox->addItems(names);
+    m_dPrime = dPrime;
+    const int keep = int(names.indexOf(current));
+    m_stat = keep >= 0 ? keep : 0;
+    m_statBox->setCurrentIndex(m_stat);
+    const bool labels = m_stat == m_dPrime && m_dPrime >= 0;
+    for (QWidget* w : {static_cast<QWidget*>(m_labelBoxA), static_cast<QWidget*>(m_labelBoxB),
+                       static_cast<QWidget*>(m_labelsText)})
+        w->setVisible(labels);
+}
+
+void CompareView::setTrialLabels(const QStringList& labels)
+{
+    const QString a = labelA(), b = labelB();
+    for (QComboBox* box : {m_labelBoxA, m_labelBoxB}) {
+        box->clear();
+        box->addItems(labels);
+    }
+    m_labelBoxA->setCurrentIndex(labels.contains(a) ? int(labels.indexOf(a)) : 0);
+    m_labelBoxB->setCurrentIndex(labels.contains(b) ? int(labels.indexOf(b))
+                                                    : std::min<int>(1, int(labels.size()) - 1));
+}
+
+QString CompareView::labelA() const
+{
+    return m_labelBoxA->currentText();
+}
+
+QString CompareView::labelB() const
+{
+    return m_labelBoxB->currentText();
+}
+
+void CompareView::setStatistic(int index)
+{
+    if (index < 0 || index >= m_statBox->count())
+        return;
+    m_stat = index;
+    m_statBox->setCurrentIndex(index);
+    const bool labels = m_stat == m_dPrime && m_dPrime >= 0;
+    for (QWidget* w : {static_cast<QWidget*>(m_labelBoxA), static_cast<QWidget*>(m_labelBoxB),
+                       static_cast<QWidget*>(m_labelsText)})
+        w->setVisible(labels);
+    m_statValues.clear();
+    m_statLabels.clear();
+    m_statTitle = m_statBox->currentText();
+    m_statNote = index == 0 ? QString() : tr("computing…");
+    refreshDistributions();
+    emit statisticChosen(index, labelA(), labelB());
+}
+
+void CompareView::onStatisticBoxes()
+{
+    setStatistic(m_stat);
+}
+
+void CompareView::setStatisticValues(const QStringList& labels, const QString& title,
+                                     const std::vector<std::vector<double>>& values,
+                                     const QString& note)
+{
+    m_statLabels = labels;
+    m_statTitle = title;
+    m_statValues = values;
+    m_statValues.resize(std::size_t(labels.size()));
+    m_statNote = note;
+    refreshDistributions();
+}
+
+std::string CompareView::distributionCsv() const
+{
+    QString out = QStringLiteral("bin_lo,bin_hi");
+    for (int k : m_shown) {
+        QString name = m_labels.value(k);
+        name.replace(QLatin1Char('"'), QLatin1String("\"\""));
+        out += QStringLiteral(",\"%1 count\",\"%1 %2\"")
+                   .arg(name, m_ecdf ? QStringLiteral("cumulative fraction")
+                                     : QStringLiteral("fraction"));
+    }
+    out += QLatin1Char('\n');
+    for (int b = 0; b + 1 < int(m_edges.size()); ++b) {
+        out += QStringLiteral("%1,%2")
+                   .arg(m_edges[std::size_t(b)], 0, 'g', 17)
+                   .arg(m_edges[std::size_t(b) + 1], 0, 'g', 17);
+        for (int k : m_shown) {
+            const auto& c = m_counts[std::size_t(k)];
+            const QList<double>& f = m_fractions[std::size_t(k)];
+            out += QStringLiteral(",%1,%2")
+                       .arg(b < int(c.size()) ? c[std::size_t(b)] : 0.0, 0, 'g', 17)
+                       .arg(b < f.size() ? f[b] : 0.0, 0, 'g', 17);
+        }
+        out += QLatin1Char('\n');
+    }
+    return out.toStdString();
 }
 
 QList<double> CompareView::bars(int recording) const

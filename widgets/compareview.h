@@ -1,6 +1,7 @@
 #pragma once
-// Two or more recordings side by side: their per-neuron mean-rate
-// distributions overlaid on shared bins (or as ECDFs) with the mean, SD and CV
+// Two or more recordings side by side: the distributions of a per-neuron
+// statistic (the mean rate, or any other chosen: setStatisticChoices)
+// overlaid on shared bins (or as ECDFs) with the mean, SD and CV
 // of each in a table, the loss breakdown as grouped bars, and — when two
 // recordings have as many hidden neurons — the mean rate of each neuron in one
 // against the other. The charts show the recordings chosen (a readable few by
@@ -14,6 +15,7 @@
 #include <QWidget>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
@@ -23,6 +25,7 @@ class QChart;
 class QChartView;
 class QCheckBox;
 class QColor;
+class QHBoxLayout;
 class QComboBox;
 class QLabel;
 class QLogValueAxis;
@@ -74,6 +77,29 @@ public:
     void setEcdf(bool on);
     bool ecdf() const { return m_ecdf; }
 
+    /// The per-neuron statistics the distributions can show. The first is the
+    /// mean rate of setRecordings; the values of another come with
+    /// setStatisticValues once statisticChosen asked for them. `dPrime`: the
+    /// index of the one taken between two trial labels (-1: none).
+    void setStatisticChoices(const QStringList& names, int dPrime = -1);
+    /// The trial labels d' can be taken between (the set's, in order).
+    void setTrialLabels(const QStringList& labels);
+    /// Chooses a statistic as the user does (emits statisticChosen).
+    void setStatistic(int index);
+    int statistic() const { return m_stat; }
+    QString labelA() const;
+    QString labelB() const;
+    /// The chosen statistic's values per neuron of each recording, for the
+    /// recordings `labels` (setRecordings' order; values for other labels are
+    /// dropped when the set changes), the axis title and a note (why some are
+    /// missing). Until they come, a statistic other than the first shows nothing.
+    void setStatisticValues(const QStringList& labels, const QString& title,
+                            const std::vector<std::vector<double>>& values,
+                            const QString& note = {});
+    /// The distributions as a table: each bin's edges, then per shown
+    /// recording its count and fraction of neurons (the ECDF's when on).
+    std::string distributionCsv() const;
+
     struct RateSummary
     {
         int n = 0;
@@ -107,11 +133,14 @@ public:
 signals:
     /// The user checked or unchecked a recording in the table.
     void shownChanged(const QList<int>& recordings);
+    /// The user chose a statistic (and, for d', its two labels).
+    void statisticChosen(int index, const QString& labelA, const QString& labelB);
 
 protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    QHBoxLayout* makeControls();
     void refreshTable();
     void onTableItemChanged(int row);
     void refreshDistributions();
@@ -120,6 +149,9 @@ private:
     void refreshScatter();
     void applyBarAxis(bool log);
     int shownPosition(int recording) const;
+    /// The values the distributions show: the mean rates, or the statistic's.
+    const std::vector<std::vector<double>>& distributionData() const;
+    void onStatisticBoxes();
 
     QStringList m_labels;
     QList<int> m_shown;
@@ -132,6 +164,13 @@ private:
     std::vector<RateSummary> m_summaries;
     std::vector<double> m_edges;
     std::vector<QList<double>> m_fractions;
+    std::vector<std::vector<double>> m_counts;
+    int m_stat = 0;
+    int m_dPrime = -1;
+    QStringList m_statLabels; ///< the recordings m_statValues are of
+    std::vector<std::vector<double>> m_statValues;
+    QString m_statTitle;
+    QString m_statNote;
     int m_a = 0, m_b = 1;
     bool m_ecdf = false;
     bool m_barsStale = false; ///< lambdas changed while hidden
@@ -139,6 +178,10 @@ private:
     QComboBox* m_boxA = nullptr;
     QComboBox* m_boxB = nullptr;
     QCheckBox* m_ecdfBox = nullptr;
+    QComboBox* m_statBox = nullptr;
+    QComboBox* m_labelBoxA = nullptr;
+    QComboBox* m_labelBoxB = nullptr;
+    QLabel* m_labelsText = nullptr;
     QTableWidget* m_table = nullptr;
     QChartView* m_distView = nullptr;
     QChartView* m_barView = nullptr;

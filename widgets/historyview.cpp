@@ -55,6 +55,13 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
         m_chart->addSeries(s);
         m_series << s;
     }
+    m_metricSeries = new QLineSeries(m_chart);
+    QPen metricPen(QColor(0x2a, 0x6f, 0xb5));
+    metricPen.setWidthF(2.2);
+    m_metricSeries->setPen(metricPen);
+    m_metricSeries->setPointsVisible(true);
+    m_metricSeries->setVisible(false);
+    m_chart->addSeries(m_metricSeries);
     m_activeMark = new QScatterSeries(m_chart);
     m_activeMark->setName(tr("active"));
     m_activeMark->setMarkerSize(16);
@@ -78,6 +85,7 @@ HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
     m_chart->addAxis(m_yLog, Qt::AlignLeft);
     m_chart->legend()->setAlignment(Qt::AlignTop);
     m_chart->legend()->markers(m_activeMark).front()->setVisible(false);
+    m_chart->legend()->markers(m_metricSeries).front()->setVisible(false);
     attachAxes();
 
     m_actLog = new QAction(tr("Logarithmic scale"), this);
@@ -129,7 +137,7 @@ void HistoryView::setRuns(const std::vector<int>& runOfRecording, const QStringL
 
 bool HistoryView::perRun() const
 {
-    return m_runNames.size() > 1 && !m_gradientMode;
+    return m_runNames.size() > 1 && !m_gradientMode && m_metric.isEmpty();
 }
 
 void HistoryView::setRunQuantity(int quantity)
@@ -207,6 +215,10 @@ void HistoryView::computeShares()
 
 bool HistoryView::seriesShown(int s) const
 {
+    if (!m_metric.isEmpty())
+        return s == kSeries;
+    if (s == kSeries)
+        return false;
     // A term that is switched off weighs nothing: its line would lie on 0.
     if (s == kTotal)
         return !m_gradientMode;
@@ -216,7 +228,11 @@ bool HistoryView::seriesShown(int s) const
 void HistoryView::refreshTitle()
 {
     QString title;
-    if (m_gradientMode) {
+    if (!m_metric.isEmpty()) {
+        title = tr("%1 of each recording").arg(m_metric);
+        if (!m_metricNote.isEmpty())
+            title += QStringLiteral(" — ") + m_metricNote;
+    } else if (m_gradientMode) {
         title = tr("Share of each term in the gradient of %1")
                     .arg(m_gradParam.isEmpty() ? tr("a parameter") : m_gradParam);
         if (!m_gradNote.isEmpty())
@@ -317,7 +333,7 @@ void HistoryView::attachAxes()
         all << s;
     for (QLineSeries* s : m_runSeries)
         all << s;
-    all << m_activeMark;
+    all << m_metricSeries << m_activeMark;
     for (QAbstractSeries* s : all) {
         for (QAbstractAxis* a : s->attachedAxes())
             s->detachAxis(a);
@@ -332,6 +348,12 @@ void HistoryView::attachAxes()
 
 std::optional<double> HistoryView::plotValue(int recording, int series) const
 {
+    if (series == kSeries) {
+        if (recording >= int(m_metricValues.size()))
+            return std::nullopt;
+        const auto& v = m_metricValues[std::size_t(recording)];
+        return v && std::isfinite(*v) ? v : std::nullopt;
+    }
     if (m_gradientMode) {
         if (series == kTotal || recording >= int(m_shares.size()))
             return std::nullopt;
@@ -368,6 +390,11 @@ std::optional<bool> HistoryView::wantedLog() const
 
 QLineSeries* HistoryView::lineOf(int recording, int series) const
 {
+    // A metric replaces every other line while it is plotted.
+    if (!m_metric.isEmpty())
+        return series == kSeries ? m_metricSeries : nullptr;
+    if (series == kSeries)
+        return nullptr;
     if (perRun())
         return series == m_runQuantity ? m_runSeries[m_runOf[std::size_t(recording)]] : nullptr;
     return seriesShown(series) ? m_series[series] : nullptr;
@@ -375,6 +402,8 @@ QLineSeries* HistoryView::lineOf(int recording, int series) const
 
 double HistoryView::plotX(int recording) const
 {
+    if (!m_metric.isEmpty())
+        return m_x[std::size_t(recording)];
     return perRun() && !m_numericX ? m_runOrder[std::size_t(recording)]
                                    : m_x[std::size_t(recording)];
 }
@@ -382,6 +411,10 @@ double HistoryView::plotX(int recording) const
 void HistoryView::refresh()
 {
     refreshTitle();
+    if (!m_metric.isEmpty()) {
+        refreshMetric();
+        return;
+    }
     if (const auto log = wantedLog(); log && *log != m_logScale) {
         applyLogScale(*log); // refreshes with the new axis
         return;
@@ -482,7 +515,7 @@ std::optional<QPoint> HistoryView::pointPosition(int recording) const
 {
     if (recording < 0 || recording >= int(m_results.size()))
         return std::nullopt;
-    for (int s = kTotal; s >= 0; --s) {
+    for (int s = kSeries; s >= 0; --s) {
         QLineSeries* line = lineOf(recording, s);
         if (!line)
             continue;
@@ -499,7 +532,7 @@ int HistoryView::recordingAt(const QPoint& pos) const
     int best = -1;
     double bestDist = kPickRadiusPx;
     for (int i = 0; i < int(m_results.size()); ++i)
-        for (int s = 0; s < kSeries; ++s) {
+        for (int s = 0; s <= kSeries; ++s) {
             QLineSeries* line = lineOf(i, s);
             const auto v = line ? plotValue(i, s) : std::nullopt;
             if (!v)
@@ -526,6 +559,12 @@ QString HistoryView::hoverText(int recording) const
         lines << QStringLiteral("%1 = %2")
                      .arg(m_xValue->titleText())
                      .arg(m_x[std::size_t(recording)], 0, 'g', 10);
+    if (!m_metric.isEmpty()) {
+        const auto v = plotValue(recording, kSeries);
+        const QString value = v ? QString::number(*v, 'g', 6) : tr("not computed");
+        lines << QStringLiteral("%1 = %2").arg(m_metric, value);
+        return lines.join(QStringLiteral("<br>"));
+    }
     if (m_gradientMode) {
         const Shares sh =
             recording < int(m_shares.size()) ? m_shares[std::size_t(recording)] : Shares{};
@@ -573,6 +612,105 @@ void HistoryView::mouseMoveEvent(QMouseEvent* event)
     else
         QToolTip::hideText();
     QChartView::mouseMoveEvent(event);
+}
+
+} // namespace rnnloss
+
+namespace rnnloss {
+
+void HistoryView::setMetricChoices(const QStringList& names)
+{
+    for (QAction* a : m_metricActions) {
+        removeAction(a);
+        delete a;
+    }
+    m_metricActions.clear();
+    // One exclusive choice of what the lines are: the terms, or one metric.
+    QStringList all{QString()};
+    all << names;
+    for (const QString& name : all) {
+        auto* a = new QAction(
+            name.isEmpty() ? tr("Plot the loss terms") : tr("Plot the %1 instead").arg(name), this);
+        a->setCheckable(true);
+        a->setData(name);
+        a->setChecked(name == m_metric);
+        connect(a, &QAction::triggered, this, [this, name] { emit metricChosen(name); });
+        addAction(a);
+        m_metricActions << a;
+    }
+}
+
+void HistoryView::setMetric(const QString& name, const std::vector<std::optional<double>>& values,
+                            const QString& note)
+{
+    const bool modeChanged = name.isEmpty() != m_metric.isEmpty();
+    m_metric = name;
+    m_metricValues = values;
+    m_metricNote = note;
+    for (QAction* a : m_metricActions)
+        a->setChecked(a->data().toString() == name);
+    m_actLog->setEnabled(name.isEmpty() && !m_gradientMode);
+    m_actGradient->setEnabled(name.isEmpty());
+    m_metricSeries->setName(name);
+    m_metricSeries->setVisible(!name.isEmpty());
+    if (name.isEmpty()) {
+        m_metricSeries->clear();
+        m_yLinear->setTitleText(m_gradientMode ? tr("share of the gradient (%)") : tr("λ · L"));
+    }
+    if (modeChanged)
+        attachAxes();
+    refresh();
+}
+
+QList<QPointF> HistoryView::plottedMetric() const
+{
+    return m_metric.isEmpty() ? QList<QPointF>{} : m_metricSeries->points();
+}
+
+void HistoryView::refreshMetric()
+{
+    // One line in the terms' (and the runs') place, on a linear axis titled by the metric.
+    QList<QLineSeries*> replaced = m_series;
+    replaced << m_runSeries;
+    for (QLineSeries* s : replaced) {
+        s->clear();
+        s->setVisible(false);
+        for (QLegendMarker* m : m_chart->legend()->markers(s))
+            m->setVisible(false);
+    }
+    std::vector<int> byX(m_labels.size());
+    for (int i = 0; i < int(byX.size()); ++i)
+        byX[std::size_t(i)] = i;
+    std::stable_sort(byX.begin(), byX.end(),
+                     [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    QList<QPointF> pts;
+    for (int i : byX)
+        if (const auto v = plotValue(i, kSeries)) {
+            pts << QPointF(m_x[std::size_t(i)], *v);
+            lo = std::min(lo, *v);
+            hi = std::max(hi, *v);
+        }
+    m_metricSeries->replace(pts);
+    QList<QPointF> mark;
+    if (m_active >= 0)
+        if (const auto v = plotValue(m_active, kSeries))
+            mark << QPointF(m_x[std::size_t(m_active)], *v);
+    m_activeMark->replace(mark);
+    m_yLinear->setTitleText(m_metric);
+    if (!std::isfinite(lo)) {
+        lo = 0.0;
+        hi = 1.0;
+    }
+    const double pad = hi > lo ? 0.05 * (hi - lo) : std::max(1e-3, 0.05 * std::abs(hi));
+    setNiceRange(m_yLinear, std::min(lo, 0.0), hi + pad);
+    if (m_numericX && !m_x.empty()) {
+        const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
+        const double xpad = *mx > *mn ? 0.0 : std::max(1.0, 0.05 * std::abs(*mn));
+        setFittedRange(m_chart, m_xValue, *mn - xpad, *mx + xpad, true, 7);
+    } else {
+        m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
+    }
 }
 
 } // namespace rnnloss

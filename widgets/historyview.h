@@ -71,6 +71,17 @@ public:
     void setGradientShares(bool on);
     bool gradientShares() const { return m_gradientMode; }
     QAction* gradientSharesAction() const { return m_actGradient; }
+    /// The per-recording metrics the context menu offers to plot instead of
+    /// the terms (population measures, ...); choosing one emits metricChosen.
+    void setMetricChoices(const QStringList& names);
+    /// Metric mode: one line, `values` (one per recording, empty where
+    /// missing) named `name`, against the same x; an empty name goes back to
+    /// the terms. `note` says what is missing (shown in the title).
+    void setMetric(const QString& name, const std::vector<std::optional<double>>& values,
+                   const QString& note = {});
+    QString metric() const { return m_metric; }
+    /// The metric's points as plotted, in the order of x.
+    QList<QPointF> plottedMetric() const;
     /// Each recording's gradient shares under the current lambdas (empty ones while missing).
     const std::vector<Shares>& shares() const { return m_shares; }
     /// The recording the single-recording views show, marked with a ring.
@@ -109,6 +120,8 @@ signals:
     void recordingClicked(int index);
     /// The user switched between loss values and gradient shares.
     void gradientSharesToggled(bool on);
+    /// The user chose a metric of setMetricChoices to plot (empty: the terms).
+    void metricChosen(const QString& name);
 
 protected:
     void mousePressEvent(QMouseEvent* event) override;
@@ -119,7 +132,7 @@ private:
     void refreshTitle();
     void computeShares();
     /// The y axis in use is logarithmic (never for the shares).
-    bool logAxis() const { return m_logScale && !m_gradientMode; }
+    bool logAxis() const { return m_logScale && !m_gradientMode && m_metric.isEmpty(); }
     bool seriesShown(int series) const;
     void applyLogScale(bool on);
     void attachAxes();
@@ -132,6 +145,7 @@ private:
     /// The log axis the automatic choice wants, when it decides.
     std::optional<bool> wantedLog() const;
     void refreshRanges(double lo, double hi);
+    void refreshMetric();
 
     QStringList m_labels;
     std::vector<double> m_x;
@@ -148,6 +162,11 @@ private:
     bool m_gradientMode = false;
     bool m_logScale = false;
     bool m_autoLog = true;
+    QString m_metric; ///< metric mode when not empty
+    QString m_metricNote;
+    std::vector<std::optional<double>> m_metricValues;
+    QList<QAction*> m_metricActions;
+    QLineSeries* m_metricSeries = nullptr;
 
     QChart* m_chart = nullptr;
     QList<QLineSeries*> m_series; ///< the seven terms, then the total

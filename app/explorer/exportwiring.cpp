@@ -13,6 +13,8 @@
 #include "populationview.h"
 #include "ratehistogramview.h"
 #include "report.h"
+#include "runsscatterview.h"
+#include "setmetricsbinding.h"
 #include "statisticview.h"
 #include "sweepview.h"
 #include "weightsview.h"
@@ -63,6 +65,7 @@ void ExportWiring::registerCharts()
         {"psychometric", w.population()->populationView()->psychometricView(), S::Recording},
         {"gradients", w.gradientView()->exportableCharts()[0].widget, S::Recording},
         {"gradient-conflicts", w.gradientView()->exportableCharts()[1].widget, S::Recording},
+        {"runs-scatter", w.setMetrics()->scatter(), S::Set},
     };
     // The views' own description of each chart (the chart alone, vector in
     // SVG/PDF); a widget no view lists is exported whole.
@@ -118,6 +121,19 @@ void ExportWiring::registerTables()
         const Summary* s = a->lastResult()->summary.get();
         return stat->csv(s && s->slice ? s->slice->neurons : std::vector<std::int64_t>{});
     });
+    const CompareView* compare = m_window->recordingSet()->compareView();
+    exporter->addTable(
+        "compare-statistic", "csv",
+        [compare]() -> std::optional<std::string> {
+            if (compare->binEdges().empty())
+                return std::nullopt;
+            return compare->distributionCsv();
+        },
+        ChartScope::Set);
+    const RunsScatterView* scatter = m_window->setMetrics()->scatter();
+    exporter->addTable(
+        "runs-scatter", "csv", [scatter]() -> std::optional<std::string> { return scatter->csv(); },
+        ChartScope::Set);
     const LambdaModel* m = m_window->lambdaModel();
     exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {
         return lambdasJson(m->state().effective(), m->state().convention);
@@ -182,6 +198,10 @@ void ExportWiring::addMenu(QMenu* file)
                    [this] { exportInteractively("lambdas", "json", true); });
     exp->addAction(tr("Gradient norms, shares and cosines as CSV…"), this,
                    [this] { exportInteractively("gradients", "csv", true); });
+    exp->addAction(tr("Compare's distributions as CSV…"), this,
+                   [this] { exportInteractively("compare-statistic", "csv", true); });
+    exp->addAction(tr("Runs scatter as CSV…"), this,
+                   [this] { exportInteractively("runs-scatter", "csv", true); });
 }
 
 void ExportWiring::askFigureSize()
@@ -245,7 +265,7 @@ QString ExportWiring::chartOfTab(int tab)
 {
     static const QStringList keys{"breakdown", "rates",         "psth",  "w_hid",
                                   "history",   "compare-rates", "sweep", "statistic",
-                                  "gradients"};
+                                  "gradients", "runs-scatter"};
     return keys.value(std::clamp(tab, 0, int(keys.size()) - 1));
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The Gradients tab in the window: makes its view (the last tab) and its
+// The Gradients tab in the window: makes its view (the ninth tab) and its
 // GradientController, and keeps them in step with the window: the recording
 // shown and its selection go to the controller, its progress, status and
 // results to the view, every lambda change to the view (which answers it from

@@ -39,7 +39,7 @@ struct Options
         "screenshot",
         "Render the window after loading and computing, write it to FILE.png and exit.",
         "FILE.png"};
-    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-8; 8 is Gradients).", "N", "0"};
+    QCommandLineOption tab{"tab", "With --screenshot: the tab to show (0-9; 9 is Runs scatter).", "N", "0"};
     QCommandLineOption exportDir{
         "export",
         "Write every chart and table of each recording into DIR (named RECORDING-VIEW.FORMAT) "

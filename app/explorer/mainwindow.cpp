@@ -35,11 +35,11 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     m_selection =
         new SelectionController(readerExe, m_selectionBar, m_analysis, m_table, m_detail, this);
     m_set->setShownData(m_analysis); // auto-balance balances what the views show
-    m_gradientTab = new GradientBinding(*this, readerExe); // the last tab, Gradients
+    m_gradientTab = new GradientBinding(*this, readerExe);  // the Gradients tab
+    m_setMetrics = new SetMetricsBinding(*this, readerExe); // Runs scatter, the last tab
     m_results = std::make_unique<ResultViews>(m_lambdaPanel, m_breakdown, m_rates, m_table,
                                               m_detail, m_selection);
-    m_exports = new ExportWiring(this);
-    new WindowMenus(this, m_exports);
+    new WindowMenus(this, m_exports = new ExportWiring(this));
     m_settings = std::make_unique<WindowSettings>(this, &m_pending);
     wire();
     m_lambdaPanel->setTrainingLambdasAvailable(false);

@@ -7,6 +7,7 @@
 // (WindowSettings), the status bar and error banner (StatusArea), the showing
 // of results (ResultViews), the lambda panel's link to the model
 // (LambdaBinding), the Gradients tab and its links (GradientBinding), the
+// Runs scatter tab and the set's population measures (SetMetricsBinding), the
 // lambdas and the selection waiting for the next recording (PendingLambdas,
 // CommandLineSelection).
 
@@ -23,6 +24,7 @@
 #include "report.h"
 #include "selectioncontroller.h"
 #include "setcontroller.h"
+#include "setmetricsbinding.h"
 #include "statusarea.h"
 #include "windowsettings.h"
 
@@ -99,6 +101,8 @@ public:
     GradientView* gradientView() const { return m_gradientTab->view(); }
     QTabWidget* tabs() const { return m_tabs; }
     PopulationController* population() const { return m_population; }
+    /// The Runs scatter tab, the History's metric mode and Compare's statistics.
+    SetMetricsBinding* setMetrics() const { return m_setMetrics; }
 
     LambdaModel* lambdaModel() const { return m_lambdas; }
     RecordingSet* recordings() const { return m_recordings; }
@@ -122,7 +126,7 @@ public:
     void reload();
 
     /// The chart a tab shows first (0 breakdown, 1 rates, 2 neurons, 3 weights,
-    /// 4 history, 5 compare, 6 λ sweep, 7 population, 8 gradients):
+    /// 4 history, 5 compare, 6 λ sweep, 7 population, 8 gradients, 9 runs scatter):
     /// what File ▸ Export ▸ Current chart writes.
     static QString chartOfTab(int tab) { return ExportWiring::chartOfTab(tab); }
     /// Also what "Copy RNNLoss(...)" puts on the clipboard.
@@ -193,6 +197,7 @@ private:
     SelectionBar* m_selectionBar = nullptr;
     SelectionController* m_selection = nullptr;
     GradientBinding* m_gradientTab = nullptr;
+    SetMetricsBinding* m_setMetrics = nullptr;
     ExportWiring* m_exports = nullptr;
     std::unique_ptr<ResultViews> m_results;
     PendingLambdas m_pending; ///< the lambdas the next set starts with

@@ -10,9 +10,7 @@
 
 namespace rnnloss {
 
-namespace {
-
-QString measureName(NeuronMeasure m)
+QString neuronMeasureName(NeuronMeasure m)
 {
     switch (m) {
     case NeuronMeasure::MeanRate:
@@ -32,8 +30,6 @@ QString measureName(NeuronMeasure m)
     }
     return {};
 }
-
-} // namespace
 
 struct PopulationController::Job
 {
@@ -97,7 +93,7 @@ void PopulationController::setResult(const ComputeResult& r, bool newStats,
     if (m_statView && r.stats) {
         QList<StatisticColumn> columns;
         for (NeuronMeasure m : kAllNeuronMeasures)
-            columns.append({measureName(m), neuronMeasure(*r.stats, m)});
+            columns.append({neuronMeasureName(m), neuronMeasure(*r.stats, m)});
         m_statView->setColumns(columns);
         m_statView->setGroups(r.summary ? summaryNeuronGroups(*r.summary)
                                         : std::vector<std::string>{});

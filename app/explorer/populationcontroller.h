@@ -42,6 +42,9 @@ struct PopulationRequest
     std::string labelA, labelB;       ///< d' between these trial labels (empty: none)
 };
 
+/// "mean rate", "SD over time", ...: a statistic's name in the views.
+QString neuronMeasureName(NeuronMeasure m);
+
 /// The raw-data parts. An empty optional is "not computed", with `error` saying why.
 struct PopulationRaw
 {

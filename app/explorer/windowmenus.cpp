@@ -98,7 +98,8 @@ void WindowMenus::buildView()
     for (int i = 0; i < tabs->count(); ++i) {
         QAction* a =
             view->addAction(tabs->tabText(i), this, [tabs, i] { tabs->setCurrentIndex(i); });
-        a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
+        if (i < 9) // one digit each: the tenth (Runs scatter) has none
+            a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
     }
     view->addSeparator();
     for (QAction* a : m_window->breakdownView()->actions())

@@ -1,0 +1,225 @@
+#include "setmetricsbinding.h"
+
+#include "chartutil.h"
+#include "comparestatistics.h"
+#include "historyview.h"
+#include "mainwindow.h"
+#include "populationsource.h"
+#include "runsscatterview.h"
+#include "setpopulation.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <limits>
+
+namespace rnnloss {
+
+namespace {
+
+// The axis choices: the population measures, then MSE (unweighted), each
+// term's weighted value, the total, then each term's training lambda.
+constexpr int kPopulation = int(kAllSetMetrics.size());
+constexpr int kMse = kPopulation;
+constexpr int kWeighted = kMse + 1;
+constexpr int kTotal = kWeighted + kTermCount;
+constexpr int kTraining = kTotal + 1;
+constexpr int kChoices = kTraining + kTermCount;
+
+} // namespace
+
+QStringList SetMetricsBinding::axisChoices()
+{
+    QStringList out;
+    for (SetMetric m : kAllSetMetrics)
+        out << setMetricName(m);
+    out << QObject::tr("MSE (unweighted)");
+    for (Term t : kAllTerms)
+        out << QObject::tr("λ · L %1 (the panel's λ)").arg(qs(termKey(t)));
+    out << QObject::tr("total loss (the panel's λ)");
+    for (Term t : kAllTerms)
+        out << QObject::tr("training λ %1").arg(qs(termKey(t)));
+    return out;
+}
+
+Goal SetMetricsBinding::defaultGoal(int choice)
+{
+    const bool higher =
+        choice == int(SetMetric::Accuracy) || choice == int(SetMetric::ParticipationRatio);
+    return higher ? Goal::Maximise : Goal::Minimise;
+}
+
+SetMetricsBinding::SetMetricsBinding(MainWindow& window, const QString& readerExe)
+    : QObject(&window), m_window(window),
+      m_population(new SetPopulation(readerPopulationSource(readerExe), this)),
+      m_compare(new CompareStatistics(window.recordingSet()->compareView(), window.recordings(),
+                                      window.lambdaModel(), this))
+{
+    window.tabs()->addTab(makeTab(), tr("Runs scatter"));
+    RecordingSet* set = window.recordings();
+    HistoryView* history = window.recordingSet()->historyView();
+    QStringList metrics;
+    for (SetMetric m : kAllSetMetrics)
+        metrics << setMetricName(m);
+    history->setMetricChoices(metrics);
+    connect(history, &HistoryView::metricChosen, this, [this](const QString& name) {
+        m_historyMetric = name;
+        updateWanted();
+        refreshHistory();
+    });
+    connect(set, &RecordingSet::entriesChanged, this, [this, set] {
+        m_population->setEntries(set->entries());
+        refreshScatter();
+        refreshHistory();
+    });
+    connect(m_population, &SetPopulation::changed, this, [this] {
+        refreshScatter();
+        refreshHistory();
+    });
+    connect(window.recordingSet()->analysis(), &SetAnalysis::termsChanged, this,
+            &SetMetricsBinding::refreshScatter);
+    connect(window.lambdaModel(), &LambdaModel::changed, this, &SetMetricsBinding::refreshScatter);
+    connect(window.tabs(), &QTabWidget::currentChanged, this, &SetMetricsBinding::updateWanted);
+    connect(m_scatter, &RunsScatterView::pointClicked, set, &RecordingSet::setActive);
+    m_population->setEntries(set->entries());
+    setAxes(int(SetMetric::ParticipationRatio), kMse);
+}
+
+QWidget* SetMetricsBinding::makeTab()
+{
+    m_tab = new QWidget;
+    m_tab->setObjectName("runsScatterTab");
+    m_scatter = new RunsScatterView;
+    m_scatter->setObjectName("runsScatter");
+    m_scatter->setPointsName(tr("recordings")); // until runs exist
+    const QStringList choices = axisChoices();
+    auto goalBox = [] {
+        auto* b = new QComboBox;
+        b->addItems({tr("lower is better"), tr("higher is better")});
+        return b;
+    };
+    m_xBox = new QComboBox;
+    m_yBox = new QComboBox;
+    m_xBox->addItems(choices);
+    m_yBox->addItems(choices);
+    m_xGoal = goalBox();
+    m_yGoal = goalBox();
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("x:")));
+    controls->addWidget(m_xBox);
+    controls->addWidget(m_xGoal);
+    controls->addSpacing(16);
+    controls->addWidget(new QLabel(tr("y:")));
+    controls->addWidget(m_yBox);
+    controls->addWidget(m_yGoal);
+    controls->addStretch(1);
+    auto* layout = new QVBoxLayout(m_tab);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_scatter, 1);
+    connect(m_xBox, &QComboBox::activated, this,
+            [this](int x) { setAxes(x, m_yBox->currentIndex()); });
+    connect(m_yBox, &QComboBox::activated, this,
+            [this](int y) { setAxes(m_xBox->currentIndex(), y); });
+    for (QComboBox* b : {m_xGoal, m_yGoal})
+        connect(b, &QComboBox::activated, this, &SetMetricsBinding::refreshScatter);
+    return m_tab;
+}
+
+void SetMetricsBinding::setAxes(int x, int y)
+{
+    if (x < 0 || x >= kChoices || y < 0 || y >= kChoices)
+        return;
+    m_xBox->setCurrentIndex(x);
+    m_yBox->setCurrentIndex(y);
+    m_xGoal->setCurrentIndex(defaultGoal(x) == Goal::Maximise ? 1 : 0);
+    m_yGoal->setCurrentIndex(defaultGoal(y) == Goal::Maximise ? 1 : 0);
+    updateWanted();
+    refreshScatter();
+}
+
+void SetMetricsBinding::setPopulationSource(PopulationSource source)
+{
+    m_population->setSource(std::move(source));
+}
+
+void SetMetricsBinding::updateWanted()
+{
+    // A pass over each recording's raw data: only while something shows it.
+    const bool scatterShown = m_window.tabs()->currentWidget() == m_tab;
+    const bool scatterWants =
+        m_xBox->currentIndex() < kPopulation || m_yBox->currentIndex() < kPopulation;
+    m_population->setWanted(!m_historyMetric.isEmpty() || (scatterShown && scatterWants));
+}
+
+std::vector<std::optional<double>> SetMetricsBinding::values(int choice) const
+{
+    std::vector<std::optional<double>> out;
+    const SetAnalysis* analysis = m_window.recordingSet()->analysis();
+    const TermArray lambdas = m_window.lambdaModel()->state().effective();
+    for (const RecordingEntry& e : m_window.recordings()->entries()) {
+        std::optional<double> v;
+        if (choice < kPopulation) {
+            if (const auto r = m_population->result(e.generation))
+                v = (*r)[kAllSetMetrics[std::size_t(choice)]];
+        } else if (choice >= kTraining) {
+            v = e.summary->trainingLambdas[std::size_t(choice - kTraining)];
+        } else if (const auto t = analysis->terms(e.generation)) {
+            if (choice == kMse) {
+                v = t->values[Term::Mse].value;
+            } else {
+                const LossResult r = evaluate(t->values, lambdas);
+                v = choice == kTotal ? r.total
+                                     : r[kAllTerms[std::size_t(choice - kWeighted)]].weighted;
+            }
+        }
+        out.push_back(v && std::isfinite(*v) ? v : std::nullopt);
+    }
+    return out;
+}
+
+void SetMetricsBinding::refreshScatter()
+{
+    const int x = m_xBox->currentIndex(), y = m_yBox->currentIndex();
+    const auto vx = values(x), vy = values(y);
+    QStringList names;
+    std::vector<double> xs, ys;
+    int missing = 0;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < vx.size(); ++i) {
+        names << m_window.recordings()->entries()[i].label();
+        xs.push_back(vx[i].value_or(nan));
+        ys.push_back(vy[i].value_or(nan));
+        missing += !(vx[i] && vy[i]);
+    }
+    m_scatter->setGoals(m_xGoal->currentIndex() == 1 ? Goal::Maximise : Goal::Minimise,
+                        m_yGoal->currentIndex() == 1 ? Goal::Maximise : Goal::Minimise);
+    m_scatter->setAxisTitles(m_xBox->currentText(), m_yBox->currentText());
+    m_scatter->setPoints(names, xs, ys);
+    QString note;
+    if (missing > 0) {
+        const QString busy = m_population->status();
+        note = tr("%1 of %2 recordings without both numbers").arg(missing).arg(vx.size());
+        if ((x < kPopulation || y < kPopulation) && !busy.isEmpty())
+            note += QStringLiteral(" — ") + busy;
+    }
+    m_scatter->setNote(note);
+}
+
+void SetMetricsBinding::refreshHistory()
+{
+    HistoryView* history = m_window.recordingSet()->historyView();
+    if (m_historyMetric.isEmpty()) {
+        if (!history->metric().isEmpty())
+            history->setMetric({}, {});
+        return;
+    }
+    const int choice = int(axisChoices().indexOf(m_historyMetric));
+    history->setMetric(m_historyMetric, values(choice), m_population->status());
+}
+
+} // namespace rnnloss

@@ -1,0 +1,72 @@
+#pragma once
+// Issue 19's measures over a set of recordings, in the window: the Runs
+// scatter tab (the last; one point per recording of the set until runs exist,
+// any two of the population measures, MSE, a term's weighted value under the
+// panel's lambdas, the total or a training lambda against each other, with
+// their Pareto front; clicking a point makes its recording the active one),
+// the History's metric mode (one population measure against step), and the
+// values behind Compare's choice of statistic (CompareStatistics). The
+// population measures of the set (SetPopulation) are computed only while the
+// History plots one or the scatter shows one.
+
+#include "pareto.h"
+#include "populationcontroller.h"
+
+#include <QObject>
+#include <QString>
+
+#include <optional>
+#include <vector>
+
+class QComboBox;
+class QWidget;
+
+namespace rnnloss {
+
+class CompareStatistics;
+class MainWindow;
+class RunsScatterView;
+class SetPopulation;
+
+class SetMetricsBinding : public QObject
+{
+    Q_OBJECT
+public:
+    /// Adds the Runs scatter tab to `window`'s tabs; the population measures
+    /// come from the reader process (readerPopulationSource(readerExe)). The
+    /// window's set, its views and the lambda model must exist.
+    SetMetricsBinding(MainWindow& window, const QString& readerExe);
+
+    RunsScatterView* scatter() const { return m_scatter; }
+    QWidget* tab() const { return m_tab; }
+    SetPopulation* population() const { return m_population; }
+    CompareStatistics* compareStatistics() const { return m_compare; }
+    /// The numbers the scatter's axes can show, in the order of its boxes.
+    static QStringList axisChoices();
+    /// Chooses the scatter's axes by their index in axisChoices().
+    void setAxes(int x, int y);
+    /// The raw-data source of the set's population measures (tests).
+    void setPopulationSource(PopulationSource source);
+
+private:
+    /// Each recording's value of axis choice `choice` (empty where missing).
+    std::vector<std::optional<double>> values(int choice) const;
+    static Goal defaultGoal(int choice);
+    void refreshScatter();
+    void refreshHistory();
+    void updateWanted();
+    QWidget* makeTab();
+
+    MainWindow& m_window;
+    SetPopulation* m_population;
+    CompareStatistics* m_compare;
+    RunsScatterView* m_scatter = nullptr;
+    QWidget* m_tab = nullptr;
+    QComboBox* m_xBox = nullptr;
+    QComboBox* m_yBox = nullptr;
+    QComboBox* m_xGoal = nullptr;
+    QComboBox* m_yGoal = nullptr;
+    QString m_historyMetric; ///< the History's metric mode; empty: its terms
+};
+
+} // namespace rnnloss

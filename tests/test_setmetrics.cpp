@@ -1,0 +1,517 @@
+// Issue 19 over a set of recordings: Compare's distributions of any per-neuron
+// statistic on shared bins, the set's population measures (History's metric
+// mode, the runs scatter) and the runs scatter's Pareto front and clicks.
+// Every number is held to a brute force over the arrays the stats_*.h5
+// fixtures were written from (statsref.h); the front to an O(n^2) dominance
+// check written here.
+
+#include "comparestatistics.h"
+#include "compareview.h"
+#include "historyview.h"
+#include "mainwindow.h"
+#include "populationsource.h"
+#include "reader.h"
+#include "reducer.h"
+#include "runsscatterview.h"
+#include "setmetricsbinding.h"
+#include "setpopulation.h"
+#include "statsref.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTest>
+#include <QtCharts/QLineSeries>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <set>
+
+using namespace rnnloss;
+
+namespace {
+
+const QString kTanh = QStringLiteral(RNNLOSS_FIXTURE_DIR "/stats_tanh.h5");
+const QString kSigmoid = QStringLiteral(RNNLOSS_FIXTURE_DIR "/stats_sigmoid.h5");
+const QString kRelu = QStringLiteral(RNNLOSS_FIXTURE_DIR "/stats_relu.h5");
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool near(double a, double b, double rel = 1e-9)
+{
+    return std::abs(a - b) <= rel * std::max({1.0, std::abs(a), std::abs(b)});
+}
+
+/// A recording with states (a fake source never looks at them).
+Recording tinyRecording()
+{
+    Recording rec;
+    rec.shape = {3, 2, 1, 2, 2};
+    rec.states.assign(3 * 2 * 2, 0.25);
+    return rec;
+}
+
+/// The brute-force arrays of a fixture, as stored.
+statsref::Arrays arraysOf(const QString& file)
+{
+    if (file == kTanh)
+        return statsref::arrays(32);
+    if (file == kSigmoid)
+        return statsref::arrays(64);
+    return statsref::arrays(32, true, true);
+}
+
+/// Each neuron's population SD over every (trial, step) sample (two
+/// passes), or its largest sample.
+std::vector<double> statRef(const statsref::Arrays& a, bool sd)
+{
+    const Eigen::MatrixXd x = statsref::samples(a, statsref::whole());
+    std::vector<double> out;
+    for (int j = 0; j < x.cols(); ++j) {
+        const double m = x.col(j).mean();
+        out.push_back(sd ? std::sqrt((x.col(j).array() - m).square().mean()) : x.col(j).maxCoeff());
+    }
+    return out;
+}
+
+/// numpy's argmax of the window sums of trial b (the first of the largest).
+int argmaxRef(const statsref::Arrays& a, int b, int t0, int t1, bool target)
+{
+    std::vector<double> sum(sfx::NOUT, 0.0);
+    for (int t = t0; t < t1; ++t)
+        for (int k = 0; k < sfx::NOUT; ++k)
+            sum[k] += target ? a.y(b, t, k) : a.o(b, t, k);
+    return int(std::max_element(sum.begin(), sum.end()) - sum.begin());
+}
+
+/// The share of trials whose output's largest unit over the default response
+/// window (the steps where any target is not zero) is the target's.
+std::optional<double> accuracyRef(const statsref::Arrays& a)
+{
+    int first = -1, last = -1;
+    for (int b = 0; b < sfx::B; ++b)
+        for (int t = 0; t < sfx::T; ++t)
+            for (int k = 0; k < sfx::NOUT; ++k)
+                if (a.y(b, t, k) != 0.0) {
+                    first = first < 0 ? t : std::min(first, t);
+                    last = std::max(last, t);
+                }
+    if (first < 0)
+        return std::nullopt;
+    int correct = 0;
+    for (int b = 0; b < sfx::B; ++b)
+        correct +=
+            argmaxRef(a, b, first, last + 1, false) == argmaxRef(a, b, first, last + 1, true);
+    return double(correct) / sfx::B;
+}
+
+/// Points no other point dominates, by the definition: q dominates p when it
+/// is at least as good on both axes and better on one.
+std::set<std::size_t> frontRef(const std::vector<double>& x, const std::vector<double>& y, Goal gx,
+                               Goal gy)
+{
+    auto better = [](double a, double b, Goal g) { return g == Goal::Minimise ? a < b : a > b; };
+    std::set<std::size_t> out;
+    for (std::size_t p = 0; p < x.size(); ++p) {
+        if (!std::isfinite(x[p]) || !std::isfinite(y[p]))
+            continue;
+        bool dominated = false;
+        for (std::size_t q = 0; q < x.size() && !dominated; ++q) {
+            if (q == p || !std::isfinite(x[q]) || !std::isfinite(y[q]))
+                continue;
+            const bool noWorse = !better(x[p], x[q], gx) && !better(y[p], y[q], gy);
+            dominated = noWorse && (better(x[q], x[p], gx) || better(y[q], y[p], gy));
+        }
+        if (!dominated)
+            out.insert(p);
+    }
+    return out;
+}
+
+/// Loads `files` into the window's set and waits for their terms.
+bool loadSet(MainWindow& w, const QStringList& files)
+{
+    QSignalSpy loaded(&w, &MainWindow::loadFinished);
+    w.addRecordings(files);
+    if (!loaded.wait(60000))
+        return false;
+    return QTest::qWaitFor(
+        [&] {
+            return int(w.recordings()->entries().size()) == int(files.size()) &&
+                   w.recordingSet()->analysis()->complete();
+        },
+        60000);
+}
+
+int entryOf(const MainWindow& w, const QString& file)
+{
+    const auto& e = w.recordings()->entries();
+    for (int i = 0; i < int(e.size()); ++i)
+        if (e[std::size_t(i)].files.recording == file)
+            return i;
+    return -1;
+}
+
+} // namespace
+
+class TestSetMetrics : public QObject
+{
+    Q_OBJECT
+private slots:
+    void compareSharedBins_data();
+    void compareSharedBins();
+    void compareDPrime();
+    void setPopulationAgainstBruteForce();
+    void setPopulationOnlyWhileWanted();
+    void historyPlotsAMetric();
+    void paretoFrontAgainstBruteForce_data();
+    void paretoFrontAgainstBruteForce();
+    void clickActivatesRecording();
+};
+
+// Compare in the window: SD over time of two recordings on one set of bins
+// spanning both, counts per bin, against edges and counts computed here from
+// the fixtures' arrays.
+void TestSetMetrics::compareSharedBins_data()
+{
+    QTest::addColumn<int>("statistic");
+    QTest::newRow("SD over time") << 1;
+    QTest::newRow("max") << 4; // relu's and tanh's span different ranges
+}
+
+void TestSetMetrics::compareSharedBins()
+{
+    QFETCH(int, statistic);
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, {kTanh, kRelu}));
+    CompareView* v = w.recordingSet()->compareView();
+    w.tabs()->setCurrentWidget(v);
+    QSignalSpy ready(w.setMetrics()->compareStatistics(), &CompareStatistics::ready);
+    v->setStatistic(statistic);
+    QVERIFY(ready.wait(30000));
+
+    std::vector<std::vector<double>> ref(2);
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const QString& f : {kTanh, kRelu}) {
+        const int i = entryOf(w, f);
+        QVERIFY(i >= 0);
+        ref[std::size_t(i)] = statRef(arraysOf(f), statistic == 1);
+        for (double s : ref[std::size_t(i)]) {
+            lo = std::min(lo, s);
+            hi = std::max(hi, s);
+        }
+    }
+    const int bins = CompareView::kBins;
+    const auto& edges = v->binEdges();
+    QCOMPARE(int(edges.size()), bins + 1);
+    for (int k = 0; k <= bins; ++k)
+        QVERIFY2(near(edges[std::size_t(k)], lo + (hi - lo) * k / bins, 1e-9),
+                 qPrintable(QString("edge %1: %2 vs %3")
+                                .arg(k)
+                                .arg(edges[std::size_t(k)])
+                                .arg(lo + (hi - lo) * k / bins)));
+    for (int i = 0; i < 2; ++i) {
+        std::vector<int> counts(bins, 0);
+        for (double s : ref[std::size_t(i)])
+            ++counts[std::size_t(std::min(bins - 1, int(std::floor((s - lo) / (hi - lo) * bins))))];
+        const QList<double> fr = v->binFractions(i);
+        for (int k = 0; k < bins; ++k)
+            QVERIFY2(near(fr[k], double(counts[std::size_t(k)]) / sfx::N, 1e-12),
+                     qPrintable(QString("recording %1 bin %2: %3 vs %4")
+                                    .arg(i)
+                                    .arg(k)
+                                    .arg(fr[k])
+                                    .arg(counts[std::size_t(k)])));
+    }
+    // Drawn: one line per recording, in its own colour, stepping through the shared edges.
+    const auto series = v->distributionView()->chart()->series();
+    QCOMPARE(series.size(), 2);
+    QVERIFY(v->colorOf(0) != v->colorOf(1));
+    for (int i = 0; i < 2; ++i) {
+        auto* line = static_cast<QLineSeries*>(series[i]);
+        QCOMPARE(line->pen().color(), v->colorOf(i));
+        QCOMPARE(line->points().front().x(), edges.front());
+        QCOMPARE(line->points().back().x(), edges.back());
+    }
+    QVERIFY(v->distributionView()->chart()->title().contains(QTest::currentDataTag()));
+    // The CSV export holds the same edges and counts.
+    const QStringList rows =
+        QString::fromStdString(v->distributionCsv()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(rows.size(), bins + 1);
+    QVERIFY(near(rows[1].split(',')[1].toDouble(), edges[1], 1e-15));
+}
+
+// d' between 'left' and 'right' over the trials' time-mean rates, per neuron,
+// against the formula on the arrays.
+void TestSetMetrics::compareDPrime()
+{
+    io::ReadRequest req;
+    req.recording = kTanh.toStdString();
+    const io::ReadResult r = io::readRecording(req);
+    QVERIFY2(r.summary, r.error.c_str());
+    const auto s = std::make_shared<const Summary>(*r.summary);
+    const auto out = CompareStatistics::compute({s}, {"tanh"}, CompareStatistics::kDPrime,
+                                                kDefaultConvention, "left", "right");
+    QCOMPARE(out.values.size(), std::size_t(1));
+    const statsref::Arrays a = arraysOf(kTanh);
+    for (int n = 0; n < sfx::N; ++n) {
+        std::vector<double> l, rr;
+        for (int b = 0; b < sfx::B; ++b) {
+            double m = 0.0;
+            for (int t = 0; t < sfx::T; ++t)
+                m += a.s(b, t, n) / sfx::T;
+            (a.labels[b] == "left" ? l : rr).push_back(m);
+        }
+        auto ms = [](const std::vector<double>& v) {
+            double m = 0.0, q = 0.0;
+            for (double x : v)
+                m += x / v.size();
+            for (double x : v)
+                q += (x - m) * (x - m) / (v.size() - 1);
+            return std::pair(m, q);
+        };
+        const auto [ma, va] = ms(l);
+        const auto [mb, vb] = ms(rr);
+        const double want = va + vb > 0 ? (ma - mb) / std::sqrt((va + vb) / 2) : kNaN;
+        const double got = out.values[0][std::size_t(n)];
+        if (std::isnan(want))
+            QVERIFY2(std::isnan(got), qPrintable(QString("neuron %1: %2").arg(n).arg(got)));
+        else
+            QVERIFY2(near(got, want, 1e-6),
+                     qPrintable(QString("neuron %1: %2 vs %3").arg(n).arg(got).arg(want)));
+    }
+    // A recording without the labels says so, by name.
+    const auto none = CompareStatistics::compute({s}, {"tanh"}, CompareStatistics::kDPrime,
+                                                 kDefaultConvention, "left", "up");
+    QVERIFY2(none.note.startsWith("tanh: "), qPrintable(none.note));
+}
+
+// The set's population measures through the reader process, for three
+// recordings (tanh, sigmoid, relu), against the brute force of statsref.h.
+void TestSetMetrics::setPopulationAgainstBruteForce()
+{
+    const PopulationSource source = readerPopulationSource(QStringLiteral(RNNLOSS_READER));
+    for (const QString& f : {kTanh, kSigmoid, kRelu}) {
+        io::ReadRequest req;
+        req.recording = f.toStdString();
+        const io::ReadResult r = io::readRecording(req);
+        QVERIFY2(r.summary, r.error.c_str());
+        RecordingEntry e;
+        e.files.recording = f;
+        e.summary = std::make_shared<const Summary>(*r.summary);
+        const RecordingMetrics m = SetPopulation::compute(e, source);
+        const statsref::Arrays a = arraysOf(f);
+        const Eigen::MatrixXd x = statsref::samples(a, statsref::whole());
+        const QByteArray what = f.toUtf8();
+        QVERIFY2(m[SetMetric::SilentFraction], what);
+        QVERIFY(near(*m[SetMetric::SilentFraction], statsref::silentRef(x, kSilentThreshold)));
+        if (f == kRelu) {
+            QVERIFY(!m[SetMetric::SaturatedFraction]);
+            QVERIFY(!m.reasons[std::size_t(SetMetric::SaturatedFraction)].empty());
+        } else {
+            QVERIFY2(m[SetMetric::SaturatedFraction],
+                     m.reasons[std::size_t(SetMetric::SaturatedFraction)].c_str());
+            QVERIFY(near(*m[SetMetric::SaturatedFraction], statsref::saturatedRef(x, f == kTanh)));
+        }
+        QVERIFY2(m[SetMetric::ParticipationRatio],
+                 m.reasons[std::size_t(SetMetric::ParticipationRatio)].c_str());
+        QVERIFY(near(*m[SetMetric::ParticipationRatio], statsref::participationRef(x), 1e-8));
+        QVERIFY(near(*m[SetMetric::MeanRate], x.mean(), 1e-12));
+        const auto acc = accuracyRef(a);
+        QCOMPARE(bool(m[SetMetric::Accuracy]), bool(acc));
+        if (acc)
+            QVERIFY2(near(*m[SetMetric::Accuracy], *acc, 1e-12),
+                     qPrintable(QString("%1 vs %2").arg(*m[SetMetric::Accuracy]).arg(*acc)));
+        else
+            QVERIFY(!m.reasons[std::size_t(SetMetric::Accuracy)].empty());
+    }
+}
+
+// Nothing runs until wanted; once wanted, every recording once, kept.
+void TestSetMetrics::setPopulationOnlyWhileWanted()
+{
+    std::atomic<int> calls{0};
+    SetPopulation p([&calls](const PopulationRequest&, const PopulationProgress&) {
+        ++calls;
+        PopulationRaw raw;
+        raw.participationRatio = Measure{2.5, {}};
+        return raw;
+    });
+    std::vector<RecordingEntry> entries(3);
+    for (int i = 0; i < 3; ++i) {
+        entries[std::size_t(i)].generation = std::uint64_t(i + 1);
+        entries[std::size_t(i)].summary =
+            std::make_shared<const Summary>(summarize(tinyRecording()));
+    }
+    p.setEntries(entries);
+    QTest::qWait(50);
+    QCOMPARE(p.jobsRun(), std::uint64_t(0));
+    QVERIFY(!p.complete());
+    p.setWanted(true);
+    QTRY_VERIFY_WITH_TIMEOUT(p.complete(), 10000);
+    QCOMPARE(calls.load(), 3);
+    QCOMPARE(*(*p.result(2))[SetMetric::ParticipationRatio], 2.5);
+    p.setEntries(entries); // kept: nothing again
+    QTest::qWait(50);
+    QCOMPARE(calls.load(), 3);
+}
+
+// History's metric mode in the window: one line, the participation ratio of
+// each recording at its position, against the eigen-decomposition.
+void TestSetMetrics::historyPlotsAMetric()
+{
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, {kTanh, kSigmoid}));
+    HistoryView* h = w.recordingSet()->historyView();
+    w.tabs()->setCurrentWidget(h);
+    QAction* choice = nullptr;
+    for (QAction* a : h->actions())
+        if (a->data().toString() == setMetricName(SetMetric::ParticipationRatio))
+            choice = a;
+    QVERIFY(choice);
+    choice->trigger();
+    QCOMPARE(h->metric(), setMetricName(SetMetric::ParticipationRatio));
+    QTRY_COMPARE_WITH_TIMEOUT(h->plottedMetric().size(), 2, 60000);
+    const QList<QPointF> pts = h->plottedMetric();
+    for (const QString& f : {kTanh, kSigmoid}) {
+        const int i = entryOf(w, f);
+        const double want =
+            statsref::participationRef(statsref::samples(arraysOf(f), statsref::whole()));
+        const QPointF& p = pts[0].x() == h->xOf(i) ? pts[0] : pts[1];
+        QCOMPARE(p.x(), h->xOf(i));
+        QVERIFY2(near(p.y(), want, 1e-8), qPrintable(QString("%1 vs %2").arg(p.y()).arg(want)));
+    }
+    // The terms are gone from the chart while the metric is shown, and back after.
+    QVERIFY(h->plottedTotal().isEmpty());
+    for (QAction* a : h->actions())
+        if (a->isCheckable() && a->data().toString().isEmpty() && a->text().contains("loss terms"))
+            a->trigger();
+    QVERIFY(h->metric().isEmpty());
+    QTRY_COMPARE(h->plottedTotal().size(), 2);
+}
+
+void TestSetMetrics::paretoFrontAgainstBruteForce_data()
+{
+    QTest::addColumn<int>("gx");
+    QTest::addColumn<int>("gy");
+    for (int gx : {0, 1})
+        for (int gy : {0, 1})
+            QTest::newRow(qPrintable(QString("%1/%2").arg(gx ? "max" : "min", gy ? "max" : "min")))
+                << gx << gy;
+}
+
+// The scatter's front against the definition of dominance, on points with
+// ties, duplicates and a NaN; the drawn line steps only horizontally or
+// vertically through exactly the front's points.
+void TestSetMetrics::paretoFrontAgainstBruteForce()
+{
+    QFETCH(int, gx);
+    QFETCH(int, gy);
+    const Goal goalX = gx ? Goal::Maximise : Goal::Minimise;
+    const Goal goalY = gy ? Goal::Maximise : Goal::Minimise;
+    std::mt19937 rng(19);
+    std::uniform_int_distribution<int> coarse(0, 12); // ties on each axis
+    RunsScatterView v;
+    v.resize(640, 480);
+    for (int round = 0; round < 20; ++round) {
+        const int n = 2 + round * 3;
+        QStringList names;
+        std::vector<double> x, y;
+        for (int i = 0; i < n; ++i) {
+            names << QString("run %1").arg(i);
+            x.push_back(coarse(rng) * 0.5);
+            y.push_back(coarse(rng) * 0.25);
+        }
+        x[0] = kNaN;
+        x.push_back(x[1]); // a duplicate point
+        y.push_back(y[1]);
+        names << "copy of run 1";
+        v.setGoals(goalX, goalY);
+        v.setPoints(names, x, y);
+        const std::set<std::size_t> want = frontRef(x, y, goalX, goalY);
+        const std::set<std::size_t> got(v.front().begin(), v.front().end());
+        QCOMPARE(got, want);
+        QCOMPARE(v.plottedPoints().size(), int(names.size()) - 1);
+        const QList<QPointF> line = v.frontLine();
+        std::set<std::pair<double, double>> frontPts, vertices;
+        for (std::size_t i : want)
+            frontPts.insert({x[i], y[i]});
+        for (int k = 0; k < line.size(); ++k) {
+            vertices.insert({line[k].x(), line[k].y()});
+            if (k > 0)
+                QVERIFY(line[k].x() == line[k - 1].x() || line[k].y() == line[k - 1].y());
+        }
+        for (const auto& p : frontPts)
+            QVERIFY(vertices.count(p));
+        // Every corner is dominated by (or equal to) both its neighbours: the
+        // line bounds what the front dominates.
+        for (int k = 1; k + 1 < line.size(); k += 2) {
+            const QPointF c = line[k];
+            for (const QPointF& p : {line[k - 1], line[k + 1]}) {
+                QVERIFY(goalX == Goal::Minimise ? c.x() >= p.x() : c.x() <= p.x());
+                QVERIFY(goalY == Goal::Minimise ? c.y() >= p.y() : c.y() <= p.y());
+            }
+        }
+    }
+}
+
+// A click on a point of the runs scatter (at its position on screen) makes
+// its recording the active one; the point is drawn there.
+void TestSetMetrics::clickActivatesRecording()
+{
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(loadSet(w, {kTanh, kRelu}));
+    SetMetricsBinding* b = w.setMetrics();
+    const QStringList choices = SetMetricsBinding::axisChoices();
+    b->setAxes(int(choices.indexOf("MSE (unweighted)")),
+               int(choices.indexOf("total loss (the panel's λ)")));
+    w.tabs()->setCurrentWidget(b->tab());
+    RunsScatterView* v = b->scatter();
+    // Axes without a population measure need no stats pass: none ran.
+    QCOMPARE(b->population()->jobsRun(), std::uint64_t(0));
+    QTRY_COMPARE(v->plottedPoints().size(), 2);
+    // x is each recording's MSE: the mean of (output - target)^2 over every
+    // trial, step and output unit of its arrays.
+    for (const QString& f : {kTanh, kRelu}) {
+        const statsref::Arrays a = arraysOf(f);
+        double sq = 0.0;
+        for (std::size_t i = 0; i < a.outputs.size(); ++i)
+            sq += (a.outputs[i] - a.targets[i]) * (a.outputs[i] - a.targets[i]);
+        const double want = sq / double(a.outputs.size());
+        const auto p = v->pointPosition(entryOf(w, f));
+        QVERIFY(p);
+        bool found = false;
+        for (const QPointF& q : v->plottedPoints())
+            found |= near(q.x(), want, 1e-9);
+        QVERIFY2(found, qPrintable(QString("%1: MSE %2 not plotted").arg(f).arg(want)));
+    }
+    const int active = w.recordings()->activeIndex();
+    const int other = 1 - active;
+    QTest::qWait(100); // the chart lays out its plot area when shown
+    const auto pos = v->pointPosition(other);
+    QVERIFY(pos);
+    QVERIFY(v->viewport()->rect().contains(*pos));
+    // The point's pixels are the marker's colour, not the background.
+    const QImage img = v->viewport()->grab().toImage();
+    const QColor c = img.pixelColor(*pos * img.devicePixelRatio());
+    const bool onFront =
+        std::find(v->front().begin(), v->front().end(), std::size_t(other)) != v->front().end();
+    // The front's points are drawn over the others, in its colour.
+    const QColor want = onFront ? QColor(0xd0, 0x50, 0x20) : QColor(0x2a, 0x6f, 0xb5);
+    QVERIFY2(std::abs(c.red() - want.red()) + std::abs(c.green() - want.green()) +
+                     std::abs(c.blue() - want.blue()) <
+                 40,
+             qPrintable(c.name() + " vs " + want.name()));
+    QCOMPARE(v->pointAt(*pos), other);
+    QVERIFY(v->hoverText(other).contains(w.recordings()->entries()[std::size_t(other)].label()));
+    QTest::mouseClick(v->viewport(), Qt::LeftButton, {}, *pos);
+    QCOMPARE(w.recordings()->activeIndex(), other);
+}
+
+QTEST_MAIN(TestSetMetrics)
+#include "test_setmetrics.moc"
