@@ -10,7 +10,9 @@
 #include "loadcontroller.h"
 #include "loss.h"
 #include "lossbreakdownview.h"
+#include "gradientcontroller.h"
 #include "mainwindow.h"
+#include "populationcontroller.h"
 #include "neurondetailview.h"
 #include "neuronstats.h"
 #include "neurontable.h"
@@ -1895,7 +1897,11 @@ void TestGui::weightsMismatchInStatus()
                              "weights file " + wts + " and 300 in the recording " + rec),
              qPrintable(status));
     verifyShownMatchesBruteForce(w);
-    // Matching files: no such word.
+    // Matching files: no such word. The file is changed once no reader
+    // process (the gradients' pass, the population's stats pass, which follow
+    // every load) holds it open: HDF5 locks a file it reads against writers.
+    QVERIFY(QTest::qWaitFor([&] { return !w.gradients()->busy() && !w.population()->busy(); },
+                            kLoadTimeoutMs));
     QVERIFY(rawh5::setAttribute(wts, "step", {}, 300.0));
     finished.clear();
     w.openFiles(rec, wts);
