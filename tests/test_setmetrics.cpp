@@ -10,6 +10,7 @@
 #include "historyview.h"
 #include "mainwindow.h"
 #include "populationsource.h"
+#include "rawh5.h"
 #include "reader.h"
 #include "reducer.h"
 #include "runsscatterview.h"
@@ -21,6 +22,7 @@
 #include <QApplication>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QtCharts/QLineSeries>
 
@@ -168,6 +170,7 @@ private slots:
     void paretoFrontAgainstBruteForce_data();
     void paretoFrontAgainstBruteForce();
     void clickActivatesRecording();
+    void scatterHasOnePointPerRun();
 };
 
 // Compare in the window: SD over time of two recordings on one set of bins
@@ -511,6 +514,57 @@ void TestSetMetrics::clickActivatesRecording()
     QVERIFY(v->hoverText(other).contains(w.recordings()->entries()[std::size_t(other)].label()));
     QTest::mouseClick(v->viewport(), Qt::LeftButton, {}, *pos);
     QCOMPARE(w.recordings()->activeIndex(), other);
+}
+
+// With several runs the scatter has one point per run, at its last
+// checkpoint: runA ends with the tanh recording, runB with the relu one (two
+// folders, steps 100 and 200, the same two files in opposite order). Each
+// point's x is that checkpoint's MSE from its arrays; clicking runB's point
+// makes runB's last checkpoint the active recording.
+void TestSetMetrics::scatterHasOnePointPerRun()
+{
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath("runA") && QDir(dir.path()).mkpath("runB"));
+    const QString a1 = dir.filePath("runA/c1.h5"), a2 = dir.filePath("runA/c2.h5");
+    const QString b1 = dir.filePath("runB/c1.h5"), b2 = dir.filePath("runB/c2.h5");
+    for (const auto& [from, to, step] : {std::tuple{kRelu, a1, 100.0}, std::tuple{kTanh, a2, 200.0},
+                                         std::tuple{kTanh, b1, 100.0}, std::tuple{kRelu, b2, 200.0}}) {
+        QVERIFY(QFile::copy(from, to));
+        QVERIFY(QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner));
+        QVERIFY(rawh5::setAttribute(to, "step", {}, step));
+    }
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(loadSet(w, {a1, a2, b1, b2}));
+    SetMetricsBinding* b = w.setMetrics();
+    const QStringList choices = SetMetricsBinding::axisChoices();
+    b->setAxes(int(choices.indexOf("MSE (unweighted)")),
+               int(choices.indexOf("total loss (the panel's λ)")));
+    w.tabs()->setCurrentWidget(b->tab());
+    RunsScatterView* v = b->scatter();
+    QTRY_COMPARE(v->plottedPoints().size(), 2);
+    auto mse = [](const QString& f) {
+        const statsref::Arrays a = arraysOf(f);
+        double sq = 0.0;
+        for (std::size_t i = 0; i < a.outputs.size(); ++i)
+            sq += (a.outputs[i] - a.targets[i]) * (a.outputs[i] - a.targets[i]);
+        return sq / double(a.outputs.size());
+    };
+    QVERIFY(std::abs(mse(kTanh) - mse(kRelu)) > 1e-6); // the runs are told apart
+    // Points in run order: runA (last: tanh), runB (last: relu).
+    QVERIFY(near(v->plottedPoints()[0].x(), mse(kTanh), 1e-9));
+    QVERIFY(near(v->plottedPoints()[1].x(), mse(kRelu), 1e-9));
+    QVERIFY2(v->hoverText(0).contains("runA"), qPrintable(v->hoverText(0)));
+    QVERIFY2(v->hoverText(1).contains("runB"), qPrintable(v->hoverText(1)));
+    QCOMPARE(b->recordingOfPoint(1), entryOf(w, b2));
+    w.recordings()->setActive(entryOf(w, a1));
+    QTest::qWait(100); // the chart lays out its plot area when shown
+    const auto pos = v->pointPosition(1);
+    QVERIFY(pos && v->viewport()->rect().contains(*pos));
+    QCOMPARE(v->pointAt(*pos), 1);
+    QTest::mouseClick(v->viewport(), Qt::LeftButton, {}, *pos);
+    QCOMPARE(w.recordings()->activeIndex(), entryOf(w, b2));
 }
 
 QTEST_MAIN(TestSetMetrics)

@@ -130,9 +130,10 @@ void ExportWiring::registerTables()
             return compare->distributionCsv();
         },
         ChartScope::Set);
-    const RunsScatterView* scatter = m_window->setMetrics()->scatter();
+    SetMetricsBinding* metrics = m_window->setMetrics();
     exporter->addTable(
-        "runs-scatter", "csv", [scatter]() -> std::optional<std::string> { return scatter->csv(); },
+        "runs-scatter", "csv",
+        [metrics]() -> std::optional<std::string> { return metrics->scatter()->csv(); },
         ChartScope::Set);
     const LambdaModel* m = m_window->lambdaModel();
     exporter->addTable("lambdas", "json", [m]() -> std::optional<std::string> {

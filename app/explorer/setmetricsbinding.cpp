@@ -5,6 +5,7 @@
 #include "historyview.h"
 #include "mainwindow.h"
 #include "populationsource.h"
+#include "runs.h"
 #include "runsscatterview.h"
 #include "setpopulation.h"
 
@@ -81,10 +82,20 @@ SetMetricsBinding::SetMetricsBinding(MainWindow& window, const QString& readerEx
         refreshHistory();
     });
     connect(window.recordingSet()->analysis(), &SetAnalysis::termsChanged, this,
-            &SetMetricsBinding::refreshScatter);
-    connect(window.lambdaModel(), &LambdaModel::changed, this, &SetMetricsBinding::refreshScatter);
-    connect(window.tabs(), &QTabWidget::currentChanged, this, &SetMetricsBinding::updateWanted);
-    connect(m_scatter, &RunsScatterView::pointClicked, set, &RecordingSet::setActive);
+            [this] { refreshScatter(); });
+    connect(window.lambdaModel(), &LambdaModel::changed, this, [this] { refreshScatter(); });
+    connect(window.tabs(), &QTabWidget::currentChanged, this, [this] {
+        updateWanted();
+        if (m_scatterStale)
+            refreshScatter();
+    });
+    connect(m_scatter, &RunsScatterView::pointClicked, set, [this, set](int point) {
+        if (const int i = recordingOfPoint(point); i >= 0)
+            set->setActive(i); // a run's point opens its last checkpoint
+    });
+    m_scatterTimer.setSingleShot(true);
+    m_scatterTimer.setInterval(500);
+    connect(&m_scatterTimer, &QTimer::timeout, this, [this] { refreshScatter(true); });
     m_population->setEntries(set->entries());
     setAxes(int(SetMetric::ParticipationRatio), kMse);
 }
@@ -126,7 +137,7 @@ QWidget* SetMetricsBinding::makeTab()
     connect(m_yBox, &QComboBox::activated, this,
             [this](int y) { setAxes(m_xBox->currentIndex(), y); });
     for (QComboBox* b : {m_xGoal, m_yGoal})
-        connect(b, &QComboBox::activated, this, &SetMetricsBinding::refreshScatter);
+        connect(b, &QComboBox::activated, this, [this] { refreshScatter(); });
     return m_tab;
 }
 
@@ -182,19 +193,55 @@ std::vector<std::optional<double>> SetMetricsBinding::values(int choice) const
     return out;
 }
 
-void SetMetricsBinding::refreshScatter()
+int SetMetricsBinding::recordingOfPoint(int point) const
 {
+    return point >= 0 && point < int(m_pointRecording.size()) ? m_pointRecording[std::size_t(point)]
+                                                               : -1;
+}
+
+void SetMetricsBinding::refreshScatter(bool now)
+{
+    if (!now && m_window.tabs()->currentWidget() != m_tab) {
+        // Hidden: at most one redraw per half second (for the exports), not
+        // one per change, which is quadratic while 10,000 recordings load.
+        m_scatterStale = true;
+        if (!m_scatterTimer.isActive())
+            m_scatterTimer.start();
+        return;
+    }
+    m_scatterStale = false;
+    m_scatterTimer.stop();
     const int x = m_xBox->currentIndex(), y = m_yBox->currentIndex();
     const auto vx = values(x), vy = values(y);
+    const auto& entries = m_window.recordings()->entries();
+    // One point per run (its last checkpoint) when the set has several runs,
+    // as the runs scatter asks; else one per recording.
+    std::vector<RunMember> members;
+    for (const RecordingEntry& e : entries)
+        members.push_back({e.summary.get(), e.files.recording.toStdString()});
+    const std::vector<Run> runs = groupRuns(members);
     QStringList names;
+    m_pointRecording.clear();
+    if (runs.size() > 1) {
+        for (const Run& r : runs) {
+            names << QString::fromStdString(r.name);
+            m_pointRecording.push_back(int(r.checkpoints.back()));
+        }
+    } else {
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            names << entries[i].label();
+            m_pointRecording.push_back(int(i));
+        }
+    }
     std::vector<double> xs, ys;
     int missing = 0;
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i = 0; i < vx.size(); ++i) {
-        names << m_window.recordings()->entries()[i].label();
-        xs.push_back(vx[i].value_or(nan));
-        ys.push_back(vy[i].value_or(nan));
-        missing += !(vx[i] && vy[i]);
+    for (int i : m_pointRecording) {
+        const auto& a = vx[std::size_t(i)];
+        const auto& b = vy[std::size_t(i)];
+        xs.push_back(a.value_or(nan));
+        ys.push_back(b.value_or(nan));
+        missing += !(a && b);
     }
     m_scatter->setGoals(m_xGoal->currentIndex() == 1 ? Goal::Maximise : Goal::Minimise,
                         m_yGoal->currentIndex() == 1 ? Goal::Maximise : Goal::Minimise);
@@ -203,7 +250,9 @@ void SetMetricsBinding::refreshScatter()
     QString note;
     if (missing > 0) {
         const QString busy = m_population->status();
-        note = tr("%1 of %2 recordings without both numbers").arg(missing).arg(vx.size());
+        note = runs.size() > 1 ? tr("%1 of %2 runs without both numbers")
+                               : tr("%1 of %2 recordings without both numbers");
+        note = note.arg(missing).arg(m_pointRecording.size());
         if ((x < kPopulation || y < kPopulation) && !busy.isEmpty())
             note += QStringLiteral(" — ") + busy;
     }

@@ -14,6 +14,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QTimer>
 
 #include <optional>
 #include <vector>
@@ -37,7 +38,16 @@ public:
     /// window's set, its views and the lambda model must exist.
     SetMetricsBinding(MainWindow& window, const QString& readerExe);
 
-    RunsScatterView* scatter() const { return m_scatter; }
+    /// The scatter, brought up to date (while its tab is hidden it is not
+    /// redrawn: a set of 10,000 recordings changes 10,000 times as it loads).
+    RunsScatterView* scatter()
+    {
+        if (m_scatterStale)
+            refreshScatter(true);
+        return m_scatter;
+    }
+    /// The recording (index in the set) that plotted point `point` stands for.
+    int recordingOfPoint(int point) const;
     QWidget* tab() const { return m_tab; }
     SetPopulation* population() const { return m_population; }
     CompareStatistics* compareStatistics() const { return m_compare; }
@@ -52,7 +62,8 @@ private:
     /// Each recording's value of axis choice `choice` (empty where missing).
     std::vector<std::optional<double>> values(int choice) const;
     static Goal defaultGoal(int choice);
-    void refreshScatter();
+    /// Redraws the scatter when its tab is shown (or `now`); else marks it stale.
+    void refreshScatter(bool now = false);
     void refreshHistory();
     void updateWanted();
     QWidget* makeTab();
@@ -67,6 +78,11 @@ private:
     QComboBox* m_xGoal = nullptr;
     QComboBox* m_yGoal = nullptr;
     QString m_historyMetric; ///< the History's metric mode; empty: its terms
+    /// The recording each plotted point stands for: with several runs, each
+    /// run's last checkpoint; else every recording.
+    std::vector<int> m_pointRecording;
+    bool m_scatterStale = true;
+    QTimer m_scatterTimer; ///< the coalesced redraw of a hidden scatter
 };
 
 } // namespace rnnloss
