@@ -37,71 +37,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-// ---------------------------------------------------------------------------
-// The largest single operator-new request (as in test_codec.cpp), so that the
-// malformed cases can check that no std::vector or std::string was sized from
-// an unchecked count. Every form that pairs with these deletes is replaced.
-namespace {
-std::atomic<std::size_t> g_largestNew{0};
-
-void noteNew(std::size_t n)
-{
-    std::size_t cur = g_largestNew.load(std::memory_order_relaxed);
-    while (n > cur && !g_largestNew.compare_exchange_weak(cur, n, std::memory_order_relaxed)) {
-    }
-}
-
-void* trackedNew(std::size_t n)
-{
-    noteNew(n);
-    if (void* p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-} // namespace
-
-void* operator new(std::size_t n)
-{
-    return trackedNew(n);
-}
-void* operator new[](std::size_t n)
-{
-    return trackedNew(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept
-{
-    noteNew(n);
-    return std::malloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept
-{
-    noteNew(n);
-    return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p) noexcept
-{
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept
-{
-    std::free(p);
-}
+// The allocation tracker (the largest operator-new request) of tests/newtracker.h.
+#include "newtracker.h"
 
 using namespace rnnloss;
 
