@@ -169,6 +169,7 @@ void TestSelection::initTestCase()
     o.neuronGroups.clear();
     o.dtText.clear();
     o.dtMs = 10.0;
+    o.step = 4200.0;
     m_contiguous = m_dir.filePath("contiguous.h5");
     QCOMPARE(io::writeRecording(m_contiguous.toStdString(), m_rec, o), std::string());
     o = {};
@@ -250,6 +251,7 @@ void TestSelection::readsLabels()
     QCOMPARE(r.summary->trialLabels, trialLabels());
     QCOMPARE(r.summary->neuronGroups, neuronGroups());
     QVERIFY(r.summary->dtMs && *r.summary->dtMs == 10.0); // from the text "10 ms"
+    QVERIFY(!r.summary->step);
     QVERIFY(r.summary->warnings.empty());
 
     req.recording = m_contiguous.toStdString();
@@ -259,6 +261,7 @@ void TestSelection::readsLabels()
     QCOMPARE(r.summary->trialLabels.at(2), std::string("2"));
     QVERIFY(r.summary->neuronGroups.empty());
     QVERIFY(r.summary->dtMs && *r.summary->dtMs == 10.0);
+    QVERIFY(r.summary->step && *r.summary->step == 4200.0); // WriteOptions::step
 }
 
 void TestSelection::sliceMatchesBruteForce_data()

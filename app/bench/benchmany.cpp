@@ -7,7 +7,6 @@
 
 #include "writer.h"
 
-#include <hdf5.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -47,23 +46,6 @@ Recording smallRecording()
     return rec;
 }
 
-/// The root attribute `step`, so that the set is a training series.
-void setStep(const std::string& path, double step)
-{
-    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f < 0)
-        throw std::runtime_error(path + ": cannot open to add 'step'");
-    const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t a = H5Acreate2(f, "step", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
-    const bool ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &step) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    H5Fclose(f);
-    if (!ok)
-        throw std::runtime_error(path + ": cannot write 'step'");
-}
-
 /// `count` recordings in `dir` (steps 100, 200, ...); those already there are kept.
 std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
 {
@@ -76,10 +58,10 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
         const std::string path = (dir / name).string();
         if (!std::filesystem::exists(path)) {
             const std::string tmp = path + ".part";
-            if (const std::string err = io::writeRecording(tmp, rec, {.chunkTrials = 1});
+            if (const std::string err =
+                    io::writeRecording(tmp, rec, {.chunkTrials = 1, .step = 100.0 * (i + 1)});
                 !err.empty())
                 throw std::runtime_error(err);
-            setStep(tmp, 100.0 * (i + 1));
             std::filesystem::rename(tmp, path);
         }
         files.push_back(path);

@@ -21,7 +21,6 @@
 
 #include "benchproc.h"
 
-#include <hdf5.h>
 
 #include <algorithm>
 #include <chrono>
@@ -97,22 +96,6 @@ Recording checkpointRecording(int run, int ckpt, int ckpts)
         for (double& v : *w)
             v = (0.1 + 0.1 * p) * g(rng);
     return rec;
-}
-
-void setStep(const std::string& path, double step)
-{
-    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f < 0)
-        throw std::runtime_error(path + ": cannot open to add 'step'");
-    const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t a = H5Acreate2(f, "step", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
-    const bool ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &step) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    H5Fclose(f);
-    if (!ok)
-        throw std::runtime_error(path + ": cannot write 'step'");
 }
 
 /// Reads and reduces `recording` in this process as `rnnloss summarize`
@@ -205,9 +188,9 @@ int writeSweep(const SweepArgs& s)
             std::snprintf(name, sizeof name, "ckpt_%04d.h5", c);
             const std::string path = (dir / name).string();
             const Recording rec = checkpointRecording(run, c, s.checkpoints);
-            if (const std::string err = io::writeRecording(path, rec); !err.empty())
+            if (const std::string err = io::writeRecording(path, rec, {.step = 100.0 * (c + 1)});
+                !err.empty())
                 throw std::runtime_error(path + ": " + err);
-            setStep(path, 100.0 * (c + 1));
             recordingBytes += fs::file_size(path);
             summaryBytes += summarizeHere(path);
             if (!s.keepRecordings)
@@ -322,7 +305,6 @@ int timeSummaries(const SweepArgs& s, const std::string& cli)
 int benchSweep(const std::vector<std::string>& args, const std::string& cli)
 {
     const SweepArgs s = parseSweep(args);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     if (std::find(args.begin(), args.end(), "--write-sweep") != args.end())
         return writeSweep(s);
     return timeSummaries(s, cli);

@@ -184,6 +184,9 @@ std::string writeContents(hid_t f, const Recording& rec, const WriteOptions& o)
     if (o.network)
         if (std::string err = writeNetwork(f, *o.network, o); !err.empty())
             return err;
+    if (o.step)
+        if (std::string err = writeAttribute(f, "step", o.step, {}); !err.empty())
+            return err;
     // dt as a number of milliseconds or as text, when the options give one.
     if (!o.dtMs && o.dtText.empty())
         return {};

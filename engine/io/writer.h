@@ -24,6 +24,8 @@ struct WriteOptions
     /// The root attribute `dt`: a number of milliseconds, or text ("10 ms").
     std::optional<double> dtMs;
     std::string dtText;
+    /// The root attribute `step` (a checkpoint of a training series).
+    std::optional<double> step;
     /// The network's own objects (recording-format.md, "The network"): its
     /// biases (biases/...; empty ones not written), `init_state` when it has
     /// one, and the attributes `activation` and `alpha`. Its weights are the
