@@ -7,7 +7,8 @@
 // count. (Eigen allocates with malloc; an absurd Eigen allocation shows up as
 // the decoder's "too large to hold in memory" message, which the tests refuse.)
 // Every form that pairs with these deletes is replaced, so that ASan sees only
-// malloc/free pairs. Used by test_codec, test_gradcodec, test_sidecar and test_statspass.
+// malloc/free pairs. Used by test_codec, test_gradcodec, test_sidecar, test_statspass and
+// test_benchwire.
 
 #include <atomic>
 #include <cstdlib>

@@ -8,10 +8,9 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "rawread.h"
-#include "reader.h"
+#include "hdf5helper.h"
 #include "readerprocess.h"
 #include "reducer.h"
-#include "writer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -181,17 +180,18 @@ class EndToEnd
 {
 public:
     /// Reads the file's skeleton (its raw layout) once; throws when it cannot.
-    explicit EndToEnd(const std::string& file);
+    EndToEnd(Hdf5Helper& hdf5, const std::string& file);
     void run(int reps);
 
 private:
     void chooseSlice();
-    void makeTinyRecording() const;
+    void makeTinyRecording();
     void firstResult();
     void sliceRecompute();
     std::vector<std::function<void()>> measures();
     void print(const std::vector<double>& t) const;
 
+    Hdf5Helper& m_hdf5;
     std::string m_file;
     ReaderJob m_job;
     Summary m_skeleton;
@@ -210,7 +210,7 @@ private:
     volatile double m_sink = 0.0;
 };
 
-EndToEnd::EndToEnd(const std::string& file) : m_file(file)
+EndToEnd::EndToEnd(Hdf5Helper& hdf5, const std::string& file) : m_hdf5(hdf5), m_file(file)
 {
     m_job.readerExe = readerExecutable();
     m_job.recording = file;
@@ -252,15 +252,14 @@ void EndToEnd::chooseSlice()
         m_slice.steps.push_back(t);
 }
 
-void EndToEnd::makeTinyRecording() const
+void EndToEnd::makeTinyRecording()
 {
     Recording small;
     small.shape = {4, 10, 2, 8, 2};
     small.states.assign(4 * 10 * 8, 0.5);
     small.outputs.assign(4 * 10 * 2, 0.1);
     small.targets.assign(4 * 10 * 2, 0.0);
-    if (const std::string err = io::writeRecording(m_tiny, small, {.chunkTrials = 1}); !err.empty())
-        throw std::runtime_error(err);
+    m_hdf5.write(m_tiny, small, {.chunkTrials = 1});
 }
 
 void EndToEnd::firstResult()
@@ -299,9 +298,10 @@ std::vector<std::function<void()>> EndToEnd::measures()
     const std::string& file = m_file;
     std::vector<std::function<void()>> fs = {[file] { readBytes(file); },
                                              [this, file] {
-                                                 m_sink = io::readRaw(file, "states", 64 << 20) +
-                                                          io::readRaw(file, "outputs", 64 << 20) +
-                                                          io::readRaw(file, "targets", 64 << 20);
+                                                 m_sink =
+                                                     m_hdf5.readRaw(file, "states", 64 << 20) +
+                                                     m_hdf5.readRaw(file, "outputs", 64 << 20) +
+                                                     m_hdf5.readRaw(file, "targets", 64 << 20);
                                              },
                                              [file] { runCompute(file, nullptr); },
                                              [file] { runCompute(file, "--via-reader"); },
@@ -378,9 +378,9 @@ void EndToEnd::print(const std::vector<double>& t) const
     }
 }
 
-void endToEnd(const std::string& file, int reps)
+void endToEnd(Hdf5Helper& hdf5, const std::string& file, int reps)
 {
-    EndToEnd(file).run(reps);
+    EndToEnd(hdf5, file).run(reps);
 }
 
 struct BenchOptions
@@ -493,25 +493,27 @@ void timeInMemory(const std::vector<float>& states, const Shape& sh, int reps, S
 }
 
 /// (c) read + reduce from the HDF5 file, page cache warm; returns the summary read.
-Summary timeFromFile(const std::string& file, int reps, SyntheticTimes& t)
+/// HDF5's own read and the engine's read in one process are timed in the
+/// HDF5 helper (the reader, hdf5helper.h); a request's round trip is tens of
+/// microseconds of each.
+Summary timeFromFile(Hdf5Helper& hdf5, const std::string& file, int reps, SyntheticTimes& t)
 {
     volatile double sink = 0.0;
-    io::ReadRequest req;
-    req.recording = file;
-    req.reduce.threads = 2;
-    io::readRecording(req); // warms the page cache
-    t.raw = timeIt(reps, [&] { sink = io::readRaw(file, "states", req.slabBytes); });
-    std::optional<Summary> summary;
-    t.inProcess = timeIt(reps, [&] { summary = io::readRecording(req).summary; });
+    const std::size_t slabBytes = std::size_t(64) << 20; // the reader's default
+    hdf5.readHere(file, 2);                               // warms the page cache
+    t.raw = timeIt(reps, [&] { sink = hdf5.readRaw(file, "states", slabBytes); });
+    t.inProcess = timeIt(reps, [&] { hdf5.readHere(file, 2); });
     ReaderJob job;
     job.readerExe = readerExecutable();
     job.recording = file;
     job.reduce.threads = 2;
+    std::optional<Summary> summary;
     t.viaReader = timeIt(reps, [&] {
         ReaderProcess p;
         auto out = p.run(job);
         if (!out.summary)
             throw std::runtime_error(out.error);
+        summary = std::move(out.summary);
     });
     return std::move(*summary);
 }
@@ -577,7 +579,8 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
         std::printf("rnnloss bench --recording: %d repetitions (medians); machine: %s, %u "
                     "hardware threads\n",
                     o.reps, cpuName().c_str(), std::thread::hardware_concurrency());
-        endToEnd(o.existing, o.reps);
+        Hdf5Helper hdf5;
+        endToEnd(hdf5, o.existing, o.reps);
         return 0;
     }
 
@@ -594,13 +597,12 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
 
     SyntheticTimes t;
     timeInMemory(states, sh, o.reps, t);
-    const std::string err = io::writeRecording(o.file, rec, {.chunkTrials = o.chunkTrials});
-    if (!err.empty())
-        throw std::runtime_error(err);
-    const Summary summary = timeFromFile(o.file, o.reps, t);
+    Hdf5Helper hdf5;
+    hdf5.write(o.file, rec, {.chunkTrials = o.chunkTrials});
+    const Summary summary = timeFromFile(hdf5, o.file, o.reps, t);
     timeLambdaChanges(summary, o.reps, t);
     printSynthetic(t, mb);
-    endToEnd(o.file, o.reps);
+    endToEnd(hdf5, o.file, o.reps);
     if (!o.keep)
         std::filesystem::remove(o.file);
     return 0;

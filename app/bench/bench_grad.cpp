@@ -6,12 +6,13 @@
 // "Gradients").
 
 #include "bench.h"
+#include "benchproc.h"
 
 #include "gradient.h"
 #include "network.h"
 #include "options.h"
 #include "readerprocess.h"
-#include "writer.h"
+#include "hdf5helper.h"
 
 #include <algorithm>
 #include <array>
@@ -87,7 +88,7 @@ GradOptions parseGradOptions(const std::vector<std::string>& a)
 /// inputs and targets, and rectified noisy rates as its recorded states (the
 /// replay comparison costs the same whatever they are), float32 in chunks of
 /// one trial: the layout rnnloss_record.py writes.
-std::string writeGradientRecording(const Shape& s, const std::string& path)
+void writeGradientRecording(const Shape& s, const std::string& path)
 {
     std::mt19937_64 rng(7);
     std::normal_distribution<double> g(0.0, 1.0);
@@ -122,10 +123,7 @@ std::string writeGradientRecording(const Shape& s, const std::string& path)
     rec.wHid = flat(n.wHid);
     rec.wOut = flat(n.wOut);
     rec.trainingLambdas = {1.0, 0.0, 1e-3, 0.0, 1e-2, 1e-3, 1e-3};
-    io::WriteOptions w;
-    w.chunkTrials = 1;
-    w.network = &n;
-    return io::writeRecording(path, rec, w);
+    Hdf5Helper().write(path, rec, {.chunkTrials = 1, .network = &n});
 }
 
 /// One run of the reader process, split by the stages its progress frames name.
@@ -154,6 +152,7 @@ OurRun runOurs(const std::string& file, int threads)
     job.convention = Convention::Nn4n;
     job.gradientThreads = threads;
     job.memoryLimitBytes = 0;
+    bench::resetPeakRss(); // the reader's peak, not this process's (benchproc.h)
     const double cpu0 = childrenCpu();
     const auto start = Clock::now();
     // The last frame of the read, the last of the forward pass.
@@ -256,8 +255,7 @@ void benchCase(const char* title, const Shape& s, const GradOptions& o)
     const std::string file =
         (std::filesystem::path(o.dir) / ("rnnloss-bench-grad-" + std::to_string(s.nHid) + ".h5"))
             .string();
-    if (const std::string err = writeGradientRecording(s, file); !err.empty())
-        throw std::runtime_error(err);
+    writeGradientRecording(s, file);
     const double mb = double(std::filesystem::file_size(file)) / 1e6;
     runOurs(file, o.threads); // warms the page cache and the reader's binary
     CaseTimes t;

@@ -5,13 +5,14 @@
 #include "benchgoals.h"
 #include "benchproc.h"
 
-#include "writer.h"
+#include "hdf5helper.h"
 
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -51,6 +52,7 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
 {
     std::filesystem::create_directories(dir);
     const Recording rec = smallRecording();
+    std::optional<Hdf5Helper> hdf5; // started when a file is missing
     std::vector<std::string> files;
     for (int i = 0; i < count; ++i) {
         char name[32];
@@ -58,10 +60,9 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
         const std::string path = (dir / name).string();
         if (!std::filesystem::exists(path)) {
             const std::string tmp = path + ".part";
-            if (const std::string err =
-                    io::writeRecording(tmp, rec, {.chunkTrials = 1, .step = 100.0 * (i + 1)});
-                !err.empty())
-                throw std::runtime_error(err);
+            if (!hdf5)
+                hdf5.emplace();
+            hdf5->write(tmp, rec, {.chunkTrials = 1, .step = 100.0 * (i + 1)});
             std::filesystem::rename(tmp, path);
         }
         files.push_back(path);

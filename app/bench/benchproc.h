@@ -23,6 +23,12 @@ double medianOf(std::vector<double> v);
 double timeProcess(const std::vector<std::string>& args, const Environment& env = {},
                    long* peakKb = nullptr);
 
+/// Resets this process's peak resident set to its current one
+/// (/proc/self/clear_refs, "5"). A child's peak (wait4's ru_maxrss) starts
+/// from its parent's peak at exec, with fork and posix_spawn alike, so a
+/// child's own peak is only seen when this process's is small first.
+void resetPeakRss();
+
 /// A program that answers each line it reads on stdin with one line on
 /// stdout (here: the milliseconds one repetition took, timed inside it).
 class Peer

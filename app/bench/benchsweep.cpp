@@ -4,23 +4,20 @@
 //
 // Each checkpoint is a real recording, written with engine/io's writer (the
 // run's training lambdas and the checkpoint's `step` as root attributes),
-// read and reduced in this process by the engine's reader as `rnnloss
-// summarize` reduces it, made into its summary file (summaryfiles.h) and then
-// removed: what stays is DIR/run_XX/ckpt_YYYY.h5.rnnsum, the summary of a
+// read and reduced by the engine's reader as `rnnloss summarize` reduces it,
+// made into its summary file (summaryfiles.h) and then removed, all three by
+// one HDF5 helper (hdf5helper.h: the reader, the one program with HDF5): what stays is DIR/run_XX/ckpt_YYYY.h5.rnnsum, the summary of a
 // recording that is not there. The data change along a run (the error falls,
 // the rates and weights grow) and between runs, so that no history is flat.
 // The folder is the run: the recordings have no `run` attribute.
 
 #include "bench.h"
 
+#include "benchproc.h"
+#include "hdf5helper.h"
 #include "loss.h"
-#include "reader.h"
 #include "sidecar.h"
 #include "summaryfiles.h"
-#include "writer.h"
-
-#include "benchproc.h"
-
 
 #include <algorithm>
 #include <chrono>
@@ -98,32 +95,6 @@ Recording checkpointRecording(int run, int ckpt, int ckpts)
     return rec;
 }
 
-/// Reads and reduces `recording` in this process as `rnnloss summarize`
-/// keeps it (no per-time sums, the rate histograms) and writes its summary
-/// file beside it. Returns the summary file's size.
-std::uintmax_t summarizeHere(const std::string& recording)
-{
-    const FileStampResult stamp = fileStamp(recording);
-    if (!stamp.value)
-        throw std::runtime_error(stamp.error);
-    io::ReadRequest req;
-    req.recording = recording;
-    req.reduce.perTime = false;
-    req.reduce.histograms = true;
-    io::ReadResult r = io::readRecording(req);
-    if (!r.summary)
-        throw std::runtime_error(r.error);
-    const std::vector<std::uint8_t> bytes = summaryFileBytes(
-        std::move(*r.summary), recording, *stamp.value, true, "rnnloss-bench --write-sweep");
-    // Benchmark data: written straight, without summarize's fsync per file.
-    const std::string file = sidecarPathFor(recording);
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    if (!out)
-        throw std::runtime_error(file + ": cannot write");
-    return bytes.size();
-}
-
 struct SweepArgs
 {
     std::string dir;
@@ -178,6 +149,7 @@ int writeSweep(const SweepArgs& s)
 {
     const auto started = Clock::now();
     std::uintmax_t recordingBytes = 0, summaryBytes = 0;
+    Hdf5Helper hdf5;
     for (int run = 0; run < s.runs; ++run) {
         char folder[32];
         std::snprintf(folder, sizeof folder, "run_%02d", run);
@@ -188,11 +160,9 @@ int writeSweep(const SweepArgs& s)
             std::snprintf(name, sizeof name, "ckpt_%04d.h5", c);
             const std::string path = (dir / name).string();
             const Recording rec = checkpointRecording(run, c, s.checkpoints);
-            if (const std::string err = io::writeRecording(path, rec, {.step = 100.0 * (c + 1)});
-                !err.empty())
-                throw std::runtime_error(path + ": " + err);
+            hdf5.write(path, rec, {.step = 100.0 * (c + 1)});
             recordingBytes += fs::file_size(path);
-            summaryBytes += summarizeHere(path);
+            summaryBytes += hdf5.summarize(path, "rnnloss-bench --write-sweep");
             if (!s.keepRecordings)
                 fs::remove(path);
         }

@@ -7,8 +7,12 @@
 // (engine/gradcodec.h): the raw arrays never leave this process. With
 // --stats, one stats frame instead (engine/statscodec.h, the stats pass of
 // engine/statspass.h, on demand).
-// Not for people: `rnnloss` and `rnnloss-explorer` run it.
+// With --bench-helper (benchhelper.h) it is instead the HDF5 side of
+// rnnloss-bench: it writes the benchmark's synthetic recordings and times
+// HDF5's own read, so that no other program links HDF5.
+// Not for people: `rnnloss`, `rnnloss-explorer` and `rnnloss-bench` run it.
 
+#include "benchhelper.h"
 #include "cliargs.h"
 #include "gradcodec.h"
 #include "options.h"
@@ -210,6 +214,8 @@ std::vector<std::string> applyLimits(std::vector<std::string> args)
 int main(int argc, char** argv)
 {
     try {
+        if (argc == 2 && std::string(argv[1]) == "--bench-helper")
+            return benchHelperMain();
         std::vector<std::string> args =
             applyLimits(std::vector<std::string>(argv + 1, argv + argc));
         const bool normsOnly = takeFlag(args, "--weight-norms-only");
