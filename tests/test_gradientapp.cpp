@@ -13,6 +13,7 @@
 #include "gradgram.h"
 #include "gradientbarsview.h"
 #include "gradientcontroller.h"
+#include "gradientprefetch.h"
 #include "gradientfake.h"
 #include "gradientref.h"
 #include "gradientview.h"
@@ -182,6 +183,8 @@ private slots:
     void windowShowsTheSourcesReason();
     void readerGradientsMatchNn4n();
     void measureGradientLatency();
+    void prefetchIsTakenOnlyByItsOwnJob();
+    void failedLoadDropsThePrefetch();
     void windowFollowsLoadSelectionAndLambdas();
     void windowExportsGradients();
     void balanceByGradientIsOneUndoStep();
@@ -373,6 +376,11 @@ void TestGradientApp::readerGradientsMatchNn4n()
     w.resize(1200, 760);
     w.show();
     QVERIFY(loadAndSettle(w, file));
+    // The first pass was the one started with the load (gradientprefetch.h):
+    // one reader job in all, and its numbers are checked below.
+    QCOMPARE(w.gradientTab()->prefetch().started(), 1);
+    QCOMPARE(w.gradientTab()->prefetch().used(), 1);
+    QCOMPARE(w.gradients()->jobsRun(), std::uint64_t(1));
     LambdaState s = w.state();
     s.values = {0.5, 2.0, 0.25, 1.5, 3.0, 0.125, 0.75};
     s.enabled.fill(true);
@@ -466,6 +474,73 @@ void TestGradientApp::measureGradientLatency()
           qPrintable(QFileInfo(file).fileName()), loadMs, median(shown),
           *std::max_element(shown.begin(), shown.end()), median(painted),
           *std::max_element(painted.begin(), painted.end()));
+}
+
+// The pass started with a load is handed over only to the same job; another
+// job cancels it, and a take() whose progress says stop cancels it. What it
+// hands over is checked against nn4n + autograd.
+void TestGradientApp::prefetchIsTakenOnlyByItsOwnJob()
+{
+    const QJsonObject j = gradientref::referenceCases()["relu_whole"].toObject();
+    QVERIFY(!j.isEmpty());
+    const QString file = m_tmp.filePath("prefetch.h5");
+    QVERIFY(gradientref::writeReferenceCase(j, file, false));
+    const ReaderJob nn4n = gradientReaderJob(kReader, {file, {}}, nullptr, std::nullopt,
+                                             Convention::Nn4n);
+    const ReaderJob spec = gradientReaderJob(kReader, {file, {}}, nullptr, std::nullopt,
+                                             Convention::Spec);
+    GradientPrefetch p;
+    QVERIFY(!p.take(nn4n, {})); // nothing started
+    p.start(nn4n);
+    QVERIFY(p.pending());
+    QVERIFY(!p.take(spec, {}));  // another convention: not handed over...
+    QVERIFY(!p.pending());
+    QVERIFY(!p.take(nn4n, {}));  // ...and cancelled, not kept
+    QCOMPARE(p.used(), 0);
+    p.start(nn4n);
+    int calls = 0;
+    const auto stopped = p.take(nn4n, [&](double, const std::string&) { return ++calls < 1; });
+    QVERIFY(stopped && stopped->cancelled && !stopped->gradients);
+    QCOMPARE(calls, 1);
+    p.start(nn4n);
+    std::vector<double> fractions;
+    const auto out = p.take(nn4n, [&](double f, const std::string&) {
+        fractions.push_back(f);
+        return true;
+    });
+    QVERIFY2(out && out->gradients, out ? out->error.c_str() : "no outcome");
+    QVERIFY(!fractions.empty());
+    QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
+    QCOMPARE(p.started(), 3);
+    QCOMPARE(p.used(), 2);
+    // The norm of dL_mse/dW_hid against autograd's.
+    const double want = j["expected"]
+                            .toObject()["nn4n"]
+                            .toObject()["mse"]
+                            .toObject()["grad_norm"]
+                            .toObject()["W_hid"]
+                            .toDouble();
+    const ParamGram& whid = out->gradients->gram[index(Param::WHid)];
+    const double got = std::sqrt(whid.g[index(Term::Mse)][index(Term::Mse)]);
+    QVERIFY2(std::abs(got - want) <= 1e-9 * want, qPrintable(QString("%1 vs %2").arg(got).arg(want)));
+}
+
+// A load that fails leaves the window as it was: the pass started with it is
+// cancelled and nothing is computed for it.
+void TestGradientApp::failedLoadDropsThePrefetch()
+{
+    MainWindow w(kReader);
+    w.resize(1200, 760);
+    w.show();
+    QSignalSpy finished(&w, &MainWindow::loadFinished);
+    w.openFiles(m_tmp.filePath("not-there.h5"));
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QCOMPARE(w.gradientTab()->prefetch().started(), 1);
+    QCOMPARE(w.gradientTab()->prefetch().used(), 0);
+    QVERIFY(!w.gradientTab()->prefetch().pending()); // cancelled, not left running
+    QCOMPARE(w.gradients()->jobsRun(), std::uint64_t(0));
+    QVERIFY(!w.gradients()->busy());
 }
 
 void TestGradientApp::windowFollowsLoadSelectionAndLambdas()

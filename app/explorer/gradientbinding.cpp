@@ -16,12 +16,16 @@
 namespace rnnloss {
 
 GradientBinding::GradientBinding(MainWindow& window, const QString& readerExe)
-    : QObject(&window), m_window(window),
-      m_controller(new GradientController(defaultGradientSource(readerExe), this)),
+    : QObject(&window), m_window(window), m_readerExe(readerExe),
+      m_prefetch(std::make_shared<GradientPrefetch>()),
+      m_controller(new GradientController(readerGradientSource(readerExe, m_prefetch), this)),
       m_view(new GradientView), m_recordings(window.recordings()), m_selection(window.selection()),
       m_lambdas(window.lambdaModel()), m_panel(window.lambdaPanel())
 {
     window.tabs()->addTab(m_view, tr("Gradients"));
+    connect(&window, &MainWindow::loadStarted, this, &GradientBinding::onLoadStarted);
+    // A load that fails shows nothing new: its pass is not wanted.
+    connect(m_recordings, &RecordingSet::failed, this, [this] { m_prefetch->drop(); });
     connect(m_recordings, &RecordingSet::activeChanged, this, &GradientBinding::onActiveChanged);
     connect(m_selection, &SelectionController::selectionShown, this,
             &GradientBinding::onSelectionShown);
@@ -50,8 +54,20 @@ GradientBinding::GradientBinding(MainWindow& window, const QString& readerExe)
 
 void GradientBinding::setSource(const GradientSource& source)
 {
+    m_readerSource = false;
+    m_prefetch->drop();
     m_controller->setSource(source);
     m_window.recordingSet()->setGradientSource(source); // the History's, per recording
+}
+
+void GradientBinding::onLoadStarted(const LoadRequest& files)
+{
+    // What onActiveChanged() will ask for when the load has finished: the
+    // whole recording (a fresh load shows all of it) in the panel's
+    // convention. Anything else asked for then cancels this.
+    if (m_readerSource && !files.recording.isEmpty())
+        m_prefetch->start(gradientReaderJob(m_readerExe, files, nullptr, std::nullopt,
+                                            m_lambdas->state().convention));
 }
 
 void GradientBinding::onActiveChanged()

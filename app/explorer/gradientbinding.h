@@ -8,6 +8,7 @@
 // and History take their gradients and parameter from here too.
 
 #include "gradientcontroller.h"
+#include "gradientprefetch.h"
 
 #include <QObject>
 #include <QString>
@@ -25,7 +26,9 @@ class GradientBinding : public QObject
 {
     Q_OBJECT
 public:
-    /// Adds the tab to `window`'s tabs; computes with defaultGradientSource(readerExe).
+    /// Adds the tab to `window`'s tabs; computes through the reader
+    /// `readerExe`, starting the pass of a recording opened alone while it
+    /// loads (gradientprefetch.h).
     /// The window's lambda panel, models, selection and set must exist.
     GradientBinding(MainWindow& window, const QString& readerExe);
 
@@ -34,13 +37,20 @@ public:
     /// The source of every gradient in the window (the tab's, the History's).
     void setSource(const GradientSource& source);
 
+    /// The pass started at the load (for tests).
+    const GradientPrefetch& prefetch() const { return *m_prefetch; }
+
 private:
+    void onLoadStarted(const LoadRequest& files);
     void onActiveChanged();
     void onSelectionShown();
     void onLambdasChanged();
     void updatePanelShares();
 
     MainWindow& m_window;
+    QString m_readerExe;
+    std::shared_ptr<GradientPrefetch> m_prefetch;
+    bool m_readerSource = true; ///< the source is the reader (not a test's): prefetch
     GradientController* m_controller;
     GradientView* m_view;
     RecordingSet* m_recordings;

@@ -6,6 +6,7 @@
 // progress callback returns false.
 
 #include "gradient.h"
+#include "gradientprefetch.h"
 #include "loadcontroller.h"
 #include "slice.h"
 #include "summary.h"
@@ -39,5 +40,14 @@ GradientSource unavailableGradientSource();
 /// The source the window computes its gradients with. `readerExe` is the
 /// isolated reader the recording's data must be read through.
 GradientSource defaultGradientSource(const QString& readerExe);
+/// The same, first asking `prefetch` (may be null) for a job it started
+/// while the recording loaded.
+GradientSource readerGradientSource(const QString& readerExe,
+                                    std::shared_ptr<GradientPrefetch> prefetch);
+/// The reader job of a gradient request (`whole`: the recording as loaded,
+/// may be null; a slice that is all of it is sent as none).
+ReaderJob gradientReaderJob(const QString& readerExe, const LoadRequest& files,
+                            const Summary* whole, const std::optional<Slice>& slice,
+                            Convention convention);
 
 } // namespace rnnloss

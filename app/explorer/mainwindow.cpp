@@ -182,6 +182,7 @@ void MainWindow::openFiles(const QString& recording, const QString& weights)
 {
     m_status->startBatch(recording.isEmpty() ? weights : recording);
     m_recordings->load({recording, weights});
+    emit loadStarted({recording, weights});
 }
 
 void MainWindow::addRecordings(const QStringList& paths)

@@ -115,6 +115,7 @@ public:
     SelectionBar* selectionBar() const { return m_selectionBar; }
     SelectionController* selection() const { return m_selection; }
     GradientController* gradients() const { return m_gradientTab->controller(); }
+    GradientBinding* gradientTab() const { return m_gradientTab; }
     /// Where the gradients come from (defaultGradientSource() unless set): the
     /// Gradients tab's, the lambda panel's, auto-balance's and the History's;
     /// the data shown is computed again with it.
@@ -159,6 +160,9 @@ public:
     void forgetSessionLambdas() { m_pending.forgetKept(); }
 
 signals:
+    /// openFiles() has started the load of one recording (the Gradients tab
+    /// starts its pass beside it: gradientprefetch.h).
+    void loadStarted(const rnnloss::LoadRequest& files);
     void loadFinished(bool ok);
     /// After a result has been painted.
     void resultShown();
