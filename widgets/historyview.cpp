@@ -30,8 +30,6 @@ constexpr double kPickRadiusPx = 12.0;
 /// More run lines than this are drawn without legend entries (hovering names the run).
 constexpr int kMaxRunLegend = 12;
 
-
-
 } // namespace
 
 HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
@@ -158,7 +156,7 @@ int HistoryView::runLineCount() const
 QList<QPointF> HistoryView::plottedRun(int run) const
 {
     return perRun() && run >= 0 && run < m_runSeries.size() ? m_runSeries[run]->points()
-                                                             : QList<QPointF>{};
+                                                            : QList<QPointF>{};
 }
 
 void HistoryView::syncRunSeries()
@@ -379,8 +377,8 @@ std::optional<bool> HistoryView::wantedLog() const
     std::vector<double> values;
     for (std::size_t i = 0; i < m_results.size(); ++i)
         for (int s = 0; s < kSeries; ++s) {
-            const bool drawn = runs ? s == m_runQuantity
-                                    : (s == kTotal || m_lambdas[std::size_t(s)] != 0.0);
+            const bool drawn =
+                runs ? s == m_runQuantity : (s == kTotal || m_lambdas[std::size_t(s)] != 0.0);
             if (m_results[i] && drawn) {
                 const auto& r = *m_results[i];
                 if (const auto v = s == kTotal ? r.total : r[kAllTerms[s]].weighted)
@@ -445,8 +443,7 @@ QHash<QLineSeries*, QList<QPointF>> HistoryView::linePoints(double& lo, double& 
     std::vector<int> byX(m_labels.size());
     for (int i = 0; i < int(byX.size()); ++i)
         byX[std::size_t(i)] = i;
-    std::stable_sort(byX.begin(), byX.end(),
-                     [this](int a, int b) { return plotX(a) < plotX(b); });
+    std::stable_sort(byX.begin(), byX.end(), [this](int a, int b) { return plotX(a) < plotX(b); });
     lo = std::numeric_limits<double>::infinity();
     hi = -lo;
     // Each line gets the points of the recordings drawn in it.
@@ -484,8 +481,8 @@ void HistoryView::refreshMark()
 void HistoryView::refreshRanges(double lo, double hi)
 {
     const bool runs = perRun();
-    const QString quantity = m_runQuantity == kTotal ? tr("total")
-                                                     : qs(termKey(kAllTerms[m_runQuantity]));
+    const QString quantity =
+        m_runQuantity == kTotal ? tr("total") : qs(termKey(kAllTerms[m_runQuantity]));
     if (!m_gradientMode) {
         m_yLinear->setTitleText(runs ? tr("λ · L: %1").arg(quantity) : tr("λ · L"));
         m_yLog->setTitleText(runs ? tr("λ · L: %1 (log)").arg(quantity) : tr("λ · L (log)"));
@@ -501,7 +498,8 @@ void HistoryView::refreshRanges(double lo, double hi)
         setDecadeRange(m_yLog, lo, hi);
     else
         // 5 % headroom: the top point (and its ring) is drawn whole, not cut by the frame.
-        setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
+        setNiceRange(m_yLinear, std::min(lo, 0.0),
+                     hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
     refreshXRange();
 }
 
@@ -582,7 +580,8 @@ QString HistoryView::hoverText(int recording) const
         return {};
     QStringList lines{QStringLiteral("<b>%1</b>").arg(m_labels.value(recording).toHtmlEscaped())};
     if (recording < int(m_runOf.size()))
-        lines << tr("run %1").arg(m_runNames.value(m_runOf[std::size_t(recording)]).toHtmlEscaped());
+        lines << tr("run %1").arg(
+            m_runNames.value(m_runOf[std::size_t(recording)]).toHtmlEscaped());
     if (m_numericX)
         lines << QStringLiteral("%1 = %2")
                      .arg(m_xValue->titleText())

@@ -5,9 +5,9 @@
 #include "historyview.h"
 #include "mainwindow.h"
 #include "populationsource.h"
-#include "selectioncontroller.h"
 #include "runs.h"
 #include "runsscatterview.h"
+#include "selectioncontroller.h"
 #include "setpopulation.h"
 
 #include <QComboBox>
@@ -235,7 +235,7 @@ std::vector<std::optional<double>> SetMetricsBinding::values(int choice) const
 int SetMetricsBinding::recordingOfPoint(int point) const
 {
     return point >= 0 && point < int(m_pointRecording.size()) ? m_pointRecording[std::size_t(point)]
-                                                               : -1;
+                                                              : -1;
 }
 
 void SetMetricsBinding::refreshScatter(bool now)
