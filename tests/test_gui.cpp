@@ -6,6 +6,7 @@
 #include "clijson.h"
 #include "computeworker.h"
 #include "lambdapanel.h"
+#include "headlessexport.h"
 #include "heatmapview.h"
 #include "loadcontroller.h"
 #include "loss.h"
@@ -13,6 +14,7 @@
 #include "gradientcontroller.h"
 #include "mainwindow.h"
 #include "populationcontroller.h"
+#include "populationsource.h"
 #include "neurondetailview.h"
 #include "neuronstats.h"
 #include "neurontable.h"
@@ -62,6 +64,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 #include <vector>
 
 using namespace rnnloss;
@@ -329,6 +332,11 @@ private:
     QProcessEnvironment headlessEnv() const;
 
     QTemporaryDir m_tmp;
+    /// The Runs scatter's CSV in `dir`: one row per run of `last` (its last
+    /// checkpoint's arrays), its participation ratio and MSE by brute force.
+    void verifyRunsScatterCsv(const QString& dir, const Shape& shape,
+                              const std::map<QString, std::pair<double, Recording>>& last);
+
     QString m_big;
     std::unique_ptr<MainWindow> m_w;
 };
@@ -1725,13 +1733,41 @@ void TestGui::headlessExportRunsScatter()
         if (!last.count(run) || last[run].first < step)
             last[run] = {step, rec};
     }
-    const QString dir = m_tmp.filePath("export-runs-out");
-    QProcess p;
-    p.setProcessEnvironment(headlessEnv());
-    p.start(kExplorer, {root, "--export", dir, "--formats", "csv"});
-    QVERIFY(p.waitForFinished(180000));
-    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
-             p.readAllStandardError().constData());
+    // The app, and in here a window whose population measures arrive late
+    // (each held back 400 ms on its worker): the export waits for them either way.
+    for (const bool inProcess : {false, true}) {
+        const QString dir = m_tmp.filePath(inProcess ? "export-runs-late" : "export-runs-out");
+        if (!inProcess) {
+            QProcess p;
+            p.setProcessEnvironment(headlessEnv());
+            p.start(kExplorer, {root, "--export", dir, "--formats", "csv"});
+            QVERIFY(p.waitForFinished(180000));
+            QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+                     p.readAllStandardError().constData());
+        } else {
+            QVERIFY(QDir().mkpath(dir));
+            MainWindow w(kReader);
+            const PopulationSource real = readerPopulationSource(kReader);
+            w.setMetrics()->setPopulationSource(
+                [real](const PopulationRequest& q, const PopulationProgress& progress) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+                    return real(q, progress);
+                });
+            HeadlessExport job(w, {root}, {}, dir, {"csv"});
+            QSignalSpy finished(&job, &HeadlessExport::finished);
+            w.resize(1280, 800);
+            w.show();
+            job.start();
+            QVERIFY(finished.wait(120000));
+            QCOMPARE(finished.front().front().toInt(), 0);
+        }
+        verifyRunsScatterCsv(dir, shape, last);
+    }
+}
+
+void TestGui::verifyRunsScatterCsv(const QString& dir, const Shape& shape,
+                                   const std::map<QString, std::pair<double, Recording>>& last)
+{
     const QStringList csvs = QDir(dir).entryList({"*-runs-scatter.csv"}, QDir::Files);
     QCOMPARE(csvs.size(), 1);
     QFile f(QDir(dir).filePath(csvs.front()));
@@ -1748,7 +1784,7 @@ void TestGui::headlessExportRunsScatter()
         QCOMPARE(cells.size(), 4);
         const QString run = QString(cells[0]).remove(QLatin1Char('"'));
         QVERIFY2(last.count(run) && seen.insert(run).second, qPrintable(rows[i]));
-        const Recording& r = last[run].second;
+        const Recording& r = last.at(run).second;
         // The participation ratio of the states' covariance over every (trial, step) sample.
         const long n = long(shape.batch * shape.time);
         Eigen::MatrixXd x(n, shape.nHid);
