@@ -6,6 +6,7 @@
 #include "clijson.h"
 #include "computeworker.h"
 #include "lambdapanel.h"
+#include "headlessexport.h"
 #include "heatmapview.h"
 #include "loadcontroller.h"
 #include "loss.h"
@@ -13,6 +14,7 @@
 #include "gradientcontroller.h"
 #include "mainwindow.h"
 #include "populationcontroller.h"
+#include "populationsource.h"
 #include "neurondetailview.h"
 #include "neuronstats.h"
 #include "neurontable.h"
@@ -20,6 +22,7 @@
 #include "rawh5.h"
 #include "readerprocess.h"
 #include "terms.h"
+#include "writer.h"
 
 #include <QBarSeries>
 #include <QBarSet>
@@ -54,9 +57,14 @@
 #include <QXmlStreamReader>
 #include <QtTest>
 
+#include <Eigen/Dense>
+
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
+#include <set>
+#include <thread>
 #include <vector>
 
 using namespace rnnloss;
@@ -301,6 +309,7 @@ private slots:
     void smallWindow();
     void headlessExport();
     void headlessExportSizeAndCaption();
+    void headlessExportRunsScatter();
     void lambdasFromFile();
     void helpWithoutDisplay();
     void screenshotMode();
@@ -323,6 +332,11 @@ private:
     QProcessEnvironment headlessEnv() const;
 
     QTemporaryDir m_tmp;
+    /// The Runs scatter's CSV in `dir`: one row per run of `last` (its last
+    /// checkpoint's arrays), its participation ratio and MSE by brute force.
+    void verifyRunsScatterCsv(const QString& dir, const Shape& shape,
+                              const std::map<QString, std::pair<double, Recording>>& last);
+
     QString m_big;
     std::unique_ptr<MainWindow> m_w;
 };
@@ -1688,6 +1702,111 @@ void TestGui::headlessExport()
                           "example-gradients.csv", "example-neuron-histogram.csv",
                           "example-neurons.csv", "example-psth.csv", "example-runs-scatter.csv",
                           "example-statistic.csv"}));
+}
+
+// rnnloss-explorer FOLDER --export DIR: the folder is one set (three runs in
+// subfolders, steps given); the Runs scatter's CSV, whose default x axis is a
+// population measure computed on a worker, waits for it: one row per run (its
+// last checkpoint) with the participation ratio from an Eigen
+// eigen-decomposition of the states' covariance and the MSE, both from the
+// arrays written here.
+void TestGui::headlessExportRunsScatter()
+{
+    const QString root = m_tmp.filePath("export-runs");
+    const Shape shape{3, 5, 2, 6, 2};
+    struct Checkpoint
+    {
+        QString run;
+        double step;
+    };
+    const Checkpoint checkpoints[] = {
+        {"runA", 100}, {"runA", 200}, {"runB", 100}, {"runB", 300}, {"runC", 200}};
+    std::map<QString, std::pair<double, Recording>> last; // per run: its last step's arrays
+    for (const auto& [run, step] : checkpoints) {
+        QVERIFY(QDir(root).mkpath(run));
+        const Recording rec = bruteforce::random(shape, unsigned(step) + run.back().unicode());
+        io::WriteOptions o;
+        o.doublePrecision = true;
+        o.step = step;
+        const QString file = QDir(root).filePath(QString("%1/ckpt%2.h5").arg(run).arg(step));
+        QCOMPARE(io::writeRecording(file.toStdString(), rec, o), std::string());
+        if (!last.count(run) || last[run].first < step)
+            last[run] = {step, rec};
+    }
+    // The app, and in here a window whose population measures arrive late
+    // (each held back 400 ms on its worker): the export waits for them either way.
+    for (const bool inProcess : {false, true}) {
+        const QString dir = m_tmp.filePath(inProcess ? "export-runs-late" : "export-runs-out");
+        if (!inProcess) {
+            QProcess p;
+            p.setProcessEnvironment(headlessEnv());
+            p.start(kExplorer, {root, "--export", dir, "--formats", "csv"});
+            QVERIFY(p.waitForFinished(180000));
+            QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+                     p.readAllStandardError().constData());
+        } else {
+            QVERIFY(QDir().mkpath(dir));
+            MainWindow w(kReader);
+            const PopulationSource real = readerPopulationSource(kReader);
+            w.setMetrics()->setPopulationSource(
+                [real](const PopulationRequest& q, const PopulationProgress& progress) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+                    return real(q, progress);
+                });
+            HeadlessExport job(w, {root}, {}, dir, {"csv"});
+            QSignalSpy finished(&job, &HeadlessExport::finished);
+            w.resize(1280, 800);
+            w.show();
+            job.start();
+            QVERIFY(finished.wait(120000));
+            QCOMPARE(finished.front().front().toInt(), 0);
+        }
+        verifyRunsScatterCsv(dir, shape, last);
+    }
+}
+
+void TestGui::verifyRunsScatterCsv(const QString& dir, const Shape& shape,
+                                   const std::map<QString, std::pair<double, Recording>>& last)
+{
+    const QStringList csvs = QDir(dir).entryList({"*-runs-scatter.csv"}, QDir::Files);
+    QCOMPARE(csvs.size(), 1);
+    QFile f(QDir(dir).filePath(csvs.front()));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QStringList rows;
+    for (const QString& line : QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts))
+        if (!line.startsWith('#'))
+            rows << line;
+    QCOMPARE(rows.size(), 1 + int(last.size()));
+    QVERIFY2(rows[0].startsWith("name,participation ratio,MSE (unweighted),"), qPrintable(rows[0]));
+    std::set<QString> seen;
+    for (int i = 1; i < rows.size(); ++i) {
+        const QStringList cells = rows[i].split(',');
+        QCOMPARE(cells.size(), 4);
+        const QString run = QString(cells[0]).remove(QLatin1Char('"'));
+        QVERIFY2(last.count(run) && seen.insert(run).second, qPrintable(rows[i]));
+        const Recording& r = last.at(run).second;
+        // The participation ratio of the states' covariance over every (trial, step) sample.
+        const long n = long(shape.batch * shape.time);
+        Eigen::MatrixXd x(n, shape.nHid);
+        for (long b = 0; b < shape.batch; ++b)
+            for (long t = 0; t < shape.time; ++t)
+                for (long j = 0; j < shape.nHid; ++j)
+                    x(b * shape.time + t, j) =
+                        bruteforce::at(r.states, shape, b, t, j, shape.nHid);
+        const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
+        const Eigen::VectorXd ev =
+            Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(centred.transpose() * centred / n)
+                .eigenvalues();
+        const double pr = ev.sum() * ev.sum() / ev.squaredNorm();
+        double sq = 0.0;
+        for (std::size_t k = 0; k < r.outputs.size(); ++k)
+            sq += (r.outputs[k] - r.targets[k]) * (r.outputs[k] - r.targets[k]);
+        const double mse = sq / double(r.outputs.size());
+        QVERIFY2(std::abs(cells[1].toDouble() - pr) <= 1e-8 * pr,
+                 qPrintable(QString("%1: PR %2 vs %3").arg(run, cells[1]).arg(pr, 0, 'g', 17)));
+        QVERIFY2(std::abs(cells[2].toDouble() - mse) <= 1e-12 * mse,
+                 qPrintable(QString("%1: MSE %2 vs %3").arg(run, cells[2]).arg(mse, 0, 'g', 17)));
+    }
 }
 
 // --help and --version answer without a display.

@@ -10,6 +10,9 @@
 #include "statisticview.h"
 #include "statsref.h"
 
+#include <QTabWidget>
+#include <QtCharts/QBarCategoryAxis>
+
 #include <QApplication>
 #include <QChartView>
 #include <QLineEdit>
@@ -74,6 +77,7 @@ private slots:
     void defaultSourceSaysWhy();
     void windowAsksTheReader();
     void latestRequestWins();
+    void chartsFitTheWindow();
 };
 
 void TestPopulation::histogramBinsAndGroups()
@@ -293,8 +297,10 @@ void TestPopulation::windowAsksTheReader()
     QCOMPARE(*m.saturated->value, statsref::saturatedRef(x, true));
     QVERIFY(m.participationRatio && m.participationRatio->value);
     const double pr = statsref::participationRef(x);
-    QVERIFY2(std::abs(*m.participationRatio->value - pr) <= 1e-9 * pr,
-             qPrintable(QString("%1 vs %2").arg(*m.participationRatio->value, 0, 'g', 17).arg(pr, 0, 'g', 17)));
+    QVERIFY2(
+        std::abs(*m.participationRatio->value - pr) <= 1e-9 * pr,
+        qPrintable(
+            QString("%1 vs %2").arg(*m.participationRatio->value, 0, 'g', 17).arg(pr, 0, 'g', 17)));
     QVERIFY(m.accuracy && m.accuracy->error.empty());
     // And the panel shows them.
     QVERIFY2(w.population()->populationView()->measuresText().contains(
@@ -329,6 +335,46 @@ void TestPopulation::latestRequestWins()
     QCOMPARE(c.jobsRun(), std::uint64_t(2));
     QCOMPARE(calls.load(), 2);
     QCOMPARE(spy.front().front().value<PopulationResult>().measures.silentThreshold, 0.3);
+}
+
+// At the window's default size (1280 x 800, the docs' screenshot), the
+// accuracy and psychometric charts' titles fit their width (Qt elides what
+// does not: "Accuracy, steps 70:100,..."), and the accuracy's label names
+// fit under their bars or stand upright ("ov...", "ch...").
+void TestPopulation::chartsFitTheWindow()
+{
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(w.size(), QSize(1280, 800));
+    QSignalSpy loaded(&w, &MainWindow::loadFinished);
+    w.openFiles(QStringLiteral(RNNLOSS_SOURCE_DIR "/resources/example.h5"));
+    QVERIFY(loaded.wait(60000));
+    w.tabs()->setCurrentWidget(w.population()->populationView()->parentWidget());
+    PopulationView* v = w.population()->populationView();
+    QTRY_VERIFY_WITH_TIMEOUT(v->accuracyChart()->title().startsWith("Accuracy, steps"), 60000);
+    for (QChart* c : {v->accuracyChart(), v->psychometricChart()}) {
+        const int need = QFontMetrics(c->titleFont()).horizontalAdvance(c->title());
+        const QMargins m = c->margins();
+        QVERIFY2(need <= c->size().width() - m.left() - m.right(),
+                 qPrintable(QString("'%1' needs %2 px of %3")
+                                .arg(c->title())
+                                .arg(need)
+                                .arg(c->size().width())));
+    }
+    auto* cats = qobject_cast<QBarCategoryAxis*>(v->accuracyChart()->axes(Qt::Horizontal).front());
+    QVERIFY(cats && cats->count() == 3); // overall, choice A, choice B
+    const QFontMetrics fm(cats->labelsFont());
+    auto fits = [&] {
+        const double slot = v->accuracyChart()->plotArea().width() / cats->count();
+        for (const QString& c : cats->categories()) {
+            const bool upright = std::abs(cats->labelsAngle()) == 90;
+            if ((upright ? fm.height() : fm.horizontalAdvance(c)) > slot)
+                return false;
+        }
+        return true;
+    };
+    QTRY_VERIFY2(fits(), qPrintable(QString("angle %1").arg(cats->labelsAngle())));
 }
 
 QTEST_MAIN(TestPopulation)

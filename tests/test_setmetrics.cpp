@@ -10,6 +10,7 @@
 #include "historyview.h"
 #include "mainwindow.h"
 #include "populationsource.h"
+#include "populationview.h"
 #include "rawh5.h"
 #include "reader.h"
 #include "reducer.h"
@@ -17,17 +18,22 @@
 #include "setmetricsbinding.h"
 #include "setpopulation.h"
 #include "statsref.h"
+#include "writer.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 
@@ -155,6 +161,144 @@ int entryOf(const MainWindow& w, const QString& file)
     return -1;
 }
 
+/// A checkpoint of the hand-made runs: neuron n's rate at (trial b, step t)
+/// is level[n] * (1 + t + b) / 5 (largest, level[n], at b = 1, t = 3); trial
+/// b's target is unit b at every step, and its output favours unit early[b]
+/// by 0.2 in steps 0-1 and unit late[b] by 1.0 in steps 2-3.
+struct Checkpoint
+{
+    QString run;
+    double step;
+    std::array<double, 4> level;
+    std::array<int, 2> early, late;
+};
+
+constexpr int kB = 2, kT = 4, kN = 4, kOut = 2;
+
+const std::vector<Checkpoint>& handRuns()
+{
+    static const std::vector<Checkpoint> runs = {
+        {"runA", 100, {0, 0, 0.05, 0.5}, {1, 0}, {0, 1}},
+        {"runA", 200, {0, 0.05, 0.5, 0.5}, {0, 0}, {0, 1}},
+        {"runB", 100, {0, 0, 0, 0.5}, {1, 1}, {1, 0}},
+        {"runB", 200, {0.05, 0.05, 0.5, 0.5}, {0, 1}, {0, 0}},
+        {"runB", 300, {0, 0.5, 0.5, 0.5}, {1, 0}, {0, 1}},
+        {"runC", 50, {0.05, 0, 0, 0.5}, {0, 1}, {1, 1}},
+        {"runC", 250, {0.5, 0.5, 0.05, 0}, {0, 0}, {0, 1}},
+    };
+    return runs;
+}
+
+double handRate(const Checkpoint& c, int b, int t, int n)
+{
+    return c.level[std::size_t(n)] * (1.0 + t + b) / 5.0;
+}
+
+Recording handRecording(const Checkpoint& c)
+{
+    Recording rec;
+    rec.shape = {kB, kT, 1, kN, kOut};
+    std::mt19937 rng(int(c.step));
+    std::normal_distribution<double> g(0.0, 0.3);
+    for (int b = 0; b < kB; ++b)
+        for (int t = 0; t < kT; ++t) {
+            for (int n = 0; n < kN; ++n)
+                rec.states.push_back(handRate(c, b, t, n));
+            const int favoured = t < 2 ? c.early[std::size_t(b)] : c.late[std::size_t(b)];
+            for (int k = 0; k < kOut; ++k) {
+                rec.outputs.push_back(k == favoured ? (t < 2 ? 0.2 : 1.0) : 0.0);
+                rec.targets.push_back(k == b ? 1.0 : 0.0);
+            }
+            rec.inputs.push_back(1.0);
+        }
+    for (int i = 0; i < kN; ++i)
+        rec.wIn.push_back(g(rng));
+    for (int i = 0; i < kN * kN; ++i)
+        rec.wHid.push_back(g(rng));
+    for (int i = 0; i < kOut * kN; ++i)
+        rec.wOut.push_back(g(rng));
+    return rec;
+}
+
+/// Writes the runs as DIR/runX/stepS.h5 (float64, the step as the root attribute).
+QStringList writeHandRuns(const QString& dir)
+{
+    QStringList files;
+    for (const Checkpoint& c : handRuns()) {
+        QDir(dir).mkpath(c.run);
+        const QString f = QDir(dir).filePath(QString("%1/step%2.h5").arg(c.run).arg(c.step));
+        io::WriteOptions o;
+        o.doublePrecision = true;
+        o.step = c.step;
+        if (io::writeRecording(f.toStdString(), handRecording(c), o) != "")
+            return {};
+        files << f;
+    }
+    return files;
+}
+
+/// By hand: the share of `neurons` whose rates stay within the threshold
+/// (their largest is their level: rates are not negative).
+double silentByHand(const Checkpoint& c, double threshold, const std::vector<int>& neurons)
+{
+    int silent = 0;
+    for (int n : neurons)
+        silent += c.level[std::size_t(n)] <= threshold;
+    return double(silent) / double(neurons.size());
+}
+
+/// By hand: the share of trials whose output's largest unit summed over steps
+/// [t0, t1) is the target's (unit b): the late unit when the window holds a
+/// late step (1.0 beats 2 x 0.2), else the early one.
+double accuracyByHand(const Checkpoint& c, int t0, int t1)
+{
+    int correct = 0;
+    for (int b = 0; b < kB; ++b)
+        correct += (t1 > 2 ? c.late : c.early)[std::size_t(b)] == b;
+    return double(correct) / kB;
+}
+
+/// Whether History draws one line per run, named after it, whose points are
+/// (step, want(checkpoint)) of its checkpoints in step order; else why not.
+QString runLinesDiffer(const HistoryView& h, const std::function<double(const Checkpoint&)>& want)
+{
+    std::map<QString, QList<QPointF>> expected;
+    for (const Checkpoint& c : handRuns())
+        expected[c.run] << QPointF(c.step, want(c));
+    for (auto& [run, pts] : expected)
+        std::sort(pts.begin(), pts.end(), [](auto a, auto b) { return a.x() < b.x(); });
+    if (h.runLineCount() != int(expected.size()))
+        return QString("%1 run lines").arg(h.runLineCount());
+    for (int r = 0; r < h.runLineCount(); ++r) {
+        const auto it = expected.find(h.runLineName(r));
+        if (it == expected.end())
+            return "a line named " + h.runLineName(r);
+        const QList<QPointF> got = h.plottedRun(r);
+        if (got.size() != it->second.size())
+            return QString("%1: %2 points").arg(it->first).arg(got.size());
+        for (int k = 0; k < got.size(); ++k)
+            if (got[k].x() != it->second[k].x() || !near(got[k].y(), it->second[k].y(), 1e-9))
+                return QString("%1: (%2, %3) instead of (%4, %5)")
+                    .arg(it->first)
+                    .arg(got[k].x())
+                    .arg(got[k].y())
+                    .arg(it->second[k].x())
+                    .arg(it->second[k].y());
+    }
+    return {};
+}
+
+/// Chooses `metric` in History's context menu.
+bool chooseMetric(HistoryView* h, const QString& metric)
+{
+    for (QAction* a : h->actions())
+        if (a->isCheckable() && a->data().toString() == metric) {
+            a->trigger();
+            return h->metric() == metric;
+        }
+    return false;
+}
+
 } // namespace
 
 class TestSetMetrics : public QObject
@@ -171,6 +315,8 @@ private slots:
     void paretoFrontAgainstBruteForce();
     void clickActivatesRecording();
     void scatterHasOnePointPerRun();
+    void historyMetricOneLinePerRun();
+    void metricsFollowPopulationSettings();
 };
 
 // Compare in the window: SD over time of two recordings on one set of bins
@@ -527,8 +673,9 @@ void TestSetMetrics::scatterHasOnePointPerRun()
     QVERIFY(QDir(dir.path()).mkpath("runA") && QDir(dir.path()).mkpath("runB"));
     const QString a1 = dir.filePath("runA/c1.h5"), a2 = dir.filePath("runA/c2.h5");
     const QString b1 = dir.filePath("runB/c1.h5"), b2 = dir.filePath("runB/c2.h5");
-    for (const auto& [from, to, step] : {std::tuple{kRelu, a1, 100.0}, std::tuple{kTanh, a2, 200.0},
-                                         std::tuple{kTanh, b1, 100.0}, std::tuple{kRelu, b2, 200.0}}) {
+    for (const auto& [from, to, step] :
+         {std::tuple{kRelu, a1, 100.0}, std::tuple{kTanh, a2, 200.0}, std::tuple{kTanh, b1, 100.0},
+          std::tuple{kRelu, b2, 200.0}}) {
         QVERIFY(QFile::copy(from, to));
         QVERIFY(QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner));
         QVERIFY(rawh5::setAttribute(to, "step", {}, step));
@@ -565,6 +712,129 @@ void TestSetMetrics::scatterHasOnePointPerRun()
     QCOMPARE(v->pointAt(*pos), 1);
     QTest::mouseClick(v->viewport(), Qt::LeftButton, {}, *pos);
     QCOMPARE(w.recordings()->activeIndex(), entryOf(w, b2));
+}
+
+// History's metric mode with three runs (folders runA, runB, runC; steps
+// given): one line per run, named and coloured as the loss terms' run lines,
+// each point (step, silent fraction) against the count by hand of the
+// neurons whose level is 0.
+void TestSetMetrics::historyMetricOneLinePerRun()
+{
+    QTemporaryDir dir;
+    const QStringList files = writeHandRuns(dir.path());
+    QCOMPARE(files.size(), int(handRuns().size()));
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, files));
+    HistoryView* h = w.recordingSet()->historyView();
+    w.tabs()->setCurrentWidget(h);
+    QTRY_COMPARE(h->runLineCount(), 3); // the loss terms, per run
+    QMap<QString, QColor> colours;
+    for (int r = 0; r < 3; ++r)
+        for (QAbstractSeries* s : h->chart()->series())
+            if (s->name() == h->runLineName(r))
+                colours[s->name()] = static_cast<QLineSeries*>(s)->pen().color();
+    QVERIFY(chooseMetric(h, setMetricName(SetMetric::SilentFraction)));
+    const std::vector<int> all{0, 1, 2, 3};
+    const auto want = [&](const Checkpoint& c) { return silentByHand(c, kSilentThreshold, all); };
+    QString why;
+    QVERIFY2(QTest::qWaitFor([&] { return (why = runLinesDiffer(*h, want)).isEmpty(); }, 60000),
+             qPrintable(why));
+    // What is drawn: exactly the three run lines, in the colours they had,
+    // each with its legend entry; no single metric line.
+    int drawn = 0;
+    for (QAbstractSeries* s : h->chart()->series()) {
+        auto* line = qobject_cast<QLineSeries*>(s);
+        if (!line || !line->isVisible() || line->points().isEmpty())
+            continue;
+        ++drawn;
+        QVERIFY2(colours.contains(line->name()), qPrintable(line->name()));
+        QCOMPARE(line->pen().color(), colours[line->name()]);
+        const auto markers = h->chart()->legend()->markers(line);
+        QVERIFY(!markers.isEmpty() && markers.front()->isVisible());
+    }
+    QCOMPARE(drawn, 3);
+    QVERIFY(h->plottedMetric().isEmpty());
+    QVERIFY2(h->chart()->title().contains("one line per run"), qPrintable(h->chart()->title()));
+    // A set of one run: one line, as before (runA's two checkpoints).
+    MainWindow one(QStringLiteral(RNNLOSS_READER));
+    one.show();
+    QVERIFY(loadSet(one, {files[0], files[1]}));
+    HistoryView* h1 = one.recordingSet()->historyView();
+    QVERIFY(chooseMetric(h1, setMetricName(SetMetric::SilentFraction)));
+    QTRY_COMPARE_WITH_TIMEOUT(h1->plottedMetric().size(), 2, 60000);
+    QCOMPARE(h1->runLineCount(), 0);
+    for (int k = 0; k < 2; ++k) {
+        const Checkpoint& c = handRuns()[std::size_t(k)];
+        QCOMPARE(h1->plottedMetric()[k].x(), c.step);
+        QVERIFY(near(h1->plottedMetric()[k].y(), silentByHand(c, kSilentThreshold, all)));
+    }
+}
+
+// The set's measures follow the Population tab: its silent threshold and
+// response window (typed into its fields) and the selection of the data it
+// shows (neurons 0:2, applied to every recording), each time recomputed and
+// checked against the hand values; the Runs scatter's points too.
+void TestSetMetrics::metricsFollowPopulationSettings()
+{
+    QTemporaryDir dir;
+    const QStringList files = writeHandRuns(dir.path());
+    QCOMPARE(files.size(), int(handRuns().size()));
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, files));
+    HistoryView* h = w.recordingSet()->historyView();
+    w.tabs()->setCurrentWidget(h);
+    QVERIFY(chooseMetric(h, setMetricName(SetMetric::SilentFraction)));
+    const std::vector<int> all{0, 1, 2, 3}, firstTwo{0, 1};
+    QString why;
+    auto expect = [&](const std::function<double(const Checkpoint&)>& want) {
+        return QTest::qWaitFor([&] { return (why = runLinesDiffer(*h, want)).isEmpty(); }, 60000);
+    };
+    QVERIFY2(expect([&](auto& c) { return silentByHand(c, kSilentThreshold, all); }),
+             qPrintable(why));
+    PopulationView* tab = w.population()->populationView();
+    tab->thresholdField()->setText("0.1");
+    emit tab->thresholdField()->editingFinished();
+    QCOMPARE(w.setMetrics()->population()->settings().silentThreshold, 0.1);
+    QVERIFY2(expect([&](auto& c) { return silentByHand(c, 0.1, all); }), qPrintable(why));
+    // The selection: neurons 0 and 1 of every recording.
+    QSignalSpy shown(w.selection(), &SelectionController::selectionShown);
+    QVERIFY(w.selection()->apply({{}, {}, "0:2", {}, {}}).isEmpty());
+    QVERIFY(shown.wait(30000));
+    QVERIFY2(expect([&](auto& c) { return silentByHand(c, 0.1, firstTwo); }), qPrintable(why));
+    QVERIFY(w.selection()->apply({}).isEmpty());
+    QVERIFY2(expect([&](auto& c) { return silentByHand(c, 0.1, all); }), qPrintable(why));
+    // Accuracy: over every step by default (each step has a target), then over steps 0-1.
+    QVERIFY(chooseMetric(h, setMetricName(SetMetric::Accuracy)));
+    QVERIFY2(expect([](auto& c) { return accuracyByHand(c, 0, kT); }), qPrintable(why));
+    tab->windowField()->setText("0:2");
+    emit tab->windowField()->editingFinished();
+    QVERIFY2(expect([](auto& c) { return accuracyByHand(c, 0, 2); }), qPrintable(why));
+    // The scatter: each run's last checkpoint, its accuracy over steps 0-1 against its mean rate.
+    SetMetricsBinding* b = w.setMetrics();
+    b->setAxes(int(SetMetric::MeanRate), int(SetMetric::Accuracy));
+    w.tabs()->setCurrentWidget(b->tab());
+    RunsScatterView* v = b->scatter();
+    std::map<QString, Checkpoint> last;
+    for (const Checkpoint& c : handRuns())
+        if (!last.count(c.run) || last[c.run].step < c.step)
+            last[c.run] = c;
+    QTRY_COMPARE_WITH_TIMEOUT(v->plottedPoints().size(), 3, 60000);
+    for (int p = 0; p < 3; ++p) {
+        const QString hover = v->hoverText(p);
+        const auto it = std::find_if(last.begin(), last.end(),
+                                     [&](auto& kv) { return hover.contains(kv.first); });
+        QVERIFY2(it != last.end(), qPrintable(hover));
+        const Checkpoint& c = it->second;
+        double sum = 0.0; // the mean over neurons and samples, by brute force
+        for (int b2 = 0; b2 < kB; ++b2)
+            for (int t = 0; t < kT; ++t)
+                for (int n = 0; n < kN; ++n)
+                    sum += handRate(c, b2, t, n);
+        QVERIFY(near(v->plottedPoints()[p].x(), sum / (kB * kT * kN), 1e-12));
+        QVERIFY(near(v->plottedPoints()[p].y(), accuracyByHand(c, 0, 2)));
+    }
 }
 
 QTEST_MAIN(TestSetMetrics)

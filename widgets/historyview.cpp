@@ -30,8 +30,6 @@ constexpr double kPickRadiusPx = 12.0;
 /// More run lines than this are drawn without legend entries (hovering names the run).
 constexpr int kMaxRunLegend = 12;
 
-
-
 } // namespace
 
 HistoryView::HistoryView(QWidget* parent) : QChartView(parent)
@@ -137,7 +135,8 @@ void HistoryView::setRuns(const std::vector<int>& runOfRecording, const QStringL
 
 bool HistoryView::perRun() const
 {
-    return m_runNames.size() > 1 && !m_gradientMode && m_metric.isEmpty();
+    // A metric is drawn per run whatever the loss mode; the gradient shares are not.
+    return m_runNames.size() > 1 && (!m_metric.isEmpty() || !m_gradientMode);
 }
 
 void HistoryView::setRunQuantity(int quantity)
@@ -157,7 +156,7 @@ int HistoryView::runLineCount() const
 QList<QPointF> HistoryView::plottedRun(int run) const
 {
     return perRun() && run >= 0 && run < m_runSeries.size() ? m_runSeries[run]->points()
-                                                             : QList<QPointF>{};
+                                                            : QList<QPointF>{};
 }
 
 void HistoryView::syncRunSeries()
@@ -229,7 +228,8 @@ void HistoryView::refreshTitle()
 {
     QString title;
     if (!m_metric.isEmpty()) {
-        title = tr("%1 of each recording").arg(m_metric);
+        title = perRun() ? tr("%1 of each checkpoint, one line per run").arg(m_metric)
+                         : tr("%1 of each recording").arg(m_metric);
         if (!m_metricNote.isEmpty())
             title += QStringLiteral(" — ") + m_metricNote;
     } else if (m_gradientMode) {
@@ -377,8 +377,8 @@ std::optional<bool> HistoryView::wantedLog() const
     std::vector<double> values;
     for (std::size_t i = 0; i < m_results.size(); ++i)
         for (int s = 0; s < kSeries; ++s) {
-            const bool drawn = runs ? s == m_runQuantity
-                                    : (s == kTotal || m_lambdas[std::size_t(s)] != 0.0);
+            const bool drawn =
+                runs ? s == m_runQuantity : (s == kTotal || m_lambdas[std::size_t(s)] != 0.0);
             if (m_results[i] && drawn) {
                 const auto& r = *m_results[i];
                 if (const auto v = s == kTotal ? r.total : r[kAllTerms[s]].weighted)
@@ -390,9 +390,13 @@ std::optional<bool> HistoryView::wantedLog() const
 
 QLineSeries* HistoryView::lineOf(int recording, int series) const
 {
-    // A metric replaces every other line while it is plotted.
-    if (!m_metric.isEmpty())
-        return series == kSeries ? m_metricSeries : nullptr;
+    // A metric replaces every other line while it is plotted: one line, or
+    // one per run.
+    if (!m_metric.isEmpty()) {
+        if (series != kSeries)
+            return nullptr;
+        return perRun() ? m_runSeries[m_runOf[std::size_t(recording)]] : m_metricSeries;
+    }
     if (series == kSeries)
         return nullptr;
     if (perRun())
@@ -402,8 +406,6 @@ QLineSeries* HistoryView::lineOf(int recording, int series) const
 
 double HistoryView::plotX(int recording) const
 {
-    if (!m_metric.isEmpty())
-        return m_x[std::size_t(recording)];
     return perRun() && !m_numericX ? m_runOrder[std::size_t(recording)]
                                    : m_x[std::size_t(recording)];
 }
@@ -421,23 +423,8 @@ void HistoryView::refresh()
     }
     const bool runs = perRun();
     m_quantityBox->setVisible(runs);
-    // Lines run along the axis even when the recordings were given out of order.
-    std::vector<int> byX(m_results.size());
-    for (int i = 0; i < int(byX.size()); ++i)
-        byX[std::size_t(i)] = i;
-    std::stable_sort(byX.begin(), byX.end(),
-                     [this](int a, int b) { return plotX(a) < plotX(b); });
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    // Each line gets the points of the recordings drawn in it.
-    QHash<QLineSeries*, QList<QPointF>> points;
-    for (int i : byX)
-        for (int s = 0; s < kSeries; ++s)
-            if (QLineSeries* line = lineOf(i, s))
-                if (const auto v = plotValue(i, s)) {
-                    points[line] << QPointF(plotX(i), *v);
-                    lo = std::min(lo, *v);
-                    hi = std::max(hi, *v);
-                }
+    double lo = 0.0, hi = 0.0;
+    const QHash<QLineSeries*, QList<QPointF>> points = linePoints(lo, hi);
     for (int s = 0; s < kSeries; ++s) {
         const bool shown = !runs && seriesShown(s);
         m_series[s]->replace(points.value(m_series[s]));
@@ -445,30 +432,61 @@ void HistoryView::refresh()
         for (QLegendMarker* m : m_chart->legend()->markers(m_series[s]))
             m->setVisible(shown);
     }
+    showRunLines(points, runs);
+    refreshMark();
+    refreshRanges(lo, hi);
+}
+
+QHash<QLineSeries*, QList<QPointF>> HistoryView::linePoints(double& lo, double& hi) const
+{
+    // Lines run along the axis even when the recordings were given out of order.
+    std::vector<int> byX(m_labels.size());
+    for (int i = 0; i < int(byX.size()); ++i)
+        byX[std::size_t(i)] = i;
+    std::stable_sort(byX.begin(), byX.end(), [this](int a, int b) { return plotX(a) < plotX(b); });
+    lo = std::numeric_limits<double>::infinity();
+    hi = -lo;
+    // Each line gets the points of the recordings drawn in it.
+    QHash<QLineSeries*, QList<QPointF>> points;
+    for (int i : byX)
+        for (int s = 0; s <= kSeries; ++s)
+            if (QLineSeries* line = lineOf(i, s))
+                if (const auto v = plotValue(i, s)) {
+                    points[line] << QPointF(plotX(i), *v);
+                    lo = std::min(lo, *v);
+                    hi = std::max(hi, *v);
+                }
+    return points;
+}
+
+void HistoryView::showRunLines(const QHash<QLineSeries*, QList<QPointF>>& points, bool shown)
+{
     for (QLineSeries* line : m_runSeries) {
         line->replace(points.value(line));
-        line->setVisible(runs);
+        line->setVisible(shown);
         for (QLegendMarker* m : m_chart->legend()->markers(line))
-            m->setVisible(runs && m_runSeries.size() <= kMaxRunLegend);
+            m->setVisible(shown && m_runSeries.size() <= kMaxRunLegend);
     }
+}
+
+void HistoryView::refreshMark()
+{
     QList<QPointF> mark;
-    for (int s = kTotal; s >= 0 && m_active >= 0 && mark.isEmpty(); --s)
+    for (int s = kSeries; s >= 0 && m_active >= 0 && mark.isEmpty(); --s)
         if (const auto p = lineOf(m_active, s) ? plotValue(m_active, s) : std::nullopt)
             mark << QPointF(plotX(m_active), *p);
     m_activeMark->replace(mark);
-    refreshRanges(lo, hi);
 }
 
 void HistoryView::refreshRanges(double lo, double hi)
 {
     const bool runs = perRun();
-    const QString quantity = m_runQuantity == kTotal ? tr("total")
-                                                     : qs(termKey(kAllTerms[m_runQuantity]));
+    const QString quantity =
+        m_runQuantity == kTotal ? tr("total") : qs(termKey(kAllTerms[m_runQuantity]));
     if (!m_gradientMode) {
         m_yLinear->setTitleText(runs ? tr("λ · L: %1").arg(quantity) : tr("λ · L"));
         m_yLog->setTitleText(runs ? tr("λ · L: %1 (log)").arg(quantity) : tr("λ · L (log)"));
     }
-    m_xValue->setTitleText(runs && !m_numericX ? tr("checkpoint (in its run's order)") : m_xTitle);
     if (!std::isfinite(lo)) {
         lo = logAxis() ? 1e-3 : 0.0;
         hi = 1.0;
@@ -480,7 +498,15 @@ void HistoryView::refreshRanges(double lo, double hi)
         setDecadeRange(m_yLog, lo, hi);
     else
         // 5 % headroom: the top point (and its ring) is drawn whole, not cut by the frame.
-        setNiceRange(m_yLinear, std::min(lo, 0.0), hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
+        setNiceRange(m_yLinear, std::min(lo, 0.0),
+                     hi > 0 ? hi + 0.05 * (hi - std::min(lo, 0.0)) : 1.0);
+    refreshXRange();
+}
+
+void HistoryView::refreshXRange()
+{
+    const bool runs = perRun();
+    m_xValue->setTitleText(runs && !m_numericX ? tr("checkpoint (in its run's order)") : m_xTitle);
     if ((m_numericX || runs) && !m_x.empty()) {
         double mn = std::numeric_limits<double>::infinity(), mx = -mn;
         for (int i = 0; i < int(m_x.size()); ++i) {
@@ -554,7 +580,8 @@ QString HistoryView::hoverText(int recording) const
         return {};
     QStringList lines{QStringLiteral("<b>%1</b>").arg(m_labels.value(recording).toHtmlEscaped())};
     if (recording < int(m_runOf.size()))
-        lines << tr("run %1").arg(m_runNames.value(m_runOf[std::size_t(recording)]).toHtmlEscaped());
+        lines << tr("run %1").arg(
+            m_runNames.value(m_runOf[std::size_t(recording)]).toHtmlEscaped());
     if (m_numericX)
         lines << QStringLiteral("%1 = %2")
                      .arg(m_xValue->titleText())
@@ -669,34 +696,22 @@ QList<QPointF> HistoryView::plottedMetric() const
 
 void HistoryView::refreshMetric()
 {
-    // One line in the terms' (and the runs') place, on a linear axis titled by the metric.
-    QList<QLineSeries*> replaced = m_series;
-    replaced << m_runSeries;
-    for (QLineSeries* s : replaced) {
+    // In the terms' place, on a linear axis titled by the metric: one line,
+    // or one per run in the runs' colours and legend.
+    m_quantityBox->hide();
+    for (QLineSeries* s : m_series) {
         s->clear();
         s->setVisible(false);
         for (QLegendMarker* m : m_chart->legend()->markers(s))
             m->setVisible(false);
     }
-    std::vector<int> byX(m_labels.size());
-    for (int i = 0; i < int(byX.size()); ++i)
-        byX[std::size_t(i)] = i;
-    std::stable_sort(byX.begin(), byX.end(),
-                     [this](int a, int b) { return m_x[std::size_t(a)] < m_x[std::size_t(b)]; });
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    QList<QPointF> pts;
-    for (int i : byX)
-        if (const auto v = plotValue(i, kSeries)) {
-            pts << QPointF(m_x[std::size_t(i)], *v);
-            lo = std::min(lo, *v);
-            hi = std::max(hi, *v);
-        }
-    m_metricSeries->replace(pts);
-    QList<QPointF> mark;
-    if (m_active >= 0)
-        if (const auto v = plotValue(m_active, kSeries))
-            mark << QPointF(m_x[std::size_t(m_active)], *v);
-    m_activeMark->replace(mark);
+    const bool runs = perRun();
+    double lo = 0.0, hi = 0.0;
+    const QHash<QLineSeries*, QList<QPointF>> points = linePoints(lo, hi);
+    m_metricSeries->replace(points.value(m_metricSeries));
+    m_metricSeries->setVisible(!runs);
+    showRunLines(points, runs);
+    refreshMark();
     m_yLinear->setTitleText(m_metric);
     if (!std::isfinite(lo)) {
         lo = 0.0;
@@ -704,13 +719,7 @@ void HistoryView::refreshMetric()
     }
     const double pad = hi > lo ? 0.05 * (hi - lo) : std::max(1e-3, 0.05 * std::abs(hi));
     setNiceRange(m_yLinear, std::min(lo, 0.0), hi + pad);
-    if (m_numericX && !m_x.empty()) {
-        const auto [mn, mx] = std::minmax_element(m_x.begin(), m_x.end());
-        const double xpad = *mx > *mn ? 0.0 : std::max(1.0, 0.05 * std::abs(*mn));
-        setFittedRange(m_chart, m_xValue, *mn - xpad, *mx + xpad, true, 7);
-    } else {
-        m_xOrder->setRange(0.5, std::max<double>(1.0, double(m_labels.size())) + 0.5);
-    }
+    refreshXRange();
 }
 
 } // namespace rnnloss

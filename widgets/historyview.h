@@ -10,6 +10,7 @@
 #include "loss.h"
 #include "sweep.h"
 
+#include <QHash>
 #include <QList>
 #include <QPointF>
 #include <QStringList>
@@ -51,7 +52,8 @@ public:
     /// run when they have none; with one run (or none given) the terms are
     /// drawn as before. Call after setRecordings.
     void setRuns(const std::vector<int>& runOfRecording, const QStringList& names);
-    /// Lines per run: more than one run and not the gradient shares.
+    /// Lines per run: more than one run, and the loss terms or a metric (not
+    /// the gradient shares).
     bool perRun() const;
     /// What the run lines plot: a term's weighted value (0..6, kAllTerms'
     /// order) or the total (7, the default).
@@ -74,14 +76,19 @@ public:
     /// The per-recording metrics the context menu offers to plot instead of
     /// the terms (population measures, ...); choosing one emits metricChosen.
     void setMetricChoices(const QStringList& names);
-    /// Metric mode: one line, `values` (one per recording, empty where
-    /// missing) named `name`, against the same x; an empty name goes back to
-    /// the terms. `note` says what is missing (shown in the title).
+    /// Metric mode: `values` (one per recording, empty where missing) named
+    /// `name`, against the same x as the terms: one line, or one per run (in
+    /// the runs' colours and legend, plottedRun) when there are several; an
+    /// empty name goes back to the terms. `note` says what is missing (shown
+    /// in the title).
     void setMetric(const QString& name, const std::vector<std::optional<double>>& values,
                    const QString& note = {});
     QString metric() const { return m_metric; }
-    /// The metric's points as plotted, in the order of x.
+    /// The metric's points as plotted, in the order of x, when it is one line
+    /// (with several runs see plottedRun).
     QList<QPointF> plottedMetric() const;
+    /// The name of run r's line (its legend entry).
+    QString runLineName(int run) const { return m_runNames.value(run); }
     /// Each recording's gradient shares under the current lambdas (empty ones while missing).
     const std::vector<Shares>& shares() const { return m_shares; }
     /// The recording the single-recording views show, marked with a ring.
@@ -144,7 +151,12 @@ private:
     void syncRunSeries();
     /// The log axis the automatic choice wants, when it decides.
     std::optional<bool> wantedLog() const;
+    /// The points of every line drawn (lineOf), in the order of x; their y range in lo, hi.
+    QHash<QLineSeries*, QList<QPointF>> linePoints(double& lo, double& hi) const;
+    void showRunLines(const QHash<QLineSeries*, QList<QPointF>>& points, bool shown);
+    void refreshMark();
     void refreshRanges(double lo, double hi);
+    void refreshXRange();
     void refreshMetric();
 
     QStringList m_labels;

@@ -3,6 +3,8 @@
 #include "chartutil.h"
 
 #include <QDoubleValidator>
+#include <QEvent>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -116,6 +118,8 @@ PopulationView::PopulationView(QWidget* parent) : QWidget(parent)
     };
     m_accuracyView = makeChart(m_accuracyChart);
     m_psychView = makeChart(m_psychChart);
+    // The label names are turned when they no longer fit under their bars.
+    m_accuracyView->installEventFilter(this);
     auto* charts = new QHBoxLayout;
     charts->addWidget(m_accuracyView, 1);
     charts->addWidget(m_psychView, 1);
@@ -244,7 +248,7 @@ void PopulationView::drawAccuracy()
 {
     resetChart(m_accuracyChart);
     if (!m_m.accuracy || !m_m.accuracy->error.empty()) {
-        m_accuracyChart->setTitle(tr("Accuracy: not available"));
+        m_accuracyChart->setTitle(tr("No accuracy")); // the panel's text says why
         return;
     }
     const Accuracy& a = *m_m.accuracy;
@@ -269,7 +273,7 @@ void PopulationView::drawAccuracy()
     x->setVisible(false);
     auto* y = new QValueAxis(m_accuracyChart);
     y->setRange(0.0, 1.0);
-    y->setTitleText(tr("fraction correct"));
+    y->setTitleText(tr("fraction correct (95 % CI)"));
     m_accuracyChart->addAxis(cats, Qt::AlignBottom);
     m_accuracyChart->addAxis(x, Qt::AlignBottom);
     m_accuracyChart->addAxis(y, Qt::AlignLeft);
@@ -283,15 +287,42 @@ void PopulationView::drawAccuracy()
         e->attachAxis(y);
     }
     m_accuracyChart->legend()->setVisible(false);
-    m_accuracyChart->setTitle(
-        tr("Accuracy, steps %1:%2, 95 % Wilson intervals").arg(a.window.begin).arg(a.window.end));
+    // Short enough for half the panel at 1280 x 800; the intervals' rule is
+    // in the rules under the charts (and the axis says "95 % CI").
+    m_accuracyChart->setTitle(tr("Accuracy, steps %1:%2").arg(a.window.begin).arg(a.window.end));
+    fitCategoryLabels();
+}
+
+void PopulationView::fitCategoryLabels()
+{
+    const auto axes = m_accuracyChart->axes(Qt::Horizontal);
+    auto* cats = axes.isEmpty() ? nullptr : qobject_cast<QBarCategoryAxis*>(axes.front());
+    if (!cats || cats->count() == 0)
+        return;
+    const QFontMetrics fm(cats->labelsFont());
+    int widest = 0;
+    for (const QString& c : cats->categories())
+        widest = std::max(widest, fm.horizontalAdvance(c));
+    // Qt elides a label wider than its bar's slot ("ch..."): turned upright,
+    // it needs only the text's height.
+    const double slot = m_accuracyChart->plotArea().width() / cats->count();
+    const int angle = widest + 6 > slot ? -90 : 0;
+    if (cats->labelsAngle() != angle)
+        cats->setLabelsAngle(angle);
+}
+
+bool PopulationView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_accuracyView && event->type() == QEvent::Resize)
+        QMetaObject::invokeMethod(this, &PopulationView::fitCategoryLabels, Qt::QueuedConnection);
+    return QWidget::eventFilter(watched, event);
 }
 
 void PopulationView::drawPsychometric()
 {
     resetChart(m_psychChart);
     if (!m_m.psychometric || !m_m.psychometric->error.empty() || m_m.psychometric->points.empty()) {
-        m_psychChart->setTitle(tr("Psychometric curve: not available"));
+        m_psychChart->setTitle(tr("No psychometric curve")); // the panel's text says why
         return;
     }
     const Psychometric& p = *m_m.psychometric;
@@ -303,7 +334,7 @@ void PopulationView::drawPsychometric()
     x->setTitleText(tr("trial value"));
     auto* y = new QValueAxis(m_psychChart);
     y->setRange(0.0, 1.0);
-    y->setTitleText(tr("P(choice)"));
+    y->setTitleText(tr("P(choice) (95 % CI)"));
     m_psychChart->addAxis(x, Qt::AlignBottom);
     m_psychChart->addAxis(y, Qt::AlignLeft);
     const double pad = 0.05 * (hi - lo);
@@ -344,7 +375,7 @@ void PopulationView::drawPsychometric()
         fit->attachAxis(y);
     }
     m_psychChart->legend()->setAlignment(Qt::AlignTop);
-    m_psychChart->setTitle(tr("Psychometric curve, 95 % Wilson intervals"));
+    m_psychChart->setTitle(tr("Psychometric curve"));
 }
 
 QList<ExportableChart> PopulationView::exportableCharts() const

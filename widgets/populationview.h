@@ -69,7 +69,12 @@ signals:
     /// The response-window field was edited ("a:b"; empty: the default rule).
     void responseWindowChanged(const QString& text);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    /// Turns the accuracy chart's label names upright when they do not fit under their bars.
+    void fitCategoryLabels();
     void showMeasures();
     void showPerformance();
     void drawAccuracy();

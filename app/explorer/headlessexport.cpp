@@ -2,8 +2,11 @@
 
 #include "mainwindow.h"
 #include "neuronexports.h"
+#include "recordingfiles.h"
 #include "slice.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -24,6 +27,11 @@ HeadlessExport::HeadlessExport(MainWindow& window, QStringList recordings, LossO
         if (!busy)
             onResultShown();
     });
+    // The set's population measures are computed on a worker for the scatter
+    // (and the History's metric) whatever tab is shown; the files wait for them.
+    m_window.setMetrics()->setExporting(true);
+    connect(m_window.setMetrics(), &SetMetricsBinding::updated, this,
+            &HeadlessExport::onSetUpdated);
 }
 
 void HeadlessExport::start()
@@ -38,10 +46,27 @@ void HeadlessExport::next()
         return;
     }
     m_waitingForResult = false;
+    m_waitingForSet = false;
     m_neuronChosen = false;
     m_window.setCommandLine(m_options); // the same lambdas for every recording
     m_window.reapplyCommandLineSelection(); // and the same selection
-    m_window.openFiles(m_recordings[m_current], QString::fromStdString(m_options.weights));
+    const QString path = m_recordings[m_current];
+    if (!QFileInfo(path).isDir()) {
+        m_window.openFiles(path, QString::fromStdString(m_options.weights));
+        return;
+    }
+    // A folder is one set: the recordings under it, at once.
+    const FolderFiles found = expandFolders({QFile::encodeName(path).toStdString()});
+    if (found.files.empty()) {
+        std::fprintf(stderr,
+                     "error: %s: no recording (*.h5, *.hdf5) or summary file (*.rnnsum) under it\n",
+                     qPrintable(path));
+        m_exitCode = 2;
+        QTimer::singleShot(0, this, &HeadlessExport::next);
+        return;
+    }
+    m_window.recordings()->clear();
+    m_window.addRecordings({path});
 }
 
 void HeadlessExport::onLoadFinished(bool ok)
@@ -54,6 +79,8 @@ void HeadlessExport::onLoadFinished(bool ok)
         return;
     }
     m_waitingForResult = true;
+    // A set's first recording may have been computed before its last one loaded.
+    onResultShown();
 }
 
 void HeadlessExport::onResultShown()
@@ -83,6 +110,15 @@ void HeadlessExport::onResultShown()
             return; // its PSTH and histogram are on their way
     }
     m_waitingForResult = false;
+    m_waitingForSet = true;
+    onSetUpdated();
+}
+
+void HeadlessExport::onSetUpdated()
+{
+    if (!m_waitingForSet || !m_window.setMetrics()->complete())
+        return;
+    m_waitingForSet = false;
     // Each tab is shown once, in its own turn of the event loop, so that its
     // charts are laid out before they are drawn.
     showTab(0);

@@ -1,9 +1,11 @@
 #pragma once
 // `rnnloss-explorer REC.h5... --export DIR`: loads each recording in turn into
-// the window, waits for its numbers (the gradients too), selects the neuron the neuron charts show
-// (--neuron, else the most active one of the selection), writes every chart
-// and table through the Exporter, and reports. A recording that fails to load
-// writes nothing.
+// the window (a folder: the recordings under it, as one set, its first
+// checkpoint active), waits for its numbers (the gradients too, and the set's
+// terms and population measures the Runs scatter and History show), selects
+// the neuron the neuron charts show (--neuron, else the most active one of the
+// selection), writes every chart and table through the Exporter, and reports.
+// A recording that fails to load writes nothing.
 
 #include "cliargs.h"
 
@@ -39,6 +41,8 @@ private:
     void next();
     void onLoadFinished(bool ok);
     void onResultShown();
+    /// The set's measures arrived: written once they are all there.
+    void onSetUpdated();
     /// Selects the neuron to show; false when --neuron is not in the data shown
     /// (the recording is then skipped with an error).
     bool chooseNeuron(const ComputeResult& r);
@@ -53,6 +57,7 @@ private:
     int m_current = -1;
     bool m_waitingForResult = false;
     bool m_neuronChosen = false;
+    bool m_waitingForSet = false;
     std::optional<int> m_neuron;
     int m_exitCode = 0;
 };

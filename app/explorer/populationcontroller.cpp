@@ -87,6 +87,7 @@ void PopulationController::setResult(const ComputeResult& r, bool newStats,
 {
     if (!newStats && r.summary == m_next.summary)
         return;
+    const bool otherData = r.summary != m_next.summary;
     m_next.summary = r.summary;
     m_next.stats = r.stats;
     m_next.files = files;
@@ -99,6 +100,8 @@ void PopulationController::setResult(const ComputeResult& r, bool newStats,
                                         : std::vector<std::string>{});
     }
     request();
+    if (otherData)
+        emit settingsChanged();
 }
 
 void PopulationController::setSilentThreshold(double threshold)
@@ -107,6 +110,7 @@ void PopulationController::setSilentThreshold(double threshold)
         return;
     m_next.silentThreshold = threshold;
     request();
+    emit settingsChanged();
 }
 
 void PopulationController::setResponseWindow(const QString& text)
@@ -115,6 +119,7 @@ void PopulationController::setResponseWindow(const QString& text)
         return;
     m_next.windowText = text.toStdString();
     request();
+    emit settingsChanged();
 }
 
 void PopulationController::setLabels(const QString& a, const QString& b)

@@ -96,6 +96,9 @@ public:
     void setSilentThreshold(double threshold);
     void setResponseWindow(const QString& text);
     void setLabels(const QString& a, const QString& b);
+    /// The settings the tab's numbers are computed with (the set's follow them).
+    double silentThreshold() const { return m_next.silentThreshold; }
+    QString responseWindow() const { return QString::fromStdString(m_next.windowText); }
 
     bool busy() const { return m_running != nullptr; }
     std::uint64_t jobsRun() const { return m_jobsRun; }
@@ -110,6 +113,9 @@ signals:
     void ready(const rnnloss::PopulationResult& result);
     /// A bar of the statistic's histogram was clicked: its neurons (rows of the shown data).
     void neuronsClicked(const QVector<int>& neurons);
+    /// The silent threshold or the response window changed, or the tab now
+    /// covers other data (another recording, another selection).
+    void settingsChanged();
 
 private:
     struct Job;

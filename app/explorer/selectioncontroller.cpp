@@ -161,6 +161,11 @@ void SelectionController::selectKeptRow()
     m_keptRow = -1;
 }
 
+SliceChoice SelectionController::shownChoice() const
+{
+    return toEngine(m_shown);
+}
+
 int SelectionController::neuronId(int local) const
 {
     // The rows on screen are those of the last result (a newer slice may be

@@ -39,6 +39,9 @@ public:
     /// What is selected, for the status bar and exports: "whole recording", or
     /// "trials 0:64 (label 'left', 32 of 128) · steps 50:250 (500–2500 ms) · ...".
     QString describe() const;
+    /// The choice the data shown was selected by (the set's population
+    /// measures resolve it against each recording).
+    SliceChoice shownChoice() const;
     /// The recording's index of the neuron in row `local` of the data the
     /// views show now (the last result's).
     int neuronId(int local) const;

@@ -7,6 +7,7 @@
 #include "populationsource.h"
 #include "runs.h"
 #include "runsscatterview.h"
+#include "selectioncontroller.h"
 #include "setpopulation.h"
 
 #include <QComboBox>
@@ -80,9 +81,18 @@ SetMetricsBinding::SetMetricsBinding(MainWindow& window, const QString& readerEx
     connect(m_population, &SetPopulation::changed, this, [this] {
         refreshScatter();
         refreshHistory();
+        emit updated();
     });
-    connect(window.recordingSet()->analysis(), &SetAnalysis::termsChanged, this,
-            [this] { refreshScatter(); });
+    connect(window.recordingSet()->analysis(), &SetAnalysis::termsChanged, this, [this] {
+        refreshScatter();
+        emit updated();
+    });
+    // The History's recordings (the runs shown) are redrawn after the set changes.
+    connect(window.recordingSet(), &SetController::termViewsRedrawn, this,
+            &SetMetricsBinding::refreshHistory);
+    m_population->setReaderExe(readerExe);
+    connect(window.population(), &PopulationController::settingsChanged, this,
+            &SetMetricsBinding::syncSettings);
     connect(window.lambdaModel(), &LambdaModel::changed, this, [this] { refreshScatter(); });
     connect(window.tabs(), &QTabWidget::currentChanged, this, [this] {
         updateWanted();
@@ -158,13 +168,42 @@ void SetMetricsBinding::setPopulationSource(PopulationSource source)
     m_population->setSource(std::move(source));
 }
 
+void SetMetricsBinding::setExporting(bool on)
+{
+    m_exporting = on;
+    updateWanted();
+}
+
+bool SetMetricsBinding::populationNeeded() const
+{
+    return !m_historyMetric.isEmpty() || m_xBox->currentIndex() < kPopulation ||
+           m_yBox->currentIndex() < kPopulation;
+}
+
+bool SetMetricsBinding::complete() const
+{
+    return m_window.recordingSet()->analysis()->complete() &&
+           (!populationNeeded() || m_population->complete());
+}
+
 void SetMetricsBinding::updateWanted()
 {
     // A pass over each recording's raw data: only while something shows it.
-    const bool scatterShown = m_window.tabs()->currentWidget() == m_tab;
+    const bool scatterShown = m_exporting || m_window.tabs()->currentWidget() == m_tab;
     const bool scatterWants =
         m_xBox->currentIndex() < kPopulation || m_yBox->currentIndex() < kPopulation;
     m_population->setWanted(!m_historyMetric.isEmpty() || (scatterShown && scatterWants));
+    emit updated();
+}
+
+void SetMetricsBinding::syncSettings()
+{
+    const PopulationController* tab = m_window.population();
+    SetPopulationSettings s;
+    s.silentThreshold = tab->silentThreshold();
+    s.responseWindow = tab->responseWindow().toStdString();
+    s.selection = m_window.selection()->shownChoice();
+    m_population->setSettings(s); // nothing when they are the same
 }
 
 std::vector<std::optional<double>> SetMetricsBinding::values(int choice) const
@@ -196,7 +235,7 @@ std::vector<std::optional<double>> SetMetricsBinding::values(int choice) const
 int SetMetricsBinding::recordingOfPoint(int point) const
 {
     return point >= 0 && point < int(m_pointRecording.size()) ? m_pointRecording[std::size_t(point)]
-                                                               : -1;
+                                                              : -1;
 }
 
 void SetMetricsBinding::refreshScatter(bool now)
@@ -268,7 +307,12 @@ void SetMetricsBinding::refreshHistory()
         return;
     }
     const int choice = int(axisChoices().indexOf(m_historyMetric));
-    history->setMetric(m_historyMetric, values(choice), m_population->status());
+    // The History shows the recordings of the runs selected, in its order.
+    const std::vector<std::optional<double>> all = values(choice);
+    std::vector<std::optional<double>> shown;
+    for (int i : m_window.recordingSet()->shownRecordings())
+        shown.push_back(i >= 0 && i < int(all.size()) ? all[std::size_t(i)] : std::nullopt);
+    history->setMetric(m_historyMetric, shown, m_population->status());
 }
 
 } // namespace rnnloss

@@ -57,6 +57,16 @@ public:
     void setAxes(int x, int y);
     /// The raw-data source of the set's population measures (tests).
     void setPopulationSource(PopulationSource source);
+    /// While on, what the scatter's axes and the History's metric need is
+    /// computed whatever tab is shown (--export shows each tab only once).
+    void setExporting(bool on);
+    /// Everything the scatter and the History's metric show is computed: the
+    /// set's terms, and its population measures when an axis or the metric is one.
+    bool complete() const;
+
+signals:
+    /// complete() may have changed (a result arrived, or the settings changed).
+    void updated();
 
 private:
     /// Each recording's value of axis choice `choice` (empty where missing).
@@ -66,6 +76,9 @@ private:
     void refreshScatter(bool now = false);
     void refreshHistory();
     void updateWanted();
+    /// The set's measures follow the Population tab's settings.
+    void syncSettings();
+    bool populationNeeded() const;
     QWidget* makeTab();
 
     MainWindow& m_window;
@@ -82,6 +95,7 @@ private:
     /// run's last checkpoint; else every recording.
     std::vector<int> m_pointRecording;
     bool m_scatterStale = true;
+    bool m_exporting = false;
     QTimer m_scatterTimer; ///< the coalesced redraw of a hidden scatter
 };
 

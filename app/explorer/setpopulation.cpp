@@ -32,6 +32,10 @@ struct SetPopulation::Job
 {
     RecordingEntry entry;
     PopulationSource source;
+    SetPopulationSettings settings;
+    SliceController::FileStamp stamp;
+    QString readerExe;
+    std::uint64_t epoch = 0;
     RecordingMetrics result;
     std::atomic<bool> cancel{false};
     bool cancelled = false;
@@ -69,13 +73,34 @@ void SetPopulation::setSource(PopulationSource source)
     next();
 }
 
+void SetPopulation::setSettings(const SetPopulationSettings& settings)
+{
+    if (settings == m_settings)
+        return;
+    m_settings = settings;
+    ++m_epoch;
+    m_results.clear();
+    // Not joined here (the GUI thread would wait for a reader to stop):
+    // finish() drops it and starts the next under these settings.
+    if (m_running)
+        m_running->cancel = true;
+    emit changed();
+    next();
+}
+
 void SetPopulation::setEntries(const std::vector<RecordingEntry>& entries)
 {
     m_entries = entries;
-    std::erase_if(m_results, [this](const auto& kv) {
+    auto gone = [this](std::uint64_t generation) {
         return std::none_of(m_entries.begin(), m_entries.end(),
-                            [&](const RecordingEntry& e) { return e.generation == kv.first; });
-    });
+                            [&](const RecordingEntry& e) { return e.generation == generation; });
+    };
+    std::erase_if(m_results, [&](const auto& kv) { return gone(kv.first); });
+    std::erase_if(m_stamps, [&](const auto& kv) { return gone(kv.first); });
+    // A slice reads the file again: refused when it changed since about its load.
+    for (const RecordingEntry& e : m_entries)
+        if (!m_stamps.count(e.generation) && !e.files.recording.isEmpty())
+            m_stamps[e.generation] = SliceController::stampOf(e.files.recording);
     if (m_running && std::none_of(m_entries.begin(), m_entries.end(), [this](const auto& e) {
             return e.generation == m_running->entry.generation;
         }))
@@ -117,25 +142,55 @@ QString SetPopulation::status() const
         .arg(m_entries.size());
 }
 
-RecordingMetrics SetPopulation::compute(const RecordingEntry& entry, const PopulationSource& source,
-                                        const PopulationProgress& progress)
+RecordingMetrics SetPopulation::missing(const std::string& why)
 {
     RecordingMetrics out;
-    auto setReason = [&out](SetMetric m, const std::string& why) {
-        out.reasons[std::size_t(m)] = why.empty() ? "not computed" : why;
-    };
-    if (!entry.summary || !entry.summary->hasStates()) {
-        for (SetMetric m : kAllSetMetrics)
-            setReason(m, "the recording has no states");
-        return out;
+    for (SetMetric m : kAllSetMetrics)
+        out.reasons[std::size_t(m)] = why;
+    return out;
+}
+
+RecordingMetrics SetPopulation::compute(const RecordingEntry& entry, const PopulationSource& source,
+                                        const SetPopulationSettings& settings,
+                                        const SliceController::FileStamp& loaded,
+                                        const QString& readerExe, const std::atomic<bool>* cancel)
+{
+    if (!entry.summary || !entry.summary->hasStates())
+        return missing("the recording has no states");
+    const Summary& whole = *entry.summary;
+    // The selection names trials by label and ranges: each recording's own.
+    const ChoiceOutcome choice = resolveChoice(whole.recordingShape(), whole.trialLabels,
+                                               whole.neuronGroups, settings.selection);
+    if (!choice.error.empty())
+        return missing("the selection does not fit: " + choice.error);
+    std::shared_ptr<const Summary> shown = entry.summary;
+    if (choice.slice) {
+        // Without a stamp (tests), the file as it is now.
+        const SliceController::FileStamp stamp =
+            loaded.size < 0 ? SliceController::stampOf(entry.files.recording) : loaded;
+        const SliceController::Outcome sliced =
+            SliceController::compute(whole, entry.files, stamp, choice.slice, readerExe, cancel);
+        if (!sliced.summary)
+            return missing(sliced.error.isEmpty() ? std::string("the selection was not computed")
+                                                  : sliced.error.toStdString());
+        shown = sliced.summary;
     }
     PopulationRequest q;
-    q.summary = entry.summary;
-    q.stats =
-        std::make_shared<const NeuronStats>(computeNeuronStats(*entry.summary, kDefaultConvention));
+    q.summary = shown;
+    q.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*shown, kDefaultConvention));
     q.files = entry.files;
-    const PopulationResult r = PopulationController::compute(q, source, progress);
-    const PopulationMeasures& m = r.measures;
+    q.silentThreshold = settings.silentThreshold;
+    q.windowText = settings.responseWindow;
+    const PopulationProgress progress = [cancel](double) { return !(cancel && *cancel); };
+    return metricsOf(PopulationController::compute(q, source, progress).measures, *q.stats);
+}
+
+RecordingMetrics SetPopulation::metricsOf(const PopulationMeasures& m, const NeuronStats& stats)
+{
+    RecordingMetrics out;
+    auto setReason = [&out](SetMetric k, const std::string& why) {
+        out.reasons[std::size_t(k)] = why.empty() ? "not computed" : why;
+    };
     auto put = [&out](SetMetric k, const std::optional<double>& v) {
         out.values[std::size_t(k)] = v;
     };
@@ -155,12 +210,14 @@ RecordingMetrics SetPopulation::compute(const RecordingEntry& entry, const Popul
     }
     if (m.accuracy && m.accuracy->error.empty())
         put(SetMetric::Accuracy, m.accuracy->overall.value);
-    setReason(SetMetric::Accuracy, m.accuracy ? m.accuracy->error : m.rawReason);
+    setReason(SetMetric::Accuracy, !m.windowError.empty() ? m.windowError
+                                   : m.accuracy           ? m.accuracy->error
+                                                          : m.rawReason);
     // The population's mean rate: the mean over neurons of each one's mean
-    // over every (trial, step) sample.
+    // over every (trial, step) sample of the selection.
     double sum = 0.0;
     int n = 0;
-    for (double v : q.stats->mean)
+    for (double v : stats.mean)
         if (std::isfinite(v)) {
             sum += v;
             ++n;
@@ -184,12 +241,17 @@ void SetPopulation::next()
         auto job = std::make_shared<Job>();
         job->entry = e;
         job->source = m_source;
+        job->settings = m_settings;
+        job->epoch = m_epoch;
+        job->readerExe = m_readerExe;
+        if (const auto it = m_stamps.find(e.generation); it != m_stamps.end())
+            job->stamp = it->second;
         m_running = job;
         ++m_jobsRun;
         QPointer<SetPopulation> self(this);
         job->thread = std::thread([self, job] {
-            const PopulationProgress progress = [job](double) { return !job->cancel.load(); };
-            job->result = compute(job->entry, job->source, progress);
+            job->result = compute(job->entry, job->source, job->settings, job->stamp,
+                                  job->readerExe, &job->cancel);
             job->cancelled = job->cancel.load();
             QMetaObject::invokeMethod(
                 self,
@@ -210,7 +272,7 @@ void SetPopulation::finish(const std::shared_ptr<Job>& job)
     if (m_running != job)
         return; // stopped (the source changed): dropped
     m_running.reset();
-    if (!job->cancelled) {
+    if (!job->cancelled && job->epoch == m_epoch) {
         m_results[job->entry.generation] = std::make_shared<const RecordingMetrics>(job->result);
         emit changed();
     }
