@@ -20,8 +20,9 @@ double medianOf(std::vector<double> v);
 /// its output discarded; returns the wall seconds from start to exit.
 /// Throws std::runtime_error naming the command unless it exits 0. With
 /// `peakKb`: the peak resident set of the program (its own, not its children's).
+/// With `errText`: what it wrote on stderr (which is otherwise discarded).
 double timeProcess(const std::vector<std::string>& args, const Environment& env = {},
-                   long* peakKb = nullptr);
+                   long* peakKb = nullptr, std::string* errText = nullptr);
 
 /// A program that answers each line it reads on stdin with one line on
 /// stdout (here: the milliseconds one repetition took, timed inside it).
