@@ -114,6 +114,13 @@ void SweepView::setRecordings(const QStringList& names,
     refresh();
 }
 
+void SweepView::showEvent(QShowEvent* event)
+{
+    if (m_linesStale)
+        refresh();
+    QWidget::showEvent(event);
+}
+
 QList<QPointF> SweepView::totalPoints(int recording) const
 {
     return recording >= 0 && recording < int(m_totals.size()) ? m_totals[recording]->points()
@@ -140,7 +147,11 @@ void SweepView::setTotalLines(int n)
 QString SweepView::refreshMany(const std::vector<double>& grid, double& lo, double& hi)
 {
     const int n = int(m_all.size());
-    setTotalLines(n);
+    // Hidden, a hundred runs' lines are not redrawn at every lambda change:
+    // their sweeps are computed (cheap), the lines when the view is shown.
+    m_linesStale = !isVisible();
+    if (!m_linesStale)
+        setTotalLines(n);
     m_sweeps.assign(std::size_t(n), SweepResult{m_term, {}, {}});
     int refused = 0;
     for (int i = 0; i < n; ++i) {
@@ -150,6 +161,8 @@ QString SweepView::refreshMany(const std::vector<double>& grid, double& lo, doub
         else
             r.error = tr("its terms are being computed").toStdString();
         refused += !r.error.empty();
+        if (m_linesStale)
+            continue;
         QList<QPointF> total;
         for (const SweepPoint& p : r.points)
             if (std::isfinite(p.total) && p.total > 0.0) {
