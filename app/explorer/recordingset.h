@@ -80,6 +80,8 @@ public:
     /// The reader of single loads; its limits apply to every reader of the set.
     LoadController* loader() const { return m_slots.front().loader; }
 
+    /// In the History's order as of the last entriesChanged; what arrived
+    /// since (loaded) is at the end, put in order at the next one.
     const std::vector<RecordingEntry>& entries() const { return m_entries; }
     int activeIndex() const { return m_active; }
     const RecordingEntry* active() const;
@@ -104,7 +106,8 @@ public:
 signals:
     /// Overall progress of the batch: finished loads plus the running ones' fractions.
     void progress(double fraction, const QString& stage);
-    /// A load succeeded: the entry is in entries().
+    /// A load succeeded: the entry is in entries() (at the end until the
+    /// next entriesChanged puts it in order).
     void loaded(const rnnloss::RecordingEntry& recording);
     void failed(const QString& error, const rnnloss::LoadRequest& request);
     void cancelled(const rnnloss::LoadRequest& request);
