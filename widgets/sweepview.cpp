@@ -124,7 +124,7 @@ void SweepView::showEvent(QShowEvent* event)
 QList<QPointF> SweepView::totalPoints(int recording) const
 {
     return recording >= 0 && recording < int(m_totals.size()) ? m_totals[recording]->points()
-                                                                : QList<QPointF>{};
+                                                              : QList<QPointF>{};
 }
 
 void SweepView::setTotalLines(int n)

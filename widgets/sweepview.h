@@ -79,7 +79,7 @@ private:
     QStringList m_names;
     std::vector<SweepResult> m_sweeps; ///< with several recordings, one each
     QList<QLineSeries*> m_totals;      ///< with several recordings, one each
-    bool m_linesStale = false; ///< m_totals wait for the view to be shown
+    bool m_linesStale = false;         ///< m_totals wait for the view to be shown
     TermArray m_lambdas{};
     Term m_term = Term::Fr;
     double m_from = 1e-6, m_to = 1e3;

@@ -102,10 +102,12 @@ struct ErrFile
     {
         if (!wanted)
             return;
-        std::string pattern = (std::filesystem::temp_directory_path() / "rnnloss-bench-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "rnnloss-bench-XXXXXX").string();
         const int fd = ::mkstemp(pattern.data());
         if (fd < 0)
-            throw std::runtime_error("cannot make a temporary file: " + std::string(std::strerror(errno)));
+            throw std::runtime_error("cannot make a temporary file: " +
+                                     std::string(std::strerror(errno)));
         ::close(fd);
         path = pattern;
     }

@@ -69,8 +69,10 @@ std::pair<int, std::uintmax_t> countSummaries(const std::string& dir)
             bytes += e.file_size();
         }
     if (n == 0)
-        throw BenchUsageError(dir + ": no summary files (.rnnsum) under it (make them with "
-                                    "rnnloss bench --write-sweep " + dir + ")");
+        throw BenchUsageError(dir +
+                              ": no summary files (.rnnsum) under it (make them with "
+                              "rnnloss bench --write-sweep " +
+                              dir + ")");
     return {n, bytes};
 }
 
@@ -87,8 +89,8 @@ std::string loadAverage()
 /// One run of the app: what it said on stderr, read.
 struct AppRun
 {
-    double wall = 0.0;    ///< the whole process, start to exit (s)
-    double shown = -1.0;  ///< its start to the History shown with every term (s)
+    double wall = 0.0;   ///< the whole process, start to exit (s)
+    double shown = -1.0; ///< its start to the History shown with every term (s)
     std::vector<double> editsMs;
     long peakKb = 0;
 };
@@ -121,8 +123,9 @@ void printGoals(double shown, double editMedian, double editMax, double peakMb)
     std::printf("\n  issue 16's goals:\n");
     std::printf("    open the folder -> History drawn   <= 5 s      %8.2f s (median)      %s\n",
                 shown, met(shown <= 5.0));
-    std::printf("    a lambda change -> History painted <= 50 ms    %8.1f ms median, %.1f ms max  %s\n",
-                editMedian, editMax, met(editMax <= 50.0));
+    std::printf(
+        "    a lambda change -> History painted <= 50 ms    %8.1f ms median, %.1f ms max  %s\n",
+        editMedian, editMax, met(editMax <= 50.0));
     std::printf("    app memory                         <= 1 GB     %8.0f MB peak RSS     %s\n",
                 peakMb, met(peakMb <= 1024.0));
 }
@@ -143,8 +146,8 @@ int benchSetApp(const std::vector<std::string>& args, const std::string& cli)
                 "  %s; load average before: %s\n"
                 "  rnnloss-explorer DIR --screenshot (offscreen), %d times; in each, %d edits of "
                 "lambda_fr\n\n",
-                count, double(bytes) / 1e6, s.dir.c_str(), cpuName().c_str(),
-                loadAverage().c_str(), s.reps, s.edits);
+                count, double(bytes) / 1e6, s.dir.c_str(), cpuName().c_str(), loadAverage().c_str(),
+                s.reps, s.edits);
     std::printf("    %4s  %14s  %14s  %12s  %12s  %10s\n", "rep", "History shown", "whole process",
                 "edit median", "edit max", "peak RSS");
     std::vector<double> shown, edits;

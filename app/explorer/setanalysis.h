@@ -63,7 +63,7 @@ private:
     QThreadPool m_pool;
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const Summary>>> m_entries;
     std::unordered_set<std::uint64_t> m_live; ///< the generations of m_entries
-    std::size_t m_have = 0; ///< entries with terms under m_convention
+    std::size_t m_have = 0;                   ///< entries with terms under m_convention
     int m_rebuilds = 0;
     QTimer m_changeTimer; ///< the coalesced termsChanged while terms arrive
     Convention m_convention = kDefaultConvention;

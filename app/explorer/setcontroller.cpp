@@ -399,9 +399,9 @@ std::vector<Run> SetController::shownRuns() const
     for (int i : m_shownIdx) {
         const RecordingEntry& e = m_set->entries()[std::size_t(i)];
         const LoadRequest& f = e.files;
-        members.push_back({e.summary.get(),
-                           QFile::encodeName(f.recording.isEmpty() ? f.weights : f.recording)
-                               .toStdString()});
+        members.push_back(
+            {e.summary.get(),
+             QFile::encodeName(f.recording.isEmpty() ? f.weights : f.recording).toStdString()});
     }
     return groupRuns(members);
 }

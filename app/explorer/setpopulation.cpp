@@ -6,9 +6,9 @@
 #include <QPointer>
 
 #include <algorithm>
-#include <unordered_set>
 #include <cmath>
 #include <thread>
+#include <unordered_set>
 
 namespace rnnloss {
 
