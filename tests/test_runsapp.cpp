@@ -7,6 +7,7 @@
 // rows (checkpoints, training lambdas or "mixed", the last checkpoint's total),
 // its sorting, and its selection narrowing the History to the runs selected.
 
+#include "comparestatistics.h"
 #include "compareview.h"
 #include "fixtures/fixturedata.h"
 #include "historyview.h"
@@ -15,6 +16,7 @@
 #include "runscontroller.h"
 #include "runstable.h"
 #include "setcontroller.h"
+#include "setmetricsbinding.h"
 #include "sweep.h"
 #include "sweepview.h"
 
@@ -29,6 +31,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <limits>
 #include <map>
 
 using namespace rnnloss;
@@ -381,6 +384,40 @@ void TestRunsApp::compareAndSweepOnLastCheckpoints()
                      qPrintable(QStringLiteral("run %1, term %2").arg(r).arg(t)));
         QVERIFY(rawh5::near(bars[kTermCount], weighted(v, l), 1e-9));
     }
+
+    // Another statistic (each neuron's max rate) is computed for the same
+    // four: every one's distribution has all its neurons, on bins that span
+    // the max rates of the four checkpoints' data read here.
+    QSignalSpy ready(w.setMetrics()->compareStatistics(), &CompareStatistics::ready);
+    compare->setStatistic(int(NeuronMeasure::Max));
+    QVERIFY(ready.wait(kTimeoutMs));
+    double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
+    for (const QString& file : data) {
+        const auto r = rawh5::read(file);
+        for (long n = 0; n < r.shape.nHid; ++n) {
+            double most = -std::numeric_limits<double>::infinity();
+            for (long b = 0; b < r.shape.batch; ++b)
+                for (long t = 0; t < r.shape.time; ++t)
+                    most = std::max(most, bruteforce::at(r.states, r.shape, b, t, n, r.shape.nHid));
+            lowest = std::min(lowest, most);
+            highest = std::max(highest, most);
+        }
+    }
+    const auto& edges = compare->binEdges();
+    QVERIFY(!edges.empty());
+    QVERIFY2(edges.front() <= lowest + 1e-12 && edges.back() >= highest - 1e-12,
+             qPrintable(QStringLiteral("bins %1..%2, max rates %3..%4")
+                            .arg(edges.front())
+                            .arg(edges.back())
+                            .arg(lowest)
+                            .arg(highest)));
+    for (int r = 0; r < 4; ++r) {
+        double sum = 0.0;
+        for (double f : compare->binFractions(r))
+            sum += f;
+        QVERIFY2(rawh5::near(sum, 1.0, 1e-12), qPrintable(QString::number(sum)));
+    }
+    compare->setStatistic(0);
 
     // The sweep: one total per run's last checkpoint, each λ_fr·L_fr + the others.
     w.tabs()->setCurrentWidget(sweep);
