@@ -276,9 +276,10 @@ void TestWidgets::fittedAxisSettles()
         }
     }
     QVERIFY(relaid > 100); // the resizes did relayout the chart
-    QVERIFY2(worst <= 4, qPrintable(QStringLiteral("%1 relayouts at %2 px after 30 turns")
-                                        .arg(worst)
-                                        .arg(worstWidth)));
+    QVERIFY2(
+        worst <= 4,
+        qPrintable(
+            QStringLiteral("%1 relayouts at %2 px after 30 turns").arg(worst).arg(worstWidth)));
 }
 
 // ---------------------------------------------------------------- LambdaPanel
