@@ -102,6 +102,7 @@ private slots:
     void importLambdasErrorsNameTheFile_data();
     void importLambdasErrorsNameTheFile();
     void batchRedrawsTheSetViewsOnce();
+    void setUpdatesCoalescedWhileLoading();
     void measureLargeSet();
 };
 
@@ -617,6 +618,73 @@ void TestRecordings::batchRedrawsTheSetViewsOnce()
         QCOMPARE(set->compareView()->plottedBars(5), set->compareView()->bars(5));
         QVERIFY(!set->compareView()->bars(5).isEmpty());
         QVERIFY(set->compareView()->plottedBars(38).isEmpty());
+    }
+}
+
+void TestRecordings::setUpdatesCoalescedWhileLoading()
+{
+    // 30 checkpoints whose steps arrive in no order (step = 100 + 10 * (7i mod 30):
+    // three digits each, so that their labels sort as their steps in any locale).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QStringList files;
+    std::vector<std::pair<double, QString>> expected; // (step, file), in the History's order
+    for (int i = 0; i < 30; ++i) {
+        const QString f = dir.filePath(QStringLiteral("c%1.h5").arg(i, 2, 10, QLatin1Char('0')));
+        QVERIFY(QFile::copy(fx(QStringLiteral("history_%1.h5").arg(i % 3)), f));
+        const double step = 100.0 + 10.0 * ((7 * i) % 30);
+        QVERIFY(rawh5::setAttribute(f, "step", {}, step));
+        files << f;
+        expected.emplace_back(step, QFileInfo(f).fileName());
+    }
+    std::sort(expected.begin(), expected.end());
+    const auto order = [](const RecordingSet* set) {
+        QStringList names;
+        for (const RecordingEntry& e : set->entries())
+            names << e.name();
+        return names;
+    };
+    QStringList expectedNames;
+    for (const auto& [step, name] : expected)
+        expectedNames << name;
+
+    // interval: the set's updates at most once per interval while loading.
+    // A day: the first arrival (into a quiet set) and the end of the batch
+    // only; 0: one per arrival, what every arrival cost before.
+    for (const int intervalMs : {24 * 3600 * 1000, 0}) {
+        MainWindow w(kReader);
+        RecordingSet* set = w.recordings();
+        SetAnalysis* analysis = w.recordingSet()->analysis();
+        set->setFlushInterval(intervalMs);
+        analysis->setChangeInterval(24 * 3600 * 1000);
+        const int rebuilds = analysis->rebuilds();
+        QSignalSpy changed(set, &RecordingSet::entriesChanged);
+        QSignalSpy loaded(set, &RecordingSet::loaded);
+        QSignalSpy terms(analysis, &SetAnalysis::termsChanged);
+        QVERIFY(addAndWait(w, files));
+        QTRY_VERIFY_WITH_TIMEOUT(analysis->complete(), kResultTimeoutMs);
+        QCOMPARE(loaded.size(), 30);
+        const int updates = intervalMs > 0 ? 2 : 30;
+        QCOMPARE(changed.size(), updates);
+        QCOMPARE(set->flushes(), updates);
+        // Every update walks the whole set once in SetAnalysis, no more.
+        QCOMPARE(analysis->rebuilds() - rebuilds, updates);
+        // One termsChanged per update and at most one more when the set's
+        // terms are complete again: not one per recording's terms.
+        QVERIFY2(terms.size() <= 2 * updates,
+                 qPrintable(QStringLiteral("%1 termsChanged").arg(terms.size())));
+        // Merged in as they came, the set is in the order one sort gives.
+        QCOMPARE(order(set), expectedNames);
+        QCOMPARE(set->activeIndex(), 0); // into an empty set: the first of the order
+        QCOMPARE(w.recordingSet()->list()->count(), 30);
+        QCOMPARE(w.recordingSet()->historyView()->plottedTotal().size(), 30);
+
+        // One without a step: the History orders by label ("good_f64.h5"
+        // before "step 100"), all sorted again.
+        QVERIFY(addAndWait(w, {fx("good_f64.h5")}));
+        QStringList byLabel{QStringLiteral("good_f64.h5")};
+        byLabel << expectedNames;
+        QCOMPARE(order(set), byLabel);
     }
 }
 

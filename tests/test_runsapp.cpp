@@ -7,6 +7,7 @@
 // rows (checkpoints, training lambdas or "mixed", the last checkpoint's total),
 // its sorting, and its selection narrowing the History to the runs selected.
 
+#include "comparestatistics.h"
 #include "compareview.h"
 #include "fixtures/fixturedata.h"
 #include "historyview.h"
@@ -15,16 +16,22 @@
 #include "runscontroller.h"
 #include "runstable.h"
 #include "setcontroller.h"
+#include "setmetricsbinding.h"
+#include "sweep.h"
+#include "sweepview.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <limits>
 #include <map>
 
 using namespace rnnloss;
@@ -74,6 +81,7 @@ private slots:
     void runsTableRowsAndSorting();
     void selectingRunsNarrowsHistory();
     void historyRunsWithoutSteps();
+    void compareAndSweepOnLastCheckpoints();
 
 private:
     /// The expected points of each run's line (runs by name), under `l`.
@@ -324,6 +332,155 @@ void TestRunsApp::historyRunsWithoutSteps()
     QVERIFY(!v.perRun());
     QCOMPARE(v.plottedRun(0), QList<QPointF>{});
     QCOMPARE(v.plottedTotal().size(), 4);
+}
+
+// Compare and the λ sweep on the last checkpoint of each run (the Runs dock's
+// box) against the recordings picked: which recordings they are given (by
+// hand: runA's step 300, runB's 200, runC's 250 and runD's summary), Compare's
+// weighted terms and total of each, and each one's swept total at every grid
+// point, λ_fr·L_fr + Σ others λ·L, from the brute force of its data here.
+void TestRunsApp::compareAndSweepOnLastCheckpoints()
+{
+    MainWindow w(kReader);
+    QVERIFY(openSweep(w));
+    useLambdas(w, 0.5);
+    SetController* set = w.recordingSet();
+    SweepView* sweep = set->sweepView();
+    CompareView* compare = set->compareView();
+    const auto& entries = w.recordings()->entries();
+    auto filesOf = [&](const std::vector<int>& idx) {
+        QStringList out;
+        for (int i : idx)
+            out << entries[std::size_t(i)].files.recording;
+        return out;
+    };
+    // The recordings picked (the default): Compare has every one, the sweep the active one.
+    QCOMPARE(set->scope(), SetController::Scope::Picked);
+    QCOMPARE(int(set->compareRecordings().size()), 5);
+    QCOMPARE(sweep->recordingCount(), 1);
+
+    // The last checkpoint of each run, chosen as the user does.
+    set->runs()->scopeBox()->setCurrentIndex(1);
+    QCOMPARE(set->scope(), SetController::Scope::LastCheckpoints);
+    const QStringList last{m_checkpoints[1].path, m_checkpoints[2].path, m_checkpoints[3].path,
+                           m_checkpoints[4].path};
+    QCOMPARE(filesOf(set->compareRecordings()), last);
+    QCOMPARE(set->compareLabels(), (QStringList{"runA · step 300", "runB · step 200",
+                                                "runC · step 250", "runD · step 300"}));
+    const QStringList data{m_checkpoints[1].data, m_checkpoints[2].data, m_checkpoints[3].data,
+                           m_checkpoints[4].data};
+    w.show();
+    w.tabs()->setCurrentWidget(compare);
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(compare->legendTable()->rowCount(), 4);
+    const TermArray l = w.state().effective();
+    for (int r = 0; r < 4; ++r) {
+        QCOMPARE(compare->legendTable()->item(r, 0)->text(), set->compareLabels()[r]);
+        const auto v = rawh5::termValues(data[r], {}, Convention::Nn4n);
+        const QList<double> bars = compare->bars(r);
+        QCOMPARE(bars.size(), kTermCount + 1);
+        for (int t = 0; t < kTermCount; ++t)
+            QVERIFY2(rawh5::near(bars[t], weighted(v, l, t), 1e-9),
+                     qPrintable(QStringLiteral("run %1, term %2").arg(r).arg(t)));
+        QVERIFY(rawh5::near(bars[kTermCount], weighted(v, l), 1e-9));
+    }
+
+    // Another statistic (each neuron's max rate) is computed for the same
+    // four: every one's distribution has all its neurons, on bins that span
+    // the max rates of the four checkpoints' data read here.
+    QSignalSpy ready(w.setMetrics()->compareStatistics(), &CompareStatistics::ready);
+    compare->setStatistic(int(NeuronMeasure::Max));
+    QVERIFY(ready.wait(kTimeoutMs));
+    double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
+    for (const QString& file : data) {
+        const auto r = rawh5::read(file);
+        for (long n = 0; n < r.shape.nHid; ++n) {
+            double most = -std::numeric_limits<double>::infinity();
+            for (long b = 0; b < r.shape.batch; ++b)
+                for (long t = 0; t < r.shape.time; ++t)
+                    most = std::max(most, bruteforce::at(r.states, r.shape, b, t, n, r.shape.nHid));
+            lowest = std::min(lowest, most);
+            highest = std::max(highest, most);
+        }
+    }
+    const auto& edges = compare->binEdges();
+    QVERIFY(!edges.empty());
+    QVERIFY2(edges.front() <= lowest + 1e-12 && edges.back() >= highest - 1e-12,
+             qPrintable(QStringLiteral("bins %1..%2, max rates %3..%4")
+                            .arg(edges.front())
+                            .arg(edges.back())
+                            .arg(lowest)
+                            .arg(highest)));
+    for (int r = 0; r < 4; ++r) {
+        double sum = 0.0;
+        for (double f : compare->binFractions(r))
+            sum += f;
+        QVERIFY2(rawh5::near(sum, 1.0, 1e-12), qPrintable(QString::number(sum)));
+    }
+    compare->setStatistic(0);
+
+    // The sweep: one total per run's last checkpoint, each λ_fr·L_fr + the others.
+    w.tabs()->setCurrentWidget(sweep);
+    QCOMPARE(sweep->recordingCount(), 4);
+    auto checkSweep = [&](int r, const SweepResult& got, const QString& file) {
+        const auto v = rawh5::termValues(file, {}, Convention::Nn4n);
+        const double others = weighted(v, l) - weighted(v, l, index(Term::Fr));
+        if (got.points.size() != 91)
+            return QStringLiteral("%1 points").arg(got.points.size());
+        for (const SweepPoint& p : got.points) {
+            const double want = p.lambda * v[std::size_t(index(Term::Fr))].value() + others;
+            if (!rawh5::near(p.total, want, 1e-9))
+                return QStringLiteral("run %1 at λ %2: %3, expected %4")
+                    .arg(r)
+                    .arg(p.lambda)
+                    .arg(p.total, 0, 'g', 17)
+                    .arg(want, 0, 'g', 17);
+        }
+        return QString();
+    };
+    for (int r = 0; r < 4; ++r) {
+        QCOMPARE(sweep->recordingName(r), set->compareLabels()[r]);
+        const QString d = checkSweep(r, sweep->sweep(r), data[r]);
+        QVERIFY2(d.isEmpty(), qPrintable(d));
+        QCOMPARE(sweep->totalPoints(r).size(), 91);
+    }
+    // Live: a lambda change sweeps them again.
+    useLambdas(w, 2.0);
+    const TermArray l2 = w.state().effective();
+    QCOMPARE(l2[std::size_t(index(Term::Fr))], 2.0);
+    for (int r = 0; r < 4; ++r) {
+        const auto v = rawh5::termValues(data[r], {}, Convention::Nn4n);
+        const double at = sweep->sweep(r).points.back().lambda;
+        QVERIFY(rawh5::near(sweep->sweep(r).points.back().total,
+                            at * v[std::size_t(index(Term::Fr))].value() + weighted(v, l2) -
+                                weighted(v, l2, index(Term::Fr)),
+                            1e-9));
+    }
+    useLambdas(w, 0.5);
+
+    // Runs selected: their last checkpoints alone; one run: its last, swept alone.
+    set->runs()->table()->selectRuns({"runA", "runC"});
+    QCOMPARE(filesOf(set->compareRecordings()), (QStringList{last[0], last[2]}));
+    QCOMPARE(sweep->recordingCount(), 2);
+    set->runs()->table()->selectRuns({"runA"});
+    QCOMPARE(filesOf(set->compareRecordings()), QStringList{last[0]});
+    QCOMPARE(sweep->recordingCount(), 1);
+    const QString d = checkSweep(0, sweep->sweep(), data[0]);
+    QVERIFY2(d.isEmpty(), qPrintable(d));
+
+    // The recordings picked again: the run's two checkpoints; the sweep the active one.
+    set->runs()->scopeBox()->setCurrentIndex(0);
+    QCOMPARE(filesOf(set->compareRecordings()),
+             (QStringList{m_checkpoints[0].path, m_checkpoints[1].path}));
+    QCOMPARE(sweep->recordingCount(), 1);
+    const RecordingEntry* active = w.recordings()->active();
+    QVERIFY(active);
+    QString activeData;
+    for (const Checkpoint& c : m_checkpoints)
+        if (c.path == active->files.recording)
+            activeData = c.data;
+    const QString da = checkSweep(0, sweep->sweep(), activeData);
+    QVERIFY2(da.isEmpty(), qPrintable(da));
 }
 
 QTEST_MAIN(TestRunsApp)

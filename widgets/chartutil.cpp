@@ -208,6 +208,9 @@ const char* const kFitLo = "rnnlossFitLo";
 const char* const kFitHi = "rnnlossFitHi";
 const char* const kFitExact = "rnnlossFitExact";
 const char* const kFitMax = "rnnlossFitMax";
+const char* const kFitTicks = "rnnlossFitTicks";   ///< the tick count last fitted
+const char* const kFitPixels = "rnnlossFitPixels"; ///< the plot's width when it was
+constexpr double kFitSlackPx = 48.0;
 
 void applyFitted(QChart* chart, QValueAxis* axis)
 {
@@ -219,9 +222,17 @@ void applyFitted(QChart* chart, QValueAxis* axis)
     double pixels = chart->plotArea().width();
     if (!(pixels > 20.0))
         pixels = 0.8 * chart->size().width();
-    const int n = pixels > 20.0
-                      ? fittingTickCount(lo, hi, pixels, axis->labelsFont(), maxTicks, exact)
-                      : maxTicks;
+    int n = pixels > 20.0 ? fittingTickCount(lo, hi, pixels, axis->labelsFont(), maxTicks, exact)
+                          : maxTicks;
+    // More ticks only for a plot clearly wider than the one that had fewer:
+    // fewer ticks can widen the plot by a label's overhang, which gave room
+    // for one more, which narrowed it again — a relayout a frame, for ever.
+    const int had = axis->property(kFitTicks).toInt();
+    if (had > 0 && n > had && pixels < axis->property(kFitPixels).toDouble() + kFitSlackPx)
+        n = had;
+    if (n != had || !axis->property(kFitPixels).isValid())
+        axis->setProperty(kFitPixels, pixels);
+    axis->setProperty(kFitTicks, n);
     if (exact)
         setExactRangeNiceTicks(axis, lo, hi, n);
     else
@@ -237,6 +248,8 @@ void setFittedRange(QChart* chart, QValueAxis* axis, double lo, double hi, bool 
     axis->setProperty(kFitHi, hi);
     axis->setProperty(kFitExact, exact);
     axis->setProperty(kFitMax, maxTicks);
+    axis->setProperty(kFitTicks, QVariant()); // a new range is fitted afresh
+    axis->setProperty(kFitPixels, QVariant());
     if (!chart->property("rnnlossFitConnected").toBool()) {
         chart->setProperty("rnnlossFitConnected", true);
         // Every fitted axis of the chart follows its width; a change of the

@@ -102,8 +102,88 @@ SweepView::SweepView(QWidget* parent) : QWidget(parent)
 
 void SweepView::setValues(const std::optional<TermValues>& values)
 {
-    m_values = values;
+    setRecordings({}, {values});
+}
+
+void SweepView::setRecordings(const QStringList& names,
+                              const std::vector<std::optional<TermValues>>& values)
+{
+    m_names = names;
+    m_all = values;
+    m_values = values.empty() ? std::nullopt : values.front();
     refresh();
+}
+
+void SweepView::showEvent(QShowEvent* event)
+{
+    if (m_linesStale)
+        refresh();
+    QWidget::showEvent(event);
+}
+
+QList<QPointF> SweepView::totalPoints(int recording) const
+{
+    return recording >= 0 && recording < int(m_totals.size()) ? m_totals[recording]->points()
+                                                              : QList<QPointF>{};
+}
+
+void SweepView::setTotalLines(int n)
+{
+    while (int(m_totals.size()) < n) {
+        auto* s = new QLineSeries(m_chart);
+        s->setPen(QPen(distinctColor(int(m_totals.size())), 1.8));
+        m_chart->addSeries(s);
+        s->attachAxis(m_x);
+        s->attachAxis(m_yTotal);
+        m_totals << s;
+    }
+    while (int(m_totals.size()) > n) {
+        QLineSeries* s = m_totals.takeLast();
+        m_chart->removeSeries(s);
+        delete s;
+    }
+}
+
+QString SweepView::refreshMany(const std::vector<double>& grid, double& lo, double& hi)
+{
+    const int n = int(m_all.size());
+    // Hidden, a hundred runs' lines are not redrawn at every lambda change:
+    // their sweeps are computed (cheap), the lines when the view is shown.
+    m_linesStale = !isVisible();
+    if (!m_linesStale)
+        setTotalLines(n);
+    m_sweeps.assign(std::size_t(n), SweepResult{m_term, {}, {}});
+    int refused = 0;
+    for (int i = 0; i < n; ++i) {
+        SweepResult& r = m_sweeps[std::size_t(i)];
+        if (m_all[std::size_t(i)])
+            r = sweepLambda(*m_all[std::size_t(i)], m_lambdas, m_term, grid);
+        else
+            r.error = tr("its terms are being computed").toStdString();
+        refused += !r.error.empty();
+        if (m_linesStale)
+            continue;
+        QList<QPointF> total;
+        for (const SweepPoint& p : r.points)
+            if (std::isfinite(p.total) && p.total > 0.0) {
+                total << QPointF(p.lambda, p.total);
+                lo = std::min(lo, p.total);
+                hi = std::max(hi, p.total);
+            }
+        m_totals[i]->setName(m_names.value(i));
+        m_totals[i]->replace(total);
+        // A legend of a hundred runs would hide the chart.
+        for (QLegendMarker* m : m_chart->legend()->markers(m_totals[i]))
+            m->setVisible(n <= kDistinctColors);
+    }
+    QString text = tr("The total of each of %n recordings", nullptr, n);
+    const auto refusedOne = std::find_if(m_sweeps.begin(), m_sweeps.end(),
+                                         [](const SweepResult& r) { return !r.error.empty(); });
+    if (refusedOne != m_sweeps.end())
+        text += tr(" (%1 without a total: %2)")
+                    .arg(refused)
+                    .arg(QString::fromStdString(refusedOne->error));
+    return text;
 }
 
 void SweepView::setLambdas(const TermArray& lambdas)
@@ -144,15 +224,26 @@ void SweepView::refresh()
 {
     m_sweep = SweepResult{m_term, {}, {}};
     m_x->setTitleText(tr("λ_%1 (log)").arg(qs(termKey(m_term))));
-    if (m_values) {
-        const std::vector<double> grid = logGrid(m_from, m_to, m_points);
-        m_sweep = sweepLambda(*m_values, m_lambdas, m_term, grid);
+    const bool many = m_all.size() > 1;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    QString manyText;
+    if (many) {
+        manyText = refreshMany(logGrid(m_from, m_to, m_points), lo, hi);
+        m_sweep.error = tr("Several recordings").toStdString(); // no one sweep
     } else {
-        m_sweep.error = tr("No recording").toStdString();
+        setTotalLines(0);
+        m_sweeps.clear();
+        if (m_values)
+            m_sweep = sweepLambda(*m_values, m_lambdas, m_term, logGrid(m_from, m_to, m_points));
+        else
+            m_sweep.error = tr("No recording").toStdString();
     }
     const double current = m_lambdas[index(m_term)];
     m_marked = current >= m_from && current <= m_to ? std::optional<double>(current) : std::nullopt;
-    if (!m_sweep.error.empty())
+    const QString now = tr("λ_%1 = %2 now").arg(qs(termKey(m_term))).arg(current, 0, 'g', 4);
+    if (many)
+        m_message->setText(manyText + QStringLiteral("; ") + now);
+    else if (!m_sweep.error.empty())
         m_message->setText(QString::fromStdString(m_sweep.error));
     else if (!m_marked)
         m_message->setText(
@@ -160,9 +251,8 @@ void SweepView::refresh()
                 ? tr("λ_%1 is 0 now (off)").arg(qs(termKey(m_term)))
                 : tr("λ_%1 = %2 is outside the range").arg(qs(termKey(m_term))).arg(current));
     else
-        m_message->setText(tr("λ_%1 = %2 now").arg(qs(termKey(m_term))).arg(current, 0, 'g', 4));
+        m_message->setText(now);
 
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     QList<QPointF> total;
     std::array<QList<QPointF>, kTermCount> shares;
     for (const SweepPoint& p : m_sweep.points) {
@@ -176,9 +266,13 @@ void SweepView::refresh()
                 shares[std::size_t(i)] << QPointF(p.lambda, 100.0 * *p.shares[std::size_t(i)]);
     }
     m_total->replace(total);
+    m_total->setVisible(!many);
+    for (QLegendMarker* m : m_chart->legend()->markers(m_total))
+        m->setVisible(!many);
     for (int i = 0; i < kTermCount; ++i) {
-        // Terms that weigh nothing at every point would lie on 0: leave them out.
-        const bool shown = i == index(m_term) || m_lambdas[std::size_t(i)] != 0.0;
+        // Terms that weigh nothing at every point would lie on 0: leave them
+        // out; with several recordings all (a share would be one's).
+        const bool shown = !many && (i == index(m_term) || m_lambdas[std::size_t(i)] != 0.0);
         m_shares[i]->replace(shown ? shares[std::size_t(i)] : QList<QPointF>{});
         m_shares[i]->setVisible(shown);
         for (QLegendMarker* m : m_chart->legend()->markers(m_shares[i]))

@@ -21,6 +21,10 @@ int benchGradients(const std::vector<std::string>& args, const std::string& cli)
 /// a lab's sweep as summary files, and rnnloss compute over them.
 int benchSweep(const std::vector<std::string>& args, const std::string& cli);
 
+/// `rnnloss bench --set-app DIR` (benchsetapp.cpp): the app on a folder of
+/// summary files, open to History shown, λ edits to History repainted, peak RSS.
+int benchSetApp(const std::vector<std::string>& args, const std::string& cli);
+
 /// The "model name" of /proc/cpuinfo.
 std::string cpuName();
 

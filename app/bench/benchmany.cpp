@@ -2,6 +2,7 @@
 // (issue 17, section 4: the app shows 200 within 1.5x the CLI's time, 1,000
 // within 5x its own time for 200).
 
+#include "benchapp.h"
 #include "benchgoals.h"
 #include "benchproc.h"
 
@@ -70,25 +71,11 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
     return files;
 }
 
-std::string explorerBeside(const std::string& cli)
-{
-    return (std::filesystem::path(cli).parent_path() / "rnnloss-explorer").string();
-}
-
 std::vector<std::string> computeArgs(const std::string& cli, const std::vector<std::string>& files)
 {
     std::vector<std::string> args{cli, "compute"};
     args.insert(args.end(), files.begin(), files.end());
     args.push_back("--json");
-    return args;
-}
-
-std::vector<std::string> appArgs(const std::string& exe, const std::vector<std::string>& files,
-                                 const std::string& shot)
-{
-    std::vector<std::string> args{exe};
-    args.insert(args.end(), files.begin(), files.end());
-    args.insert(args.end(), {"--screenshot", shot});
     return args;
 }
 
@@ -120,8 +107,7 @@ void manyRecordings(const std::string& cli, const std::vector<int>& counts, int 
     // The app as a user starts it, offscreen, with settings of its own: it
     // exits once every recording is read, the terms of each are computed and
     // the set's views drawn, and the window grabbed (--screenshot).
-    const Environment appEnv{{"QT_QPA_PLATFORM", "offscreen"},
-                             {"XDG_CONFIG_HOME", (tmp / "rnnloss-bench-config").string()}};
+    const Environment appEnv = appEnvironment(tmp.string());
     std::printf("rnnloss bench --many: recordings of 16 x 250 x 64 (%.2f MB each) in %s;\n"
                 "%d repetitions, CLI and app interleaved (medians, whole processes)\n\n",
                 double(std::filesystem::file_size(all.front())) / 1e6, where.c_str(), reps);

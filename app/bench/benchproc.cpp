@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <spawn.h>
 #include <stdexcept>
 #include <sys/resource.h>
@@ -90,13 +93,49 @@ double medianOf(std::vector<double> v)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-double timeProcess(const std::vector<std::string>& args, const Environment& env, long* peakKb)
+namespace {
+
+/// A temporary file the child's stderr goes to, read and removed after.
+struct ErrFile
+{
+    std::string path;
+    explicit ErrFile(bool wanted)
+    {
+        if (!wanted)
+            return;
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "rnnloss-bench-XXXXXX").string();
+        const int fd = ::mkstemp(pattern.data());
+        if (fd < 0)
+            throw std::runtime_error("cannot make a temporary file: " +
+                                     std::string(std::strerror(errno)));
+        ::close(fd);
+        path = pattern;
+    }
+    ~ErrFile()
+    {
+        if (!path.empty())
+            std::filesystem::remove(path);
+    }
+    std::string text() const
+    {
+        std::ifstream in(path);
+        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+};
+
+} // namespace
+
+double timeProcess(const std::vector<std::string>& args, const Environment& env, long* peakKb,
+                   std::string* errText)
 {
     SpawnArgs s(args, env);
+    const ErrFile err(errText != nullptr);
     posix_spawn_file_actions_t files;
     ::posix_spawn_file_actions_init(&files);
     ::posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    ::posix_spawn_file_actions_addopen(&files, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    ::posix_spawn_file_actions_addopen(&files, STDERR_FILENO,
+                                       errText ? err.path.c_str() : "/dev/null", O_WRONLY, 0);
     const auto started = std::chrono::steady_clock::now();
     pid_t pid = -1;
     try {
@@ -109,6 +148,8 @@ double timeProcess(const std::vector<std::string>& args, const Environment& env,
     const int status = waitFor(pid, peakKb);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (errText)
+        *errText = err.text();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw std::runtime_error(
             commandLine(args) + " failed after " + std::to_string(int(seconds)) + " s" +

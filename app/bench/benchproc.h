@@ -20,8 +20,9 @@ double medianOf(std::vector<double> v);
 /// its output discarded; returns the wall seconds from start to exit.
 /// Throws std::runtime_error naming the command unless it exits 0. With
 /// `peakKb`: the peak resident set of the program (its own, not its children's).
+/// With `errText`: what it wrote on stderr (which is otherwise discarded).
 double timeProcess(const std::vector<std::string>& args, const Environment& env = {},
-                   long* peakKb = nullptr);
+                   long* peakKb = nullptr, std::string* errText = nullptr);
 
 /// Resets this process's peak resident set to its current one
 /// (/proc/self/clear_refs, "5"). A child's peak (wait4's ru_maxrss) starts

@@ -29,6 +29,8 @@ int main(int argc, char** argv)
         if (std::find(args.begin(), args.end(), "--write-sweep") != args.end() ||
             std::find(args.begin(), args.end(), "--summaries") != args.end())
             return rnnloss::benchSweep(args, cli);
+        if (std::find(args.begin(), args.end(), "--set-app") != args.end())
+            return rnnloss::benchSetApp(args, cli);
         if (std::find(args.begin(), args.end(), "--gradients") != args.end())
             return rnnloss::benchGradients(args, cli);
         return rnnloss::benchMain(args, cli);

@@ -62,6 +62,7 @@ Usage:
                 [--nn4n-omp default|passive|both] [--dir D] [--keep]
   rnnloss bench --write-sweep DIR [--runs R] [--checkpoints C] [--keep-recordings]
   rnnloss bench --summaries DIR [--reps R]
+  rnnloss bench --set-app DIR [--reps R] [--edits N]
   rnnloss --help | --version
 
 compute
@@ -163,7 +164,10 @@ bench
   keeps them); each run its own lambda_fr x lambda_hid, each checkpoint its
   step. --summaries DIR: the summary files under DIR decoded in process, and
   rnnloss compute over them (the folder when compute takes one, else the
-  files): time, per summary, peak RSS.
+  files): time, per summary, peak RSS. --set-app DIR: the app on the folder
+  (rnnloss-explorer DIR --screenshot, offscreen, R times): its start to the
+  History shown with every recording's terms, N edits of lambda_fr each to
+  the History repainted (median, max), its peak RSS, against issue 16's goals.
 
 Exit status: 0 on success; 2 when the input is unusable (one "error:" line on
 stderr, nothing on stdout); 1 on an internal failure.

@@ -64,6 +64,12 @@ CompareStatistics::~CompareStatistics()
     }
 }
 
+void CompareStatistics::setRecordings(Recordings recordings)
+{
+    m_recordings = std::move(recordings);
+    request();
+}
+
 void CompareStatistics::onEntriesChanged()
 {
     QStringList labels;
@@ -112,10 +118,13 @@ void CompareStatistics::request()
     if (m_statistic <= 0)
         return; // the mean rate: the view has it from the set's terms
     Request r;
-    for (const RecordingEntry& e : m_set->entries()) {
-        r.labels << e.label();
-        r.summaries.push_back(e.summary);
-    }
+    if (m_recordings)
+        m_recordings(r.labels, r.summaries);
+    else
+        for (const RecordingEntry& e : m_set->entries()) {
+            r.labels << e.label();
+            r.summaries.push_back(e.summary);
+        }
     r.statistic = m_statistic;
     r.convention = m_convention;
     r.labelA = m_labelA.toStdString();

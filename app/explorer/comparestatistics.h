@@ -13,6 +13,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,14 @@ public:
                           const std::string& labelA, const std::string& labelB,
                           const std::atomic<bool>* cancel = nullptr);
 
+    /// The recordings Compare is given and their labels, as setRecordings has
+    /// them (default: every recording of the set, by its label).
+    using Recordings = std::function<void(QStringList& labels,
+                                          std::vector<std::shared_ptr<const Summary>>& summaries)>;
+    void setRecordings(Recordings recordings);
+    /// Computes the chosen statistic again, for the recordings Compare has now.
+    void refresh() { request(); }
+
     bool busy() const { return m_running != nullptr; }
     std::uint64_t jobsRun() const { return m_jobsRun; }
 
@@ -72,6 +81,7 @@ private:
 
     CompareView* m_view;
     RecordingSet* m_set;
+    Recordings m_recordings;
     LambdaModel* m_lambdas;
     int m_statistic = 0;
     QString m_labelA, m_labelB;

@@ -2,6 +2,7 @@
 //                  [--lambda KEY=VALUE]... [--screenshot FILE.png | --export DIR]
 
 #include "cliargs.h"
+#include "edittiming.h"
 #include "headlessexport.h"
 #include "lambdasfile.h"
 #include "mainwindow.h"
@@ -9,6 +10,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QTimer>
@@ -74,6 +76,11 @@ struct Options
     QCommandLineOption noSummaries{"no-summaries",
                                    "Read recordings even when they have a current summary file "
                                    "(REC.h5.rnnsum, made by rnnloss summarize)."};
+    QCommandLineOption timeEdits{
+        "time-lambda-edits",
+        "With --screenshot: show the History once the set is shown, then make N edits of "
+        "lambda_fr and print how long each took to repaint it (rnnloss bench --set-app).",
+        "N", "0"};
     QCommandLineOption verbose{"verbose", "At exit, print on stderr the convention, lambdas and "
                                           "total last shown, and this process's peak memory."};
 
@@ -89,7 +96,7 @@ struct Options
                                 "[REC.h5...]");
         p.addOptions({weights, convention, lambda, screenshot, tab, exportDir, formats, figureSize,
                       lambdasFrom, caption, trials, steps, neurons, trialLabel, neuronGroup,
-                      splitByLabel, neuron, noSettings, noSummaries, verbose});
+                      splitByLabel, neuron, noSettings, noSummaries, timeEdits, verbose});
     }
 };
 
@@ -101,6 +108,13 @@ bool hasArg(int argc, char** argv, std::initializer_list<const char*> names)
                 (std::strncmp(argv[i], n, std::strlen(n)) == 0 && argv[i][std::strlen(n)] == '='))
                 return true;
     return false;
+}
+
+QElapsedTimer g_sinceStart; ///< from main()'s first line: --time-lambda-edits says it
+
+double secondsSinceStart()
+{
+    return double(g_sinceStart.nsecsElapsed()) / 1e9;
 }
 
 void setIdentity()
@@ -310,7 +324,8 @@ bool startExport(MainWindow& w, QApplication& app, const QCommandLineParser& p, 
 /// --screenshot: grabs the window once every recording is read, a result is
 /// shown and the set views have the terms of every recording; exits 2 when
 /// the load or the selection fails, 1 when nothing came within 120 s.
-void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int tabIndex)
+void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int tabIndex,
+                     int timedEdits)
 {
     QObject::connect(&w, &MainWindow::loadFinished, &app, [&w, &app](bool ok) {
         if (!ok) {
@@ -332,7 +347,7 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
     };
     // Captures by value what lives only in this function (out, tabIndex,
     // grab): the lambdas run later, inside app.exec().
-    auto ready = [&w, &app, grab, tabIndex] {
+    auto ready = [&w, &app, grab, tabIndex, timedEdits] {
         static bool once = false;
         if (once)
             return;
@@ -348,6 +363,10 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
             return;
         once = true;
         w.setTabIndexForScreenshot(tabIndex);
+        if (timedEdits > 0) {
+            showHistoryAndSay(w, &secondsSinceStart);
+            timeLambdaEdits(w, timedEdits);
+        }
         if (w.lastResult()->stats && !w.lastResult()->stats->mean.empty())
             w.selectNeuron(0);
         grab();
@@ -366,6 +385,7 @@ void startScreenshot(MainWindow& w, QApplication& app, const QString& out, int t
 
 int main(int argc, char** argv)
 {
+    g_sinceStart.start();
     if (hasArg(argc, argv, {"--help", "-h", "-?", "--help-all", "--version", "-v"}))
         return printHelpOrVersion(argc, argv);
     prepareHeadless(argc, argv);
@@ -401,7 +421,8 @@ int main(int argc, char** argv)
         if (!startExport(w, app, p, o, recordings, opts, formats))
             return 2;
     } else if (shot) {
-        startScreenshot(w, app, p.value(o.screenshot), p.value(o.tab).toInt());
+        startScreenshot(w, app, p.value(o.screenshot), p.value(o.tab).toInt(),
+                        p.value(o.timeEdits).toInt());
     }
     if (!exporting) {
         w.setCommandLine(opts);

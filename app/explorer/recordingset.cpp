@@ -13,27 +13,46 @@ namespace rnnloss {
 
 namespace {
 
-/// The History's order: by step when every recording has one, else by epoch
-/// when every one has one (SetController::positions), then by label ("step 25"
-/// before "step 150"), then in the order asked for.
+/// The axis of the History's order: 0 by step when every recording has one,
+/// else 1 by epoch when every one has one (SetController::positions), else 2.
+int historyAxis(const std::vector<RecordingEntry>& entries)
+{
+    bool steps = true, epochs = true;
+    for (const RecordingEntry& e : entries) {
+        steps = steps && e.summary->step.has_value();
+        epochs = epochs && e.summary->epoch.has_value();
+    }
+    return steps ? 0 : epochs ? 1 : 2;
+}
+
+/// The History's order, along `axis` (historyAxis), then by label ("step 25"
+/// before "step 150"), then in the order asked for: a total order, so that
+/// sorting the arrivals and merging them gives what sorting all gives.
+struct HistoryOrder
+{
+    explicit HistoryOrder(int axis) : axis(axis) { natural.setNumericMode(true); }
+    bool operator()(const RecordingEntry& a, const RecordingEntry& b) const
+    {
+        if (axis < 2) {
+            const double x = axis == 0 ? *a.summary->step : *a.summary->epoch;
+            const double y = axis == 0 ? *b.summary->step : *b.summary->epoch;
+            if (x != y)
+                return x < y;
+        }
+        // Checkpoints of many runs share their step, and so their label.
+        const QString la = a.label(), lb = b.label();
+        if (la != lb)
+            if (const int c = natural.compare(la, lb); c != 0)
+                return c < 0;
+        return a.order < b.order;
+    }
+    int axis;
+    QCollator natural;
+};
+
 void sortAsHistory(std::vector<RecordingEntry>& entries)
 {
-    std::optional<double> Summary::*axis = nullptr;
-    for (auto member : {&Summary::step, &Summary::epoch})
-        if (!axis && std::all_of(entries.begin(), entries.end(), [member](const RecordingEntry& e) {
-                return ((*e.summary).*member).has_value();
-            }))
-            axis = member;
-    QCollator natural;
-    natural.setNumericMode(true);
-    std::stable_sort(entries.begin(), entries.end(),
-                     [&](const RecordingEntry& a, const RecordingEntry& b) {
-                         if (axis && *((*a.summary).*axis) != *((*b.summary).*axis))
-                             return *((*a.summary).*axis) < *((*b.summary).*axis);
-                         if (const int c = natural.compare(a.label(), b.label()); c != 0)
-                             return c < 0;
-                         return a.order < b.order;
-                     });
+    std::stable_sort(entries.begin(), entries.end(), HistoryOrder(historyAxis(entries)));
 }
 
 } // namespace
@@ -45,6 +64,8 @@ QString RecordingEntry::name() const
 
 QString RecordingEntry::label() const
 {
+    if (!m_label.isEmpty())
+        return m_label;
     const QString path = files.recording.isEmpty() ? files.weights : files.recording;
     if (!summary)
         return name();
@@ -53,9 +74,19 @@ QString RecordingEntry::label() const
 
 QString RecordingEntry::run() const
 {
+    if (!m_label.isEmpty())
+        return m_run;
     const QString path = files.recording.isEmpty() ? files.weights : files.recording;
     const std::string p = QFile::encodeName(path).toStdString();
     return QString::fromStdString(summary ? runOf(*summary, p) : folderName(p));
+}
+
+void RecordingEntry::cacheNames()
+{
+    m_label.clear();
+    const QString label = this->label(), run = this->run();
+    m_run = run;
+    m_label = label;
 }
 
 int RecordingSet::parallelLoads()
@@ -65,6 +96,8 @@ int RecordingSet::parallelLoads()
 
 RecordingSet::RecordingSet(const QString& readerExe, QObject* parent) : QObject(parent)
 {
+    m_flushTimer.setSingleShot(true);
+    connect(&m_flushTimer, &QTimer::timeout, this, &RecordingSet::flushAndNotify);
     m_slots.resize(std::size_t(parallelLoads()));
     for (std::size_t i = 0; i < m_slots.size(); ++i) {
         auto* loader = new LoadController(readerExe, this);
@@ -166,6 +199,8 @@ void RecordingSet::clear()
             slot.discard = true;
             slot.loader->cancel();
         }
+    m_flushTimer.stop();
+    m_sorted = 0;
     if (m_entries.empty())
         return;
     m_entries.clear();
@@ -219,8 +254,10 @@ void RecordingSet::onSlotDone(Slot& slot)
     slot.discard = false;
     slot.fraction = 0.0;
     dispatch();
-    if (counted && !isLoading())
+    if (counted && !isLoading()) {
+        flushAndNotify(); // what arrived before the batch's last failure or cancel
         emit batchFinished(m_batchLoaded, m_batchFailed);
+    }
 }
 
 const RecordingEntry* RecordingSet::active() const
@@ -248,9 +285,12 @@ void RecordingSet::remove(int index)
     if (m_active < 0 && !m_entries.empty())
         m_active = 0;
     // Without the one recording that had no step, the others may now sort by theirs.
+    m_flushTimer.stop(); // the arrivals not yet in order are put in it here
+    m_sorted = m_entries.size();
     if (m_active >= 0) {
         const std::uint64_t shown = m_entries[std::size_t(m_active)].generation;
         sortAsHistory(m_entries);
+        m_sortAxis = historyAxis(m_entries);
         m_active = 0;
         while (m_entries[std::size_t(m_active)].generation != shown)
             ++m_active;
@@ -266,19 +306,70 @@ void RecordingSet::onLoaded(Slot& slot, std::shared_ptr<const Summary> summary, 
         onSlotDone(slot);
         return;
     }
-    RecordingEntry r{request, std::move(summary), ++m_generation, slot.order};
+    RecordingEntry r;
+    r.files = request;
+    r.summary = std::move(summary);
+    r.generation = ++m_generation;
+    r.order = slot.order;
+    r.cacheNames();
     bool activeMoved = false;
+    ++m_batchLoaded;
+    slot.busy = false; // isLoading() is false while the last load of a batch reports
+    if (!request.recording.isEmpty())
+        addRecent(request.recording);
     if (slot.placement == Placement::Replace) {
+        m_flushTimer.stop();
         m_entries.clear();
         m_entries.push_back(r);
-        m_active = 0;
-        activeMoved = true;
+        m_sorted = 0;
+        m_active = -1;
+        activeMoved = flush();
     } else {
-        // Loads finish in any order; the list is kept in the History's order
-        // (a recording without a step may change which key that is).
-        const std::uint64_t shown = m_active >= 0 ? m_entries[std::size_t(m_active)].generation : 0;
+        // Appended, the entries before it keep their indices; it is put in
+        // the History's order with the others that arrive meanwhile.
         m_entries.push_back(r);
-        sortAsHistory(m_entries);
+        const bool quiet = !m_sinceFlush.isValid() || m_sinceFlush.elapsed() >= m_flushIntervalMs;
+        if (!isLoading() || quiet)
+            activeMoved = flush();
+        else if (!m_flushTimer.isActive())
+            m_flushTimer.start(std::max<qint64>(0, m_flushIntervalMs - m_sinceFlush.elapsed()));
+    }
+    emit loaded(r);
+    if (activeMoved)
+        emit activeChanged();
+    onSlotDone(slot);
+}
+
+void RecordingSet::setFlushInterval(int ms)
+{
+    m_flushIntervalMs = std::max(0, ms);
+}
+
+void RecordingSet::putInOrder()
+{
+    const int axis = historyAxis(m_entries);
+    const auto sorted = m_entries.begin() + std::ptrdiff_t(std::min(m_sorted, m_entries.size()));
+    const HistoryOrder order(axis);
+    if (axis != m_sortAxis || m_sorted > m_entries.size()) {
+        std::stable_sort(m_entries.begin(), m_entries.end(), order);
+    } else {
+        std::stable_sort(sorted, m_entries.end(), order);
+        std::inplace_merge(m_entries.begin(), sorted, m_entries.end(), order);
+    }
+    m_sortAxis = axis;
+    m_sorted = m_entries.size();
+}
+
+bool RecordingSet::flush()
+{
+    m_flushTimer.stop();
+    m_sinceFlush.start();
+    if (m_sorted == m_entries.size() && !m_recentChanged)
+        return false;
+    bool activeMoved = false;
+    if (m_sorted != m_entries.size()) {
+        const std::uint64_t shown = m_active >= 0 ? m_entries[std::size_t(m_active)].generation : 0;
+        putInOrder();
         // Into an empty set the first of the list is shown; else the same entry stays.
         int now = 0;
         if (!m_activeFollowsFirst && m_active >= 0)
@@ -286,16 +377,20 @@ void RecordingSet::onLoaded(Slot& slot, std::shared_ptr<const Summary> summary, 
                 ++now;
         activeMoved = m_active < 0 || m_entries[std::size_t(now)].generation != shown;
         m_active = now;
+        ++m_flushes;
+        emit entriesChanged();
     }
-    ++m_batchLoaded;
-    slot.busy = false; // isLoading() is false while the last load of a batch reports
-    if (!request.recording.isEmpty())
-        addRecent(request.recording);
-    emit entriesChanged();
-    emit loaded(r);
-    if (activeMoved)
+    if (m_recentChanged) {
+        m_recentChanged = false;
+        emit recentFilesChanged();
+    }
+    return activeMoved;
+}
+
+void RecordingSet::flushAndNotify()
+{
+    if (flush())
         emit activeChanged();
-    onSlotDone(slot);
 }
 
 void RecordingSet::setRecentFiles(const QStringList& files)
@@ -311,7 +406,7 @@ void RecordingSet::addRecent(const QString& path)
     m_recent.prepend(abs);
     while (m_recent.size() > kMaxRecent)
         m_recent.removeLast();
-    emit recentFilesChanged();
+    m_recentChanged = true; // said with the entries (flush)
 }
 
 } // namespace rnnloss

@@ -7,8 +7,10 @@
 #include "loadcontroller.h"
 #include "summary.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QStringList>
+#include <QTimer>
 
 #include <cstdint>
 #include <deque>
@@ -29,6 +31,13 @@ struct RecordingEntry
     QString label() const;
     /// The run it is a checkpoint of (engine's runOf: `run`, else its folder's name).
     QString run() const;
+    /// Works out label() and run() once: the set's order and every view of
+    /// 10,000 recordings ask for them many times (a printf of the step each).
+    void cacheNames();
+
+private:
+    QString m_label; ///< label() once cacheNames() ran; empty: worked out each time
+    QString m_run;
 };
 
 class RecordingSet : public QObject
@@ -71,11 +80,24 @@ public:
     /// The reader of single loads; its limits apply to every reader of the set.
     LoadController* loader() const { return m_slots.front().loader; }
 
+    /// In the History's order as of the last entriesChanged; what arrived
+    /// since (loaded) is at the end, put in order at the next one.
     const std::vector<RecordingEntry>& entries() const { return m_entries; }
     int activeIndex() const { return m_active; }
     const RecordingEntry* active() const;
     void setActive(int index);
     void remove(int index);
+
+    /// Arrivals join entries() at once (at its end), but are put in the
+    /// History's order, with one entriesChanged (and recentFilesChanged), at
+    /// most once per `ms` while a batch loads and once at its end: every
+    /// update costs the set's views O(recordings), so 10,000 arrivals each
+    /// updating them were quadratic. The first arrival after a quiet `ms`
+    /// is put in order at once. Default kFlushIntervalMs.
+    void setFlushInterval(int ms);
+    static constexpr int kFlushIntervalMs = 200;
+    /// How many times arrivals were put in order (entriesChanged for them).
+    int flushes() const { return m_flushes; }
 
     static constexpr int kMaxRecent = 8;
     QStringList recentFiles() const { return m_recent; }
@@ -84,7 +106,8 @@ public:
 signals:
     /// Overall progress of the batch: finished loads plus the running ones' fractions.
     void progress(double fraction, const QString& stage);
-    /// A load succeeded: the entry is in entries().
+    /// A load succeeded: the entry is in entries() (at the end until the
+    /// next entriesChanged puts it in order).
     void loaded(const rnnloss::RecordingEntry& recording);
     void failed(const QString& error, const rnnloss::LoadRequest& request);
     void cancelled(const rnnloss::LoadRequest& request);
@@ -116,6 +139,13 @@ private:
     void onLoaded(Slot& slot, std::shared_ptr<const Summary> summary, const LoadRequest& request);
     void onProgress(Slot& slot, double fraction, const QString& stage);
     void addRecent(const QString& path);
+    /// Puts the arrivals not yet in order in it and says so (entriesChanged);
+    /// returns whether the active entry moved (activeChanged is the caller's).
+    bool flush();
+    /// flush() and activeChanged when it moved the active entry.
+    void flushAndNotify();
+    /// Sorts entries() in the History's order, merging arrivals into what is sorted.
+    void putInOrder();
 
     std::vector<Slot> m_slots;
     std::deque<Queued> m_queue;
@@ -125,6 +155,13 @@ private:
     int m_batchCancelled = 0;
     bool m_activeFollowsFirst = false; ///< a batch into an empty set: the first entry is active
     std::vector<RecordingEntry> m_entries;
+    std::size_t m_sorted = 0; ///< m_entries[0, m_sorted) are in the History's order
+    int m_sortAxis = -1;      ///< the axis they are sorted by (historyAxis)
+    QTimer m_flushTimer;
+    QElapsedTimer m_sinceFlush;
+    int m_flushIntervalMs = kFlushIntervalMs;
+    int m_flushes = 0;
+    bool m_recentChanged = false;
     int m_active = -1;
     std::uint64_t m_generation = 0;
     std::uint64_t m_order = 0;

@@ -2,9 +2,13 @@
 
 #include "runs.h"
 
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
+#include <QHBoxLayout>
+#include <QLabel>
 #include <QMainWindow>
+#include <QVBoxLayout>
 
 namespace rnnloss {
 
@@ -16,7 +20,26 @@ RunsController::RunsController(QMainWindow* window, const RecordingSet* set,
     m_table->setObjectName("runsTable");
     m_dock = new QDockWidget(tr("Runs"), window);
     m_dock->setObjectName("runsDock");
-    m_dock->setWidget(m_table);
+    m_scopeBox = new QComboBox;
+    m_scopeBox->setObjectName("compareScope");
+    // In SetController::Scope's order.
+    m_scopeBox->addItems({tr("the recordings picked"), tr("the last checkpoint of each run")});
+    m_scopeBox->setToolTip(tr("The recordings picked: Compare has every recording of the runs "
+                              "selected (its table picks the ones drawn), the λ sweep the "
+                              "recording open. The last checkpoint of each run: both have one "
+                              "recording per run selected (every run when none is)."));
+    auto* top = new QHBoxLayout;
+    top->setContentsMargins(4, 2, 4, 0);
+    top->addWidget(new QLabel(tr("Compare and λ sweep show")));
+    top->addWidget(m_scopeBox);
+    top->addStretch(1);
+    auto* panel = new QWidget;
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addLayout(top);
+    layout->addWidget(m_table, 1);
+    m_dock->setWidget(panel);
     window->addDockWidget(Qt::BottomDockWidgetArea, m_dock);
     // Hidden until the set has runs to compare: one recording, or one run,
     // keeps the window's whole height (View ▸ Runs table shows it).

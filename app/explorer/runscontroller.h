@@ -16,6 +16,7 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QComboBox;
 class QDockWidget;
 class QMainWindow;
 QT_END_NAMESPACE
@@ -32,6 +33,9 @@ public:
 
     QDockWidget* dock() const { return m_dock; }
     RunsTable* table() const { return m_table; }
+    /// Above the table: what Compare and the λ sweep work on (the recordings
+    /// picked, or the last checkpoint of each run shown); SetController acts on it.
+    QComboBox* scopeBox() const { return m_scopeBox; }
 
     /// The rows of `entries`' runs, by name: the checkpoints' count, their
     /// training lambdas (one value, or mixed), the last checkpoint's terms
@@ -53,6 +57,7 @@ private:
     const SetAnalysis* m_analysis;
     QDockWidget* m_dock = nullptr;
     RunsTable* m_table = nullptr;
+    QComboBox* m_scopeBox = nullptr;
     QStringList m_shown;
     bool m_shownOnce = false; ///< shown by itself the first time the set had runs
 };

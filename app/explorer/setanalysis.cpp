@@ -14,6 +14,9 @@ SetAnalysis::SetAnalysis(QObject* parent) : QObject(parent)
 {
     // One worker: two cores are shared with the reader processes.
     m_pool.setMaxThreadCount(1);
+    m_changeTimer.setSingleShot(true);
+    m_changeTimer.setInterval(100);
+    connect(&m_changeTimer, &QTimer::timeout, this, &SetAnalysis::termsChanged);
 }
 
 SetAnalysis::~SetAnalysis()
@@ -24,14 +27,18 @@ SetAnalysis::~SetAnalysis()
 
 void SetAnalysis::setEntries(const std::vector<RecordingEntry>& entries)
 {
+    ++m_rebuilds;
     m_entries.clear();
-    std::set<std::uint64_t> live;
+    m_entries.reserve(entries.size());
+    m_live.clear();
     for (const RecordingEntry& e : entries) {
         m_entries.emplace_back(e.generation, e.summary);
-        live.insert(e.generation);
+        m_live.insert(e.generation);
     }
-    std::erase_if(m_terms, [&](const auto& kv) { return !live.count(kv.first.first); });
+    std::erase_if(m_terms, [&](const auto& kv) { return !m_live.count(kv.first.first); });
+    countHave();
     requestMissing();
+    m_changeTimer.stop();
     emit termsChanged();
 }
 
@@ -40,22 +47,23 @@ void SetAnalysis::setConvention(Convention c)
     if (c == m_convention)
         return;
     m_convention = c;
+    countHave();
     requestMissing();
+    m_changeTimer.stop();
     emit termsChanged();
+}
+
+void SetAnalysis::countHave()
+{
+    m_have = 0;
+    for (const auto& [generation, summary] : m_entries)
+        m_have += m_terms.count({generation, m_convention});
 }
 
 std::shared_ptr<const RecordingTerms> SetAnalysis::terms(std::uint64_t generation) const
 {
     const auto it = m_terms.find({generation, m_convention});
     return it == m_terms.end() ? nullptr : it->second;
-}
-
-bool SetAnalysis::complete() const
-{
-    for (const auto& [generation, summary] : m_entries)
-        if (!m_terms.count({generation, m_convention}))
-            return false;
-    return true;
 }
 
 void SetAnalysis::requestMissing()
@@ -80,20 +88,31 @@ void SetAnalysis::requestMissing()
             QMetaObject::invokeMethod(
                 self,
                 [self, key, out] {
-                    if (!self)
-                        return;
-                    self->m_pending.erase(key);
-                    ++self->m_jobsRun;
-                    // A recording removed while its terms were computed is not kept.
-                    const auto& live = self->m_entries;
-                    if (std::none_of(live.begin(), live.end(),
-                                     [&](const auto& e) { return e.first == key.first; }))
-                        return;
-                    self->m_terms[key] = out;
-                    emit self->termsChanged();
+                    if (self)
+                        self->onTerms(key, out);
                 },
                 Qt::QueuedConnection);
         });
+    }
+}
+
+void SetAnalysis::onTerms(const Key& key, std::shared_ptr<const RecordingTerms> terms)
+{
+    m_pending.erase(key);
+    ++m_jobsRun;
+    // A recording removed while its terms were computed is not kept.
+    if (!m_live.count(key.first))
+        return;
+    const bool counts = key.second == m_convention && !m_terms.count(key);
+    m_terms[key] = std::move(terms);
+    m_have += counts;
+    // One termsChanged per interval while they arrive (each redraws views
+    // over the whole set), and one at once for the last.
+    if (complete()) {
+        m_changeTimer.stop();
+        emit termsChanged();
+    } else if (!m_changeTimer.isActive()) {
+        m_changeTimer.start();
     }
 }
 

@@ -14,6 +14,7 @@
 #include "runscontroller.h"
 #include "sweepview.h"
 
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QEvent>
@@ -82,6 +83,8 @@ SetController::SetController(QMainWindow* window, RecordingSet* set, LambdaModel
             m_set->setActive(m_shownIdx[std::size_t(i)]);
     });
     m_runs = new RunsController(window, set, m_analysis);
+    connect(m_runs->scopeBox(), &QComboBox::currentIndexChanged, this,
+            [this](int i) { setScope(i == 1 ? Scope::LastCheckpoints : Scope::Picked); });
     connect(m_runs, &RunsController::shownRunsChanged, this, [this](const QStringList& runs) {
         m_shownRuns = runs;
         if (!m_refreshingRuns) // else the redraw under way shows them
@@ -367,17 +370,126 @@ int SetController::shownIndexOf(int entry) const
     return it == m_shownIdx.end() ? -1 : int(it - m_shownIdx.begin());
 }
 
-SetController::SetTerms SetController::setTerms() const
+QStringList SetController::labelsOf(const std::vector<int>& entries) const
+{
+    QStringList out;
+    out.reserve(qsizetype(entries.size()));
+    for (int i : entries)
+        out << m_set->entries()[std::size_t(i)].label();
+    return out;
+}
+
+SetController::SetTerms SetController::termsOf(const std::vector<int>& entries,
+                                               const QStringList& labels) const
 {
     SetTerms out;
-    for (int i : m_shownIdx) {
-        const RecordingEntry& e = m_set->entries()[std::size_t(i)];
-        out.labels << e.label();
-        const auto t = m_analysis->terms(e.generation);
+    out.labels = labels;
+    for (int i : entries) {
+        const auto t = m_analysis->terms(m_set->entries()[std::size_t(i)].generation);
         out.values.push_back(t ? std::optional<TermValues>(t->values) : std::nullopt);
         out.rates.push_back(t ? t->meanRates : std::vector<double>{});
     }
     return out;
+}
+
+std::vector<Run> SetController::shownRuns() const
+{
+    std::vector<RunMember> members;
+    members.reserve(m_shownIdx.size());
+    for (int i : m_shownIdx) {
+        const RecordingEntry& e = m_set->entries()[std::size_t(i)];
+        const LoadRequest& f = e.files;
+        members.push_back(
+            {e.summary.get(),
+             QFile::encodeName(f.recording.isEmpty() ? f.weights : f.recording).toStdString()});
+    }
+    return groupRuns(members);
+}
+
+void SetController::setScope(Scope scope)
+{
+    if (scope == m_scope)
+        return;
+    m_scope = scope;
+    {
+        const QSignalBlocker quiet(m_runs->scopeBox());
+        m_runs->scopeBox()->setCurrentIndex(int(scope));
+    }
+    redraw(false, true);
+}
+
+void SetController::updateScoped(const std::vector<Run>& runs)
+{
+    std::vector<int> idx;
+    QStringList labels;
+    if (m_scope == Scope::Picked) {
+        idx = m_shownIdx;
+        labels = labelsOf(idx);
+    } else {
+        // A run's checkpoints are in the History's order: its last is its latest.
+        for (const Run& run : runs) {
+            const int i = m_shownIdx[run.checkpoints.back()];
+            idx.push_back(i);
+            labels << QStringLiteral("%1 · %2").arg(QString::fromStdString(run.name),
+                                                    m_set->entries()[std::size_t(i)].label());
+        }
+    }
+    const bool changed = idx != m_compareIdx || labels != m_compareLabels;
+    m_compareIdx = std::move(idx);
+    m_compareLabels = std::move(labels);
+    if (changed)
+        emit compareRecordingsChanged();
+}
+
+std::vector<int> SetController::sweepRecordings() const
+{
+    if (m_scope == Scope::LastCheckpoints)
+        return m_compareIdx;
+    return m_set->activeIndex() >= 0 ? std::vector<int>{m_set->activeIndex()} : std::vector<int>{};
+}
+
+void SetController::refreshCompare()
+{
+    // Compare builds a chart series and a bar set per recording (Qt Charts:
+    // seconds for a thousand); hidden, it is given the set when it is shown.
+    m_compareStale = !m_compare->isVisible();
+    if (m_compareStale)
+        return;
+    const SetTerms in = termsOf(m_compareIdx, m_compareLabels);
+    m_compare->setRecordings(in.labels, in.rates, in.values);
+}
+
+void SetController::refreshSweep()
+{
+    const std::vector<int> idx = sweepRecordings();
+    if (m_scope == Scope::Picked || idx.size() <= 1) {
+        const RecordingEntry* e = idx.empty() ? nullptr : &m_set->entries()[std::size_t(idx[0])];
+        const auto t = e ? m_analysis->terms(e->generation) : nullptr;
+        m_sweep->setValues(t ? std::optional<TermValues>(t->values) : std::nullopt);
+        return;
+    }
+    const SetTerms in = termsOf(idx, m_compareLabels);
+    m_sweep->setRecordings(in.labels, in.values);
+}
+
+void SetController::refreshHistory(const std::vector<Run>& runs)
+{
+    std::vector<RecordingEntry> shown;
+    shown.reserve(m_shownIdx.size());
+    for (int i : m_shownIdx)
+        shown.push_back(m_set->entries()[std::size_t(i)]);
+    QString title;
+    const std::vector<double> x = positions(shown, &title);
+    const SetTerms in = termsOf(m_shownIdx, labelsOf(m_shownIdx));
+    m_history->setRecordings(in.labels, x, title, in.values);
+    std::vector<int> runOf(shown.size());
+    QStringList runNames;
+    for (const Run& run : runs) {
+        for (std::size_t i : run.checkpoints)
+            runOf[i] = int(runNames.size());
+        runNames << QString::fromStdString(run.name);
+    }
+    m_history->setRuns(runOf, runNames);
 }
 
 void SetController::refreshTerms()
@@ -387,37 +499,13 @@ void SetController::refreshTerms()
     m_runs->refresh();
     m_refreshingRuns = false;
     updateShown();
-    const SetTerms in = setTerms();
-    // Compare builds a chart series and a bar set per recording (Qt Charts:
-    // seconds for a thousand); hidden, it is given the set when it is shown.
-    m_compareStale = !m_compare->isVisible();
-    if (!m_compareStale)
-        m_compare->setRecordings(in.labels, in.rates, in.values);
-    std::vector<RecordingEntry> shown;
-    std::vector<RunMember> members;
-    for (int i : m_shownIdx) {
-        shown.push_back(m_set->entries()[std::size_t(i)]);
-        const LoadRequest& f = shown.back().files;
-        members.push_back({shown.back().summary.get(),
-                           QFile::encodeName(f.recording.isEmpty() ? f.weights : f.recording)
-                               .toStdString()});
-    }
-    QString title;
-    const std::vector<double> x = positions(shown, &title);
-    m_history->setRecordings(in.labels, x, title, in.values);
-    std::vector<int> runOf(shown.size());
-    QStringList runNames;
-    for (const Run& run : groupRuns(members)) {
-        for (std::size_t i : run.checkpoints)
-            runOf[i] = int(runNames.size());
-        runNames << QString::fromStdString(run.name);
-    }
-    m_history->setRuns(runOf, runNames);
+    const std::vector<Run> runs = shownRuns();
+    updateScoped(runs);
+    refreshCompare();
+    refreshHistory(runs);
     refreshGradients();
     m_history->setActive(shownIndexOf(m_set->activeIndex()));
-    const RecordingEntry* active = m_set->active();
-    const auto t = active ? m_analysis->terms(active->generation) : nullptr;
-    m_sweep->setValues(t ? std::optional<TermValues>(t->values) : std::nullopt);
+    refreshSweep();
     ++m_termRedraws;
     emit termViewsRedrawn();
 }
@@ -427,7 +515,7 @@ bool SetController::eventFilter(QObject* watched, QEvent* event)
     // Before Compare's own showEvent, which draws what it was given.
     if (watched == m_compare && event->type() == QEvent::Show && m_compareStale) {
         m_compareStale = false;
-        const SetTerms in = setTerms();
+        const SetTerms in = termsOf(m_compareIdx, m_compareLabels);
         m_compare->setRecordings(in.labels, in.rates, in.values);
     }
     return QObject::eventFilter(watched, event);

@@ -6,6 +6,7 @@
 
 #include "lambdamodel.h"
 #include "recordingset.h"
+#include "runs.h"
 #include "setanalysis.h"
 #include "setgradients.h"
 
@@ -51,6 +52,24 @@ public:
     /// The recordings History and Compare show (indices into the set's
     /// entries): those of the runs selected in the Runs table, else all.
     const std::vector<int>& shownRecordings() const { return m_shownIdx; }
+
+    /// What Compare and the λ sweep work on (issue 16): the recordings picked
+    /// (Compare: every one shown, its own table picking those drawn; the λ
+    /// sweep: the active one), or the last checkpoint of each run shown (both).
+    enum class Scope
+    {
+        Picked,
+        LastCheckpoints
+    };
+    /// As the Runs dock's box chooses it; the views are redrawn at once.
+    void setScope(Scope scope);
+    Scope scope() const { return m_scope; }
+    /// The recordings Compare is given (indices into the set's entries) and
+    /// how it names them ("runA · step 300" for a run's last checkpoint).
+    const std::vector<int>& compareRecordings() const { return m_compareIdx; }
+    const QStringList& compareLabels() const { return m_compareLabels; }
+    /// The recordings the λ sweep sweeps (indices into the set's entries).
+    std::vector<int> sweepRecordings() const;
 
     /// Adds the History, Compare and λ sweep tabs.
     void addTabs(QTabWidget* tabs);
@@ -109,6 +128,8 @@ public:
 signals:
     /// The term views (History, Compare, λ sweep) were redrawn.
     void termViewsRedrawn();
+    /// compareRecordings() or compareLabels() changed.
+    void compareRecordingsChanged();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -122,7 +143,16 @@ private:
         std::vector<std::optional<TermValues>> values;
         std::vector<std::vector<double>> rates;
     };
-    SetTerms setTerms() const;
+    SetTerms termsOf(const std::vector<int>& entries, const QStringList& labels) const;
+    QStringList labelsOf(const std::vector<int>& entries) const;
+    /// The runs of the shown entries (engine's groupRuns; checkpoints index m_shownIdx).
+    std::vector<Run> shownRuns() const;
+    /// Compare's recordings and labels under the scope, from the shown runs.
+    void updateScoped(const std::vector<Run>& runs);
+    /// Compare given its recordings (when shown; else when it is next shown).
+    void refreshCompare();
+    void refreshSweep();
+    void refreshHistory(const std::vector<Run>& runs);
     void onEntriesChanged();
     void onActiveChanged();
     void onLambdasChanged();
@@ -149,6 +179,9 @@ private:
     RunsController* m_runs = nullptr;
     QStringList m_shownRuns;   ///< selected in the Runs table; empty: all
     std::vector<int> m_shownIdx; ///< the entries History and Compare show
+    Scope m_scope = Scope::Picked;
+    std::vector<int> m_compareIdx; ///< the entries Compare is given
+    QStringList m_compareLabels;
     bool m_refreshingRuns = false;
     Param m_gradientParam = Param::WHid;
     const AnalysisController* m_shown = nullptr;

@@ -62,6 +62,17 @@ SetMetricsBinding::SetMetricsBinding(MainWindow& window, const QString& readerEx
                                       window.lambdaModel(), this))
 {
     window.tabs()->addTab(makeTab(), tr("Runs scatter"));
+    // Compare's statistics are of the recordings it is given (the runs' last
+    // checkpoints, or every one shown), named as it names them.
+    SetController* setController = window.recordingSet();
+    const RecordingSet* recordings = window.recordings();
+    m_compare->setRecordings([setController, recordings](QStringList& labels, auto& summaries) {
+        labels = setController->compareLabels();
+        for (int i : setController->compareRecordings())
+            summaries.push_back(recordings->entries()[std::size_t(i)].summary);
+    });
+    connect(setController, &SetController::compareRecordingsChanged, m_compare,
+            &CompareStatistics::refresh);
     RecordingSet* set = window.recordings();
     HistoryView* history = window.recordingSet()->historyView();
     QStringList metrics;
