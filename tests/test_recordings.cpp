@@ -267,6 +267,23 @@ void TestRecordings::listFollowsHistoryOrder()
     const double epochs[] = {2.0, 7.0, 10.0};
     for (int i = 0; i < 3; ++i)
         QCOMPARE(e.recordingSet()->historyView()->xOf(i), epochs[i]);
+
+    // Neither step nor epoch: by label, numbers as numbers ("ckpt 20" before
+    // "ckpt 100"), whatever the locale (QCollator's numeric mode is a no-op
+    // under LANG=C.UTF-8).
+    MainWindow n(kReader);
+    QStringList named;
+    for (const char* label : {"ckpt 100", "ckpt 20", "ckpt 3", "ckpt 020b"}) {
+        named << dir.filePath(QStringLiteral("%1.h5").arg(named.size()));
+        QVERIFY(QFile::copy(fx("good_f64.h5"), named.back()));
+        QVERIFY(rawh5::setAttribute(named.back(), "label", label));
+    }
+    QVERIFY(addAndWait(n, named));
+    QListWidget* nlist = n.recordingSet()->list();
+    QStringList shown;
+    for (int i = 0; i < nlist->count(); ++i)
+        shown << nlist->item(i)->text();
+    QCOMPARE(shown, (QStringList{"ckpt 3", "ckpt 20", "ckpt 020b", "ckpt 100"}));
 }
 
 void TestRecordings::historyEqualsBruteForce()

@@ -2,7 +2,6 @@
 
 #include "runs.h"
 
-#include <QCollator>
 #include <QFile>
 #include <QFileInfo>
 #include <QThread>
@@ -30,7 +29,7 @@ int historyAxis(const std::vector<RecordingEntry>& entries)
 /// sorting the arrivals and merging them gives what sorting all gives.
 struct HistoryOrder
 {
-    explicit HistoryOrder(int axis) : axis(axis) { natural.setNumericMode(true); }
+    explicit HistoryOrder(int axis) : axis(axis) {}
     bool operator()(const RecordingEntry& a, const RecordingEntry& b) const
     {
         if (axis < 2) {
@@ -40,14 +39,19 @@ struct HistoryOrder
                 return x < y;
         }
         // Checkpoints of many runs share their step, and so their label.
+        // naturalLess, not QCollator: its numeric mode does nothing in the C
+        // locale ("step 100" before "step 20" under LANG=C.UTF-8).
         const QString la = a.label(), lb = b.label();
-        if (la != lb)
-            if (const int c = natural.compare(la, lb); c != 0)
-                return c < 0;
+        if (la != lb) {
+            const std::string sa = la.toStdString(), sb = lb.toStdString();
+            if (naturalLess(sa, sb))
+                return true;
+            if (naturalLess(sb, sa))
+                return false;
+        }
         return a.order < b.order;
     }
     int axis;
-    QCollator natural;
 };
 
 void sortAsHistory(std::vector<RecordingEntry>& entries)
