@@ -44,8 +44,7 @@ MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
     wire();
     m_lambdaPanel->setTrainingLambdasAvailable(false);
     resize(1280, 800);
-    // Wide enough for the panel's natural width: no horizontal scroll bar at
-    // the default size (a narrower window still scrolls it rather than squeeze).
+    // The panel's natural width: no horizontal scroll bar at the default size.
     resizeDocks({m_dock}, {m_lambdaPanel->sizeHint().width() + 24}, Qt::Horizontal);
     // Until the user picks an axis (or one is restored): log when the bars
     // span more than two decades, so that no regulariser is invisible.
