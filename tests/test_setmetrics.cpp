@@ -401,7 +401,11 @@ void TestSetMetrics::compareDPrime()
     const io::ReadResult r = io::readRecording(req);
     QVERIFY2(r.summary, r.error.c_str());
     const auto s = std::make_shared<const Summary>(*r.summary);
-    const auto out = CompareStatistics::compute({s}, {"tanh"}, CompareStatistics::kDPrime,
+    RecordingEntry e;
+    e.files.recording = kTanh;
+    e.summary = s;
+    const std::vector<CompareStatistics::Input> in{{"tanh", e, {}}};
+    const auto out = CompareStatistics::compute(in, CompareStatistics::kDPrime,
                                                 kDefaultConvention, "left", "right");
     QCOMPARE(out.values.size(), std::size_t(1));
     const statsref::Arrays a = arraysOf(kTanh);
@@ -432,7 +436,7 @@ void TestSetMetrics::compareDPrime()
                      qPrintable(QString("neuron %1: %2 vs %3").arg(n).arg(got).arg(want)));
     }
     // A recording without the labels says so, by name.
-    const auto none = CompareStatistics::compute({s}, {"tanh"}, CompareStatistics::kDPrime,
+    const auto none = CompareStatistics::compute(in, CompareStatistics::kDPrime,
                                                  kDefaultConvention, "left", "up");
     QVERIFY2(none.note.startsWith("tanh: "), qPrintable(none.note));
 }

@@ -373,7 +373,7 @@ QList<QPointF> CompareView::distributionPoints(int recording) const
 const std::vector<std::vector<double>>& CompareView::distributionData() const
 {
     static const std::vector<std::vector<double>> none;
-    if (m_stat == 0)
+    if (m_stat == 0 && !m_ratesGiven)
         return m_rates;
     return m_statLabels == m_labels ? m_statValues : none;
 }
@@ -386,9 +386,10 @@ void CompareView::refreshDistributions()
         delete a;
     }
     const auto& data = distributionData();
-    const QString name = m_stat == 0 ? tr("mean rate") : m_statTitle;
+    const bool given = m_stat != 0 || m_ratesGiven;
+    const QString name = given ? m_statTitle : tr("mean rate");
     QString title = tr("Per-neuron %1").arg(name);
-    if (m_stat != 0 && !m_statNote.isEmpty())
+    if (given && !m_statNote.isEmpty())
         title += QStringLiteral(" — ") + m_statNote;
     m_distChart->setTitle(title);
     m_fractions.assign(m_labels.size(), {});
@@ -431,8 +432,13 @@ void CompareView::refreshDistributions()
     QList<ChartLegend::Entry> legend;
     for (int k : m_shown) {
         const QList<double>& fr = m_fractions[std::size_t(k)];
-        if (fr.isEmpty())
+        if (fr.isEmpty()) {
+            // A recording the selection does not fit: named with its reason.
+            if (given && m_statLabels == m_labels && !m_statReasons.value(k).isEmpty())
+                legend.append({tr("%1: %2").arg(m_labels.value(k), m_statReasons.value(k)),
+                               QPen(colorOf(k), 1.8, Qt::DotLine), {}, false});
             continue;
+        }
         auto* s = new QLineSeries;
         s->setName(m_labels.value(k));
         QPen pen(colorOf(k));
@@ -506,8 +512,9 @@ void CompareView::setStatistic(int index)
         w->setVisible(labels);
     m_statValues.clear();
     m_statLabels.clear();
+    m_statReasons.clear();
     m_statTitle = m_statBox->currentText();
-    m_statNote = index == 0 ? QString() : tr("computing…");
+    m_statNote = index == 0 && !m_ratesGiven ? QString() : tr("computing…");
     refreshDistributions();
     emit statisticChosen(index, labelA(), labelB());
 }
@@ -519,13 +526,28 @@ void CompareView::onStatisticBoxes()
 
 void CompareView::setStatisticValues(const QStringList& labels, const QString& title,
                                      const std::vector<std::vector<double>>& values,
-                                     const QString& note)
+                                     const QString& note, const QStringList& reasons)
 {
+    m_statReasons = reasons;
     m_statLabels = labels;
     m_statTitle = title;
     m_statValues = values;
     m_statValues.resize(std::size_t(labels.size()));
     m_statNote = note;
+    refreshDistributions();
+}
+
+void CompareView::setMeanRatesGiven(bool given)
+{
+    if (given == m_ratesGiven)
+        return;
+    m_ratesGiven = given;
+    // What was given was taken on another selection.
+    m_statValues.clear();
+    m_statLabels.clear();
+    m_statReasons.clear();
+    m_statTitle = m_statBox->currentText();
+    m_statNote = m_stat == 0 && !given ? QString() : tr("computing…");
     refreshDistributions();
 }
 
