@@ -405,8 +405,8 @@ void TestSetMetrics::compareDPrime()
     e.files.recording = kTanh;
     e.summary = s;
     const std::vector<CompareStatistics::Input> in{{"tanh", e, {}}};
-    const auto out = CompareStatistics::compute(in, CompareStatistics::kDPrime,
-                                                kDefaultConvention, "left", "right");
+    const auto out = CompareStatistics::compute(in, CompareStatistics::kDPrime, kDefaultConvention,
+                                                "left", "right");
     QCOMPARE(out.values.size(), std::size_t(1));
     const statsref::Arrays a = arraysOf(kTanh);
     for (int n = 0; n < sfx::N; ++n) {
@@ -436,8 +436,8 @@ void TestSetMetrics::compareDPrime()
                      qPrintable(QString("neuron %1: %2 vs %3").arg(n).arg(got).arg(want)));
     }
     // A recording without the labels says so, by name.
-    const auto none = CompareStatistics::compute(in, CompareStatistics::kDPrime,
-                                                 kDefaultConvention, "left", "up");
+    const auto none = CompareStatistics::compute(in, CompareStatistics::kDPrime, kDefaultConvention,
+                                                 "left", "up");
     QVERIFY2(none.note.startsWith("tanh: "), qPrintable(none.note));
 }
 

@@ -84,8 +84,8 @@ void CompareStatistics::onEntriesChanged()
     request();
 }
 
-std::vector<double> CompareStatistics::valuesOf(const Input& in, const Request& q,
-                                                QString& reason, const std::atomic<bool>* cancel)
+std::vector<double> CompareStatistics::valuesOf(const Input& in, const Request& q, QString& reason,
+                                                const std::atomic<bool>* cancel)
 {
     const RecordingSlice part = sliceOfEntry(in.entry, q.selection, in.stamp, q.readerExe, cancel);
     if (!part.summary) {
@@ -102,13 +102,11 @@ std::vector<double> CompareStatistics::valuesOf(const Input& in, const Request& 
     return neuronMeasure(st, kAllNeuronMeasures.at(std::size_t(q.statistic)));
 }
 
-CompareStatistics::Values CompareStatistics::compute(const std::vector<Input>& recordings,
-                                                     int statistic, Convention convention,
-                                                     const std::string& labelA,
-                                                     const std::string& labelB,
-                                                     const SliceChoice& selection,
-                                                     const QString& readerExe,
-                                                     const std::atomic<bool>* cancel)
+CompareStatistics::Values
+CompareStatistics::compute(const std::vector<Input>& recordings, int statistic,
+                           Convention convention, const std::string& labelA,
+                           const std::string& labelB, const SliceChoice& selection,
+                           const QString& readerExe, const std::atomic<bool>* cancel)
 {
     Request q;
     q.statistic = statistic;

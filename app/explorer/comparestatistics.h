@@ -63,8 +63,7 @@ public:
     static Values compute(const std::vector<Input>& recordings, int statistic,
                           Convention convention, const std::string& labelA,
                           const std::string& labelB, const SliceChoice& selection = {},
-                          const QString& readerExe = {},
-                          const std::atomic<bool>* cancel = nullptr);
+                          const QString& readerExe = {}, const std::atomic<bool>* cancel = nullptr);
     /// "neurons 0:2, steps 1:3, trial label 'left'": the selection as the title says it.
     static QString selectionText(const SliceChoice& selection);
 

@@ -163,8 +163,7 @@ RecordingMetrics SetPopulation::compute(const RecordingEntry& entry, const Popul
                                         const SliceController::FileStamp& loaded,
                                         const QString& readerExe, const std::atomic<bool>* cancel)
 {
-    const RecordingSlice shown =
-        sliceOfEntry(entry, settings.selection, loaded, readerExe, cancel);
+    const RecordingSlice shown = sliceOfEntry(entry, settings.selection, loaded, readerExe, cancel);
     if (!shown.summary)
         return missing(shown.reason);
     PopulationRequest q;
