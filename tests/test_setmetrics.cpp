@@ -5,6 +5,7 @@
 // fixtures were written from (statsref.h); the front to an O(n^2) dominance
 // check written here.
 
+#include "chartlegend.h"
 #include "comparestatistics.h"
 #include "compareview.h"
 #include "historyview.h"
@@ -22,6 +23,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -34,6 +36,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -299,6 +302,133 @@ bool chooseMetric(HistoryView* h, const QString& metric)
     return false;
 }
 
+/// A tiny recording of Compare's selection test: rate(b, t, n) =
+/// 0.05 + 0.5 |sin(phase + 1.3 b + 0.7 t + 2.1 n)|; trial labels when given.
+struct Tiny
+{
+    QString file;
+    int b, t, n;
+    double phase;
+    std::vector<std::string> labels;
+    bool gzip = false; ///< chunked and compressed: slices go through the reader process
+};
+
+double tinyRate(const Tiny& r, int b, int t, int n)
+{
+    return 0.05 + 0.5 * std::abs(std::sin(r.phase + 1.3 * b + 0.7 * t + 2.1 * n));
+}
+
+bool writeTiny(const Tiny& r)
+{
+    Recording rec;
+    rec.shape = {r.b, r.t, 1, r.n, 1};
+    for (int b = 0; b < r.b; ++b)
+        for (int t = 0; t < r.t; ++t) {
+            for (int n = 0; n < r.n; ++n)
+                rec.states.push_back(tinyRate(r, b, t, n));
+            rec.outputs.push_back(0.1 * t);
+            rec.targets.push_back(t % 2);
+            rec.inputs.push_back(1.0);
+        }
+    rec.wIn.assign(std::size_t(r.n), 0.1);
+    rec.wHid.assign(std::size_t(r.n * r.n), 0.01);
+    rec.wOut.assign(std::size_t(r.n), 0.2);
+    io::WriteOptions o;
+    o.doublePrecision = true;
+    o.trialLabels = r.labels;
+    if (r.gzip) {
+        o.chunkTrials = 1;
+        o.gzipLevel = 4;
+    }
+    return io::writeRecording(r.file.toStdString(), rec, o).empty();
+}
+
+/// By brute force: each of `neurons`' statistic over the samples of
+/// `trials` x `steps`: 0 the mean, 1 the population SD, 4 the largest.
+std::vector<double> tinyStat(const Tiny& r, int statistic, const std::vector<int>& trials,
+                             const std::vector<int>& steps, const std::vector<int>& neurons)
+{
+    std::vector<double> out;
+    for (int n : neurons) {
+        std::vector<double> x;
+        for (int b : trials)
+            for (int t : steps)
+                x.push_back(tinyRate(r, b, t, n));
+        double m = 0.0, q = 0.0, top = -1e300;
+        for (double v : x) {
+            m += v / double(x.size());
+            top = std::max(top, v);
+        }
+        for (double v : x)
+            q += (v - m) * (v - m) / double(x.size());
+        out.push_back(statistic == 0 ? m : statistic == 1 ? std::sqrt(q) : top);
+    }
+    return out;
+}
+
+std::vector<int> upTo(int n)
+{
+    std::vector<int> out(static_cast<std::size_t>(n), 0);
+    std::iota(out.begin(), out.end(), 0);
+    return out;
+}
+
+/// The trials of `r` labelled `label`.
+std::vector<int> trialsLabelled(const Tiny& r, const std::string& label)
+{
+    std::vector<int> out;
+    for (int b = 0; b < r.b; ++b)
+        if (r.labels[std::size_t(b)] == label)
+            out.push_back(b);
+    return out;
+}
+
+/// Empty when Compare's shared bins and each recording's counts (the view's
+/// and its CSV export's) are those of `want` (per recording of the view;
+/// empty: not drawn); else what differs.
+QString compareBinsDiffer(const CompareView& v, const std::vector<std::vector<double>>& want)
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& w : want)
+        for (double x : w) {
+            lo = std::min(lo, x);
+            hi = std::max(hi, x);
+        }
+    const int bins = CompareView::kBins;
+    const auto& edges = v.binEdges();
+    if (int(edges.size()) != bins + 1)
+        return QString("%1 edges").arg(edges.size());
+    for (int k = 0; k <= bins; ++k)
+        if (!near(edges[std::size_t(k)], lo + (hi - lo) * k / bins, 1e-9))
+            return QString("edge %1: %2 instead of %3")
+                .arg(k)
+                .arg(edges[std::size_t(k)])
+                .arg(lo + (hi - lo) * k / bins);
+    const QStringList rows =
+        QString::fromStdString(v.distributionCsv()).split('\n', Qt::SkipEmptyParts);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        std::vector<int> counts(bins, 0);
+        for (double x : want[i])
+            ++counts[std::size_t(std::min(bins - 1, int(std::floor((x - lo) / (hi - lo) * bins))))];
+        const QList<double> fr = v.binFractions(int(i));
+        if (want[i].empty() != fr.isEmpty())
+            return QString("recording %1: %2 fractions").arg(i).arg(fr.size());
+        for (int k = 0; k < fr.size(); ++k) {
+            const double csvCount = rows.value(k + 1).split(',').value(2 + 2 * int(i)).toDouble();
+            if (!near(fr[k], double(counts[std::size_t(k)]) / double(want[i].size()), 1e-12) ||
+                csvCount != counts[std::size_t(k)])
+                return QString("recording %1 bin %2: %3 (CSV count %4) instead of %5 of %6")
+                    .arg(i)
+                    .arg(k)
+                    .arg(fr[k])
+                    .arg(csvCount)
+                    .arg(counts[std::size_t(k)])
+                    .arg(want[i].size());
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 class TestSetMetrics : public QObject
@@ -317,6 +447,7 @@ private slots:
     void scatterHasOnePointPerRun();
     void historyMetricOneLinePerRun();
     void metricsFollowPopulationSettings();
+    void compareFollowsSelection();
 };
 
 // Compare in the window: SD over time of two recordings on one set of bins
@@ -839,6 +970,106 @@ void TestSetMetrics::metricsFollowPopulationSettings()
         QVERIFY(near(v->plottedPoints()[p].x(), sum / (kB * kT * kN), 1e-12));
         QVERIFY(near(v->plottedPoints()[p].y(), accuracyByHand(c, 0, 2)));
     }
+}
+
+// Compare follows the selection bar (neurons 0:2, steps 1:3, trial label
+// 'left'), resolved against each recording: each its own 'left' trials; one
+// without trial labels has its reason in the legend instead of a line. The
+// bins and counts (and the CSV export's) against brute force over the arrays
+// written; back to the whole recordings, the numbers of before.
+void TestSetMetrics::compareFollowsSelection()
+{
+    QTemporaryDir dir;
+    const std::vector<Tiny> recs = {
+        {dir.filePath("a.h5"), 4, 4, 4, 0.3, {"left", "right", "left", "right"}},
+        {dir.filePath("b.h5"), 3, 5, 3, 1.1, {"right", "left", "left"}, true},
+        {dir.filePath("c.h5"), 2, 4, 4, 2.0, {}},
+    };
+    QStringList files;
+    for (const Tiny& r : recs) {
+        QVERIFY(writeTiny(r));
+        files << r.file;
+    }
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, files));
+    CompareView* v = w.recordingSet()->compareView();
+    w.tabs()->setCurrentWidget(v);
+    CompareStatistics* stats = w.setMetrics()->compareStatistics();
+    // Per recording of the view: the brute force of `statistic` (whole: every sample).
+    auto want = [&](int statistic, bool whole) {
+        std::vector<std::vector<double>> out(recs.size());
+        for (const Tiny& r : recs) {
+            const int i = entryOf(w, r.file);
+            if (whole)
+                out[std::size_t(i)] = tinyStat(r, statistic, upTo(r.b), upTo(r.t), upTo(r.n));
+            else if (!r.labels.empty())
+                out[std::size_t(i)] =
+                    tinyStat(r, statistic, trialsLabelled(r, "left"), {1, 2}, {0, 1});
+        }
+        return out;
+    };
+    QString why;
+    auto expect = [&](int statistic, bool whole) {
+        return QTest::qWaitFor(
+            [&] {
+                return !stats->busy() &&
+                       (why = compareBinsDiffer(*v, want(statistic, whole))).isEmpty();
+            },
+            60000);
+    };
+    v->setStatistic(1); // SD over time
+    QVERIFY2(expect(1, true), qPrintable(why));
+    QVERIFY(w.selection()->apply({{}, "1:3", "0:2", "left", {}}).isEmpty());
+    QVERIFY2(expect(1, false), qPrintable(why));
+    QVERIFY(v->distributionView()->chart()->title().contains("neurons 0:2"));
+    // The recording without trial labels: named with its reason, no line.
+    const QString c = w.recordings()->entries()[std::size_t(entryOf(w, recs[2].file))].label();
+    QStringList legend;
+    for (const auto& e : v->distributionLegend()->entries())
+        legend << e.name;
+    QCOMPARE(legend.size(), 3);
+    QVERIFY2(legend.filter(c + ": the selection does not fit").size() == 1,
+             qPrintable(legend.join(" | ")));
+    QCOMPARE(v->distributionView()->chart()->series().size(), 2);
+    // The mean rate follows it too (the set's own mean rates are of whole recordings).
+    v->setStatistic(0);
+    QVERIFY2(expect(0, false), qPrintable(why));
+    QVERIFY(v->distributionView()->chart()->title().contains("neurons 0:2"));
+    // Back to the whole recordings: the mean rate from the set's terms, no job.
+    const std::uint64_t jobs = stats->jobsRun();
+    QVERIFY(w.selection()->apply({}).isEmpty());
+    QVERIFY2(expect(0, true), qPrintable(why));
+    QCOMPARE(stats->jobsRun(), jobs);
+    v->setStatistic(4); // max
+    QVERIFY2(expect(4, true), qPrintable(why));
+    QCOMPARE(v->distributionView()->chart()->series().size(), 3);
+
+    // The computation itself, per neuron, on a worker's inputs.
+    std::vector<CompareStatistics::Input> in;
+    for (const Tiny& r : recs) {
+        const RecordingEntry& e = w.recordings()->entries()[std::size_t(entryOf(w, r.file))];
+        in.push_back({QFileInfo(r.file).fileName(), e, {}});
+    }
+    SliceChoice sel{{}, "1:3", "0:2", std::string("left"), std::nullopt};
+    const auto out = CompareStatistics::compute(in, 1, kDefaultConvention, {}, {}, sel,
+                                                QStringLiteral(RNNLOSS_READER));
+    QCOMPARE(out.values.size(), recs.size());
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto ref = tinyStat(recs[i], 1, trialsLabelled(recs[i], "left"), {1, 2}, {0, 1});
+        QCOMPARE(out.values[i].size(), ref.size());
+        for (std::size_t n = 0; n < ref.size(); ++n)
+            QVERIFY2(near(out.values[i][n], ref[n], 1e-12),
+                     qPrintable(QString("%1 neuron %2: %3 vs %4")
+                                    .arg(i)
+                                    .arg(n)
+                                    .arg(out.values[i][n])
+                                    .arg(ref[n])));
+        QVERIFY(out.reasons[int(i)].isEmpty());
+    }
+    QVERIFY(out.values[2].empty());
+    QVERIFY2(out.reasons[2].startsWith("the selection does not fit"), qPrintable(out.reasons[2]));
+    QVERIFY2(out.note.startsWith("c.h5: the selection does not fit"), qPrintable(out.note));
 }
 
 QTEST_MAIN(TestSetMetrics)

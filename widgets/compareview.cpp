@@ -33,7 +33,6 @@ namespace rnnloss {
 
 namespace {
 
-
 QChartView* makeView(QChart* chart)
 {
     styleChart(chart);
@@ -418,6 +417,8 @@ void CompareView::refreshDistributions()
         double counted = 0.0;
         for (double c : h.counts)
             counted += c;
+        if (counted == 0.0)
+            continue; // no values (the selection does not fit it): no line
         QList<double> fr;
         double cum = 0.0;
         for (double c : h.counts) {
@@ -436,7 +437,9 @@ void CompareView::refreshDistributions()
             // A recording the selection does not fit: named with its reason.
             if (given && m_statLabels == m_labels && !m_statReasons.value(k).isEmpty())
                 legend.append({tr("%1: %2").arg(m_labels.value(k), m_statReasons.value(k)),
-                               QPen(colorOf(k), 1.8, Qt::DotLine), {}, false});
+                               QPen(colorOf(k), 1.8, Qt::DotLine),
+                               {},
+                               false});
             continue;
         }
         auto* s = new QLineSeries;
