@@ -377,6 +377,28 @@ const std::vector<std::vector<double>>& CompareView::distributionData() const
     return m_statLabels == m_labels ? m_statValues : none;
 }
 
+void CompareView::countOnSharedBins(const Histogram& bins,
+                                    const std::vector<std::vector<double>>& data)
+{
+    for (std::size_t k = 0; k < data.size() && k < m_labels.size(); ++k) {
+        const Histogram h = countOnBins(bins, data[k]);
+        double counted = 0.0;
+        for (double c : h.counts)
+            counted += c;
+        if (counted == 0.0)
+            continue; // no values (the selection does not fit it): no line
+        QList<double> fr;
+        double cum = 0.0;
+        for (double c : h.counts) {
+            const double f = counted > 0 ? c / counted : 0.0;
+            cum += f;
+            fr << (m_ecdf ? cum : f);
+        }
+        m_fractions[k] = fr;
+        m_counts[k] = h.counts;
+    }
+}
+
 void CompareView::refreshDistributions()
 {
     m_distChart->removeAllSeries();
@@ -412,23 +434,7 @@ void CompareView::refreshDistributions()
     y->setTitleText(m_ecdf ? tr("fraction of neurons ≤ value") : tr("fraction of neurons"));
     m_distChart->addAxis(x, Qt::AlignBottom);
     m_distChart->addAxis(y, Qt::AlignLeft);
-    for (std::size_t k = 0; k < data.size() && k < m_labels.size(); ++k) {
-        const Histogram h = countOnBins(bins, data[k]);
-        double counted = 0.0;
-        for (double c : h.counts)
-            counted += c;
-        if (counted == 0.0)
-            continue; // no values (the selection does not fit it): no line
-        QList<double> fr;
-        double cum = 0.0;
-        for (double c : h.counts) {
-            const double f = counted > 0 ? c / counted : 0.0;
-            cum += f;
-            fr << (m_ecdf ? cum : f);
-        }
-        m_fractions[k] = fr;
-        m_counts[k] = h.counts;
-    }
+    countOnSharedBins(bins, data);
     double top = 0.0;
     QList<ChartLegend::Entry> legend;
     for (int k : m_shown) {

@@ -36,6 +36,8 @@ QT_END_NAMESPACE
 
 namespace rnnloss {
 
+struct Histogram;
+
 class ChartLegend;
 
 class CompareView : public QWidget
@@ -149,6 +151,8 @@ private:
     void refreshTable();
     void onTableItemChanged(int row);
     void refreshDistributions();
+    /// m_fractions and m_counts of each recording with values, on `bins`.
+    void countOnSharedBins(const Histogram& bins, const std::vector<std::vector<double>>& data);
     void refreshBars();
     void updateBarValues();
     void refreshScatter();
