@@ -536,8 +536,8 @@ void TestSetMetrics::compareDPrime()
     e.files.recording = kTanh;
     e.summary = s;
     const std::vector<CompareStatistics::Input> in{{"tanh", e, {}}};
-    const auto out = CompareStatistics::compute(in, CompareStatistics::kDPrime, kDefaultConvention,
-                                                "left", "right");
+    CompareStatistics::Query q{CompareStatistics::kDPrime, kDefaultConvention, "left", "right"};
+    const auto out = CompareStatistics::compute(in, q);
     QCOMPARE(out.values.size(), std::size_t(1));
     const statsref::Arrays a = arraysOf(kTanh);
     for (int n = 0; n < sfx::N; ++n) {
@@ -567,8 +567,8 @@ void TestSetMetrics::compareDPrime()
                      qPrintable(QString("neuron %1: %2 vs %3").arg(n).arg(got).arg(want)));
     }
     // A recording without the labels says so, by name.
-    const auto none = CompareStatistics::compute(in, CompareStatistics::kDPrime, kDefaultConvention,
-                                                 "left", "up");
+    q.labelB = "up";
+    const auto none = CompareStatistics::compute(in, q);
     QVERIFY2(none.note.startsWith("tanh: "), qPrintable(none.note));
 }
 
@@ -1051,9 +1051,9 @@ void TestSetMetrics::compareFollowsSelection()
         const RecordingEntry& e = w.recordings()->entries()[std::size_t(entryOf(w, r.file))];
         in.push_back({QFileInfo(r.file).fileName(), e, {}});
     }
-    SliceChoice sel{{}, "1:3", "0:2", std::string("left"), std::nullopt};
-    const auto out = CompareStatistics::compute(in, 1, kDefaultConvention, {}, {}, sel,
-                                                QStringLiteral(RNNLOSS_READER));
+    CompareStatistics::Query q{1, kDefaultConvention, {}, {}, {}, QStringLiteral(RNNLOSS_READER)};
+    q.selection = {{}, "1:3", "0:2", std::string("left"), std::nullopt};
+    const auto out = CompareStatistics::compute(in, q);
     QCOMPARE(out.values.size(), recs.size());
     for (std::size_t i = 0; i < 2; ++i) {
         const auto ref = tinyStat(recs[i], 1, trialsLabelled(recs[i], "left"), {1, 2}, {0, 1});

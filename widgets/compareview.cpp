@@ -519,12 +519,7 @@ void CompareView::setStatistic(int index)
     for (QWidget* w : {static_cast<QWidget*>(m_labelBoxA), static_cast<QWidget*>(m_labelBoxB),
                        static_cast<QWidget*>(m_labelsText)})
         w->setVisible(labels);
-    m_statValues.clear();
-    m_statLabels.clear();
-    m_statReasons.clear();
-    m_statTitle = m_statBox->currentText();
-    m_statNote = index == 0 && !m_ratesGiven ? QString() : tr("computing…");
-    refreshDistributions();
+    dropStatisticValues();
     emit statisticChosen(index, labelA(), labelB());
 }
 
@@ -551,12 +546,16 @@ void CompareView::setMeanRatesGiven(bool given)
     if (given == m_ratesGiven)
         return;
     m_ratesGiven = given;
-    // What was given was taken on another selection.
+    dropStatisticValues(); // taken on another selection
+}
+
+void CompareView::dropStatisticValues()
+{
     m_statValues.clear();
     m_statLabels.clear();
     m_statReasons.clear();
     m_statTitle = m_statBox->currentText();
-    m_statNote = m_stat == 0 && !given ? QString() : tr("computing…");
+    m_statNote = m_stat == 0 && !m_ratesGiven ? QString() : tr("computing…");
     refreshDistributions();
 }
 

@@ -161,6 +161,8 @@ private:
     /// The values the distributions show: the mean rates, or the statistic's.
     const std::vector<std::vector<double>>& distributionData() const;
     void onStatisticBoxes();
+    /// Until the chosen statistic's values come: "computing…" (nothing drawn).
+    void dropStatisticValues();
 
     QStringList m_labels;
     QList<int> m_shown;

@@ -84,7 +84,7 @@ void CompareStatistics::onEntriesChanged()
     request();
 }
 
-std::vector<double> CompareStatistics::valuesOf(const Input& in, const Request& q, QString& reason,
+std::vector<double> CompareStatistics::valuesOf(const Input& in, const Query& q, QString& reason,
                                                 const std::atomic<bool>* cancel)
 {
     const RecordingSlice part = sliceOfEntry(in.entry, q.selection, in.stamp, q.readerExe, cancel);
@@ -102,19 +102,10 @@ std::vector<double> CompareStatistics::valuesOf(const Input& in, const Request& 
     return neuronMeasure(st, kAllNeuronMeasures.at(std::size_t(q.statistic)));
 }
 
-CompareStatistics::Values
-CompareStatistics::compute(const std::vector<Input>& recordings, int statistic,
-                           Convention convention, const std::string& labelA,
-                           const std::string& labelB, const SliceChoice& selection,
-                           const QString& readerExe, const std::atomic<bool>* cancel)
+CompareStatistics::Values CompareStatistics::compute(const std::vector<Input>& recordings,
+                                                     const Query& q,
+                                                     const std::atomic<bool>* cancel)
 {
-    Request q;
-    q.statistic = statistic;
-    q.convention = convention;
-    q.labelA = labelA;
-    q.labelB = labelB;
-    q.selection = selection;
-    q.readerExe = readerExe;
     Values out;
     QStringList missing;
     for (const Input& in : recordings) {
@@ -169,12 +160,8 @@ void CompareStatistics::request()
     else
         for (const RecordingEntry& e : m_set->entries())
             r.recordings.push_back({e.label(), e, {}});
-    r.statistic = m_statistic;
-    r.convention = m_convention;
-    r.labelA = m_labelA.toStdString();
-    r.labelB = m_labelB.toStdString();
-    r.selection = m_selection;
-    r.readerExe = m_readerExe;
+    r.query = {m_statistic, m_convention, m_labelA.toStdString(), m_labelB.toStdString(),
+               m_selection, m_readerExe};
     if (m_running) {
         m_pending = std::move(r); // replaces any waiting request: the latest wins
         m_running->cancel = true;
@@ -191,9 +178,7 @@ void CompareStatistics::start(Request r)
     ++m_jobsRun;
     QPointer<CompareStatistics> self(this);
     job->thread = std::thread([self, job] {
-        const Request& q = job->request;
-        job->result = compute(q.recordings, q.statistic, q.convention, q.labelA, q.labelB,
-                              q.selection, q.readerExe, &job->cancel);
+        job->result = compute(job->request.recordings, job->request.query, &job->cancel);
         QMetaObject::invokeMethod(
             self,
             [self, job] {
@@ -216,7 +201,7 @@ void CompareStatistics::finish(const std::shared_ptr<Job>& job)
         start(std::move(next));
         return;
     }
-    const Request& q = job->request;
+    const Query& q = job->request.query;
     if (job->cancel || q.statistic != m_statistic || !(q.selection == m_selection))
         return;
     QString title = choices().value(q.statistic);
@@ -225,7 +210,7 @@ void CompareStatistics::finish(const std::shared_ptr<Job>& job)
     if (!q.selection.whole())
         title += tr(" on %1").arg(selectionText(q.selection));
     QStringList labels;
-    for (const Input& in : q.recordings)
+    for (const Input& in : job->request.recordings)
         labels << in.label;
     m_view->setStatisticValues(labels, title, job->result.values, job->result.note,
                                job->result.reasons);

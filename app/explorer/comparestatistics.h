@@ -57,13 +57,21 @@ public:
         QStringList reasons; ///< per recording: why it has no values (empty: it has)
         QString note;        ///< what is missing, per recording
     };
+    /// What is computed: the statistic (its index in choices()), the
+    /// convention of L_fr's contribution, d''s two labels, and the selection.
+    struct Query
+    {
+        int statistic = 0;
+        Convention convention = kDefaultConvention;
+        std::string labelA, labelB;
+        SliceChoice selection; ///< whole: from the summaries, no read
+        QString readerExe;     ///< for slices of recordings stored compressed
+    };
     /// The one computation (the worker's; tests call it), on each recording's
-    /// slice under `selection` (whole: from the summaries, no read). Stops
-    /// early (and returns nothing) when `cancel`.
-    static Values compute(const std::vector<Input>& recordings, int statistic,
-                          Convention convention, const std::string& labelA,
-                          const std::string& labelB, const SliceChoice& selection = {},
-                          const QString& readerExe = {}, const std::atomic<bool>* cancel = nullptr);
+    /// slice under the query's selection. Stops early (and returns nothing)
+    /// when `cancel`.
+    static Values compute(const std::vector<Input>& recordings, const Query& query,
+                          const std::atomic<bool>* cancel = nullptr);
     /// "neurons 0:2, steps 1:3, trial label 'left'": the selection as the title says it.
     static QString selectionText(const SliceChoice& selection);
 
@@ -91,11 +99,7 @@ private:
     struct Request
     {
         std::vector<Input> recordings;
-        int statistic = 0;
-        Convention convention = kDefaultConvention;
-        std::string labelA, labelB;
-        SliceChoice selection;
-        QString readerExe;
+        Query query;
     };
     struct Job;
     void onEntriesChanged();
@@ -103,7 +107,7 @@ private:
     void start(Request r);
     void finish(const std::shared_ptr<Job>& job);
     /// One recording's values of the statistic, or why it has none.
-    static std::vector<double> valuesOf(const Input& in, const Request& q, QString& reason,
+    static std::vector<double> valuesOf(const Input& in, const Query& q, QString& reason,
                                         const std::atomic<bool>* cancel);
 
     CompareView* m_view;
