@@ -25,6 +25,7 @@
 #include <QApplication>
 #include <QFileInfo>
 #include <QLineEdit>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -448,6 +449,7 @@ private slots:
     void historyMetricOneLinePerRun();
     void metricsFollowPopulationSettings();
     void compareFollowsSelection();
+    void compareSummaryOnly();
 };
 
 // Compare in the window: SD over time of two recordings on one set of bins
@@ -1070,6 +1072,72 @@ void TestSetMetrics::compareFollowsSelection()
     QVERIFY(out.values[2].empty());
     QVERIFY2(out.reasons[2].startsWith("the selection does not fit"), qPrintable(out.reasons[2]));
     QVERIFY2(out.note.startsWith("c.h5: the selection does not fit"), qPrintable(out.note));
+}
+
+// A recording opened only as its summary file beside one with raw data: a
+// selection of trials (by label) and neurons from its per-trial sums (the SD
+// over time against brute force); the max of some trials and a time window
+// need samples, and its legend entry says that only its summary is here;
+// the whole recording from the summary as before.
+void TestSetMetrics::compareSummaryOnly()
+{
+    QTemporaryDir dir;
+    const Tiny a{dir.filePath("a.h5"), 4, 4, 4, 0.3, {"left", "right", "left", "right"}};
+    const Tiny d{dir.filePath("d.h5"), 3, 5, 3, 1.1, {"right", "left", "left"}};
+    QVERIFY(writeTiny(a) && writeTiny(d));
+    QProcess p;
+    p.start(QStringLiteral(RNNLOSS_CLI), {"summarize", d.file});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(QDir(dir.path()).mkdir("alone"));
+    const QString alone = dir.filePath("alone/d.h5.rnnsum");
+    QVERIFY(QFile::copy(d.file + ".rnnsum", alone));
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, {a.file, alone}));
+    const int ia = entryOf(w, a.file), id = 1 - ia;
+    QVERIFY(ia >= 0);
+    QCOMPARE(w.recordings()->entries()[std::size_t(id)].files.summary, alone);
+    QVERIFY(!w.recordings()->entries()[std::size_t(id)].summary->layout);
+    CompareView* v = w.recordingSet()->compareView();
+    w.tabs()->setCurrentWidget(v);
+    CompareStatistics* stats = w.setMetrics()->compareStatistics();
+    QString why;
+    auto expect = [&](const std::vector<double>& inA, const std::vector<double>& inD) {
+        std::vector<std::vector<double>> want(2);
+        want[std::size_t(ia)] = inA;
+        want[std::size_t(id)] = inD;
+        return QTest::qWaitFor(
+            [&] { return !stats->busy() && (why = compareBinsDiffer(*v, want)).isEmpty(); }, 60000);
+    };
+    auto legendOfD = [&] {
+        const QString label = w.recordings()->entries()[std::size_t(id)].label();
+        for (const auto& e : v->distributionLegend()->entries())
+            if (e.name.startsWith(label + ": "))
+                return e.name;
+        return QString();
+    };
+    v->setStatistic(1); // SD over time
+    QVERIFY2(expect(tinyStat(a, 1, upTo(4), upTo(4), upTo(4)),
+                    tinyStat(d, 1, upTo(3), upTo(5), upTo(3))),
+             qPrintable(why));
+    QVERIFY(w.selection()->apply({{}, {}, "0:2", "left", {}}).isEmpty());
+    const std::vector<int> leftA{0, 2}, leftD{1, 2};
+    QVERIFY2(expect(tinyStat(a, 1, leftA, upTo(4), {0, 1}), tinyStat(d, 1, leftD, upTo(5), {0, 1})),
+             qPrintable(why));
+    v->setStatistic(4); // max: the summary has it per neuron over every trial, not over some
+    QVERIFY2(expect(tinyStat(a, 4, leftA, upTo(4), {0, 1}), {}), qPrintable(why));
+    QVERIFY2(legendOfD().endsWith("only its summary is here"), qPrintable(legendOfD()));
+    v->setStatistic(1);
+    QVERIFY(w.selection()->apply({{}, "1:3", "0:2", "left", {}}).isEmpty());
+    QVERIFY2(expect(tinyStat(a, 1, leftA, {1, 2}, {0, 1}), {}), qPrintable(why));
+    QVERIFY2(legendOfD().contains("time window") &&
+                 legendOfD().endsWith("only its summary is here"),
+             qPrintable(legendOfD()));
+    QVERIFY(w.selection()->apply({}).isEmpty());
+    QVERIFY2(expect(tinyStat(a, 1, upTo(4), upTo(4), upTo(4)),
+                    tinyStat(d, 1, upTo(3), upTo(5), upTo(3))),
+             qPrintable(why));
 }
 
 QTEST_MAIN(TestSetMetrics)

@@ -9,6 +9,7 @@
 #include <QMetaObject>
 #include <QPointer>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -99,7 +100,16 @@ std::vector<double> CompareStatistics::valuesOf(const Input& in, const Query& q,
         return std::move(sel.dPrime);
     }
     const NeuronStats st = computeNeuronStats(s, q.convention);
-    return neuronMeasure(st, kAllNeuronMeasures.at(std::size_t(q.statistic)));
+    std::vector<double> v = neuronMeasure(st, kAllNeuronMeasures.at(std::size_t(q.statistic)));
+    if (std::none_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); })) {
+        // A summary's per-trial sums give the mean, SD and CV of some trials,
+        // not what only their samples tell (min, max, fraction active).
+        const bool summaryOnly = !in.entry.files.summary.isEmpty() && !s.layout && s.slice;
+        reason = summaryOnly ? tr("the selected trials' samples are not in its summary; only its "
+                                  "summary is here")
+                             : tr("no neuron has a finite value");
+    }
+    return v;
 }
 
 CompareStatistics::Values CompareStatistics::compute(const std::vector<Input>& recordings,
@@ -115,7 +125,10 @@ CompareStatistics::Values CompareStatistics::compute(const std::vector<Input>& r
         out.values.push_back(valuesOf(in, q, reason, cancel));
         if (cancel && cancel->load())
             return {};
-        out.reasons << (out.values.back().empty() ? reason : QString());
+        const auto& v = out.values.back();
+        const bool drawn =
+            std::any_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+        out.reasons << (drawn ? QString() : reason);
         if (!reason.isEmpty())
             missing << QStringLiteral("%1: %2").arg(in.label, reason);
     }

@@ -54,7 +54,7 @@ public:
     struct Values
     {
         std::vector<std::vector<double>> values; ///< per recording, per neuron (NaN: undefined)
-        QStringList reasons; ///< per recording: why it has no values (empty: it has)
+        QStringList reasons; ///< per recording: why it has no finite value (empty: it has)
         QString note;        ///< what is missing, per recording
     };
     /// What is computed: the statistic (its index in choices()), the
