@@ -5,6 +5,7 @@
 // fixtures were written from (statsref.h); the front to an O(n^2) dominance
 // check written here.
 
+#include "chartlegend.h"
 #include "comparestatistics.h"
 #include "compareview.h"
 #include "historyview.h"
@@ -22,7 +23,9 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QFileInfo>
 #include <QLineEdit>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -34,6 +37,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -299,6 +303,171 @@ bool chooseMetric(HistoryView* h, const QString& metric)
     return false;
 }
 
+/// A tiny recording of Compare's selection test: rate(b, t, n) =
+/// 0.05 + 0.5 |sin(phase + 1.3 b + 0.7 t + 2.1 n)|; trial labels when given.
+struct Tiny
+{
+    QString file;
+    int b, t, n;
+    double phase;
+    std::vector<std::string> labels;
+    bool gzip = false; ///< chunked and compressed: slices go through the reader process
+};
+
+double tinyRate(const Tiny& r, int b, int t, int n)
+{
+    return 0.05 + 0.5 * std::abs(std::sin(r.phase + 1.3 * b + 0.7 * t + 2.1 * n));
+}
+
+bool writeTiny(const Tiny& r)
+{
+    Recording rec;
+    rec.shape = {r.b, r.t, 1, r.n, 1};
+    for (int b = 0; b < r.b; ++b)
+        for (int t = 0; t < r.t; ++t) {
+            for (int n = 0; n < r.n; ++n)
+                rec.states.push_back(tinyRate(r, b, t, n));
+            rec.outputs.push_back(0.1 * t);
+            rec.targets.push_back(t % 2);
+            rec.inputs.push_back(1.0);
+        }
+    rec.wIn.assign(std::size_t(r.n), 0.1);
+    rec.wHid.assign(std::size_t(r.n * r.n), 0.01);
+    rec.wOut.assign(std::size_t(r.n), 0.2);
+    io::WriteOptions o;
+    o.doublePrecision = true;
+    o.trialLabels = r.labels;
+    if (r.gzip) {
+        o.chunkTrials = 1;
+        o.gzipLevel = 4;
+    }
+    return io::writeRecording(r.file.toStdString(), rec, o).empty();
+}
+
+/// By brute force: each of `neurons`' statistic over the samples of
+/// `trials` x `steps`: 0 the mean, 1 the population SD, 4 the largest.
+std::vector<double> tinyStat(const Tiny& r, int statistic, const std::vector<int>& trials,
+                             const std::vector<int>& steps, const std::vector<int>& neurons)
+{
+    std::vector<double> out;
+    for (int n : neurons) {
+        std::vector<double> x;
+        for (int b : trials)
+            for (int t : steps)
+                x.push_back(tinyRate(r, b, t, n));
+        double m = 0.0, q = 0.0, top = -1e300;
+        for (double v : x) {
+            m += v / double(x.size());
+            top = std::max(top, v);
+        }
+        for (double v : x)
+            q += (v - m) * (v - m) / double(x.size());
+        out.push_back(statistic == 0 ? m : statistic == 1 ? std::sqrt(q) : top);
+    }
+    return out;
+}
+
+std::vector<int> upTo(int n)
+{
+    std::vector<int> out(static_cast<std::size_t>(n), 0);
+    std::iota(out.begin(), out.end(), 0);
+    return out;
+}
+
+/// The trials of `r` labelled `label`.
+std::vector<int> trialsLabelled(const Tiny& r, const std::string& label)
+{
+    std::vector<int> out;
+    for (int b = 0; b < r.b; ++b)
+        if (r.labels[std::size_t(b)] == label)
+            out.push_back(b);
+    return out;
+}
+
+/// Empty when Compare's shared bins and each recording's counts (the view's
+/// and its CSV export's) are those of `want` (per recording of the view;
+/// empty: not drawn); else what differs.
+QString compareBinsDiffer(const CompareView& v, const std::vector<std::vector<double>>& want)
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& w : want)
+        for (double x : w) {
+            lo = std::min(lo, x);
+            hi = std::max(hi, x);
+        }
+    const int bins = CompareView::kBins;
+    const auto& edges = v.binEdges();
+    if (int(edges.size()) != bins + 1)
+        return QString("%1 edges").arg(edges.size());
+    for (int k = 0; k <= bins; ++k)
+        if (!near(edges[std::size_t(k)], lo + (hi - lo) * k / bins, 1e-9))
+            return QString("edge %1: %2 instead of %3")
+                .arg(k)
+                .arg(edges[std::size_t(k)])
+                .arg(lo + (hi - lo) * k / bins);
+    const QStringList rows =
+        QString::fromStdString(v.distributionCsv()).split('\n', Qt::SkipEmptyParts);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        std::vector<int> counts(bins, 0);
+        for (double x : want[i])
+            ++counts[std::size_t(std::min(bins - 1, int(std::floor((x - lo) / (hi - lo) * bins))))];
+        const QList<double> fr = v.binFractions(int(i));
+        if (want[i].empty() != fr.isEmpty())
+            return QString("recording %1: %2 fractions").arg(i).arg(fr.size());
+        for (int k = 0; k < fr.size(); ++k) {
+            const double csvCount = rows.value(k + 1).split(',').value(2 + 2 * int(i)).toDouble();
+            if (!near(fr[k], double(counts[std::size_t(k)]) / double(want[i].size()), 1e-12) ||
+                csvCount != counts[std::size_t(k)])
+                return QString("recording %1 bin %2: %3 (CSV count %4) instead of %5 of %6")
+                    .arg(i)
+                    .arg(k)
+                    .arg(fr[k])
+                    .arg(csvCount)
+                    .arg(counts[std::size_t(k)])
+                    .arg(want[i].size());
+        }
+    }
+    return {};
+}
+
+/// Empty when CompareStatistics::compute gives, on the window's entries of
+/// `recs` under neurons 0:2, steps 1:3 and trial label 'left', each neuron's
+/// SD of the brute force, and the last recording (no trial labels) its reason.
+QString selectedValuesDiffer(const MainWindow& w, const std::vector<Tiny>& recs)
+{
+    std::vector<CompareStatistics::Input> in;
+    for (const Tiny& r : recs) {
+        const RecordingEntry& e = w.recordings()->entries()[std::size_t(entryOf(w, r.file))];
+        in.push_back({QFileInfo(r.file).fileName(), e, {}});
+    }
+    CompareStatistics::Query q{1, kDefaultConvention, {}, {}, {}, QStringLiteral(RNNLOSS_READER)};
+    q.selection = {{}, "1:3", "0:2", std::string("left"), std::nullopt};
+    const auto out = CompareStatistics::compute(in, q);
+    if (out.values.size() != recs.size())
+        return QString("%1 recordings").arg(out.values.size());
+    for (std::size_t i = 0; i + 1 < recs.size(); ++i) {
+        const auto ref = tinyStat(recs[i], 1, trialsLabelled(recs[i], "left"), {1, 2}, {0, 1});
+        if (out.values[i].size() != ref.size() || !out.reasons[int(i)].isEmpty())
+            return QString("%1: %2 values (%3)")
+                .arg(i)
+                .arg(out.values[i].size())
+                .arg(out.reasons[int(i)]);
+        for (std::size_t n = 0; n < ref.size(); ++n)
+            if (!near(out.values[i][n], ref[n], 1e-12))
+                return QString("%1 neuron %2: %3 vs %4")
+                    .arg(i)
+                    .arg(n)
+                    .arg(out.values[i][n])
+                    .arg(ref[n]);
+    }
+    if (!out.values.back().empty() || !out.reasons.back().startsWith("the selection does not fit"))
+        return "the last: " + out.reasons.back();
+    if (!out.note.startsWith(QFileInfo(recs.back().file).fileName() +
+                             ": the selection does not fit"))
+        return "the note: " + out.note;
+    return {};
+}
+
 } // namespace
 
 class TestSetMetrics : public QObject
@@ -317,6 +486,8 @@ private slots:
     void scatterHasOnePointPerRun();
     void historyMetricOneLinePerRun();
     void metricsFollowPopulationSettings();
+    void compareFollowsSelection();
+    void compareSummaryOnly();
 };
 
 // Compare in the window: SD over time of two recordings on one set of bins
@@ -401,8 +572,12 @@ void TestSetMetrics::compareDPrime()
     const io::ReadResult r = io::readRecording(req);
     QVERIFY2(r.summary, r.error.c_str());
     const auto s = std::make_shared<const Summary>(*r.summary);
-    const auto out = CompareStatistics::compute({s}, {"tanh"}, CompareStatistics::kDPrime,
-                                                kDefaultConvention, "left", "right");
+    RecordingEntry e;
+    e.files.recording = kTanh;
+    e.summary = s;
+    const std::vector<CompareStatistics::Input> in{{"tanh", e, {}}};
+    CompareStatistics::Query q{CompareStatistics::kDPrime, kDefaultConvention, "left", "right"};
+    const auto out = CompareStatistics::compute(in, q);
     QCOMPARE(out.values.size(), std::size_t(1));
     const statsref::Arrays a = arraysOf(kTanh);
     for (int n = 0; n < sfx::N; ++n) {
@@ -432,8 +607,8 @@ void TestSetMetrics::compareDPrime()
                      qPrintable(QString("neuron %1: %2 vs %3").arg(n).arg(got).arg(want)));
     }
     // A recording without the labels says so, by name.
-    const auto none = CompareStatistics::compute({s}, {"tanh"}, CompareStatistics::kDPrime,
-                                                 kDefaultConvention, "left", "up");
+    q.labelB = "up";
+    const auto none = CompareStatistics::compute(in, q);
     QVERIFY2(none.note.startsWith("tanh: "), qPrintable(none.note));
 }
 
@@ -835,6 +1010,149 @@ void TestSetMetrics::metricsFollowPopulationSettings()
         QVERIFY(near(v->plottedPoints()[p].x(), sum / (kB * kT * kN), 1e-12));
         QVERIFY(near(v->plottedPoints()[p].y(), accuracyByHand(c, 0, 2)));
     }
+}
+
+// Compare follows the selection bar (neurons 0:2, steps 1:3, trial label
+// 'left'), resolved against each recording: each its own 'left' trials; one
+// without trial labels has its reason in the legend instead of a line. The
+// bins and counts (and the CSV export's) against brute force over the arrays
+// written; back to the whole recordings, the numbers of before.
+void TestSetMetrics::compareFollowsSelection()
+{
+    QTemporaryDir dir;
+    const std::vector<Tiny> recs = {
+        {dir.filePath("a.h5"), 4, 4, 4, 0.3, {"left", "right", "left", "right"}},
+        {dir.filePath("b.h5"), 3, 5, 3, 1.1, {"right", "left", "left"}, true},
+        {dir.filePath("c.h5"), 2, 4, 4, 2.0, {}},
+    };
+    QStringList files;
+    for (const Tiny& r : recs) {
+        QVERIFY(writeTiny(r));
+        files << r.file;
+    }
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, files));
+    CompareView* v = w.recordingSet()->compareView();
+    w.tabs()->setCurrentWidget(v);
+    CompareStatistics* stats = w.setMetrics()->compareStatistics();
+    // Per recording of the view: the brute force of `statistic` (whole: every sample).
+    auto want = [&](int statistic, bool whole) {
+        std::vector<std::vector<double>> out(recs.size());
+        for (const Tiny& r : recs) {
+            const int i = entryOf(w, r.file);
+            if (whole)
+                out[std::size_t(i)] = tinyStat(r, statistic, upTo(r.b), upTo(r.t), upTo(r.n));
+            else if (!r.labels.empty())
+                out[std::size_t(i)] =
+                    tinyStat(r, statistic, trialsLabelled(r, "left"), {1, 2}, {0, 1});
+        }
+        return out;
+    };
+    QString why;
+    auto expect = [&](int statistic, bool whole) {
+        return QTest::qWaitFor(
+            [&] {
+                return !stats->busy() &&
+                       (why = compareBinsDiffer(*v, want(statistic, whole))).isEmpty();
+            },
+            60000);
+    };
+    v->setStatistic(1); // SD over time
+    QVERIFY2(expect(1, true), qPrintable(why));
+    QVERIFY(w.selection()->apply({{}, "1:3", "0:2", "left", {}}).isEmpty());
+    QVERIFY2(expect(1, false), qPrintable(why));
+    QVERIFY(v->distributionView()->chart()->title().contains("neurons 0:2"));
+    // The recording without trial labels: named with its reason, no line.
+    const QString c = w.recordings()->entries()[std::size_t(entryOf(w, recs[2].file))].label();
+    QStringList legend;
+    for (const auto& e : v->distributionLegend()->entries())
+        legend << e.name;
+    QCOMPARE(legend.size(), 3);
+    QVERIFY2(legend.filter(c + ": the selection does not fit").size() == 1,
+             qPrintable(legend.join(" | ")));
+    QCOMPARE(v->distributionView()->chart()->series().size(), 2);
+    // The mean rate follows it too (the set's own mean rates are of whole recordings).
+    v->setStatistic(0);
+    QVERIFY2(expect(0, false), qPrintable(why));
+    QVERIFY(v->distributionView()->chart()->title().contains("neurons 0:2"));
+    // Back to the whole recordings: the mean rate from the set's terms, no job.
+    const std::uint64_t jobs = stats->jobsRun();
+    QVERIFY(w.selection()->apply({}).isEmpty());
+    QVERIFY2(expect(0, true), qPrintable(why));
+    QCOMPARE(stats->jobsRun(), jobs);
+    v->setStatistic(4); // max
+    QVERIFY2(expect(4, true), qPrintable(why));
+    QCOMPARE(v->distributionView()->chart()->series().size(), 3);
+
+    // The computation itself, per neuron, on a worker's inputs.
+    QCOMPARE(selectedValuesDiffer(w, recs), QString());
+}
+
+// A recording opened only as its summary file beside one with raw data: a
+// selection of trials (by label) and neurons from its per-trial sums (the SD
+// over time against brute force); the max of some trials and a time window
+// need samples, and its legend entry says that only its summary is here;
+// the whole recording from the summary as before.
+void TestSetMetrics::compareSummaryOnly()
+{
+    QTemporaryDir dir;
+    const Tiny a{dir.filePath("a.h5"), 4, 4, 4, 0.3, {"left", "right", "left", "right"}};
+    const Tiny d{dir.filePath("d.h5"), 3, 5, 3, 1.1, {"right", "left", "left"}};
+    QVERIFY(writeTiny(a) && writeTiny(d));
+    QProcess p;
+    p.start(QStringLiteral(RNNLOSS_CLI), {"summarize", d.file});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(QDir(dir.path()).mkdir("alone"));
+    const QString alone = dir.filePath("alone/d.h5.rnnsum");
+    QVERIFY(QFile::copy(d.file + ".rnnsum", alone));
+    MainWindow w(QStringLiteral(RNNLOSS_READER));
+    w.show();
+    QVERIFY(loadSet(w, {a.file, alone}));
+    const int ia = entryOf(w, a.file), id = 1 - ia;
+    QVERIFY(ia >= 0);
+    QCOMPARE(w.recordings()->entries()[std::size_t(id)].files.summary, alone);
+    QVERIFY(!w.recordings()->entries()[std::size_t(id)].summary->layout);
+    CompareView* v = w.recordingSet()->compareView();
+    w.tabs()->setCurrentWidget(v);
+    CompareStatistics* stats = w.setMetrics()->compareStatistics();
+    QString why;
+    auto expect = [&](const std::vector<double>& inA, const std::vector<double>& inD) {
+        std::vector<std::vector<double>> want(2);
+        want[std::size_t(ia)] = inA;
+        want[std::size_t(id)] = inD;
+        return QTest::qWaitFor(
+            [&] { return !stats->busy() && (why = compareBinsDiffer(*v, want)).isEmpty(); }, 60000);
+    };
+    auto legendOfD = [&] {
+        const QString label = w.recordings()->entries()[std::size_t(id)].label();
+        for (const auto& e : v->distributionLegend()->entries())
+            if (e.name.startsWith(label + ": "))
+                return e.name;
+        return QString();
+    };
+    v->setStatistic(1); // SD over time
+    QVERIFY2(expect(tinyStat(a, 1, upTo(4), upTo(4), upTo(4)),
+                    tinyStat(d, 1, upTo(3), upTo(5), upTo(3))),
+             qPrintable(why));
+    QVERIFY(w.selection()->apply({{}, {}, "0:2", "left", {}}).isEmpty());
+    const std::vector<int> leftA{0, 2}, leftD{1, 2};
+    QVERIFY2(expect(tinyStat(a, 1, leftA, upTo(4), {0, 1}), tinyStat(d, 1, leftD, upTo(5), {0, 1})),
+             qPrintable(why));
+    v->setStatistic(4); // max: the summary has it per neuron over every trial, not over some
+    QVERIFY2(expect(tinyStat(a, 4, leftA, upTo(4), {0, 1}), {}), qPrintable(why));
+    QVERIFY2(legendOfD().endsWith("only its summary is here"), qPrintable(legendOfD()));
+    v->setStatistic(1);
+    QVERIFY(w.selection()->apply({{}, "1:3", "0:2", "left", {}}).isEmpty());
+    QVERIFY2(expect(tinyStat(a, 1, leftA, {1, 2}, {0, 1}), {}), qPrintable(why));
+    QVERIFY2(legendOfD().contains("time window") &&
+                 legendOfD().endsWith("only its summary is here"),
+             qPrintable(legendOfD()));
+    QVERIFY(w.selection()->apply({}).isEmpty());
+    QVERIFY2(expect(tinyStat(a, 1, upTo(4), upTo(4), upTo(4)),
+                    tinyStat(d, 1, upTo(3), upTo(5), upTo(3))),
+             qPrintable(why));
 }
 
 QTEST_MAIN(TestSetMetrics)

@@ -33,7 +33,6 @@ namespace rnnloss {
 
 namespace {
 
-
 QChartView* makeView(QChart* chart)
 {
     styleChart(chart);
@@ -373,9 +372,31 @@ QList<QPointF> CompareView::distributionPoints(int recording) const
 const std::vector<std::vector<double>>& CompareView::distributionData() const
 {
     static const std::vector<std::vector<double>> none;
-    if (m_stat == 0)
+    if (m_stat == 0 && !m_ratesGiven)
         return m_rates;
     return m_statLabels == m_labels ? m_statValues : none;
+}
+
+void CompareView::countOnSharedBins(const Histogram& bins,
+                                    const std::vector<std::vector<double>>& data)
+{
+    for (std::size_t k = 0; k < data.size() && k < m_labels.size(); ++k) {
+        const Histogram h = countOnBins(bins, data[k]);
+        double counted = 0.0;
+        for (double c : h.counts)
+            counted += c;
+        if (counted == 0.0)
+            continue; // no values (the selection does not fit it): no line
+        QList<double> fr;
+        double cum = 0.0;
+        for (double c : h.counts) {
+            const double f = counted > 0 ? c / counted : 0.0;
+            cum += f;
+            fr << (m_ecdf ? cum : f);
+        }
+        m_fractions[k] = fr;
+        m_counts[k] = h.counts;
+    }
 }
 
 void CompareView::refreshDistributions()
@@ -386,9 +407,10 @@ void CompareView::refreshDistributions()
         delete a;
     }
     const auto& data = distributionData();
-    const QString name = m_stat == 0 ? tr("mean rate") : m_statTitle;
+    const bool given = m_stat != 0 || m_ratesGiven;
+    const QString name = given ? m_statTitle : tr("mean rate");
     QString title = tr("Per-neuron %1").arg(name);
-    if (m_stat != 0 && !m_statNote.isEmpty())
+    if (given && !m_statNote.isEmpty())
         title += QStringLiteral(" — ") + m_statNote;
     m_distChart->setTitle(title);
     m_fractions.assign(m_labels.size(), {});
@@ -412,27 +434,20 @@ void CompareView::refreshDistributions()
     y->setTitleText(m_ecdf ? tr("fraction of neurons ≤ value") : tr("fraction of neurons"));
     m_distChart->addAxis(x, Qt::AlignBottom);
     m_distChart->addAxis(y, Qt::AlignLeft);
-    for (std::size_t k = 0; k < data.size() && k < m_labels.size(); ++k) {
-        const Histogram h = countOnBins(bins, data[k]);
-        double counted = 0.0;
-        for (double c : h.counts)
-            counted += c;
-        QList<double> fr;
-        double cum = 0.0;
-        for (double c : h.counts) {
-            const double f = counted > 0 ? c / counted : 0.0;
-            cum += f;
-            fr << (m_ecdf ? cum : f);
-        }
-        m_fractions[k] = fr;
-        m_counts[k] = h.counts;
-    }
+    countOnSharedBins(bins, data);
     double top = 0.0;
     QList<ChartLegend::Entry> legend;
     for (int k : m_shown) {
         const QList<double>& fr = m_fractions[std::size_t(k)];
-        if (fr.isEmpty())
+        if (fr.isEmpty()) {
+            // A recording the selection does not fit: named with its reason.
+            if (given && m_statLabels == m_labels && !m_statReasons.value(k).isEmpty())
+                legend.append({tr("%1: %2").arg(m_labels.value(k), m_statReasons.value(k)),
+                               QPen(colorOf(k), 1.8, Qt::DotLine),
+                               {},
+                               false});
             continue;
+        }
         auto* s = new QLineSeries;
         s->setName(m_labels.value(k));
         QPen pen(colorOf(k));
@@ -504,11 +519,7 @@ void CompareView::setStatistic(int index)
     for (QWidget* w : {static_cast<QWidget*>(m_labelBoxA), static_cast<QWidget*>(m_labelBoxB),
                        static_cast<QWidget*>(m_labelsText)})
         w->setVisible(labels);
-    m_statValues.clear();
-    m_statLabels.clear();
-    m_statTitle = m_statBox->currentText();
-    m_statNote = index == 0 ? QString() : tr("computing…");
-    refreshDistributions();
+    dropStatisticValues();
     emit statisticChosen(index, labelA(), labelB());
 }
 
@@ -519,13 +530,32 @@ void CompareView::onStatisticBoxes()
 
 void CompareView::setStatisticValues(const QStringList& labels, const QString& title,
                                      const std::vector<std::vector<double>>& values,
-                                     const QString& note)
+                                     const QString& note, const QStringList& reasons)
 {
+    m_statReasons = reasons;
     m_statLabels = labels;
     m_statTitle = title;
     m_statValues = values;
     m_statValues.resize(std::size_t(labels.size()));
     m_statNote = note;
+    refreshDistributions();
+}
+
+void CompareView::setMeanRatesGiven(bool given)
+{
+    if (given == m_ratesGiven)
+        return;
+    m_ratesGiven = given;
+    dropStatisticValues(); // taken on another selection
+}
+
+void CompareView::dropStatisticValues()
+{
+    m_statValues.clear();
+    m_statLabels.clear();
+    m_statReasons.clear();
+    m_statTitle = m_statBox->currentText();
+    m_statNote = m_stat == 0 && !m_ratesGiven ? QString() : tr("computing…");
     refreshDistributions();
 }
 

@@ -36,6 +36,8 @@ QT_END_NAMESPACE
 
 namespace rnnloss {
 
+struct Histogram;
+
 class ChartLegend;
 
 class CompareView : public QWidget
@@ -93,9 +95,14 @@ public:
     /// recordings `labels` (setRecordings' order; values for other labels are
     /// dropped when the set changes), the axis title and a note (why some are
     /// missing). Until they come, a statistic other than the first shows nothing.
+    /// `reasons`: per recording, why it has no values (the legend names them).
     void setStatisticValues(const QStringList& labels, const QString& title,
                             const std::vector<std::vector<double>>& values,
-                            const QString& note = {});
+                            const QString& note = {}, const QStringList& reasons = {});
+    /// On while a selection is shown: the mean rates of setRecordings (the
+    /// whole recordings') are not drawn; the mean rate's values come with
+    /// setStatisticValues like every other statistic's.
+    void setMeanRatesGiven(bool given);
     /// The distributions as a table: each bin's edges, then per shown
     /// recording its count and fraction of neurons (the ECDF's when on).
     std::string distributionCsv() const;
@@ -144,6 +151,8 @@ private:
     void refreshTable();
     void onTableItemChanged(int row);
     void refreshDistributions();
+    /// m_fractions and m_counts of each recording with values, on `bins`.
+    void countOnSharedBins(const Histogram& bins, const std::vector<std::vector<double>>& data);
     void refreshBars();
     void updateBarValues();
     void refreshScatter();
@@ -152,6 +161,8 @@ private:
     /// The values the distributions show: the mean rates, or the statistic's.
     const std::vector<std::vector<double>>& distributionData() const;
     void onStatisticBoxes();
+    /// Until the chosen statistic's values come: "computing…" (nothing drawn).
+    void dropStatisticValues();
 
     QStringList m_labels;
     QList<int> m_shown;
@@ -171,6 +182,8 @@ private:
     std::vector<std::vector<double>> m_statValues;
     QString m_statTitle;
     QString m_statNote;
+    QStringList m_statReasons;
+    bool m_ratesGiven = false;
     int m_a = 0, m_b = 1;
     bool m_ecdf = false;
     bool m_barsStale = false; ///< lambdas changed while hidden

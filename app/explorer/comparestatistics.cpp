@@ -4,10 +4,12 @@
 #include "compareview.h"
 #include "neuronstats.h"
 #include "populationcontroller.h"
+#include "setslice.h"
 
 #include <QMetaObject>
 #include <QPointer>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -83,52 +85,96 @@ void CompareStatistics::onEntriesChanged()
     request();
 }
 
-CompareStatistics::Values
-CompareStatistics::compute(const std::vector<std::shared_ptr<const Summary>>& summaries,
-                           const QStringList& names, int statistic, Convention convention,
-                           const std::string& labelA, const std::string& labelB,
-                           const std::atomic<bool>* cancel)
+std::vector<double> CompareStatistics::valuesOf(const Input& in, const Query& q, QString& reason,
+                                                const std::atomic<bool>* cancel)
+{
+    const RecordingSlice part = sliceOfEntry(in.entry, q.selection, in.stamp, q.readerExe, cancel);
+    if (!part.summary) {
+        reason = qs(part.reason);
+        return {};
+    }
+    const Summary& s = *part.summary;
+    if (q.statistic == kDPrime) {
+        Selectivity sel = selectivity(s, q.labelA, q.labelB);
+        reason = qs(sel.error);
+        return std::move(sel.dPrime);
+    }
+    const NeuronStats st = computeNeuronStats(s, q.convention);
+    std::vector<double> v = neuronMeasure(st, kAllNeuronMeasures.at(std::size_t(q.statistic)));
+    if (std::none_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); })) {
+        // A summary's per-trial sums give the mean, SD and CV of some trials,
+        // not what only their samples tell (min, max, fraction active).
+        const bool summaryOnly = !in.entry.files.summary.isEmpty() && !s.layout && s.slice;
+        reason = summaryOnly ? tr("the selected trials' samples are not in its summary; only its "
+                                  "summary is here")
+                             : tr("no neuron has a finite value");
+    }
+    return v;
+}
+
+CompareStatistics::Values CompareStatistics::compute(const std::vector<Input>& recordings,
+                                                     const Query& q,
+                                                     const std::atomic<bool>* cancel)
 {
     Values out;
     QStringList missing;
-    for (std::size_t i = 0; i < summaries.size(); ++i) {
+    for (const Input& in : recordings) {
         if (cancel && cancel->load())
             return {};
-        const Summary& s = *summaries[i];
-        const QString name = names.value(int(i));
-        if (!s.hasStates()) {
-            out.values.emplace_back();
-            missing << tr("%1 has no states").arg(name);
-        } else if (statistic == kDPrime) {
-            Selectivity sel = selectivity(s, labelA, labelB);
-            if (!sel.error.empty())
-                missing << QStringLiteral("%1: %2").arg(name, qs(sel.error));
-            out.values.push_back(std::move(sel.dPrime));
-        } else {
-            const NeuronStats st = computeNeuronStats(s, convention);
-            out.values.push_back(neuronMeasure(st, kAllNeuronMeasures.at(std::size_t(statistic))));
-        }
+        QString reason;
+        out.values.push_back(valuesOf(in, q, reason, cancel));
+        if (cancel && cancel->load())
+            return {};
+        const auto& v = out.values.back();
+        const bool drawn =
+            std::any_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+        out.reasons << (drawn ? QString() : reason);
+        if (!reason.isEmpty())
+            missing << QStringLiteral("%1: %2").arg(in.label, reason);
     }
     out.note = missing.join(QStringLiteral("; "));
     return out;
 }
 
+QString CompareStatistics::selectionText(const SliceChoice& c)
+{
+    QStringList parts;
+    if (!c.trials.empty())
+        parts << tr("trials %1").arg(qs(c.trials));
+    if (c.trialLabel)
+        parts << tr("trial label '%1'").arg(qs(*c.trialLabel));
+    if (!c.steps.empty())
+        parts << tr("steps %1").arg(qs(c.steps));
+    if (!c.neurons.empty())
+        parts << tr("neurons %1").arg(qs(c.neurons));
+    if (c.neuronGroup)
+        parts << tr("group %1").arg(qs(*c.neuronGroup));
+    return parts.join(QStringLiteral(", "));
+}
+
+void CompareStatistics::setSelection(const SliceChoice& selection)
+{
+    if (selection == m_selection)
+        return;
+    m_selection = selection;
+    // The set's mean rates are of the whole recordings: under a selection the
+    // mean rate is computed here like the other statistics.
+    m_view->setMeanRatesGiven(!selection.whole());
+    request();
+}
+
 void CompareStatistics::request()
 {
-    if (m_statistic <= 0)
-        return; // the mean rate: the view has it from the set's terms
+    if (m_statistic <= 0 && m_selection.whole())
+        return; // the whole recordings' mean rate: the view has it from the set's terms
     Request r;
     if (m_recordings)
-        m_recordings(r.labels, r.summaries);
+        m_recordings(r.recordings);
     else
-        for (const RecordingEntry& e : m_set->entries()) {
-            r.labels << e.label();
-            r.summaries.push_back(e.summary);
-        }
-    r.statistic = m_statistic;
-    r.convention = m_convention;
-    r.labelA = m_labelA.toStdString();
-    r.labelB = m_labelB.toStdString();
+        for (const RecordingEntry& e : m_set->entries())
+            r.recordings.push_back({e.label(), e, {}});
+    r.query = {m_statistic, m_convention, m_labelA.toStdString(), m_labelB.toStdString(),
+               m_selection, m_readerExe};
     if (m_running) {
         m_pending = std::move(r); // replaces any waiting request: the latest wins
         m_running->cancel = true;
@@ -145,9 +191,7 @@ void CompareStatistics::start(Request r)
     ++m_jobsRun;
     QPointer<CompareStatistics> self(this);
     job->thread = std::thread([self, job] {
-        const Request& q = job->request;
-        job->result = compute(q.summaries, q.labels, q.statistic, q.convention, q.labelA, q.labelB,
-                              &job->cancel);
+        job->result = compute(job->request.recordings, job->request.query, &job->cancel);
         QMetaObject::invokeMethod(
             self,
             [self, job] {
@@ -170,13 +214,19 @@ void CompareStatistics::finish(const std::shared_ptr<Job>& job)
         start(std::move(next));
         return;
     }
-    if (job->cancel || job->request.statistic != m_statistic)
+    const Query& q = job->request.query;
+    if (job->cancel || q.statistic != m_statistic || !(q.selection == m_selection))
         return;
-    const QStringList names = choices();
-    QString title = names.value(job->request.statistic);
-    if (job->request.statistic == kDPrime)
-        title = tr("d′ (%1 vs %2)").arg(qs(job->request.labelA), qs(job->request.labelB));
-    m_view->setStatisticValues(job->request.labels, title, job->result.values, job->result.note);
+    QString title = choices().value(q.statistic);
+    if (q.statistic == kDPrime)
+        title = tr("d′ (%1 vs %2)").arg(qs(q.labelA), qs(q.labelB));
+    if (!q.selection.whole())
+        title += tr(" on %1").arg(selectionText(q.selection));
+    QStringList labels;
+    for (const Input& in : job->request.recordings)
+        labels << in.label;
+    m_view->setStatisticValues(labels, title, job->result.values, job->result.note,
+                               job->result.reasons);
     emit ready();
 }
 

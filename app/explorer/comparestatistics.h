@@ -2,12 +2,18 @@
 // The values behind Compare's distributions of a chosen per-neuron statistic
 // (issue 19): for every recording of the set, each neuron's mean rate, SD
 // or CV over time, min, max, fraction of samples active, contribution to
-// L_fr (NeuronStats, from its Summary) or d' between two trial labels. Off
-// the GUI thread (O(B·N) per recording); requests coalesce, the latest wins.
+// L_fr (NeuronStats, from its Summary) or d' between two trial labels, on
+// the selection (the selection bar's choice, resolved against each recording
+// as the set's population measures do: sliceOfEntry); a recording it does not
+// fit has its reason instead. Off the GUI thread (the whole recordings:
+// O(B·N) each from their summaries; a selection reads each one's slice);
+// requests coalesce, the latest wins, what runs is cancelled, never waited for.
 
 #include "lambdamodel.h"
 #include "popstats.h"
 #include "recordingset.h"
+#include "slice.h"
+#include "slicecontroller.h"
 
 #include <QObject>
 #include <QStringList>
@@ -37,23 +43,48 @@ public:
                       QObject* parent = nullptr);
     ~CompareStatistics() override;
 
+    /// A recording Compare is given: how it names it, the entry, and the
+    /// file's stamp when it was read (a slice is refused when it changed).
+    struct Input
+    {
+        QString label;
+        RecordingEntry entry;
+        SliceController::FileStamp stamp;
+    };
     struct Values
     {
         std::vector<std::vector<double>> values; ///< per recording, per neuron (NaN: undefined)
-        QString note;                            ///< what is missing, per recording
+        QStringList reasons; ///< per recording: why it has no finite value (empty: it has)
+        QString note;        ///< what is missing, per recording
     };
-    /// The one computation (the worker's; tests call it). `names` name the
-    /// recordings in the note; stops early (and returns nothing) when `cancel`.
-    static Values compute(const std::vector<std::shared_ptr<const Summary>>& summaries,
-                          const QStringList& names, int statistic, Convention convention,
-                          const std::string& labelA, const std::string& labelB,
+    /// What is computed: the statistic (its index in choices()), the
+    /// convention of L_fr's contribution, d''s two labels, and the selection.
+    struct Query
+    {
+        int statistic = 0;
+        Convention convention = kDefaultConvention;
+        std::string labelA, labelB;
+        SliceChoice selection; ///< whole: from the summaries, no read
+        QString readerExe;     ///< for slices of recordings stored compressed
+    };
+    /// The one computation (the worker's; tests call it), on each recording's
+    /// slice under the query's selection. Stops early (and returns nothing)
+    /// when `cancel`.
+    static Values compute(const std::vector<Input>& recordings, const Query& query,
                           const std::atomic<bool>* cancel = nullptr);
+    /// "neurons 0:2, steps 1:3, trial label 'left'": the selection as the title says it.
+    static QString selectionText(const SliceChoice& selection);
 
-    /// The recordings Compare is given and their labels, as setRecordings has
-    /// them (default: every recording of the set, by its label).
-    using Recordings = std::function<void(QStringList& labels,
-                                          std::vector<std::shared_ptr<const Summary>>& summaries)>;
+    /// The recordings Compare is given, as setRecordings has them (default:
+    /// every recording of the set, by its label).
+    using Recordings = std::function<void(std::vector<Input>& recordings)>;
     void setRecordings(Recordings recordings);
+    /// The selection the statistics are taken on (the selection bar's shown
+    /// choice); computed again when it changes.
+    void setSelection(const SliceChoice& selection);
+    const SliceChoice& selection() const { return m_selection; }
+    /// The reader for slices of recordings stored compressed.
+    void setReaderExe(const QString& readerExe) { m_readerExe = readerExe; }
     /// Computes the chosen statistic again, for the recordings Compare has now.
     void refresh() { request(); }
 
@@ -67,17 +98,17 @@ signals:
 private:
     struct Request
     {
-        QStringList labels;
-        std::vector<std::shared_ptr<const Summary>> summaries;
-        int statistic = 0;
-        Convention convention = kDefaultConvention;
-        std::string labelA, labelB;
+        std::vector<Input> recordings;
+        Query query;
     };
     struct Job;
     void onEntriesChanged();
     void request();
     void start(Request r);
     void finish(const std::shared_ptr<Job>& job);
+    /// One recording's values of the statistic, or why it has none.
+    static std::vector<double> valuesOf(const Input& in, const Query& q, QString& reason,
+                                        const std::atomic<bool>* cancel);
 
     CompareView* m_view;
     RecordingSet* m_set;
@@ -86,6 +117,8 @@ private:
     int m_statistic = 0;
     QString m_labelA, m_labelB;
     Convention m_convention = kDefaultConvention;
+    SliceChoice m_selection;
+    QString m_readerExe;
     std::shared_ptr<Job> m_running;
     std::optional<Request> m_pending;
     std::uint64_t m_jobsRun = 0;

@@ -66,11 +66,16 @@ SetMetricsBinding::SetMetricsBinding(MainWindow& window, const QString& readerEx
     // checkpoints, or every one shown), named as it names them.
     SetController* setController = window.recordingSet();
     const RecordingSet* recordings = window.recordings();
-    m_compare->setRecordings([setController, recordings](QStringList& labels, auto& summaries) {
-        labels = setController->compareLabels();
-        for (int i : setController->compareRecordings())
-            summaries.push_back(recordings->entries()[std::size_t(i)].summary);
+    const SetPopulation* population = m_population;
+    m_compare->setRecordings([setController, recordings, population](auto& out) {
+        const QStringList& labels = setController->compareLabels();
+        const std::vector<int>& idx = setController->compareRecordings();
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            const RecordingEntry& e = recordings->entries()[std::size_t(idx[k])];
+            out.push_back({labels.value(int(k)), e, population->stamp(e.generation)});
+        }
     });
+    m_compare->setReaderExe(readerExe);
     connect(setController, &SetController::compareRecordingsChanged, m_compare,
             &CompareStatistics::refresh);
     RecordingSet* set = window.recordings();
@@ -215,6 +220,7 @@ void SetMetricsBinding::syncSettings()
     s.responseWindow = tab->responseWindow().toStdString();
     s.selection = m_window.selection()->shownChoice();
     m_population->setSettings(s); // nothing when they are the same
+    m_compare->setSelection(s.selection);
 }
 
 std::vector<std::optional<double>> SetMetricsBinding::values(int choice) const

@@ -76,7 +76,7 @@ private:
     void refreshScatter(bool now = false);
     void refreshHistory();
     void updateWanted();
-    /// The set's measures follow the Population tab's settings.
+    /// The set's measures follow the Population tab's settings; Compare its selection.
     void syncSettings();
     bool populationNeeded() const;
     QWidget* makeTab();

@@ -1,6 +1,7 @@
 #include "setpopulation.h"
 
 #include "neuronstats.h"
+#include "setslice.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -117,6 +118,12 @@ void SetPopulation::setWanted(bool on)
     next();
 }
 
+SliceController::FileStamp SetPopulation::stamp(std::uint64_t generation) const
+{
+    const auto it = m_stamps.find(generation);
+    return it == m_stamps.end() ? SliceController::FileStamp{} : it->second;
+}
+
 std::shared_ptr<const RecordingMetrics> SetPopulation::result(std::uint64_t generation) const
 {
     const auto it = m_results.find(generation);
@@ -156,29 +163,13 @@ RecordingMetrics SetPopulation::compute(const RecordingEntry& entry, const Popul
                                         const SliceController::FileStamp& loaded,
                                         const QString& readerExe, const std::atomic<bool>* cancel)
 {
-    if (!entry.summary || !entry.summary->hasStates())
-        return missing("the recording has no states");
-    const Summary& whole = *entry.summary;
-    // The selection names trials by label and ranges: each recording's own.
-    const ChoiceOutcome choice = resolveChoice(whole.recordingShape(), whole.trialLabels,
-                                               whole.neuronGroups, settings.selection);
-    if (!choice.error.empty())
-        return missing("the selection does not fit: " + choice.error);
-    std::shared_ptr<const Summary> shown = entry.summary;
-    if (choice.slice) {
-        // Without a stamp (tests), the file as it is now.
-        const SliceController::FileStamp stamp =
-            loaded.size < 0 ? SliceController::stampOf(entry.files.recording) : loaded;
-        const SliceController::Outcome sliced =
-            SliceController::compute(whole, entry.files, stamp, choice.slice, readerExe, cancel);
-        if (!sliced.summary)
-            return missing(sliced.error.isEmpty() ? std::string("the selection was not computed")
-                                                  : sliced.error.toStdString());
-        shown = sliced.summary;
-    }
+    const RecordingSlice shown = sliceOfEntry(entry, settings.selection, loaded, readerExe, cancel);
+    if (!shown.summary)
+        return missing(shown.reason);
     PopulationRequest q;
-    q.summary = shown;
-    q.stats = std::make_shared<const NeuronStats>(computeNeuronStats(*shown, kDefaultConvention));
+    q.summary = shown.summary;
+    q.stats =
+        std::make_shared<const NeuronStats>(computeNeuronStats(*shown.summary, kDefaultConvention));
     q.files = entry.files;
     q.silentThreshold = settings.silentThreshold;
     q.windowText = settings.responseWindow;

@@ -4,7 +4,7 @@
 // metric mode, the runs scatter and Compare. Under the Population tab's
 // settings (SetPopulationSettings: its silent threshold, response window and
 // the selection, resolved against each recording: a trial label picks each
-// recording's own trials). Each comes from the reader's stats pass through a
+// recording's own trials: sliceOfEntry). Each comes from the reader's stats pass through a
 // PopulationSource (the window's is readerPopulationSource, as the tab's) over
 // the recording's slice (SliceController::compute), put together by
 // PopulationController::compute as the tab does. One recording at a time on a
@@ -88,6 +88,9 @@ public:
     void setWanted(bool on);
     bool wanted() const { return m_wanted; }
 
+    /// The file's stamp of the recording of `generation` when it joined the
+    /// set (none when not known): what a slice of it is checked against.
+    SliceController::FileStamp stamp(std::uint64_t generation) const;
     /// The numbers of the recording of `generation`, or null while missing.
     std::shared_ptr<const RecordingMetrics> result(std::uint64_t generation) const;
     bool complete() const;
