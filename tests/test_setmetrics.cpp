@@ -253,12 +253,13 @@ double silentByHand(const Checkpoint& c, double threshold, const std::vector<int
 
 /// By hand: the share of trials whose output's largest unit summed over steps
 /// [t0, t1) is the target's (unit b): the late unit when the window holds a
-/// late step (1.0 beats 2 x 0.2), else the early one.
+/// late step, step 2 or later (1.0 beats 2 x 0.2), else the early one.
 double accuracyByHand(const Checkpoint& c, int t0, int t1)
 {
+    const bool holdsLate = t1 > 2 && t0 < t1;
     int correct = 0;
     for (int b = 0; b < kB; ++b)
-        correct += (t1 > 2 ? c.late : c.early)[std::size_t(b)] == b;
+        correct += (holdsLate ? c.late : c.early)[std::size_t(b)] == b;
     return double(correct) / kB;
 }
 
