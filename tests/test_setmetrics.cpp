@@ -224,13 +224,19 @@ Recording handRecording(const Checkpoint& c)
     return rec;
 }
 
+/// Where writeHandRuns() puts checkpoint `c`: DIR/runX/stepS.h5.
+QString handRunFile(const QString& dir, const Checkpoint& c)
+{
+    return QDir(dir).filePath(QString("%1/step%2.h5").arg(c.run).arg(c.step));
+}
+
 /// Writes the runs as DIR/runX/stepS.h5 (float64, the step as the root attribute).
 QStringList writeHandRuns(const QString& dir)
 {
     QStringList files;
     for (const Checkpoint& c : handRuns()) {
         QDir(dir).mkpath(c.run);
-        const QString f = QDir(dir).filePath(QString("%1/step%2.h5").arg(c.run).arg(c.step));
+        const QString f = handRunFile(dir, c);
         io::WriteOptions o;
         o.doublePrecision = true;
         o.step = c.step;
@@ -239,6 +245,21 @@ QStringList writeHandRuns(const QString& dir)
         files << f;
     }
     return files;
+}
+
+/// Writes the hand runs into `dir`, opens them as one set in `w` and shows its
+/// History; null when a file could not be written or the set not loaded.
+HistoryView* openHandRunsInHistory(MainWindow& w, const QString& dir)
+{
+    const QStringList files = writeHandRuns(dir);
+    if (files.size() != int(handRuns().size()))
+        return nullptr;
+    w.show();
+    if (!loadSet(w, files))
+        return nullptr;
+    HistoryView* h = w.recordingSet()->historyView();
+    w.tabs()->setCurrentWidget(h);
+    return h;
 }
 
 /// By hand: the share of `neurons` whose rates stay within the threshold
@@ -897,13 +918,9 @@ void TestSetMetrics::scatterHasOnePointPerRun()
 void TestSetMetrics::historyMetricOneLinePerRun()
 {
     QTemporaryDir dir;
-    const QStringList files = writeHandRuns(dir.path());
-    QCOMPARE(files.size(), int(handRuns().size()));
     MainWindow w(QStringLiteral(RNNLOSS_READER));
-    w.show();
-    QVERIFY(loadSet(w, files));
-    HistoryView* h = w.recordingSet()->historyView();
-    w.tabs()->setCurrentWidget(h);
+    HistoryView* h = openHandRunsInHistory(w, dir.path());
+    QVERIFY(h);
     QTRY_COMPARE(h->runLineCount(), 3); // the loss terms, per run
     QMap<QString, QColor> colours;
     for (int r = 0; r < 3; ++r)
@@ -935,7 +952,8 @@ void TestSetMetrics::historyMetricOneLinePerRun()
     // A set of one run: one line, as before (runA's two checkpoints).
     MainWindow one(QStringLiteral(RNNLOSS_READER));
     one.show();
-    QVERIFY(loadSet(one, {files[0], files[1]}));
+    QVERIFY(loadSet(one, {handRunFile(dir.path(), handRuns()[0]),
+                          handRunFile(dir.path(), handRuns()[1])}));
     HistoryView* h1 = one.recordingSet()->historyView();
     QVERIFY(chooseMetric(h1, setMetricName(SetMetric::SilentFraction)));
     QTRY_COMPARE_WITH_TIMEOUT(h1->plottedMetric().size(), 2, 60000);
@@ -954,13 +972,9 @@ void TestSetMetrics::historyMetricOneLinePerRun()
 void TestSetMetrics::metricsFollowPopulationSettings()
 {
     QTemporaryDir dir;
-    const QStringList files = writeHandRuns(dir.path());
-    QCOMPARE(files.size(), int(handRuns().size()));
     MainWindow w(QStringLiteral(RNNLOSS_READER));
-    w.show();
-    QVERIFY(loadSet(w, files));
-    HistoryView* h = w.recordingSet()->historyView();
-    w.tabs()->setCurrentWidget(h);
+    HistoryView* h = openHandRunsInHistory(w, dir.path());
+    QVERIFY(h);
     QVERIFY(chooseMetric(h, setMetricName(SetMetric::SilentFraction)));
     const std::vector<int> all{0, 1, 2, 3}, firstTwo{0, 1};
     QString why;
