@@ -12,6 +12,8 @@
 
 #include <hdf5.h>
 
+#include <cstdio>
+
 #include <array>
 #include <cmath>
 #include <map>
@@ -100,8 +102,14 @@ inline bool setAttribute(const QString& file, const char* name, const std::strin
 {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     const hid_t f = H5Fopen(file.toLocal8Bit().constData(), H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f < 0)
+    if (f < 0) {
+        // Say why (a lock held by another process, ...): a failure here once
+        // in a fresh root could not be reproduced.
+        std::fprintf(stderr, "rawh5::setAttribute: %s: H5Fopen failed:\n",
+                     file.toLocal8Bit().constData());
+        H5Eprint2(H5E_DEFAULT, stderr);
         return false;
+    }
     if (H5Aexists(f, name) > 0)
         H5Adelete(f, name);
     const hid_t type = text.empty() ? H5Tcopy(H5T_IEEE_F64LE) : H5Tcopy(H5T_C_S1);
@@ -116,7 +124,13 @@ inline bool setAttribute(const QString& file, const char* name, const std::strin
         H5Aclose(a);
     H5Sclose(space);
     H5Tclose(type);
-    return H5Fclose(f) >= 0 && ok >= 0;
+    const bool done = H5Fclose(f) >= 0 && ok >= 0;
+    if (!done) {
+        std::fprintf(stderr, "rawh5::setAttribute: %s: attribute %s not written:\n",
+                     file.toLocal8Bit().constData(), name);
+        H5Eprint2(H5E_DEFAULT, stderr);
+    }
+    return done;
 }
 
 /// The brute force's seven values in term order; a value that is not finite
