@@ -24,6 +24,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QFileInfo>
+#include <QTableWidget>
 #include <QLineEdit>
 #include <QProcess>
 #include <QSignalSpy>
@@ -1091,10 +1092,13 @@ void TestSetMetrics::compareFollowsSelection()
     v->setStatistic(0);
     QVERIFY2(expect(0, false), qPrintable(why));
     QVERIFY(v->distributionView()->chart()->title().contains("neurons 0:2"));
+    // The table stays of the whole recordings, and says so.
+    QCOMPARE(v->legendTable()->horizontalHeaderItem(2)->text(), QStringLiteral("μ (whole)"));
     // Back to the whole recordings: the mean rate from the set's terms, no job.
     const std::uint64_t jobs = stats->jobsRun();
     QVERIFY(w.selection()->apply({}).isEmpty());
     QVERIFY2(expect(0, true), qPrintable(why));
+    QCOMPARE(v->legendTable()->horizontalHeaderItem(2)->text(), QStringLiteral("μ"));
     QCOMPARE(stats->jobsRun(), jobs);
     v->setStatistic(4); // max
     QVERIFY2(expect(4, true), qPrintable(why));

@@ -604,6 +604,14 @@ void TestViewsMulti::compareBarsAndScatter()
 
     v.setPair(0, 1);
     QCOMPARE(v.scatterPoints(), (QList<QPointF>{{1.0, 2.0}, {2.0, 4.0}, {3.0, 8.0}}));
+    QVERIFY(!v.scatterMessage().contains("whole"));
+    // Distributions of a selection: the scatter (of the set's whole-recording
+    // rates) says it is not of the selection.
+    v.setMeanRatesGiven(true);
+    QVERIFY2(v.scatterMessage().contains("over the whole recordings (not the selection)"),
+             qPrintable(v.scatterMessage()));
+    v.setMeanRatesGiven(false);
+    QVERIFY(!v.scatterMessage().contains("whole"));
     v.setPair(0, 2); // 3 neurons against 2: no scatter, and why
     QVERIFY(v.scatterPoints().isEmpty());
     QVERIFY2(v.scatterMessage().contains("N_hid differs"), qPrintable(v.scatterMessage()));

@@ -546,6 +546,13 @@ void CompareView::setMeanRatesGiven(bool given)
     if (given == m_ratesGiven)
         return;
     m_ratesGiven = given;
+    // The table, the bars and the scatter stay of the whole recordings (the
+    // set's terms): say so while the distributions are of a selection.
+    const QString whole = given ? tr(" (whole)") : QString();
+    for (int c = 1; c <= 4; ++c)
+        m_table->horizontalHeaderItem(c)->setText(
+            QStringList{tr("N"), tr("μ"), tr("SD"), tr("CV")}[c - 1] + whole);
+    refreshScatter();
     dropStatisticValues(); // taken on another selection
 }
 
@@ -730,6 +737,8 @@ void CompareView::refreshScatter()
                 pts << QPointF(a[i], b[i]);
             message = tr("Mean rate of each neuron: %1 (x) against %2 (y)")
                           .arg(m_labels[m_a], m_labels[m_b]);
+            if (m_ratesGiven)
+                message += tr(", over the whole recordings (not the selection)");
         }
     }
     m_scatter->replace(pts);
