@@ -268,6 +268,18 @@ void TestRecordings::listFollowsHistoryOrder()
     for (int i = 0; i < 3; ++i)
         QCOMPARE(e.recordingSet()->historyView()->xOf(i), epochs[i]);
 
+    // A selection given on the command line with several files applies to the
+    // recording shown once they are in order (step 100: history_1.h5),
+    // whichever arrived first: it is given last.
+    MainWindow c(kReader);
+    c.setCommandLineSelection({"0:2", {}, "0:4", {}, {}}, false);
+    QVERIFY(addAndWait(c, {fx("history_0.h5"), fx("history_2.h5"), fx("history_1.h5")}));
+    QCOMPARE(QFileInfo(c.recordingFile()).fileName(), QStringLiteral("history_1.h5"));
+    QTRY_VERIFY_WITH_TIMEOUT(c.selectionSettled(), kResultTimeoutMs);
+    QCOMPARE(c.selectionBar()->choice(), (SelectionBar::Choice{"0:2", {}, "0:4", {}, {}}));
+    QCOMPARE(c.summary()->shape.batch, std::int64_t(2)); // the views show the selection
+    QCOMPARE(c.summary()->shape.nHid, std::int64_t(4));
+
     // Neither step nor epoch: by label, numbers as numbers ("ckpt 20" before
     // "ckpt 100"), whatever the locale (QCollator's numeric mode is a no-op
     // under LANG=C.UTF-8).

@@ -1,5 +1,6 @@
 #include "commandlineselection.h"
 
+#include "recordingset.h"
 #include "selectioncontroller.h"
 
 namespace rnnloss {
@@ -16,14 +17,15 @@ void CommandLineSelection::reapply()
     m_error.clear();
 }
 
-void CommandLineSelection::applyTo(SelectionController& selection, const QString& recording)
+void CommandLineSelection::applyTo(SelectionController& selection, const RecordingEntry* active)
 {
-    if (!m_pending)
+    if (!m_pending || !active)
         return;
     m_pending = false;
     m_error = selection.apply(m_choice);
     if (!m_error.isEmpty())
-        m_error = QObject::tr("%1: the selection does not fit: %2").arg(recording, m_error);
+        m_error = QObject::tr("%1: the selection does not fit: %2")
+                      .arg(active->files.recording, m_error);
 }
 
 void CommandLineSelection::failed(const QString& error)

@@ -1,7 +1,7 @@
 #pragma once
 // The selection named on the command line (--trials, --steps, --neurons,
-// --trial-label, --neuron-group): applied to the next recording that starts a
-// set, and why it did not fit. --screenshot and --export wait for it and
+// --trial-label, --neuron-group): applied to the recording active when the
+// next batch has loaded, and why it did not fit. --screenshot and --export wait for it and
 // report its error instead of writing the whole recording.
 
 #include "selectionbar.h"
@@ -11,6 +11,7 @@
 namespace rnnloss {
 
 class SelectionController;
+struct RecordingEntry;
 
 class CommandLineSelection
 {
@@ -19,8 +20,10 @@ public:
     void set(const SelectionBar::Choice& choice);
     /// Waits again for the next recording, the last error forgotten.
     void reapply();
-    /// `recording` starts a set and is shown whole: `selection` applies the waiting choice.
-    void applyTo(SelectionController& selection, const QString& recording);
+    /// `active` is the recording shown once a batch has loaded (its first in
+    /// History's order, shown whole): `selection` applies the waiting choice.
+    /// Nothing without a recording.
+    void applyTo(SelectionController& selection, const RecordingEntry* active);
     /// A selection the views could not compute; the first error is kept.
     void failed(const QString& error);
 

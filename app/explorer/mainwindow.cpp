@@ -21,6 +21,8 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace rnnloss {
 
 MainWindow::MainWindow(const QString& readerExe, QWidget* parent)
@@ -120,6 +122,7 @@ void MainWindow::wire()
     });
     connect(m_recordings, &RecordingSet::batchFinished, this, [this](int loaded) {
         m_status->batchFinished();
+        m_commandSelection.applyTo(*m_selection, m_recordings->active());
         emit loadFinished(loaded > 0);
     });
     connect(m_recordings, &RecordingSet::activeChanged, this, &MainWindow::showActive);
@@ -231,7 +234,6 @@ void MainWindow::onLoaded(const RecordingEntry& rec)
     const LambdaState lambdas = m_pending.take(*rec.summary, rec.files.recording);
     showRecordingSelection(rec);
     m_lambdas->reset(lambdas); // computes
-    m_commandSelection.applyTo(*m_selection, rec.files.recording);
 }
 
 void MainWindow::showRecordingSelection(const RecordingEntry& rec)
@@ -247,10 +249,8 @@ void MainWindow::showActive()
     if (!rec)
         return;
     const Summary& s = *rec->summary;
-    bool training = false;
-    for (const auto& l : s.trainingLambdas)
-        training |= l.has_value();
-    m_lambdaPanel->setTrainingLambdasAvailable(training);
+    m_lambdaPanel->setTrainingLambdasAvailable(std::any_of(
+        s.trainingLambdas.begin(), s.trainingLambdas.end(), [](auto& l) { return l.has_value(); }));
     m_weights->setWeights(s.weights[0], s.weights[1], s.weights[2]);
     m_detail->clear();
     m_status->showRecording(*rec);
