@@ -500,7 +500,9 @@ void TestGradientApp::prefetchIsTakenOnlyByItsOwnJob()
     p.start(nn4n);
     int calls = 0;
     const auto stopped = p.take(nn4n, [&](double, const std::string&) { return ++calls < 1; });
-    QVERIFY(stopped && stopped->cancelled && !stopped->gradients);
+    // Cancelled, whether or not the reader had already finished (a small file
+    // may be read and its pass done before the first progress is passed on).
+    QVERIFY(stopped && stopped->cancelled);
     QCOMPARE(calls, 1);
     p.start(nn4n);
     std::vector<double> fractions;
