@@ -8,7 +8,7 @@
 #include "loss.h"
 #include "neuronstats.h"
 #include "rawread.h"
-#include "hdf5helper.h"
+#include "benchreader.h"
 #include "readerprocess.h"
 #include "reducer.h"
 
@@ -180,7 +180,7 @@ class EndToEnd
 {
 public:
     /// Reads the file's skeleton (its raw layout) once; throws when it cannot.
-    EndToEnd(Hdf5Helper& hdf5, const std::string& file);
+    EndToEnd(BenchReader& reader, const std::string& file);
     void run(int reps);
 
 private:
@@ -191,7 +191,7 @@ private:
     std::vector<std::function<void()>> measures();
     void print(const std::vector<double>& t) const;
 
-    Hdf5Helper& m_hdf5;
+    BenchReader& m_reader;
     std::string m_file;
     ReaderJob m_job;
     Summary m_skeleton;
@@ -210,7 +210,7 @@ private:
     volatile double m_sink = 0.0;
 };
 
-EndToEnd::EndToEnd(Hdf5Helper& hdf5, const std::string& file) : m_hdf5(hdf5), m_file(file)
+EndToEnd::EndToEnd(BenchReader& reader, const std::string& file) : m_reader(reader), m_file(file)
 {
     m_job.readerExe = readerExecutable();
     m_job.recording = file;
@@ -259,7 +259,7 @@ void EndToEnd::makeTinyRecording()
     small.states.assign(4 * 10 * 8, 0.5);
     small.outputs.assign(4 * 10 * 2, 0.1);
     small.targets.assign(4 * 10 * 2, 0.0);
-    m_hdf5.write(m_tiny, small, {.chunkTrials = 1});
+    m_reader.write(m_tiny, small, {.chunkTrials = 1});
 }
 
 void EndToEnd::firstResult()
@@ -299,9 +299,9 @@ std::vector<std::function<void()>> EndToEnd::measures()
     std::vector<std::function<void()>> fs = {[file] { readBytes(file); },
                                              [this, file] {
                                                  m_sink =
-                                                     m_hdf5.readRaw(file, "states", 64 << 20) +
-                                                     m_hdf5.readRaw(file, "outputs", 64 << 20) +
-                                                     m_hdf5.readRaw(file, "targets", 64 << 20);
+                                                     m_reader.readRaw(file, "states", 64 << 20) +
+                                                     m_reader.readRaw(file, "outputs", 64 << 20) +
+                                                     m_reader.readRaw(file, "targets", 64 << 20);
                                              },
                                              [file] { runCompute(file, nullptr); },
                                              [file] { runCompute(file, "--via-reader"); },
@@ -378,9 +378,9 @@ void EndToEnd::print(const std::vector<double>& t) const
     }
 }
 
-void endToEnd(Hdf5Helper& hdf5, const std::string& file, int reps)
+void endToEnd(BenchReader& reader, const std::string& file, int reps)
 {
-    EndToEnd(hdf5, file).run(reps);
+    EndToEnd(reader, file).run(reps);
 }
 
 struct BenchOptions
@@ -494,15 +494,15 @@ void timeInMemory(const std::vector<float>& states, const Shape& sh, int reps, S
 
 /// (c) read + reduce from the HDF5 file, page cache warm; returns the summary read.
 /// HDF5's own read and the engine's read in one process are timed in the
-/// HDF5 helper (the reader, hdf5helper.h); a request's round trip is tens of
+/// bench reader (the reader, benchreader.h); a request's round trip is tens of
 /// microseconds of each.
-Summary timeFromFile(Hdf5Helper& hdf5, const std::string& file, int reps, SyntheticTimes& t)
+Summary timeFromFile(BenchReader& reader, const std::string& file, int reps, SyntheticTimes& t)
 {
     volatile double sink = 0.0;
     const std::size_t slabBytes = std::size_t(64) << 20; // the reader's default
-    hdf5.readHere(file, 2);                               // warms the page cache
-    t.raw = timeIt(reps, [&] { sink = hdf5.readRaw(file, "states", slabBytes); });
-    t.inProcess = timeIt(reps, [&] { hdf5.readHere(file, 2); });
+    reader.readHere(file, 2);                               // warms the page cache
+    t.raw = timeIt(reps, [&] { sink = reader.readRaw(file, "states", slabBytes); });
+    t.inProcess = timeIt(reps, [&] { reader.readHere(file, 2); });
     ReaderJob job;
     job.readerExe = readerExecutable();
     job.recording = file;
@@ -579,8 +579,8 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
         std::printf("rnnloss bench --recording: %d repetitions (medians); machine: %s, %u "
                     "hardware threads\n",
                     o.reps, cpuName().c_str(), std::thread::hardware_concurrency());
-        Hdf5Helper hdf5;
-        endToEnd(hdf5, o.existing, o.reps);
+        BenchReader reader;
+        endToEnd(reader, o.existing, o.reps);
         return 0;
     }
 
@@ -597,12 +597,12 @@ int benchMain(const std::vector<std::string>& a, const std::string& cli)
 
     SyntheticTimes t;
     timeInMemory(states, sh, o.reps, t);
-    Hdf5Helper hdf5;
-    hdf5.write(o.file, rec, {.chunkTrials = o.chunkTrials});
-    const Summary summary = timeFromFile(hdf5, o.file, o.reps, t);
+    BenchReader reader;
+    reader.write(o.file, rec, {.chunkTrials = o.chunkTrials});
+    const Summary summary = timeFromFile(reader, o.file, o.reps, t);
     timeLambdaChanges(summary, o.reps, t);
     printSynthetic(t, mb);
-    endToEnd(hdf5, o.file, o.reps);
+    endToEnd(reader, o.file, o.reps);
     if (!o.keep)
         std::filesystem::remove(o.file);
     return 0;

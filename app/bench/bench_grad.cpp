@@ -12,7 +12,7 @@
 #include "network.h"
 #include "options.h"
 #include "readerprocess.h"
-#include "hdf5helper.h"
+#include "benchreader.h"
 
 #include <algorithm>
 #include <array>
@@ -123,7 +123,7 @@ void writeGradientRecording(const Shape& s, const std::string& path)
     rec.wHid = flat(n.wHid);
     rec.wOut = flat(n.wOut);
     rec.trainingLambdas = {1.0, 0.0, 1e-3, 0.0, 1e-2, 1e-3, 1e-3};
-    Hdf5Helper().write(path, rec, {.chunkTrials = 1, .network = &n});
+    BenchReader().write(path, rec, {.chunkTrials = 1, .network = &n});
 }
 
 /// One run of the reader process, split by the stages its progress frames name.

@@ -6,7 +6,7 @@
 #include "benchgoals.h"
 #include "benchproc.h"
 
-#include "hdf5helper.h"
+#include "benchreader.h"
 
 
 #include <algorithm>
@@ -53,7 +53,7 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
 {
     std::filesystem::create_directories(dir);
     const Recording rec = smallRecording();
-    std::optional<Hdf5Helper> hdf5; // started when a file is missing
+    std::optional<BenchReader> reader; // started when a file is missing
     std::vector<std::string> files;
     for (int i = 0; i < count; ++i) {
         char name[32];
@@ -61,9 +61,9 @@ std::vector<std::string> writeSet(const std::filesystem::path& dir, int count)
         const std::string path = (dir / name).string();
         if (!std::filesystem::exists(path)) {
             const std::string tmp = path + ".part";
-            if (!hdf5)
-                hdf5.emplace();
-            hdf5->write(tmp, rec, {.chunkTrials = 1, .step = 100.0 * (i + 1)});
+            if (!reader)
+                reader.emplace();
+            reader->write(tmp, rec, {.chunkTrials = 1, .step = 100.0 * (i + 1)});
             std::filesystem::rename(tmp, path);
         }
         files.push_back(path);

@@ -6,15 +6,16 @@
 // run's training lambdas and the checkpoint's `step` as root attributes),
 // read and reduced by the engine's reader as `rnnloss summarize` reduces it,
 // made into its summary file (summaryfiles.h) and then removed, all three by
-// one HDF5 helper (hdf5helper.h: the reader, the one program with HDF5): what stays is DIR/run_XX/ckpt_YYYY.h5.rnnsum, the summary of a
-// recording that is not there. The data change along a run (the error falls,
+// one BenchReader (benchreader.h: the reader, the one program with HDF5).
+// What stays is DIR/run_XX/ckpt_YYYY.h5.rnnsum, the summary of a recording
+// that is not there. The data change along a run (the error falls,
 // the rates and weights grow) and between runs, so that no history is flat.
 // The folder is the run: the recordings have no `run` attribute.
 
 #include "bench.h"
 
 #include "benchproc.h"
-#include "hdf5helper.h"
+#include "benchreader.h"
 #include "loss.h"
 #include "sidecar.h"
 #include "summaryfiles.h"
@@ -149,7 +150,7 @@ int writeSweep(const SweepArgs& s)
 {
     const auto started = Clock::now();
     std::uintmax_t recordingBytes = 0, summaryBytes = 0;
-    Hdf5Helper hdf5;
+    BenchReader reader;
     for (int run = 0; run < s.runs; ++run) {
         char folder[32];
         std::snprintf(folder, sizeof folder, "run_%02d", run);
@@ -160,9 +161,9 @@ int writeSweep(const SweepArgs& s)
             std::snprintf(name, sizeof name, "ckpt_%04d.h5", c);
             const std::string path = (dir / name).string();
             const Recording rec = checkpointRecording(run, c, s.checkpoints);
-            hdf5.write(path, rec, {.step = 100.0 * (c + 1)});
+            reader.write(path, rec, {.step = 100.0 * (c + 1)});
             recordingBytes += fs::file_size(path);
-            summaryBytes += hdf5.summarize(path, "rnnloss-bench --write-sweep");
+            summaryBytes += reader.summarize(path, "rnnloss-bench --write-sweep");
             if (!s.keepRecordings)
                 fs::remove(path);
         }

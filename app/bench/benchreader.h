@@ -1,7 +1,8 @@
 #pragma once
-// The bench's HDF5 work, done by `rnnloss-reader --bench-helper` (the one
-// program that links HDF5; common/benchhelperwire.h): one helper process for
-// the bench's life, asked over a pipe. A request's round trip is tens of
+// The bench's client of `rnnloss-reader --bench-helper`, which does the
+// bench's file writing and HDF5 reading (the reader is the one program that
+// links HDF5; common/benchhelperwire.h; this side includes none of it): one
+// helper process for the bench's life, asked over a pipe. A request's round trip is tens of
 // microseconds, so timing a helper's read from here times the read.
 
 #include "benchhelperwire.h"
@@ -12,14 +13,14 @@
 
 namespace rnnloss {
 
-class Hdf5Helper
+class BenchReader
 {
 public:
     /// Starts the reader beside this program; throws when it cannot.
-    Hdf5Helper();
-    ~Hdf5Helper();
-    Hdf5Helper(const Hdf5Helper&) = delete;
-    Hdf5Helper& operator=(const Hdf5Helper&) = delete;
+    BenchReader();
+    ~BenchReader();
+    BenchReader(const BenchReader&) = delete;
+    BenchReader& operator=(const BenchReader&) = delete;
 
     struct WriteSettings
     {

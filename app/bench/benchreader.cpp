@@ -1,4 +1,4 @@
-#include "hdf5helper.h"
+#include "benchreader.h"
 
 #include "readerprocess.h"
 
@@ -20,15 +20,15 @@ constexpr std::uint64_t kMostAnswer = 1u << 20;
 
 } // namespace
 
-Hdf5Helper::Hdf5Helper()
+BenchReader::BenchReader()
 {
     int to[2], from[2];
     if (::pipe2(to, O_CLOEXEC) != 0)
-        throw std::runtime_error("cannot make a pipe for the HDF5 helper");
+        throw std::runtime_error("cannot make a pipe for the bench reader");
     if (::pipe2(from, O_CLOEXEC) != 0) {
         ::close(to[0]);
         ::close(to[1]);
-        throw std::runtime_error("cannot make a pipe for the HDF5 helper");
+        throw std::runtime_error("cannot make a pipe for the bench reader");
     }
     std::string exe = readerExecutable();
     std::string flag = "--bench-helper";
@@ -47,13 +47,13 @@ Hdf5Helper::Hdf5Helper()
         m_pid = -1;
         ::close(m_to);
         ::close(m_from);
-        throw std::runtime_error(exe + ": cannot start the HDF5 helper");
+        throw std::runtime_error(exe + ": cannot start the bench reader");
     }
     // A helper that dies must not kill the bench with SIGPIPE on the next request.
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-Hdf5Helper::~Hdf5Helper()
+BenchReader::~BenchReader()
 {
     benchwire::Request quit;
     quit.op = benchwire::Op::Quit;
@@ -65,20 +65,20 @@ Hdf5Helper::~Hdf5Helper()
     }
 }
 
-double Hdf5Helper::ask(const benchwire::Request& q)
+double BenchReader::ask(const benchwire::Request& q)
 {
     if (!benchwire::sendMessage(m_to, benchwire::encodeRequest(q)))
-        throw std::runtime_error("the HDF5 helper (rnnloss-reader --bench-helper) has gone");
+        throw std::runtime_error("the bench reader (rnnloss-reader --bench-helper) has gone");
     const auto bytes = benchwire::receiveMessage(m_from, kMostAnswer);
     if (!bytes)
-        throw std::runtime_error("the HDF5 helper (rnnloss-reader --bench-helper) gave no answer");
+        throw std::runtime_error("the bench reader (rnnloss-reader --bench-helper) gave no answer");
     const benchwire::Answer a = benchwire::decodeAnswer(*bytes);
     if (!a.error.empty())
         throw std::runtime_error(a.error);
     return a.value;
 }
 
-void Hdf5Helper::write(const std::string& path, const Recording& rec, const WriteSettings& s)
+void BenchReader::write(const std::string& path, const Recording& rec, const WriteSettings& s)
 {
     benchwire::Request q;
     q.op = benchwire::Op::Write;
@@ -91,7 +91,7 @@ void Hdf5Helper::write(const std::string& path, const Recording& rec, const Writ
     ask(q);
 }
 
-double Hdf5Helper::readRaw(const std::string& path, const std::string& dataset,
+double BenchReader::readRaw(const std::string& path, const std::string& dataset,
                            std::size_t slabBytes)
 {
     benchwire::Request q;
@@ -102,7 +102,7 @@ double Hdf5Helper::readRaw(const std::string& path, const std::string& dataset,
     return ask(q);
 }
 
-void Hdf5Helper::readHere(const std::string& path, int threads)
+void BenchReader::readHere(const std::string& path, int threads)
 {
     benchwire::Request q;
     q.op = benchwire::Op::ReadHere;
@@ -111,7 +111,7 @@ void Hdf5Helper::readHere(const std::string& path, int threads)
     ask(q);
 }
 
-std::uintmax_t Hdf5Helper::summarize(const std::string& recording, const std::string& generator)
+std::uintmax_t BenchReader::summarize(const std::string& recording, const std::string& generator)
 {
     benchwire::Request q;
     q.op = benchwire::Op::Summarize;
