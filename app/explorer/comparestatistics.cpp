@@ -2,12 +2,12 @@
 
 #include "chartutil.h"
 #include "compareview.h"
+#include "jobthread.h"
 #include "neuronstats.h"
 #include "populationcontroller.h"
 #include "setslice.h"
 
 #include <QMetaObject>
-#include <QPointer>
 
 #include <algorithm>
 #include <cmath>
@@ -189,16 +189,8 @@ void CompareStatistics::start(Request r)
     job->request = std::move(r);
     m_running = job;
     ++m_jobsRun;
-    QPointer<CompareStatistics> self(this);
-    job->thread = std::thread([self, job] {
+    startJobThread(this, job, &CompareStatistics::finish, [job] {
         job->result = compute(job->request.recordings, job->request.query, &job->cancel);
-        QMetaObject::invokeMethod(
-            self,
-            [self, job] {
-                if (self)
-                    self->finish(job);
-            },
-            Qt::QueuedConnection);
     });
 }
 

@@ -1,5 +1,7 @@
 #include "gradientcontroller.h"
 
+#include "jobthread.h"
+
 #include <QElapsedTimer>
 #include <QMetaObject>
 #include <QPointer>
@@ -168,8 +170,8 @@ void GradientController::start()
     job->sequence = m_sequence;
     m_running = job;
     ++m_jobsRun;
-    QPointer<GradientController> self(this);
-    job->thread = std::thread([self, job] {
+    QPointer<GradientController> self(this); // for the progress
+    startJobThread(this, job, &GradientController::finish, [self, job] {
         const GradientProgress progress = [self, job](double fraction, const std::string& stage) {
             if (job->cancel)
                 return false;
@@ -188,13 +190,6 @@ void GradientController::start()
         timer.start();
         job->result = runSource(job->source, job->request, progress);
         job->seconds = double(timer.nsecsElapsed()) * 1e-9;
-        QMetaObject::invokeMethod(
-            self,
-            [self, job] {
-                if (self)
-                    self->finish(job);
-            },
-            Qt::QueuedConnection);
     });
 }
 

@@ -2,10 +2,10 @@
 
 #include "chartutil.h"
 #include "computeworker.h"
+#include "jobthread.h"
 #include "statisticview.h"
 
 #include <QMetaObject>
-#include <QPointer>
 #include <QSplitter>
 
 namespace rnnloss {
@@ -194,17 +194,9 @@ void PopulationController::start(PopulationRequest r)
     job->source = m_source;
     m_running = job;
     ++m_jobsRun;
-    QPointer<PopulationController> self(this);
-    job->thread = std::thread([self, job] {
+    startJobThread(this, job, &PopulationController::finish, [job] {
         const PopulationProgress progress = [job](double) { return !job->cancel.load(); };
         job->result = compute(job->request, job->source, progress);
-        QMetaObject::invokeMethod(
-            self,
-            [self, job] {
-                if (self)
-                    self->finish(job);
-            },
-            Qt::QueuedConnection);
     });
 }
 

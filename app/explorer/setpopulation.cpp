@@ -1,10 +1,10 @@
 #include "setpopulation.h"
 
+#include "jobthread.h"
 #include "neuronstats.h"
 #include "setslice.h"
 
 #include <QMetaObject>
-#include <QPointer>
 
 #include <algorithm>
 #include <cmath>
@@ -240,18 +240,10 @@ void SetPopulation::next()
             job->stamp = it->second;
         m_running = job;
         ++m_jobsRun;
-        QPointer<SetPopulation> self(this);
-        job->thread = std::thread([self, job] {
+        startJobThread(this, job, &SetPopulation::finish, [job] {
             job->result = compute(job->entry, job->source, job->settings, job->stamp,
                                   job->readerExe, &job->cancel);
             job->cancelled = job->cancel.load();
-            QMetaObject::invokeMethod(
-                self,
-                [self, job] {
-                    if (self)
-                        self->finish(job);
-                },
-                Qt::QueuedConnection);
         });
         return;
     }

@@ -1,11 +1,11 @@
 #include "slicecontroller.h"
 
+#include "jobthread.h"
 #include "rawread.h"
 #include "readerprocess.h"
 #include "summaryslice.h"
 
 #include <QMetaObject>
-#include <QPointer>
 
 #include <sys/stat.h>
 
@@ -182,15 +182,11 @@ void SliceController::start(std::optional<Slice> slice)
     job->sequence = m_sequence;
     m_running = job;
     ++m_jobsRun;
-    QPointer<SliceController> self(this);
-    job->thread = std::thread([self, job, whole = m_whole, files = m_files, stamp = m_stamp,
-                               exe = m_readerExe] {
-        job->outcome = compute(*whole, files, stamp, job->slice, exe, &job->cancel, &job->reader);
-        QMetaObject::invokeMethod(self, [self, job] {
-            if (self)
-                self->finish(job);
-        }, Qt::QueuedConnection);
-    });
+    startJobThread(this, job, &SliceController::finish,
+                   [job, whole = m_whole, files = m_files, stamp = m_stamp, exe = m_readerExe] {
+                       job->outcome = compute(*whole, files, stamp, job->slice, exe,
+                                              &job->cancel, &job->reader);
+                   });
 }
 
 void SliceController::finish(const std::shared_ptr<Job>& job)
